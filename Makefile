@@ -1,0 +1,173 @@
+# Factory provisioning station: plain, non-recursive GNU make.
+#   make            release build: build/bin/station, build/bin/station-signer, build/bin/firmware-stub
+#   make test       unit tests, fuzz-corpus replay, freestanding check, integration tests
+#   make demo       provision simulated boards on the embedded default (SoftHSM2 under var/demo)
+#   make asan       the same programs and tests under AddressSanitizer/UBSan (build/asan/)
+#   make fuzz       libFuzzer targets under clang (FUZZ_SECONDS per target, default 60)
+#   make lint       clang-format check and cppcheck
+#   make install    PREFIX=/usr/local DESTDIR=
+# V=1 shows commands. CI=1 turns warnings into errors.
+
+VARIANT ?= release
+B       := build/$(VARIANT)
+BIN     := $(if $(filter release,$(VARIANT)),build/bin,$(B)/bin)
+PREFIX  ?= /usr/local
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+CC      ?= cc
+PKGS    := openssl sqlite3 libserialport inih jansson
+P11INC  := $(shell pkg-config --cflags p11-kit-1 2>/dev/null)
+UMOCK   := umockdev-1.0
+
+WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
+           -Wpointer-arith -Wcast-qual -Wvla -Wno-unused-parameter
+ifdef CI
+WARN    += -Werror
+endif
+OPT_release := -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+LDF_release := -pie -Wl,-z,relro,-z,now -Wl,--as-needed
+OPT_asan    := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDF_asan    := -fsanitize=address,undefined
+OPT_cover   := -O0 -g --coverage
+LDF_cover   := --coverage
+
+CFLAGS_ALL = -std=c11 -g $(WARN) $(OPT_$(VARIANT)) -D_GNU_SOURCE -MMD -MP \
+             -Ifirmware-stub/core -Istation -Ihsm $(P11INC) $(shell pkg-config --cflags $(PKGS))
+LIBS     := $(shell pkg-config --libs $(PKGS)) -lpthread -ldl
+LDFLAGS_ALL = $(LDF_$(VARIANT))
+
+# The portable device core: C99, no heap, no stdio, freestanding.
+CORE_SRC    := $(wildcard firmware-stub/core/*.c)
+CORE_CFLAGS := -std=c99 -pedantic -ffreestanding -fno-builtin $(WARN) -Werror
+
+# Library objects of each component (everything but the program entry points).
+STATION_LIB := $(filter-out station/main.c station/cli-%.c,$(wildcard station/*.c))
+STATION_CLI := station/main.c $(wildcard station/cli-*.c)
+HSM_LIB     := $(filter-out hsm/signer-main.c,$(wildcard hsm/*.c))
+STUB_SRC    := $(wildcard firmware-stub/host/*.c)
+
+obj = $(patsubst %.c,$(B)/%.o,$(1))
+
+LIBCORE    := $(B)/libcore.a
+LIBSTATION := $(B)/libstation.a
+LIBHSM     := $(B)/libhsm.a
+PROGS      := $(BIN)/station $(BIN)/station-signer $(BIN)/firmware-stub
+
+UNIT_SRC   := $(wildcard tests/unit/test-*.c)
+UNIT_BIN   := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+FUZZ_SRC   := $(wildcard tests/fuzz/fuzz-*.c)
+REPLAY_BIN := $(patsubst tests/fuzz/%.c,$(B)/replay/%,$(FUZZ_SRC))
+
+.PHONY: all test unit replay freestanding integration demo bench asan fuzz lint clean install deps
+.DEFAULT_GOAL := all
+.SECONDARY:
+
+all: $(PROGS)
+
+deps:
+	$(Q)scripts/deps.sh
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+# The core is compiled with its own strict flags (it must stay portable).
+$(B)/firmware-stub/core/%.o: firmware-stub/core/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC core $<")
+	$(Q)$(CC) $(CORE_CFLAGS) $(OPT_$(VARIANT)) -g -MMD -MP -Ifirmware-stub/core -c $< -o $@
+
+$(B)/lib%.a:
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LIBCORE): $(call obj,$(CORE_SRC))
+$(LIBSTATION): $(call obj,$(STATION_LIB))
+$(LIBHSM): $(call obj,$(HSM_LIB))
+
+$(BIN)/station: $(call obj,$(STATION_CLI)) $(LIBSTATION) $(LIBCORE)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+
+$(BIN)/station-signer: $(B)/hsm/signer-main.o $(LIBHSM) $(LIBSTATION) $(LIBCORE)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+
+$(B)/firmware-stub/host/%.o: CFLAGS_ALL += $(shell pkg-config --cflags $(UMOCK))
+$(BIN)/firmware-stub: $(call obj,$(STUB_SRC)) $(LIBCORE)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(shell pkg-config --libs openssl $(UMOCK)) -lpthread
+
+# Unit tests: one cmocka binary per module, linked against the component libraries.
+$(B)/tests/%: $(B)/tests/unit/%.o $(LIBHSM) $(LIBSTATION) $(LIBCORE)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS) $(shell pkg-config --libs cmocka)
+
+# Fuzz targets built as plain corpus replayers (any compiler) ...
+$(B)/replay/%: $(B)/tests/fuzz/%.o $(B)/tests/fuzz/replay-main.o $(LIBHSM) $(LIBSTATION) $(LIBCORE)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+
+unit: $(UNIT_BIN)
+	@for t in $(UNIT_BIN); do echo "  UNIT    $$t"; $$t >$$t.log 2>&1 || { cat $$t.log; exit 1; }; done
+
+replay: $(REPLAY_BIN)
+	@for t in $(REPLAY_BIN); do n=$$(basename $$t); echo "  REPLAY  $$n"; \
+	  $$t tests/fuzz/corpus/$${n#fuzz-} || exit 1; done
+
+# The device core must build freestanding, C99, pedantic, with no libc symbol left undefined.
+freestanding:
+	@mkdir -p $(B)/freestanding
+	@echo "  CHECK   firmware-stub/core builds freestanding"
+	$(Q)for f in $(CORE_SRC); do $(CC) $(CORE_CFLAGS) -O2 -Ifirmware-stub/core -c $$f \
+	  -o $(B)/freestanding/$$(basename $$f .c).o || exit 1; done
+	$(Q)ld -r -o $(B)/freestanding/core-all.o $$(ls $(B)/freestanding/*.o | grep -v core-all.o) && \
+	  und=$$(nm -u $(B)/freestanding/core-all.o | awk 'NF{print $$2}' | sort -u); \
+	  if [ -n "$$und" ]; then echo "core references outside symbols: $$und"; exit 1; fi
+
+integration: $(PROGS)
+	@for t in tests/integration/test-*.sh; do echo "  ITEST   $$t"; \
+	  BIN=$(abspath $(BIN)) sh $$t || exit 1; done
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory freestanding unit replay integration
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/demo.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/bench.sh
+
+asan: deps
+	$(Q)$(MAKE) --no-print-directory VARIANT=asan all freestanding unit replay integration
+
+fuzz: deps
+	$(Q)scripts/fuzz.sh
+
+lint:
+	$(Q)clang-format --dry-run --Werror station/*.[ch] hsm/*.[ch] firmware-stub/*/*.[ch] tests/*/*.c
+	$(Q)cppcheck -q --error-exitcode=1 --enable=warning,portability --inline-suppr \
+	  -Ifirmware-stub/core -Istation -Ihsm station hsm firmware-stub
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/station
+	install -m 755 build/bin/station $(DESTDIR)$(PREFIX)/bin/station
+	install -m 755 build/bin/station-signer $(DESTDIR)$(PREFIX)/libexec/station/station-signer
+	install -m 755 build/bin/firmware-stub $(DESTDIR)$(PREFIX)/bin/firmware-stub
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,448 @@
+/*
+ * device.c: request dispatch and lifecycle of a board (docs/protocol.md §3, §4).
+ * Portable C99: no heap, no stdio, no libc. Everything from the line is untrusted and goes through
+ * the msg_dec_* checked decoders.
+ */
+#include "device.h"
+
+#include "cursor.h"
+
+static const char hexd[] = "0123456789abcdef";
+
+static void
+to_hex(const uint8_t *p, size_t n, char *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hexd[p[i] >> 4];
+		out[2 * i + 1] = hexd[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int
+persist_valid(const struct dev_persist *ps)
+{
+	if (ps->magic != DEV_PERSIST_MAGIC || ps->state > ST_LOCKED)
+		return 0;
+	if (ps->key_len > DEV_MAX_KEY || ps->csr_len > MSG_MAX_CSR || ps->chain_len > MSG_MAX_CHAIN)
+		return 0;
+	if (core_strnlen(ps->serial, sizeof(ps->serial)) >= sizeof(ps->serial))
+		return 0;
+	return 1;
+}
+
+static void
+persist_blank(struct dev_persist *ps)
+{
+	core_memset(ps, 0, sizeof(*ps));
+	ps->magic = DEV_PERSIST_MAGIC;
+	ps->state = ST_BLANK;
+}
+
+void
+dev_init(struct dev *d, const struct dev_identity *id, const struct dev_platform *pf,
+    const struct dev_persist *flash)
+{
+	core_memset(d, 0, sizeof(*d));
+	d->id = id;
+	d->pf = pf;
+	if (flash != NULL && persist_valid(flash))
+		core_memcpy(&d->ps, flash, sizeof(d->ps));
+	else
+		persist_blank(&d->ps);
+	frame_rx_init(&d->rx);
+}
+
+void
+dev_reboot(struct dev *d)
+{
+	frame_rx_init(&d->rx);
+	d->staging_len = d->staging_total = 0;
+	d->have_last = 0;
+	d->last_len = 0;
+}
+
+void
+dev_factory_reset(struct dev *d)
+{
+	persist_blank(&d->ps);
+	(void)d->pf->store(d->pf->ctx, &d->ps);
+	dev_reboot(d);
+}
+
+/* Sends a reply frame and remembers it for retransmission (P-9). */
+static void
+send_frame(struct dev *d, uint8_t type, uint16_t seq, uint8_t req_type, const uint8_t *payload,
+    size_t len)
+{
+	size_t wl = 0;
+
+	if (frame_encode(type, seq, payload, len, d->last_reply, sizeof(d->last_reply), &wl) != 0) {
+		d->have_last = 0;
+		return;
+	}
+	d->have_last = 1;
+	d->last_seq = seq;
+	d->last_type = req_type;
+	d->last_len = wl;
+	(void)d->pf->send(d->pf->ctx, d->last_reply, wl);
+}
+
+static void
+reply_error(struct dev *d, uint16_t seq, uint8_t req_type, unsigned code, const char *text)
+{
+	struct msg_error e;
+	size_t n = core_strnlen(text, MSG_MAX_ERRTEXT), len = 0;
+
+	core_memset(&e, 0, sizeof(e));
+	e.code = (uint16_t)code;
+	e.req_type = req_type;
+	core_memcpy(e.text, text, n);
+	e.text[n] = '\0';
+	if (msg_enc_error(&e, d->out, sizeof(d->out), &len) == 0)
+		send_frame(d, MSG_ERROR, seq, req_type, d->out, len);
+}
+
+static int
+save(struct dev *d)
+{
+	return d->pf->store(d->pf->ctx, &d->ps) == 0 ? 0 : PERR_STORAGE;
+}
+
+/* A write after LOCKED is refused forever (P-21); other states per P-20. */
+static int
+require_state(const struct dev *d, unsigned mask)
+{
+	if (d->ps.state == ST_LOCKED && (mask & (1u << ST_LOCKED)) == 0)
+		return PERR_LOCKED;
+	return (mask & (1u << d->ps.state)) ? 0 : PERR_BAD_STATE;
+}
+
+#define S(x) (1u << (x))
+
+static int
+do_hello(struct dev *d, const struct frame *f, size_t *len)
+{
+	struct msg_hello h;
+	int r;
+
+	if ((r = msg_dec_empty(f->payload, f->len)) != 0)
+		return PERR_BAD_LENGTH;
+	core_memset(&h, 0, sizeof(h));
+	h.proto_version = PROTO_VERSION;
+	h.state = d->ps.state;
+	h.debug_locked = d->ps.debug_locked;
+	h.caps = d->id->caps;
+	h.max_payload = d->id->max_payload;
+	core_memcpy(h.model, d->id->model, sizeof(h.model));
+	core_memcpy(h.hw_rev, d->id->hw_rev, sizeof(h.hw_rev));
+	core_memcpy(h.fw_version, d->id->fw_version, sizeof(h.fw_version));
+	core_memcpy(h.serial, d->ps.serial, sizeof(h.serial));
+	core_memcpy(h.chip_id, d->id->chip_id, sizeof(h.chip_id));
+	h.chip_id_len = d->id->chip_id_len;
+	core_memcpy(h.fw_digest, d->id->fw_digest, sizeof(h.fw_digest));
+	return msg_enc_hello(&h, d->out, sizeof(d->out), len) == 0 ? 0 : PERR_INTERNAL;
+}
+
+static int
+do_set_identity(struct dev *d, const struct frame *f, size_t *len)
+{
+	struct msg_set_identity m;
+	size_t pwlen;
+	int r;
+
+	if (msg_dec_set_identity(f->payload, f->len, &m) != 0)
+		return PERR_BAD_LENGTH;
+	if ((r = require_state(d, S(ST_BLANK) | S(ST_IDENTIFIED) | S(ST_KEYED) | S(ST_CERTIFIED))) != 0)
+		goto out;
+	/* P-13: start over; the old key, CSR and chain are gone. */
+	core_memset(d->ps.key, 0, sizeof(d->ps.key));
+	d->ps.key_len = d->ps.csr_len = d->ps.chain_len = 0;
+	core_memcpy(d->ps.serial, m.serial, sizeof(d->ps.serial));
+	pwlen = core_strnlen(m.password, sizeof(m.password));
+	r = PERR_CRYPTO;
+	if (d->pf->rng(d->pf->ctx, d->ps.pw_salt, sizeof(d->ps.pw_salt)) != 0 ||
+	    d->pf->pw_hash(d->pf->ctx, m.password, pwlen, d->ps.pw_salt, sizeof(d->ps.pw_salt),
+	        m.pw_iterations, d->ps.pw_verifier) != 0)
+		goto out;
+	d->ps.pw_iterations = m.pw_iterations;
+	d->ps.state = ST_IDENTIFIED;
+	if ((r = save(d)) != 0)
+		goto out;
+	*len = 0;
+	r = 0;
+out:
+	core_memset(&m, 0, sizeof(m)); /* the password must not linger in RAM */
+	return r;
+}
+
+static int
+do_gen_key(struct dev *d, const struct frame *f, size_t *len)
+{
+	struct msg_gen_key m;
+	struct msg_gen_key_rsp rsp;
+	char nonce_hex[2 * MSG_MAX_NONCE + 1], chip_hex[2 * MSG_MAX_CHIP_ID + 1];
+	size_t kl = 0, cl = 0;
+	int r;
+
+	if (msg_dec_gen_key(f->payload, f->len, &m) != 0)
+		return PERR_BAD_LENGTH;
+	if ((r = require_state(d, S(ST_IDENTIFIED) | S(ST_KEYED))) != 0)
+		return r;
+	if ((m.key_type == KEY_EC_P256 && !(d->id->caps & CAP_KEY_EC_P256)) ||
+	    (m.key_type == KEY_EC_P384 && !(d->id->caps & CAP_KEY_EC_P384)) ||
+	    (m.key_type == KEY_RSA_2048 && !(d->id->caps & CAP_KEY_RSA_2048)))
+		return PERR_UNSUPPORTED;
+	to_hex(m.nonce, m.nonce_len, nonce_hex);
+	to_hex(d->id->chip_id, d->id->chip_id_len, chip_hex);
+	if (d->pf->keygen(d->pf->ctx, m.key_type, d->ps.key, sizeof(d->ps.key), &kl) != 0 ||
+	    kl == 0 || kl > sizeof(d->ps.key))
+		return PERR_CRYPTO;
+	d->ps.key_len = (uint16_t)kl;
+	d->ps.key_type = m.key_type;
+	if (d->pf->csr(d->pf->ctx, d->ps.key, kl, nonce_hex, chip_hex, d->ps.csr, sizeof(d->ps.csr),
+	        &cl) != 0 || cl == 0 || cl > sizeof(d->ps.csr))
+		return PERR_CRYPTO;
+	d->ps.csr_len = (uint16_t)cl;
+	d->ps.chain_len = 0;
+	d->ps.state = ST_KEYED;
+	if ((r = save(d)) != 0)
+		return r;
+	rsp.csr_len = (uint16_t)cl;
+	return msg_enc_gen_key_rsp(&rsp, d->out, sizeof(d->out), len) == 0 ? 0 : PERR_INTERNAL;
+}
+
+static int
+do_read_obj(struct dev *d, const struct frame *f, size_t *len)
+{
+	struct msg_read_obj m;
+	struct msg_read_obj_rsp rsp;
+	const uint8_t *obj;
+	uint32_t total, n;
+
+	if (msg_dec_read_obj(f->payload, f->len, &m) != 0)
+		return PERR_BAD_LENGTH;
+	if (m.obj == OBJ_CSR) {
+		obj = d->ps.csr;
+		total = d->ps.csr_len;
+	} else if (m.obj == OBJ_CHAIN) {
+		obj = d->ps.chain;
+		total = d->ps.chain_len;
+	} else
+		return PERR_BAD_ARG;
+	if (total == 0)
+		return PERR_NO_OBJECT;
+	if (m.offset > total)
+		return PERR_BAD_ARG;
+	n = total - m.offset;
+	if (n > m.max)
+		n = m.max;
+	rsp.obj = m.obj;
+	rsp.total = total;
+	rsp.offset = m.offset;
+	rsp.data = obj + m.offset;
+	rsp.data_len = (uint16_t)n;
+	return msg_enc_read_obj_rsp(&rsp, d->out, sizeof(d->out), len) == 0 ? 0 : PERR_INTERNAL;
+}
+
+static int
+do_write_obj(struct dev *d, const struct frame *f, size_t *len)
+{
+	struct msg_write_obj m;
+	struct msg_write_obj_rsp rsp;
+	int r;
+
+	if (msg_dec_write_obj(f->payload, f->len, &m) != 0)
+		return PERR_BAD_LENGTH;
+	if ((r = require_state(d, S(ST_KEYED))) != 0)
+		return r;
+	if (m.obj != OBJ_CHAIN || m.total > sizeof(d->staging))
+		return PERR_BAD_ARG;
+	if (m.offset == 0) {
+		d->staging_len = 0;
+		d->staging_total = m.total;
+	}
+	/* P-16: chunks in order; a repeat of the last chunk is harmless, a gap is refused. */
+	if (m.total != d->staging_total || m.offset != d->staging_len ||
+	    m.data_len > m.total - m.offset)
+		return PERR_BAD_ARG;
+	core_memcpy(d->staging + m.offset, m.data, m.data_len);
+	d->staging_len += m.data_len;
+	rsp.held = d->staging_len;
+	return msg_enc_write_obj_rsp(&rsp, d->out, sizeof(d->out), len) == 0 ? 0 : PERR_INTERNAL;
+}
+
+static int
+state_reply(struct dev *d, size_t *len)
+{
+	struct msg_state_rsp rsp;
+
+	rsp.state = d->ps.state;
+	rsp.debug_locked = d->ps.debug_locked;
+	return msg_enc_state_rsp(&rsp, d->out, sizeof(d->out), len) == 0 ? 0 : PERR_INTERNAL;
+}
+
+static int
+do_install(struct dev *d, const struct frame *f, size_t *len)
+{
+	struct msg_install m;
+	uint8_t dg[MSG_DIGEST_LEN];
+	int r;
+
+	if (msg_dec_install(f->payload, f->len, &m) != 0)
+		return PERR_BAD_LENGTH;
+	if ((r = require_state(d, S(ST_KEYED))) != 0)
+		return r;
+	if (m.obj != OBJ_CHAIN || m.total != d->staging_total || d->staging_len != m.total ||
+	    m.total == 0)
+		return PERR_BAD_ARG;
+	if (d->pf->sha256(d->pf->ctx, d->staging, d->staging_len, dg) != 0)
+		return PERR_CRYPTO;
+	if (core_memcmp_ct(dg, m.sha256, sizeof(dg)) != 0)
+		return PERR_CHAIN_INVALID;
+	r = d->pf->chain_check(d->pf->ctx, d->ps.key, d->ps.key_len, d->staging, d->staging_len);
+	if (r != 0)
+		return r == PERR_KEY_MISMATCH ? PERR_KEY_MISMATCH : PERR_CHAIN_INVALID;
+	core_memcpy(d->ps.chain, d->staging, d->staging_len);
+	d->ps.chain_len = (uint16_t)d->staging_len;
+	d->ps.state = ST_CERTIFIED;
+	if ((r = save(d)) != 0)
+		return r;
+	return state_reply(d, len);
+}
+
+static int
+do_prove(struct dev *d, const struct frame *f, size_t *len)
+{
+	struct msg_prove m;
+	struct msg_prove_rsp rsp;
+	uint8_t msg[PROVE_PREFIX_LEN + MSG_MAX_CHALLENGE], sig[MSG_MAX_SIG];
+	size_t sl = 0;
+	int r;
+
+	if (msg_dec_prove(f->payload, f->len, &m) != 0)
+		return PERR_BAD_LENGTH;
+	if ((r = require_state(d, S(ST_CERTIFIED) | S(ST_LOCKED))) != 0)
+		return r;
+	/* P-40: domain-separated, so PROVE can never be used to sign something else. */
+	core_memcpy(msg, PROVE_PREFIX, PROVE_PREFIX_LEN);
+	core_memcpy(msg + PROVE_PREFIX_LEN, m.challenge, m.challenge_len);
+	if (d->pf->sign(d->pf->ctx, d->ps.key, d->ps.key_len, msg,
+	        PROVE_PREFIX_LEN + (size_t)m.challenge_len, sig, sizeof(sig), &sl) != 0 ||
+	    sl == 0 || sl > sizeof(sig))
+		return PERR_CRYPTO;
+	rsp.sig = sig;
+	rsp.sig_len = (uint16_t)sl;
+	return msg_enc_prove_rsp(&rsp, d->out, sizeof(d->out), len) == 0 ? 0 : PERR_INTERNAL;
+}
+
+static int
+do_confirm_pw(struct dev *d, const struct frame *f, size_t *len)
+{
+	struct msg_confirm_pw m;
+	struct msg_confirm_pw_rsp rsp;
+	uint8_t v[MSG_DIGEST_LEN];
+	int r;
+
+	if (msg_dec_confirm_pw(f->payload, f->len, &m) != 0)
+		return PERR_BAD_LENGTH;
+	if ((r = require_state(d, S(ST_IDENTIFIED) | S(ST_KEYED) | S(ST_CERTIFIED) |
+	         S(ST_LOCKED))) != 0)
+		goto out;
+	r = PERR_CRYPTO;
+	if (d->pf->pw_hash(d->pf->ctx, m.password, core_strnlen(m.password, sizeof(m.password)),
+	        d->ps.pw_salt, sizeof(d->ps.pw_salt), d->ps.pw_iterations, v) != 0)
+		goto out;
+	rsp.match = core_memcmp_ct(v, d->ps.pw_verifier, sizeof(v)) == 0;
+	r = msg_enc_confirm_pw_rsp(&rsp, d->out, sizeof(d->out), len) == 0 ? 0 : PERR_INTERNAL;
+out:
+	core_memset(&m, 0, sizeof(m));
+	core_memset(v, 0, sizeof(v));
+	return r;
+}
+
+static int
+do_lock(struct dev *d, const struct frame *f, size_t *len)
+{
+	int r;
+
+	if (msg_dec_empty(f->payload, f->len) != 0)
+		return PERR_BAD_LENGTH;
+	if ((r = require_state(d, S(ST_CERTIFIED))) != 0)
+		return r;
+	if (d->pf->lock_debug(d->pf->ctx) != 0)
+		return PERR_STORAGE;
+	d->ps.debug_locked = 1;
+	d->ps.state = ST_LOCKED;
+	if ((r = save(d)) != 0)
+		return r;
+	return state_reply(d, len);
+}
+
+static const char *
+err_text(int code)
+{
+	switch (code) {
+	case PERR_UNKNOWN_TYPE: return "unknown request type";
+	case PERR_BAD_LENGTH: return "malformed request payload";
+	case PERR_BAD_STATE: return "request not allowed in this lifecycle state";
+	case PERR_LOCKED: return "board is locked; provisioning writes are refused";
+	case PERR_BAD_ARG: return "request argument out of range";
+	case PERR_NO_OBJECT: return "object not present";
+	case PERR_KEY_MISMATCH: return "certificate does not match the board key";
+	case PERR_CHAIN_INVALID: return "certificate chain invalid";
+	case PERR_UNSUPPORTED: return "key type not supported";
+	case PERR_STORAGE: return "persistent storage write failed";
+	case PERR_CRYPTO: return "crypto operation failed";
+	default: return "internal error";
+	}
+}
+
+static void
+handle(struct dev *d, const struct frame *f)
+{
+	size_t len = 0;
+	int r;
+
+	/* P-9: a retransmitted request gets the cached reply and is not executed again. */
+	if (d->have_last && f->seq == d->last_seq && f->type == d->last_type) {
+		(void)d->pf->send(d->pf->ctx, d->last_reply, d->last_len);
+		return;
+	}
+	d->executed++;
+	switch (f->type) {
+	case MSG_HELLO: r = do_hello(d, f, &len); break;
+	case MSG_SET_IDENTITY: r = do_set_identity(d, f, &len); break;
+	case MSG_GEN_KEY: r = do_gen_key(d, f, &len); break;
+	case MSG_READ_OBJECT: r = do_read_obj(d, f, &len); break;
+	case MSG_WRITE_OBJECT: r = do_write_obj(d, f, &len); break;
+	case MSG_INSTALL: r = do_install(d, f, &len); break;
+	case MSG_PROVE: r = do_prove(d, f, &len); break;
+	case MSG_CONFIRM_PASSWORD: r = do_confirm_pw(d, f, &len); break;
+	case MSG_LOCK: r = do_lock(d, f, &len); break;
+	default: r = PERR_UNKNOWN_TYPE; break;
+	}
+	if (r != 0)
+		reply_error(d, f->seq, f->type, (unsigned)r, err_text(r));
+	else
+		send_frame(d, (uint8_t)(f->type | MSG_RESPONSE), f->seq, f->type, d->out, len);
+}
+
+int
+dev_input(struct dev *d, const uint8_t *p, size_t n)
+{
+	struct frame f;
+	size_t i;
+	int handled = 0;
+
+	for (i = 0; i < n; i++) {
+		if (frame_rx_push(&d->rx, p[i], &f) != 1)
+			continue;
+		/* A response-typed frame is never a request: refuse it like an unknown type. */
+		handle(d, &f);
+		handled++;
+	}
+	return handled;
+}

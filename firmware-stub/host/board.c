@@ -1,0 +1,337 @@
+/* board.c: host platform for the device core; see board.h. */
+#include "board.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define FLASH_MAGIC "SPSTUB01"
+
+struct flash_image {
+	char magic[8];
+	struct dev_identity id;
+	struct dev_persist ps;
+};
+
+static int
+p_rng(void *ctx, uint8_t *out, size_t n)
+{
+	return RAND_bytes(out, (int)n) == 1 ? 0 : -1;
+}
+
+static int
+p_sha256(void *ctx, const uint8_t *p, size_t n, uint8_t out[MSG_DIGEST_LEN])
+{
+	return EVP_Digest(p, n, out, NULL, EVP_sha256(), NULL) == 1 ? 0 : -1;
+}
+
+static int
+p_pw_hash(void *ctx, const char *pw, size_t pwlen, const uint8_t *salt, size_t saltlen,
+    uint32_t iterations, uint8_t out[MSG_DIGEST_LEN])
+{
+	return PKCS5_PBKDF2_HMAC(pw, (int)pwlen, salt, (int)saltlen, (int)iterations, EVP_sha256(),
+	    MSG_DIGEST_LEN, out) == 1 ? 0 : -1;
+}
+
+static int
+p_keygen(void *ctx, uint8_t key_type, uint8_t *key, size_t cap, size_t *keylen)
+{
+	EVP_PKEY *k = NULL;
+	unsigned char *p = key;
+	int n, r = -1;
+
+	if (key_type == KEY_EC_P256)
+		k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	else if (key_type == KEY_EC_P384)
+		k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+	else if (key_type == KEY_RSA_2048)
+		k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	if (k == NULL)
+		return -1;
+	if ((n = i2d_PrivateKey(k, NULL)) > 0 && (size_t)n <= cap && i2d_PrivateKey(k, &p) == n) {
+		*keylen = (size_t)n;
+		r = 0;
+	}
+	EVP_PKEY_free(k);
+	return r;
+}
+
+static EVP_PKEY *
+load_key(const uint8_t *key, size_t keylen)
+{
+	const unsigned char *p = key;
+
+	return d2i_AutoPrivateKey(NULL, &p, (long)keylen);
+}
+
+static int
+p_csr(void *ctx, const uint8_t *key, size_t keylen, const char *nonce_hex, const char *chip_hex,
+    uint8_t *out, size_t cap, size_t *outlen)
+{
+	EVP_PKEY *k = load_key(key, keylen);
+	X509_REQ *rq = X509_REQ_new();
+	X509_NAME *nm = X509_NAME_new();
+	unsigned char *p = out;
+	int n, r = -1;
+
+	if (k == NULL || rq == NULL || nm == NULL ||
+	    X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC, (const unsigned char *)chip_hex, -1,
+	        -1, 0) != 1 ||
+	    X509_REQ_set_version(rq, 0) != 1 || X509_REQ_set_subject_name(rq, nm) != 1 ||
+	    X509_REQ_set_pubkey(rq, k) != 1 ||
+	    /* P-14: the nonce binds this CSR to this session. */
+	    X509_REQ_add1_attr_by_NID(rq, NID_pkcs9_challengePassword, MBSTRING_ASC,
+	        (const unsigned char *)nonce_hex, -1) != 1 ||
+	    X509_REQ_sign(rq, k, EVP_sha256()) <= 0)
+		goto out;
+	if ((n = i2d_X509_REQ(rq, NULL)) > 0 && (size_t)n <= cap && i2d_X509_REQ(rq, &p) == n) {
+		*outlen = (size_t)n;
+		r = 0;
+	}
+out:
+	X509_NAME_free(nm);
+	X509_REQ_free(rq);
+	EVP_PKEY_free(k);
+	return r;
+}
+
+static int
+p_sign(void *ctx, const uint8_t *key, size_t keylen, const uint8_t *msg, size_t n, uint8_t *sig,
+    size_t cap, size_t *siglen)
+{
+	EVP_PKEY *k = load_key(key, keylen);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	size_t sl = cap;
+	int r = -1;
+
+	if (k != NULL && md != NULL && EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k) == 1 &&
+	    EVP_DigestSign(md, sig, &sl, msg, n) == 1) {
+		*siglen = sl;
+		r = 0;
+	}
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(k);
+	return r;
+}
+
+static int
+p_chain_check(void *ctx, const uint8_t *key, size_t keylen, const uint8_t *chain, size_t n)
+{
+	const unsigned char *p = chain, *end = chain + n;
+	EVP_PKEY *k = load_key(key, keylen);
+	X509 *leaf = NULL, *ca = NULL;
+	int r = PERR_CHAIN_INVALID;
+
+	if (k == NULL)
+		return PERR_INTERNAL;
+	if ((leaf = d2i_X509(NULL, &p, end - p)) == NULL ||
+	    (ca = d2i_X509(NULL, &p, end - p)) == NULL || p != end)
+		goto out;
+	if (EVP_PKEY_eq(X509_get0_pubkey(leaf), k) != 1) {
+		r = PERR_KEY_MISMATCH;
+		goto out;
+	}
+	if (X509_verify(leaf, X509_get0_pubkey(ca)) == 1)
+		r = 0;
+out:
+	X509_free(leaf);
+	X509_free(ca);
+	EVP_PKEY_free(k);
+	return r;
+}
+
+static int
+write_flash(const char *path, const struct dev_identity *id, const struct dev_persist *ps)
+{
+	struct flash_image img; /* ~7.5 KiB on the board thread's stack */
+	char tmp[600];
+	ssize_t w;
+	int fd;
+
+	memset(&img, 0, sizeof(img));
+	memcpy(img.magic, FLASH_MAGIC, 8);
+	img.id = *id;
+	img.ps = *ps;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
+		return -1;
+	w = write(fd, &img, sizeof(img));
+	/* Like a real flash commit: the record is either old or new after a power loss. */
+	if (w != (ssize_t)sizeof(img) || fsync(fd) != 0) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return rename(tmp, path);
+}
+
+struct store_ctx; /* the platform ctx is the board itself */
+
+static int
+p_store(void *ctx, const struct dev_persist *ps)
+{
+	struct board *b = ctx;
+
+	return write_flash(b->flash_path, &b->id, ps);
+}
+
+static int
+p_lock_debug(void *ctx)
+{
+	return 0; /* the host build has no JTAG fuse to blow */
+}
+
+static int
+p_send(void *ctx, const uint8_t *p, size_t n)
+{
+	struct board *b = ctx;
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(b->fd, p, n)) < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+void
+board_default_opts(struct board_opts *o)
+{
+	static const char image[] = "firmware-stub reference image 1.4.2\n";
+
+	memset(o, 0, sizeof(*o));
+	o->model = "TH2-DEMO";
+	o->hw_rev = "B";
+	o->fw_version = "1.4.2";
+	EVP_Digest(image, sizeof(image) - 1, o->fw_digest, NULL, EVP_sha256(), NULL);
+}
+
+int
+board_open(struct board *b, const char *flash_path, const struct board_opts *o)
+{
+	struct flash_image img;
+	struct dev_persist *ps = NULL;
+	ssize_t n = 0;
+	int fd;
+
+	memset(b, 0, sizeof(*b));
+	b->fd = -1;
+	if (snprintf(b->flash_path, sizeof(b->flash_path), "%s", flash_path) >=
+	    (int)sizeof(b->flash_path)) {
+		fprintf(stderr, "firmware-stub: flash path too long\n");
+		return -1;
+	}
+	if ((fd = open(flash_path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = read(fd, &img, sizeof(img));
+		close(fd);
+	}
+	if (n == (ssize_t)sizeof(img) && memcmp(img.magic, FLASH_MAGIC, 8) == 0 &&
+	    img.id.chip_id_len >= MSG_MIN_CHIP_ID && img.id.chip_id_len <= MSG_MAX_CHIP_ID) {
+		b->id = img.id;
+		ps = &img.ps;
+	} else {
+		snprintf(b->id.model, sizeof(b->id.model), "%s", o->model);
+		snprintf(b->id.hw_rev, sizeof(b->id.hw_rev), "%s", o->hw_rev);
+		snprintf(b->id.fw_version, sizeof(b->id.fw_version), "%s", o->fw_version);
+		memcpy(b->id.fw_digest, o->fw_digest, 32);
+		b->id.chip_id_len = (uint8_t)(o->chip_id_len ? o->chip_id_len : 12);
+		if (o->chip_id_len)
+			memcpy(b->id.chip_id, o->chip_id, o->chip_id_len);
+		else if (RAND_bytes(b->id.chip_id, b->id.chip_id_len) != 1)
+			return -1;
+		b->id.caps = CAP_KEY_EC_P256 | CAP_KEY_EC_P384 | CAP_KEY_RSA_2048 | CAP_DEBUG_LOCK;
+		b->id.max_payload = FRAME_MAX_PAYLOAD;
+	}
+	b->pf = (struct dev_platform){ .ctx = b, .rng = p_rng, .sha256 = p_sha256,
+		.pw_hash = p_pw_hash, .keygen = p_keygen, .csr = p_csr, .sign = p_sign,
+		.chain_check = p_chain_check, .store = p_store, .lock_debug = p_lock_debug,
+		.send = p_send };
+	dev_init(&b->dev, &b->id, &b->pf, ps);
+	if (o->factory_reset)
+		dev_factory_reset(&b->dev);
+	else if (ps == NULL && p_store(b, &b->dev.ps) != 0) {
+		fprintf(stderr, "firmware-stub: cannot write flash file %s: %s\n", flash_path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void
+board_serve(struct board *b, int fd, volatile int *stop)
+{
+	struct pollfd pfd;
+	uint8_t buf[1024];
+	ssize_t n;
+
+	b->fd = fd;
+	while (!*stop) {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, 100) < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		if (pfd.revents & POLLIN) {
+			n = read(fd, buf, sizeof(buf));
+			if (n > 0) {
+				dev_input(&b->dev, buf, (size_t)n);
+				continue;
+			}
+		}
+		/* No station on the line (pty slave closed): wait for one, like a powered board
+		 * waiting in its fixture. */
+		if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL))
+			usleep(20000);
+	}
+}
+
+int
+board_show(const char *flash_path)
+{
+	struct flash_image img;
+	unsigned char *spki = NULL;
+	char chip[2 * MSG_MAX_CHIP_ID + 1], pk[65] = "";
+	uint8_t dg[32];
+	EVP_PKEY *k = NULL;
+	ssize_t n = -1;
+	int fd, len, i;
+
+	if ((fd = open(flash_path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = read(fd, &img, sizeof(img));
+		close(fd);
+	}
+	if (n != (ssize_t)sizeof(img) || memcmp(img.magic, FLASH_MAGIC, 8) != 0 ||
+	    img.id.chip_id_len > MSG_MAX_CHIP_ID || img.ps.key_len > DEV_MAX_KEY ||
+	    memchr(img.ps.serial, 0, sizeof(img.ps.serial)) == NULL) {
+		fprintf(stderr, "firmware-stub: %s is not a board flash file\n", flash_path);
+		return 1;
+	}
+	for (i = 0; i < img.id.chip_id_len; i++)
+		snprintf(chip + 2 * i, 3, "%02x", img.id.chip_id[i]);
+	chip[2 * img.id.chip_id_len] = '\0';
+	if (img.ps.key_len > 0 && (k = load_key(img.ps.key, img.ps.key_len)) != NULL &&
+	    (len = i2d_PUBKEY(k, &spki)) > 0 &&
+	    EVP_Digest(spki, (size_t)len, dg, NULL, EVP_sha256(), NULL) == 1)
+		for (i = 0; i < 32; i++)
+			snprintf(pk + 2 * i, 3, "%02x", dg[i]);
+	printf("{\"state\":\"%s\",\"serial\":\"%s\",\"chip_id\":\"%s\",\"debug_locked\":%s,"
+	    "\"pubkey_sha256\":\"%s\",\"chain_len\":%u}\n", proto_statename(img.ps.state),
+	    img.ps.serial, chip, img.ps.debug_locked ? "true" : "false", pk, img.ps.chain_len);
+	OPENSSL_free(spki);
+	EVP_PKEY_free(k);
+	return 0;
+}

@@ -1,0 +1,42 @@
+/*
+ * board.h: a simulated board for the host build: the portable core (device.c) plus a platform
+ * made of OpenSSL (key generation, CSR, signatures, PBKDF2) and a flash file, so that state
+ * survives a restart like a power cycle. The flash file is a host format (raw structs), not
+ * portable between machines.
+ */
+#ifndef BOARD_H
+#define BOARD_H
+
+#include <stdint.h>
+
+#include "device.h"
+
+struct board_opts {
+	const char *model, *hw_rev, *fw_version;
+	uint8_t fw_digest[32];
+	uint8_t chip_id[MSG_MAX_CHIP_ID];
+	size_t chip_id_len; /* 0 = random (kept in the flash file) */
+	int factory_reset;  /* host build only: wipe the persisted record to BLANK first */
+};
+
+struct board {
+	struct dev_identity id;
+	struct dev_platform pf;
+	struct dev dev;
+	char flash_path[512];
+	int fd; /* the line */
+};
+
+/* Opens or creates the board whose flash lives at flash_path. An existing flash file keeps its
+ * identity (chip id); a new one gets the options' identity. 0, or -1 with a message. */
+int board_open(struct board *b, const char *flash_path, const struct board_opts *o);
+/* Serves requests on fd until *stop is set or the line hangs up for good (returns then). */
+void board_serve(struct board *b, int fd, volatile int *stop);
+/* Prints the persisted state of the board at flash_path as one JSON line on stdout: state,
+ * serial, chip id, debug lock, SHA-256 of the public key (DER SubjectPublicKeyInfo) and the
+ * installed chain's length. Returns a process exit code. */
+int board_show(const char *flash_path);
+/* Default firmware identity of the stub (what the demo profile allows). */
+void board_default_opts(struct board_opts *o);
+
+#endif

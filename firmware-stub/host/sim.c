@@ -1,0 +1,547 @@
+/*
+ * sim.c: umockdev harness behind sim.h.
+ *
+ * How the pieces fit (umockdev 0.17):
+ *  - The testbed is a /tmp/umockdev.XXXXXX directory with a fake /sys and /dev. A tty device
+ *    node is backed by a pty: the station's open("/dev/ttyUSB3") lands on the pty slave,
+ *    the testbed keeps the master, which we hand to the board thread.
+ *  - libserialport's sp_open needs TIOCMGET, which a pty does not implement (ENOTTY), so
+ *    an ioctl handler is attached to every node. umockdev runs handlers on one worker
+ *    thread with a private GMainContext that the testbed owns (umockdev.h: "do not block
+ *    this context"); we need no main loop of our own. Handlers must therefore answer at
+ *    once: every ioctl, read() and write() of the station on these nodes makes a round
+ *    trip to that single thread (about 0.1-0.3 ms), for all adapters together.
+ *  - The station process runs with LD_PRELOAD=libumockdev-preload.so.0 and UMOCKDEV_DIR,
+ *    which redirect its /sys and /dev to the testbed.
+ *  - This harness itself does not need the preload: creating the testbed, the ptys and the
+ *    ioctl sockets are plain file operations on the testbed directory. Verified both ways
+ *    (tests/integration/README-sim.txt). Only uevents (hotplug) would need it (the sender
+ *    looks devices up through libudev in its own /sys); see sim_ensure_preload.
+ *
+ * Line ownership: the testbed would close its pty master when it is freed, but a board must
+ * be able to close the line itself to simulate an unplug, and the station only sees a
+ * hang-up when no master fd is left. So the board gets the only master fd (a dup) and the
+ * testbed's descriptor number is pointed at /dev/null. The harness also keeps a slave fd
+ * open, so that the board does not see EIO whenever the station has the port closed (a
+ * real board does not notice the station closing its adapter either).
+ */
+#include "sim.h"
+
+#include <umockdev.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PRELOAD_LIB "libumockdev-preload.so.0"
+#define REEXEC_GUARD "SIM_PRELOAD_REEXEC"
+#define SYS_HUB "/devices/pci0000:00/0000:00:14.0/usb1/1-1"
+
+extern char **environ;
+
+struct sim_line {
+	struct sim_adapter pub;      /* handed to the board function */
+	struct sim_run *run;
+	UMockdevIoctlBase *handler;
+	pthread_t thread;
+	int thread_started;
+	int slave_fd;                /* our hold on the line, see the file comment */
+	int modem_lines;             /* TIOCM_* as the station sees them; worker thread only */
+};
+
+struct sim_run {
+	UMockdevTestbed *tb;
+	struct sim_line *lines;
+	unsigned n;
+	sim_board_fn fn;
+	void *arg;
+	volatile int stop;
+};
+
+static void sim_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+sim_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("sim: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+/*
+ * Worker thread (the testbed's GMainContext): modem-control ioctls are emulated per line,
+ * everything else (termios, flush, drain, ...) is executed on the real pty in the client.
+ */
+static gboolean
+on_ioctl(UMockdevIoctlBase *h, UMockdevIoctlClient *c, gpointer ud)
+{
+	struct sim_line *l = ud;
+	gulong req = umockdev_ioctl_client_get_request(c);
+	UMockdevIoctlData *d;
+	GError *err = NULL;
+	int *v, e = 0, r;
+
+	if (req == TIOCMGET || req == TIOCMSET || req == TIOCMBIS || req == TIOCMBIC) {
+		d = umockdev_ioctl_data_resolve(umockdev_ioctl_client_get_arg(c), 0, sizeof(int),
+		    &err);
+		if (d == NULL) {
+			g_clear_error(&err);
+			umockdev_ioctl_client_complete(c, -1, EFAULT);
+			return TRUE;
+		}
+		v = (int *)(void *)d->data; /* written back to the client on complete */
+		if (req == TIOCMGET)
+			*v = l->modem_lines;
+		else if (req == TIOCMSET)
+			l->modem_lines = *v;
+		else if (req == TIOCMBIS)
+			l->modem_lines |= *v;
+		else
+			l->modem_lines &= ~*v;
+		g_object_unref(d);
+		umockdev_ioctl_client_complete(c, 0, 0);
+		return TRUE;
+	}
+	r = umockdev_ioctl_client_execute(c, &e, &err);
+	if (err != NULL) {
+		g_clear_error(&err);
+		r = -1;
+		e = EIO;
+	}
+	umockdev_ioctl_client_complete(c, r, e);
+	return TRUE;
+}
+
+/* Appends fmt to *s (a growing g_malloc'd string). */
+static void dev_add(GString *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+dev_add(GString *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	g_string_append_vprintf(s, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * umockdev description of adapter i: tty -> usb-serial port -> interface -> USB device on
+ * port i+1 of hub 1-1. Children first; the "device" link is what libserialport follows to
+ * find the USB attributes, and the directory names give the physical path.
+ */
+static void
+describe_adapter(GString *s, unsigned i)
+{
+	unsigned port = i + 1;
+
+	dev_add(s, "P: " SYS_HUB "/1-1.%u/1-1.%u:1.0/ttyUSB%u/tty/ttyUSB%u\n"
+	    "N: ttyUSB%u\nE: DEVNAME=/dev/ttyUSB%u\nE: SUBSYSTEM=tty\nE: MAJOR=188\nE: MINOR=%u\n"
+	    "A: dev=188:%u\nL: device=../../../ttyUSB%u\n\n", port, port, i, i, i, i, i, i, i);
+	dev_add(s, "P: " SYS_HUB "/1-1.%u/1-1.%u:1.0/ttyUSB%u\nE: SUBSYSTEM=usb-serial\n"
+	    "E: DRIVER=ftdi_sio\nA: port_number=0\n\n", port, port, i);
+	dev_add(s, "P: " SYS_HUB "/1-1.%u/1-1.%u:1.0\nE: SUBSYSTEM=usb\nE: DEVTYPE=usb_interface\n"
+	    "E: DRIVER=ftdi_sio\nA: bInterfaceNumber=00\nA: bInterfaceClass=ff\n\n", port, port);
+	dev_add(s, "P: " SYS_HUB "/1-1.%u\nE: SUBSYSTEM=usb\nE: DEVTYPE=usb_device\n"
+	    "E: BUSNUM=001\nE: DEVNUM=%03u\nA: busnum=1\nA: devnum=%u\nA: devpath=1.%u\n"
+	    "A: idVendor=0403\nA: idProduct=6001\nA: bcdDevice=0600\nA: speed=12\n"
+	    "A: manufacturer=FTDI\nA: product=FT232R USB UART\nA: serial=SIM%04u\n\n",
+	    port, i + 3, i + 3, port, i);
+}
+
+static void
+describe_hub(GString *s)
+{
+	dev_add(s, "P: " SYS_HUB "\nE: SUBSYSTEM=usb\nE: DEVTYPE=usb_device\nE: BUSNUM=001\n"
+	    "E: DEVNUM=002\nA: busnum=1\nA: devnum=2\nA: devpath=1\nA: idVendor=05e3\n"
+	    "A: idProduct=0608\nA: bDeviceClass=09\nA: speed=480\nA: product=USB2.0 Hub\n\n");
+	dev_add(s, "P: /devices/pci0000:00/0000:00:14.0/usb1\nE: SUBSYSTEM=usb\n"
+	    "E: DEVTYPE=usb_device\nE: BUSNUM=001\nE: DEVNUM=001\nA: busnum=1\nA: devnum=1\n"
+	    "A: devpath=0\nA: idVendor=1d6b\nA: idProduct=0002\nA: bDeviceClass=09\n"
+	    "A: speed=480\nA: product=xHCI Host Controller\n\n");
+}
+
+/*
+ * Takes the line's pty master away from the testbed (see the file comment), makes both
+ * ends raw (the slave stays raw until the station configures it, so nothing is echoed),
+ * and opens our slave hold. Returns 0 or -1 (logged).
+ */
+static int
+setup_line(struct sim_run *run, struct sim_line *l)
+{
+	char slave[64];
+	struct termios t;
+	int tbfd, nullfd = -1, r = -1;
+
+	if ((tbfd = umockdev_testbed_get_dev_fd(run->tb, l->pub.devnode)) < 0) {
+		sim_log("%s: testbed has no pty for it", l->pub.devnode);
+		goto out;
+	}
+	if ((l->pub.fd = fcntl(tbfd, F_DUPFD_CLOEXEC, 3)) < 0 ||
+	    (nullfd = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0 ||
+	    dup3(nullfd, tbfd, O_CLOEXEC) < 0) {
+		sim_log("%s: cannot take over the pty master: %s", l->pub.devnode, strerror(errno));
+		goto out;
+	}
+	if (ptsname_r(l->pub.fd, slave, sizeof(slave)) != 0 ||
+	    (l->slave_fd = open(slave, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
+		sim_log("%s: cannot open the pty slave: %s", l->pub.devnode, strerror(errno));
+		goto out;
+	}
+	if (tcgetattr(l->slave_fd, &t) == 0) {
+		cfmakeraw(&t);
+		(void)tcsetattr(l->slave_fd, TCSANOW, &t);
+	}
+	if (tcgetattr(l->pub.fd, &t) == 0) {
+		cfmakeraw(&t);
+		(void)tcsetattr(l->pub.fd, TCSANOW, &t);
+	}
+	r = 0;
+out:
+	if (nullfd >= 0)
+		close(nullfd);
+	return r;
+}
+
+static void *
+board_main(void *p)
+{
+	struct sim_line *l = p;
+
+	l->run->fn(&l->pub, l->run->arg);
+	return NULL;
+}
+
+/* Environment of the child: ours, with UMOCKDEV_DIR and the preload appended to LD_PRELOAD. */
+static char **
+child_env(const char *root)
+{
+	const char *old = getenv("LD_PRELOAD");
+	size_t n = 0, i, k = 0;
+	char **env;
+
+	while (environ[n] != NULL)
+		n++;
+	if ((env = calloc(n + 3, sizeof(*env))) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (strncmp(environ[i], "LD_PRELOAD=", 11) != 0 &&
+		    strncmp(environ[i], "UMOCKDEV_DIR=", 13) != 0 &&
+		    strncmp(environ[i], REEXEC_GUARD "=", sizeof(REEXEC_GUARD)) != 0)
+			env[k++] = environ[i]; /* borrowed */
+	}
+	if (old != NULL && strstr(old, "libumockdev-preload") != NULL)
+		env[k] = g_strdup_printf("LD_PRELOAD=%s", old);
+	else if (old != NULL && old[0] != '\0')
+		env[k] = g_strdup_printf("LD_PRELOAD=%s:" PRELOAD_LIB, old);
+	else
+		env[k] = g_strdup("LD_PRELOAD=" PRELOAD_LIB);
+	env[k + 1] = g_strdup_printf("UMOCKDEV_DIR=%s", root);
+	return env;
+}
+
+static void
+free_child_env(char **env)
+{
+	size_t i;
+
+	if (env == NULL)
+		return;
+	/* the two entries we made are the last two */
+	for (i = 0; env[i] != NULL; i++) {
+		if (env[i + 1] == NULL || env[i + 2] == NULL)
+			g_free(env[i]);
+	}
+	free(env);
+}
+
+static int
+spawn_child(char *const argv[], const char *root, const sigset_t *child_mask, pid_t *pid)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t def;
+	char **env;
+	int e, r = -1;
+
+	if ((env = child_env(root)) == NULL) {
+		sim_log("out of memory");
+		return -1;
+	}
+	sigemptyset(&def);
+	sigaddset(&def, SIGINT);
+	sigaddset(&def, SIGTERM);
+	sigaddset(&def, SIGCHLD);
+	sigaddset(&def, SIGPIPE);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&at);
+	/* The child must not inherit a master fd (it would keep the line up after the board
+	 * closes it) or umockdev's sockets. */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	posix_spawnattr_setsigmask(&at, child_mask);
+	posix_spawnattr_setsigdefault(&at, &def);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	if ((e = posix_spawnp(pid, argv[0], &fa, &at, argv, env)) != 0)
+		sim_log("cannot run '%s': %s", argv[0], strerror(e));
+	else
+		r = 0;
+	posix_spawnattr_destroy(&at);
+	posix_spawn_file_actions_destroy(&fa);
+	free_child_env(env);
+	return r;
+}
+
+/*
+ * Waits for the child (or, without one, for SIGINT/SIGTERM). Signals SIGINT/SIGTERM/SIGCHLD
+ * are blocked in every thread, so they are taken here synchronously.
+ */
+static int
+wait_child(pid_t pid, int *status)
+{
+	struct timespec tick = { 0, 200 * 1000 * 1000 };
+	siginfo_t si;
+	sigset_t set;
+	pid_t w;
+	int sig, st;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGCHLD);
+	for (;;) {
+		if (pid > 0) {
+			/* polled as well: a SIGCHLD may have been merged with an earlier one */
+			if ((w = waitpid(pid, &st, WNOHANG)) == pid) {
+				if (WIFEXITED(st))
+					*status = WEXITSTATUS(st);
+				else if (WIFSIGNALED(st))
+					*status = 128 + WTERMSIG(st);
+				else
+					continue;
+				return 0;
+			}
+			if (w < 0 && errno != EINTR) {
+				sim_log("waitpid: %s", strerror(errno));
+				return -1;
+			}
+		}
+		if ((sig = sigtimedwait(&set, &si, &tick)) < 0)
+			continue; /* EAGAIN (tick) or EINTR */
+		if (sig == SIGCHLD)
+			continue;
+		if (pid <= 0) {
+			*status = 0;
+			return 0;
+		}
+		/* A terminal's ^C (SI_KERNEL) already reached the child through the process
+		 * group; only pass on what was sent to us alone. */
+		if (si.si_code != SI_KERNEL)
+			kill(pid, sig);
+	}
+}
+
+/* Stops the boards, joins them, closes the lines. Safe on a partly set up run. */
+static void
+stop_boards(struct sim_run *run)
+{
+	unsigned i;
+
+	__atomic_store_n(&run->stop, 1, __ATOMIC_SEQ_CST);
+	/* With the station gone, dropping our slave hold hangs up the line from the master's
+	 * side, which wakes a board blocked in read() with EIO. */
+	for (i = 0; i < run->n; i++) {
+		if (run->lines[i].slave_fd >= 0) {
+			close(run->lines[i].slave_fd);
+			run->lines[i].slave_fd = -1;
+		}
+	}
+	for (i = 0; i < run->n; i++) {
+		if (run->lines[i].thread_started)
+			pthread_join(run->lines[i].thread, NULL);
+		run->lines[i].thread_started = 0;
+		if (run->lines[i].pub.fd >= 0)
+			close(run->lines[i].pub.fd);
+		run->lines[i].pub.fd = -1;
+	}
+}
+
+int
+sim_run(unsigned n, sim_board_fn fn, void *arg, char *const argv[], int *status)
+{
+	struct sim_run run;
+	struct sim_line *l;
+	sigset_t block, oldmask;
+	GString *desc = NULL;
+	GError *err = NULL;
+	pid_t pid = -1;
+	unsigned i;
+	int e, r = -1, st = 0;
+
+	if (n < 1 || n > SIM_MAX_ADAPTERS || fn == NULL || status == NULL ||
+	    (argv != NULL && argv[0] == NULL)) {
+		sim_log("sim_run: bad arguments (n=%u, 1..%d adapters)", n, SIM_MAX_ADAPTERS);
+		return -1;
+	}
+	memset(&run, 0, sizeof(run));
+	run.fn = fn;
+	run.arg = arg;
+	if ((run.lines = calloc(n, sizeof(*run.lines))) == NULL) {
+		sim_log("out of memory");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		l = &run.lines[i];
+		l->run = &run;
+		l->slave_fd = -1;
+		l->pub.fd = -1;
+		l->pub.index = i;
+		l->pub.stop = &run.stop;
+		/* the station asserts DTR/RTS itself; the board side says "present" */
+		l->modem_lines = TIOCM_CTS | TIOCM_DSR | TIOCM_CD;
+		snprintf(l->pub.devnode, sizeof(l->pub.devnode), "/dev/ttyUSB%u", i);
+		snprintf(l->pub.usb_path, sizeof(l->pub.usb_path), "1-1.%u", i + 1);
+		snprintf(l->pub.serial, sizeof(l->pub.serial), "SIM%04u", i);
+	}
+	run.n = n;
+
+	/* Before any thread exists (umockdev's worker is started by attach_ioctl), so that
+	 * every thread inherits the mask and only wait_child takes these signals. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGCHLD);
+	if ((e = pthread_sigmask(SIG_BLOCK, &block, &oldmask)) != 0) {
+		sim_log("pthread_sigmask: %s", strerror(e));
+		free(run.lines);
+		return -1;
+	}
+
+	run.tb = umockdev_testbed_new(); /* aborts the process if /tmp is unusable */
+	desc = g_string_new(NULL);
+	for (i = 0; i < n; i++)
+		describe_adapter(desc, i);
+	describe_hub(desc);
+	if (!umockdev_testbed_add_from_string(run.tb, desc->str, &err)) {
+		sim_log("cannot build the testbed: %s", err != NULL ? err->message : "?");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		l = &run.lines[i];
+		l->handler = g_object_new(UMOCKDEV_TYPE_IOCTL_BASE, NULL);
+		g_signal_connect(l->handler, "handle-ioctl", G_CALLBACK(on_ioctl), l);
+		if (!umockdev_testbed_attach_ioctl(run.tb, l->pub.devnode, l->handler, &err)) {
+			sim_log("%s: cannot attach the ioctl handler: %s", l->pub.devnode,
+			    err != NULL ? err->message : "?");
+			goto out;
+		}
+		if (setup_line(&run, l) != 0)
+			goto out;
+	}
+	for (i = 0; i < n; i++) {
+		l = &run.lines[i];
+		if ((e = pthread_create(&l->thread, NULL, board_main, l)) != 0) {
+			sim_log("cannot start board thread %u: %s", i, strerror(e));
+			goto out;
+		}
+		l->thread_started = 1;
+	}
+
+	if (argv != NULL) {
+		if (spawn_child(argv, umockdev_testbed_get_root_dir(run.tb), &oldmask, &pid) != 0)
+			goto out;
+	} else {
+		sim_log("%u simulated adapters on %s..%s; reach them with:", n,
+		    run.lines[0].pub.devnode, run.lines[n - 1].pub.devnode);
+		sim_log("  UMOCKDEV_DIR=%s LD_PRELOAD=" PRELOAD_LIB " station ports",
+		    umockdev_testbed_get_root_dir(run.tb));
+		sim_log("stop with SIGINT or SIGTERM");
+	}
+	if (wait_child(pid, &st) != 0)
+		goto out;
+	*status = st;
+	r = 0;
+out:
+	if (r != 0 && pid > 0) {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	stop_boards(&run);
+	/* Frees the worker thread and removes /tmp/umockdev.*; the handlers and lines it
+	 * points at must outlive it. */
+	if (run.tb != NULL)
+		g_object_unref(run.tb);
+	for (i = 0; i < n; i++) {
+		if (run.lines[i].handler != NULL)
+			g_object_unref(run.lines[i].handler);
+	}
+	if (err != NULL)
+		g_error_free(err);
+	if (desc != NULL)
+		g_string_free(desc, TRUE);
+	free(run.lines);
+	pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
+	return r;
+}
+
+/* 1 when libumockdev-preload is mapped into this process. */
+static int
+preloaded(void)
+{
+	char line[512];
+	FILE *f;
+	int found = 0;
+
+	if ((f = fopen("/proc/self/maps", "r")) == NULL)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f) != NULL)
+		found = strstr(line, "libumockdev-preload") != NULL;
+	fclose(f);
+	return found;
+}
+
+int
+sim_ensure_preload(char *const argv[])
+{
+	const char *old = getenv("LD_PRELOAD");
+	char *val;
+
+	if (preloaded()) {
+		unsetenv(REEXEC_GUARD);
+		return 0;
+	}
+	/* Once only: if the loader could not find the library, do not loop. */
+	if (getenv(REEXEC_GUARD) != NULL) {
+		sim_log("re-executed with LD_PRELOAD=%s but %s is not loaded; install umockdev",
+		    old != NULL ? old : "", PRELOAD_LIB);
+		return -1;
+	}
+	if (old != NULL && old[0] != '\0')
+		val = g_strdup_printf("%s:" PRELOAD_LIB, old);
+	else
+		val = g_strdup(PRELOAD_LIB);
+	if (setenv("LD_PRELOAD", val, 1) != 0 || setenv(REEXEC_GUARD, "1", 1) != 0) {
+		sim_log("setenv: %s", strerror(errno));
+		g_free(val);
+		return -1;
+	}
+	g_free(val);
+	execv("/proc/self/exe", argv);
+	sim_log("cannot re-execute /proc/self/exe: %s", strerror(errno));
+	return -1;
+}

@@ -1,0 +1,65 @@
+/*
+ * sim.h: puts simulated boards behind emulated USB-serial adapters (umockdev), so that an
+ * unmodified station process finds and opens them through libserialport exactly like real
+ * FTDI adapters in real fixtures: sp_list_ports shows /dev/ttyUSB<i>, 0403:6001, serial
+ * SIM<i>, physical port 1-1.<i+1>.
+ *
+ * Linux only; needs libumockdev and libumockdev-preload.so.0 at run time.
+ */
+#ifndef SIM_H
+#define SIM_H
+
+#define SIM_MAX_ADAPTERS 64
+
+struct sim_adapter {
+	unsigned index;     /* 0..n-1 */
+	/* pty master: the board's end of the line (read requests, write replies). Owned by the
+	 * harness. To simulate an unplug, the board may close(fd) and then set fd = -1; the
+	 * station then sees a hang-up. Whatever is still open is closed by the harness after
+	 * the board function has returned. */
+	int fd;
+	char devnode[32];   /* "/dev/ttyUSB<index>" as the station sees it */
+	char usb_path[32];  /* "1-1.<index+1>" physical port shown to the technician */
+	char serial[32];    /* adapter USB serial, "SIM<4-digit index>" */
+	volatile int *stop; /* becomes non-zero when the harness is shutting down */
+};
+
+/*
+ * Runs on its own thread per adapter. It must return soon after *a->stop becomes non-zero
+ * (poll with a timeout of ~100 ms) or when fd reports hang-up/EIO: on shutdown the harness
+ * also closes its own hold on the line, so a board blocked in read() gets EIO.
+ * It must not install signal handlers; SIGINT/SIGTERM/SIGCHLD are blocked on its thread.
+ */
+typedef void (*sim_board_fn)(struct sim_adapter *a, void *arg);
+
+/*
+ * Creates a umockdev testbed with n (1..SIM_MAX_ADAPTERS) FTDI FT232R adapters (0403:6001)
+ * under one hub, answers their modem-control ioctls (TIOCMGET/SET/BIS/BIC; everything else
+ * runs on the real pty in the client), starts fn on one thread per adapter, then runs argv
+ * (argv[0] looked up in PATH) as a child process with UMOCKDEV_DIR set and
+ * libumockdev-preload.so.0 appended to LD_PRELOAD (appended: an ASan runtime or a shim
+ * must stay first), and waits for it. SIGINT/SIGTERM sent to this process with kill() are
+ * forwarded to the child (terminal-generated ones already reach it through its process
+ * group). If argv is NULL, runs until SIGINT/SIGTERM and prints how to reach the testbed.
+ * Then stops and joins the board threads and removes the testbed (its /tmp/umockdev.*
+ * directory).
+ *
+ * Must be called from the main thread before any other thread exists, at most one run at
+ * a time (umockdev keeps the testbed in the environment). The calling process does not need
+ * the umockdev preload (tty emulation needs no uevents); see sim.c.
+ *
+ * Returns 0 with *status = the child's exit code (128+signal if it was killed; 0 when argv
+ * is NULL), or -1 with a message on stderr when the testbed or the child cannot be set up.
+ */
+int sim_run(unsigned n, sim_board_fn fn, void *arg, char *const argv[], int *status);
+
+/*
+ * If this process is not running under the umockdev preload, re-executes it (/proc/self/exe,
+ * same argv) with libumockdev-preload.so.0 appended to LD_PRELOAD. Returns 0 when already
+ * preloaded, -1 (message on stderr) when the re-exec failed or did not bring the preload in.
+ * Call it first thing in main. sim_run does not need it; it is for harnesses that emit
+ * uevents or touch emulated devices themselves.
+ */
+int sim_ensure_preload(char *const argv[]);
+
+#endif

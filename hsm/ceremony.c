@@ -1,0 +1,206 @@
+/* ceremony.c: demo key ceremony; see ceremony.h. */
+#include "ceremony.h"
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "issue.h"
+#include "log.h"
+#include "srv.h"
+#include "util.h"
+
+enum key_kind { KIND_EC, KIND_HMAC };
+
+/* Makes sure the key named by uri exists; generates it when absent. */
+static int
+ensure_key(struct srv *s, const struct audit_who *w, const char *uri, enum key_kind kind,
+    const char *purpose)
+{
+	struct p11_uri u;
+	int exists = 0;
+	json_t *b;
+
+	if (p11_uri_parse(uri, &u) != 0 || u.object[0] == '\0') {
+		log_error("key URI '%s' must name the key with object=<label>", uri);
+		return 3;
+	}
+	if (p11_exists(s->p11, uri, kind == KIND_EC ? CKO_PRIVATE_KEY : CKO_SECRET_KEY,
+	        &exists) != 0)
+		return 4;
+	if (exists) {
+		printf("  %-22s present  %s\n", purpose, uri);
+		return 0;
+	}
+	if ((kind == KIND_EC ? p11_gen_ec(s->p11, "prime256v1", u.object, u.id, u.id_len) :
+	                       p11_gen_hmac_key(s->p11, u.object, u.id, u.id_len)) != 0) {
+		log_error("cannot generate the %s in the token", purpose);
+		return 4;
+	}
+	printf("  %-22s created  %s\n", purpose, uri);
+	b = json_pack("{s:s,s:s,s:s,s:b,s:b}", "purpose", purpose, "uri", uri, "type",
+	    kind == KIND_EC ? "EC P-256" : "HMAC-SHA-256 secret", "extractable", 0, "sensitive", 1);
+	if (b == NULL || audit_log(s->audit, w, "key.generated", NULL, NULL, b) != 0)
+		return 5;
+	return 0;
+}
+
+static int
+write_pem(const char *path, X509 *x)
+{
+	char *buf = NULL;
+	long n;
+	BIO *m;
+	int r = -1;
+
+	if ((m = BIO_new(BIO_s_mem())) == NULL || PEM_write_bio_X509(m, x) != 1)
+		goto out;
+	n = BIO_get_mem_data(m, &buf);
+	r = util_write_file(path, buf, (size_t)n, 0644);
+out:
+	BIO_free(m);
+	return r;
+}
+
+static void
+fingerprint(X509 *x, char *out, size_t cap)
+{
+	unsigned char md[32];
+	unsigned int n = 0;
+
+	X509_digest(x, EVP_sha256(), md, &n);
+	util_hex(md, n, out, cap);
+}
+
+static int
+certify(struct srv *s, const struct audit_who *w)
+{
+	uint8_t *spki = NULL;
+	size_t sl = 0;
+	CK_OBJECT_HANDLE pub;
+	X509 *root = NULL, *ca = NULL;
+	char why[CAP_REASON], cn1[128], cn2[128], fr[65], fc[65];
+	json_t *b;
+	int r = 4;
+
+	if (p11_find(s->p11, s->prof.ca_key_uri, CKO_PUBLIC_KEY, &pub) != 0 ||
+	    p11_ec_pubkey_spki(s->p11, pub, &spki, &sl) != 0) {
+		log_error("cannot read the issuing CA public key from the token");
+		goto out;
+	}
+	if (access(s->prof.ca_cert, F_OK) == 0) {
+		X509 *have = NULL;
+		FILE *f = fopen(s->prof.ca_cert, "r");
+		const unsigned char *p = spki;
+		EVP_PKEY *tok = d2i_PUBKEY(NULL, &p, (long)sl);
+
+		have = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+		if (f)
+			fclose(f);
+		r = (have && tok && EVP_PKEY_eq(X509_get0_pubkey(have), tok) == 1) ? 0 : 4;
+		if (r != 0)
+			log_error("'%s' does not certify the token's issuing CA key; move it away and "
+			    "re-run the ceremony, or point [hsm] ca_cert at the right file", s->prof.ca_cert);
+		else
+			printf("  %-22s present  %s\n", "CA certificate", s->prof.ca_cert);
+		X509_free(have);
+		EVP_PKEY_free(tok);
+		goto out;
+	}
+	snprintf(cn1, sizeof(cn1), "%s Demo Root CA", s->prof.cert.product);
+	snprintf(cn2, sizeof(cn2), "%s Issuing CA", s->prof.cert.product);
+	/* The demo root's private key lives only inside issue_demo_ca and is gone when it returns:
+	 * nothing can issue another intermediate under this root. */
+	if (issue_demo_ca(cn1, cn2, s->prof.cert.subject_o[0] ? s->prof.cert.subject_o : "Demo",
+	        spki, sl, 20, &root, &ca, why, sizeof(why)) != 0) {
+		log_error("cannot certify the issuing CA: %s", why);
+		goto out;
+	}
+	if ((s->prof.root_cert[0] && write_pem(s->prof.root_cert, root) != 0) ||
+	    write_pem(s->prof.ca_cert, ca) != 0) {
+		log_error("cannot write the CA certificates next to '%s'", s->prof.ca_cert);
+		r = 3;
+		goto out;
+	}
+	fingerprint(root, fr, sizeof(fr));
+	fingerprint(ca, fc, sizeof(fc));
+	printf("  %-22s created  %s (sha256 %.16s...)\n", "CA certificate", s->prof.ca_cert, fc);
+	b = json_pack("{s:s,s:s,s:s,s:s}", "root_sha256", fr, "issuing_ca_sha256", fc,
+	    "root_key", "generated in memory for the demo and destroyed after signing",
+	    "issuing_ca_key", s->prof.ca_key_uri);
+	r = (b != NULL && audit_log(s->audit, w, "ca.certified", NULL, NULL, b) == 0) ? 0 : 5;
+out:
+	free(spki);
+	X509_free(root);
+	X509_free(ca);
+	return r;
+}
+
+int
+ceremony_init(const char *profile_path)
+{
+	struct audit_who w;
+	struct srv *s = NULL;
+	char why[CAP_REASON * 2];
+	int r;
+
+	if (srv_open(profile_path, 0, &s, why, sizeof(why)) != 0) {
+		log_error("%s", why);
+		return 4;
+	}
+	w.station = s->prof.station_id;
+	w.operator_name = s->prof.operator_name;
+	w.lot = "ceremony";
+	printf("key ceremony for product '%s' on %s\n", s->prof.cert.product, s->prof.token_uri);
+	if ((r = ensure_key(s, &w, s->prof.ca_key_uri, KIND_EC, "issuing CA key")) != 0 ||
+	    (s->prof.audit_key_uri[0] &&
+	        (r = ensure_key(s, &w, s->prof.audit_key_uri, KIND_EC, "audit signing key")) != 0) ||
+	    (r = ensure_key(s, &w, s->prof.commit_key_uri, KIND_HMAC, "password commitment key")) != 0 ||
+	    (r = certify(s, &w)) != 0)
+		goto out;
+	printf("ceremony complete\n");
+out:
+	srv_close(s);
+	return r;
+}
+
+int
+ceremony_token(const char *profile_path, const char *so_pin_file)
+{
+	struct profile *prof = NULL;
+	struct p11 *p = NULL;
+	struct p11_uri u;
+	char pin[CAP_PIN], so[CAP_PIN], err[CAP_REASON * 2];
+	size_t pl = 0, sl = 0;
+	int created = 0, r = 3;
+
+	if ((prof = calloc(1, sizeof(*prof))) == NULL)
+		return 1;
+	if (profile_load(profile_path, prof, err, sizeof(err)) != 0) {
+		log_error("%s", err);
+		goto out;
+	}
+	if (p11_uri_parse(prof->token_uri, &u) != 0 || u.token[0] == '\0') {
+		log_error("[hsm] token must name the token by label: pkcs11:token=<label>");
+		goto out;
+	}
+	r = 4;
+	if (p11_read_pin(prof->pin_file[0] ? prof->pin_file : NULL, "STATION_HSM_PIN", pin,
+	        sizeof(pin), &pl) != 0 ||
+	    p11_read_pin(so_pin_file, "STATION_HSM_SO_PIN", so, sizeof(so), &sl) != 0)
+		goto out;
+	if (p11_open(prof->module, &p) != 0 ||
+	    p11_init_token(p, u.token, so, sl, pin, pl, &created) != 0)
+		goto out;
+	printf("token '%s' %s\n", u.token, created ? "initialised" : "present");
+	r = 0;
+out:
+	util_wipe(pin, sizeof(pin));
+	util_wipe(so, sizeof(so));
+	p11_close(p);
+	free(prof);
+	return r;
+}

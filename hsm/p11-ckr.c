@@ -1,0 +1,158 @@
+/*
+ * p11-ckr.c: names of PKCS#11 v2.40 return values and of our P11_ERR_* codes.
+ */
+#include <stdio.h>
+
+#include "p11.h"
+
+struct ckr_name {
+	CK_RV rv;
+	const char *name;
+};
+
+#define E(x) { x, #x }
+/* Every CKR_* value of PKCS#11 v2.40 (section 5.1 of the base specification), in numeric order. */
+static const struct ckr_name ckr_names[] = {
+	E(CKR_OK),
+	E(CKR_CANCEL),
+	E(CKR_HOST_MEMORY),
+	E(CKR_SLOT_ID_INVALID),
+	E(CKR_GENERAL_ERROR),
+	E(CKR_FUNCTION_FAILED),
+	E(CKR_ARGUMENTS_BAD),
+	E(CKR_NO_EVENT),
+	E(CKR_NEED_TO_CREATE_THREADS),
+	E(CKR_CANT_LOCK),
+	E(CKR_ATTRIBUTE_READ_ONLY),
+	E(CKR_ATTRIBUTE_SENSITIVE),
+	E(CKR_ATTRIBUTE_TYPE_INVALID),
+	E(CKR_ATTRIBUTE_VALUE_INVALID),
+	E(CKR_ACTION_PROHIBITED),
+	E(CKR_DATA_INVALID),
+	E(CKR_DATA_LEN_RANGE),
+	E(CKR_DEVICE_ERROR),
+	E(CKR_DEVICE_MEMORY),
+	E(CKR_DEVICE_REMOVED),
+	E(CKR_ENCRYPTED_DATA_INVALID),
+	E(CKR_ENCRYPTED_DATA_LEN_RANGE),
+	E(CKR_FUNCTION_CANCELED),
+	E(CKR_FUNCTION_NOT_PARALLEL),
+	E(CKR_FUNCTION_NOT_SUPPORTED),
+	E(CKR_KEY_HANDLE_INVALID),
+	E(CKR_KEY_SIZE_RANGE),
+	E(CKR_KEY_TYPE_INCONSISTENT),
+	E(CKR_KEY_NOT_NEEDED),
+	E(CKR_KEY_CHANGED),
+	E(CKR_KEY_NEEDED),
+	E(CKR_KEY_INDIGESTIBLE),
+	E(CKR_KEY_FUNCTION_NOT_PERMITTED),
+	E(CKR_KEY_NOT_WRAPPABLE),
+	E(CKR_KEY_UNEXTRACTABLE),
+	E(CKR_MECHANISM_INVALID),
+	E(CKR_MECHANISM_PARAM_INVALID),
+	E(CKR_OBJECT_HANDLE_INVALID),
+	E(CKR_OPERATION_ACTIVE),
+	E(CKR_OPERATION_NOT_INITIALIZED),
+	E(CKR_PIN_INCORRECT),
+	E(CKR_PIN_INVALID),
+	E(CKR_PIN_LEN_RANGE),
+	E(CKR_PIN_EXPIRED),
+	E(CKR_PIN_LOCKED),
+	E(CKR_SESSION_CLOSED),
+	E(CKR_SESSION_COUNT),
+	E(CKR_SESSION_HANDLE_INVALID),
+	E(CKR_SESSION_PARALLEL_NOT_SUPPORTED),
+	E(CKR_SESSION_READ_ONLY),
+	E(CKR_SESSION_EXISTS),
+	E(CKR_SESSION_READ_ONLY_EXISTS),
+	E(CKR_SESSION_READ_WRITE_SO_EXISTS),
+	E(CKR_SIGNATURE_INVALID),
+	E(CKR_SIGNATURE_LEN_RANGE),
+	E(CKR_TEMPLATE_INCOMPLETE),
+	E(CKR_TEMPLATE_INCONSISTENT),
+	E(CKR_TOKEN_NOT_PRESENT),
+	E(CKR_TOKEN_NOT_RECOGNIZED),
+	E(CKR_TOKEN_WRITE_PROTECTED),
+	E(CKR_UNWRAPPING_KEY_HANDLE_INVALID),
+	E(CKR_UNWRAPPING_KEY_SIZE_RANGE),
+	E(CKR_UNWRAPPING_KEY_TYPE_INCONSISTENT),
+	E(CKR_USER_ALREADY_LOGGED_IN),
+	E(CKR_USER_NOT_LOGGED_IN),
+	E(CKR_USER_PIN_NOT_INITIALIZED),
+	E(CKR_USER_TYPE_INVALID),
+	E(CKR_USER_ANOTHER_ALREADY_LOGGED_IN),
+	E(CKR_USER_TOO_MANY_TYPES),
+	E(CKR_WRAPPED_KEY_INVALID),
+	E(CKR_WRAPPED_KEY_LEN_RANGE),
+	E(CKR_WRAPPING_KEY_HANDLE_INVALID),
+	E(CKR_WRAPPING_KEY_SIZE_RANGE),
+	E(CKR_WRAPPING_KEY_TYPE_INCONSISTENT),
+	E(CKR_RANDOM_SEED_NOT_SUPPORTED),
+	E(CKR_RANDOM_NO_RNG),
+	E(CKR_DOMAIN_PARAMS_INVALID),
+	E(CKR_CURVE_NOT_SUPPORTED),
+	E(CKR_BUFFER_TOO_SMALL),
+	E(CKR_SAVED_STATE_INVALID),
+	E(CKR_INFORMATION_SENSITIVE),
+	E(CKR_STATE_UNSAVEABLE),
+	E(CKR_CRYPTOKI_NOT_INITIALIZED),
+	E(CKR_CRYPTOKI_ALREADY_INITIALIZED),
+	E(CKR_MUTEX_BAD),
+	E(CKR_MUTEX_NOT_LOCKED),
+	E(CKR_NEW_PIN_MODE),
+	E(CKR_NEXT_OTP),
+	E(CKR_EXCEEDED_MAX_ITERATIONS),
+	E(CKR_FIPS_SELF_TEST_FAILED),
+	E(CKR_LIBRARY_LOAD_FAILED),
+	E(CKR_PIN_TOO_WEAK),
+	E(CKR_PUBLIC_KEY_INVALID),
+	E(CKR_FUNCTION_REJECTED),
+	E(CKR_VENDOR_DEFINED),
+};
+#undef E
+
+const char *
+p11_ckr_name(CK_RV rv)
+{
+	static _Thread_local char unknown[32];
+	size_t i;
+
+	for (i = 0; i < sizeof(ckr_names) / sizeof(ckr_names[0]); i++) {
+		if (ckr_names[i].rv == rv)
+			return ckr_names[i].name;
+	}
+	/* Per-thread buffer: safe to call from each signer thread. */
+	snprintf(unknown, sizeof(unknown), "CKR_0x%08lx", (unsigned long)rv);
+	return unknown;
+}
+
+const char *
+p11_strerror(int rc)
+{
+	switch (rc) {
+	case P11_OK:
+		return "success";
+	case P11_ERR_MODULE:
+		return "PKCS#11 module could not be loaded or initialized";
+	case P11_ERR_TOKEN:
+		return "no single HSM token matches the pkcs11: URI";
+	case P11_ERR_PIN:
+		return "HSM refused the PIN (incorrect, locked or invalid)";
+	case P11_ERR_KEY:
+		return "HSM key not found, ambiguous or of the wrong type";
+	case P11_ERR_URI:
+		return "malformed or refused pkcs11: URI";
+	case P11_ERR_DEVICE:
+		return "HSM device or session lost";
+	case P11_ERR_FUNC:
+		return "PKCS#11 call failed";
+	case P11_ERR_ARG:
+		return "invalid argument to the PKCS#11 layer";
+	case P11_ERR_NOMEM:
+		return "out of memory";
+	case P11_ERR_PINSRC:
+		return "HSM PIN could not be read from any source";
+	default:
+		return "unknown PKCS#11 layer error";
+	}
+}

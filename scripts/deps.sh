@@ -1,0 +1,36 @@
+#!/bin/sh
+# deps.sh: make sure the Debian 12 packages the build, the demo and the tests need are installed.
+# Idempotent and silent when everything is present. Installs what is missing when run as root,
+# otherwise says exactly what to run. Only Debian's package archive is contacted.
+set -eu
+
+PKGS="build-essential pkg-config libssl-dev openssl libsqlite3-dev sqlite3 libserialport-dev
+libusb-1.0-0-dev softhsm2 umockdev libumockdev-dev libcmocka-dev libinih-dev libjansson-dev
+libqrencode-dev libp11-kit-dev procps"
+
+missing=""
+for p in $PKGS; do
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$st" in
+	*"install ok installed"*) ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: missing Debian packages:$missing" >&2
+	echo "deps: install them with:  sudo apt-get install -y$missing" >&2
+	exit 1
+fi
+echo "deps: installing$missing (from Debian's archive)" >&2
+export DEBIAN_FRONTEND=noninteractive
+# A fresh machine may have empty package lists; update once, quietly.
+if ! apt-get install -y -qq $missing >/tmp/station-deps.log 2>&1; then
+	apt-get update -qq >>/tmp/station-deps.log 2>&1
+	apt-get install -y -qq $missing >>/tmp/station-deps.log 2>&1 || {
+		echo "deps: apt-get install failed; see /tmp/station-deps.log" >&2
+		exit 1
+	}
+fi
+echo "deps: done" >&2

@@ -1,0 +1,21 @@
+#!/bin/sh
+# hsm-setup.sh DIR: the embedded-default HSM for a station under DIR (idempotent):
+# DIR/softhsm2.conf (its own token directory; never the system token), random user and SO PINs
+# in mode-600 files, and a token labelled 'station-demo' initialised through PKCS#11 by
+# station-signer (so no PIN ever appears on a command line). Prints the SOFTHSM2_CONF to export.
+set -eu
+dir=$1
+bin=${BIN:-$(cd "$(dirname "$0")/.." && pwd)/build/bin}
+mkdir -p "$dir/tokens"
+chmod 700 "$dir"
+conf="$dir/softhsm2.conf"
+if [ ! -f "$conf" ]; then
+	printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n' \
+		"$(cd "$dir" && pwd)" > "$conf"
+fi
+export SOFTHSM2_CONF="$conf"
+umask 077
+for f in hsm-user.pin hsm-so.pin; do
+	[ -s "$dir/$f" ] || od -An -N16 -tx1 /dev/urandom | tr -d ' \n' > "$dir/$f"
+done
+"$bin/station-signer" token-init --profile "$dir/profile.ini" --so-pin-file "$dir/hsm-so.pin"

@@ -1,0 +1,304 @@
+/* audit.c: SQLite audit store; see audit.h. */
+#include "audit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "util.h"
+
+#define FIELD_MAX 256
+#define BODY_MAX (64 * 1024)
+
+struct audit {
+	sqlite3 *db;
+	sqlite3_stmt *ins;
+	sqlite3_stmt *next;
+};
+
+/* Schema migrations, index = version reached. Never edit a shipped step; add a new one. */
+static const char *const migrations[] = {
+	NULL,
+	/* 1 */
+	"CREATE TABLE log(seq INTEGER PRIMARY KEY, time TEXT NOT NULL, station TEXT NOT NULL,"
+	" operator TEXT NOT NULL, lot TEXT NOT NULL, kind TEXT NOT NULL,"
+	" chip_id TEXT NOT NULL DEFAULT '', serial TEXT NOT NULL DEFAULT '', body TEXT NOT NULL);"
+	"CREATE INDEX log_chip ON log(chip_id);"
+	"CREATE INDEX log_serial ON log(serial);"
+	"CREATE TRIGGER log_no_update BEFORE UPDATE ON log"
+	" BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;"
+	"CREATE TRIGGER log_no_delete BEFORE DELETE ON log"
+	" BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;"
+	"CREATE TABLE counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+	"CREATE TABLE serials(serial TEXT PRIMARY KEY, product TEXT NOT NULL, chip_id TEXT NOT NULL,"
+	" lot TEXT NOT NULL, status TEXT NOT NULL CHECK(status IN ('allocated','used','void')),"
+	" seq INTEGER NOT NULL);"
+	"CREATE TABLE devices(product TEXT NOT NULL, chip_id TEXT NOT NULL,"
+	" serial TEXT NOT NULL UNIQUE, lot TEXT NOT NULL, cert_serial TEXT NOT NULL,"
+	" fw_version TEXT NOT NULL, fw_digest TEXT NOT NULL, seq INTEGER NOT NULL,"
+	" PRIMARY KEY(product, chip_id));"
+	"CREATE TABLE certs(issuer TEXT NOT NULL, cert_serial TEXT NOT NULL, product TEXT NOT NULL,"
+	" chip_id TEXT NOT NULL, serial TEXT NOT NULL, lot TEXT NOT NULL,"
+	" pubkey_sha256 TEXT NOT NULL UNIQUE, der BLOB NOT NULL,"
+	" status TEXT NOT NULL CHECK(status IN ('issued','confirmed','void')),"
+	" seq INTEGER NOT NULL, PRIMARY KEY(issuer, cert_serial));"
+	"CREATE INDEX certs_lot ON certs(lot);"
+	"CREATE TABLE pw_commits(commitment TEXT PRIMARY KEY, serial TEXT NOT NULL UNIQUE,"
+	" seq INTEGER NOT NULL);"
+	"CREATE TABLE checkpoints(size INTEGER PRIMARY KEY, root BLOB NOT NULL, note TEXT NOT NULL,"
+	" time TEXT NOT NULL);",
+};
+#define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]) - 1)
+
+static int
+db_fail(struct audit *a, const char *what)
+{
+	int ext = sqlite3_extended_errcode(a->db);
+
+	log_error("audit database: %s: %s", what, sqlite3_errmsg(a->db));
+	if ((ext & 0xff) == SQLITE_CONSTRAINT)
+		return AUDIT_ERR_CONSTRAINT;
+	return AUDIT_ERR_DB;
+}
+
+static int
+exec(struct audit *a, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(a->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		log_error("audit database: %s", msg ? msg : sqlite3_errmsg(a->db));
+		sqlite3_free(msg);
+		return AUDIT_ERR_DB;
+	}
+	return AUDIT_OK;
+}
+
+static int
+user_version(struct audit *a, int *v)
+{
+	sqlite3_stmt *st = NULL;
+	int r = AUDIT_ERR_DB;
+
+	if (sqlite3_prepare_v2(a->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		*v = sqlite3_column_int(st, 0);
+		r = AUDIT_OK;
+	} else
+		r = db_fail(a, "reading the schema version");
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
+migrate(struct audit *a)
+{
+	char sql[64];
+	int v = 0, r;
+
+	if ((r = exec(a, "BEGIN IMMEDIATE")) != 0)
+		return r;
+	if ((r = user_version(a, &v)) != 0)
+		goto fail;
+	if (v > (int)NMIGRATIONS) {
+		log_error("audit database has schema version %d, newer than this station (%d); "
+		    "use the station version that wrote it", v, (int)NMIGRATIONS);
+		r = AUDIT_ERR_SCHEMA;
+		goto fail;
+	}
+	for (; v < (int)NMIGRATIONS; v++) {
+		if ((r = exec(a, migrations[v + 1])) != 0)
+			goto fail;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", v + 1);
+		if ((r = exec(a, sql)) != 0)
+			goto fail;
+	}
+	return exec(a, "COMMIT");
+fail:
+	exec(a, "ROLLBACK");
+	return r;
+}
+
+int
+audit_open(const char *path, struct audit **out)
+{
+	struct audit *a;
+	int r = AUDIT_ERR_DB;
+
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return AUDIT_ERR_NOMEM;
+	if (sqlite3_open_v2(path, &a->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	        SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+		log_error("cannot open the audit database '%s': %s; check the [station] database path",
+		    path, a->db ? sqlite3_errmsg(a->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(a->db, 10000);
+	/* PRODUCT §7: WAL with full sync, so a committed PASS survives power loss. */
+	if ((r = exec(a, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+	                 " PRAGMA foreign_keys=ON;")) != 0 ||
+	    (r = migrate(a)) != 0)
+		goto fail;
+	if (sqlite3_prepare_v2(a->db,
+	        "INSERT INTO log(seq,time,station,operator,lot,kind,chip_id,serial,body)"
+	        " VALUES(?,?,?,?,?,?,?,?,?)", -1, &a->ins, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(a->db, "SELECT COALESCE(MAX(seq)+1,0) FROM log", -1, &a->next,
+	        NULL) != SQLITE_OK) {
+		r = db_fail(a, "preparing statements");
+		goto fail;
+	}
+	*out = a;
+	return AUDIT_OK;
+fail:
+	audit_close(a);
+	return r;
+}
+
+void
+audit_close(struct audit *a)
+{
+	if (a == NULL)
+		return;
+	sqlite3_finalize(a->ins);
+	sqlite3_finalize(a->next);
+	sqlite3_close(a->db);
+	free(a);
+}
+
+sqlite3 *
+audit_db(struct audit *a)
+{
+	return a->db;
+}
+
+int
+audit_begin(struct audit *a)
+{
+	return exec(a, "BEGIN IMMEDIATE");
+}
+
+int
+audit_commit(struct audit *a)
+{
+	return exec(a, "COMMIT");
+}
+
+void
+audit_rollback(struct audit *a)
+{
+	if (!sqlite3_get_autocommit(a->db))
+		(void)exec(a, "ROLLBACK");
+}
+
+static int
+field_ok(const char *s)
+{
+	return s != NULL && strlen(s) < FIELD_MAX && util_printable(s);
+}
+
+int
+audit_append(struct audit *a, const struct audit_who *w, const char *kind, const char *chip,
+    const char *serial, json_t *body, int64_t *seq)
+{
+	char now[32], *js = NULL;
+	int64_t next;
+	int r = AUDIT_ERR_DB;
+
+	chip = chip ? chip : "";
+	serial = serial ? serial : "";
+	if (!field_ok(w->station) || !field_ok(w->operator_name) || !field_ok(w->lot) ||
+	    !field_ok(kind) || !field_ok(chip) || !field_ok(serial)) {
+		log_error("audit entry '%s' refused: a field is empty, too long or not printable",
+		    field_ok(kind) ? kind : "?");
+		return AUDIT_ERR_ARG;
+	}
+	js = body ? json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII) :
+	    strdup("{}");
+	if (js == NULL || strlen(js) > BODY_MAX) {
+		free(js);
+		return AUDIT_ERR_NOMEM;
+	}
+	util_utc_now(now, sizeof(now));
+	sqlite3_reset(a->next);
+	if (sqlite3_step(a->next) != SQLITE_ROW) {
+		r = db_fail(a, "numbering a log entry");
+		goto out;
+	}
+	next = sqlite3_column_int64(a->next, 0);
+	sqlite3_reset(a->next);
+	sqlite3_reset(a->ins);
+	sqlite3_bind_int64(a->ins, 1, next);
+	sqlite3_bind_text(a->ins, 2, now, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(a->ins, 3, w->station, -1, SQLITE_STATIC);
+	sqlite3_bind_text(a->ins, 4, w->operator_name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(a->ins, 5, w->lot, -1, SQLITE_STATIC);
+	sqlite3_bind_text(a->ins, 6, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(a->ins, 7, chip, -1, SQLITE_STATIC);
+	sqlite3_bind_text(a->ins, 8, serial, -1, SQLITE_STATIC);
+	sqlite3_bind_text(a->ins, 9, js, -1, SQLITE_STATIC);
+	if (sqlite3_step(a->ins) != SQLITE_DONE) {
+		r = db_fail(a, "appending a log entry");
+		goto out;
+	}
+	if (seq != NULL)
+		*seq = next;
+	r = AUDIT_OK;
+out:
+	sqlite3_reset(a->ins);
+	sqlite3_clear_bindings(a->ins);
+	free(js);
+	return r;
+}
+
+int
+audit_log(struct audit *a, const struct audit_who *w, const char *kind, const char *chip,
+    const char *serial, json_t *body)
+{
+	int r;
+
+	if ((r = audit_begin(a)) == 0) {
+		if ((r = audit_append(a, w, kind, chip, serial, body, NULL)) == 0)
+			r = audit_commit(a);
+		if (r != 0)
+			audit_rollback(a);
+	}
+	json_decref(body);
+	return r;
+}
+
+int
+audit_entry_bytes(int64_t seq, const char *time, const char *station, const char *op,
+    const char *lot, const char *kind, const char *chip, const char *serial, const char *body,
+    uint8_t **out, size_t *outlen)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		return AUDIT_ERR_NOMEM;
+	fprintf(f, "SPLOG1\n%lld\n%s\n%s\n%s\n%s\n%s\n%s\n%s\n%s", (long long)seq, time, station, op,
+	    lot, kind, chip, serial, body);
+	if (fclose(f) != 0) {
+		free(buf);
+		return AUDIT_ERR_NOMEM;
+	}
+	*out = (uint8_t *)buf;
+	*outlen = len;
+	return AUDIT_OK;
+}
+
+const char *
+audit_strerror(int rc)
+{
+	switch (rc) {
+	case AUDIT_OK: return "success";
+	case AUDIT_ERR_DB: return "audit database error";
+	case AUDIT_ERR_CONSTRAINT: return "audit database refused a duplicate";
+	case AUDIT_ERR_SCHEMA: return "audit database schema is newer than this station";
+	case AUDIT_ERR_ARG: return "invalid audit field";
+	case AUDIT_ERR_NOMEM: return "out of memory";
+	default: return "unknown audit error";
+	}
+}

@@ -1,0 +1,63 @@
+/*
+ * audit.h: the audit store (PRODUCT §7): SQLite in WAL mode with synchronous=FULL, a versioned
+ * schema with forward migrations, and an append-only log table (triggers refuse UPDATE/DELETE).
+ * One connection per writer process; writes use BEGIN IMMEDIATE and a busy timeout so the station
+ * and the signer process can both append.
+ *
+ * Canonical entry bytes (docs/auditor-guide.md, stable forever): the ASCII tag "SPLOG1" and the
+ * fields seq, time, station, operator, lot, kind, chip_id, serial, body, each preceded by '\n'.
+ * All fields are printable ASCII without '\n' (body is compact JSON with sorted keys).
+ */
+#ifndef AUDIT_H
+#define AUDIT_H
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define AUDIT_SCHEMA_VERSION 1
+
+enum audit_rc {
+	AUDIT_OK = 0,
+	AUDIT_ERR_DB = -1,         /* SQLite error (logged with sqlite3_errmsg) */
+	AUDIT_ERR_CONSTRAINT = -2, /* a UNIQUE/CHECK constraint refused the write */
+	AUDIT_ERR_SCHEMA = -3,     /* database made by a newer station */
+	AUDIT_ERR_ARG = -4,        /* a field is not printable ASCII or too long */
+	AUDIT_ERR_NOMEM = -5
+};
+
+/* Who and where, stamped on every entry. */
+struct audit_who {
+	const char *station;
+	const char *operator_name;
+	const char *lot;
+};
+
+struct audit;
+
+/* Opens (creating and migrating as needed) the database at path. */
+int audit_open(const char *path, struct audit **out);
+void audit_close(struct audit *a); /* NULL is a no-op */
+sqlite3 *audit_db(struct audit *a);
+
+int audit_begin(struct audit *a); /* BEGIN IMMEDIATE */
+int audit_commit(struct audit *a);
+void audit_rollback(struct audit *a);
+
+/* Appends one entry inside the caller's transaction. chip/serial may be NULL (stored as "").
+ * body (borrowed) is a JSON object; NULL means {}. *seq (if not NULL) gets the entry number. */
+int audit_append(struct audit *a, const struct audit_who *w, const char *kind, const char *chip,
+    const char *serial, json_t *body, int64_t *seq);
+/* begin + append + commit; the body reference is stolen (json_decref'd), for one-line callers. */
+int audit_log(struct audit *a, const struct audit_who *w, const char *kind, const char *chip,
+    const char *serial, json_t *body);
+
+/* Canonical bytes of an entry (see above) into a malloc'd buffer. */
+int audit_entry_bytes(int64_t seq, const char *time, const char *station, const char *op,
+    const char *lot, const char *kind, const char *chip, const char *serial, const char *body,
+    uint8_t **out, size_t *outlen);
+
+const char *audit_strerror(int rc);
+
+#endif

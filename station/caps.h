@@ -1,0 +1,21 @@
+/*
+ * caps.h: every hard limit of the station in one place (STYLE: all caps live in one header).
+ * Protocol limits are in firmware-stub/core/proto.h.
+ */
+#ifndef CAPS_H
+#define CAPS_H
+
+#define CAP_FIXTURES 64           /* fixtures per station */
+#define CAP_PROFILE_BYTES 65536   /* profile file size */
+#define CAP_ALLOWLIST 64          /* firmware allow-list entries */
+#define CAP_TEMPLATE 256          /* subject / SAN template length */
+#define CAP_PATH 512
+#define CAP_CERT_DER 4096         /* one certificate */
+#define CAP_CSR_DER 2048          /* one CSR (matches MSG_MAX_CSR) */
+#define CAP_CHAIN_DER 4096        /* chain sent to a board (matches MSG_MAX_CHAIN) */
+#define CAP_SIGNER_MSG 16384      /* one request/response on the signer socket */
+#define CAP_PIN 128
+#define CAP_REASON 256            /* a failure reason for people */
+#define CAP_SERIAL 32             /* product serial */
+
+#endif

@@ -1,0 +1,351 @@
+/*
+ * cli-run.c: `station run`: provisions the boards present on the fixtures, one worker thread per
+ * fixture, and prints one line per board (or JSON events) and a summary.
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "flow.h"
+#include "log.h"
+#include "profile.h"
+#include "registry.h"
+#include "signer.h"
+#include "util.h"
+#include "xport.h"
+
+struct worker {
+	pthread_t tid;
+	struct xport_info port;
+	char fixture[XPORT_NAME_MAX * 2];
+	struct flow_result res;
+	int recorded;
+	const struct flow_env *env;
+	const struct profile *prof;
+	int started;
+};
+
+static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+static int json_out;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: station run --profile FILE [options]\n"
+	    "Provisions every board present on the fixtures, in parallel, and records each outcome.\n\n"
+	    "  --profile FILE     product profile (required; see docs/scripting-guide.md)\n"
+	    "  --port NAME        use this serial port (repeatable); default: every USB serial adapter\n"
+	    "  --lot LOT          production lot (default: [station] lot)\n"
+	    "  --operator NAME    operator logged on (default: [station] operator)\n"
+	    "  --json             one JSON event per line on stdout instead of text\n"
+	    "  -v, --verbose      more diagnostics on stderr\n"
+	    "  -h, --help         this help\n\n"
+	    "The HSM PIN comes from [hsm] pin_file, $STATION_HSM_PIN or a prompt; never the command line.\n"
+	    "exit: 0 all PASS, 1 a board failed, 2 usage, 3 profile, 4 HSM, 5 database, 6 no fixture\n");
+}
+
+/* Prints one JSON event line (reference stolen). */
+static void
+emit(json_t *o)
+{
+	char *s;
+
+	if (o == NULL)
+		return;
+	pthread_mutex_lock(&out_lock);
+	if ((s = json_dumps(o, JSON_COMPACT)) != NULL) {
+		puts(s);
+		free(s);
+	}
+	fflush(stdout);
+	pthread_mutex_unlock(&out_lock);
+	json_decref(o);
+}
+
+static void
+on_step(void *arg, const char *fixture, const char *step, unsigned pct)
+{
+	if (!json_out)
+		return;
+	emit(json_pack("{s:s,s:s,s:s,s:i}", "event", "step", "fixture", fixture, "step", step,
+	    "progress", (int)pct));
+}
+
+static void
+print_result(const struct worker *w)
+{
+	const struct flow_result *r = &w->res;
+
+	if (json_out) {
+		emit(json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:b}", "event", "result",
+		    "fixture", w->fixture, "port", w->port.name, "result", r->pass ? "PASS" : "FAIL",
+		    "step", r->step, "code", r->code, "reason", r->reason, "chip_id", r->chip_hex,
+		    "serial", r->serial, "cert_serial", r->cert_serial, "elapsed_ms",
+		    (json_int_t)r->elapsed_ms, "retransmits", (json_int_t)r->retransmits, "recorded",
+		    w->recorded));
+		return;
+	}
+	pthread_mutex_lock(&out_lock);
+	if (r->pass) {
+		printf("fixture %-10s PASS  chip %.16s  serial %s  (%.1f s)\n", w->fixture,
+		    r->chip_hex, r->serial, (double)r->elapsed_ms / 1000.0);
+	} else {
+		printf("fixture %-10s FAIL  chip %.16s  serial %s  [%s] %s: %s\n", w->fixture,
+		    r->chip_hex[0] ? r->chip_hex : "-", r->serial[0] ? r->serial : "-", r->step,
+		    r->code, r->reason);
+	}
+	fflush(stdout);
+	pthread_mutex_unlock(&out_lock);
+}
+
+static void *
+work(void *arg)
+{
+	struct worker *w = arg;
+	struct audit *db = NULL;
+	struct xport *x = NULL;
+
+	/* Each worker has its own audit connection: SQLite transactions are per connection. */
+	if (audit_open(w->prof->database, &db) != 0) {
+		snprintf(w->res.code, sizeof(w->res.code), "E_DB");
+		snprintf(w->res.reason, sizeof(w->res.reason), "cannot open the audit database");
+		goto out;
+	}
+	if (xport_open(&xport_serial_ops, w->port.name, w->prof->baud, &x) != 0) {
+		snprintf(w->res.code, sizeof(w->res.code), "E_PORT");
+		snprintf(w->res.step, sizeof(w->res.step), "connect");
+		snprintf(w->res.reason, sizeof(w->res.reason), "cannot open %s; check the fixture's "
+		    "USB cable", w->port.name);
+		(void)audit_log(db, w->env->who, "fixture.error", NULL, NULL,
+		    json_pack("{s:s,s:s}", "fixture", w->fixture, "reason", w->res.reason));
+		w->recorded = 1;
+		goto out;
+	}
+	w->recorded = flow_provision(w->env, db, x, w->fixture, &w->res) == 0;
+out:
+	xport_close(x);
+	audit_close(db);
+	print_result(w);
+	return NULL;
+}
+
+static int
+load_ca_der(const char *path, uint8_t **der, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	unsigned char *p = NULL;
+	X509 *x;
+	int n;
+
+	if (f == NULL)
+		return -1;
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	if (x == NULL || (n = i2d_X509(x, &p)) <= 0) {
+		X509_free(x);
+		return -1;
+	}
+	X509_free(x);
+	*der = p;
+	*len = (size_t)n;
+	return 0;
+}
+
+static int
+select_ports(char **names, size_t nnames, struct worker *w, size_t cap, size_t *n)
+{
+	struct xport_info *all;
+	size_t total = 0, i, k = 0;
+
+	if ((all = calloc(XPORT_LIST_MAX, sizeof(*all))) == NULL)
+		return -1;
+	if (xport_serial_list(all, XPORT_LIST_MAX, &total) != 0) {
+		free(all);
+		return -1;
+	}
+	if (total > XPORT_LIST_MAX)
+		total = XPORT_LIST_MAX;
+	for (i = 0; i < total && k < cap; i++) {
+		size_t j;
+		int want = nnames == 0 ? all[i].is_usb : 0;
+
+		for (j = 0; j < nnames; j++)
+			if (strcmp(names[j], all[i].name) == 0)
+				want = 1;
+		if (!want)
+			continue;
+		w[k].port = all[i];
+		/* Technicians know slots by their physical USB position, not by ttyUSB numbers. */
+		snprintf(w[k].fixture, sizeof(w[k].fixture), "%s",
+		    all[i].usb_path[0] ? all[i].usb_path : all[i].name);
+		k++;
+	}
+	/* A named port that is not listed (a plain tty) is still used as given. */
+	for (i = 0; i < nnames && k < cap; i++) {
+		size_t j;
+		int found = 0;
+
+		for (j = 0; j < k; j++)
+			if (strcmp(w[j].port.name, names[i]) == 0)
+				found = 1;
+		if (!found) {
+			snprintf(w[k].port.name, sizeof(w[k].port.name), "%s", names[i]);
+			snprintf(w[k].fixture, sizeof(w[k].fixture), "%s", names[i]);
+			k++;
+		}
+	}
+	free(all);
+	*n = k;
+	return 0;
+}
+
+int
+cli_run(int argc, char **argv)
+{
+	static const struct option opts[] = { { "profile", required_argument, NULL, 'p' },
+		{ "port", required_argument, NULL, 'P' }, { "lot", required_argument, NULL, 'l' },
+		{ "operator", required_argument, NULL, 'o' }, { "json", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 } };
+	const char *profile_path = NULL, *lot = NULL, *op = NULL;
+	char *ports[CAP_FIXTURES], err[CAP_REASON * 2], hex[65];
+	size_t nports = 0, nw = 0, i, npass = 0;
+	struct profile *prof = NULL;
+	struct worker *w = NULL;
+	struct signer *sig = NULL;
+	struct signer_err se;
+	struct audit *db = NULL;
+	struct audit_who who;
+	struct flow_env env;
+	uint8_t *ca_der = NULL;
+	size_t ca_len = 0;
+	unsigned long used = 0;
+	uint64_t t0;
+	int c, rc = EXIT_USAGE;
+
+	json_out = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': profile_path = optarg; break;
+		case 'P':
+			if (nports >= CAP_FIXTURES) {
+				fprintf(stderr, "station run: at most %d ports\n", CAP_FIXTURES);
+				return EXIT_USAGE;
+			}
+			ports[nports++] = optarg;
+			break;
+		case 'l': lot = optarg; break;
+		case 'o': op = optarg; break;
+		case 'j': json_out = 1; break;
+		case 'v': log_set_level(LOG_DEBUG); break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (profile_path == NULL || optind != argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if ((prof = calloc(1, sizeof(*prof))) == NULL || (w = calloc(CAP_FIXTURES, sizeof(*w))) == NULL)
+		goto out;
+	if (profile_load(profile_path, prof, err, sizeof(err)) != 0) {
+		fprintf(stderr, "station: %s\n", err);
+		rc = EXIT_PROFILE;
+		goto out;
+	}
+	if ((lot && (strlen(lot) >= sizeof(prof->lot) || !util_printable(lot))) ||
+	    (op && (strlen(op) >= sizeof(prof->operator_name) || !util_printable(op)))) {
+		fprintf(stderr, "station: --lot and --operator take printable text of at most 64 characters\n");
+		goto out;
+	}
+	if (lot)
+		snprintf(prof->lot, sizeof(prof->lot), "%s", lot);
+	if (op)
+		snprintf(prof->operator_name, sizeof(prof->operator_name), "%s", op);
+	who.station = prof->station_id;
+	who.operator_name = prof->operator_name;
+	who.lot = prof->lot;
+	if (load_ca_der(prof->ca_cert, &ca_der, &ca_len) != 0) {
+		fprintf(stderr, "station: cannot read the CA certificate '%s'; run 'station ca init "
+		    "--profile %s' first\n", prof->ca_cert, profile_path);
+		rc = EXIT_PROFILE;
+		goto out;
+	}
+	if (audit_open(prof->database, &db) != 0) {
+		rc = EXIT_DB;
+		goto out;
+	}
+	(void)audit_log(db, &who, "station.start", NULL, NULL,
+	    json_pack("{s:s,s:s}", "profile", prof->path, "profile_sha256",
+	        util_hex(prof->digest, 32, hex, sizeof(hex))));
+	(void)audit_log(db, &who, "operator.logon", NULL, NULL, json_pack("{s:s}", "operator",
+	    prof->operator_name));
+	if (select_ports(ports, nports, w, CAP_FIXTURES, &nw) != 0 || nw == 0) {
+		fprintf(stderr, "station: no fixture found: no USB serial adapter is connected%s; "
+		    "check the fixture cables ('station ports' lists what is seen)\n",
+		    nports ? " under the given --port names" : "");
+		rc = EXIT_NOFIXTURE;
+		goto out;
+	}
+	if (signer_start(profile_path, &sig, &se) != 0) {
+		fprintf(stderr, "station: the signer did not start: %s\n", se.text);
+		(void)audit_log(db, &who, "hsm.error", NULL, NULL, json_pack("{s:s}", "reason", se.text));
+		rc = EXIT_HSM;
+		goto out;
+	}
+	memset(&env, 0, sizeof(env));
+	env.prof = prof;
+	env.signer = sig;
+	env.who = &who;
+	env.ca_der = ca_der;
+	env.ca_len = ca_len;
+	env.on_step = on_step;
+	if (!json_out)
+		printf("station %s: lot %s, operator %s, %zu fixture(s)\n", prof->station_id, prof->lot,
+		    prof->operator_name, nw);
+	t0 = util_ms();
+	for (i = 0; i < nw; i++) {
+		w[i].env = &env;
+		w[i].prof = prof;
+		w[i].started = pthread_create(&w[i].tid, NULL, work, &w[i]) == 0;
+		if (!w[i].started)
+			work(&w[i]);
+	}
+	rc = EXIT_OK;
+	for (i = 0; i < nw; i++) {
+		if (w[i].started)
+			pthread_join(w[i].tid, NULL);
+		if (w[i].res.pass)
+			npass++;
+		else
+			rc = EXIT_FAIL;
+	}
+	(void)reg_quota_used(db, prof->lot, &used);
+	(void)audit_log(db, &who, "station.stop", NULL, NULL, json_pack("{s:I,s:I}", "pass",
+	    (json_int_t)npass, "fail", (json_int_t)(nw - npass)));
+	if (json_out) {
+		emit(json_pack("{s:s,s:I,s:I,s:I,s:I,s:s,s:I,s:I}", "event", "summary", "boards",
+		    (json_int_t)nw, "pass", (json_int_t)npass, "fail", (json_int_t)(nw - npass),
+		    "elapsed_ms", (json_int_t)(util_ms() - t0), "lot", prof->lot, "quota_used",
+		    (json_int_t)used, "quota", (json_int_t)prof->quota));
+	} else {
+		printf("%zu board(s): %zu PASS, %zu FAIL in %.1f s; lot %s quota %lu of %lu used\n", nw,
+		    npass, nw - npass, (double)(util_ms() - t0) / 1000.0, prof->lot, used, prof->quota);
+	}
+out:
+	signer_stop(sig);
+	audit_close(db);
+	OPENSSL_free(ca_der);
+	free(prof);
+	free(w);
+	return rc;
+}

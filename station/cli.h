@@ -1,0 +1,27 @@
+/*
+ * cli.h: the station's subcommands. Each takes main's argc/argv shifted so that argv[0] is
+ * the subcommand name, and returns the process exit code (0 ok, 1 failure, 2 usage error).
+ */
+#ifndef CLI_H
+#define CLI_H
+
+/* `station ports [--json]`: lists serial ports (cli-ports.c). */
+int cli_ports(int argc, char **argv);
+
+/* `station run`: provisions the boards on the fixtures (cli-run.c). */
+int cli_run(int argc, char **argv);
+/* `station ca init|info|crl` (cli-ca.c). */
+int cli_ca(int argc, char **argv);
+
+/* Exit codes shared by every command (docs/scripting-guide.md). */
+enum cli_exit {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,      /* at least one board failed */
+	EXIT_USAGE = 2,
+	EXIT_PROFILE = 3,   /* profile / configuration error */
+	EXIT_HSM = 4,       /* signer or HSM error */
+	EXIT_DB = 5,        /* audit database error */
+	EXIT_NOFIXTURE = 6  /* no fixture to work on */
+};
+
+#endif

@@ -1,0 +1,492 @@
+/* flow.c: provisioning of one board; see flow.h. */
+#include "flow.h"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "label.h"
+#include "link.h"
+#include "log.h"
+#include "msg.h"
+#include "password.h"
+#include "registry.h"
+#include "sigproto.h"
+#include "util.h"
+
+struct fl {
+	const struct flow_env *env;
+	const struct profile *prof;
+	struct audit *db;
+	const char *fixture;
+	struct flow_result *res;
+	struct link link;
+	struct msg_hello hello;
+	char fw_hex[65];
+	char password[MSG_MAX_PASSWORD + 1];
+	uint8_t csr[MSG_MAX_CSR];
+	size_t csr_len;
+	uint8_t *cert;
+	size_t cert_len;
+	uint8_t buf[FRAME_MAX_PAYLOAD];
+};
+
+static int __attribute__((format(printf, 3, 4)))
+fail(struct fl *f, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	snprintf(f->res->code, sizeof(f->res->code), "%s", code);
+	va_start(ap, fmt);
+	vsnprintf(f->res->reason, sizeof(f->res->reason), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static void
+step(struct fl *f, const char *name, unsigned pct)
+{
+	snprintf(f->res->step, sizeof(f->res->step), "%s", name);
+	if (f->env->on_step != NULL)
+		f->env->on_step(f->env->arg, f->fixture, name, pct);
+}
+
+/* One request; on failure the result says why, in the words of the current step. */
+static int
+call(struct fl *f, uint8_t type, size_t reqlen, unsigned timeout, const uint8_t **rsp,
+    size_t *rl)
+{
+	char text[MSG_MAX_ERRTEXT + 1];
+	int r;
+
+	r = link_call(&f->link, type, f->buf, reqlen, timeout, f->prof->to.retries, rsp, rl);
+	f->res->retransmits = f->link.retransmits;
+	switch (r) {
+	case LINK_OK:
+		return 0;
+	case LINK_ERR_TIMEOUT:
+		return fail(f, "E_NO_ANSWER", "no answer from the board during '%s' (%u tries of %u ms); "
+		    "check that it is seated and powered, then re-insert it", f->res->step,
+		    f->prof->to.retries + 1, timeout);
+	case LINK_ERR_HANGUP:
+		return fail(f, "E_DISCONNECTED", "the board was disconnected during '%s'; re-insert "
+		    "it and run it again", f->res->step);
+	case LINK_ERR_REFUSED:
+		util_sanitize(f->link.err.text, sizeof(f->link.err.text), text, sizeof(text));
+		return fail(f, "E_BOARD_REFUSED", "the board refused '%s': %s (%s); set it aside for "
+		    "the firmware team", f->res->step, text, proto_errname(f->link.err.code));
+	default:
+		return fail(f, "E_LINK", "%s during '%s'; check the fixture cable",
+		    link_strerror(r), f->res->step);
+	}
+}
+
+static int
+identify(struct fl *f)
+{
+	const uint8_t *rsp;
+	size_t rl = 0;
+	char serial[CAP_SERIAL + 1] = "", cs[64] = "";
+	json_t *b;
+	int r;
+
+	step(f, "identify", 5);
+	if (call(f, MSG_HELLO, 0, f->prof->to.hello, &rsp, &rl) != 0)
+		return -1;
+	if (msg_dec_hello(rsp, rl, &f->hello) != 0)
+		return fail(f, "E_PROTOCOL", "the board's identity reply is malformed; check that it runs "
+		    "provisioning firmware of protocol version %d", PROTO_VERSION);
+	util_hex(f->hello.chip_id, f->hello.chip_id_len, f->res->chip_hex, sizeof(f->res->chip_hex));
+	util_hex(f->hello.fw_digest, sizeof(f->hello.fw_digest), f->fw_hex, sizeof(f->fw_hex));
+	snprintf(f->res->fw_version, sizeof(f->res->fw_version), "%s", f->hello.fw_version);
+	b = json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:s,s:b}", "fixture", f->fixture, "model",
+	    f->hello.model, "hw_rev", f->hello.hw_rev, "fw_version", f->hello.fw_version,
+	    "fw_sha256", f->fw_hex, "protocol", f->hello.proto_version, "state",
+	    proto_statename(f->hello.state), "debug_locked", f->hello.debug_locked);
+	if (audit_log(f->db, f->env->who, "board.seen", f->res->chip_hex, NULL, b) != 0)
+		return fail(f, "E_DB", "cannot write to the audit database; stop the line and call "
+		    "the engineer");
+	if (f->hello.proto_version != PROTO_VERSION)
+		return fail(f, "E_PROTOCOL", "the board speaks protocol version %u, this station %d; "
+		    "flash the release firmware", f->hello.proto_version, PROTO_VERSION);
+	if (strcmp(f->hello.model, f->prof->model) != 0)
+		return fail(f, "E_MODEL", "board model '%s' is not made on this line (profile '%s' "
+		    "makes '%s'); put it in the right fixture", f->hello.model,
+		    f->prof->cert.product, f->prof->model);
+	/* ETSI EN 303 645 5.7: only firmware on the allow-list leaves the factory. */
+	if (profile_fw_allowed(f->prof, f->hello.fw_version, f->hello.fw_digest) < 0)
+		return fail(f, "E_FIRMWARE", "board firmware %s (sha256 %.12s...) is not on the "
+		    "allow-list of profile '%s'; flash the release image and re-insert",
+		    f->hello.fw_version, f->fw_hex, f->prof->cert.product);
+	r = reg_device_find(f->db, f->prof->cert.product, f->res->chip_hex, serial, sizeof(serial),
+	    cs, sizeof(cs));
+	if (r < 0)
+		return fail(f, "E_DB", "cannot read the audit database; stop the line and call the "
+		    "engineer");
+	if (r == 1)
+		return fail(f, "E_DUPLICATE", "this board (chip %.16s) was already provisioned as %s; "
+		    "it is not provisioned twice: send it to the verify station", f->res->chip_hex,
+		    serial);
+	if (f->hello.state == ST_LOCKED)
+		return fail(f, "E_LOCKED_UNKNOWN", "the board is already locked but this station has "
+		    "no record of it; quarantine it");
+	return 0;
+}
+
+static int
+set_password(struct fl *f)
+{
+	struct msg_set_identity m;
+	const uint8_t *rsp;
+	uint8_t mac[32];
+	char hex[65];
+	struct signer_err se;
+	size_t len = 0, rl = 0;
+	int tries, r = -1;
+
+	step(f, "password", 25);
+	/* A commitment collision means two boards would share a password (or an HSM fault):
+	 * draw again; the UNIQUE constraint makes the fleet-wide rule provable. */
+	for (tries = 0; tries < 3; tries++) {
+		if (password_generate(f->password, sizeof(f->password), f->prof->pw_length) != 0)
+			return fail(f, "E_RANDOM", "the random generator failed; stop the line and call "
+			    "the engineer");
+		if (signer_commit_pw(f->env->signer, f->password, mac, &se) != 0)
+			return fail(f, "E_HSM", "the HSM could not commit the password: %s", se.text);
+		r = reg_pw_commit(f->db, f->env->who, f->res->serial, f->res->chip_hex,
+		    util_hex(mac, sizeof(mac), hex, sizeof(hex)));
+		if (r != AUDIT_ERR_CONSTRAINT)
+			break;
+		log_warn("fixture %s: password commitment collision, drawing again", f->fixture);
+	}
+	if (r != 0)
+		return fail(f, "E_DB", "cannot record the password commitment; stop the line and call "
+		    "the engineer");
+	memset(&m, 0, sizeof(m));
+	snprintf(m.serial, sizeof(m.serial), "%s", f->res->serial);
+	memcpy(m.password, f->password, strlen(f->password) + 1);
+	m.pw_iterations = f->prof->pw_iterations;
+	r = msg_enc_set_identity(&m, f->buf, sizeof(f->buf), &len);
+	util_wipe(&m, sizeof(m));
+	if (r != 0)
+		return fail(f, "E_INTERNAL", "cannot encode the identity request");
+	r = call(f, MSG_SET_IDENTITY, len, f->prof->to.set_identity, &rsp, &rl);
+	util_wipe(f->buf, len);
+	if (r != 0)
+		return -1;
+	return msg_dec_empty(rsp, rl) == 0 ? 0 :
+	    fail(f, "E_PROTOCOL", "malformed reply to the identity request");
+}
+
+static int
+read_object(struct fl *f, uint8_t obj, uint8_t *out, size_t cap, size_t *outlen)
+{
+	struct msg_read_obj m;
+	struct msg_read_obj_rsp rsp;
+	const uint8_t *p;
+	size_t len = 0, rl = 0, have = 0, total = 0;
+
+	do {
+		m.obj = obj;
+		m.offset = (uint32_t)have;
+		m.max = MSG_MAX_CHUNK;
+		if (msg_enc_read_obj(&m, f->buf, sizeof(f->buf), &len) != 0)
+			return fail(f, "E_INTERNAL", "cannot encode a read request");
+		if (call(f, MSG_READ_OBJECT, len, f->prof->to.object, &p, &rl) != 0)
+			return -1;
+		if (msg_dec_read_obj_rsp(p, rl, &rsp) != 0 || rsp.obj != obj ||
+		    rsp.offset != have || rsp.total == 0 || rsp.total > cap ||
+		    (total != 0 && rsp.total != total) || rsp.data_len > rsp.total - have ||
+		    (rsp.data_len == 0 && have < rsp.total))
+			return fail(f, "E_PROTOCOL", "the board sent an inconsistent object chunk");
+		total = rsp.total;
+		memcpy(out + have, rsp.data, rsp.data_len);
+		have += rsp.data_len;
+	} while (have < total);
+	*outlen = total;
+	return 0;
+}
+
+static int
+make_key(struct fl *f, uint8_t nonce[16])
+{
+	struct msg_gen_key m;
+	struct msg_gen_key_rsp g;
+	const uint8_t *rsp;
+	size_t len = 0, rl = 0;
+
+	step(f, "key", 40);
+	memset(&m, 0, sizeof(m));
+	m.key_type = f->prof->key_type;
+	m.nonce_len = 16;
+	if (RAND_bytes(nonce, 16) != 1)
+		return fail(f, "E_RANDOM", "the random generator failed");
+	memcpy(m.nonce, nonce, 16);
+	if (msg_enc_gen_key(&m, f->buf, sizeof(f->buf), &len) != 0)
+		return fail(f, "E_INTERNAL", "cannot encode the key request");
+	if (call(f, MSG_GEN_KEY, len, f->prof->to.gen_key, &rsp, &rl) != 0)
+		return -1;
+	if (msg_dec_gen_key_rsp(rsp, rl, &g) != 0)
+		return fail(f, "E_PROTOCOL", "malformed reply to the key request");
+	if (read_object(f, OBJ_CSR, f->csr, sizeof(f->csr), &f->csr_len) != 0)
+		return -1;
+	if (f->csr_len != g.csr_len)
+		return fail(f, "E_PROTOCOL", "the board's CSR is %zu bytes, it announced %u",
+		    f->csr_len, g.csr_len);
+	return 0;
+}
+
+static int
+certify(struct fl *f, const uint8_t nonce[16])
+{
+	struct signer_issue rq;
+	struct signer_err se;
+
+	step(f, "certificate", 55);
+	rq.lot = f->env->who->lot;
+	rq.operator_name = f->env->who->operator_name;
+	rq.chip_hex = f->res->chip_hex;
+	rq.serial = f->res->serial;
+	rq.model = f->hello.model;
+	rq.nonce = nonce;
+	rq.nonce_len = 16;
+	rq.csr = f->csr;
+	rq.csr_len = f->csr_len;
+	if (signer_issue(f->env->signer, &rq, &f->cert, &f->cert_len, f->res->cert_serial,
+	        sizeof(f->res->cert_serial), &se) == 0)
+		return 0;
+	switch (se.status) {
+	case SIGST_POLICY: return fail(f, "E_CSR", "certificate refused: %s", se.text);
+	case SIGST_QUOTA: return fail(f, "E_QUOTA", "%s", se.text);
+	case SIGST_LOG: return fail(f, "E_DB", "%s", se.text);
+	default: return fail(f, "E_HSM", "the signer failed: %s", se.text);
+	}
+}
+
+static int
+install(struct fl *f)
+{
+	uint8_t chain[MSG_MAX_CHAIN];
+	struct msg_write_obj w;
+	struct msg_write_obj_rsp wr;
+	struct msg_install in;
+	struct msg_state_rsp st;
+	const uint8_t *rsp;
+	size_t total, off = 0, len = 0, rl = 0, n;
+
+	step(f, "install", 70);
+	total = f->cert_len + f->env->ca_len;
+	if (total > sizeof(chain))
+		return fail(f, "E_INTERNAL", "certificate chain of %zu bytes exceeds %d", total,
+		    MSG_MAX_CHAIN);
+	memcpy(chain, f->cert, f->cert_len);
+	memcpy(chain + f->cert_len, f->env->ca_der, f->env->ca_len);
+	while (off < total) {
+		n = total - off > MSG_MAX_CHUNK ? MSG_MAX_CHUNK : total - off;
+		w.obj = OBJ_CHAIN;
+		w.total = (uint32_t)total;
+		w.offset = (uint32_t)off;
+		w.data = chain + off;
+		w.data_len = (uint16_t)n;
+		if (msg_enc_write_obj(&w, f->buf, sizeof(f->buf), &len) != 0)
+			return fail(f, "E_INTERNAL", "cannot encode a chain chunk");
+		if (call(f, MSG_WRITE_OBJECT, len, f->prof->to.object, &rsp, &rl) != 0)
+			return -1;
+		if (msg_dec_write_obj_rsp(rsp, rl, &wr) != 0 || wr.held != off + n)
+			return fail(f, "E_PROTOCOL", "the board lost part of the certificate chain");
+		off += n;
+	}
+	in.obj = OBJ_CHAIN;
+	in.total = (uint32_t)total;
+	if (EVP_Digest(chain, total, in.sha256, NULL, EVP_sha256(), NULL) != 1 ||
+	    msg_enc_install(&in, f->buf, sizeof(f->buf), &len) != 0)
+		return fail(f, "E_INTERNAL", "cannot encode the install request");
+	if (call(f, MSG_INSTALL, len, f->prof->to.install, &rsp, &rl) != 0) {
+		if (strcmp(f->res->code, "E_BOARD_REFUSED") == 0)
+			snprintf(f->res->code, sizeof(f->res->code), "E_INSTALL");
+		return -1;
+	}
+	if (msg_dec_state_rsp(rsp, rl, &st) != 0 || st.state != ST_CERTIFIED)
+		return fail(f, "E_INSTALL", "the board did not report CERTIFIED after installing");
+	return 0;
+}
+
+/* PRODUCT §3.7: the board proves it holds the certified key by signing a fresh challenge. */
+static int
+prove(struct fl *f)
+{
+	struct msg_prove m;
+	struct msg_prove_rsp pr;
+	struct msg_confirm_pw cp;
+	struct msg_confirm_pw_rsp cr;
+	uint8_t msg[PROVE_PREFIX_LEN + 32];
+	const unsigned char *p = f->cert;
+	const uint8_t *rsp;
+	EVP_MD_CTX *md = NULL;
+	X509 *x = NULL;
+	size_t len = 0, rl = 0;
+	int ok = 0, r;
+
+	step(f, "prove", 80);
+	m.challenge_len = 32;
+	if (RAND_bytes(m.challenge, 32) != 1 || msg_enc_prove(&m, f->buf, sizeof(f->buf), &len) != 0)
+		return fail(f, "E_INTERNAL", "cannot make a challenge");
+	if (call(f, MSG_PROVE, len, f->prof->to.prove, &rsp, &rl) != 0)
+		return -1;
+	if (msg_dec_prove_rsp(rsp, rl, &pr) != 0)
+		return fail(f, "E_PROTOCOL", "malformed reply to the key challenge");
+	memcpy(msg, PROVE_PREFIX, PROVE_PREFIX_LEN);
+	memcpy(msg + PROVE_PREFIX_LEN, m.challenge, 32);
+	if ((x = d2i_X509(NULL, &p, (long)f->cert_len)) != NULL && (md = EVP_MD_CTX_new()) != NULL &&
+	    EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, X509_get0_pubkey(x)) == 1)
+		ok = EVP_DigestVerify(md, pr.sig, pr.sig_len, msg, sizeof(msg)) == 1;
+	EVP_MD_CTX_free(md);
+	X509_free(x);
+	if (!ok)
+		return fail(f, "E_PROVE", "the board could not prove it holds the certified key; its "
+		    "key store is faulty: set it aside");
+	step(f, "password-check", 85);
+	memset(&cp, 0, sizeof(cp));
+	memcpy(cp.password, f->password, strlen(f->password) + 1);
+	r = msg_enc_confirm_pw(&cp, f->buf, sizeof(f->buf), &len);
+	util_wipe(&cp, sizeof(cp));
+	if (r != 0)
+		return fail(f, "E_INTERNAL", "cannot encode the password check");
+	r = call(f, MSG_CONFIRM_PASSWORD, len, f->prof->to.confirm, &rsp, &rl);
+	util_wipe(f->buf, len);
+	if (r != 0)
+		return -1;
+	if (msg_dec_confirm_pw_rsp(rsp, rl, &cr) != 0 || cr.match != 1)
+		return fail(f, "E_PASSWORD_CHECK", "the board does not accept the password it was "
+		    "given; its storage is faulty: set it aside");
+	return 0;
+}
+
+/* PRODUCT §3.8: lock, then confirm with a fresh hello and a refused write. */
+static int
+lock(struct fl *f)
+{
+	struct msg_state_rsp st;
+	struct msg_hello h;
+	struct msg_write_obj w;
+	const uint8_t *rsp;
+	uint8_t one = 0;
+	size_t len = 0, rl = 0;
+	int r;
+
+	step(f, "lock", 90);
+	if (call(f, MSG_LOCK, 0, f->prof->to.lock, &rsp, &rl) != 0) {
+		if (strcmp(f->res->code, "E_BOARD_REFUSED") == 0)
+			snprintf(f->res->code, sizeof(f->res->code), "E_LOCK");
+		return -1;
+	}
+	if (msg_dec_state_rsp(rsp, rl, &st) != 0 || st.state != ST_LOCKED || st.debug_locked != 1)
+		return fail(f, "E_LOCK", "the board did not lock (state %s, debug port %s); set it "
+		    "aside", proto_statename(st.state), st.debug_locked ? "closed" : "open");
+	if (call(f, MSG_HELLO, 0, f->prof->to.hello, &rsp, &rl) != 0)
+		return -1;
+	if (msg_dec_hello(rsp, rl, &h) != 0 || h.state != ST_LOCKED || h.debug_locked != 1 ||
+	    h.chip_id_len != f->hello.chip_id_len ||
+	    memcmp(h.chip_id, f->hello.chip_id, h.chip_id_len) != 0)
+		return fail(f, "E_LOCK", "after locking, the board does not report LOCKED with its "
+		    "debug port closed; set it aside");
+	/* ETSI EN 303 645 5.6: nothing stays open. A harmless write must be refused. */
+	w.obj = OBJ_CHAIN;
+	w.total = 1;
+	w.offset = 0;
+	w.data = &one;
+	w.data_len = 0;
+	if (msg_enc_write_obj(&w, f->buf, sizeof(f->buf), &len) != 0)
+		return fail(f, "E_INTERNAL", "cannot encode the lock probe");
+	r = link_call(&f->link, MSG_WRITE_OBJECT, f->buf, len, f->prof->to.object,
+	    f->prof->to.retries, &rsp, &rl);
+	if (r == LINK_ERR_REFUSED && f->link.err.code == PERR_LOCKED)
+		return 0;
+	if (r == LINK_ERR_TIMEOUT || r == LINK_ERR_HANGUP)
+		return fail(f, "E_NO_ANSWER", "the board stopped answering after locking; re-insert it");
+	return fail(f, "E_LOCK_WRITES", "the board claims LOCKED but still accepts writes; its "
+	    "provisioning port stays open: quarantine it");
+}
+
+static int
+run(struct fl *f)
+{
+	uint8_t nonce[16];
+	int r;
+
+	if (identify(f) != 0)
+		return -1;
+	step(f, "serial", 15);
+	r = reg_serial_alloc(f->db, f->env->who, f->prof->cert.product, f->prof->serial_prefix,
+	    f->prof->serial_digits, f->res->chip_hex, f->res->serial, sizeof(f->res->serial));
+	if (r != 0)
+		return fail(f, "E_DB", "cannot allocate a product serial; stop the line and call the "
+		    "engineer");
+	if (set_password(f) != 0 || make_key(f, nonce) != 0 || certify(f, nonce) != 0 ||
+	    install(f) != 0 || prove(f) != 0 || lock(f) != 0)
+		return -1;
+	step(f, "label", 95);
+	if (label_write_zpl(f->prof->label_dir, f->prof->cert.product, f->res->serial, f->password,
+	        f->res->label, sizeof(f->res->label)) != 0)
+		return fail(f, "E_LABEL", "cannot write the product label into '%s'; check the label "
+		    "spool directory", f->prof->label_dir);
+	step(f, "record", 98);
+	if (reg_pass(f->db, f->env->who, f->prof->cert.product, f->res->chip_hex, f->res->serial,
+	        f->res->cert_serial, f->hello.fw_version, f->fw_hex, NULL) != 0) {
+		/* The board is locked with this label's password, but it is not PASS: its label
+		 * must not reach a product. */
+		unlink(f->res->label);
+		f->res->label[0] = '\0';
+		return fail(f, "E_DB", "cannot record the PASS; the board is not released: stop "
+		    "the line and call the engineer");
+	}
+	return 0;
+}
+
+int
+flow_provision(const struct flow_env *env, struct audit *db, struct xport *x,
+    const char *fixture, struct flow_result *res)
+{
+	struct fl *f;
+	uint16_t seq0 = 0;
+	uint64_t t0 = util_ms();
+	int r = 0;
+
+	memset(res, 0, sizeof(*res));
+	if ((f = calloc(1, sizeof(*f))) == NULL) {
+		snprintf(res->code, sizeof(res->code), "E_INTERNAL");
+		snprintf(res->reason, sizeof(res->reason), "out of memory");
+		return -1;
+	}
+	f->env = env;
+	f->prof = env->prof;
+	f->db = db;
+	f->fixture = fixture;
+	f->res = res;
+	(void)RAND_bytes((unsigned char *)&seq0, sizeof(seq0));
+	link_init(&f->link, x, seq0);
+	if (run(f) == 0) {
+		res->pass = 1;
+		snprintf(res->step, sizeof(res->step), "done");
+	} else if (res->serial[0] != '\0' || res->cert_serial[0] != '\0') {
+		/* Void what this attempt consumed; the board can simply be run again. */
+		if (reg_fail(db, env->who, env->prof->cert.product, res->chip_hex, res->serial,
+		        res->cert_serial, res->step, res->code, res->reason) != 0)
+			r = -1;
+	} else if (res->chip_hex[0] != '\0' || strcmp(res->code, "E_DB") != 0) {
+		if (reg_fail(db, env->who, env->prof->cert.product, res->chip_hex, NULL, NULL,
+		        res->step, res->code, res->reason) != 0)
+			r = -1;
+	}
+	res->elapsed_ms = util_ms() - t0;
+	util_wipe(f->password, sizeof(f->password));
+	free(f->cert);
+	util_wipe(f, sizeof(*f));
+	free(f);
+	return r;
+}

@@ -1,0 +1,51 @@
+/*
+ * flow.h: provisioning of one board (PRODUCT §3): identify, duplicate check, serial, password,
+ * key + CSR, certificate, install, prove, lock, label, commit. Every refusal ends in a FAIL with
+ * the step, a stable code for scripts (docs/scripting-guide.md) and a plain reason for the
+ * technician; every failure after serial allocation voids the serial (and the certificate, if
+ * one was issued) in the record.
+ */
+#ifndef FLOW_H
+#define FLOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "audit.h"
+#include "caps.h"
+#include "profile.h"
+#include "signer.h"
+#include "xport.h"
+
+struct flow_env {
+	const struct profile *prof;
+	struct signer *signer;
+	const struct audit_who *who;
+	const uint8_t *ca_der; /* issuing CA certificate, sent after the device certificate */
+	size_t ca_len;
+	/* Progress for the console: called at the start of each step (pct 0..100). */
+	void (*on_step)(void *arg, const char *fixture, const char *step, unsigned pct);
+	void *arg;
+};
+
+struct flow_result {
+	int pass;
+	char step[24];           /* step that failed (or "done") */
+	char code[32];           /* E_* for scripts, "" on PASS */
+	char reason[CAP_REASON]; /* for people */
+	char chip_hex[2 * 32 + 1];
+	char serial[CAP_SERIAL + 1];
+	char cert_serial[64];
+	char fw_version[33];
+	char label[CAP_PATH];
+	unsigned long retransmits;
+	uint64_t elapsed_ms;
+};
+
+/* Provisions the board on x. db is this worker's own audit connection. Returns 0 when the
+ * outcome (PASS or FAIL) is durably recorded, -1 when even the failure could not be recorded
+ * (res still says FAIL and why). */
+int flow_provision(const struct flow_env *env, struct audit *db, struct xport *x,
+    const char *fixture, struct flow_result *res);
+
+#endif

@@ -1,0 +1,146 @@
+/*
+ * issue.h: certificate issuance policy (PRODUCT §3 step 6). Validates a board's CSR and builds the
+ * device certificate from the product profile and the board's identity, never from CSR fields.
+ * Pure OpenSSL 3 code: no PKCS#11 here. The CA signature comes through a callback that the signer
+ * process implements over PKCS#11. Used by the signer (authoritative) and the station (pre-check).
+ */
+#ifndef ISSUE_H
+#define ISSUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "caps.h"
+
+/* Key types a profile may allow (bit mask). */
+#define ISSUE_KEY_EC_P256 (1u << 0)
+#define ISSUE_KEY_EC_P384 (1u << 1)
+#define ISSUE_KEY_RSA (1u << 2) /* RSA >= rsa_min_bits */
+
+/* The certificate template of a product profile. Templates expand {serial}, {chip} (lower-case
+ * hex chip id), {model} and {product}; anything else in braces is an error. */
+struct issue_profile {
+	char product[64];
+	char subject_cn[CAP_TEMPLATE]; /* e.g. "{serial}" */
+	char subject_o[CAP_TEMPLATE];  /* "" = omit */
+	char subject_ou[CAP_TEMPLATE];
+	char subject_serial[CAP_TEMPLATE]; /* subject serialNumber attribute, e.g. "{chip}"; "" = omit */
+	char san_uri[CAP_TEMPLATE];    /* e.g. "urn:dev:{model}:{serial}"; "" = omit */
+	char san_dns[CAP_TEMPLATE];    /* "" = omit */
+	unsigned validity_days;        /* 1..36500; notAfter = notBefore + days (99991231235959Z if 0) */
+	unsigned key_types;            /* ISSUE_KEY_* */
+	unsigned rsa_min_bits;         /* >= 2048 */
+	int eku_client_auth;           /* extendedKeyUsage clientAuth */
+	int eku_server_auth;
+};
+
+/* A board's identity as the station established it (all strings already charset-checked). */
+struct issue_subject {
+	const char *serial;   /* product serial allocated by the station */
+	const char *chip_hex; /* chip unique id, lower-case hex */
+	const char *model;
+};
+
+/* Signs the DER tbsCertificate / tbsCertList tbs with the CA key. Writes an X.509-ready signature
+ * (DER Ecdsa-Sig-Value for EC, raw PKCS#1 v1.5 for RSA) into sig (*siglen: in cap, out length).
+ * Returns 0 or a negative error; a failure must leave a logged reason. */
+typedef int (*issue_sign_fn)(void *ctx, const uint8_t *tbs, size_t tbslen, uint8_t *sig,
+    size_t *siglen);
+
+struct issue_ca {
+	X509 *cert;          /* issuing CA certificate (borrowed) */
+	issue_sign_fn sign;
+	void *sign_ctx;
+};
+
+enum issue_rc {
+	ISSUE_OK = 0,
+	ISSUE_ERR_CSR_PARSE = -1,  /* not a DER PKCS#10 request, or trailing bytes */
+	ISSUE_ERR_CSR_SIG = -2,    /* self-signature does not verify (no proof of possession) */
+	ISSUE_ERR_KEY_TYPE = -3,   /* key algorithm/curve not on the profile's allow-list */
+	ISSUE_ERR_KEY_WEAK = -4,   /* key size below policy */
+	ISSUE_ERR_NONCE = -5,      /* challengePassword missing or not the station's nonce */
+	ISSUE_ERR_CSR_ATTR = -6,   /* an unexpected attribute or critical extension request */
+	ISSUE_ERR_TEMPLATE = -7,   /* a template expands to something invalid */
+	ISSUE_ERR_SIGN = -8,       /* the CA signature failed */
+	ISSUE_ERR_LINT = -9,       /* the signed certificate does not verify or does not match the profile */
+	ISSUE_ERR_NOMEM = -10,
+	ISSUE_ERR_INTERNAL = -11
+};
+
+const char *issue_strerror(int rc);
+
+/* Validates a CSR (DER, csrlen <= CAP_CSR_DER): parse with no trailing bytes, verify its
+ * self-signature, key type/size against the profile, challengePassword equal to lower-case hex of
+ * nonce, no attributes other than challengePassword and extensionRequest, no critical requested
+ * extension. On success *pub (if not NULL) gets the CSR's public key (caller frees). On failure
+ * why gets a sentence for people. */
+int issue_csr_check(const struct issue_profile *prof, const uint8_t *csr, size_t csrlen,
+    const uint8_t *nonce, size_t noncelen, EVP_PKEY **pub, char *why, size_t whycap);
+
+/* Builds and signs the device certificate: version 3, 128-bit CSPRNG positive serial (top bit
+ * cleared, non-zero), issuer = CA subject, subject and SAN from templates, validity, public key
+ * from the CSR, basicConstraints CA:FALSE critical, keyUsage digitalSignature critical, EKU per
+ * profile, SKI (SHA-1 of key), AKI keyid = CA SKI. Signs through ca->sign, then lints: decodes
+ * the DER again, verifies under the CA public key, checks fields against the profile.
+ * *der gets a malloc'd certificate (caller frees with OPENSSL_free); *serial_hex (if not NULL)
+ * gets the certificate serial in upper-case hex (caller frees with OPENSSL_free). */
+int issue_build(const struct issue_profile *prof, const struct issue_ca *ca,
+    const struct issue_subject *subj, const uint8_t *csr, size_t csrlen, const uint8_t *nonce,
+    size_t noncelen, uint8_t **der, size_t *derlen, char **serial_hex, char *why, size_t whycap);
+
+/* Post-signing lint on its own (used by issue_build and by audit verification). */
+int issue_lint(const struct issue_profile *prof, X509 *ca_cert, const uint8_t *der, size_t derlen,
+    const struct issue_subject *subj, char *why, size_t whycap);
+
+/* issue_lint plus: the certificate's public key equals pub (the key of the CSR it was issued
+ * for; NULL skips that comparison, as issue_lint does). ISSUE_OK, ISSUE_ERR_LINT, or
+ * ISSUE_ERR_TEMPLATE when the profile's templates themselves are invalid. */
+int issue_lint_pub(const struct issue_profile *prof, X509 *ca_cert, const uint8_t *der,
+    size_t derlen, const struct issue_subject *subj, const EVP_PKEY *pub, char *why,
+    size_t whycap);
+
+/* Expands a template into out. ISSUE_ERR_TEMPLATE on an unknown {field}, an unbalanced brace or
+ * when the result does not fit. */
+int issue_expand(const char *tmpl, const struct issue_subject *subj, const char *product,
+    char *out, size_t cap);
+
+/* A revoked-certificate entry for a CRL. */
+struct issue_revoked {
+	const char *serial_hex; /* upper-case hex */
+	int64_t revoked_at;     /* unix seconds */
+};
+
+/* Builds and signs a v2 CRL over the given entries: issuer = CA subject, thisUpdate = now,
+ * nextUpdate = now + next_days, CRL number crl_number, AKI. Returns DER (caller frees). */
+int issue_crl(const struct issue_ca *ca, const struct issue_revoked *rev, size_t nrev,
+    unsigned long crl_number, unsigned next_days, uint8_t **der, size_t *derlen, char *why,
+    size_t whycap);
+
+/* Key ceremony helpers (demo CA). Builds a self-signed root with a fresh software EC P-256 key that
+ * exists only in memory (freed before return) and uses it to certify the issuing CA public key
+ * issuing_spki (DER SubjectPublicKeyInfo): pathlen:0, keyCertSign|cRLSign, validity years.
+ * Returns both certificates (caller frees). */
+int issue_demo_ca(const char *root_cn, const char *issuing_cn, const char *org,
+    const uint8_t *issuing_spki, size_t spkilen, unsigned years, X509 **root, X509 **issuing,
+    char *why, size_t whycap);
+
+/*
+ * Internal to issue*.c (certificate, CRL and demo-CA code share them); not for other callers.
+ * issue_why: formats a reason into why (NULL/0 ignored). issue_rand_serial: 128-bit CSPRNG
+ * serial, top bit cleared, non-zero. issue_ca_keyid: the CA's SKI, or SHA-1 of its key if it has
+ * none (caller frees). issue_sigalg: sets alg to the signature algorithm of the CA key
+ * (ISSUE_ERR_SIGN if unsupported). issue_sign_tbs: signs tbs through ca->sign and stores the
+ * signature in sig.
+ */
+void issue_why(char *why, size_t whycap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int issue_rand_serial(ASN1_INTEGER *serial);
+int issue_ca_keyid(X509 *ca_cert, ASN1_OCTET_STRING **keyid);
+int issue_sigalg(const X509 *ca_cert, X509_ALGOR *alg, char *why, size_t whycap);
+int issue_sign_tbs(const struct issue_ca *ca, const uint8_t *tbs, size_t tbslen,
+    ASN1_BIT_STRING *sig, char *why, size_t whycap);
+
+#endif

@@ -1,0 +1,19 @@
+/*
+ * password.h: per-device passwords (ETSI EN 303 645 5.1-1, 5.1-2). Drawn from the OS CSPRNG
+ * (RAND_priv_bytes) with rejection sampling, so every character is uniform over an alphabet
+ * without look-alikes (no 0/O, 1/l/I): 55 symbols, 5.78 bits each; 12 characters = 69.4 bits.
+ * Never derived from a serial, MAC, chip id or counter.
+ */
+#ifndef PASSWORD_H
+#define PASSWORD_H
+
+#include <stddef.h>
+
+#define PASSWORD_ALPHABET "23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz"
+
+/* Writes len characters and a NUL into out (cap > len). 0, or -1 when the CSPRNG fails. */
+int password_generate(char *out, size_t cap, size_t len);
+/* Entropy in bits of a generated password of len characters. */
+double password_bits(size_t len);
+
+#endif

@@ -1,0 +1,373 @@
+/* profile.c: INI product profile (libinih); see profile.h. */
+#include "profile.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "proto.h"
+#include "util.h"
+
+struct pctx {
+	struct profile *p;
+	char dir[CAP_PATH];
+	char err[CAP_REASON];
+	int seen_product, seen_cert;
+};
+
+static int
+set_str(struct pctx *c, char *dst, size_t cap, const char *v, const char *key)
+{
+	if (strlen(v) >= cap) {
+		snprintf(c->err, sizeof(c->err), "value of '%s' is too long (max %zu characters)", key,
+		    cap - 1);
+		return 0;
+	}
+	if (!util_printable(v)) {
+		snprintf(c->err, sizeof(c->err), "value of '%s' holds control characters", key);
+		return 0;
+	}
+	memcpy(dst, v, strlen(v) + 1);
+	return 1;
+}
+
+static int
+set_path(struct pctx *c, char *dst, size_t cap, const char *v, const char *key)
+{
+	char tmp[CAP_PATH * 2];
+
+	if (v[0] == '/' || c->dir[0] == '\0')
+		return set_str(c, dst, cap, v, key);
+	snprintf(tmp, sizeof(tmp), "%s/%s", c->dir, v);
+	return set_str(c, dst, cap, tmp, key);
+}
+
+static int
+set_uint(struct pctx *c, unsigned long *dst, const char *v, unsigned long min, unsigned long max,
+    const char *key)
+{
+	char *end;
+	unsigned long x;
+
+	errno = 0;
+	x = strtoul(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || v[0] == '-' || x < min || x > max) {
+		snprintf(c->err, sizeof(c->err), "'%s' must be a whole number from %lu to %lu, not '%s'",
+		    key, min, max, v);
+		return 0;
+	}
+	*dst = x;
+	return 1;
+}
+
+static int
+set_u(struct pctx *c, unsigned *dst, const char *v, unsigned long min, unsigned long max,
+    const char *key)
+{
+	unsigned long x;
+
+	if (!set_uint(c, &x, v, min, max, key))
+		return 0;
+	*dst = (unsigned)x;
+	return 1;
+}
+
+static int
+add_allow(struct pctx *c, const char *v)
+{
+	struct fw_allow *a;
+	char ver[64], hex[128];
+
+	/* "1.4.2 sha256:<64 hex>" */
+	if (c->p->nallow >= CAP_ALLOWLIST) {
+		snprintf(c->err, sizeof(c->err), "too many firmware allow entries (max %d)", CAP_ALLOWLIST);
+		return 0;
+	}
+	if (sscanf(v, "%63s sha256:%127s", ver, hex) != 2 || strlen(ver) > 32 ||
+	    util_unhex(hex, (a = &c->p->allow[c->p->nallow])->digest, 32) != 32) {
+		snprintf(c->err, sizeof(c->err),
+		    "firmware allow entry must read '<version> sha256:<64 hex digits>', not '%s'", v);
+		return 0;
+	}
+	memcpy(a->version, ver, strlen(ver) + 1);
+	c->p->nallow++;
+	return 1;
+}
+
+static int
+set_key_types(struct pctx *c, const char *v)
+{
+	char buf[256], *tok, *save = NULL;
+	unsigned mask = 0;
+
+	if (!set_str(c, buf, sizeof(buf), v, "key_types"))
+		return 0;
+	for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		if (strcmp(tok, "ec-p256") == 0)
+			mask |= ISSUE_KEY_EC_P256;
+		else if (strcmp(tok, "ec-p384") == 0)
+			mask |= ISSUE_KEY_EC_P384;
+		else if (strcmp(tok, "rsa") == 0)
+			mask |= ISSUE_KEY_RSA;
+		else {
+			snprintf(c->err, sizeof(c->err),
+			    "unknown key type '%s' (known: ec-p256, ec-p384, rsa)", tok);
+			return 0;
+		}
+	}
+	if (mask == 0) {
+		snprintf(c->err, sizeof(c->err), "key_types is empty");
+		return 0;
+	}
+	c->p->cert.key_types = mask;
+	/* The key the board is asked to make: the first allowed, in order of preference. */
+	c->p->key_type = (mask & ISSUE_KEY_EC_P256) ? KEY_EC_P256 :
+	    (mask & ISSUE_KEY_EC_P384) ? KEY_EC_P384 : KEY_RSA_2048;
+	return 1;
+}
+
+static int
+set_eku(struct pctx *c, const char *v)
+{
+	char buf[128], *tok, *save = NULL;
+
+	if (!set_str(c, buf, sizeof(buf), v, "eku"))
+		return 0;
+	c->p->cert.eku_client_auth = c->p->cert.eku_server_auth = 0;
+	for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		if (strcmp(tok, "clientAuth") == 0)
+			c->p->cert.eku_client_auth = 1;
+		else if (strcmp(tok, "serverAuth") == 0)
+			c->p->cert.eku_server_auth = 1;
+		else if (strcmp(tok, "none") != 0) {
+			snprintf(c->err, sizeof(c->err),
+			    "unknown eku '%s' (known: clientAuth, serverAuth, none)", tok);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+#define KEY(s, k) (strcasecmp(section, s) == 0 && strcmp(name, k) == 0)
+
+static int
+on_kv(void *user, const char *section, const char *name, const char *v)
+{
+	struct pctx *c = user;
+	struct profile *p = c->p;
+	struct issue_profile *ip = &p->cert;
+	struct step_timeouts *t = &p->to;
+	unsigned long ul;
+
+	if (KEY("station", "id"))
+		return set_str(c, p->station_id, sizeof(p->station_id), v, name);
+	if (KEY("station", "database"))
+		return set_path(c, p->database, sizeof(p->database), v, name);
+	if (KEY("station", "operator"))
+		return set_str(c, p->operator_name, sizeof(p->operator_name), v, name);
+	if (KEY("station", "lot"))
+		return set_str(c, p->lot, sizeof(p->lot), v, name);
+	if (KEY("station", "label_dir"))
+		return set_path(c, p->label_dir, sizeof(p->label_dir), v, name);
+	if (KEY("station", "baud"))
+		return set_u(c, &p->baud, v, 1200, 4000000, name);
+	if (KEY("hsm", "module"))
+		return set_str(c, p->module, sizeof(p->module), v, name);
+	if (KEY("hsm", "token"))
+		return set_str(c, p->token_uri, sizeof(p->token_uri), v, name);
+	if (KEY("hsm", "ca_key"))
+		return set_str(c, p->ca_key_uri, sizeof(p->ca_key_uri), v, name);
+	if (KEY("hsm", "audit_key"))
+		return set_str(c, p->audit_key_uri, sizeof(p->audit_key_uri), v, name);
+	if (KEY("hsm", "commit_key"))
+		return set_str(c, p->commit_key_uri, sizeof(p->commit_key_uri), v, name);
+	if (KEY("hsm", "pin_file"))
+		return set_path(c, p->pin_file, sizeof(p->pin_file), v, name);
+	if (KEY("hsm", "ca_cert"))
+		return set_path(c, p->ca_cert, sizeof(p->ca_cert), v, name);
+	if (KEY("hsm", "root_cert"))
+		return set_path(c, p->root_cert, sizeof(p->root_cert), v, name);
+	if (KEY("product", "name")) {
+		c->seen_product = 1;
+		return set_str(c, ip->product, sizeof(ip->product), v, name);
+	}
+	if (KEY("product", "model"))
+		return set_str(c, p->model, sizeof(p->model), v, name);
+	if (KEY("product", "serial_prefix"))
+		return set_str(c, p->serial_prefix, sizeof(p->serial_prefix), v, name);
+	if (KEY("product", "serial_digits"))
+		return set_u(c, &p->serial_digits, v, 4, 12, name);
+	if (KEY("product", "quota"))
+		return set_uint(c, &p->quota, v, 1, 1000000000UL, name);
+	if (KEY("firmware", "allow"))
+		return add_allow(c, v);
+	if (KEY("password", "length"))
+		return set_u(c, &p->pw_length, v, 12, MSG_MAX_PASSWORD, name);
+	if (KEY("password", "verifier_iterations"))
+		return set_u(c, &p->pw_iterations, v, MSG_MIN_PW_ITER, MSG_MAX_PW_ITER, name);
+	if (KEY("certificate", "subject_cn")) {
+		c->seen_cert = 1;
+		return set_str(c, ip->subject_cn, sizeof(ip->subject_cn), v, name);
+	}
+	if (KEY("certificate", "subject_o"))
+		return set_str(c, ip->subject_o, sizeof(ip->subject_o), v, name);
+	if (KEY("certificate", "subject_ou"))
+		return set_str(c, ip->subject_ou, sizeof(ip->subject_ou), v, name);
+	if (KEY("certificate", "subject_serial"))
+		return set_str(c, ip->subject_serial, sizeof(ip->subject_serial), v, name);
+	if (KEY("certificate", "san_uri"))
+		return set_str(c, ip->san_uri, sizeof(ip->san_uri), v, name);
+	if (KEY("certificate", "san_dns"))
+		return set_str(c, ip->san_dns, sizeof(ip->san_dns), v, name);
+	if (KEY("certificate", "validity_days"))
+		return set_u(c, &ip->validity_days, v, 0, 36500, name);
+	if (KEY("certificate", "key_types"))
+		return set_key_types(c, v);
+	if (KEY("certificate", "rsa_min_bits"))
+		return set_u(c, &ip->rsa_min_bits, v, 2048, 16384, name);
+	if (KEY("certificate", "eku"))
+		return set_eku(c, v);
+	if (strcasecmp(section, "timeouts") == 0) {
+		unsigned *dst = strcmp(name, "hello") == 0 ? &t->hello :
+		    strcmp(name, "set_identity") == 0 ? &t->set_identity :
+		    strcmp(name, "gen_key") == 0 ? &t->gen_key :
+		    strcmp(name, "object") == 0 ? &t->object :
+		    strcmp(name, "install") == 0 ? &t->install :
+		    strcmp(name, "prove") == 0 ? &t->prove :
+		    strcmp(name, "confirm_password") == 0 ? &t->confirm :
+		    strcmp(name, "lock") == 0 ? &t->lock : NULL;
+		if (strcmp(name, "retries") == 0)
+			return set_u(c, &t->retries, v, 0, 10, name);
+		if (dst != NULL) {
+			if (!set_uint(c, &ul, v, 50, 60000, name))
+				return 0;
+			*dst = (unsigned)ul;
+			return 1;
+		}
+	}
+	snprintf(c->err, sizeof(c->err), "unknown key '%s' in section [%s]", name, section);
+	return 0;
+}
+
+static void
+defaults(struct profile *p)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->station_id, sizeof(p->station_id), "station-1");
+	snprintf(p->operator_name, sizeof(p->operator_name), "unknown");
+	snprintf(p->lot, sizeof(p->lot), "LOT-1");
+	snprintf(p->module, sizeof(p->module), "/usr/lib/softhsm/libsofthsm2.so");
+	p->baud = 115200;
+	p->serial_digits = 8;
+	p->quota = 1000;
+	p->pw_length = 12;
+	p->pw_iterations = 10000;
+	p->cert.validity_days = 0;
+	p->cert.key_types = ISSUE_KEY_EC_P256;
+	p->cert.rsa_min_bits = 2048;
+	p->cert.eku_client_auth = 1;
+	p->key_type = KEY_EC_P256;
+	/* docs/protocol.md P-8 defaults */
+	p->to = (struct step_timeouts){ .hello = 500, .set_identity = 3000, .gen_key = 10000,
+		.object = 1000, .install = 3000, .prove = 3000, .confirm = 3000, .lock = 2000,
+		.retries = 3 };
+}
+
+static int
+file_digest(const char *path, uint8_t out[32], char *err, size_t errcap)
+{
+	uint8_t *buf = NULL;
+	size_t n = 0;
+	int r;
+
+	if ((r = util_read_file(path, CAP_PROFILE_BYTES, &buf, &n)) != 0) {
+		snprintf(err, errcap, "%s: cannot read the profile (%s)", path,
+		    r == -2 ? "larger than 64 KiB" : strerror(errno));
+		return -1;
+	}
+	r = EVP_Digest(buf, n, out, NULL, EVP_sha256(), NULL) == 1 ? 0 : -1;
+	free(buf);
+	if (r != 0)
+		snprintf(err, errcap, "%s: cannot hash the profile", path);
+	return r;
+}
+
+int
+profile_load(const char *path, struct profile *out, char *err, size_t errcap)
+{
+	struct profile *p = NULL;
+	struct pctx c;
+	const char *slash;
+	int line, r = -1;
+
+	if ((p = malloc(sizeof(*p))) == NULL) {
+		snprintf(err, errcap, "out of memory");
+		return -1;
+	}
+	defaults(p);
+	memset(&c, 0, sizeof(c));
+	c.p = p;
+	if (strlen(path) >= sizeof(p->path)) {
+		snprintf(err, errcap, "profile path too long");
+		goto out;
+	}
+	memcpy(p->path, path, strlen(path) + 1);
+	if ((slash = strrchr(path, '/')) != NULL)
+		snprintf(c.dir, sizeof(c.dir), "%.*s", (int)(slash - path), path);
+	if (file_digest(path, p->digest, err, errcap) != 0)
+		goto out;
+	line = ini_parse(path, on_kv, &c);
+	if (line < 0) {
+		snprintf(err, errcap, "%s: cannot open the profile: %s", path, strerror(errno));
+		goto out;
+	}
+	if (line > 0) {
+		snprintf(err, errcap, "%s:%d: %s", path, line, c.err[0] ? c.err : "syntax error");
+		goto out;
+	}
+	/* Required keys: a profile without them would issue certificates nobody can interpret. */
+	if (!c.seen_product || p->model[0] == '\0' || p->serial_prefix[0] == '\0' ||
+	    p->database[0] == '\0' || p->ca_cert[0] == '\0' || p->token_uri[0] == '\0' ||
+	    p->ca_key_uri[0] == '\0' || p->commit_key_uri[0] == '\0' || !c.seen_cert) {
+		snprintf(err, errcap,
+		    "%s: missing required keys; a profile needs [product] name, model, serial_prefix; "
+		    "[station] database; [hsm] token, ca_key, commit_key, ca_cert; [certificate] subject_cn",
+		    path);
+		goto out;
+	}
+	if (p->nallow == 0) {
+		snprintf(err, errcap,
+		    "%s: [firmware] has no 'allow' entry; no board could pass (ETSI EN 303 645 5.7)", path);
+		goto out;
+	}
+	if (p->label_dir[0] == '\0' &&
+	    snprintf(p->label_dir, sizeof(p->label_dir), "%s%slabels", c.dir, c.dir[0] ? "/" : "") >=
+	        (int)sizeof(p->label_dir)) {
+		snprintf(err, errcap, "%s: profile directory path too long", path);
+		goto out;
+	}
+	memcpy(out, p, sizeof(*p));
+	r = 0;
+out:
+	free(p);
+	return r;
+}
+
+int
+profile_fw_allowed(const struct profile *p, const char *version, const uint8_t digest[32])
+{
+	unsigned i;
+
+	for (i = 0; i < p->nallow; i++) {
+		if (strcmp(p->allow[i].version, version) == 0 &&
+		    CRYPTO_memcmp(p->allow[i].digest, digest, 32) == 0)
+			return (int)i;
+	}
+	return -1;
+}

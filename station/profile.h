@@ -1,0 +1,68 @@
+/*
+ * profile.h: the product profile and station configuration, one INI file parsed with libinih
+ * (docs/scripting-guide.md documents every key). Relative paths are resolved against the
+ * profile file's directory. Errors name the file and line.
+ */
+#ifndef PROFILE_H
+#define PROFILE_H
+
+#include <stdint.h>
+
+#include "caps.h"
+#include "issue.h"
+
+struct fw_allow {
+	char version[33];
+	uint8_t digest[32];
+};
+
+/* Per-step timeouts (ms) and retries (docs/protocol.md P-8). */
+struct step_timeouts {
+	unsigned hello, set_identity, gen_key, object, install, prove, confirm, lock;
+	unsigned retries;
+};
+
+struct profile {
+	char path[CAP_PATH];
+	uint8_t digest[32]; /* SHA-256 of the file, recorded in the audit log */
+	/* [station] */
+	char station_id[65];
+	char database[CAP_PATH];
+	char operator_name[65];
+	char lot[65];
+	char label_dir[CAP_PATH];
+	unsigned baud;
+	/* [hsm] */
+	char module[CAP_PATH];
+	char token_uri[CAP_TEMPLATE];
+	char ca_key_uri[CAP_TEMPLATE];
+	char audit_key_uri[CAP_TEMPLATE];
+	char commit_key_uri[CAP_TEMPLATE];
+	char pin_file[CAP_PATH];
+	char ca_cert[CAP_PATH];
+	char root_cert[CAP_PATH];
+	/* [product] */
+	char model[33];
+	char serial_prefix[17];
+	unsigned serial_digits;
+	unsigned long quota; /* certificates per lot */
+	/* [firmware] */
+	struct fw_allow allow[CAP_ALLOWLIST];
+	unsigned nallow;
+	/* [password] */
+	unsigned pw_length;
+	unsigned pw_iterations;
+	/* [certificate] */
+	struct issue_profile cert;
+	uint8_t key_type; /* protocol key type asked of boards (KEY_EC_P256 ...) */
+	/* [timeouts] */
+	struct step_timeouts to;
+};
+
+/* Loads path into *p. On error returns -1 and writes "file:line: what is wrong; what to do" into
+ * err. Missing optional keys get documented defaults; required keys are checked. */
+int profile_load(const char *path, struct profile *p, char *err, size_t errcap);
+/* Index of the allow-list entry matching version+digest, or -1. */
+int profile_fw_allowed(const struct profile *p, const char *version, const uint8_t digest[32]);
+
+#endif

@@ -1,0 +1,311 @@
+/* registry.c: provisioning record on top of the audit store; see registry.h. */
+#include "registry.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "util.h"
+
+static int
+st_fail(struct audit *a, sqlite3_stmt *st, const char *what)
+{
+	int ext = sqlite3_extended_errcode(audit_db(a));
+
+	if ((ext & 0xff) == SQLITE_CONSTRAINT) {
+		log_debug("audit database refused %s: %s", what, sqlite3_errmsg(audit_db(a)));
+		sqlite3_finalize(st);
+		return AUDIT_ERR_CONSTRAINT;
+	}
+	log_error("audit database: %s: %s", what, sqlite3_errmsg(audit_db(a)));
+	sqlite3_finalize(st);
+	return AUDIT_ERR_DB;
+}
+
+/* Prepares sql and binds the NULL-terminated list of text parameters. */
+static int
+prep(struct audit *a, const char *sql, sqlite3_stmt **st, const char *const *args)
+{
+	int i;
+
+	if (sqlite3_prepare_v2(audit_db(a), sql, -1, st, NULL) != SQLITE_OK) {
+		log_error("audit database: %s: %s", sql, sqlite3_errmsg(audit_db(a)));
+		return AUDIT_ERR_DB;
+	}
+	for (i = 0; args != NULL && args[i] != NULL; i++)
+		sqlite3_bind_text(*st, i + 1, args[i], -1, SQLITE_STATIC);
+	return AUDIT_OK;
+}
+
+/* Runs a statement that returns no rows. */
+static int
+run(struct audit *a, const char *sql, const char *const *args, const char *what)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = prep(a, sql, &st, args)) != 0)
+		return r;
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return st_fail(a, st, what);
+	sqlite3_finalize(st);
+	return AUDIT_OK;
+}
+
+static void
+copy_col(sqlite3_stmt *st, int col, char *dst, size_t cap)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	if (cap > 0)
+		snprintf(dst, cap, "%s", t ? (const char *)t : "");
+}
+
+int
+reg_device_find(struct audit *a, const char *product, const char *chip, char *serial,
+    size_t scap, char *cert_serial, size_t ccap)
+{
+	const char *args[] = { product, chip, NULL };
+	sqlite3_stmt *st = NULL;
+	int r, s;
+
+	if ((r = prep(a, "SELECT serial, cert_serial FROM devices WHERE product=? AND chip_id=?",
+	         &st, args)) != 0)
+		return r;
+	s = sqlite3_step(st);
+	if (s == SQLITE_ROW) {
+		copy_col(st, 0, serial, scap);
+		copy_col(st, 1, cert_serial, ccap);
+		r = 1;
+	} else if (s == SQLITE_DONE)
+		r = 0;
+	else
+		return st_fail(a, st, "looking up a device");
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int
+finish(struct audit *a, int r)
+{
+	if (r == 0 && (r = audit_commit(a)) == 0)
+		return 0;
+	audit_rollback(a);
+	return r;
+}
+
+int
+reg_serial_alloc(struct audit *a, const struct audit_who *w, const char *product,
+    const char *prefix, unsigned digits, const char *chip, char *serial, size_t cap)
+{
+	char name[128], buf[CAP_SERIAL + 1], seqs[24];
+	const char *up[] = { name, NULL };
+	const char *sel[] = { name, NULL };
+	sqlite3_stmt *st = NULL;
+	long long n = 0;
+	int64_t seq = 0;
+	int r;
+
+	snprintf(name, sizeof(name), "serial:%s", product);
+	if ((r = audit_begin(a)) != 0)
+		return r;
+	/* The counter only moves forward inside this transaction: a serial is never reused, even
+	 * when the board later fails (it is then recorded void). */
+	if ((r = run(a, "INSERT INTO counters(name,value) VALUES(?,0)"
+	                " ON CONFLICT(name) DO UPDATE SET value=value+1", up, "counting serials")) != 0)
+		goto out;
+	if ((r = prep(a, "SELECT value FROM counters WHERE name=?", &st, sel)) != 0)
+		goto out;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		r = st_fail(a, st, "reading the serial counter");
+		goto out;
+	}
+	n = sqlite3_column_int64(st, 0) + 1;
+	sqlite3_finalize(st);
+	if (snprintf(buf, sizeof(buf), "%s%0*lld", prefix, (int)digits, n) >= (int)sizeof(buf) ||
+	    strlen(buf) >= cap) {
+		log_error("product serial '%s%0*lld' is longer than %d characters; shorten "
+		    "[product] serial_prefix or serial_digits", prefix, (int)digits, n, CAP_SERIAL);
+		r = AUDIT_ERR_ARG;
+		goto out;
+	}
+	if ((r = audit_append(a, w, "serial.allocated", chip, buf, NULL, &seq)) != 0)
+		goto out;
+	snprintf(seqs, sizeof(seqs), "%lld", (long long)seq);
+	{
+		const char *ins[] = { buf, product, chip, w->lot, seqs, NULL };
+		r = run(a, "INSERT INTO serials(serial,product,chip_id,lot,status,seq)"
+		           " VALUES(?,?,?,?,'allocated',?)", ins, "recording a serial");
+	}
+out:
+	if ((r = finish(a, r)) == 0)
+		memcpy(serial, buf, strlen(buf) + 1);
+	return r;
+}
+
+int
+reg_pw_commit(struct audit *a, const struct audit_who *w, const char *serial,
+    const char *chip, const char *commit_hex)
+{
+	json_t *body;
+	char seqs[24];
+	int64_t seq = 0;
+	int r;
+
+	if ((body = json_pack("{s:s}", "commitment", commit_hex)) == NULL)
+		return AUDIT_ERR_NOMEM;
+	if ((r = audit_begin(a)) != 0) {
+		json_decref(body);
+		return r;
+	}
+	r = audit_append(a, w, "password.committed", chip, serial, body, &seq);
+	json_decref(body);
+	if (r == 0) {
+		const char *ins[] = { commit_hex, serial, seqs, NULL };
+		snprintf(seqs, sizeof(seqs), "%lld", (long long)seq);
+		r = run(a, "INSERT INTO pw_commits(commitment,serial,seq) VALUES(?,?,?)", ins,
+		    "recording a password commitment");
+	}
+	return finish(a, r);
+}
+
+int
+reg_quota_used(struct audit *a, const char *lot, unsigned long *used)
+{
+	const char *args[] = { lot, NULL };
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = prep(a, "SELECT COUNT(*) FROM certs WHERE lot=?", &st, args)) != 0)
+		return r;
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return st_fail(a, st, "counting the lot's certificates");
+	*used = (unsigned long)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return AUDIT_OK;
+}
+
+int
+reg_cert_issued(struct audit *a, const struct audit_who *w, const char *issuer,
+    const char *cert_serial, const char *product, const char *chip, const char *serial,
+    const char *pubkey_sha256, const uint8_t *der, size_t derlen, int64_t *seq)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *body;
+	char *hex = NULL;
+	int64_t s = 0;
+	int r;
+
+	/* The whole certificate goes into the log entry, so the log alone proves what was issued. */
+	if ((body = json_pack("{s:s,s:s,s:s}", "issuer", issuer, "cert_serial", cert_serial,
+	         "pubkey_sha256", pubkey_sha256)) == NULL)
+		return AUDIT_ERR_NOMEM;
+	if ((hex = malloc(derlen * 2 + 1)) == NULL) {
+		json_decref(body);
+		return AUDIT_ERR_NOMEM;
+	}
+	json_object_set_new(body, "der_hex", json_string(util_hex(der, derlen, hex, derlen * 2 + 1)));
+	free(hex);
+	if ((r = audit_begin(a)) != 0) {
+		json_decref(body);
+		return r;
+	}
+	if ((r = audit_append(a, w, "cert.issued", chip, serial, body, &s)) != 0)
+		goto out;
+	if ((r = prep(a, "INSERT INTO certs(issuer,cert_serial,product,chip_id,serial,lot,"
+	                 "pubkey_sha256,der,status,seq) VALUES(?,?,?,?,?,?,?,?,'issued',?)", &st,
+	         NULL)) != 0)
+		goto out;
+	sqlite3_bind_text(st, 1, issuer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, cert_serial, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, product, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, chip, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, serial, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, w->lot, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, pubkey_sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 8, der, (int)derlen, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, s);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		r = st_fail(a, st, "recording a certificate");
+		goto out;
+	}
+	sqlite3_finalize(st);
+out:
+	json_decref(body);
+	if ((r = finish(a, r)) == 0 && seq != NULL)
+		*seq = s;
+	return r;
+}
+
+int
+reg_fail(struct audit *a, const struct audit_who *w, const char *product, const char *chip,
+    const char *serial, const char *cert_serial, const char *step, const char *code,
+    const char *reason)
+{
+	json_t *body;
+	int r;
+
+	body = json_pack("{s:s,s:s,s:s,s:s,s:s}", "product", product, "step", step, "code", code,
+	    "reason", reason, "cert_serial", cert_serial ? cert_serial : "");
+	if (body == NULL)
+		return AUDIT_ERR_NOMEM;
+	if ((r = audit_begin(a)) != 0) {
+		json_decref(body);
+		return r;
+	}
+	r = audit_append(a, w, "board.fail", chip, serial, body, NULL);
+	json_decref(body);
+	if (r == 0 && serial != NULL && *serial) {
+		const char *args[] = { serial, NULL };
+		r = run(a, "UPDATE serials SET status='void' WHERE serial=? AND status='allocated'",
+		    args, "voiding a serial");
+	}
+	if (r == 0 && cert_serial != NULL && *cert_serial) {
+		const char *args[] = { cert_serial, NULL };
+		r = run(a, "UPDATE certs SET status='void' WHERE cert_serial=? AND status='issued'",
+		    args, "voiding a certificate");
+	}
+	return finish(a, r);
+}
+
+int
+reg_pass(struct audit *a, const struct audit_who *w, const char *product, const char *chip,
+    const char *serial, const char *cert_serial, const char *fw_version, const char *fw_digest,
+    int64_t *seq)
+{
+	json_t *body;
+	char seqs[24];
+	int64_t s = 0;
+	int r;
+
+	body = json_pack("{s:s,s:s,s:s,s:s}", "product", product, "cert_serial", cert_serial,
+	    "fw_version", fw_version, "fw_sha256", fw_digest);
+	if (body == NULL)
+		return AUDIT_ERR_NOMEM;
+	if ((r = audit_begin(a)) != 0) {
+		json_decref(body);
+		return r;
+	}
+	r = audit_append(a, w, "board.pass", chip, serial, body, &s);
+	json_decref(body);
+	snprintf(seqs, sizeof(seqs), "%lld", (long long)s);
+	if (r == 0) {
+		const char *args[] = { product, chip, serial, w->lot, cert_serial, fw_version,
+			fw_digest, seqs, NULL };
+		r = run(a, "INSERT INTO devices(product,chip_id,serial,lot,cert_serial,fw_version,"
+		           "fw_digest,seq) VALUES(?,?,?,?,?,?,?,?)", args, "recording a device");
+	}
+	if (r == 0) {
+		const char *args[] = { serial, NULL };
+		r = run(a, "UPDATE serials SET status='used' WHERE serial=?", args, "using a serial");
+	}
+	if (r == 0) {
+		const char *args[] = { cert_serial, NULL };
+		r = run(a, "UPDATE certs SET status='confirmed' WHERE cert_serial=?", args,
+		    "confirming a certificate");
+	}
+	if ((r = finish(a, r)) == 0 && seq != NULL)
+		*seq = s;
+	return r;
+}

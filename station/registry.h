@@ -1,0 +1,45 @@
+/*
+ * registry.h: the provisioning record built on the audit store: serial allocation, password
+ * commitments, certificates and device outcomes. Each function writes its table row(s) and its log
+ * entry in one transaction (BEGIN IMMEDIATE ... COMMIT), so the log and the tables never disagree.
+ * Returns AUDIT_* codes; AUDIT_ERR_CONSTRAINT means a uniqueness rule refused the write.
+ */
+#ifndef REGISTRY_H
+#define REGISTRY_H
+
+#include "audit.h"
+#include "caps.h"
+
+/* Finds a PASS record for (product, chip). Returns 1 and fills serial/cert_serial when found,
+ * 0 when not, <0 on error. */
+int reg_device_find(struct audit *a, const char *product, const char *chip, char *serial,
+    size_t scap, char *cert_serial, size_t ccap);
+
+/* Allocates the next product serial "<prefix><n zero-padded to digits>" for chip; never reused. */
+int reg_serial_alloc(struct audit *a, const struct audit_who *w, const char *product,
+    const char *prefix, unsigned digits, const char *chip, char *serial, size_t cap);
+
+/* Records the password commitment (hex HMAC) for serial; AUDIT_ERR_CONSTRAINT on a collision. */
+int reg_pw_commit(struct audit *a, const struct audit_who *w, const char *serial,
+    const char *chip, const char *commit_hex);
+
+/* Number of certificates issued in lot (any status): the quota counter. */
+int reg_quota_used(struct audit *a, const char *lot, unsigned long *used);
+
+/* Records an issued certificate (DER) and its log entry. */
+int reg_cert_issued(struct audit *a, const struct audit_who *w, const char *issuer,
+    const char *cert_serial, const char *product, const char *chip, const char *serial,
+    const char *pubkey_sha256, const uint8_t *der, size_t derlen, int64_t *seq);
+
+/* Marks the board's attempt failed: the serial void and, when a certificate was issued, the
+ * certificate void (it goes on the CRL). step/code/reason are logged. */
+int reg_fail(struct audit *a, const struct audit_who *w, const char *product, const char *chip,
+    const char *serial, const char *cert_serial, const char *step, const char *code,
+    const char *reason);
+
+/* Records a PASS: device row, serial used, certificate confirmed, log entry. */
+int reg_pass(struct audit *a, const struct audit_who *w, const char *product, const char *chip,
+    const char *serial, const char *cert_serial, const char *fw_version, const char *fw_digest,
+    int64_t *seq);
+
+#endif

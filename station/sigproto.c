@@ -1,0 +1,82 @@
+/* sigproto.c: length-prefixed messages on the signer socket; see sigproto.h. */
+#include "sigproto.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+static int
+write_all(int fd, const uint8_t *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+read_all(int fd, uint8_t *p, size_t n)
+{
+	ssize_t got;
+
+	while (n > 0) {
+		if ((got = read(fd, p, n)) < 0 && errno == EINTR)
+			continue;
+		if (got == 0)
+			errno = 0;
+		if (got <= 0)
+			return -1;
+		p += got;
+		n -= (size_t)got;
+	}
+	return 0;
+}
+
+int
+sigp_send(int fd, const uint8_t *body, size_t len)
+{
+	uint8_t hdr[4] = { (uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),
+		(uint8_t)len };
+
+	if (write_all(fd, hdr, 4) != 0 || write_all(fd, body, len) != 0)
+		return -1;
+	return 0;
+}
+
+int
+sigp_recv(int fd, uint8_t *buf, size_t cap, size_t *len)
+{
+	uint8_t hdr[4];
+	uint32_t n;
+
+	if (read_all(fd, hdr, 4) != 0)
+		return -1;
+	n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
+	if (n == 0 || n > cap)
+		return -2;
+	if (read_all(fd, buf, n) != 0)
+		return -1;
+	*len = n;
+	return 0;
+}
+
+const char *
+sigp_status_name(int status)
+{
+	switch (status) {
+	case SIGST_OK: return "ok";
+	case SIGST_POLICY: return "refused by policy";
+	case SIGST_QUOTA: return "quota reached";
+	case SIGST_HSM: return "HSM failure";
+	case SIGST_LOG: return "audit record failure";
+	case SIGST_REQUEST: return "malformed request";
+	case SIGST_STARTUP: return "signer start-up failure";
+	default: return "internal signer error";
+	}
+}

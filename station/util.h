@@ -1,0 +1,34 @@
+/*
+ * util.h: small helpers shared by the station and the signer (hex, time, files, printable text).
+ */
+#ifndef UTIL_H
+#define UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+/* Lower-case hex of n bytes into out (cap >= 2n+1). Returns out. */
+char *util_hex(const uint8_t *p, size_t n, char *out, size_t cap);
+/* Decodes a hex string of any even length <= 2*max.
+ * Returns the byte count, or -1 on a bad digit, odd length or overflow. */
+int util_unhex(const char *s, uint8_t *out, size_t max);
+/* 1 when every byte is printable ASCII 0x20..0x7e. */
+int util_printable(const char *s);
+/* Copies s into out, replacing bytes outside 0x20..0x7e by '?' (for showing untrusted text). */
+void util_sanitize(const char *s, size_t n, char *out, size_t cap);
+/* Reads a whole file of at most cap bytes into a malloc'd buffer. -1 on I/O error (errno set),
+ * -2 when larger than cap. */
+int util_read_file(const char *path, size_t cap, uint8_t **buf, size_t *n);
+/* Writes a file atomically (temp + fsync + rename + fsync dir), mode as given. 0 or -1 (errno). */
+int util_write_file(const char *path, const void *buf, size_t n, unsigned mode);
+/* UTC time as "2026-11-22T10:11:12.345Z" into out (cap >= 25). */
+void util_utc_now(char *out, size_t cap);
+/* Monotonic milliseconds. */
+uint64_t util_ms(void);
+/* Wipes secrets (not optimised away). */
+void util_wipe(void *p, size_t n);
+/* Directory of the running executable (from /proc/self/exe), without trailing slash. */
+int util_exe_dir(char *out, size_t cap);
+
+#endif

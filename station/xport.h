@@ -1,0 +1,66 @@
+/*
+ * xport.h: byte transports between the station and a board (serial via libserialport; USB bulk
+ * later). A backend is a file behind struct xport_ops (xport-serial.c, xport-usb.c).
+ * Transports move bytes only; framing is frame.c's job. Not thread-safe per handle: one worker
+ * owns one handle.
+ */
+#ifndef XPORT_H
+#define XPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define XPORT_NAME_MAX 128
+#define XPORT_DESC_MAX 128
+#define XPORT_LIST_MAX 128
+
+/* Errors (negative). */
+enum xport_rc {
+	XPORT_OK = 0,
+	XPORT_ERR_NOTFOUND = -1, /* no such port */
+	XPORT_ERR_OPEN = -2,     /* exists but cannot be opened/configured */
+	XPORT_ERR_IO = -3,       /* read/write failed */
+	XPORT_ERR_HANGUP = -4,   /* the device went away (unplugged, far end closed) */
+	XPORT_ERR_TIMEOUT = -5,
+	XPORT_ERR_ARG = -6,
+	XPORT_ERR_NOMEM = -7
+};
+
+/* What a technician and a script need to know about a fixture's adapter. */
+struct xport_info {
+	char name[XPORT_NAME_MAX];      /* what to pass to xport_open, e.g. "/dev/ttyUSB0" */
+	char usb_path[XPORT_NAME_MAX];  /* physical location "bus-port[.port...]", e.g. "1-3.2"; "" if not USB */
+	char serial[XPORT_DESC_MAX];    /* adapter USB serial number, "" if none */
+	char product[XPORT_DESC_MAX];   /* USB product string or description */
+	char manufacturer[XPORT_DESC_MAX];
+	int usb_vid, usb_pid;           /* -1 when not USB */
+	int is_usb;
+};
+
+struct xport;
+
+struct xport_ops {
+	const char *scheme; /* "serial" */
+	int (*open)(const char *name, unsigned baud, struct xport **out);
+	/* Writes all n bytes or fails; XPORT_ERR_TIMEOUT after timeout_ms. */
+	int (*write)(struct xport *x, const uint8_t *p, size_t n, unsigned timeout_ms);
+	/* Reads 1..cap bytes; waits up to timeout_ms for the first byte, then returns what is
+	 * available. XPORT_ERR_TIMEOUT when nothing came; XPORT_ERR_HANGUP when the device is gone. */
+	int (*read)(struct xport *x, uint8_t *p, size_t cap, size_t *got, unsigned timeout_ms);
+	void (*close)(struct xport *x);
+};
+
+extern const struct xport_ops xport_serial_ops;
+
+/* Lists serial ports (USB adapters first, sorted by usb_path, then the others by name) into
+ * out[0..cap). *n gets the number found (may exceed cap; only cap are filled). */
+int xport_serial_list(struct xport_info *out, size_t cap, size_t *n);
+
+/* Convenience wrappers over x's ops. */
+int xport_open(const struct xport_ops *ops, const char *name, unsigned baud, struct xport **out);
+int xport_write(struct xport *x, const uint8_t *p, size_t n, unsigned timeout_ms);
+int xport_read(struct xport *x, uint8_t *p, size_t cap, size_t *got, unsigned timeout_ms);
+void xport_close(struct xport *x); /* NULL is a no-op */
+const char *xport_strerror(int rc);
+
+#endif
