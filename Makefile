@@ -136,7 +136,8 @@ freestanding:
 
 integration: $(PROGS)
 	@for t in tests/integration/test-*.sh; do echo "  ITEST   $$t"; \
-	  BIN=$(abspath $(BIN)) sh $$t || exit 1; done
+	  BIN=$(abspath $(BIN)) ASAN_OPTIONS=verify_asan_link_order=0 \
+	  LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) sh $$t || exit 1; done
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
