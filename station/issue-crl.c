@@ -269,11 +269,11 @@ crl_lint(X509 *ca_cert, const unsigned char *der, int len, size_t nrev, char *wh
 {
 	const unsigned char *p = der;
 	X509_CRL *crl = d2i_X509_CRL(NULL, &p, len);
-	int ok, n;
+	int ok;
 
 	/* An empty list decodes to no stack at all (-1 entries). */
 	ok = crl != NULL && p == der + len && X509_CRL_verify(crl, X509_get0_pubkey(ca_cert)) == 1 &&
-	    (n = sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl))) == (nrev == 0 ? -1 : (int)nrev);
+	    sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)) == (nrev == 0 ? -1 : (int)nrev);
 	X509_CRL_free(crl);
 	if (!ok) {
 		log_openssl(LOG_ERROR, "checking the signed CRL");

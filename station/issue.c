@@ -369,11 +369,26 @@ key_kind(const EVP_PKEY *pk, char *desc, size_t cap)
 	return 0;
 }
 
+/* "EC P-256, RSA >= 2048 bits" for reasons. */
+static void
+allowed_list(unsigned types, unsigned rsa_min, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s%s%s%s%s", types & ISSUE_KEY_EC_P256 ? "EC P-256" : "",
+	    (types & ISSUE_KEY_EC_P256) && (types & ~ISSUE_KEY_EC_P256 & 7) ? ", " : "",
+	    types & ISSUE_KEY_EC_P384 ? "EC P-384" : "",
+	    (types & ISSUE_KEY_EC_P384) && (types & ISSUE_KEY_RSA) ? ", " : "",
+	    types & ISSUE_KEY_RSA ? "RSA" : "");
+	if (types & ISSUE_KEY_RSA)
+		snprintf(out + strlen(out), cap - strlen(out), " >= %u bits", rsa_min);
+	if ((types & 7) == 0)
+		snprintf(out, cap, "none");
+}
+
 static int
 key_check(const struct issue_profile *prof, const EVP_PKEY *pk, char *why, size_t whycap)
 {
 	unsigned kind, min = prof->rsa_min_bits > RSA_FLOOR ? prof->rsa_min_bits : RSA_FLOOR;
-	char desc[96];
+	char desc[96], allowed[64];
 
 	if (pk == NULL) {
 		issue_why(why, whycap, "the CSR's public key uses an algorithm this station cannot "
@@ -382,11 +397,9 @@ key_check(const struct issue_profile *prof, const EVP_PKEY *pk, char *why, size_
 	}
 	kind = key_kind(pk, desc, sizeof(desc));
 	if (kind == 0 || (prof->key_types & kind) == 0) {
-		issue_why(why, whycap, "key type %s is not allowed by profile '%s' (allowed:%s%s%s); "
-		    "check the board firmware's key settings", desc, prof->product,
-		    prof->key_types & ISSUE_KEY_EC_P256 ? " EC P-256" : "",
-		    prof->key_types & ISSUE_KEY_EC_P384 ? " EC P-384" : "",
-		    prof->key_types & ISSUE_KEY_RSA ? " RSA" : "");
+		allowed_list(prof->key_types, min, allowed, sizeof(allowed));
+		issue_why(why, whycap, "key type %s is not allowed by profile '%s' (allowed: %s); "
+		    "check the board firmware's key settings", desc, prof->product, allowed);
 		return ISSUE_ERR_KEY_TYPE;
 	}
 	if (kind == ISSUE_KEY_RSA && EVP_PKEY_get_bits(pk) < (int)min) {
@@ -869,10 +882,11 @@ cert_body(const struct issue_profile *prof, X509 *ca_cert, const struct issue_su
 	    (r = set_validity(x, prof->validity_days)) != ISSUE_OK ||
 	    (r = copy_pubkey(x, req)) != ISSUE_OK ||
 	    (r = add_exts(prof, ca_cert, x, san)) != ISSUE_OK) {
+		if (r == ISSUE_OK) /* a plain OpenSSL setter failed after a helper succeeded */
+			r = ISSUE_ERR_NOMEM;
 		log_openssl(LOG_ERROR, "building the certificate");
 		issue_why(why, whycap, "internal error building the certificate (%s); see the log",
-		    issue_strerror(r != ISSUE_OK ? r : ISSUE_ERR_NOMEM));
-		r = r != ISSUE_OK ? r : ISSUE_ERR_NOMEM;
+		    issue_strerror(r));
 		goto out;
 	}
 	*out = x;
