@@ -90,6 +90,14 @@ srv_open(const char *profile_path, int need_keys, struct srv **out, char *why, s
 			    "'station ca init --profile %s' first", profile_path);
 			goto out;
 		}
+		if (s->prof.audit_key_uri[0]) {
+			if (p11_find(s->p11, s->prof.audit_key_uri, CKO_PRIVATE_KEY, &s->audit_key) != 0) {
+				snprintf(why, cap, "the audit signing key is missing from the token; run "
+				    "'station ca init --profile %s' first", profile_path);
+				goto out;
+			}
+			s->have_audit_key = 1;
+		}
 		if (load_cert(s->prof.ca_cert, &s->ca_cert) != 0) {
 			snprintf(why, cap, "cannot read the CA certificate '%s'; run 'station ca init' "
 			    "or fix [hsm] ca_cert", s->prof.ca_cert);

@@ -18,6 +18,8 @@ struct srv {
 	struct profile prof;
 	struct p11 *p11;
 	CK_OBJECT_HANDLE ca_key, commit_key;
+	CK_OBJECT_HANDLE audit_key; /* checkpoint signing key (one key, one purpose) */
+	int have_audit_key;
 	X509 *ca_cert;
 	int ca_is_ec;
 	char issuer[128]; /* CA key identifier (hex SKI), names the issuer in the record */

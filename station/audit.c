@@ -1,6 +1,7 @@
 /* audit.c: SQLite audit store; see audit.h. */
 #include "audit.h"
 
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,13 @@ static const char *const migrations[] = {
 	" seq INTEGER NOT NULL);"
 	"CREATE TABLE checkpoints(size INTEGER PRIMARY KEY, root BLOB NOT NULL, note TEXT NOT NULL,"
 	" time TEXT NOT NULL);",
+	/* 2: each entry's RFC 6962 leaf hash, so a verifier names the exact entry whose bytes no
+	 * longer match; checkpoints become append-only too. */
+	"ALTER TABLE log ADD COLUMN leaf BLOB;"
+	"CREATE TRIGGER checkpoints_no_update BEFORE UPDATE ON checkpoints"
+	" BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;"
+	"CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints"
+	" BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]) - 1)
 
@@ -141,8 +149,8 @@ audit_open(const char *path, struct audit **out)
 	    (r = migrate(a)) != 0)
 		goto fail;
 	if (sqlite3_prepare_v2(a->db,
-	        "INSERT INTO log(seq,time,station,operator,lot,kind,chip_id,serial,body)"
-	        " VALUES(?,?,?,?,?,?,?,?,?)", -1, &a->ins, NULL) != SQLITE_OK ||
+	        "INSERT INTO log(seq,time,station,operator,lot,kind,chip_id,serial,body,leaf)"
+	        " VALUES(?,?,?,?,?,?,?,?,?,?)", -1, &a->ins, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(a->db, "SELECT COALESCE(MAX(seq)+1,0) FROM log", -1, &a->next,
 	        NULL) != SQLITE_OK) {
 		r = db_fail(a, "preparing statements");
@@ -202,6 +210,8 @@ audit_append(struct audit *a, const struct audit_who *w, const char *kind, const
     const char *serial, json_t *body, int64_t *seq)
 {
 	char now[32], *js = NULL;
+	uint8_t *entry = NULL, leaf[32];
+	size_t elen = 0;
 	int64_t next;
 	int r = AUDIT_ERR_DB;
 
@@ -237,6 +247,11 @@ audit_append(struct audit *a, const struct audit_who *w, const char *kind, const
 	sqlite3_bind_text(a->ins, 7, chip, -1, SQLITE_STATIC);
 	sqlite3_bind_text(a->ins, 8, serial, -1, SQLITE_STATIC);
 	sqlite3_bind_text(a->ins, 9, js, -1, SQLITE_STATIC);
+	if ((r = audit_entry_bytes(next, now, w->station, w->operator_name, w->lot, kind, chip,
+	         serial, js, &entry, &elen)) != 0 || (r = audit_leaf_hash(entry, elen, leaf)) != 0)
+		goto out;
+	sqlite3_bind_blob(a->ins, 10, leaf, sizeof(leaf), SQLITE_STATIC);
+	r = AUDIT_ERR_DB;
 	if (sqlite3_step(a->ins) != SQLITE_DONE) {
 		r = db_fail(a, "appending a log entry");
 		goto out;
@@ -248,6 +263,7 @@ out:
 	sqlite3_reset(a->ins);
 	sqlite3_clear_bindings(a->ins);
 	free(js);
+	free(entry);
 	return r;
 }
 
@@ -287,6 +303,21 @@ audit_entry_bytes(int64_t seq, const char *time, const char *station, const char
 	*out = (uint8_t *)buf;
 	*outlen = len;
 	return AUDIT_OK;
+}
+
+int
+audit_leaf_hash(const uint8_t *entry, size_t len, uint8_t out[32])
+{
+	static const uint8_t zero = 0x00;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int ok;
+
+	/* RFC 6962 §2.1: leaf hash = SHA-256(0x00 || entry). */
+	ok = md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(md, &zero, 1) == 1 && EVP_DigestUpdate(md, entry, len) == 1 &&
+	    EVP_DigestFinal_ex(md, out, NULL) == 1;
+	EVP_MD_CTX_free(md);
+	return ok ? AUDIT_OK : AUDIT_ERR_NOMEM;
 }
 
 const char *

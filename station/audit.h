@@ -7,6 +7,8 @@
  * Canonical entry bytes (docs/auditor-guide.md, stable forever): the ASCII tag "SPLOG1" and the
  * fields seq, time, station, operator, lot, kind, chip_id, serial, body, each preceded by '\n'.
  * All fields are printable ASCII without '\n' (body is compact JSON with sorted keys).
+ * seq is decimal; time is UTC "YYYY-MM-DDTHH:MM:SS.mmmZ".
+ * Schema 1: tables; schema 2: log.leaf (RFC 6962 leaf hash) and append-only checkpoints.
  */
 #ifndef AUDIT_H
 #define AUDIT_H
@@ -16,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define AUDIT_SCHEMA_VERSION 1
+#define AUDIT_SCHEMA_VERSION 2
 
 enum audit_rc {
 	AUDIT_OK = 0,
@@ -57,6 +59,10 @@ int audit_log(struct audit *a, const struct audit_who *w, const char *kind, cons
 int audit_entry_bytes(int64_t seq, const char *time, const char *station, const char *op,
     const char *lot, const char *kind, const char *chip, const char *serial, const char *body,
     uint8_t **out, size_t *outlen);
+
+/* RFC 6962 leaf hash of canonical entry bytes: SHA-256(0x00 || entry). Stored with each entry
+ * (column log.leaf). */
+int audit_leaf_hash(const uint8_t *entry, size_t len, uint8_t out[32]);
 
 const char *audit_strerror(int rc);
 
