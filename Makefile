@@ -134,9 +134,15 @@ freestanding:
 	  und=$$(nm -u $(B)/freestanding/core-all.o | awk 'NF{print $$2}' | sort -u); \
 	  if [ -n "$$und" ]; then echo "core references outside symbols: $$und"; exit 1; fi
 
-integration: $(PROGS)
+# Integration-test driver: station-side code only (no libhsm), talks to the real signer.
+DRIVER := $(B)/tests/signer-driver
+$(DRIVER): $(B)/tests/integration/signer-driver.o $(LIBSTATION) $(LIBCORE)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+
+integration: $(PROGS) $(DRIVER)
 	@for t in tests/integration/test-*.sh; do echo "  ITEST   $$t"; \
-	  BIN=$(abspath $(BIN)) ASAN_OPTIONS=verify_asan_link_order=0 \
+	  BIN=$(abspath $(BIN)) SIGNER_DRIVER=$(abspath $(DRIVER)) ASAN_OPTIONS=verify_asan_link_order=0 \
 	  LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) sh $$t || exit 1; done
 
 test: deps

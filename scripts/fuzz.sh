@@ -70,6 +70,14 @@ done
 # shellcheck disable=SC2086
 ar rcs "$OUT/libfuzzdeps.a" $objs
 
+# Artifacts libFuzzer left for target $1 (crash, leak, timeout, out-of-memory inputs).
+artifacts() {
+	for a in "$OUT/$1"-crash-* "$OUT/$1"-leak-* "$OUT/$1"-timeout-* "$OUT/$1"-oom-*; do
+		[ -e "$a" ] && echo "$a"
+	done
+	return 0
+}
+
 status=0
 summary=""
 for src in $targets; do
@@ -92,23 +100,23 @@ for src in $targets; do
 	else
 		echo "fuzz: warning: no seed corpus tests/fuzz/corpus/$name" >&2
 	fi
-	before=$(ls "$OUT" | grep -c "^$t-crash-\|^$t-leak-\|^$t-timeout-\|^$t-oom-" || true)
+	before=$(artifacts "$t" | wc -l)
 	echo "fuzz: running $t for ${SECONDS_PER_TARGET}s on $corpus"
 	rc=0
 	"./$OUT/$t" -max_total_time="$SECONDS_PER_TARGET" -max_len=2048 -timeout=10 \
 	    -print_final_stats=1 -artifact_prefix="$OUT/$t-" "$corpus" >"$OUT/$t.log" 2>&1 || rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$OUT/$t.log" | tail -n 1)
-	after=$(ls "$OUT" | grep -c "^$t-crash-\|^$t-leak-\|^$t-timeout-\|^$t-oom-" || true)
+	after=$(artifacts "$t" | wc -l)
 	if [ "$rc" -ne 0 ] || [ "$after" -gt "$before" ]; then
 		status=1
 		echo "fuzz: $t FAILED (exit $rc); artifacts:" >&2
-		ls "$OUT" | grep "^$t-crash-\|^$t-leak-\|^$t-timeout-\|^$t-oom-" | sed "s|^|  $OUT/|" >&2 || true
+		artifacts "$t" | sed 's|^|  |' >&2
 		grep -m 20 'ERROR\|SUMMARY\|runtime error\|==ABORTING\|deadly signal' "$OUT/$t.log" >&2 || true
 		summary="$summary
   $t: FAILED, ${execs:-?} execs (log $OUT/$t.log)"
 	else
 		summary="$summary
-  $t: ok, ${execs:-?} execs, corpus $(ls "$corpus" | wc -l) files"
+  $t: ok, ${execs:-?} execs, corpus $(find "$corpus" -type f | wc -l) files"
 	fi
 done
 

@@ -2,7 +2,11 @@
 #include "audit.h"
 
 #include <openssl/evp.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +60,11 @@ static const char *const migrations[] = {
 	" BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;"
 	"CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints"
 	" BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;",
+	/* 3: a device is recorded 'verified' (every check passed, lock pending) before it is
+	 * locked, and 'pass' once the lock is confirmed: a crash in between never leaves a locked
+	 * board without a record (PRODUCT §7 crash safety). */
+	"ALTER TABLE devices ADD COLUMN status TEXT NOT NULL DEFAULT 'pass'"
+	" CHECK(status IN ('verified','pass'));",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]) - 1)
 
@@ -126,6 +135,27 @@ migrate(struct audit *a)
 fail:
 	exec(a, "ROLLBACK");
 	return r;
+}
+
+int
+audit_station_lock(const char *path)
+{
+	char lp[4096];
+	int fd;
+
+	if (snprintf(lp, sizeof(lp), "%s.lock", path) >= (int)sizeof(lp))
+		return -1;
+	if ((fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+		log_error("cannot create the station lock '%s': %s", lp, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		log_error("another station is already running on '%s'; one station per database "
+		    "(stop it first, or give this one its own [station] database)", path);
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 int

@@ -8,7 +8,8 @@
  * fields seq, time, station, operator, lot, kind, chip_id, serial, body, each preceded by '\n'.
  * All fields are printable ASCII without '\n' (body is compact JSON with sorted keys).
  * seq is decimal; time is UTC "YYYY-MM-DDTHH:MM:SS.mmmZ".
- * Schema 1: tables; schema 2: log.leaf (RFC 6962 leaf hash) and append-only checkpoints.
+ * Schema 1: tables; schema 2: log.leaf (RFC 6962 leaf hash) and append-only checkpoints;
+ * schema 3: devices.status (verified -> pass).
  */
 #ifndef AUDIT_H
 #define AUDIT_H
@@ -18,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define AUDIT_SCHEMA_VERSION 2
+#define AUDIT_SCHEMA_VERSION 3
 
 enum audit_rc {
 	AUDIT_OK = 0,
@@ -37,6 +38,11 @@ struct audit_who {
 };
 
 struct audit;
+
+/* Takes the station lock of the database at path (flock on "<path>.lock"): one provisioning
+ * station per database, so start-up recovery never voids another station's attempts. Returns
+ * the lock fd (held until the process exits) or -1 with a message. */
+int audit_station_lock(const char *path);
 
 /* Opens (creating and migrating as needed) the database at path. */
 int audit_open(const char *path, struct audit **out);

@@ -229,7 +229,8 @@ cli_run(int argc, char **argv)
 	size_t ca_len = 0;
 	unsigned long used = 0;
 	uint64_t t0;
-	int c, rc = EXIT_USAGE;
+	unsigned recovered = 0;
+	int c, rc = EXIT_USAGE, lockfd = -1;
 
 	json_out = 0;
 	optind = 1;
@@ -280,10 +281,19 @@ cli_run(int argc, char **argv)
 		rc = EXIT_PROFILE;
 		goto out;
 	}
-	if (audit_open(prof->database, &db) != 0) {
+	if ((lockfd = audit_station_lock(prof->database)) < 0 ||
+	    audit_open(prof->database, &db) != 0) {
 		rc = EXIT_DB;
 		goto out;
 	}
+	/* PRODUCT §7: attempts a crash interrupted are recorded void before any new work. */
+	if (reg_recover(db, &who, &recovered) != 0) {
+		rc = EXIT_DB;
+		goto out;
+	}
+	if (recovered > 0)
+		fprintf(stderr, "station: recorded %u interrupted attempt(s) from an earlier run as "
+		    "void; those boards can simply be run again\n", recovered);
 	(void)audit_log(db, &who, "station.start", NULL, NULL,
 	    json_pack("{s:s,s:s}", "profile", prof->path, "profile_sha256",
 	        util_hex(prof->digest, 32, hex, sizeof(hex))));
@@ -347,5 +357,7 @@ out:
 	OPENSSL_free(ca_der);
 	free(prof);
 	free(w);
+	if (lockfd >= 0)
+		close(lockfd);
 	return rc;
 }

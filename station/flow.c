@@ -33,6 +33,8 @@ struct fl {
 	size_t csr_len;
 	uint8_t *cert;
 	size_t cert_len;
+	int verified; /* board.verified is recorded: a later failure is not a void attempt */
+	int resume; /* board recorded 'verified': only the lock remains to be done and confirmed */
 	uint8_t buf[FRAME_MAX_PAYLOAD];
 };
 
@@ -91,7 +93,7 @@ identify(struct fl *f)
 {
 	const uint8_t *rsp;
 	size_t rl = 0;
-	char serial[CAP_SERIAL + 1] = "", cs[64] = "";
+	char serial[CAP_SERIAL + 1] = "", cs[64] = "", status[16] = "";
 	json_t *b;
 	int r;
 
@@ -124,10 +126,17 @@ identify(struct fl *f)
 		    "allow-list of profile '%s'; flash the release image and re-insert",
 		    f->hello.fw_version, f->fw_hex, f->prof->cert.product);
 	r = reg_device_find(f->db, f->prof->cert.product, f->res->chip_hex, serial, sizeof(serial),
-	    cs, sizeof(cs));
+	    cs, sizeof(cs), status, sizeof(status));
 	if (r < 0)
 		return fail(f, "E_DB", "cannot read the audit database; stop the line and call the "
 		    "engineer");
+	if (r == 1 && strcmp(status, "verified") == 0) {
+		/* Verified and recorded, but the lock was not confirmed (interrupted): finish it. */
+		snprintf(f->res->serial, sizeof(f->res->serial), "%s", serial);
+		snprintf(f->res->cert_serial, sizeof(f->res->cert_serial), "%s", cs);
+		f->resume = 1;
+		return 0;
+	}
 	if (r == 1)
 		return fail(f, "E_DUPLICATE", "this board (chip %.16s) was already provisioned as %s; "
 		    "it is not provisioned twice: send it to the verify station", f->res->chip_hex,
@@ -322,15 +331,13 @@ prove(struct fl *f)
 {
 	struct msg_prove m;
 	struct msg_prove_rsp pr;
-	struct msg_confirm_pw cp;
-	struct msg_confirm_pw_rsp cr;
 	uint8_t msg[PROVE_PREFIX_LEN + 32];
 	const unsigned char *p = f->cert;
 	const uint8_t *rsp;
 	EVP_MD_CTX *md = NULL;
 	X509 *x = NULL;
 	size_t len = 0, rl = 0;
-	int ok = 0, r;
+	int ok = 0;
 
 	step(f, "prove", 80);
 	m.challenge_len = 32;
@@ -350,6 +357,18 @@ prove(struct fl *f)
 	if (!ok)
 		return fail(f, "E_PROVE", "the board could not prove it holds the certified key; its "
 		    "key store is faulty: set it aside");
+	return 0;
+}
+
+static int
+check_password(struct fl *f)
+{
+	struct msg_confirm_pw cp;
+	struct msg_confirm_pw_rsp cr;
+	const uint8_t *rsp;
+	size_t len = 0, rl = 0;
+	int r;
+
 	step(f, "password-check", 85);
 	memset(&cp, 0, sizeof(cp));
 	memcpy(cp.password, f->password, strlen(f->password) + 1);
@@ -380,6 +399,8 @@ lock(struct fl *f)
 	int r;
 
 	step(f, "lock", 90);
+	if (f->resume && f->hello.state == ST_LOCKED)
+		goto confirm;
 	if (call(f, MSG_LOCK, 0, f->prof->to.lock, &rsp, &rl) != 0) {
 		if (strcmp(f->res->code, "E_BOARD_REFUSED") == 0)
 			snprintf(f->res->code, sizeof(f->res->code), "E_LOCK");
@@ -388,6 +409,7 @@ lock(struct fl *f)
 	if (msg_dec_state_rsp(rsp, rl, &st) != 0 || st.state != ST_LOCKED || st.debug_locked != 1)
 		return fail(f, "E_LOCK", "the board did not lock (state %s, debug port %s); set it "
 		    "aside", proto_statename(st.state), st.debug_locked ? "closed" : "open");
+confirm:
 	if (call(f, MSG_HELLO, 0, f->prof->to.hello, &rsp, &rl) != 0)
 		return -1;
 	if (msg_dec_hello(rsp, rl, &h) != 0 || h.state != ST_LOCKED || h.debug_locked != 1 ||
@@ -413,6 +435,36 @@ lock(struct fl *f)
 	    "provisioning port stays open: quarantine it");
 }
 
+/* A re-inserted board recorded 'verified': the installed certificate must be the recorded one
+ * and the board must still hold its key; then the lock is finished and confirmed. */
+static int
+resume(struct fl *f)
+{
+	uint8_t chain[MSG_MAX_CHAIN];
+	size_t n = 0;
+	int r;
+
+	step(f, "resume", 60);
+	if ((r = reg_cert_der(f->db, f->res->cert_serial, &f->cert, &f->cert_len)) != 0)
+		return fail(f, "E_DB", "the record of this board's certificate is missing; stop the "
+		    "line and call the engineer");
+	if (read_object(f, OBJ_CHAIN, chain, sizeof(chain), &n) != 0)
+		return -1;
+	if (n < f->cert_len || memcmp(chain, f->cert, f->cert_len) != 0)
+		return fail(f, "E_RESUME", "the board's certificate is not the one recorded for "
+		    "serial %s; quarantine it", f->res->serial);
+	if (prove(f) != 0 || lock(f) != 0)
+		return -1;
+	step(f, "record", 98);
+	if (reg_pass(f->db, f->env->who, f->prof->cert.product, f->res->chip_hex, f->res->serial,
+	        f->res->cert_serial, 1, NULL) != 0)
+		return fail(f, "E_DB", "cannot record the PASS; stop the line and call the engineer");
+	if (snprintf(f->res->label, sizeof(f->res->label), "%s/%s.zpl", f->prof->label_dir,
+	        f->res->serial) >= (int)sizeof(f->res->label))
+		f->res->label[0] = '\0';
+	return 0;
+}
+
 static int
 run(struct fl *f)
 {
@@ -421,6 +473,8 @@ run(struct fl *f)
 
 	if (identify(f) != 0)
 		return -1;
+	if (f->resume)
+		return resume(f);
 	step(f, "serial", 15);
 	r = reg_serial_alloc(f->db, f->env->who, f->prof->cert.product, f->prof->serial_prefix,
 	    f->prof->serial_digits, f->res->chip_hex, f->res->serial, sizeof(f->res->serial));
@@ -428,23 +482,30 @@ run(struct fl *f)
 		return fail(f, "E_DB", "cannot allocate a product serial; stop the line and call the "
 		    "engineer");
 	if (set_password(f) != 0 || make_key(f, nonce) != 0 || certify(f, nonce) != 0 ||
-	    install(f) != 0 || prove(f) != 0 || lock(f) != 0)
+	    install(f) != 0 || prove(f) != 0 || check_password(f) != 0)
 		return -1;
-	step(f, "label", 95);
+	step(f, "label", 88);
 	if (label_write_zpl(f->prof->label_dir, f->prof->cert.product, f->res->serial, f->password,
 	        f->res->label, sizeof(f->res->label)) != 0)
 		return fail(f, "E_LABEL", "cannot write the product label into '%s'; check the label "
 		    "spool directory", f->prof->label_dir);
-	step(f, "record", 98);
-	if (reg_pass(f->db, f->env->who, f->prof->cert.product, f->res->chip_hex, f->res->serial,
-	        f->res->cert_serial, f->hello.fw_version, f->fw_hex, NULL) != 0) {
-		/* The board is locked with this label's password, but it is not PASS: its label
-		 * must not reach a product. */
+	/* Crash safety (PRODUCT §7): the verified record is durable before the board is locked,
+	 * so a board is never locked without a record; if the lock is interrupted, re-inserting
+	 * the board finishes it (resume). */
+	if (reg_verified(f->db, f->env->who, f->prof->cert.product, f->res->chip_hex,
+	        f->res->serial, f->res->cert_serial, f->hello.fw_version, f->fw_hex) != 0) {
 		unlink(f->res->label);
 		f->res->label[0] = '\0';
-		return fail(f, "E_DB", "cannot record the PASS; the board is not released: stop "
-		    "the line and call the engineer");
+		return fail(f, "E_DB", "cannot record the board; it is not released: stop the line "
+		    "and call the engineer");
 	}
+	f->verified = 1;
+	if (lock(f) != 0)
+		return -1;
+	step(f, "record", 98);
+	if (reg_pass(f->db, f->env->who, f->prof->cert.product, f->res->chip_hex, f->res->serial,
+	        f->res->cert_serial, 0, NULL) != 0)
+		return fail(f, "E_DB", "cannot record the PASS; re-insert the board to finish it");
 	return 0;
 }
 
@@ -473,6 +534,12 @@ flow_provision(const struct flow_env *env, struct audit *db, struct xport *x,
 	if (run(f) == 0) {
 		res->pass = 1;
 		snprintf(res->step, sizeof(res->step), "done");
+	} else if (f->verified || f->resume) {
+		/* Recorded 'verified': the attempt is not void; the lock is finished on re-insert
+		 * or the board is quarantined by the technician. Log the failure only. */
+		if (reg_fail(db, env->who, env->prof->cert.product, res->chip_hex, NULL, NULL,
+		        res->step, res->code, res->reason) != 0)
+			r = -1;
 	} else if (res->serial[0] != '\0' || res->cert_serial[0] != '\0') {
 		/* Void what this attempt consumed; the board can simply be run again. */
 		if (reg_fail(db, env->who, env->prof->cert.product, res->chip_hex, res->serial,

@@ -64,19 +64,20 @@ copy_col(sqlite3_stmt *st, int col, char *dst, size_t cap)
 
 int
 reg_device_find(struct audit *a, const char *product, const char *chip, char *serial,
-    size_t scap, char *cert_serial, size_t ccap)
+    size_t scap, char *cert_serial, size_t ccap, char *status, size_t stcap)
 {
 	const char *args[] = { product, chip, NULL };
 	sqlite3_stmt *st = NULL;
 	int r, s;
 
-	if ((r = prep(a, "SELECT serial, cert_serial FROM devices WHERE product=? AND chip_id=?",
-	         &st, args)) != 0)
+	if ((r = prep(a, "SELECT serial, cert_serial, status FROM devices WHERE product=? AND "
+	                 "chip_id=?", &st, args)) != 0)
 		return r;
 	s = sqlite3_step(st);
 	if (s == SQLITE_ROW) {
 		copy_col(st, 0, serial, scap);
 		copy_col(st, 1, cert_serial, ccap);
+		copy_col(st, 2, status, stcap);
 		r = 1;
 	} else if (s == SQLITE_DONE)
 		r = 0;
@@ -270,9 +271,9 @@ reg_fail(struct audit *a, const struct audit_who *w, const char *product, const 
 }
 
 int
-reg_pass(struct audit *a, const struct audit_who *w, const char *product, const char *chip,
-    const char *serial, const char *cert_serial, const char *fw_version, const char *fw_digest,
-    int64_t *seq)
+reg_verified(struct audit *a, const struct audit_who *w, const char *product,
+    const char *chip, const char *serial, const char *cert_serial, const char *fw_version,
+    const char *fw_digest)
 {
 	json_t *body;
 	char seqs[24];
@@ -287,14 +288,15 @@ reg_pass(struct audit *a, const struct audit_who *w, const char *product, const 
 		json_decref(body);
 		return r;
 	}
-	r = audit_append(a, w, "board.pass", chip, serial, body, &s);
+	r = audit_append(a, w, "board.verified", chip, serial, body, &s);
 	json_decref(body);
 	snprintf(seqs, sizeof(seqs), "%lld", (long long)s);
 	if (r == 0) {
 		const char *args[] = { product, chip, serial, w->lot, cert_serial, fw_version,
 			fw_digest, seqs, NULL };
 		r = run(a, "INSERT INTO devices(product,chip_id,serial,lot,cert_serial,fw_version,"
-		           "fw_digest,seq) VALUES(?,?,?,?,?,?,?,?)", args, "recording a device");
+		           "fw_digest,seq,status) VALUES(?,?,?,?,?,?,?,?,'verified')", args,
+		    "recording a device");
 	}
 	if (r == 0) {
 		const char *args[] = { serial, NULL };
@@ -305,7 +307,107 @@ reg_pass(struct audit *a, const struct audit_who *w, const char *product, const 
 		r = run(a, "UPDATE certs SET status='confirmed' WHERE cert_serial=?", args,
 		    "confirming a certificate");
 	}
+	return finish(a, r);
+}
+
+int
+reg_pass(struct audit *a, const struct audit_who *w, const char *product, const char *chip,
+    const char *serial, const char *cert_serial, int resumed, int64_t *seq)
+{
+	json_t *body;
+	int64_t s = 0;
+	int r;
+
+	body = json_pack("{s:s,s:s,s:b}", "product", product, "cert_serial", cert_serial,
+	    "resumed", resumed);
+	if (body == NULL)
+		return AUDIT_ERR_NOMEM;
+	if ((r = audit_begin(a)) != 0) {
+		json_decref(body);
+		return r;
+	}
+	r = audit_append(a, w, "board.pass", chip, serial, body, &s);
+	json_decref(body);
+	if (r == 0) {
+		const char *args[] = { product, chip, NULL };
+		r = run(a, "UPDATE devices SET status='pass' WHERE product=? AND chip_id=?", args,
+		    "recording a pass");
+	}
 	if ((r = finish(a, r)) == 0 && seq != NULL)
 		*seq = s;
 	return r;
+}
+
+int
+reg_recover(struct audit *a, const struct audit_who *w, unsigned *n)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *body;
+	unsigned count = 0;
+	int r;
+
+	*n = 0;
+	if ((r = audit_begin(a)) != 0)
+		return r;
+	if ((r = prep(a, "SELECT s.serial, s.chip_id, COALESCE(c.cert_serial,'') FROM serials s"
+	                 " LEFT JOIN certs c ON c.serial=s.serial AND c.status='issued'"
+	                 " WHERE s.status='allocated' ORDER BY s.seq", &st, NULL)) != 0)
+		goto out;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *serial = (const char *)sqlite3_column_text(st, 0);
+		const char *chip = (const char *)sqlite3_column_text(st, 1);
+		const char *cs = (const char *)sqlite3_column_text(st, 2);
+
+		body = json_pack("{s:s,s:s}", "cert_serial", cs ? cs : "", "outcome",
+		    "interrupted before verification: serial and certificate void");
+		r = body ? audit_append(a, w, "crash.recovered", chip, serial, body, NULL) :
+		    AUDIT_ERR_NOMEM;
+		json_decref(body);
+		if (r != 0)
+			goto out;
+		count++;
+	}
+	if (r != SQLITE_DONE) {
+		r = st_fail(a, st, "finding interrupted attempts");
+		st = NULL;
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if ((r = run(a, "UPDATE certs SET status='void' WHERE status='issued'", NULL,
+	         "voiding interrupted certificates")) != 0 ||
+	    (r = run(a, "UPDATE serials SET status='void' WHERE status='allocated'", NULL,
+	         "voiding interrupted serials")) != 0)
+		goto out;
+	*n = count;
+out:
+	sqlite3_finalize(st);
+	return finish(a, r);
+}
+
+int
+reg_cert_der(struct audit *a, const char *cert_serial, uint8_t **der, size_t *len)
+{
+	const char *args[] = { cert_serial, NULL };
+	sqlite3_stmt *st = NULL;
+	const void *blob;
+	int n, r;
+
+	if ((r = prep(a, "SELECT der FROM certs WHERE cert_serial=?", &st, args)) != 0)
+		return r;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return AUDIT_ERR_DB;
+	}
+	blob = sqlite3_column_blob(st, 0);
+	n = sqlite3_column_bytes(st, 0);
+	/* The database is untrusted input too: bound what it hands back. */
+	if (blob == NULL || n <= 0 || n > CAP_CERT_DER || (*der = malloc((size_t)n)) == NULL) {
+		sqlite3_finalize(st);
+		return AUDIT_ERR_DB;
+	}
+	memcpy(*der, blob, (size_t)n);
+	*len = (size_t)n;
+	sqlite3_finalize(st);
+	return AUDIT_OK;
 }

@@ -10,10 +10,10 @@
 #include "audit.h"
 #include "caps.h"
 
-/* Finds a PASS record for (product, chip). Returns 1 and fills serial/cert_serial when found,
- * 0 when not, <0 on error. */
+/* Finds the record of (product, chip). Returns 1 and fills serial, cert_serial and status
+ * ("verified": checks passed, lock not yet confirmed; "pass") when found, 0 when not, <0 on error. */
 int reg_device_find(struct audit *a, const char *product, const char *chip, char *serial,
-    size_t scap, char *cert_serial, size_t ccap);
+    size_t scap, char *cert_serial, size_t ccap, char *status, size_t stcap);
 
 /* Allocates the next product serial "<prefix><n zero-padded to digits>" for chip; never reused. */
 int reg_serial_alloc(struct audit *a, const struct audit_who *w, const char *product,
@@ -37,9 +37,24 @@ int reg_fail(struct audit *a, const struct audit_who *w, const char *product, co
     const char *serial, const char *cert_serial, const char *step, const char *code,
     const char *reason);
 
-/* Records a PASS: device row, serial used, certificate confirmed, log entry. */
+/* Records that every check passed and the board is about to be locked: device row 'verified',
+ * serial used, certificate confirmed, entry board.verified. Durable before LOCK is sent. */
+int reg_verified(struct audit *a, const struct audit_who *w, const char *product,
+    const char *chip, const char *serial, const char *cert_serial, const char *fw_version,
+    const char *fw_digest);
+
+/* Records the confirmed lock: device row 'pass', entry board.pass (resumed = 1 when a re-inserted
+ * board finished its lock after an interruption). Durable before the fixture shows PASS. */
 int reg_pass(struct audit *a, const struct audit_who *w, const char *product, const char *chip,
-    const char *serial, const char *cert_serial, const char *fw_version, const char *fw_digest,
-    int64_t *seq);
+    const char *serial, const char *cert_serial, int resumed, int64_t *seq);
+
+/* The DER of a recorded certificate (malloc'd; caller frees). */
+int reg_cert_der(struct audit *a, const char *cert_serial, uint8_t **der, size_t *len);
+
+/* Start-up recovery (PRODUCT §7): attempts that a crash interrupted before board.verified
+ * (certificate 'issued', serial 'allocated') are recorded void with an entry crash.recovered
+ * each; their certificates go on the CRL. *n gets how many. Call only when this process holds
+ * the station lock (no other station writes this database). */
+int reg_recover(struct audit *a, const struct audit_who *w, unsigned *n);
 
 #endif

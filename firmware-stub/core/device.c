@@ -105,6 +105,13 @@ reply_error(struct dev *d, uint16_t seq, uint8_t req_type, unsigned code, const 
 		send_frame(d, MSG_ERROR, seq, req_type, d->out, len);
 }
 
+/* P-31: a value out of range is PERR_BAD_ARG, any other decode failure PERR_BAD_LENGTH. */
+static int
+dec_err(int rc)
+{
+	return rc == PRC_VALUE ? PERR_BAD_ARG : PERR_BAD_LENGTH;
+}
+
 static int
 save(struct dev *d)
 {
@@ -153,13 +160,14 @@ do_set_identity(struct dev *d, const struct frame *f, size_t *len)
 	size_t pwlen;
 	int r;
 
-	if (msg_dec_set_identity(f->payload, f->len, &m) != 0)
-		return PERR_BAD_LENGTH;
+	if ((r = msg_dec_set_identity(f->payload, f->len, &m)) != 0)
+		return dec_err(r);
 	if ((r = require_state(d, S(ST_BLANK) | S(ST_IDENTIFIED) | S(ST_KEYED) | S(ST_CERTIFIED))) != 0)
 		goto out;
 	/* P-13: start over; the old key, CSR and chain are gone. */
 	core_memset(d->ps.key, 0, sizeof(d->ps.key));
 	d->ps.key_len = d->ps.csr_len = d->ps.chain_len = 0;
+	d->staging_len = d->staging_total = 0;
 	core_memcpy(d->ps.serial, m.serial, sizeof(d->ps.serial));
 	pwlen = core_strnlen(m.password, sizeof(m.password));
 	r = PERR_CRYPTO;
@@ -187,8 +195,8 @@ do_gen_key(struct dev *d, const struct frame *f, size_t *len)
 	size_t kl = 0, cl = 0;
 	int r;
 
-	if (msg_dec_gen_key(f->payload, f->len, &m) != 0)
-		return PERR_BAD_LENGTH;
+	if ((r = msg_dec_gen_key(f->payload, f->len, &m)) != 0)
+		return dec_err(r);
 	if ((r = require_state(d, S(ST_IDENTIFIED) | S(ST_KEYED))) != 0)
 		return r;
 	if ((m.key_type == KEY_EC_P256 && !(d->id->caps & CAP_KEY_EC_P256)) ||
@@ -207,6 +215,7 @@ do_gen_key(struct dev *d, const struct frame *f, size_t *len)
 		return PERR_CRYPTO;
 	d->ps.csr_len = (uint16_t)cl;
 	d->ps.chain_len = 0;
+	d->staging_len = d->staging_total = 0;
 	d->ps.state = ST_KEYED;
 	if ((r = save(d)) != 0)
 		return r;
@@ -221,9 +230,10 @@ do_read_obj(struct dev *d, const struct frame *f, size_t *len)
 	struct msg_read_obj_rsp rsp;
 	const uint8_t *obj;
 	uint32_t total, n;
+	int r;
 
-	if (msg_dec_read_obj(f->payload, f->len, &m) != 0)
-		return PERR_BAD_LENGTH;
+	if ((r = msg_dec_read_obj(f->payload, f->len, &m)) != 0)
+		return dec_err(r);
 	if (m.obj == OBJ_CSR) {
 		obj = d->ps.csr;
 		total = d->ps.csr_len;
@@ -254,8 +264,8 @@ do_write_obj(struct dev *d, const struct frame *f, size_t *len)
 	struct msg_write_obj_rsp rsp;
 	int r;
 
-	if (msg_dec_write_obj(f->payload, f->len, &m) != 0)
-		return PERR_BAD_LENGTH;
+	if ((r = msg_dec_write_obj(f->payload, f->len, &m)) != 0)
+		return dec_err(r);
 	if ((r = require_state(d, S(ST_KEYED))) != 0)
 		return r;
 	if (m.obj != OBJ_CHAIN || m.total > sizeof(d->staging))
@@ -291,8 +301,8 @@ do_install(struct dev *d, const struct frame *f, size_t *len)
 	uint8_t dg[MSG_DIGEST_LEN];
 	int r;
 
-	if (msg_dec_install(f->payload, f->len, &m) != 0)
-		return PERR_BAD_LENGTH;
+	if ((r = msg_dec_install(f->payload, f->len, &m)) != 0)
+		return dec_err(r);
 	if ((r = require_state(d, S(ST_KEYED))) != 0)
 		return r;
 	if (m.obj != OBJ_CHAIN || m.total != d->staging_total || d->staging_len != m.total ||
@@ -322,8 +332,8 @@ do_prove(struct dev *d, const struct frame *f, size_t *len)
 	size_t sl = 0;
 	int r;
 
-	if (msg_dec_prove(f->payload, f->len, &m) != 0)
-		return PERR_BAD_LENGTH;
+	if ((r = msg_dec_prove(f->payload, f->len, &m)) != 0)
+		return dec_err(r);
 	if ((r = require_state(d, S(ST_CERTIFIED) | S(ST_LOCKED))) != 0)
 		return r;
 	/* P-40: domain-separated, so PROVE can never be used to sign something else. */
@@ -346,8 +356,8 @@ do_confirm_pw(struct dev *d, const struct frame *f, size_t *len)
 	uint8_t v[MSG_DIGEST_LEN];
 	int r;
 
-	if (msg_dec_confirm_pw(f->payload, f->len, &m) != 0)
-		return PERR_BAD_LENGTH;
+	if ((r = msg_dec_confirm_pw(f->payload, f->len, &m)) != 0)
+		return dec_err(r);
 	if ((r = require_state(d, S(ST_IDENTIFIED) | S(ST_KEYED) | S(ST_CERTIFIED) |
 	         S(ST_LOCKED))) != 0)
 		goto out;

@@ -10,7 +10,8 @@
  *    thread with a private GMainContext that the testbed owns (umockdev.h: "do not block
  *    this context"); we need no main loop of our own. Handlers must therefore answer at
  *    once: every ioctl, read() and write() of the station on these nodes makes a round
- *    trip to that single thread (about 0.1-0.3 ms), for all adapters together.
+ *    trip to that single thread (a 64 B echo takes ~0.3-0.45 ms; ~5000 round trips/s in
+ *    total, shared by all adapters).
  *  - The station process runs with LD_PRELOAD=libumockdev-preload.so.0 and UMOCKDEV_DIR,
  *    which redirect its /sys and /dev to the testbed.
  *  - This harness itself does not need the preload: creating the testbed, the ptys and the
@@ -62,6 +63,7 @@ struct sim_line {
 
 struct sim_run {
 	UMockdevTestbed *tb;
+	char *root;                  /* testbed directory (g_malloc'd) */
 	struct sim_line *lines;
 	unsigned n;
 	sim_board_fn fn;
@@ -380,6 +382,7 @@ stop_boards(struct sim_run *run)
 	}
 }
 
+/* See sim.h. Setup failures are logged with the umockdev/OS detail and unwound fully. */
 int
 sim_run(unsigned n, sim_board_fn fn, void *arg, char *const argv[], int *status)
 {
@@ -461,14 +464,14 @@ sim_run(unsigned n, sim_board_fn fn, void *arg, char *const argv[], int *status)
 		l->thread_started = 1;
 	}
 
+	run.root = umockdev_testbed_get_root_dir(run.tb); /* a copy, ours to free */
 	if (argv != NULL) {
-		if (spawn_child(argv, umockdev_testbed_get_root_dir(run.tb), &oldmask, &pid) != 0)
+		if (spawn_child(argv, run.root, &oldmask, &pid) != 0)
 			goto out;
 	} else {
 		sim_log("%u simulated adapters on %s..%s; reach them with:", n,
 		    run.lines[0].pub.devnode, run.lines[n - 1].pub.devnode);
-		sim_log("  UMOCKDEV_DIR=%s LD_PRELOAD=" PRELOAD_LIB " station ports",
-		    umockdev_testbed_get_root_dir(run.tb));
+		sim_log("  UMOCKDEV_DIR=%s LD_PRELOAD=" PRELOAD_LIB " station ports", run.root);
 		sim_log("stop with SIGINT or SIGTERM");
 	}
 	if (wait_child(pid, &st) != 0)
@@ -490,6 +493,7 @@ out:
 		if (run.lines[i].handler != NULL)
 			g_object_unref(run.lines[i].handler);
 	}
+	g_free(run.root);
 	if (err != NULL)
 		g_error_free(err);
 	if (desc != NULL)
@@ -515,6 +519,7 @@ preloaded(void)
 	return found;
 }
 
+/* See sim.h. Guarded by SIM_PRELOAD_REEXEC so that a missing library cannot loop. */
 int
 sim_ensure_preload(char *const argv[])
 {

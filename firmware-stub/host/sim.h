@@ -5,6 +5,17 @@
  * SIM<i>, physical port 1-1.<i+1>.
  *
  * Linux only; needs libumockdev and libumockdev-preload.so.0 at run time.
+ *
+ * Limits of umockdev 0.17.16 (measured, tests/integration/README-sim.txt):
+ *  - One client process can have at most 50 emulated device fds open at the same time
+ *    (the preload's FD_MAP_MAX); the 51st open aborts it with "fd_map_add(): overflow".
+ *    All 64 adapters can be listed and used, but not all held open by one process.
+ *  - All adapters share one umockdev worker thread, which every read()/write()/ioctl()
+ *    of the station passes through: ~0.3-0.45 ms per 64 B request/echo round trip with
+ *    one fixture busy, ~5000 round trips/s in total however many are busy (10 ms per
+ *    round trip with 50 busy). Give simulated boards generous protocol timeouts.
+ *  - A station still using an emulated port when the testbed goes away is aborted by the
+ *    preload (its ioctl socket hits EOF); only matters with argv == NULL.
  */
 #ifndef SIM_H
 #define SIM_H
