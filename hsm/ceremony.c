@@ -154,6 +154,9 @@ ceremony_init(const char *profile_path)
 	w.station = s->prof.station_id;
 	w.operator_name = s->prof.operator_name;
 	w.lot = "ceremony";
+	/* PRODUCT §7: HSM log-ins are recorded, the ceremony's too. */
+	(void)audit_log(s->audit, &w, "hsm.login", NULL, NULL, json_pack("{s:s,s:s,s:s}", "module",
+	    s->prof.module, "token", s->prof.token_uri, "purpose", "ceremony"));
 	printf("key ceremony for product '%s' on %s\n", s->prof.cert.product, s->prof.token_uri);
 	if ((r = ensure_key(s, &w, s->prof.ca_key_uri, KIND_EC, "issuing CA key")) != 0 ||
 	    (s->prof.audit_key_uri[0] &&

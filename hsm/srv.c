@@ -344,6 +344,7 @@ do_crl(struct srv *s, uint8_t *out, size_t cap, size_t *outlen)
 	uint8_t *der = NULL;
 	struct issue_ca ca;
 	struct wcur w;
+	int rc;
 
 	if (sqlite3_prepare_v2(audit_db(s->audit),
 	        "SELECT cert_serial FROM certs WHERE status='void' AND issuer=? ORDER BY cert_serial",
@@ -352,19 +353,35 @@ do_crl(struct srv *s, uint8_t *out, size_t cap, size_t *outlen)
 		return;
 	}
 	sqlite3_bind_text(st, 1, s->issuer, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *t = (const char *)sqlite3_column_text(st, 0);
 		if (n == alloc) {
-			alloc = alloc ? alloc * 2 : 16;
-			serials = realloc(serials, alloc * sizeof(*serials));
-			rev = realloc(rev, alloc * sizeof(*rev));
-			if (serials == NULL || rev == NULL)
-				goto out;
+			size_t na = alloc ? alloc * 2 : 16;
+			char **ns = realloc(serials, na * sizeof(*ns));
+			struct issue_revoked *nr;
+
+			if (ns == NULL)
+				break;
+			serials = ns;
+			if ((nr = realloc(rev, na * sizeof(*nr))) == NULL)
+				break;
+			rev = nr;
+			alloc = na;
 		}
-		serials[n] = strdup(t ? t : "");
+		if ((serials[n] = strdup(t ? t : "")) == NULL)
+			break;
 		rev[n].serial_hex = serials[n];
 		rev[n].revoked_at = (int64_t)time(NULL);
 		n++;
+	}
+	/* A CRL that silently misses entries (busy or failing database, out of memory) would be
+	 * signed and published as complete: refuse instead. */
+	if (rc != SQLITE_DONE) {
+		log_error("cannot read the void certificates for the CRL: %s",
+		    rc == SQLITE_ROW ? "out of memory" : sqlite3_errmsg(audit_db(s->audit)));
+		reply_err(out, cap, outlen, SIGST_LOG, 0, "cannot read the void certificates from the "
+		    "audit database; no CRL signed");
+		goto out;
 	}
 	ca.cert = s->ca_cert;
 	ca.sign = srv_sign_cb;
@@ -413,6 +430,7 @@ srv_handle(struct srv *s, const uint8_t *req, size_t reqlen, uint8_t *out, size_
 	case SIGOP_COMMIT_PW: do_commit_pw(s, &c, out, cap, outlen); break;
 	case SIGOP_INFO: do_info(s, out, cap, outlen); break;
 	case SIGOP_CRL: do_crl(s, out, cap, outlen); break;
+	case SIGOP_CHECKPOINT: srv_checkpoint(s, out, cap, outlen); break;
 	default: reply_err(out, cap, outlen, SIGST_REQUEST, 0, "unknown request"); break;
 	}
 	if (*outlen == 0)

@@ -36,6 +36,12 @@ void srv_close(struct srv *s);
 void srv_handle(struct srv *s, const uint8_t *req, size_t reqlen, uint8_t *out, size_t cap,
     size_t *outlen);
 
+/* SIGOP_CHECKPOINT (srv-checkpoint.c): recomputes the Merkle tree of the whole log (refusing
+ * when a stored leaf differs or seq has a gap), signs a C2SP checkpoint with the audit key,
+ * stores it in the checkpoints table and as <db dir>/checkpoints/<size>.checkpoint, exports
+ * <db dir>/audit-key.pem once, and replies OK + the note. Never signs two roots for one size. */
+void srv_checkpoint(struct srv *s, uint8_t *out, size_t cap, size_t *outlen);
+
 /* CA signature callback for issue.h over PKCS#11 (ECDSA: SHA-256 then CKM_ECDSA, r||s -> DER). */
 int srv_sign_cb(void *ctx, const uint8_t *tbs, size_t tbslen, uint8_t *sig, size_t *siglen);
 

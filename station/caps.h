@@ -17,5 +17,15 @@
 #define CAP_PIN 128
 #define CAP_REASON 256            /* a failure reason for people */
 #define CAP_SERIAL 32             /* product serial */
+/* Audit record (merkle.h, note.h, record.h) */
+#define CAP_NOTE 8192             /* one signed note (checkpoint), text + signatures */
+#define CAP_NOTE_SIGS 16          /* signature lines per note (signed-note: accept >= 16) */
+#define CAP_NOTE_SIG 512          /* decoded bytes of one signature (key ID + signature) */
+#define CAP_ORIGIN 128            /* checkpoint origin / key name */
+#define CAP_PROOF_FILE 262144     /* one tlog-proof file */
+#define CAP_BUNDLE (1024L * 1024 * 1024) /* one audit bundle (JSON) */
+#define CAP_LOG_ENTRIES 100000000 /* entries a verifier or the signer will load */
+#define CAP_CHECKPOINTS 100000    /* checkpoints a verifier will load */
+#define CAP_PEM 65536             /* a PEM key or certificate chain file */
 
 #endif

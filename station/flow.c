@@ -492,10 +492,17 @@ run(struct fl *f)
 	/* Crash safety (PRODUCT §7): the verified record is durable before the board is locked,
 	 * so a board is never locked without a record; if the lock is interrupted, re-inserting
 	 * the board finishes it (resume). */
-	if (reg_verified(f->db, f->env->who, f->prof->cert.product, f->res->chip_hex,
-	        f->res->serial, f->res->cert_serial, f->hello.fw_version, f->fw_hex) != 0) {
+	r = reg_verified(f->db, f->env->who, f->prof->cert.product, f->res->chip_hex,
+	    f->res->serial, f->res->cert_serial, f->hello.fw_version, f->fw_hex);
+	if (r != 0) {
 		unlink(f->res->label);
 		f->res->label[0] = '\0';
+		/* The device record is unique per chip: another fixture recorded a board with the
+		 * same chip id during this attempt (two boards share it). */
+		if (r == AUDIT_ERR_CONSTRAINT)
+			return fail(f, "E_DUPLICATE", "another board with chip %.16s was recorded while "
+			    "this one was provisioned: two boards share a chip id; quarantine both",
+			    f->res->chip_hex);
 		return fail(f, "E_DB", "cannot record the board; it is not released: stop the line "
 		    "and call the engineer");
 	}

@@ -2,6 +2,7 @@
 #include "signer.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -118,8 +119,10 @@ signer_start(const char *profile_path, struct signer **out, struct signer_err *e
 		goto fail;
 	}
 	if (s->pid == 0) {
-		/* The child keeps only its end of the socket, as fd 3. */
-		if (dup2(sv[1], 3) < 0)
+		/* The child keeps only its end of the socket, as fd 3. When it already is fd 3
+		 * (the station was started with stdin closed), dup2 is a no-op that leaves
+		 * FD_CLOEXEC set: clear it, or the signer would read whatever it opens as fd 3. */
+		if (sv[1] == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(sv[1], 3) < 0)
 			_exit(127);
 		snprintf(fdarg, sizeof(fdarg), "3");
 		execl(prog, "station-signer", "serve", "--fd", fdarg, "--profile", profile_path,
@@ -293,4 +296,12 @@ int
 signer_crl(struct signer *s, uint8_t **der, size_t *len, struct signer_err *err)
 {
 	return blob_call(s, SIGOP_CRL, der, len, err);
+}
+
+int
+signer_checkpoint(struct signer *s, char **note, struct signer_err *err)
+{
+	size_t n;
+
+	return blob_call(s, SIGOP_CHECKPOINT, (uint8_t **)note, &n, err);
 }

@@ -43,6 +43,9 @@ int signer_commit_pw(struct signer *s, const char *password, uint8_t out[32],
 /* malloc'd NUL-terminated JSON text. */
 int signer_info(struct signer *s, char **json, struct signer_err *err);
 int signer_crl(struct signer *s, uint8_t **der, size_t *len, struct signer_err *err);
+/* Asks the signer to sign a checkpoint of the whole audit log now (SIGOP_CHECKPOINT): *note gets
+ * the C2SP signed note text, malloc'd and NUL-terminated (caller frees). */
+int signer_checkpoint(struct signer *s, char **note, struct signer_err *err);
 /* Path of the station-signer program: $STATION_SIGNER, else next to this executable, else
  * ../libexec/station/. 0, or -1 when not found. */
 int signer_program(char *path, size_t cap);

@@ -12,6 +12,7 @@
  *   SIGOP_INFO       -                       ->  OK json text (lbytes16)
  *   SIGOP_CRL        -                       ->  OK crl (lbytes16)
  *   SIGOP_VOID       lot, operator, chip_hex, serial, cert_serial, reason (str) -> OK
+ *   SIGOP_CHECKPOINT -                       ->  OK signed checkpoint note text (lbytes16)
  */
 #ifndef SIGPROTO_H
 #define SIGPROTO_H
@@ -24,7 +25,8 @@ enum sig_op {
 	SIGOP_ISSUE = 2,
 	SIGOP_COMMIT_PW = 3,
 	SIGOP_INFO = 4,
-	SIGOP_CRL = 5
+	SIGOP_CRL = 5,
+	SIGOP_CHECKPOINT = 6
 };
 
 enum sig_status {

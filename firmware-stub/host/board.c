@@ -269,11 +269,37 @@ board_open(struct board *b, const char *flash_path, const struct board_opts *o)
 }
 
 void
+board_faults(struct board *b, const struct faults_cfg *cfg, unsigned index)
+{
+	if (!faults_active(cfg, index))
+		return;
+	faults_attach(&b->fx, cfg, index, &b->dev, &b->pf);
+	b->faulty = 1;
+}
+
+/* Counters of a session with faults, for board_show and the tests (one JSON object). */
+static void
+write_stats(const struct board *b)
+{
+	char path[600];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s.stats", b->flash_path);
+	if ((f = fopen(path, "w")) == NULL)
+		return;
+	fprintf(f, "\"executed\":%lu,\"requests\":%lu,\"faults_fired\":%lu,\"bytes_dropped\":%lu,"
+	    "\"bytes_corrupted\":%lu,\"rx_bad\":%lu\n", b->dev.executed, b->fx.requests,
+	    b->fx.fired, b->fx.bytes_dropped, b->fx.bytes_corrupted, b->fx.rx.bad);
+	fclose(f);
+}
+
+int
 board_serve(struct board *b, int fd, volatile int *stop)
 {
 	struct pollfd pfd;
 	uint8_t buf[1024];
 	ssize_t n;
+	int hung_up = 0;
 
 	b->fd = fd;
 	while (!*stop) {
@@ -283,12 +309,22 @@ board_serve(struct board *b, int fd, volatile int *stop)
 		if (poll(&pfd, 1, 100) < 0) {
 			if (errno == EINTR)
 				continue;
-			return;
+			break;
 		}
 		if (pfd.revents & POLLIN) {
 			n = read(fd, buf, sizeof(buf));
-			if (n > 0) {
+			if (n > 0 && !b->faulty) {
 				dev_input(&b->dev, buf, (size_t)n);
+				continue;
+			}
+			if (n > 0) {
+				if (faults_input(&b->fx, buf, (size_t)n) == FAULTS_HANGUP) {
+					/* Unplugged mid-step: the station must see a hang-up. */
+					close(fd);
+					b->fd = -1;
+					hung_up = 1;
+					break;
+				}
 				continue;
 			}
 		}
@@ -297,6 +333,9 @@ board_serve(struct board *b, int fd, volatile int *stop)
 		if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL))
 			usleep(20000);
 	}
+	if (b->faulty)
+		write_stats(b);
+	return hung_up;
 }
 
 int
@@ -308,11 +347,25 @@ board_show(const char *flash_path)
 	uint8_t dg[32];
 	EVP_PKEY *k = NULL;
 	ssize_t n = -1;
+	char stats[256] = "", spath[600];
+	FILE *sf;
 	int fd, len, i;
 
 	if ((fd = open(flash_path, O_RDONLY | O_CLOEXEC)) >= 0) {
 		n = read(fd, &img, sizeof(img));
 		close(fd);
+	}
+	snprintf(spath, sizeof(spath), "%s.stats", flash_path);
+	if ((sf = fopen(spath, "r")) != NULL) {
+		/* our own one-line object body, checked for its charset before it is printed */
+		if (fgets(stats + 1, sizeof(stats) - 1, sf) != NULL &&
+		    strspn(stats + 1, "\"_:,abcdefghijklmnopqrstuvwxyz0123456789") ==
+		        strcspn(stats + 1, "\n")) {
+			stats[0] = ',';
+			stats[strcspn(stats, "\n")] = '\0';
+		} else
+			stats[0] = '\0';
+		fclose(sf);
 	}
 	if (n != (ssize_t)sizeof(img) || memcmp(img.magic, FLASH_MAGIC, 8) != 0 ||
 	    img.id.chip_id_len > MSG_MAX_CHIP_ID || img.ps.key_len > DEV_MAX_KEY ||
@@ -329,8 +382,9 @@ board_show(const char *flash_path)
 		for (i = 0; i < 32; i++)
 			snprintf(pk + 2 * i, 3, "%02x", dg[i]);
 	printf("{\"state\":\"%s\",\"serial\":\"%s\",\"chip_id\":\"%s\",\"debug_locked\":%s,"
-	    "\"pubkey_sha256\":\"%s\",\"chain_len\":%u}\n", proto_statename(img.ps.state),
-	    img.ps.serial, chip, img.ps.debug_locked ? "true" : "false", pk, img.ps.chain_len);
+	    "\"pubkey_sha256\":\"%s\",\"chain_len\":%u%s}\n", proto_statename(img.ps.state),
+	    img.ps.serial, chip, img.ps.debug_locked ? "true" : "false", pk, img.ps.chain_len,
+	    stats);
 	OPENSSL_free(spki);
 	EVP_PKEY_free(k);
 	return 0;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "device.h"
+#include "faults.h"
 
 struct board_opts {
 	const char *model, *hw_rev, *fw_version;
@@ -25,16 +26,25 @@ struct board {
 	struct dev dev;
 	char flash_path[512];
 	int fd; /* the line */
+	int faulty;       /* fx is attached (board_faults) */
+	struct faults fx;
 };
 
 /* Opens or creates the board whose flash lives at flash_path. An existing flash file keeps its
  * identity (chip id); a new one gets the options' identity. 0, or -1 with a message. */
 int board_open(struct board *b, const char *flash_path, const struct board_opts *o);
-/* Serves requests on fd until *stop is set or the line hangs up for good (returns then). */
-void board_serve(struct board *b, int fd, volatile int *stop);
+/* Injects the faults of cfg (docs/protocol.md §8) into board index, when cfg has any for it.
+ * Call after board_open. */
+void board_faults(struct board *b, const struct faults_cfg *cfg, unsigned index);
+/* Serves requests on fd until *stop is set or the line hangs up for good. Returns 1 when the
+ * board closed fd itself (an injected hang-up), 0 otherwise. With faults injected, writes the
+ * board's counters to "<flash>.stats" (read by board_show) before returning. */
+int board_serve(struct board *b, int fd, volatile int *stop);
 /* Prints the persisted state of the board at flash_path as one JSON line on stdout: state,
  * serial, chip id, debug lock, SHA-256 of the public key (DER SubjectPublicKeyInfo) and the
- * installed chain's length. Returns a process exit code. */
+ * installed chain's length; with "<flash>.stats" present, also the counters of the last served
+ * session with faults (requests executed, distinct requests, faults fired). Returns a process
+ * exit code. */
 int board_show(const char *flash_path);
 /* Default firmware identity of the stub (what the demo profile allows). */
 void board_default_opts(struct board_opts *o);

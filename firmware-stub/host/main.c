@@ -41,7 +41,32 @@ usage(FILE *f)
 	    "  --chip-id HEX        chip unique id, 4..32 bytes (default random; attach only)\n"
 	    "  --factory-reset      wipe the board back to BLANK first (host build only)\n"
 	    "  --baud B             line rate for attach (default 115200)\n"
-	    "  -h, --help           this help\n");
+	    "  -h, --help           this help\n\n"
+	    "fault injection (sim and attach; docs/protocol.md section 8). STEP is one of hello,\n"
+	    "set-identity, gen-key, read, write, install, prove, confirm, lock:\n"
+	    "  --fault-board I      apply the faults to board I only (default every board)\n"
+	    "  --drop-rate P        drop each byte sent or received with probability P (0..1)\n"
+	    "  --corrupt-rate P     flip one bit of each byte sent or received with probability P\n"
+	    "  --seed N             seed of the drop/corrupt generator (default 1; reproducible)\n"
+	    "  --hang-up-at STEP    close the line when that step's request arrives\n"
+	    "  --never-reply-at STEP  swallow that step's requests, never answer them\n"
+	    "  --reply-late MS      delay every reply by MS milliseconds\n"
+	    "  --reboot-at STEP     do that step's work, then reboot before replying (volatile\n"
+	    "                       state and the retransmission cache are lost; once)\n"
+	    "  --csr-bad-signature  CSR whose self-signature does not verify\n"
+	    "  --csr-wrong-key-type generate P-384 when P-256 is asked (and P-256 otherwise)\n"
+	    "  --csr-weak-key       generate an RSA-1024 key\n"
+	    "  --csr-other-key      CSR of a key other than the one the board holds\n"
+	    "  --csr-wrong-nonce    CSR carrying another nonce than the station's\n"
+	    "  --duplicate-chip-id HEX  report this chip id (boards share it)\n"
+	    "  --firmware-not-allowed   report a firmware digest that no allow-list holds\n"
+	    "  --refuse-lock        answer LOCK with an error (the debug fuse does not blow)\n"
+	    "  --fake-lock          claim LOCKED but keep accepting writes\n"
+	    "  --oversized-frames   send a block longer than the maximum before each reply\n"
+	    "  --garbage-frames     send line noise before each reply\n"
+	    "  --truncated-frames   send the first half of each reply instead of the reply\n"
+	    "  --at STEP            the three above only at STEP (repeatable; default every step)\n"
+	    "  --line-rate BAUD     transmit no faster than BAUD (8N1: 10 bits per byte)\n");
 }
 
 static int
@@ -70,7 +95,123 @@ sim_board(struct sim_adapter *a, void *arg)
 {
 	struct sim_ctx *c = arg;
 
-	board_serve(&c->boards[a->index], a->fd, a->stop);
+	if (board_serve(&c->boards[a->index], a->fd, a->stop) == 1)
+		a->fd = -1; /* the board unplugged itself (--hang-up-at) */
+}
+
+enum {
+	OPT_FAULT_BOARD = 256, OPT_DROP, OPT_CORRUPT, OPT_SEED, OPT_HANGUP, OPT_NEVER, OPT_LATE,
+	OPT_REBOOT, OPT_CSR_SIG, OPT_CSR_TYPE, OPT_CSR_WEAK, OPT_CSR_OTHER, OPT_CSR_NONCE, OPT_DUP,
+	OPT_FW, OPT_REFUSE_LOCK, OPT_FAKE_LOCK, OPT_OVERSIZED, OPT_TRUNCATED, OPT_GARBAGE, OPT_AT,
+	OPT_LINE_RATE
+};
+
+static int
+parse_rate(const char *s, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (*s == '\0' || *end != '\0' || !(v >= 0 && v <= 1))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+parse_step(const char *s, unsigned *out, const char *opt)
+{
+	int t = faults_step(s);
+
+	if (t < 0) {
+		fprintf(stderr, "firmware-stub: %s: unknown step '%s' (hello, set-identity, gen-key, "
+		    "read, write, install, prove, confirm, lock)\n", opt, s);
+		return -1;
+	}
+	*out = (unsigned)t;
+	return 0;
+}
+
+static int
+parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out, const char *opt)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*s == '\0' || *s == '-' || *end != '\0' || errno != 0 || v < lo || v > hi) {
+		fprintf(stderr, "firmware-stub: %s takes a number in %lu..%lu\n", opt, lo, hi);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* One fault option into fc. 0, or -1 with a message. */
+static int
+fault_opt(struct faults_cfg *fc, int c, const char *arg)
+{
+	unsigned long v = 0;
+	unsigned t = 0;
+
+	switch (c) {
+	case OPT_FAULT_BOARD:
+		if (parse_uint(arg, 0, SIM_MAX_ADAPTERS - 1, &v, "--fault-board") != 0)
+			return -1;
+		fc->board = (int)v;
+		return 0;
+	case OPT_DROP:
+	case OPT_CORRUPT:
+		if (parse_rate(arg, c == OPT_DROP ? &fc->drop_rate : &fc->corrupt_rate) != 0) {
+			fprintf(stderr, "firmware-stub: a rate is a probability, 0..1\n");
+			return -1;
+		}
+		return 0;
+	case OPT_SEED:
+		if (parse_uint(arg, 0, 0xffffffffUL, &v, "--seed") != 0)
+			return -1;
+		fc->seed = v;
+		return 0;
+	case OPT_HANGUP: return parse_step(arg, &fc->hang_up_at, "--hang-up-at");
+	case OPT_NEVER: return parse_step(arg, &fc->never_reply_at, "--never-reply-at");
+	case OPT_REBOOT: return parse_step(arg, &fc->reboot_at, "--reboot-at");
+	case OPT_AT:
+		if (parse_step(arg, &t, "--at") != 0)
+			return -1;
+		fc->at_mask |= 1u << t;
+		return 0;
+	case OPT_LATE:
+		if (parse_uint(arg, 0, 600000, &v, "--reply-late") != 0)
+			return -1;
+		fc->reply_late_ms = (unsigned)v;
+		return 0;
+	case OPT_LINE_RATE:
+		if (parse_uint(arg, 300, 12000000, &v, "--line-rate") != 0)
+			return -1;
+		fc->line_rate = (unsigned)v;
+		return 0;
+	case OPT_DUP:
+		if (unhex(arg, fc->dup_chip_id, MSG_MAX_CHIP_ID, &fc->dup_chip_len) != 0 ||
+		    fc->dup_chip_len < MSG_MIN_CHIP_ID) {
+			fc->dup_chip_len = 0;
+			fprintf(stderr, "firmware-stub: --duplicate-chip-id takes 8..64 hex digits\n");
+			return -1;
+		}
+		return 0;
+	case OPT_CSR_SIG: fc->csr_bad_sig = 1; return 0;
+	case OPT_CSR_TYPE: fc->csr_wrong_key_type = 1; return 0;
+	case OPT_CSR_WEAK: fc->csr_weak_key = 1; return 0;
+	case OPT_CSR_OTHER: fc->csr_other_key = 1; return 0;
+	case OPT_CSR_NONCE: fc->csr_wrong_nonce = 1; return 0;
+	case OPT_FW: fc->fw_not_allowed = 1; return 0;
+	case OPT_REFUSE_LOCK: fc->refuse_lock = 1; return 0;
+	case OPT_FAKE_LOCK: fc->fake_lock = 1; return 0;
+	case OPT_OVERSIZED: fc->oversized = 1; return 0;
+	case OPT_TRUNCATED: fc->truncated = 1; return 0;
+	case OPT_GARBAGE: fc->garbage = 1; return 0;
+	default: return -1;
+	}
 }
 
 static volatile int attach_stop;
@@ -82,7 +223,8 @@ on_signal(int sig)
 }
 
 static int
-attach(const char *tty, const char *flash, const struct board_opts *o, unsigned baud)
+attach(const char *tty, const char *flash, const struct board_opts *o, unsigned baud,
+    const struct faults_cfg *fc)
 {
 	struct board *b = calloc(1, sizeof(*b));
 	struct termios t;
@@ -90,6 +232,7 @@ attach(const char *tty, const char *flash, const struct board_opts *o, unsigned 
 
 	if (b == NULL || board_open(b, flash, o) != 0)
 		return 1;
+	board_faults(b, fc, 0);
 	if ((fd = open(tty, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
 		fprintf(stderr, "firmware-stub: cannot open %s: %s\n", tty, strerror(errno));
 		return 1;
@@ -103,8 +246,8 @@ attach(const char *tty, const char *flash, const struct board_opts *o, unsigned 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	fprintf(stderr, "firmware-stub: board on %s (flash %s); Ctrl-C stops\n", tty, flash);
-	board_serve(b, fd, &attach_stop);
-	close(fd);
+	if (board_serve(b, fd, &attach_stop) == 0)
+		close(fd);
 	free(b);
 	return 0;
 }
@@ -120,7 +263,29 @@ main(int argc, char **argv)
 		{ "chip-id", required_argument, NULL, 'c' }, { "tty", required_argument, NULL, 't' },
 		{ "flash", required_argument, NULL, 'f' }, { "baud", required_argument, NULL, 'b' },
 		{ "factory-reset", no_argument, NULL, 'R' }, { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 } };
+		{ "fault-board", required_argument, NULL, OPT_FAULT_BOARD },
+		{ "drop-rate", required_argument, NULL, OPT_DROP },
+		{ "corrupt-rate", required_argument, NULL, OPT_CORRUPT },
+		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "hang-up-at", required_argument, NULL, OPT_HANGUP },
+		{ "never-reply-at", required_argument, NULL, OPT_NEVER },
+		{ "reply-late", required_argument, NULL, OPT_LATE },
+		{ "reboot-at", required_argument, NULL, OPT_REBOOT },
+		{ "csr-bad-signature", no_argument, NULL, OPT_CSR_SIG },
+		{ "csr-wrong-key-type", no_argument, NULL, OPT_CSR_TYPE },
+		{ "csr-weak-key", no_argument, NULL, OPT_CSR_WEAK },
+		{ "csr-other-key", no_argument, NULL, OPT_CSR_OTHER },
+		{ "csr-wrong-nonce", no_argument, NULL, OPT_CSR_NONCE },
+		{ "duplicate-chip-id", required_argument, NULL, OPT_DUP },
+		{ "firmware-not-allowed", no_argument, NULL, OPT_FW },
+		{ "refuse-lock", no_argument, NULL, OPT_REFUSE_LOCK },
+		{ "fake-lock", no_argument, NULL, OPT_FAKE_LOCK },
+		{ "oversized-frames", no_argument, NULL, OPT_OVERSIZED },
+		{ "truncated-frames", no_argument, NULL, OPT_TRUNCATED },
+		{ "garbage-frames", no_argument, NULL, OPT_GARBAGE },
+		{ "at", required_argument, NULL, OPT_AT },
+		{ "line-rate", required_argument, NULL, OPT_LINE_RATE }, { NULL, 0, NULL, 0 } };
+	struct faults_cfg fc = { .board = -1, .seed = 1 };
 	struct board_opts o;
 	const char *dir = NULL, *tty = NULL, *flash = NULL, *cmd;
 	char tmpl[] = "/tmp/firmware-stub.XXXXXX", path[600];
@@ -162,7 +327,14 @@ main(int argc, char **argv)
 		case 'b': baud = (unsigned)atoi(optarg); break;
 		case 'R': o.factory_reset = 1; break;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		default:
+			if (c >= OPT_FAULT_BOARD) {
+				if (fault_opt(&fc, c, optarg) != 0)
+					return 2;
+				break;
+			}
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (strlen(o.model) > MSG_MAX_STR || strlen(o.hw_rev) > MSG_MAX_STR ||
@@ -183,7 +355,7 @@ main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
-		return attach(tty, flash, &o, baud);
+		return attach(tty, flash, &o, baud, &fc);
 	}
 	if (strcmp(cmd, "sim") != 0 || n < 1 || n > SIM_MAX_ADAPTERS) {
 		usage(stderr);
@@ -209,6 +381,7 @@ main(int argc, char **argv)
 		snprintf(path, sizeof(path), "%s/board-%u.flash", dir, i);
 		if (board_open(&ctx.boards[i], path, &o) != 0)
 			return 1;
+		board_faults(&ctx.boards[i], &fc, i);
 	}
 	if (sim_run(n, sim_board, &ctx, optind < argc ? argv + optind : NULL, &status) != 0)
 		status = 1;

@@ -1,0 +1,341 @@
+/*
+ * srv-checkpoint.c: the signer signs checkpoints of the audit log (PRODUCT §7). It trusts
+ * nothing it did not compute: the tree is rebuilt from the rows themselves (each leaf recomputed
+ * from the canonical bytes), and a size that already has a signed root is never signed with
+ * another one (tlog-checkpoint: a log MUST NOT sign inconsistent checkpoints).
+ */
+#include "srv.h"
+
+#include <errno.h>
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cursor.h"
+#include "log.h"
+#include "merkle.h"
+#include "note.h"
+#include "record.h"
+#include "sigproto.h"
+#include "util.h"
+
+static void
+reply(uint8_t *out, size_t cap, size_t *outlen, int status, const char *text)
+{
+	size_t n = strlen(text);
+	struct wcur w;
+
+	wcur_init(&w, out, cap);
+	wcur_u8(&w, (uint8_t)status);
+	if (status != SIGST_OK) {
+		wcur_u8(&w, 0);
+		if (n > CAP_REASON - 1) /* the client accepts no longer error text */
+			n = CAP_REASON - 1;
+	}
+	wcur_lbytes16(&w, text, n);
+	*outlen = w.err ? 0 : w.off;
+}
+
+/* Directory of the database file, without trailing slash. */
+static void
+db_dir(const char *db, char *out, size_t cap)
+{
+	const char *sl = strrchr(db, '/');
+
+	if (sl == NULL)
+		snprintf(out, cap, ".");
+	else if (sl == db)
+		snprintf(out, cap, "/");
+	else
+		snprintf(out, cap, "%.*s", (int)(sl - db), db);
+}
+
+/* The audit public key, from the public half on the token. */
+static int
+audit_pubkey(struct srv *s, EVP_PKEY **out)
+{
+	CK_OBJECT_HANDLE h;
+	uint8_t *der = NULL;
+	size_t n = 0;
+	const unsigned char *p;
+	EVP_PKEY *k;
+
+	if (p11_find(s->p11, s->prof.audit_key_uri, CKO_PUBLIC_KEY, &h) != 0 ||
+	    p11_ec_pubkey_spki(s->p11, h, &der, &n) != 0)
+		return -1;
+	p = der;
+	k = d2i_PUBKEY(NULL, &p, (long)n);
+	free(der);
+	if (k == NULL) {
+		log_openssl(LOG_ERROR, "the audit public key from the HSM is not a valid key");
+		return -1;
+	}
+	*out = k;
+	return 0;
+}
+
+/* Writes audit-key.pem next to the database unless it exists (the verifier's default key). */
+static void
+export_pubkey(EVP_PKEY *k, const char *dir)
+{
+	char path[CAP_PATH + 32];
+	BIO *b = NULL;
+	char *pem;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/audit-key.pem", dir);
+	if (access(path, F_OK) == 0)
+		return;
+	if ((b = BIO_new(BIO_s_mem())) == NULL || PEM_write_bio_PUBKEY(b, k) != 1 ||
+	    (n = BIO_get_mem_data(b, &pem)) <= 0 || util_write_file(path, pem, (size_t)n, 0644) != 0)
+		log_warn("cannot write the audit public key to %s: %s; auditors then need it from "
+		    "'station ca info'", path, strerror(errno));
+	BIO_free(b);
+}
+
+/* ECDSA over SHA-256(body) in the HSM; PKCS#11 gives r||s, the note wants DER. */
+static int
+sign_body(struct srv *s, const char *body, size_t blen, uint8_t *sig, size_t *siglen)
+{
+	uint8_t dg[32], raw[132];
+	size_t rl = sizeof(raw);
+	ECDSA_SIG *es = NULL;
+	BIGNUM *br = NULL, *bs = NULL;
+	unsigned char *p = sig;
+	int n, r = -1;
+
+	if (EVP_Digest(body, blen, dg, NULL, EVP_sha256(), NULL) != 1 ||
+	    p11_sign(s->p11, s->audit_key, CKM_ECDSA, dg, sizeof(dg), raw, &rl) != 0)
+		return -1;
+	if (rl == 0 || rl % 2 != 0 || (es = ECDSA_SIG_new()) == NULL ||
+	    (br = BN_bin2bn(raw, (int)(rl / 2), NULL)) == NULL ||
+	    (bs = BN_bin2bn(raw + rl / 2, (int)(rl / 2), NULL)) == NULL ||
+	    ECDSA_SIG_set0(es, br, bs) != 1)
+		goto out;
+	br = bs = NULL; /* owned by es */
+	if ((n = i2d_ECDSA_SIG(es, NULL)) <= 0 || (size_t)n > *siglen)
+		goto out;
+	*siglen = (size_t)i2d_ECDSA_SIG(es, &p);
+	r = 0;
+out:
+	BN_free(br);
+	BN_free(bs);
+	ECDSA_SIG_free(es);
+	return r;
+}
+
+/* Stored checkpoint for size: 1 (root/note copied), 0 none, -1 error. */
+static int
+stored(sqlite3 *db, uint64_t size, uint8_t root[32], char *note, size_t cap)
+{
+	sqlite3_stmt *st = NULL;
+	const char *t;
+	int r = -1, x;
+
+	if (sqlite3_prepare_v2(db, "SELECT root, note FROM checkpoints WHERE size=?", -1, &st,
+	        NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
+	if ((x = sqlite3_step(st)) == SQLITE_DONE)
+		r = 0;
+	else if (x == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32 &&
+	         (t = (const char *)sqlite3_column_text(st, 1)) != NULL && strlen(t) < cap) {
+		memcpy(root, sqlite3_column_blob(st, 0), 32);
+		memcpy(note, t, strlen(t) + 1);
+		r = 1;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* Every earlier checkpoint must be a prefix of this log: recompute their roots in one pass. */
+static int
+consistent_with_past(sqlite3 *db, const merkle_hash *leaves, uint64_t n, char *why, size_t cap)
+{
+	sqlite3_stmt *st = NULL;
+	uint64_t *sizes = NULL;
+	merkle_hash *want = NULL, *got = NULL;
+	size_t k = 0, alloc = 0, i;
+	int r = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT size, root FROM checkpoints WHERE size<=? ORDER BY size",
+	        -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)n);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (k == alloc) {
+			void *a, *b;
+			alloc = alloc ? alloc * 2 : 64;
+			if (alloc > CAP_CHECKPOINTS ||
+			    (a = realloc(sizes, alloc * sizeof(*sizes))) == NULL)
+				goto out;
+			sizes = a;
+			if ((b = realloc(want, alloc * sizeof(*want))) == NULL)
+				goto out;
+			want = b;
+		}
+		if (sqlite3_column_int64(st, 0) < 0 || sqlite3_column_bytes(st, 1) != 32) {
+			snprintf(why, cap, "a stored checkpoint row is malformed; run 'station audit verify'");
+			goto out;
+		}
+		sizes[k] = (uint64_t)sqlite3_column_int64(st, 0);
+		memcpy(want[k++], sqlite3_column_blob(st, 1), 32);
+	}
+	if (k == 0) {
+		r = 0;
+		goto out;
+	}
+	if ((got = malloc(k * sizeof(*got))) == NULL ||
+	    merkle_prefix_roots(leaves, n, sizes, k, got) != 0)
+		goto out;
+	for (i = 0; i < k; i++)
+		if (memcmp(got[i], want[i], 32) != 0) {
+			snprintf(why, cap, "the log no longer matches the checkpoint of size %llu that "
+			    "this station signed: an entry before #%llu was altered; refusing to sign "
+			    "(run 'station audit verify')", (unsigned long long)sizes[i],
+			    (unsigned long long)sizes[i]);
+			goto out;
+		}
+	r = 0;
+out:
+	sqlite3_finalize(st);
+	free(sizes);
+	free(want);
+	free(got);
+	return r;
+}
+
+void
+srv_checkpoint(struct srv *s, uint8_t *out, size_t cap, size_t *outlen)
+{
+	char origin[CAP_ORIGIN + 1], body[CAP_ORIGIN + 96], why[CAP_REASON * 2], now[32];
+	char dir[CAP_PATH], path[CAP_PATH + 64];
+	char *note = NULL;
+	uint8_t root[32], old[32], sig[160], id[4];
+	size_t blen = 0, nlen = 0, siglen = sizeof(sig);
+	merkle_hash *leaves = NULL;
+	uint64_t n = 0;
+	EVP_PKEY *pub = NULL;
+	sqlite3 *db = audit_db(s->audit);
+	sqlite3_stmt *st = NULL;
+	int in_tx = 0, have;
+
+	*outlen = 0;
+	why[0] = '\0';
+	if (!s->have_audit_key) {
+		reply(out, cap, outlen, SIGST_STARTUP, "no audit signing key: set [hsm] audit_key in "
+		    "the profile and run 'station ca init'");
+		return;
+	}
+	if (note_origin(s->prof.station_id, origin, sizeof(origin)) != 0) {
+		reply(out, cap, outlen, SIGST_REQUEST, "the [station] id cannot name a checkpoint "
+		    "(it must be printable ASCII without spaces or '+')");
+		return;
+	}
+	if ((note = malloc(CAP_NOTE + 1)) == NULL || audit_pubkey(s, &pub) != 0) {
+		reply(out, cap, outlen, SIGST_HSM, "cannot read the audit public key from the HSM");
+		goto out;
+	}
+	/* One write transaction: the tree, the comparison with the past and the insert see the
+	 * same log; appends wait for it (busy timeout). */
+	if (audit_begin(s->audit) != 0) {
+		reply(out, cap, outlen, SIGST_LOG, "cannot lock the audit database");
+		goto out;
+	}
+	in_tx = 1;
+	if (record_leaves(db, &leaves, &n, why, sizeof(why)) != 0) {
+		char msg[CAP_REASON * 2 + 64];
+		snprintf(msg, sizeof(msg), "refusing to sign a checkpoint: %s; run 'station audit "
+		    "verify'", why);
+		log_error("%s", msg);
+		reply(out, cap, outlen, SIGST_LOG, msg);
+		goto out;
+	}
+	if (merkle_root(leaves, n, root) != 0 ||
+	    note_body(origin, n, root, body, sizeof(body), &blen) != 0) {
+		reply(out, cap, outlen, SIGST_INTERNAL, "cannot compute the tree head");
+		goto out;
+	}
+	if ((have = stored(db, n, old, note, CAP_NOTE + 1)) < 0) {
+		reply(out, cap, outlen, SIGST_LOG, "cannot read the stored checkpoints");
+		goto out;
+	}
+	if (have && memcmp(old, root, 32) != 0) {
+		snprintf(why, sizeof(why), "refusing to sign: a checkpoint of size %llu with another "
+		    "root was already signed; the log was altered (run 'station audit verify')",
+		    (unsigned long long)n);
+		log_error("%s", why);
+		reply(out, cap, outlen, SIGST_LOG, why);
+		goto out;
+	}
+	if (!have && consistent_with_past(db, leaves, n, why, sizeof(why)) != 0) {
+		if (why[0] == '\0')
+			snprintf(why, sizeof(why), "cannot compare with earlier checkpoints");
+		log_error("%s", why);
+		reply(out, cap, outlen, SIGST_LOG, why);
+		goto out;
+	}
+	if (!have) {
+		if (note_key_id(pub, id) != 0 || sign_body(s, body, blen, sig, &siglen) != 0 ||
+		    note_assemble(body, origin, id, sig, siglen, note, CAP_NOTE + 1, &nlen) != 0) {
+			reply(out, cap, outlen, SIGST_HSM, "the HSM could not sign the checkpoint");
+			goto out;
+		}
+		/* Check our own signature before it becomes evidence. */
+		{
+			struct note_checkpoint *cp = malloc(sizeof(*cp));
+			int ok = cp != NULL && note_parse(note, nlen, cp, NULL, 0) == 0 &&
+			    note_verify(note, cp, pub) == 0;
+			free(cp);
+			if (!ok) {
+				reply(out, cap, outlen, SIGST_HSM, "the checkpoint signature does not "
+				    "verify with the audit public key; check [hsm] audit_key");
+				goto out;
+			}
+		}
+		util_utc_now(now, sizeof(now));
+		if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO checkpoints(size,root,note,time)"
+		                           " VALUES(?,?,?,?)", -1, &st, NULL) != SQLITE_OK) {
+			reply(out, cap, outlen, SIGST_LOG, "cannot store the checkpoint");
+			goto out;
+		}
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)n);
+		sqlite3_bind_blob(st, 2, root, 32, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, note, (int)nlen, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			log_error("audit database: storing a checkpoint: %s", sqlite3_errmsg(db));
+			reply(out, cap, outlen, SIGST_LOG, "cannot store the checkpoint");
+			goto out;
+		}
+	}
+	if (audit_commit(s->audit) != 0) {
+		reply(out, cap, outlen, SIGST_LOG, "cannot commit the checkpoint");
+		goto out;
+	}
+	in_tx = 0;
+	/* The files are copies for people and off-site storage; the table is the record. */
+	db_dir(s->prof.database, dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/checkpoints", dir);
+	if (mkdir(path, 0755) != 0 && errno != EEXIST)
+		log_warn("cannot create %s: %s", path, strerror(errno));
+	snprintf(path, sizeof(path), "%s/checkpoints/%llu.checkpoint", dir, (unsigned long long)n);
+	if (util_write_file(path, note, strlen(note), 0644) != 0)
+		log_warn("cannot write %s: %s", path, strerror(errno));
+	export_pubkey(pub, dir);
+	reply(out, cap, outlen, SIGST_OK, note);
+out:
+	if (in_tx)
+		audit_rollback(s->audit);
+	sqlite3_finalize(st);
+	EVP_PKEY_free(pub);
+	free(leaves);
+	free(note);
+}

@@ -1,0 +1,683 @@
+/*
+ * cli-audit.c: `station audit verify|export|proof|check-proof|consistency|checkpoint`: the audit
+ * record for auditors (docs/auditor-guide.md). Everything but `checkpoint` works offline, without
+ * the HSM. Exit codes: 0 verified / done, 1 verification failed (the first problem is named on
+ * stderr, and in --json), 2 usage, 3 cannot read the input, 4 signer/HSM error.
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "caps.h"
+#include "cli.h"
+#include "export.h"
+#include "log.h"
+#include "merkle.h"
+#include "note.h"
+#include "profile.h"
+#include "proof.h"
+#include "record.h"
+#include "signer.h"
+#include "util.h"
+#include "verify.h"
+
+enum { A_OK = 0, A_FAIL = 1, A_USAGE = 2, A_INPUT = 3, A_HSM = 4 };
+
+static const char EXITS[] =
+    "exit: 0 verified/done, 1 verification failed, 2 usage, 3 cannot read input, 4 signer/HSM\n";
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: station audit <subcommand> [options]   (station audit <subcommand> --help)\n\n"
+	    "  verify       recompute and check the whole audit record offline\n"
+	    "  export       CSV/JSON for people, or a self-contained bundle for auditors\n"
+	    "  proof        inclusion proofs (tlog-proof) for every entry of one device\n"
+	    "  check-proof  verify one tlog-proof file offline\n"
+	    "  consistency  consistency proof between two checkpoint files\n"
+	    "  checkpoint   ask the signer (HSM) to sign a checkpoint now\n\n%s", EXITS);
+}
+
+static char *
+sibling(const char *path, const char *name)
+{
+	const char *sl = strrchr(path, '/');
+	char *out = NULL;
+
+	if (asprintf(&out, "%.*s%s%s", sl ? (int)(sl - path) : 0, path, sl ? "/" : "", name) < 0)
+		return NULL;
+	return out;
+}
+
+static int
+db_from_profile(const char *profile, char *db, size_t cap)
+{
+	struct profile *p = calloc(1, sizeof(*p));
+	char err[CAP_REASON * 2];
+	int r = -1;
+
+	if (p == NULL)
+		return -1;
+	if (profile_load(profile, p, err, sizeof(err)) != 0)
+		fprintf(stderr, "station audit: %s\n", err);
+	else if (snprintf(db, cap, "%s", p->database) < (int)cap)
+		r = 0;
+	free(p);
+	return r;
+}
+
+static char *
+read_text(const char *path, size_t cap, size_t *len)
+{
+	uint8_t *b = NULL;
+	size_t n = 0;
+	char *t;
+
+	if (util_read_file(path, cap, &b, &n) != 0)
+		return NULL;
+	if ((t = realloc(b, n + 1)) == NULL) {
+		free(b);
+		return NULL;
+	}
+	t[n] = '\0';
+	if (len != NULL)
+		*len = n;
+	return t;
+}
+
+static EVP_PKEY *
+load_key(const char *path)
+{
+	size_t n = 0;
+	char *pem = read_text(path, CAP_PEM, &n);
+	EVP_PKEY *k = pem ? note_load_pubkey_pem(pem, n) : NULL;
+
+	free(pem);
+	return k;
+}
+
+/* ---- verify ---- */
+
+static int
+cmd_verify(int argc, char **argv)
+{
+	static const struct option opts[] = { { "db", required_argument, NULL, 'd' },
+		{ "bundle", required_argument, NULL, 'b' }, { "checkpoint", required_argument, NULL, 'c' },
+		{ "ca", required_argument, NULL, 'a' }, { "audit-key", required_argument, NULL, 'k' },
+		{ "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 } };
+	struct verify_opts o;
+	struct verify_result r;
+	int c, json = 0, rc;
+	size_t i;
+
+	memset(&o, 0, sizeof(o));
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': o.db = optarg; break;
+		case 'b': o.bundle = optarg; break;
+		case 'c':
+			if (o.ncheckpoints >= VERIFY_MAX_FILES) {
+				fprintf(stderr, "station audit verify: at most %d --checkpoint files\n",
+				    VERIFY_MAX_FILES);
+				return A_USAGE;
+			}
+			o.checkpoints[o.ncheckpoints++] = optarg;
+			break;
+		case 'a': o.ca = optarg; break;
+		case 'k': o.audit_key = optarg; break;
+		case 'j': json = 1; break;
+		case 'h':
+			printf("usage: station audit verify (--db FILE | --bundle FILE) [--checkpoint FILE]...\n"
+			       "                            [--ca FILE] [--audit-key FILE] [--json]\n"
+			       "Recomputes every leaf and the Merkle tree, checks every checkpoint (stored and\n"
+			       "given) with the audit public key, every certificate against the CA and the log,\n"
+			       "uniqueness of chip IDs, serials, certificate serials, public keys and password\n"
+			       "commitments, and that each board.pass follows its serial, password and\n"
+			       "certificate entries. Keys default to audit-key.pem and ca.pem next to the\n"
+			       "database, or to those in the bundle. Needs no HSM.\n%s", EXITS);
+			return A_OK;
+		default: return A_USAGE;
+		}
+	}
+	if (optind != argc || (o.db == NULL) == (o.bundle == NULL)) {
+		fprintf(stderr, "station audit verify: give exactly one of --db FILE or --bundle FILE\n");
+		return A_USAGE;
+	}
+	rc = verify_run(&o, &r);
+	if (rc == VERIFY_ERR_INPUT)
+		fprintf(stderr, "station audit verify: %s\n", r.input_error);
+	for (i = 0; i < r.nproblems; i++)
+		fprintf(stderr, "%s %s\n", i == 0 ? "FAILED:" : "  also:", r.problems[i]);
+	if (r.nproblems_all > r.nproblems)
+		fprintf(stderr, "  ... and %zu more problems\n", r.nproblems_all - r.nproblems);
+	for (i = 0; i < r.nwarnings; i++)
+		fprintf(stderr, "warning: %s\n", r.warnings[i]);
+	if (json) {
+		json_t *o2 = json_pack("{s:s,s:b,s:I,s:I,s:I,s:I,s:I,s:f,s:f}", "event", "verify",
+		    "verified", rc == VERIFY_OK, "entries", (json_int_t)r.entries, "checkpoints",
+		    (json_int_t)r.checkpoints, "certificates", (json_int_t)r.certs, "devices",
+		    (json_int_t)r.devices, "covered", (json_int_t)r.covered, "seconds",
+		    r.seconds_total, "merkle_seconds", r.seconds_merkle);
+		json_t *pa = json_array(), *wa = json_array();
+		char *s;
+
+		for (i = 0; i < r.nproblems; i++)
+			json_array_append_new(pa, json_string(r.problems[i]));
+		for (i = 0; i < r.nwarnings; i++)
+			json_array_append_new(wa, json_string(r.warnings[i]));
+		if (o2 != NULL) {
+			json_object_set_new(o2, "problems", pa);
+			json_object_set_new(o2, "warnings", wa);
+			if (rc == VERIFY_ERR_INPUT)
+				json_object_set_new(o2, "input_error", json_string(r.input_error));
+			if (r.nproblems > 0)
+				json_object_set_new(o2, "first_problem", json_string(r.problems[0]));
+			if ((s = json_dumps(o2, JSON_COMPACT)) != NULL)
+				puts(s);
+			free(s);
+		}
+		json_decref(o2);
+	} else if (rc == VERIFY_OK) {
+		printf("verified: %llu entries, %llu checkpoints (largest covers %llu entries), "
+		       "%llu certificates, %llu devices in %.3f s\n", (unsigned long long)r.entries,
+		    (unsigned long long)r.checkpoints, (unsigned long long)r.covered,
+		    (unsigned long long)r.certs, (unsigned long long)r.devices, r.seconds_total);
+	}
+	verify_result_free(&r);
+	return rc == VERIFY_OK ? A_OK : rc == VERIFY_FAIL ? A_FAIL : A_INPUT;
+}
+
+/* ---- export ---- */
+
+static int
+cmd_export(int argc, char **argv)
+{
+	static const struct option opts[] = { { "format", required_argument, NULL, 'f' },
+		{ "lot", required_argument, NULL, 'l' }, { "since", required_argument, NULL, 's' },
+		{ "until", required_argument, NULL, 'u' }, { "out", required_argument, NULL, 'o' },
+		{ "db", required_argument, NULL, 'd' }, { "profile", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	const char *fmt = NULL, *out = NULL, *db = NULL, *profile = NULL;
+	char dbp[CAP_PATH], why[512], *ca = NULL, *root = NULL, *key = NULL, *p = NULL, *chain = NULL;
+	struct export_opts o;
+	struct record *rc = NULL;
+	FILE *f = stdout;
+	int c, r = A_INPUT;
+
+	memset(&o, 0, sizeof(o));
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': fmt = optarg; break;
+		case 'l': o.lot = optarg; break;
+		case 's': o.since = optarg; break;
+		case 'u': o.until = optarg; break;
+		case 'o': out = optarg; break;
+		case 'd': db = optarg; break;
+		case 'p': profile = optarg; break;
+		case 'h':
+			printf("usage: station audit export --format csv|json|bundle [--lot L] [--since T]\n"
+			       "           [--until T] [--out FILE] (--db FILE | --profile FILE)\n"
+			       "csv/json: entries for people (filters: lot; UTC time, since inclusive, until\n"
+			       "exclusive, e.g. 2026-11-01). bundle: the whole record (filters ignored) with the\n"
+			       "checkpoints, CA chain and audit public key, for 'station audit verify --bundle'.\n%s",
+			    EXITS);
+			return A_OK;
+		default: return A_USAGE;
+		}
+	}
+	if (fmt == NULL || optind != argc || (db == NULL) == (profile == NULL)) {
+		fprintf(stderr, "station audit export: give --format and one of --db or --profile\n");
+		return A_USAGE;
+	}
+	if (strcmp(fmt, "csv") == 0)
+		o.format = EXPORT_CSV;
+	else if (strcmp(fmt, "json") == 0)
+		o.format = EXPORT_JSON;
+	else if (strcmp(fmt, "bundle") == 0)
+		o.format = EXPORT_BUNDLE;
+	else {
+		fprintf(stderr, "station audit export: --format is csv, json or bundle\n");
+		return A_USAGE;
+	}
+	if (profile != NULL) {
+		if (db_from_profile(profile, dbp, sizeof(dbp)) != 0)
+			return A_INPUT;
+		db = dbp;
+	}
+	if (record_load_db(db, &rc, why, sizeof(why)) != 0) {
+		fprintf(stderr, "station audit export: %s\n", why);
+		return A_INPUT;
+	}
+	if (o.format == EXPORT_BUNDLE) {
+		if ((p = sibling(db, "ca.pem")) != NULL)
+			ca = read_text(p, CAP_PEM, NULL);
+		free(p);
+		if ((p = sibling(db, "root.pem")) != NULL)
+			root = read_text(p, CAP_PEM, NULL);
+		free(p);
+		if ((p = sibling(db, "audit-key.pem")) != NULL)
+			key = read_text(p, CAP_PEM, NULL);
+		free(p);
+		if (ca != NULL && asprintf(&chain, "%s%s", ca, root ? root : "") < 0)
+			chain = NULL;
+		o.ca_pem = chain;
+		o.audit_key_pem = key;
+		if (chain == NULL || key == NULL)
+			fprintf(stderr, "station audit export: warning: %s next to the database; the "
+			    "auditor will need it separately\n", chain == NULL ? "no ca.pem" : "no audit-key.pem");
+	}
+	if (out != NULL && (f = fopen(out, "w")) == NULL) {
+		fprintf(stderr, "station audit export: cannot write %s\n", out);
+		goto done;
+	}
+	if (export_write(rc, &o, f) != 0 || fflush(f) != 0) {
+		fprintf(stderr, "station audit export: writing failed (disk full?)\n");
+		r = A_INPUT;
+	} else
+		r = A_OK;
+	if (out != NULL && fclose(f) != 0)
+		r = A_INPUT;
+done:
+	record_free(rc);
+	free(ca), free(root), free(key), free(chain);
+	return r;
+}
+
+/* ---- proofs ---- */
+
+/* Leaves recomputed from the record, each checked against the stored one. */
+static int
+checked_leaves(const struct record *rc, merkle_hash **out)
+{
+	merkle_hash *l = malloc((rc->ne ? rc->ne : 1) * sizeof(*l));
+	size_t i;
+
+	if (l == NULL)
+		return -1;
+	for (i = 0; i < rc->ne; i++)
+		if (rc->e[i].seq != (int64_t)i || rc->e[i].bad != NULL || !rc->e[i].leaf_ok ||
+		    record_entry_leaf(&rc->e[i], l[i]) != 0 || memcmp(l[i], rc->e[i].leaf, 32) != 0) {
+			fprintf(stderr, "station audit: entry #%zu does not match its leaf hash or is out "
+			    "of sequence; run 'station audit verify' first\n", i);
+			free(l);
+			return -1;
+		}
+	*out = l;
+	return 0;
+}
+
+static int
+cmd_proof(int argc, char **argv)
+{
+	static const struct option opts[] = { { "serial", required_argument, NULL, 's' },
+		{ "chip", required_argument, NULL, 'c' }, { "db", required_argument, NULL, 'd' },
+		{ "out", required_argument, NULL, 'o' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 } };
+	const char *serial = NULL, *chip = NULL, *db = "station.db", *out = NULL;
+	struct note_checkpoint *cp = NULL;
+	struct record *rc = NULL;
+	merkle_hash *leaves = NULL, root, path[MERKLE_MAX_PROOF];
+	const struct rec_checkpoint *k;
+	char why[512];
+	size_t i, np, count = 0;
+	int c, r = A_INPUT;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': serial = optarg; break;
+		case 'c': chip = optarg; break;
+		case 'd': db = optarg; break;
+		case 'o': out = optarg; break;
+		case 'h':
+			printf("usage: station audit proof (--serial S | --chip ID) [--db FILE] [--out DIR]\n"
+			       "For each log entry of that device, a c2sp.org/tlog-proof@v1 text against the\n"
+			       "latest stored checkpoint; the entry's canonical bytes are the 'extra' line.\n"
+			       "Without --out the proofs go to stdout one after another; with --out DIR each is\n"
+			       "written to DIR/<seq>.tlog-proof. Check one with 'station audit check-proof'.\n%s",
+			    EXITS);
+			return A_OK;
+		default: return A_USAGE;
+		}
+	}
+	if (optind != argc || (serial == NULL) == (chip == NULL)) {
+		fprintf(stderr, "station audit proof: give one of --serial or --chip\n");
+		return A_USAGE;
+	}
+	if (record_load_db(db, &rc, why, sizeof(why)) != 0) {
+		fprintf(stderr, "station audit proof: %s\n", why);
+		return A_INPUT;
+	}
+	if (rc->nk == 0) {
+		fprintf(stderr, "station audit proof: no checkpoint in %s; run 'station audit "
+		    "checkpoint' first\n", db);
+		goto out;
+	}
+	k = &rc->k[rc->nk - 1];
+	if ((cp = malloc(sizeof(*cp))) == NULL || checked_leaves(rc, &leaves) != 0)
+		goto out;
+	if (note_parse(k->note, strlen(k->note), cp, why, sizeof(why)) != 0 || cp->size > rc->ne ||
+	    merkle_root(leaves, cp->size, root) != 0 || memcmp(root, cp->root, 32) != 0) {
+		fprintf(stderr, "station audit proof: the latest checkpoint does not match the log; run "
+		    "'station audit verify'\n");
+		r = A_FAIL;
+		goto out;
+	}
+	for (i = 0; i < rc->ne; i++) {
+		const struct rec_entry *e = &rc->e[i];
+		uint8_t *bytes = NULL;
+		size_t blen = 0;
+		char *text = NULL, file[CAP_PATH + 32];
+
+		if ((serial && strcmp(e->serial, serial) != 0) || (chip && strcmp(e->chip, chip) != 0))
+			continue;
+		count++;
+		if ((uint64_t)i >= cp->size) {
+			fprintf(stderr, "station audit proof: entry #%zu (%s) is not covered by the latest "
+			    "checkpoint (size %llu) yet; run 'station audit checkpoint'\n", i, e->kind,
+			    (unsigned long long)cp->size);
+			r = A_FAIL;
+			continue;
+		}
+		if (merkle_inclusion_proof(leaves, cp->size, i, path, MERKLE_MAX_PROOF, &np) != 0 ||
+		    merkle_inclusion_verify(i, cp->size, leaves[i], (const merkle_hash *)path, np,
+		        cp->root) != 0 ||
+		    audit_entry_bytes(e->seq, e->time, e->station, e->op, e->lot, e->kind, e->chip,
+		        e->serial, e->body, &bytes, &blen) != 0 ||
+		    proof_format(i, bytes, blen, (const merkle_hash *)path, np, k->note, &text) != 0) {
+			free(bytes);
+			fprintf(stderr, "station audit proof: cannot build the proof of entry #%zu\n", i);
+			goto out;
+		}
+		free(bytes);
+		if (out == NULL) {
+			fputs(text, stdout);
+		} else {
+			snprintf(file, sizeof(file), "%s/%zu.tlog-proof", out, i);
+			if (util_write_file(file, text, strlen(text), 0644) != 0) {
+				fprintf(stderr, "station audit proof: cannot write %s\n", file);
+				free(text);
+				goto out;
+			}
+			printf("%s\n", file);
+		}
+		free(text);
+	}
+	if (count == 0) {
+		fprintf(stderr, "station audit proof: no entry for that device in %s\n", db);
+		r = A_FAIL;
+	} else if (r == A_INPUT)
+		r = A_OK;
+out:
+	free(cp);
+	free(leaves);
+	record_free(rc);
+	return r;
+}
+
+static int
+cmd_check_proof(int argc, char **argv)
+{
+	static const struct option opts[] = { { "audit-key", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	const char *keyp = NULL;
+	char *text = NULL, *kp = NULL, why[256], shown[600];
+	struct note_checkpoint *cp = NULL;
+	struct proof p;
+	merkle_hash leaf;
+	EVP_PKEY *key = NULL;
+	size_t len = 0, nl;
+	int c, r = A_INPUT;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k': keyp = optarg; break;
+		case 'h':
+			printf("usage: station audit check-proof FILE [--audit-key FILE]\n"
+			       "Verifies a tlog-proof offline: the entry (extra line) hashes to the leaf, the path\n"
+			       "leads to the checkpoint's root, and the checkpoint is signed by the audit key\n"
+			       "(default: audit-key.pem next to FILE).\n%s", EXITS);
+			return A_OK;
+		default: return A_USAGE;
+		}
+	}
+	if (optind + 1 != argc) {
+		fprintf(stderr, "station audit check-proof: give one proof FILE\n");
+		return A_USAGE;
+	}
+	memset(&p, 0, sizeof(p));
+	if ((text = read_text(argv[optind], CAP_PROOF_FILE, &len)) == NULL) {
+		fprintf(stderr, "station audit check-proof: cannot read %s\n", argv[optind]);
+		goto out;
+	}
+	if (keyp == NULL)
+		keyp = kp = sibling(argv[optind], "audit-key.pem");
+	if (keyp == NULL || (key = load_key(keyp)) == NULL) {
+		fprintf(stderr, "station audit check-proof: cannot read the audit public key %s; give "
+		    "--audit-key\n", keyp ? keyp : "");
+		goto out;
+	}
+	r = A_FAIL;
+	if (strlen(text) != len || proof_parse(text, len, &p, why, sizeof(why)) != 0) {
+		fprintf(stderr, "FAILED: %s is not a valid proof: %s\n", argv[optind], strlen(text) != len ?
+		    "holds a NUL byte" : why);
+		goto out;
+	}
+	if ((cp = malloc(sizeof(*cp))) == NULL)
+		goto out;
+	if (note_parse(p.note, p.note_len, cp, why, sizeof(why)) != 0) {
+		fprintf(stderr, "FAILED: the checkpoint in the proof is not valid: %s\n", why);
+		goto out;
+	}
+	if (note_verify(p.note, cp, key) != 0) {
+		fprintf(stderr, "FAILED: the checkpoint in the proof is not signed by the audit key\n");
+		goto out;
+	}
+	if (merkle_leaf_hash(p.extra, p.extra_len, leaf) != 0 ||
+	    merkle_inclusion_verify(p.index, cp->size, leaf, (const merkle_hash *)p.path, p.npath,
+	        cp->root) != 0) {
+		fprintf(stderr, "FAILED: entry #%llu is not in checkpoint %s of size %llu: the entry or "
+		    "the proof was altered\n", (unsigned long long)p.index, cp->origin,
+		    (unsigned long long)cp->size);
+		goto out;
+	}
+	/* The entry's own seq (second line of its canonical bytes) must be the index. */
+	{
+		char num[24];
+		int n = snprintf(num, sizeof(num), "SPLOG1\n%llu\n", (unsigned long long)p.index);
+		if (n <= 0 || p.extra_len < (size_t)n || memcmp(p.extra, num, (size_t)n) != 0) {
+			fprintf(stderr, "FAILED: the entry's sequence number is not the proof's index\n");
+			goto out;
+		}
+	}
+	nl = p.extra_len < 300 ? p.extra_len : 300;
+	util_sanitize((const char *)p.extra, nl, shown, sizeof(shown));
+	printf("verified: entry #%llu is in checkpoint %s of size %llu\nentry: %s%s\n",
+	    (unsigned long long)p.index, cp->origin, (unsigned long long)cp->size, shown,
+	    p.extra_len > nl ? "..." : "");
+	r = A_OK;
+out:
+	proof_clear(&p);
+	free(cp);
+	free(text);
+	free(kp);
+	EVP_PKEY_free(key);
+	return r;
+}
+
+static int
+cmd_consistency(int argc, char **argv)
+{
+	static const struct option opts[] = { { "db", required_argument, NULL, 'd' },
+		{ "audit-key", required_argument, NULL, 'k' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 } };
+	const char *db = NULL, *keyp = NULL;
+	char *t[2] = { NULL, NULL }, *dbguess = NULL, *kp = NULL, why[256], h[45];
+	struct note_checkpoint *cp = NULL;
+	struct record *rc = NULL;
+	merkle_hash *leaves = NULL, path[MERKLE_MAX_PROOF];
+	EVP_PKEY *key = NULL;
+	size_t n[2], np, i;
+	int c, r = A_INPUT;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db = optarg; break;
+		case 'k': keyp = optarg; break;
+		case 'h':
+			printf("usage: station audit consistency OLD NEW [--db FILE] [--audit-key FILE]\n"
+			       "Builds the RFC 9162 consistency proof from checkpoint file OLD to NEW out of the\n"
+			       "log, prints it and verifies it, with both signatures. The database defaults to\n"
+			       "station.db in the directory above OLD (<dir>/checkpoints/<size>.checkpoint).\n%s",
+			    EXITS);
+			return A_OK;
+		default: return A_USAGE;
+		}
+	}
+	if (optind + 2 != argc) {
+		fprintf(stderr, "station audit consistency: give OLD and NEW checkpoint files\n");
+		return A_USAGE;
+	}
+	if ((cp = calloc(2, sizeof(*cp))) == NULL)
+		return A_INPUT;
+	for (i = 0; i < 2; i++)
+		if ((t[i] = read_text(argv[optind + i], CAP_NOTE, &n[i])) == NULL) {
+			fprintf(stderr, "station audit consistency: cannot read %s\n", argv[optind + i]);
+			goto out;
+		}
+	if (db == NULL) {
+		char *d = sibling(argv[optind], "..");
+		if (d != NULL && asprintf(&dbguess, "%s/station.db", d) < 0)
+			dbguess = NULL;
+		free(d);
+		db = dbguess;
+	}
+	if (keyp == NULL && db != NULL)
+		keyp = kp = sibling(db, "audit-key.pem");
+	if (db == NULL || keyp == NULL || (key = load_key(keyp)) == NULL) {
+		fprintf(stderr, "station audit consistency: cannot read the audit public key %s; give "
+		    "--audit-key\n", keyp ? keyp : "");
+		goto out;
+	}
+	if (record_load_db(db, &rc, why, sizeof(why)) != 0) {
+		fprintf(stderr, "station audit consistency: %s\n", why);
+		goto out;
+	}
+	r = A_FAIL;
+	for (i = 0; i < 2; i++)
+		if (strlen(t[i]) != n[i] || note_parse(t[i], n[i], &cp[i], why, sizeof(why)) != 0 ||
+		    note_verify(t[i], &cp[i], key) != 0) {
+			fprintf(stderr, "FAILED: checkpoint %s is not a valid checkpoint signed by the audit "
+			    "key\n", argv[optind + i]);
+			goto out;
+		}
+	if (cp[0].size > cp[1].size || cp[1].size > rc->ne || cp[0].size == 0) {
+		fprintf(stderr, "FAILED: sizes %llu -> %llu do not fit a log of %zu entries (OLD must be "
+		    "non-empty and not larger than NEW)\n", (unsigned long long)cp[0].size,
+		    (unsigned long long)cp[1].size, rc->ne);
+		goto out;
+	}
+	if (checked_leaves(rc, &leaves) != 0)
+		goto out;
+	if (merkle_consistency_proof(leaves, cp[1].size, cp[0].size, path, MERKLE_MAX_PROOF, &np) != 0)
+		goto out;
+	printf("consistency proof from size %llu to size %llu (%zu hashes):\n",
+	    (unsigned long long)cp[0].size, (unsigned long long)cp[1].size, np);
+	for (i = 0; i < np; i++) {
+		note_b64enc(path[i], 32, h, sizeof(h));
+		printf("%s\n", h);
+	}
+	if (merkle_consistency_verify(cp[0].size, cp[1].size, cp[0].root, cp[1].root,
+	        (const merkle_hash *)path, np) != 0) {
+		fprintf(stderr, "FAILED: checkpoint %s is not a prefix of %s in this log: the log or a "
+		    "checkpoint was altered\n", argv[optind], argv[optind + 1]);
+		goto out;
+	}
+	printf("verified: checkpoint of size %llu is consistent with checkpoint of size %llu\n",
+	    (unsigned long long)cp[0].size, (unsigned long long)cp[1].size);
+	r = A_OK;
+out:
+	free(t[0]), free(t[1]), free(dbguess), free(kp), free(cp), free(leaves);
+	EVP_PKEY_free(key);
+	record_free(rc);
+	return r;
+}
+
+static int
+cmd_checkpoint(int argc, char **argv)
+{
+	static const struct option opts[] = { { "profile", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	const char *profile = NULL;
+	struct signer *sig = NULL;
+	struct signer_err se;
+	char *note = NULL;
+	int c, r = A_HSM;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': profile = optarg; break;
+		case 'h':
+			printf("usage: station audit checkpoint --profile FILE\n"
+			       "Asks the signer to sign a checkpoint of the whole log now with the audit key;\n"
+			       "prints the note (also stored in the database and in <db dir>/checkpoints/).\n%s",
+			    EXITS);
+			return A_OK;
+		default: return A_USAGE;
+		}
+	}
+	if (profile == NULL || optind != argc) {
+		fprintf(stderr, "station audit checkpoint: --profile FILE is required\n");
+		return A_USAGE;
+	}
+	if (signer_start(profile, &sig, &se) != 0) {
+		fprintf(stderr, "station audit checkpoint: the signer did not start: %s\n", se.text);
+		return A_HSM;
+	}
+	if (signer_checkpoint(sig, &note, &se) != 0)
+		fprintf(stderr, "station audit checkpoint: %s\n", se.text);
+	else {
+		fputs(note, stdout);
+		r = A_OK;
+	}
+	free(note);
+	signer_stop(sig);
+	return r;
+}
+
+int
+cli_audit(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} sub[] = { { "verify", cmd_verify }, { "export", cmd_export }, { "proof", cmd_proof },
+		{ "check-proof", cmd_check_proof }, { "consistency", cmd_consistency },
+		{ "checkpoint", cmd_checkpoint } };
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return A_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return A_OK;
+	}
+	for (i = 0; i < sizeof(sub) / sizeof(sub[0]); i++)
+		if (strcmp(argv[1], sub[i].name) == 0)
+			return sub[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "station audit: unknown subcommand '%s'\n", argv[1]);
+	usage(stderr);
+	return A_USAGE;
+}

@@ -1,0 +1,104 @@
+/*
+ * record.h: the audit record as a verifier sees it: every log entry, the registry tables
+ * (certs, devices, serials, pw_commits) and the checkpoints, loaded from a database (read-only,
+ * never migrated) or from an audit bundle (docs/auditor-guide.md). Both are untrusted input:
+ * every column is type- and length-checked; a bad row is kept with a reason (rec_entry.bad) so
+ * the verifier can name it, rather than aborting the load.
+ */
+#ifndef RECORD_H
+#define RECORD_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "merkle.h"
+
+#define REC_FIELD_MAX 255     /* station, operator, lot, kind, chip, serial, time */
+#define REC_BODY_MAX 65536    /* entry body (compact JSON) */
+
+enum rec_rc {
+	REC_OK = 0,
+	REC_ERR_OPEN = -1,  /* cannot open/read the input (file missing, not a database, ...) */
+	REC_ERR_FORMAT = -2, /* input is not an audit record (schema, bundle format) */
+	REC_ERR_NOMEM = -3,
+	REC_ERR_LOG = -4    /* record_leaves: an entry does not match its leaf or seq has a gap */
+};
+
+struct rec_entry {
+	int64_t seq;
+	const char *time, *station, *op, *lot, *kind, *chip, *serial, *body; /* in mem */
+	uint8_t leaf[32];  /* as stored */
+	int leaf_ok;       /* the stored leaf is 32 bytes */
+	const char *bad;   /* NULL, or why a column could not be read (static text) */
+	char *mem;
+};
+
+struct rec_cert {
+	char *issuer, *cert_serial, *product, *chip, *serial, *lot, *pubkey, *status;
+	uint8_t *der;
+	size_t derlen;
+	int64_t seq;
+};
+
+struct rec_device {
+	char *product, *chip, *serial, *lot, *cert_serial, *fw_version, *fw_digest;
+	int64_t seq;
+};
+
+struct rec_serial {
+	char *serial, *product, *chip, *lot, *status;
+	int64_t seq;
+};
+
+struct rec_pw {
+	char *commitment, *serial;
+	int64_t seq;
+};
+
+struct rec_checkpoint {
+	int64_t size;
+	uint8_t root[32];
+	int root_ok;
+	char *note;
+	char *time;
+};
+
+struct record {
+	struct rec_entry *e;
+	size_t ne;
+	struct rec_cert *c;
+	size_t nc;
+	struct rec_device *d;
+	size_t nd;
+	struct rec_serial *s;
+	size_t ns;
+	struct rec_pw *p;
+	size_t np;
+	struct rec_checkpoint *k;
+	size_t nk;
+	char *ca_pem;        /* bundle only: the CA chain (PEM) */
+	char *audit_key_pem; /* bundle only: the audit public key (PEM SPKI) */
+};
+
+/* Loads the database at path read-only. why gets a sentence on failure. */
+int record_load_db(const char *path, struct record **out, char *why, size_t wcap);
+/* Loads an audit bundle ("station-audit-bundle/1" JSON) of len <= CAP_BUNDLE bytes. */
+int record_load_bundle(const uint8_t *buf, size_t len, struct record **out, char *why,
+    size_t wcap);
+void record_free(struct record *r); /* NULL is a no-op */
+
+/* Recomputes the leaf hash of e from its fields (audit.h canonical bytes). */
+int record_entry_leaf(const struct rec_entry *e, merkle_hash out);
+
+/* For the signer and proof tools: every log row of db in seq order, each leaf recomputed from
+ * the row and compared with the stored one. REC_ERR_LOG (why names the entry) when a stored
+ * leaf differs, a column is unreadable or seq is not 0,1,2,... *leaves is malloc'd (caller
+ * frees) and holds *n hashes. */
+int record_leaves(sqlite3 *db, merkle_hash **leaves, uint64_t *n, char *why, size_t wcap);
+
+/* Text of a JSON string field of an entry body, copied into out; -1 when absent / not a
+ * string / too long. */
+int record_body_str(const char *body, const char *key, char *out, size_t cap);
+
+#endif

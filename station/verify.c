@@ -1,0 +1,725 @@
+/* verify.c: offline verification of the audit record; see verify.h. */
+#include "verify.h"
+
+#include <jansson.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "caps.h"
+#include "merkle.h"
+#include "note.h"
+#include "record.h"
+#include "util.h"
+
+static void __attribute__((format(printf, 2, 3)))
+problem(struct verify_result *r, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+
+	r->nproblems_all++;
+	if (r->nproblems >= VERIFY_MAX_PROBLEMS)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (s != NULL)
+		r->problems[r->nproblems++] = s;
+}
+
+static void __attribute__((format(printf, 2, 3)))
+warning(struct verify_result *r, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+
+	if (r->nwarnings >= VERIFY_MAX_PROBLEMS)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (s != NULL)
+		r->warnings[r->nwarnings++] = s;
+}
+
+void
+verify_result_free(struct verify_result *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nproblems; i++)
+		free(r->problems[i]);
+	for (i = 0; i < r->nwarnings; i++)
+		free(r->warnings[i]);
+	r->nproblems = r->nwarnings = 0;
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- a string -> int64 map (open addressing) for uniqueness and per-board state ---- */
+struct map {
+	char **k;
+	int64_t *v;
+	size_t cap, n;
+};
+
+static uint64_t
+fnv(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 1099511628211ULL;
+	return h;
+}
+
+static int
+map_grow(struct map *m)
+{
+	struct map nm;
+	size_t i;
+
+	nm.cap = m->cap ? m->cap * 2 : 4096;
+	nm.n = m->n;
+	if ((nm.k = calloc(nm.cap, sizeof(*nm.k))) == NULL ||
+	    (nm.v = calloc(nm.cap, sizeof(*nm.v))) == NULL) {
+		free(nm.k);
+		return -1;
+	}
+	for (i = 0; i < m->cap; i++)
+		if (m->k[i] != NULL) {
+			size_t j = fnv(m->k[i]) & (nm.cap - 1);
+			while (nm.k[j] != NULL)
+				j = (j + 1) & (nm.cap - 1);
+			nm.k[j] = m->k[i];
+			nm.v[j] = m->v[i];
+		}
+	free(m->k);
+	free(m->v);
+	*m = nm;
+	return 0;
+}
+
+/* Slot of key: returns a pointer to its value; *isnew says whether it was added (value 0). */
+static int64_t *
+map_at(struct map *m, const char *a, const char *b, int *isnew)
+{
+	char key[2 * REC_FIELD_MAX + 8];
+	size_t j;
+
+	snprintf(key, sizeof(key), "%s\x1f%s", a, b);
+	if ((m->n + 1) * 2 > m->cap && map_grow(m) != 0)
+		return NULL;
+	for (j = fnv(key) & (m->cap - 1); m->k[j] != NULL; j = (j + 1) & (m->cap - 1))
+		if (strcmp(m->k[j], key) == 0) {
+			*isnew = 0;
+			return &m->v[j];
+		}
+	if ((m->k[j] = strdup(key)) == NULL)
+		return NULL;
+	m->v[j] = 0;
+	m->n++;
+	*isnew = 1;
+	return &m->v[j];
+}
+
+static void
+map_free(struct map *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->cap; i++)
+		free(m->k[i]);
+	free(m->k);
+	free(m->v);
+}
+
+/* ---- helpers ---- */
+
+static const char *
+clean(const char *s, char *buf, size_t cap)
+{
+	util_sanitize(s, strlen(s), buf, cap);
+	return buf;
+}
+
+/* "entry #17 (cert.issued, chip ab.., serial X, 2026-..)" */
+static const char *
+describe(const struct rec_entry *e, char *buf, size_t cap)
+{
+	char k[64], c[48], s[48], t[40];
+
+	snprintf(buf, cap, "entry #%lld (%s%s%s%s%s, %s)", (long long)e->seq,
+	    clean(e->kind, k, sizeof(k)), *e->chip ? ", chip " : "", clean(e->chip, c, sizeof(c)),
+	    *e->serial ? ", serial " : "", clean(e->serial, s, sizeof(s)), clean(e->time, t, sizeof(t)));
+	return buf;
+}
+
+static int
+read_small(const char *path, char **out)
+{
+	uint8_t *b = NULL;
+	size_t n = 0;
+
+	if (util_read_file(path, CAP_PEM, &b, &n) != 0)
+		return -1;
+	if ((*out = realloc(b, n + 1)) == NULL) {
+		free(b);
+		return -1;
+	}
+	(*out)[n] = '\0';
+	return 0;
+}
+
+static void
+sibling(const char *db, const char *name, char *out, size_t cap)
+{
+	const char *sl = strrchr(db, '/');
+
+	if (sl == NULL)
+		snprintf(out, cap, "%s", name);
+	else
+		snprintf(out, cap, "%.*s/%s", (int)(sl - db), db, name);
+}
+
+static int
+cmp_seq(const void *a, const void *b)
+{
+	const struct rec_entry *x = a, *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* ---- checkpoints ---- */
+
+struct cpt {
+	char src[CAP_PATH + 32];
+	uint64_t size;
+	uint8_t root[32];
+	int ok; /* parsed and signature verified */
+};
+
+static int
+cmp_cpt(const void *a, const void *b)
+{
+	const struct cpt *x = a, *y = b;
+
+	return x->size < y->size ? -1 : x->size > y->size;
+}
+
+/* Parses and verifies one note; fills c. */
+static void
+check_note(struct verify_result *r, const char *text, struct cpt *c, EVP_PKEY *key,
+    const char *want_origin, struct note_checkpoint *cp)
+{
+	char why[160];
+	int v;
+
+	c->ok = 0;
+	if (note_parse(text, strlen(text), cp, why, sizeof(why)) != NOTE_OK) {
+		problem(r, "checkpoint %s is not a valid checkpoint: %s", c->src, why);
+		return;
+	}
+	c->size = cp->size;
+	memcpy(c->root, cp->root, 32);
+	if (want_origin[0] && strcmp(cp->origin, want_origin) != 0)
+		warning(r, "checkpoint %s names log '%s', not '%s'", c->src, cp->origin, want_origin);
+	if ((v = note_verify(text, cp, key)) != NOTE_OK) {
+		problem(r, "checkpoint %s: %s (key name %s)", c->src,
+		    v == NOTE_ERR_NOKEY ? "no signature by the audit key" :
+		    "signature does not verify with the audit key: forged or altered", cp->origin);
+		return;
+	}
+	c->ok = 1;
+}
+
+static void
+check_checkpoints(const struct verify_opts *o, struct record *rc, const merkle_hash *leaves,
+    EVP_PKEY *key, struct verify_result *r)
+{
+	struct note_checkpoint *cp = NULL;
+	struct cpt *c = NULL;
+	uint64_t *sizes = NULL;
+	merkle_hash *roots = NULL;
+	char origin[CAP_ORIGIN + 1] = "";
+	size_t nc = 0, i, nv = 0, total = rc->nk + o->ncheckpoints;
+	uint64_t good = 0;
+	int have_good = 0;
+
+	if (rc->ne > 0)
+		(void)note_origin(rc->e[0].station, origin, sizeof(origin));
+	if (total == 0) {
+		problem(r, "no signed checkpoint: nothing proves the log was not rewritten as a "
+		    "whole; run 'station audit checkpoint' and keep the checkpoint files off the station");
+		return;
+	}
+	if (key == NULL) {
+		problem(r, "no audit public key to check the checkpoints with (give --audit-key)");
+		return;
+	}
+	if ((cp = malloc(sizeof(*cp))) == NULL || (c = calloc(total, sizeof(*c))) == NULL)
+		goto out;
+	for (i = 0; i < rc->nk; i++) {
+		struct rec_checkpoint *k = &rc->k[i];
+
+		snprintf(c[nc].src, sizeof(c[nc].src), "stored #%zu (size %lld)", i, (long long)k->size);
+		check_note(r, k->note, &c[nc], key, origin, cp);
+		if (c[nc].ok && (k->size != (int64_t)c[nc].size || !k->root_ok ||
+		                    memcmp(k->root, c[nc].root, 32) != 0)) {
+			problem(r, "checkpoint %s: its size/root columns disagree with its signed note",
+			    c[nc].src);
+			c[nc].ok = 0;
+		}
+		nc++;
+	}
+	for (i = 0; i < o->ncheckpoints; i++) {
+		char *text = NULL;
+		uint8_t *b = NULL;
+		size_t n = 0;
+
+		snprintf(c[nc].src, sizeof(c[nc].src), "%s", o->checkpoints[i]);
+		if (util_read_file(o->checkpoints[i], CAP_NOTE, &b, &n) != 0 ||
+		    (text = realloc(b, n + 1)) == NULL) {
+			free(b);
+			problem(r, "cannot read checkpoint file %s (missing, or larger than a checkpoint)",
+			    o->checkpoints[i]);
+			nc++;
+			continue;
+		}
+		text[n] = '\0';
+		if (strlen(text) != n)
+			problem(r, "checkpoint %s holds a NUL byte", c[nc].src);
+		else
+			check_note(r, text, &c[nc], key, origin, cp);
+		free(text);
+		nc++;
+	}
+	/* Truncation first: a checkpoint larger than the log. */
+	for (i = 0; i < nc; i++)
+		if (c[i].ok && c[i].size > rc->ne) {
+			problem(r, "the log has %zu entries but checkpoint %s covers %llu: entries were "
+			    "removed", rc->ne, c[i].src, (unsigned long long)c[i].size);
+			c[i].ok = 0;
+		}
+	qsort(c, nc, sizeof(*c), cmp_cpt);
+	if ((sizes = calloc(nc, sizeof(*sizes))) == NULL || (roots = calloc(nc, sizeof(*roots))) == NULL)
+		goto out;
+	for (i = 0; i < nc; i++)
+		if (c[i].ok)
+			sizes[nv++] = c[i].size;
+	if (merkle_prefix_roots(leaves, rc->ne, sizes, nv, roots) != 0) {
+		problem(r, "cannot compute the tree roots");
+		goto out;
+	}
+	nv = 0;
+	for (i = 0; i < nc; i++) {
+		if (!c[i].ok)
+			continue;
+		if (memcmp(roots[nv++], c[i].root, 32) == 0) {
+			if (!have_good || c[i].size > good)
+				good = c[i].size;
+			have_good = 1;
+			continue;
+		}
+		/* Localise: the largest good checkpoint below this one bounds the altered range. */
+		{
+			/* sorted by size: good is the largest verified size below this one */
+			uint64_t lo;
+
+			lo = have_good ? good : 0;
+			problem(r, "checkpoint %s (size %llu) does not match the log: an entry in #%llu..#%llu "
+			    "was altered, or entries were removed, reordered or inserted there",
+			    c[i].src, (unsigned long long)c[i].size, (unsigned long long)lo,
+			    (unsigned long long)(c[i].size ? c[i].size - 1 : 0));
+			c[i].ok = 0;
+		}
+	}
+	if (!have_good && r->nproblems_all == 0)
+		problem(r, "no checkpoint verified");
+	r->covered = good;
+	if (have_good && good < rc->ne)
+		warning(r, "entries #%llu..#%zu are not yet covered by a signed checkpoint",
+		    (unsigned long long)good, rc->ne - 1);
+	r->checkpoints = nc;
+out:
+	free(cp);
+	free(c);
+	free(sizes);
+	free(roots);
+}
+
+/* ---- certificates ---- */
+
+static STACK_OF(X509) *
+load_cas(const char *pem)
+{
+	STACK_OF(X509) *sk = sk_X509_new_null();
+	BIO *b;
+	X509 *x;
+
+	if (sk == NULL || pem == NULL || (b = BIO_new_mem_buf(pem, (int)strlen(pem))) == NULL) {
+		sk_X509_free(sk);
+		return NULL;
+	}
+	while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL)
+		if (sk_X509_push(sk, x) <= 0)
+			X509_free(x);
+	BIO_free(b);
+	ERR_clear_error();
+	if (sk_X509_num(sk) == 0) {
+		sk_X509_free(sk);
+		return NULL;
+	}
+	return sk;
+}
+
+static const struct rec_entry *
+entry_at(const struct record *rc, int64_t seq)
+{
+	size_t lo = 0, hi = rc->ne;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (rc->e[mid].seq == seq)
+			return &rc->e[mid];
+		if (rc->e[mid].seq < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static const char *
+body_get(json_t *b, const char *k)
+{
+	json_t *v = json_object_get(b, k);
+
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+static void
+check_certs(struct record *rc, STACK_OF(X509) *cas, struct verify_result *r)
+{
+	char cs[80], ch[48], hex[2 * CAP_CERT_DER + 1];
+	size_t i;
+	int j;
+
+	for (i = 0; i < rc->nc; i++) {
+		const struct rec_cert *c = &rc->c[i];
+		const struct rec_entry *e = entry_at(rc, c->seq);
+		const unsigned char *p = c->der;
+		X509 *x = NULL;
+		json_t *b = NULL;
+		int verified = 0;
+
+		clean(c->cert_serial, cs, sizeof(cs));
+		clean(c->chip, ch, sizeof(ch));
+		if (c->der == NULL || c->derlen == 0 ||
+		    (x = d2i_X509(NULL, &p, (long)c->derlen)) == NULL || p != c->der + c->derlen) {
+			problem(r, "certificate %s (chip %s): its DER does not parse", cs, ch);
+			X509_free(x);
+			ERR_clear_error();
+			continue;
+		}
+		for (j = 0; cas != NULL && j < sk_X509_num(cas); j++) {
+			X509 *ca = sk_X509_value(cas, j);
+			if (X509_NAME_cmp(X509_get_subject_name(ca), X509_get_issuer_name(x)) == 0 &&
+			    X509_verify(x, X509_get0_pubkey(ca)) == 1)
+				verified = 1;
+		}
+		ERR_clear_error();
+		if (!verified)
+			problem(r, "certificate %s (chip %s): signature does not verify against the CA "
+			    "certificate: forged or altered", cs, ch);
+		/* Nothing released without a log entry: the entry of that seq holds the same DER. */
+		util_hex(c->der, c->derlen, hex, sizeof(hex));
+		if (e == NULL || strcmp(e->kind, "cert.issued") != 0 ||
+		    (b = json_loads(e->body, JSON_REJECT_DUPLICATES, NULL)) == NULL ||
+		    strcmp(body_get(b, "der_hex"), hex) != 0 ||
+		    strcmp(body_get(b, "cert_serial"), c->cert_serial) != 0 ||
+		    strcmp(e->chip, c->chip) != 0 || strcmp(e->serial, c->serial) != 0)
+			problem(r, "certificate %s (chip %s, row seq %lld) has no matching cert.issued "
+			    "log entry with the same DER: released without a log entry, or its row was "
+			    "edited", cs, ch, (long long)c->seq);
+		json_decref(b);
+		X509_free(x);
+	}
+}
+
+/* ---- uniqueness and per-board order ---- */
+
+enum { F_ALLOC = 1, F_PW = 2, F_CERT = 4, F_PASS = 8 };
+
+static void
+uniq(struct map *m, struct verify_result *r, const char *ns, const char *key, int64_t seq,
+    const char *what)
+{
+	char k[80];
+	int isnew = 0;
+	int64_t *v;
+
+	if (*key == '\0')
+		return;
+	if ((v = map_at(m, ns, key, &isnew)) == NULL)
+		return;
+	if (isnew)
+		*v = seq;
+	else
+		problem(r, "%s %s appears twice: entries/rows #%lld and #%lld", what,
+		    clean(key, k, sizeof(k)), (long long)*v, (long long)seq);
+}
+
+static void
+check_log_semantics(struct record *rc, struct map *m, struct verify_result *r)
+{
+	char d[256], key[2 * REC_FIELD_MAX + 2];
+	size_t i;
+
+	for (i = 0; i < rc->ne; i++) {
+		const struct rec_entry *e = &rc->e[i];
+		int64_t *st;
+		int isnew;
+		json_t *b;
+
+		if (*e->serial == '\0')
+			continue;
+		if ((st = map_at(m, "state", e->serial, &isnew)) == NULL)
+			return;
+		if (strcmp(e->kind, "serial.allocated") == 0) {
+			uniq(m, r, "log.serial", e->serial, e->seq, "product serial (serial.allocated)");
+			*st |= F_ALLOC;
+		} else if (strcmp(e->kind, "password.committed") == 0) {
+			b = json_loads(e->body, 0, NULL);
+			uniq(m, r, "log.pw", body_get(b, "commitment"), e->seq,
+			    "password commitment (password.committed)");
+			json_decref(b);
+			*st |= F_PW;
+		} else if (strcmp(e->kind, "cert.issued") == 0) {
+			b = json_loads(e->body, 0, NULL);
+			uniq(m, r, "log.pk", body_get(b, "pubkey_sha256"), e->seq,
+			    "public key (cert.issued)");
+			snprintf(key, sizeof(key), "%s/%s", body_get(b, "issuer"), body_get(b, "cert_serial"));
+			uniq(m, r, "log.cs", key, e->seq, "certificate serial (cert.issued)");
+			json_decref(b);
+			*st |= F_CERT;
+		} else if (strcmp(e->kind, "board.pass") == 0 || strcmp(e->kind, "board.verified") == 0) {
+			int pass = e->kind[6] == 'p';
+
+			b = json_loads(e->body, 0, NULL);
+			snprintf(key, sizeof(key), "%s/%s", body_get(b, "product"), e->chip);
+			/* One board.verified and one board.pass per device at most. */
+			uniq(m, r, pass ? "log.dev" : "log.vdev", key, e->seq, pass ?
+			    "chip ID of the product (board.pass)" : "chip ID of the product (board.verified)");
+			uniq(m, r, pass ? "log.pass" : "log.vpass", e->serial, e->seq, pass ?
+			    "product serial (board.pass)" : "product serial (board.verified)");
+			json_decref(b);
+			if ((*st & (F_ALLOC | F_PW | F_CERT)) != (F_ALLOC | F_PW | F_CERT))
+				problem(r, "%s: board accepted without %s%s%s before it for that serial",
+				    describe(e, d, sizeof(d)), *st & F_ALLOC ? "" : "serial.allocated ",
+				    *st & F_PW ? "" : "password.committed ", *st & F_CERT ? "" : "cert.issued");
+			*st |= F_PASS;
+		}
+	}
+}
+
+static void
+check_tables(struct record *rc, struct map *m, struct verify_result *r)
+{
+	char key[2 * REC_FIELD_MAX + 2], c1[80];
+	size_t i;
+
+	for (i = 0; i < rc->nd; i++) {
+		const struct rec_device *d = &rc->d[i];
+		const struct rec_entry *e = entry_at(rc, d->seq);
+
+		snprintf(key, sizeof(key), "%s/%s", d->product, d->chip);
+		uniq(m, r, "t.dev", key, d->seq, "device (product/chip ID) in the devices table");
+		uniq(m, r, "t.dserial", d->serial, d->seq, "product serial in the devices table");
+		/* The device row is written with board.verified (before LOCK) or board.pass. */
+		if (e == NULL || (strcmp(e->kind, "board.pass") != 0 &&
+		                     strcmp(e->kind, "board.verified") != 0) || strcmp(e->chip, d->chip) != 0 ||
+		    strcmp(e->serial, d->serial) != 0)
+			problem(r, "device %s (serial %s) has no matching board.verified/board.pass log entry #%lld: "
+			    "the devices row was edited or inserted", clean(d->chip, c1, sizeof(c1)),
+			    d->serial, (long long)d->seq);
+	}
+	for (i = 0; i < rc->ns; i++) {
+		const struct rec_serial *s = &rc->s[i];
+		const struct rec_entry *e = entry_at(rc, s->seq);
+
+		uniq(m, r, "t.serial", s->serial, s->seq, "product serial in the serials table");
+		if (e == NULL || strcmp(e->kind, "serial.allocated") != 0 ||
+		    strcmp(e->serial, s->serial) != 0 || strcmp(e->chip, s->chip) != 0)
+			problem(r, "serial %s has no matching serial.allocated log entry #%lld: the "
+			    "serials row was edited or inserted", clean(s->serial, c1, sizeof(c1)),
+			    (long long)s->seq);
+	}
+	for (i = 0; i < rc->nc; i++) {
+		snprintf(key, sizeof(key), "%s/%s", rc->c[i].issuer, rc->c[i].cert_serial);
+		uniq(m, r, "t.cs", key, rc->c[i].seq, "certificate serial in the certs table");
+		uniq(m, r, "t.pk", rc->c[i].pubkey, rc->c[i].seq, "public key in the certs table");
+	}
+	for (i = 0; i < rc->np; i++) {
+		const struct rec_pw *p = &rc->p[i];
+		const struct rec_entry *e = entry_at(rc, p->seq);
+		json_t *b;
+		int ok;
+
+		uniq(m, r, "t.pw", p->commitment, p->seq, "password commitment in pw_commits");
+		uniq(m, r, "t.pwserial", p->serial, p->seq, "serial in pw_commits");
+		b = e ? json_loads(e->body, 0, NULL) : NULL;
+		ok = e != NULL && strcmp(e->kind, "password.committed") == 0 &&
+		    strcmp(e->serial, p->serial) == 0 && strcmp(body_get(b, "commitment"), p->commitment) == 0;
+		json_decref(b);
+		if (!ok)
+			problem(r, "password commitment of serial %s has no matching password.committed "
+			    "log entry #%lld: the pw_commits row was edited or inserted",
+			    clean(p->serial, c1, sizeof(c1)), (long long)p->seq);
+	}
+}
+
+/* ---- entries ---- */
+
+static int
+check_entries(struct record *rc, merkle_hash *leaves, struct verify_result *r)
+{
+	char d[256];
+	int64_t expect = 0;
+	size_t i;
+
+	for (i = 0; i < rc->ne; i++) {
+		const struct rec_entry *e = &rc->e[i];
+
+		if (e->seq > expect) {
+			if (e->seq == expect + 1)
+				problem(r, "entry #%lld is missing", (long long)expect);
+			else
+				problem(r, "entries #%lld..#%lld are missing", (long long)expect,
+				    (long long)e->seq - 1);
+		} else if (e->seq < expect)
+			problem(r, "entry #%lld appears more than once", (long long)e->seq);
+		expect = e->seq + 1;
+		if (record_entry_leaf(e, leaves[i]) != 0)
+			return -1;
+		if (e->bad != NULL)
+			problem(r, "%s: %s", describe(e, d, sizeof(d)), e->bad);
+		else if (!e->leaf_ok)
+			problem(r, "%s: has no leaf hash", describe(e, d, sizeof(d)));
+		else if (memcmp(e->leaf, leaves[i], 32) != 0)
+			problem(r, "%s: content does not match its leaf hash \xe2\x80\x94 edited after it "
+			    "was written", describe(e, d, sizeof(d)));
+	}
+	return 0;
+}
+
+int
+verify_run(const struct verify_opts *o, struct verify_result *r)
+{
+	struct record *rc = NULL;
+	merkle_hash *leaves = NULL, root;
+	char path[CAP_PATH + 32], *pem = NULL, *capem = NULL;
+	EVP_PKEY *key = NULL;
+	STACK_OF(X509) *cas = NULL;
+	struct map m;
+	double t0 = now_s(), t1;
+	int rc_ = VERIFY_ERR_INPUT, lr;
+
+	memset(r, 0, sizeof(*r));
+	memset(&m, 0, sizeof(m));
+	if (o->bundle != NULL) {
+		uint8_t *buf = NULL;
+		size_t n = 0;
+		int fr = util_read_file(o->bundle, CAP_BUNDLE, &buf, &n);
+
+		if (fr != 0) {
+			snprintf(r->input_error, sizeof(r->input_error), "cannot read the bundle '%s': %s",
+			    o->bundle, fr == -2 ? "larger than 1 GiB" : "missing or unreadable");
+			goto out;
+		}
+		lr = record_load_bundle(buf, n, &rc, r->input_error, sizeof(r->input_error));
+		free(buf);
+	} else
+		lr = record_load_db(o->db, &rc, r->input_error, sizeof(r->input_error));
+	if (lr != 0)
+		goto out;
+	/* Keys: given, else next to the database, else from the bundle. */
+	if (o->audit_key != NULL) {
+		if (read_small(o->audit_key, &pem) != 0 ||
+		    (key = note_load_pubkey_pem(pem, strlen(pem))) == NULL) {
+			snprintf(r->input_error, sizeof(r->input_error), "cannot read an EC public key "
+			    "(PEM) from '%s'", o->audit_key);
+			goto out;
+		}
+	} else if (o->db != NULL) {
+		sibling(o->db, "audit-key.pem", path, sizeof(path));
+		if (read_small(path, &pem) == 0)
+			key = note_load_pubkey_pem(pem, strlen(pem));
+	} else if (rc->audit_key_pem != NULL)
+		key = note_load_pubkey_pem(rc->audit_key_pem, strlen(rc->audit_key_pem));
+	if (o->ca != NULL) {
+		if (read_small(o->ca, &capem) != 0 || (cas = load_cas(capem)) == NULL) {
+			snprintf(r->input_error, sizeof(r->input_error), "cannot read a CA certificate "
+			    "(PEM) from '%s'", o->ca);
+			goto out;
+		}
+	} else if (o->db != NULL) {
+		sibling(o->db, "ca.pem", path, sizeof(path));
+		if (read_small(path, &capem) == 0)
+			cas = load_cas(capem);
+	} else
+		cas = load_cas(rc->ca_pem);
+	if (cas == NULL && rc->nc > 0) {
+		snprintf(r->input_error, sizeof(r->input_error), "no CA certificate to check the %zu "
+		    "certificates with (give --ca)", rc->nc);
+		goto out;
+	}
+	if (o->bundle != NULL)
+		qsort(rc->e, rc->ne, sizeof(*rc->e), cmp_seq);
+	r->entries = rc->ne;
+	r->certs = rc->nc;
+	r->devices = rc->nd;
+	if ((leaves = malloc((rc->ne ? rc->ne : 1) * sizeof(*leaves))) == NULL) {
+		snprintf(r->input_error, sizeof(r->input_error), "out of memory");
+		goto out;
+	}
+	if (check_entries(rc, leaves, r) != 0) {
+		snprintf(r->input_error, sizeof(r->input_error), "out of memory");
+		goto out;
+	}
+	t1 = now_s();
+	(void)merkle_root(leaves, rc->ne, root);
+	r->seconds_merkle = now_s() - t1;
+	check_checkpoints(o, rc, leaves, key, r);
+	check_certs(rc, cas, r);
+	check_log_semantics(rc, &m, r);
+	check_tables(rc, &m, r);
+	rc_ = r->nproblems_all ? VERIFY_FAIL : VERIFY_OK;
+out:
+	r->seconds_total = now_s() - t0;
+	map_free(&m);
+	free(leaves);
+	free(pem);
+	free(capem);
+	EVP_PKEY_free(key);
+	sk_X509_pop_free(cas, X509_free);
+	record_free(rc);
+	return rc_;
+}

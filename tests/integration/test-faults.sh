@@ -1,0 +1,208 @@
+#!/bin/sh
+# Fault injection (docs/protocol.md §8): every fault flag of the reference stub, one case each.
+# The station must end each board in a clean FAIL with a specific code (or a PASS where the
+# protocol recovers: noise, late replies, resynchronisation), within the step's timeout budget
+# (no hang), and leave nothing half-recorded: a serial or certificate the attempt consumed is
+# void, and no device row exists (except after LOCK was sent: the board was recorded 'verified'
+# before LOCK, PRODUCT §7, and stays so until it is re-inserted or quarantined).
+. "$(dirname "$0")/lib.sh"
+db=$T/station.db
+
+# Short timeouts keep the whole script well under a minute; the bound of each case is computed
+# from them (a "no hang" bound, not a performance assertion).
+sed -i '/^\[timeouts\]/,$d' "$PROFILE"
+cat >>"$PROFILE" <<'EOF'
+[timeouts]
+hello = 200
+set_identity = 1500
+gen_key = 3000
+object = 250
+install = 600
+prove = 600
+confirm_password = 1500
+lock = 300
+retries = 2
+EOF
+TRIES=3
+to() { sed -n "/^\[timeouts\]/,\$s/^$1 = //p" "$PROFILE"; }
+# Worst case of one step: every try times out.
+budget() { echo $((TRIES * $(to "$1"))); }
+# Everything else a board does in a run (signer, database, PBKDF2...) fits in this allowance.
+SLACK=6000
+
+# run NAME NBOARDS STUB-ARGS... : one station run on fresh boards in $T/NAME
+run() {
+	name=$1 nb=$2
+	shift 2
+	rc=0
+	t0=$(date +%s%N)
+	"$BIN/firmware-stub" sim --boards "$nb" --dir "$T/$name" "$@" -- \
+		"$BIN/station" run --profile "$PROFILE" --json >"$T/$name.json" 2>"$T/$name.err" || rc=$?
+	wall=$((($(date +%s%N) - t0) / 1000000))
+}
+res() { grep '"event":"result"' "$T/$name.json" | sed -n "${1:-1}p"; }
+field() { res "${2:-1}" | jq -r ".$1"; }
+show() { cat "$T/$name.json" "$T/$name.err" >&2; }
+
+# expect NAME CODE STEP BOUND_MS [REASON-REGEX]: one board failed with CODE at STEP, quickly
+expect_fail() {
+	code=$1 stp=$2 bound=$3 why=${4:-}
+	[ "$rc" = 1 ] || { show; fail "$name: station exit $rc, expected 1"; }
+	[ "$(field result)" = FAIL ] || { show; fail "$name: expected FAIL"; }
+	[ "$(field code)" = "$code" ] || { show; fail "$name: code $(field code), expected $code"; }
+	[ "$(field step)" = "$stp" ] || { show; fail "$name: step $(field step), expected $stp"; }
+	el=$(field elapsed_ms)
+	[ "$el" -le "$bound" ] || { show; fail "$name: took $el ms, bound $bound ms"; }
+	[ "$wall" -le $((bound + SLACK)) ] || fail "$name: run took $wall ms, bound $((bound + SLACK))"
+	if [ -n "$why" ]; then
+		field reason | grep -Eqi -- "$why" || { show; fail "$name: reason does not match '$why'"; }
+	fi
+	db_clean "${5:-none}"
+	ok "$name: $code at '$stp' in $el ms ($(field reason | cut -c1-70)...)"
+}
+
+# db_clean none|verified [N]: nothing half-recorded for result line N
+db_clean() {
+	chip=$(field chip_id "${2:-1}") serial=$(field serial "${2:-1}") cs=$(field cert_serial "${2:-1}")
+	if [ -n "$serial" ]; then
+		st=$(sqlite3 "$db" "SELECT status FROM serials WHERE serial='$serial'")
+		want=void
+		[ "$1" = verified ] && want=used
+		[ "$st" = "$want" ] || fail "$name: serial $serial is '$st', expected $want"
+	fi
+	if [ -n "$cs" ]; then
+		st=$(sqlite3 "$db" "SELECT status FROM certs WHERE cert_serial='$cs'")
+		want=void
+		[ "$1" = verified ] && want=confirmed
+		[ "$st" = "$want" ] || fail "$name: certificate $cs is '$st', expected $want"
+	fi
+	[ -n "$chip" ] || return 0
+	if [ "$1" = existing ]; then
+		[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM devices WHERE chip_id='$chip'")" = 1 ] ||
+			fail "$name: the refused duplicate changed the device record"
+		return 0
+	fi
+	dev=$(sqlite3 "$db" "SELECT status FROM devices WHERE chip_id='$chip'")
+	if [ "$1" = verified ]; then
+		[ "$dev" = verified ] || fail "$name: device row '$dev', expected 'verified' (not pass)"
+	else
+		[ -z "$dev" ] || fail "$name: a device row '$dev' was recorded for a failed board"
+	fi
+	[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='board.fail' AND chip_id='$chip'")" -ge 1 ] ||
+		fail "$name: no board.fail entry for chip $chip"
+}
+
+expect_pass() {
+	[ "$rc" = 0 ] || { show; fail "$name: station exit $rc, expected 0"; }
+	[ "$(grep -c '"result":"PASS"' "$T/$name.json")" = "${1:-1}" ] || { show; fail "$name: expected PASS"; }
+	el=$(field elapsed_ms)
+	ok "$name: PASS in $el ms, $(field retransmits) retransmission(s)"
+}
+
+# stat KEY: a counter of board 0's last faulty session (firmware-stub show)
+stat() { "$BIN/firmware-stub" show --flash "$T/$name/board-${2:-0}.flash" | jq -r ".$1"; }
+
+# --- the line ------------------------------------------------------------------------------
+run hangup 1 --hang-up-at gen-key
+expect_fail E_DISCONNECTED key $(($(budget gen_key) + SLACK)) disconnected
+
+run hangup-lock 1 --hang-up-at lock
+expect_fail E_DISCONNECTED lock $(($(budget lock) + SLACK)) disconnected verified
+
+run never 1 --never-reply-at install
+expect_fail E_NO_ANSWER install $(($(budget install) + SLACK)) "no answer.*install"
+
+run never-hello 1 --never-reply-at hello
+expect_fail E_NO_ANSWER identify $(($(budget hello) + SLACK)) "no answer"
+
+run late-ok 1 --reply-late 120
+expect_pass
+run late 1 --reply-late 700
+expect_fail E_NO_ANSWER identify $(($(budget hello) + SLACK)) "no answer"
+
+run reboot-install 1 --reboot-at install
+expect_fail E_INSTALL install $(($(budget install) + SLACK)) "refused"
+# The first chunk (offset 0) restarts the staging: its re-execution after the reboot is harmless.
+run reboot-write 1 --reboot-at write
+expect_pass
+# A reboot after GEN_KEY's work: the retransmission is executed again (a new key, a new CSR
+# for it): the protocol recovers, the board executed one request more than it was sent.
+run reboot-genkey 1 --reboot-at gen-key
+expect_pass
+[ "$(stat executed)" = $(($(stat requests) + 1)) ] || fail "reboot-genkey: expected one re-execution"
+ok "reboot-genkey: GEN_KEY re-executed once after the reboot ($(stat executed) executed)"
+
+# --- noise: idempotent replay makes these pass -----------------------------------------------
+run drop 1 --drop-rate 0.01 --seed 7
+expect_pass
+[ "$(stat executed)" = "$(stat requests)" ] || fail "drop: the board executed $(stat executed) requests for $(stat requests) sent"
+ok "drop: the board executed each of its $(stat requests) requests once ($(stat bytes_dropped) bytes dropped)"
+run drop5 1 --drop-rate 0.05 --seed 1
+expect_pass
+[ "$(stat executed)" = "$(stat requests)" ] || fail "drop5: a request was executed twice"
+ok "drop5: each of $(stat requests) requests executed once ($(stat bytes_dropped) bytes dropped)"
+run corrupt 1 --corrupt-rate 0.05 --seed 1
+expect_pass
+[ "$(stat executed)" = "$(stat requests)" ] || fail "corrupt: a request was executed twice"
+ok "corrupt: each request executed once ($(stat bytes_corrupted) bytes flipped)"
+run garbage 1 --garbage-frames
+expect_pass
+run oversized 1 --oversized-frames --at read --at lock
+expect_pass
+run truncated 1 --truncated-frames --at prove
+expect_fail E_NO_ANSWER prove $(($(budget prove) + SLACK)) "no answer"
+run line-rate 1 --line-rate 115200
+expect_pass
+
+# --- the CSR (E_CSR carries the signer's reason) -------------------------------------------
+B=$(($(budget gen_key) + $(budget object) + SLACK))
+run csr-sig 1 --csr-bad-signature
+expect_fail E_CSR certificate $B "signature"
+run csr-type 1 --csr-wrong-key-type
+expect_fail E_CSR certificate $B "key type"
+run csr-weak 1 --csr-weak-key
+expect_fail E_CSR certificate $B "weak|bits|key type"
+run csr-nonce 1 --csr-wrong-nonce
+expect_fail E_CSR certificate $B "nonce"
+run csr-other 1 --csr-other-key
+expect_fail E_INSTALL install $(($(budget install) + SLACK)) "certificate does not match"
+
+# --- identity ------------------------------------------------------------------------------
+run fw 1 --firmware-not-allowed
+expect_fail E_FIRMWARE identify $(($(budget hello) + SLACK)) "allow-list"
+[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM serials WHERE chip_id='$(field chip_id)'")" = 0 ] ||
+	fail "fw: a serial was allocated for a refused firmware"
+
+# Two boards sharing a chip id in one run: one PASS, one FAIL.
+chip=c0ffee0000000000000000a1
+run dup2 2 --duplicate-chip-id $chip
+[ "$rc" = 1 ] || { show; fail "dup2: station exit $rc, expected 1"; }
+[ "$(grep -c '"result":"PASS"' "$T/dup2.json")" = 1 ] || { show; fail "dup2: expected one PASS"; }
+failed=$(grep '"event":"result"' "$T/dup2.json" | grep -n '"result":"FAIL"' | cut -d: -f1)
+[ "$(field code "$failed")" = E_DUPLICATE ] || { show; fail "dup2: expected E_DUPLICATE"; }
+[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM devices WHERE chip_id='$chip'")" = 1 ] || fail "dup2: device rows"
+[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM serials WHERE chip_id='$chip' AND status='allocated'")" = 0 ] || fail "dup2: serial of the loser not void"
+ok "dup2: two boards with chip $chip in one run: one PASS, one E_DUPLICATE ($(field reason "$failed" | cut -c1-60)...)"
+# A later board with the already-PASSed chip id is refused before anything is allocated.
+run dup 1 --duplicate-chip-id $chip
+expect_fail E_DUPLICATE identify $(($(budget hello) + SLACK)) "already provisioned" existing
+
+# --- the lock ------------------------------------------------------------------------------
+run refuse-lock 1 --refuse-lock
+expect_fail E_LOCK lock $(($(budget lock) + SLACK)) "refused" verified
+run fake-lock 1 --fake-lock
+expect_fail E_LOCK_WRITES lock $(($(budget lock) + $(budget hello) + $(budget object) + SLACK)) "accepts writes" verified
+[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM devices WHERE status='pass' AND chip_id='$(field chip_id)'")" = 0 ] ||
+	fail "fake-lock: recorded PASS"
+
+# --fault-board: only that board is faulty.
+run one-board 2 --fault-board 1 --csr-wrong-nonce
+[ "$rc" = 1 ] && [ "$(grep -c '"result":"PASS"' "$T/one-board.json")" = 1 ] &&
+	[ "$(grep -c '"code":"E_CSR"' "$T/one-board.json")" = 1 ] || { show; fail "one-board"; }
+ok "one-board: --fault-board 1 fails board 1 only"
+
+[ "$(sqlite3 "$db" 'PRAGMA integrity_check')" = ok ] || fail "database integrity"
+[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM certs WHERE status='issued'")" = 0 ] || fail "a certificate left 'issued'"
+[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM serials WHERE status='allocated'")" = 0 ] || fail "a serial left 'allocated'"
+ok "no certificate left 'issued', no serial left 'allocated'"
+echo "PASS test-faults"
