@@ -49,8 +49,13 @@ await(struct link *l, uint8_t type, uint64_t deadline)
 			/* A stale reply (an earlier seq) is dropped: P-9. */
 			if (f.seq != l->seq)
 				continue;
-			if (f.type != (uint8_t)(type | MSG_RESPONSE) && f.type != MSG_ERROR)
+			/* P-10: a response of another type is a protocol failure. A request-typed frame
+			 * (our own request echoed by a looped-back line) is not an answer: ignored. */
+			if (f.type != (uint8_t)(type | MSG_RESPONSE) && f.type != MSG_ERROR) {
+				if (f.type & MSG_RESPONSE)
+					return LINK_ERR_PROTO;
 				continue;
+			}
 			memcpy(l->rsp, f.payload, f.len);
 			l->rsplen = f.len;
 			if (f.type == MSG_ERROR) {

@@ -279,7 +279,7 @@ check_checkpoints(const struct verify_opts *o, struct record *rc, const merkle_h
 	for (i = 0; i < rc->nk; i++) {
 		struct rec_checkpoint *k = &rc->k[i];
 
-		snprintf(c[nc].src, sizeof(c[nc].src), "stored #%zu (size %lld)", i, (long long)k->size);
+		snprintf(c[nc].src, sizeof(c[nc].src), "stored #%zu", i);
 		check_note(r, k->note, &c[nc], key, origin, cp);
 		if (c[nc].ok && (k->size != (int64_t)c[nc].size || !k->root_ok ||
 		                    memcmp(k->root, c[nc].root, 32) != 0)) {
@@ -495,31 +495,28 @@ check_log_semantics(struct record *rc, struct map *m, struct verify_result *r)
 
 	for (i = 0; i < rc->ne; i++) {
 		const struct rec_entry *e = &rc->e[i];
-		int64_t *st;
+		int64_t *st, flag = 0, need = 0;
 		int isnew;
-		json_t *b;
+		json_t *b = NULL;
 
 		if (*e->serial == '\0')
 			continue;
-		if ((st = map_at(m, "state", e->serial, &isnew)) == NULL)
-			return;
+		/* uniq() may grow the map: look the board's state up only after it. */
 		if (strcmp(e->kind, "serial.allocated") == 0) {
 			uniq(m, r, "log.serial", e->serial, e->seq, "product serial (serial.allocated)");
-			*st |= F_ALLOC;
+			flag = F_ALLOC;
 		} else if (strcmp(e->kind, "password.committed") == 0) {
 			b = json_loads(e->body, 0, NULL);
 			uniq(m, r, "log.pw", body_get(b, "commitment"), e->seq,
 			    "password commitment (password.committed)");
-			json_decref(b);
-			*st |= F_PW;
+			flag = F_PW;
 		} else if (strcmp(e->kind, "cert.issued") == 0) {
 			b = json_loads(e->body, 0, NULL);
 			uniq(m, r, "log.pk", body_get(b, "pubkey_sha256"), e->seq,
 			    "public key (cert.issued)");
 			snprintf(key, sizeof(key), "%s/%s", body_get(b, "issuer"), body_get(b, "cert_serial"));
 			uniq(m, r, "log.cs", key, e->seq, "certificate serial (cert.issued)");
-			json_decref(b);
-			*st |= F_CERT;
+			flag = F_CERT;
 		} else if (strcmp(e->kind, "board.pass") == 0 || strcmp(e->kind, "board.verified") == 0) {
 			int pass = e->kind[6] == 'p';
 
@@ -530,13 +527,19 @@ check_log_semantics(struct record *rc, struct map *m, struct verify_result *r)
 			    "chip ID of the product (board.pass)" : "chip ID of the product (board.verified)");
 			uniq(m, r, pass ? "log.pass" : "log.vpass", e->serial, e->seq, pass ?
 			    "product serial (board.pass)" : "product serial (board.verified)");
-			json_decref(b);
-			if ((*st & (F_ALLOC | F_PW | F_CERT)) != (F_ALLOC | F_PW | F_CERT))
-				problem(r, "%s: board accepted without %s%s%s before it for that serial",
-				    describe(e, d, sizeof(d)), *st & F_ALLOC ? "" : "serial.allocated ",
-				    *st & F_PW ? "" : "password.committed ", *st & F_CERT ? "" : "cert.issued");
-			*st |= F_PASS;
+			flag = F_PASS;
+			need = F_ALLOC | F_PW | F_CERT;
 		}
+		json_decref(b);
+		if (flag == 0)
+			continue;
+		if ((st = map_at(m, "state", e->serial, &isnew)) == NULL)
+			return;
+		if ((*st & need) != need)
+			problem(r, "%s: board accepted without %s%s%sbefore it for that serial",
+			    describe(e, d, sizeof(d)), *st & F_ALLOC ? "" : "serial.allocated ",
+			    *st & F_PW ? "" : "password.committed ", *st & F_CERT ? "" : "cert.issued ");
+		*st |= flag;
 	}
 }
 

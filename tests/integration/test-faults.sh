@@ -132,6 +132,11 @@ expect_pass
 [ "$(stat executed)" = $(($(stat requests) + 1)) ] || fail "reboot-genkey: expected one re-execution"
 ok "reboot-genkey: GEN_KEY re-executed once after the reboot ($(stat executed) executed)"
 
+run reboot-setid 1 --reboot-at set-identity
+expect_pass
+run reboot-lock 1 --reboot-at lock
+expect_fail E_LOCK lock $(($(budget lock) + SLACK)) "locked" verified
+
 # --- noise: idempotent replay makes these pass -----------------------------------------------
 run drop 1 --drop-rate 0.01 --seed 7
 expect_pass
