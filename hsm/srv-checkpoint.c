@@ -104,31 +104,7 @@ export_pubkey(EVP_PKEY *k, const char *dir)
 static int
 sign_body(struct srv *s, const char *body, size_t blen, uint8_t *sig, size_t *siglen)
 {
-	uint8_t dg[32], raw[132];
-	size_t rl = sizeof(raw);
-	ECDSA_SIG *es = NULL;
-	BIGNUM *br = NULL, *bs = NULL;
-	unsigned char *p = sig;
-	int n, r = -1;
-
-	if (EVP_Digest(body, blen, dg, NULL, EVP_sha256(), NULL) != 1 ||
-	    p11_sign(s->p11, s->audit_key, CKM_ECDSA, dg, sizeof(dg), raw, &rl) != 0)
-		return -1;
-	if (rl == 0 || rl % 2 != 0 || (es = ECDSA_SIG_new()) == NULL ||
-	    (br = BN_bin2bn(raw, (int)(rl / 2), NULL)) == NULL ||
-	    (bs = BN_bin2bn(raw + rl / 2, (int)(rl / 2), NULL)) == NULL ||
-	    ECDSA_SIG_set0(es, br, bs) != 1)
-		goto out;
-	br = bs = NULL; /* owned by es */
-	if ((n = i2d_ECDSA_SIG(es, NULL)) <= 0 || (size_t)n > *siglen)
-		goto out;
-	*siglen = (size_t)i2d_ECDSA_SIG(es, &p);
-	r = 0;
-out:
-	BN_free(br);
-	BN_free(bs);
-	ECDSA_SIG_free(es);
-	return r;
+	return srv_ecdsa_sign(s, s->audit_key, (const uint8_t *)body, blen, sig, siglen);
 }
 
 /* Stored checkpoint for size: 1 (root/note copied), 0 none, -1 error. */

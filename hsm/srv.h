@@ -42,6 +42,11 @@ void srv_handle(struct srv *s, const uint8_t *req, size_t reqlen, uint8_t *out, 
  * <db dir>/audit-key.pem once, and replies OK + the note. Never signs two roots for one size. */
 void srv_checkpoint(struct srv *s, uint8_t *out, size_t cap, size_t *outlen);
 
+/* SHA-256 then CKM_ECDSA with key; the raw r||s from the module is returned as a DER
+ * Ecdsa-Sig-Value in sig (*siglen: in capacity, out length). 0 or -1 (logged by p11). */
+int srv_ecdsa_sign(struct srv *s, CK_OBJECT_HANDLE key, const uint8_t *msg, size_t n, uint8_t *sig,
+    size_t *siglen);
+
 /* CA signature callback for issue.h over PKCS#11 (ECDSA: SHA-256 then CKM_ECDSA, r||s -> DER). */
 int srv_sign_cb(void *ctx, const uint8_t *tbs, size_t tbslen, uint8_t *sig, size_t *siglen);
 
