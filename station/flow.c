@@ -402,6 +402,13 @@ lock(struct fl *f)
 	if (f->resume && f->hello.state == ST_LOCKED)
 		goto confirm;
 	if (call(f, MSG_LOCK, 0, f->prof->to.lock, &rsp, &rl) != 0) {
+		/* Unlocked at identify, LOCKED now: our LOCK took effect and its reply was lost (a
+		 * board that resets after burning its lock fuses does this). The confirmation below
+		 * decides, as for any lock. */
+		if (strcmp(f->res->code, "E_BOARD_REFUSED") == 0 && f->link.err.code == PERR_LOCKED) {
+			f->res->code[0] = f->res->reason[0] = '\0';
+			goto confirm;
+		}
 		if (strcmp(f->res->code, "E_BOARD_REFUSED") == 0)
 			snprintf(f->res->code, sizeof(f->res->code), "E_LOCK");
 		return -1;
