@@ -222,6 +222,7 @@ do_issue(struct srv *s, struct cur *c, uint8_t *out, size_t cap, size_t *outlen)
 	size_t nl = 0, cl = 0, derlen = 0;
 	uint8_t *der = NULL;
 	unsigned long used = 0;
+	int closed = 0;
 	struct audit_who w;
 	struct issue_ca ca;
 	struct issue_subject subj;
@@ -244,6 +245,17 @@ do_issue(struct srv *s, struct cur *c, uint8_t *out, size_t cap, size_t *outlen)
 	 * across restarts. */
 	if (reg_quota_used(s->audit, lot, &used) != 0) {
 		reply_err(out, cap, outlen, SIGST_LOG, 0, "cannot read the lot's quota from the audit database");
+		return;
+	}
+	if (reg_lot_closed(s->audit, lot, &closed, NULL, 0) != 0) {
+		reply_err(out, cap, outlen, SIGST_LOG, 0, "cannot read the lot's state from the audit database");
+		return;
+	}
+	if (closed) {
+		snprintf(why, sizeof(why), "lot %s is closed and takes no more boards; start the next "
+		    "lot", lot);
+		log_refusal(s, &w, chip, serial, "LOT_CLOSED", why);
+		reply_err(out, cap, outlen, SIGST_QUOTA, 0, why);
 		return;
 	}
 	if (used >= s->prof.quota) {

@@ -65,6 +65,8 @@ static const char *const migrations[] = {
 	 * board without a record (PRODUCT §7 crash safety). */
 	"ALTER TABLE devices ADD COLUMN status TEXT NOT NULL DEFAULT 'pass'"
 	" CHECK(status IN ('verified','pass'));",
+	/* 4: lots open and close through log entries (lot.opened, lot.closed); find them fast. */
+	"CREATE INDEX log_kind_lot ON log(kind, lot);",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]) - 1)
 

@@ -9,7 +9,7 @@
  * All fields are printable ASCII without '\n' (body is compact JSON with sorted keys).
  * seq is decimal; time is UTC "YYYY-MM-DDTHH:MM:SS.mmmZ".
  * Schema 1: tables; schema 2: log.leaf (RFC 6962 leaf hash) and append-only checkpoints;
- * schema 3: devices.status (verified -> pass).
+ * schema 3: devices.status (verified -> pass); schema 4: index of the log by (kind, lot).
  */
 #ifndef AUDIT_H
 #define AUDIT_H
@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define AUDIT_SCHEMA_VERSION 3
+#define AUDIT_SCHEMA_VERSION 4
 
 enum audit_rc {
 	AUDIT_OK = 0,

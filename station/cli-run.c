@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cpsched.h"
 #include "flow.h"
 #include "log.h"
 #include "profile.h"
@@ -34,6 +35,7 @@ struct worker {
 
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 static int json_out;
+static struct cpsched *sched; /* periodic checkpoints of this run, NULL when off */
 
 static void
 usage(FILE *f)
@@ -130,6 +132,7 @@ work(void *arg)
 		goto out;
 	}
 	w->recorded = flow_provision(w->env, db, x, w->fixture, &w->res) == 0;
+	cpsched_poke(sched);
 out:
 	xport_close(x);
 	audit_close(db);
@@ -159,31 +162,25 @@ load_ca_der(const char *path, uint8_t **der, size_t *len)
 	return 0;
 }
 
-/* PRODUCT §7: a signed checkpoint on every stop, after station.stop so it covers the whole run.
- * A failure is a warning: the boards are recorded; the next checkpoint covers them. */
+/* PRODUCT §7: checkpoints at stop, lot end and every N entries / M minutes (cpsched.h). A
+ * failure is a warning: the boards are recorded; the next checkpoint covers them. */
 static void
-checkpoint(struct signer *sig)
+on_checkpoint(void *arg, const char *trigger, int ok, uint64_t size, const char *text)
 {
-	struct signer_err se;
-	char *note = NULL, *nl;
-	unsigned long long size = 0;
-
-	if (signer_checkpoint(sig, &note, &se) != 0) {
-		fprintf(stderr, "station: warning: no checkpoint signed: %s; run 'station audit "
-		    "checkpoint' later\n", se.text);
+	(void)arg;
+	if (!ok) {
+		fprintf(stderr, "station: warning: no checkpoint signed (%s): %s; run 'station audit "
+		    "checkpoint' later\n", trigger, text);
 		if (json_out)
-			emit(json_pack("{s:s,s:b,s:s}", "event", "checkpoint", "ok", 0, "reason", se.text));
+			emit(json_pack("{s:s,s:s,s:b,s:s}", "event", "checkpoint", "trigger", trigger,
+			    "ok", 0, "reason", text));
 		return;
 	}
-	/* Second line of the note is the tree size. */
-	if ((nl = strchr(note, '\n')) != NULL)
-		size = strtoull(nl + 1, NULL, 10);
 	if (json_out)
-		emit(json_pack("{s:s,s:b,s:I,s:s}", "event", "checkpoint", "ok", 1, "size",
-		    (json_int_t)size, "note", note));
-	else
-		printf("checkpoint: size %llu\n", size);
-	free(note);
+		emit(json_pack("{s:s,s:s,s:b,s:I,s:s}", "event", "checkpoint", "trigger", trigger,
+		    "ok", 1, "size", (json_int_t)size, "note", text));
+	else if (strcmp(trigger, "stop") == 0)
+		printf("checkpoint: size %llu\n", (unsigned long long)size);
 }
 
 static int
@@ -257,7 +254,8 @@ cli_run(int argc, char **argv)
 	unsigned long used = 0;
 	uint64_t t0;
 	unsigned recovered = 0;
-	int c, rc = EXIT_USAGE, lockfd = -1;
+	int c, rc = EXIT_USAGE, lockfd = -1, closed = 0;
+	char when[40] = "";
 
 	json_out = 0;
 	optind = 1;
@@ -321,11 +319,22 @@ cli_run(int argc, char **argv)
 	if (recovered > 0)
 		fprintf(stderr, "station: recorded %u interrupted attempt(s) from an earlier run as "
 		    "void; those boards can simply be run again\n", recovered);
+	if (reg_lot_closed(db, prof->lot, &closed, when, sizeof(when)) != 0) {
+		rc = EXIT_DB;
+		goto out;
+	}
+	if (closed) {
+		fprintf(stderr, "station: lot %s was closed at %s and takes no more boards; start the "
+		    "next lot with --lot or [station] lot\n", prof->lot, when);
+		rc = EXIT_PROFILE;
+		goto out;
+	}
 	(void)audit_log(db, &who, "station.start", NULL, NULL,
 	    json_pack("{s:s,s:s}", "profile", prof->path, "profile_sha256",
 	        util_hex(prof->digest, 32, hex, sizeof(hex))));
 	(void)audit_log(db, &who, "operator.logon", NULL, NULL, json_pack("{s:s}", "operator",
 	    prof->operator_name));
+	(void)reg_lot_open(db, &who, prof->quota);
 	if (select_ports(ports, nports, w, CAP_FIXTURES, &nw) != 0 || nw == 0) {
 		fprintf(stderr, "station: no fixture found: no USB serial adapter is connected%s; "
 		    "check the fixture cables ('station ports' lists what is seen)\n",
@@ -349,6 +358,10 @@ cli_run(int argc, char **argv)
 	if (!json_out)
 		printf("station %s: lot %s, operator %s, %zu fixture(s)\n", prof->station_id, prof->lot,
 		    prof->operator_name, nw);
+	if (cpsched_start(&sched, sig, prof->database, prof->checkpoint_entries,
+	        prof->checkpoint_interval, on_checkpoint, NULL) != 0)
+		fprintf(stderr, "station: warning: periodic checkpoints are off for this run (see the "
+		    "message above); the stop checkpoint is still signed\n");
 	t0 = util_ms();
 	for (i = 0; i < nw; i++) {
 		w[i].env = &env;
@@ -366,10 +379,12 @@ cli_run(int argc, char **argv)
 		else
 			rc = EXIT_FAIL;
 	}
+	cpsched_stop(sched);
+	sched = NULL;
 	(void)reg_quota_used(db, prof->lot, &used);
 	(void)audit_log(db, &who, "station.stop", NULL, NULL, json_pack("{s:I,s:I}", "pass",
 	    (json_int_t)npass, "fail", (json_int_t)(nw - npass)));
-	checkpoint(sig);
+	(void)cpsched_now(sig, "stop", on_checkpoint, NULL);
 	if (json_out) {
 		emit(json_pack("{s:s,s:I,s:I,s:I,s:I,s:s,s:I,s:I}", "event", "summary", "boards",
 		    (json_int_t)nw, "pass", (json_int_t)npass, "fail", (json_int_t)(nw - npass),
@@ -380,6 +395,8 @@ cli_run(int argc, char **argv)
 		    npass, nw - npass, (double)(util_ms() - t0) / 1000.0, prof->lot, used, prof->quota);
 	}
 out:
+	cpsched_stop(sched);
+	sched = NULL;
 	signer_stop(sig);
 	audit_close(db);
 	OPENSSL_free(ca_der);

@@ -13,6 +13,9 @@ int cli_run(int argc, char **argv);
 /* `station ca init|info|crl` (cli-ca.c). */
 int cli_ca(int argc, char **argv);
 
+/* `station lot status|close` (cli-lot.c). */
+int cli_lot(int argc, char **argv);
+
 /* `station audit verify|export|proof|check-proof|consistency|checkpoint` (cli-audit.c);
  * its own exit codes: 0 ok, 1 verification failed, 2 usage, 3 cannot read input, 4 HSM. */
 int cli_audit(int argc, char **argv);

@@ -16,6 +16,7 @@ static const struct {
 	{ "run", cli_run, "provision the boards on the fixtures" },
 	{ "ports", cli_ports, "list the serial ports (fixtures) with their USB location" },
 	{ "ca", cli_ca, "key ceremony, CA information and revocation list (init|info|crl)" },
+	{ "lot", cli_lot, "a production lot's state, and its end (status|close)" },
 	{ "audit", cli_audit, "verify, export and prove the audit record (offline)" },
 };
 

@@ -78,6 +78,28 @@ set_u(struct pctx *c, unsigned *dst, const char *v, unsigned long min, unsigned 
 	return 1;
 }
 
+/* "0", "90s", "10m", "2h" or plain seconds, up to a week -> seconds */
+static int
+set_duration(struct pctx *c, unsigned long *dst, const char *v, const char *key)
+{
+	char *end;
+	unsigned long x, mul = 1;
+
+	errno = 0;
+	x = strtoul(v, &end, 10);
+	if (*end == 's' || *end == 'm' || *end == 'h') {
+		mul = *end == 'm' ? 60 : *end == 'h' ? 3600 : 1;
+		end++;
+	}
+	if (errno != 0 || end == v || *end != '\0' || v[0] == '-' || x > 604800UL / mul) {
+		snprintf(c->err, sizeof(c->err), "'%s' must be a duration such as 90s, 10m or 2h (at "
+		    "most a week; 0 turns it off), not '%s'", key, v);
+		return 0;
+	}
+	*dst = x * mul;
+	return 1;
+}
+
 static int
 add_allow(struct pctx *c, const char *v)
 {
@@ -233,6 +255,10 @@ on_kv(void *user, const char *section, const char *name, const char *v)
 		return set_u(c, &ip->rsa_min_bits, v, 2048, 16384, name);
 	if (KEY("certificate", "eku"))
 		return set_eku(c, v);
+	if (KEY("audit", "checkpoint_entries"))
+		return set_uint(c, &p->checkpoint_entries, v, 0, 100000000UL, name);
+	if (KEY("audit", "checkpoint_interval"))
+		return set_duration(c, &p->checkpoint_interval, v, name);
 	if (strcasecmp(section, "timeouts") == 0) {
 		unsigned *dst = strcmp(name, "hello") == 0 ? &t->hello :
 		    strcmp(name, "set_identity") == 0 ? &t->set_identity :
@@ -273,6 +299,8 @@ defaults(struct profile *p)
 	p->cert.rsa_min_bits = 2048;
 	p->cert.eku_client_auth = 1;
 	p->key_type = KEY_EC_P256;
+	p->checkpoint_entries = 1000;
+	p->checkpoint_interval = 600;
 	/* docs/protocol.md P-8 defaults */
 	p->to = (struct step_timeouts){ .hello = 500, .set_identity = 3000, .gen_key = 10000,
 		.object = 1000, .install = 3000, .prove = 3000, .confirm = 3000, .lock = 2000,

@@ -57,6 +57,10 @@ struct profile {
 	uint8_t key_type; /* protocol key type asked of boards (KEY_EC_P256 ...) */
 	/* [timeouts] */
 	struct step_timeouts to;
+	/* [audit]: a signed checkpoint every checkpoint_entries new log entries and every
+	 * checkpoint_interval seconds that added entries (0 = off), besides station stop and lot end */
+	unsigned long checkpoint_entries;
+	unsigned long checkpoint_interval;
 };
 
 /* Loads path into *p. On error returns -1 and writes "file:line: what is wrong; what to do" into

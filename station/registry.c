@@ -411,3 +411,103 @@ reg_cert_der(struct audit *a, const char *cert_serial, uint8_t **der, size_t *le
 	sqlite3_finalize(st);
 	return AUDIT_OK;
 }
+
+/* One unsigned count from sql with text parameters args. */
+static int
+count(struct audit *a, const char *sql, const char *const *args, unsigned long *n)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = prep(a, sql, &st, args)) != 0)
+		return r;
+	if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int64(st, 0) < 0)
+		return st_fail(a, st, "counting");
+	*n = (unsigned long)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return AUDIT_OK;
+}
+
+int
+reg_lot_closed(struct audit *a, const char *lot, int *closed, char *when, size_t wcap)
+{
+	const char *args[] = { lot, NULL };
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	*closed = 0;
+	if ((r = prep(a, "SELECT time FROM log WHERE kind='lot.closed' AND lot=? ORDER BY seq LIMIT 1",
+	         &st, args)) != 0)
+		return r;
+	if ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		*closed = 1;
+		if (when != NULL)
+			copy_col(st, 0, when, wcap);
+	} else if (r != SQLITE_DONE)
+		return st_fail(a, st, "reading the lot's state");
+	sqlite3_finalize(st);
+	return AUDIT_OK;
+}
+
+int
+reg_lot_open(struct audit *a, const struct audit_who *w, unsigned long quota)
+{
+	const char *args[] = { w->lot, NULL };
+	unsigned long n = 0;
+	json_t *body;
+	int r;
+
+	if ((r = audit_begin(a)) != 0)
+		return r;
+	r = count(a, "SELECT COUNT(*) FROM log WHERE kind='lot.opened' AND lot=?", args, &n);
+	if (r == 0 && n == 0) {
+		body = json_pack("{s:I}", "quota", (json_int_t)quota);
+		r = body ? audit_append(a, w, "lot.opened", NULL, NULL, body, NULL) : AUDIT_ERR_NOMEM;
+		json_decref(body);
+	}
+	return finish(a, r);
+}
+
+int
+reg_lot_summary(struct audit *a, const char *lot, struct reg_lot_summary *s)
+{
+	const char *args[] = { lot, NULL };
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	if ((r = count(a, "SELECT COUNT(*) FROM certs WHERE lot=?", args, &s->certs)) != 0 ||
+	    (r = count(a, "SELECT COUNT(*) FROM certs WHERE lot=? AND status='void'", args,
+	         &s->certs_void)) != 0 ||
+	    (r = count(a, "SELECT COUNT(*) FROM devices WHERE lot=? AND status='pass'", args,
+	         &s->devices_pass)) != 0 ||
+	    (r = count(a, "SELECT COUNT(*) FROM devices WHERE lot=? AND status='verified'", args,
+	         &s->devices_verified)) != 0 ||
+	    (r = count(a, "SELECT COUNT(*) FROM log WHERE kind='board.fail' AND lot=?", args,
+	         &s->failures)) != 0)
+		return r;
+	return AUDIT_OK;
+}
+
+int
+reg_lot_close(struct audit *a, const struct audit_who *w, unsigned long quota,
+    struct reg_lot_summary *s)
+{
+	json_t *body;
+	int closed = 0, r;
+
+	if ((r = audit_begin(a)) != 0)
+		return r;
+	if ((r = reg_lot_closed(a, w->lot, &closed, NULL, 0)) == 0 && closed)
+		r = AUDIT_ERR_CONSTRAINT;
+	if (r == 0)
+		r = reg_lot_summary(a, w->lot, s);
+	if (r == 0) {
+		body = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "quota", (json_int_t)quota,
+		    "certificates", (json_int_t)s->certs, "certificates_void", (json_int_t)s->certs_void,
+		    "devices_pass", (json_int_t)s->devices_pass, "devices_verified",
+		    (json_int_t)s->devices_verified, "failures", (json_int_t)s->failures);
+		r = body ? audit_append(a, w, "lot.closed", NULL, NULL, body, NULL) : AUDIT_ERR_NOMEM;
+		json_decref(body);
+	}
+	return finish(a, r);
+}

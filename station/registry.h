@@ -57,4 +57,23 @@ int reg_cert_der(struct audit *a, const char *cert_serial, uint8_t **der, size_t
  * the station lock (no other station writes this database). */
 int reg_recover(struct audit *a, const struct audit_who *w, unsigned *n);
 
+/* Lots (docs/auditor-guide.md): a lot is opened by its first run (entry lot.opened, with the
+ * quota) and closed once by `station lot close` (entry lot.closed, with its summary); a closed lot
+ * takes no more boards. */
+struct reg_lot_summary {
+	unsigned long certs, certs_void;          /* certificates issued in the lot, of which void */
+	unsigned long devices_pass, devices_verified;
+	unsigned long failures;                   /* board.fail entries */
+};
+
+/* *closed = 1 when lot has a lot.closed entry; when (may be NULL) gets its UTC time. */
+int reg_lot_closed(struct audit *a, const char *lot, int *closed, char *when, size_t wcap);
+/* Records lot.opened (body: quota) unless the lot already has one. */
+int reg_lot_open(struct audit *a, const struct audit_who *w, unsigned long quota);
+int reg_lot_summary(struct audit *a, const char *lot, struct reg_lot_summary *s);
+/* Records lot.closed with the lot's summary (also returned in *s), in the transaction that
+ * checks it was still open: AUDIT_ERR_CONSTRAINT when it was already closed. */
+int reg_lot_close(struct audit *a, const struct audit_who *w, unsigned long quota,
+    struct reg_lot_summary *s);
+
 #endif

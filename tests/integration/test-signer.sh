@@ -138,6 +138,21 @@ case $out in "refused quota reached"*) ;; *) fail "quota after restart: $out" ;;
 out=$(issue LOT-Q2 "$(rhex 8)" TH2-92000007 "$n" "$T/q5.csr" "$T/q7.der") || fail "quota: another lot refused: $out"
 ok "after 'station ca info' restarted the signer again: LOT-Q still refused, LOT-Q2 issues"
 
+echo "-- a closed lot (the signer's own check, not only the station's)"
+"$BIN/station" lot close --profile "$P" --lot LOT-Q2 --json >"$T/close.json" 2>"$T/close.err" ||
+	fail "lot close: $(cat "$T/close.err")"
+grep -q '"state":"closed"' "$T/close.json" || fail "lot close: $(cat "$T/close.json")"
+openssl ecparam -name prime256v1 -genkey -noout -out "$T/q8.pem"
+n=$(rhex 16); mkcsr "$T/q8.pem" "$n" "$T/q8.csr"
+rc=0
+out=$(issue LOT-Q2 "$(rhex 8)" TH2-92000008 "$n" "$T/q8.csr" "$T/q8.der") || rc=$?
+[ "$rc" = 1 ] || fail "closed lot: expected a refusal (exit 1), got $rc: $out"
+case $out in *"lot LOT-Q2 is closed"*) ;; *) fail "closed lot: $out" ;; esac
+[ ! -e "$T/q8.der" ] || fail "closed lot: certificate written"
+[ "$(logcount "kind='cert.refused' AND lot='LOT-Q2' AND json_extract(body,'\$.code')='LOT_CLOSED'")" = 1 ] ||
+	fail "closed lot: refusal not logged"
+ok "after 'station lot close': the signer refuses LOT-Q2 and logs LOT_CLOSED"
+
 echo "-- start-up errors"
 sed 's/^pin_file = .*/pin_file = wrong.pin/' "$P" >"$T/badpin.ini"
 (umask 077 && echo "not-the-pin-0000" >"$T/wrong.pin")
