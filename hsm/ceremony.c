@@ -13,7 +13,9 @@
 #include "srv.h"
 #include "util.h"
 
-enum key_kind { KIND_EC, KIND_HMAC };
+/* KIND_SIGNING: Ed25519 where the module offers it, else P-256 (the audit key: signed notes
+ * know both; C2SP recommends Ed25519). */
+enum key_kind { KIND_EC, KIND_SIGNING, KIND_HMAC };
 
 /* Makes sure the key named by uri exists; generates it when absent. */
 static int
@@ -21,28 +23,44 @@ ensure_key(struct srv *s, const struct audit_who *w, const char *uri, enum key_k
     const char *purpose)
 {
 	struct p11_uri u;
-	int exists = 0;
+	int exists = 0, gen = 0, sign = 0;
+	const char *curve = "prime256v1", *type = "EC P-256";
 	json_t *b;
 
 	if (p11_uri_parse(uri, &u) != 0 || u.object[0] == '\0') {
 		log_error("key URI '%s' must name the key with object=<label>", uri);
 		return 3;
 	}
-	if (p11_exists(s->p11, uri, kind == KIND_EC ? CKO_PRIVATE_KEY : CKO_SECRET_KEY,
+	if (p11_exists(s->p11, uri, kind == KIND_HMAC ? CKO_SECRET_KEY : CKO_PRIVATE_KEY,
 	        &exists) != 0)
 		return 4;
 	if (exists) {
 		printf("  %-22s present  %s\n", purpose, uri);
 		return 0;
 	}
-	if ((kind == KIND_EC ? p11_gen_ec(s->p11, "prime256v1", u.object, u.id, u.id_len) :
-	                       p11_gen_hmac_key(s->p11, u.object, u.id, u.id_len)) != 0) {
+	if (kind == KIND_SIGNING && strcmp(s->prof.audit_key_type, "ec-p256") != 0) {
+		if (p11_mech_ok(s->p11, CKM_EC_EDWARDS_KEY_PAIR_GEN, CKF_GENERATE_KEY_PAIR, &gen) != 0 ||
+		    p11_mech_ok(s->p11, CKM_EDDSA, CKF_SIGN, &sign) != 0)
+			return 4;
+		if (gen && sign) {
+			curve = "ed25519";
+			type = "Ed25519";
+		} else if (strcmp(s->prof.audit_key_type, "ed25519") == 0) {
+			log_error("the HSM module does not offer Ed25519 (CKM_EC_EDWARDS_KEY_PAIR_GEN and "
+			    "CKM_EDDSA); set [hsm] audit_key_type = auto or ec-p256");
+			return 4;
+		}
+	}
+	if (kind == KIND_HMAC)
+		type = "HMAC-SHA-256 secret";
+	if ((kind == KIND_HMAC ? p11_gen_hmac_key(s->p11, u.object, u.id, u.id_len) :
+	                         p11_gen_ec(s->p11, curve, u.object, u.id, u.id_len)) != 0) {
 		log_error("cannot generate the %s in the token", purpose);
 		return 4;
 	}
-	printf("  %-22s created  %s\n", purpose, uri);
-	b = json_pack("{s:s,s:s,s:s,s:b,s:b}", "purpose", purpose, "uri", uri, "type",
-	    kind == KIND_EC ? "EC P-256" : "HMAC-SHA-256 secret", "extractable", 0, "sensitive", 1);
+	printf("  %-22s created  %s (%s)\n", purpose, uri, type);
+	b = json_pack("{s:s,s:s,s:s,s:b,s:b}", "purpose", purpose, "uri", uri, "type", type,
+	    "extractable", 0, "sensitive", 1);
 	if (b == NULL || audit_log(s->audit, w, "key.generated", NULL, NULL, b) != 0)
 		return 5;
 	return 0;
@@ -160,7 +178,7 @@ ceremony_init(const char *profile_path)
 	printf("key ceremony for product '%s' on %s\n", s->prof.cert.product, s->prof.token_uri);
 	if ((r = ensure_key(s, &w, s->prof.ca_key_uri, KIND_EC, "issuing CA key")) != 0 ||
 	    (s->prof.audit_key_uri[0] &&
-	        (r = ensure_key(s, &w, s->prof.audit_key_uri, KIND_EC, "audit signing key")) != 0) ||
+	        (r = ensure_key(s, &w, s->prof.audit_key_uri, KIND_SIGNING, "audit signing key")) != 0) ||
 	    (r = ensure_key(s, &w, s->prof.commit_key_uri, KIND_HMAC, "password commitment key")) != 0 ||
 	    (r = certify(s, &w)) != 0)
 		goto out;

@@ -883,6 +883,8 @@ p11_gen_ec(struct p11 *p, const char *curve, const char *label, const uint8_t *i
 		0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07
 	};
 	static const uint8_t oid_p384[] = { 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22 };
+	/* id-Ed25519 (RFC 8410), the form PKCS#11 3.0 §2.3.10 and SoftHSM2 take. */
+	static const uint8_t oid_ed25519[] = { 0x06, 0x03, 0x2b, 0x65, 0x70 };
 	CK_MECHANISM m = { CKM_EC_KEY_PAIR_GEN, NULL, 0 };
 	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 	CK_OBJECT_HANDLE hpub = CK_INVALID_HANDLE, hpriv = CK_INVALID_HANDLE;
@@ -900,8 +902,12 @@ p11_gen_ec(struct p11 *p, const char *curve, const char *label, const uint8_t *i
 	} else if (curve != NULL && strcmp(curve, "secp384r1") == 0) {
 		oid = oid_p384;
 		oidlen = sizeof(oid_p384);
+	} else if (curve != NULL && strcmp(curve, "ed25519") == 0) {
+		m.mechanism = CKM_EC_EDWARDS_KEY_PAIR_GEN;
+		oid = oid_ed25519;
+		oidlen = sizeof(oid_ed25519);
 	} else {
-		log_error("unsupported EC curve for an HSM key; use prime256v1 or secp384r1");
+		log_error("unsupported curve for an HSM key; use prime256v1, secp384r1 or ed25519");
 		return P11_ERR_ARG;
 	}
 	if ((r = check_new_key(p, CKO_PRIVATE_KEY, label, id, idlen)) != P11_OK)
@@ -1038,6 +1044,35 @@ unwrap_ec_point(const uint8_t *buf, size_t len, size_t fb, const uint8_t **pt, s
 	return -1;
 }
 
+/*
+ * An Ed25519 public key from CKA_EC_PARAMS (id-Ed25519 OID, or the PrintableString
+ * "edwards25519" of PKCS#11 3.0) and CKA_EC_POINT (32 bytes, bare or in a DER OCTET STRING).
+ * NULL, with the reason logged, for anything else.
+ */
+static EVP_PKEY *
+ed25519_pub(const uint8_t *params, size_t plen, const uint8_t *point, size_t len)
+{
+	static const uint8_t oid[] = { 0x06, 0x03, 0x2b, 0x65, 0x70 };
+	static const uint8_t name[] = { 0x13, 0x0c, 'e', 'd', 'w', 'a', 'r', 'd', 's', '2', '5',
+		'5', '1', '9' };
+	EVP_PKEY *k;
+
+	if (!(plen == sizeof(oid) && memcmp(params, oid, plen) == 0) &&
+	    !(plen == sizeof(name) && memcmp(params, name, plen) == 0)) {
+		log_error("HSM Edwards key is not on edwards25519 (only Ed25519 is supported)");
+		return NULL;
+	}
+	if (len == 34 && point[0] == 0x04 && point[1] == 32)
+		point += 2;
+	else if (len != 32) {
+		log_error("HSM Ed25519 key has a malformed CKA_EC_POINT (%zu bytes)", len);
+		return NULL;
+	}
+	if ((k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, point, 32)) == NULL)
+		log_openssl(LOG_ERROR, "HSM Ed25519 public key is not valid");
+	return k;
+}
+
 int
 p11_ec_pubkey_spki(struct p11 *p, CK_OBJECT_HANDLE pub, uint8_t **der, size_t *derlen)
 {
@@ -1067,9 +1102,9 @@ p11_ec_pubkey_spki(struct p11 *p, CK_OBJECT_HANDLE pub, uint8_t **der, size_t *d
 	if ((r = get_ulong_attr(p, pub, CKA_CLASS, &cls)) != P11_OK ||
 	    (r = get_ulong_attr(p, pub, CKA_KEY_TYPE, &kt)) != P11_OK)
 		goto out;
-	if (cls != CKO_PUBLIC_KEY || kt != CKK_EC) {
-		log_error("HSM object is a %s of key type 0x%lx, not an EC public key; use "
-		    "type=public in the URI of an EC key", class_name(cls), (unsigned long)kt);
+	if (cls != CKO_PUBLIC_KEY || (kt != CKK_EC && kt != CKK_EC_EDWARDS)) {
+		log_error("HSM object is a %s of key type 0x%lx, not an EC or Ed25519 public key; "
+		    "use type=public in the URI of such a key", class_name(cls), (unsigned long)kt);
 		r = P11_ERR_KEY;
 		goto out;
 	}
@@ -1099,6 +1134,13 @@ p11_ec_pubkey_spki(struct p11 *p, CK_OBJECT_HANDLE pub, uint8_t **der, size_t *d
 		    "is broken");
 		r = P11_ERR_FUNC;
 		goto out;
+	}
+	if (kt == CKK_EC_EDWARDS) {
+		if ((pk = ed25519_pub(params, a[0].ulValueLen, point, a[1].ulValueLen)) == NULL) {
+			r = P11_ERR_KEY;
+			goto out;
+		}
+		goto encode;
 	}
 	/* Only named curves: a DER OBJECT IDENTIFIER filling CKA_EC_PARAMS exactly. */
 	pp = params;
@@ -1144,6 +1186,7 @@ p11_ec_pubkey_spki(struct p11 *p, CK_OBJECT_HANDLE pub, uint8_t **der, size_t *d
 		r = P11_ERR_KEY;
 		goto out;
 	}
+encode:
 	if ((len = i2d_PUBKEY(pk, NULL)) <= 0) {
 		log_openssl(LOG_ERROR, "cannot encode the HSM EC public key");
 		r = P11_ERR_FUNC;
@@ -1173,6 +1216,37 @@ p11_ec_pubkey_spki(struct p11 *p, CK_OBJECT_HANDLE pub, uint8_t **der, size_t *d
 	EC_GROUP_free(grp);
 	ASN1_OBJECT_free(obj);
 	return r;
+}
+
+int
+p11_key_type(struct p11 *p, CK_OBJECT_HANDLE obj, CK_ULONG *kt)
+{
+	int r;
+
+	if ((r = need_session(p, "p11_key_type")) != P11_OK)
+		return r;
+	return get_ulong_attr(p, obj, CKA_KEY_TYPE, kt);
+}
+
+int
+p11_mech_ok(struct p11 *p, CK_MECHANISM_TYPE mech, CK_FLAGS need, int *ok)
+{
+	CK_MECHANISM_INFO info;
+	CK_RV rv;
+	int r;
+
+	if ((r = need_session(p, "p11_mech_ok")) != P11_OK)
+		return r;
+	memset(&info, 0, sizeof(info));
+	rv = p->f->C_GetMechanismInfo(p->slot, mech, &info);
+	if (rv == CKR_MECHANISM_INVALID) {
+		*ok = 0;
+		return P11_OK;
+	}
+	if (rv != CKR_OK)
+		return ckr_fail(rv, "C_GetMechanismInfo(0x%lx) failed", (unsigned long)mech);
+	*ok = (info.flags & need) == need;
+	return P11_OK;
 }
 
 int

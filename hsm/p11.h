@@ -56,16 +56,23 @@ int p11_find(struct p11 *p, const char *uri, CK_OBJECT_CLASS cls, CK_OBJECT_HAND
 /* Generic single-part C_SignInit + C_Sign. *siglen is in: capacity, out: length. */
 int p11_sign(struct p11 *p, CK_OBJECT_HANDLE key, CK_MECHANISM_TYPE mech, const uint8_t *in,
     size_t inlen, uint8_t *sig, size_t *siglen);
-/* Generate a token EC key pair (curve "prime256v1" or "secp384r1"): private key CKA_SENSITIVE,
+/* Generate a token EC key pair (curve "prime256v1", "secp384r1", or "ed25519" through
+ * CKM_EC_EDWARDS_KEY_PAIR_GEN): private key CKA_SENSITIVE,
  * !CKA_EXTRACTABLE, CKA_SIGN, CKA_TOKEN, CKA_PRIVATE; label and id on both halves. */
 int p11_gen_ec(struct p11 *p, const char *curve, const char *label, const uint8_t *id, size_t idlen);
 /* Generate a 32-byte generic secret for CKM_SHA256_HMAC: sensitive, non-extractable, token. */
 int p11_gen_hmac_key(struct p11 *p, const char *label, const uint8_t *id, size_t idlen);
-/* Public key of an EC public-key object as DER SubjectPublicKeyInfo (malloc'd, caller frees). */
+/* Public key of an EC or Ed25519 public-key object as DER SubjectPublicKeyInfo (malloc'd,
+ * caller frees). */
 int p11_ec_pubkey_spki(struct p11 *p, CK_OBJECT_HANDLE pub, uint8_t **der, size_t *derlen);
 /* Read a CK_BBOOL attribute (e.g. CKA_SENSITIVE, CKA_EXTRACTABLE) of obj: *out = 0 or 1.
  * P11_ERR_KEY if the object has no such attribute or keeps it secret. */
 int p11_get_bool_attr(struct p11 *p, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type, int *out);
+/* CKA_KEY_TYPE of obj (CKK_EC, CKK_EC_EDWARDS, CKK_RSA, ...). */
+int p11_key_type(struct p11 *p, CK_OBJECT_HANDLE obj, CK_ULONG *kt);
+/* Whether the token's slot offers mechanism mech with all of the flags need (e.g. CKF_SIGN):
+ * *ok = 1 or 0; CKR_MECHANISM_INVALID is a plain 0, not an error. Needs a logged-in session. */
+int p11_mech_ok(struct p11 *p, CK_MECHANISM_TYPE mech, CK_FLAGS need, int *ok);
 /* Token info for display: label, manufacturer, model, serial (NUL-terminated, trimmed). */
 int p11_token_info(struct p11 *p, char *label, char *manuf, char *model, char *serial, size_t cap);
 

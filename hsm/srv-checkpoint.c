@@ -100,10 +100,14 @@ export_pubkey(EVP_PKEY *k, const char *dir)
 	BIO_free(b);
 }
 
-/* ECDSA over SHA-256(body) in the HSM; PKCS#11 gives r||s, the note wants DER. */
+/* Ed25519 (CKM_EDDSA, pure: the module signs the text itself) or ECDSA over SHA-256(body)
+ * (srv_ecdsa_sign turns PKCS#11's r||s into the DER the note wants). */
 static int
 sign_body(struct srv *s, const char *body, size_t blen, uint8_t *sig, size_t *siglen)
 {
+	if (s->audit_is_ed25519)
+		return p11_sign(s->p11, s->audit_key, CKM_EDDSA, (const uint8_t *)body, blen, sig,
+		    siglen) == 0 && *siglen == 64 ? 0 : -1;
 	return srv_ecdsa_sign(s, s->audit_key, (const uint8_t *)body, blen, sig, siglen);
 }
 
@@ -259,7 +263,7 @@ srv_checkpoint(struct srv *s, uint8_t *out, size_t cap, size_t *outlen)
 		goto out;
 	}
 	if (!have) {
-		if (note_key_id(pub, id) != 0 || sign_body(s, body, blen, sig, &siglen) != 0 ||
+		if (note_key_id(pub, origin, id) != 0 || sign_body(s, body, blen, sig, &siglen) != 0 ||
 		    note_assemble(body, origin, id, sig, siglen, note, CAP_NOTE + 1, &nlen) != 0) {
 			reply(out, cap, outlen, SIGST_HSM, "the HSM could not sign the checkpoint");
 			goto out;

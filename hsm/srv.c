@@ -53,6 +53,7 @@ srv_open(const char *profile_path, int need_keys, struct srv **out, char *why, s
 	struct srv *s;
 	char pin[CAP_PIN], err[CAP_REASON * 2];
 	size_t pinlen = 0;
+	CK_ULONG kt = 0;
 	int r = -1;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
@@ -96,6 +97,13 @@ srv_open(const char *profile_path, int need_keys, struct srv **out, char *why, s
 				    "'station ca init --profile %s' first", profile_path);
 				goto out;
 			}
+			if (p11_key_type(s->p11, s->audit_key, &kt) != 0 ||
+			    (kt != CKK_EC && kt != CKK_EC_EDWARDS)) {
+				snprintf(why, cap, "the audit signing key must be an Ed25519 or EC P-256 "
+				    "key; check [hsm] audit_key");
+				goto out;
+			}
+			s->audit_is_ed25519 = kt == CKK_EC_EDWARDS;
 			s->have_audit_key = 1;
 		}
 		if (load_cert(s->prof.ca_cert, &s->ca_cert) != 0) {
@@ -335,10 +343,11 @@ do_info(struct srv *s, uint8_t *out, size_t cap, size_t *outlen)
 	(void)p11_token_info(s->p11, label, manuf, model, serial, sizeof(label));
 	if (s->ca_cert != NULL)
 		X509_NAME_oneline(X509_get_subject_name(s->ca_cert), subj, sizeof(subj));
-	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I}", "module", s->prof.module,
+	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I}", "module", s->prof.module,
 	    "token_label", label, "token_manufacturer", manuf, "token_model", model,
 	    "token_serial", serial, "ca_key", s->prof.ca_key_uri, "audit_key",
-	    s->prof.audit_key_uri, "commit_key", s->prof.commit_key_uri, "ca_subject", subj,
+	    s->prof.audit_key_uri, "audit_key_type", !s->have_audit_key ? "none" :
+	    s->audit_is_ed25519 ? "ed25519" : "ec-p256", "commit_key", s->prof.commit_key_uri, "ca_subject", subj,
 	    "ca_key_id", s->issuer, "quota_per_lot", (json_int_t)s->prof.quota);
 	js = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(o);

@@ -20,6 +20,7 @@ struct srv {
 	CK_OBJECT_HANDLE ca_key, commit_key;
 	CK_OBJECT_HANDLE audit_key; /* checkpoint signing key (one key, one purpose) */
 	int have_audit_key;
+	int audit_is_ed25519;       /* else EC P-256 (signed-note types 0x01 / 0x02) */
 	X509 *ca_cert;
 	int ca_is_ec;
 	char issuer[128]; /* CA key identifier (hex SKI), names the issuer in the record */

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "profile.h"
 #include "signer.h"
 #include "util.h"
 
@@ -125,6 +126,20 @@ cli_ca(int argc, char **argv)
 	if (profile == NULL || optind != argc - 1) {
 		usage(stderr);
 		return EXIT_USAGE;
+	}
+	/* Profile errors are the engineer's (exit 3, file:line), not the HSM's: check here first. */
+	{
+		struct profile *prof = calloc(1, sizeof(*prof));
+		char err[512];
+
+		if (prof == NULL)
+			return EXIT_FAIL;
+		rc = profile_load(profile, prof, err, sizeof(err));
+		free(prof);
+		if (rc != 0) {
+			fprintf(stderr, "station: %s\n", err);
+			return EXIT_PROFILE;
+		}
 	}
 	if (strcmp(sub, "init") == 0)
 		return run_ceremony(profile);

@@ -169,13 +169,34 @@ note_body(const char *origin, uint64_t size, const uint8_t root[32], char *out, 
 }
 
 int
-note_key_id(EVP_PKEY *pub, uint8_t id[4])
+note_key_id(EVP_PKEY *pub, const char *name, uint8_t id[4])
 {
 	unsigned char *der = NULL;
-	uint8_t dg[32];
+	uint8_t dg[32], buf[CAP_ORIGIN + 2 + 32];
+	size_t nl, rl = 32;
 	int n, ok;
 
-	if (pub == NULL || (n = i2d_PUBKEY(pub, &der)) <= 0)
+	if (pub == NULL)
+		return NOTE_ERR_ARG;
+	if (EVP_PKEY_get_base_id(pub) == EVP_PKEY_ED25519) {
+		/* type 0x01: SHA-256(name || 0x0A || 0x01 || 32-byte public key)[:4] */
+		if (name == NULL || (nl = strlen(name)) == 0 || nl > CAP_ORIGIN)
+			return NOTE_ERR_ARG;
+		memcpy(buf, name, nl);
+		buf[nl] = '\n';
+		buf[nl + 1] = NOTE_SIG_ED25519;
+		if (EVP_PKEY_get_raw_public_key(pub, buf + nl + 2, &rl) != 1 || rl != 32 ||
+		    EVP_Digest(buf, nl + 2 + 32, dg, NULL, EVP_sha256(), NULL) != 1) {
+			ERR_clear_error();
+			return NOTE_ERR_CRYPTO;
+		}
+		memcpy(id, dg, 4);
+		return NOTE_OK;
+	}
+	if (EVP_PKEY_get_base_id(pub) != EVP_PKEY_EC)
+		return NOTE_ERR_ARG;
+	/* type 0x02: SHA-256(DER SPKI)[:4] */
+	if ((n = i2d_PUBKEY(pub, &der)) <= 0)
 		return NOTE_ERR_CRYPTO;
 	ok = EVP_Digest(der, (size_t)n, dg, NULL, EVP_sha256(), NULL) == 1;
 	OPENSSL_free(der);
@@ -350,11 +371,12 @@ note_verify(const char *text, const struct note_checkpoint *cp, EVP_PKEY *pub)
 	uint8_t id[4];
 	EVP_MD_CTX *md;
 	size_t i;
-	int found = 0, r;
+	int found = 0, ed = 0, r;
 
-	if (pub == NULL || EVP_PKEY_get_base_id(pub) != EVP_PKEY_EC)
+	if (pub == NULL || ((ed = EVP_PKEY_get_base_id(pub) == EVP_PKEY_ED25519) == 0 &&
+	                        EVP_PKEY_get_base_id(pub) != EVP_PKEY_EC))
 		return NOTE_ERR_ARG;
-	if ((r = note_key_id(pub, id)) != 0)
+	if ((r = note_key_id(pub, cp->origin, id)) != 0)
 		return r;
 	for (i = 0; i < cp->nsigs; i++) {
 		const struct note_sig *sg = &cp->sigs[i];
@@ -366,7 +388,9 @@ note_verify(const char *text, const struct note_checkpoint *cp, EVP_PKEY *pub)
 		found = 1;
 		if ((md = EVP_MD_CTX_new()) == NULL)
 			return NOTE_ERR_CRYPTO;
-		ok = EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pub) == 1 &&
+		/* Ed25519 is one-shot over the text itself (no digest); a signature is 64 bytes. */
+		ok = (!ed || sg->sig_len == 64) &&
+		    EVP_DigestVerifyInit(md, NULL, ed ? NULL : EVP_sha256(), NULL, pub) == 1 &&
 		    EVP_DigestVerify(md, sg->sig, sg->sig_len, (const unsigned char *)text,
 		        cp->text_len) == 1;
 		EVP_MD_CTX_free(md);
@@ -389,7 +413,8 @@ note_load_pubkey_pem(const char *pem, size_t len)
 		return NULL;
 	k = PEM_read_bio_PUBKEY(b, NULL, NULL, NULL);
 	BIO_free(b);
-	if (k != NULL && EVP_PKEY_get_base_id(k) != EVP_PKEY_EC) {
+	if (k != NULL && EVP_PKEY_get_base_id(k) != EVP_PKEY_EC &&
+	    EVP_PKEY_get_base_id(k) != EVP_PKEY_ED25519) {
 		EVP_PKEY_free(k);
 		k = NULL;
 	}

@@ -6,12 +6,16 @@
  * Origin and key name: "station/<station id>" (the [station] id of the profile), so every
  * station's log has its own identity; a station id with a space or '+' cannot be a key name and
  * is refused.
- * Signature line: "\u2014 <key name> <base64(key ID || signature)>\n", signature type 0x02
- * (ECDSA), as the signed-note spec defines it by reference to github.com/transparency-dev/witness:
+ * Signature line: "\u2014 <key name> <base64(key ID || signature)>\n"; the audit key's type
+ * decides the signature type (the signer uses Ed25519 where the HSM offers it):
+ * - 0x01 Ed25519 (signed-note spec):
+ *   signature = 64-byte Ed25519 signature of the note text;
+ *   key ID    = first 4 bytes of SHA-256(key name || 0x0A || 0x01 || 32-byte public key).
+ * - 0x02 ECDSA, as the spec defines it by reference to github.com/transparency-dev/witness:
  *   signature = ASN.1 DER ECDSA-Sig-Value over SHA-256(note text), curve P-256;
  *   key ID    = first 4 bytes of SHA-256(DER SubjectPublicKeyInfo) (the spec: "the key ID for
  *               these signatures is the truncated SHA-256 hash of the DER encoded public key in
- *               SPKI format"; not the name||0x0A||type form recommended for other types).
+ *               SPKI format"; not the name||0x0A||type form used for Ed25519).
  * Parsing is strict (the text is untrusted): at most CAP_NOTE bytes, valid UTF-8, no control
  * characters but '\n', size in decimal without leading zeros, root exactly 32 bytes of
  * canonical base64, 1..CAP_NOTE_SIGS signature lines.
@@ -58,10 +62,14 @@ int note_origin(const char *station_id, char *out, size_t cap);
 int note_body(const char *origin, uint64_t size, const uint8_t root[32], char *out, size_t cap,
     size_t *len);
 
-/* Key ID of an EC public key (type 0x02): SHA-256(DER SPKI)[:4]. */
-int note_key_id(EVP_PKEY *pub, uint8_t id[4]);
+#define NOTE_SIG_ED25519 0x01
+#define NOTE_SIG_ECDSA 0x02
 
-/* Appends the signature line for (name, key ID, DER signature) to note (which holds the body,
+/* Key ID of the key named name (the origin): Ed25519 (type 0x01) or EC P-256 (type 0x02), see
+ * above. NOTE_ERR_ARG for another key type or, for Ed25519, an empty or over-long name. */
+int note_key_id(EVP_PKEY *pub, const char *name, uint8_t id[4]);
+
+/* Appends the signature line for (name, key ID, signature bytes) to note (which holds the body,
  * a blank line is inserted before the first signature): the whole note into out. */
 int note_assemble(const char *body, const char *name, const uint8_t id[4], const uint8_t *sig,
     size_t siglen, char *out, size_t cap, size_t *len);
@@ -84,7 +92,8 @@ long note_b64dec(const char *in, size_t n, uint8_t *out, size_t cap);
 /* 1 when s[0..n) is valid UTF-8 without control characters other than '\n'. */
 int note_text_ok(const char *s, size_t n);
 
-/* Loads a PEM SubjectPublicKeyInfo (P-256 EC key) from a file or memory; NULL on failure. */
+/* Loads a PEM SubjectPublicKeyInfo (EC or Ed25519 key) from memory; NULL on failure or for
+ * another key type. */
 EVP_PKEY *note_load_pubkey_pem(const char *pem, size_t len);
 
 const char *note_strerror(int rc);

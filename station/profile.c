@@ -207,6 +207,13 @@ on_kv(void *user, const char *section, const char *name, const char *v)
 		return set_str(c, p->ca_key_uri, sizeof(p->ca_key_uri), v, name);
 	if (KEY("hsm", "audit_key"))
 		return set_str(c, p->audit_key_uri, sizeof(p->audit_key_uri), v, name);
+	if (KEY("hsm", "audit_key_type")) {
+		if (strcmp(v, "auto") == 0 || strcmp(v, "ed25519") == 0 || strcmp(v, "ec-p256") == 0)
+			return set_str(c, p->audit_key_type, sizeof(p->audit_key_type), v, name);
+		snprintf(c->err, sizeof(c->err), "unknown audit_key_type '%s' (known: auto, ed25519, "
+		    "ec-p256)", v);
+		return 0;
+	}
 	if (KEY("hsm", "commit_key"))
 		return set_str(c, p->commit_key_uri, sizeof(p->commit_key_uri), v, name);
 	if (KEY("hsm", "pin_file"))
@@ -286,6 +293,7 @@ defaults(struct profile *p)
 {
 	memset(p, 0, sizeof(*p));
 	snprintf(p->station_id, sizeof(p->station_id), "station-1");
+	snprintf(p->audit_key_type, sizeof(p->audit_key_type), "auto");
 	snprintf(p->operator_name, sizeof(p->operator_name), "unknown");
 	snprintf(p->lot, sizeof(p->lot), "LOT-1");
 	snprintf(p->module, sizeof(p->module), "/usr/lib/softhsm/libsofthsm2.so");

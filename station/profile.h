@@ -37,6 +37,7 @@ struct profile {
 	char token_uri[CAP_TEMPLATE];
 	char ca_key_uri[CAP_TEMPLATE];
 	char audit_key_uri[CAP_TEMPLATE];
+	char audit_key_type[8]; /* for `ca init`: "auto" (Ed25519 if offered), "ed25519", "ec-p256" */
 	char commit_key_uri[CAP_TEMPLATE];
 	char pin_file[CAP_PATH];
 	char ca_cert[CAP_PATH];

@@ -87,7 +87,7 @@ build(const char *dir, long n)
 		    merkle_root(l, m, root) != 0 ||
 		    note_body("station/bench-1", m, root, b, sizeof(b), &bl) != 0 ||
 		    EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k) != 1 ||
-		    EVP_DigestSign(md, sig, &sl, (uint8_t *)b, bl) != 1 || note_key_id(k, id) != 0 ||
+		    EVP_DigestSign(md, sig, &sl, (uint8_t *)b, bl) != 1 || note_key_id(k, "station/bench-1", id) != 0 ||
 		    note_assemble(b, "station/bench-1", id, sig, sl, note, sizeof(note), &nl) != 0)
 			return -1;
 		sqlite3_prepare_v2(audit_db(a), "INSERT INTO checkpoints VALUES(?,?,?,'t')", -1, &st, NULL);

@@ -1,6 +1,7 @@
 /*
  * test-note.c: station/note.c: checkpoint bodies, strict parsing of untrusted note text, and
- * signature verification (ECDSA P-256, signed-note type 0x02) with keys made here.
+ * signature verification (Ed25519, signed-note type 0x01, with the Go sumdb/note key-ID vector;
+ * ECDSA P-256, type 0x02) with keys made here.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 
 #include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,10 +38,12 @@ make(EVP_PKEY *k, const char *origin, uint64_t size, char *out, size_t cap)
 
 	memset(root, 0xab, sizeof(root));
 	assert_int_equal(note_body(origin, size, root, body, sizeof(body), &bl), 0);
-	assert_int_equal(EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k), 1);
+	/* Ed25519 signs the text itself; ECDSA signs its SHA-256. */
+	assert_int_equal(EVP_DigestSignInit(md, NULL, EVP_PKEY_get_base_id(k) == EVP_PKEY_ED25519 ?
+	    NULL : EVP_sha256(), NULL, k), 1);
 	assert_int_equal(EVP_DigestSign(md, sig, &sl, (const uint8_t *)body, bl), 1);
 	EVP_MD_CTX_free(md);
-	assert_int_equal(note_key_id(k, id), 0);
+	assert_int_equal(note_key_id(k, origin, id), 0);
 	assert_int_equal(note_assemble(body, origin, id, sig, sl, out, cap, &nl), 0);
 	assert_int_equal(strlen(out), nl);
 }
@@ -69,6 +73,84 @@ test_roundtrip(void **st)
 	assert_int_equal(note_verify(n, &cp, k), NOTE_ERR_SIG);
 	EVP_PKEY_free(k);
 	EVP_PKEY_free(other);
+}
+
+static EVP_PKEY *
+newed(void)
+{
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+
+	assert_non_null(k);
+	return k;
+}
+
+/* Key ID known answer: golang.org/x/mod/sumdb/note's example verifier key
+ * "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW" (0x01 || public key). */
+static void
+test_ed25519_key_id_vector(void **st)
+{
+	static const char vkey[] = "ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
+	static const uint8_t want[4] = { 0xc7, 0x4f, 0x20, 0xa3 };
+	uint8_t raw[40], id[4];
+	EVP_PKEY *k;
+
+	(void)st;
+	assert_int_equal(note_b64dec(vkey, strlen(vkey), raw, sizeof(raw)), 33);
+	assert_int_equal(raw[0], NOTE_SIG_ED25519);
+	k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, raw + 1, 32);
+	assert_non_null(k);
+	assert_int_equal(note_key_id(k, "PeterNeumann", id), 0);
+	assert_memory_equal(id, want, 4);
+	/* The name is part of an Ed25519 key ID; an empty one is refused. */
+	assert_int_equal(note_key_id(k, "PeterNeumann2", id), 0);
+	assert_memory_not_equal(id, want, 4);
+	assert_int_equal(note_key_id(k, "", id), NOTE_ERR_ARG);
+	EVP_PKEY_free(k);
+}
+
+static void
+test_ed25519_roundtrip(void **st)
+{
+	struct note_checkpoint cp;
+	EVP_PKEY *k = newed(), *other = newed(), *ec = newkey();
+	char n[1024], e[1024], why[128];
+
+	(void)st;
+	make(k, "station/line-1", 7, n, sizeof(n));
+	assert_int_equal(note_parse(n, strlen(n), &cp, why, sizeof(why)), 0);
+	assert_int_equal(cp.nsigs, 1);
+	assert_int_equal(cp.sigs[0].sig_len, 64);
+	assert_int_equal(note_verify(n, &cp, k), 0);
+	assert_int_equal(note_verify(n, &cp, other), NOTE_ERR_NOKEY);
+	assert_int_equal(note_verify(n, &cp, ec), NOTE_ERR_NOKEY);
+	/* A signature of another size under this key's ID is a bad signature, not unknown. */
+	cp.sigs[0].sig_len = 63;
+	assert_int_equal(note_verify(n, &cp, k), NOTE_ERR_SIG);
+	/* Changed text. */
+	memcpy(e, n, sizeof(e));
+	e[15] = '8';
+	assert_int_equal(note_parse(e, strlen(e), &cp, why, sizeof(why)), 0);
+	assert_int_equal(note_verify(e, &cp, k), NOTE_ERR_SIG);
+	/* The key loads from PEM like the verifier's audit-key.pem. */
+	{
+		BIO *b = BIO_new(BIO_s_mem());
+		char *pem;
+		long pl;
+		EVP_PKEY *back;
+
+		assert_non_null(b);
+		assert_int_equal(PEM_write_bio_PUBKEY(b, k), 1);
+		pl = BIO_get_mem_data(b, &pem);
+		back = note_load_pubkey_pem(pem, (size_t)pl);
+		assert_non_null(back);
+		assert_int_equal(note_parse(n, strlen(n), &cp, why, sizeof(why)), 0);
+		assert_int_equal(note_verify(n, &cp, back), 0);
+		EVP_PKEY_free(back);
+		BIO_free(b);
+	}
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(other);
+	EVP_PKEY_free(ec);
 }
 
 static void
@@ -157,6 +239,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_ed25519_key_id_vector),
+		cmocka_unit_test(test_ed25519_roundtrip),
 		cmocka_unit_test(test_unknown_sigs_ignored),
 		cmocka_unit_test(test_strict),
 		cmocka_unit_test(test_origin_and_b64),

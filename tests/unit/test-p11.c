@@ -275,6 +275,67 @@ test_ec_p384(void **state)
 	    "pkcs11:object=ca384;type=public", 384);
 }
 
+/* Ed25519 (the audit key where the module offers it): mechanisms advertised, key generated
+ * protected, its SPKI, and a CKM_EDDSA signature that OpenSSL verifies over the message. */
+static void
+test_ed25519(void **state)
+{
+	static const char msg[] = "station/line-1\n7\nq83vq83vq83vq83vq83vq83vq83vq83vq83vq83vq80=\n";
+	uint8_t sig[128], *spki = NULL;
+	const unsigned char *q;
+	size_t siglen = sizeof(sig), spkilen = 0;
+	CK_OBJECT_HANDLE priv, pub;
+	CK_ULONG kt = 0;
+	EVP_PKEY *pk;
+	EVP_MD_CTX *md;
+	int v = -1, gen = 0, sign = 0, bogus = 1;
+	struct p11 *p = open_login();
+
+	(void)state;
+	assert_int_equal(p11_mech_ok(p, CKM_EC_EDWARDS_KEY_PAIR_GEN, CKF_GENERATE_KEY_PAIR, &gen),
+	    P11_OK);
+	assert_int_equal(p11_mech_ok(p, CKM_EDDSA, CKF_SIGN, &sign), P11_OK);
+	assert_true(gen && sign); /* SoftHSM2 2.6 offers both */
+	assert_int_equal(p11_mech_ok(p, CKM_EDDSA, CKF_ENCRYPT, &bogus), P11_OK);
+	assert_int_equal(bogus, 0);
+	assert_int_equal(p11_mech_ok(p, 0x7fff1234UL, CKF_SIGN, &bogus), P11_OK);
+	assert_int_equal(bogus, 0);
+
+	assert_int_equal(p11_gen_ec(p, "ed25519", "audit-ed", (const uint8_t *)"\xed\x01", 2),
+	    P11_OK);
+	assert_int_equal(p11_find(p, "pkcs11:object=audit-ed;type=private", CKO_PRIVATE_KEY,
+	    &priv), P11_OK);
+	assert_int_equal(p11_key_type(p, priv, &kt), P11_OK);
+	assert_int_equal(kt, CKK_EC_EDWARDS);
+	assert_int_equal(p11_get_bool_attr(p, priv, CKA_EXTRACTABLE, &v), P11_OK);
+	assert_int_equal(v, 0);
+	assert_int_equal(p11_find(p, "pkcs11:object=audit-ed;type=public", CKO_PUBLIC_KEY, &pub),
+	    P11_OK);
+	assert_int_equal(p11_ec_pubkey_spki(p, pub, &spki, &spkilen), P11_OK);
+	assert_int_equal(spkilen, 44); /* RFC 8410: 12-byte header + 32-byte key */
+	q = spki;
+	pk = d2i_PUBKEY(NULL, &q, (long)spkilen);
+	assert_non_null(pk);
+	assert_int_equal(EVP_PKEY_get_base_id(pk), EVP_PKEY_ED25519);
+
+	assert_int_equal(p11_sign(p, priv, CKM_EDDSA, (const uint8_t *)msg, strlen(msg), sig,
+	    &siglen), P11_OK);
+	assert_int_equal(siglen, 64);
+	md = EVP_MD_CTX_new();
+	assert_int_equal(EVP_DigestVerifyInit(md, NULL, NULL, NULL, pk), 1);
+	assert_int_equal(EVP_DigestVerify(md, sig, siglen, (const uint8_t *)msg, strlen(msg)), 1);
+	EVP_MD_CTX_free(md);
+	sig[10] ^= 1;
+	md = EVP_MD_CTX_new();
+	assert_int_equal(EVP_DigestVerifyInit(md, NULL, NULL, NULL, pk), 1);
+	assert_int_not_equal(EVP_DigestVerify(md, sig, siglen, (const uint8_t *)msg, strlen(msg)),
+	    1);
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(pk);
+	free(spki);
+	p11_close(p);
+}
+
 static void
 test_find_errors(void **state)
 {
@@ -507,6 +568,7 @@ main(void)
 		cmocka_unit_test(test_token_info),
 		cmocka_unit_test(test_ec_p256),
 		cmocka_unit_test(test_ec_p384),
+		cmocka_unit_test(test_ed25519),
 		cmocka_unit_test(test_find_errors),
 		cmocka_unit_test(test_ambiguous),
 		cmocka_unit_test(test_hmac),
