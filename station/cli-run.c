@@ -329,9 +329,7 @@ cli_run(int argc, char **argv)
 		rc = EXIT_PROFILE;
 		goto out;
 	}
-	(void)audit_log(db, &who, "station.start", NULL, NULL,
-	    json_pack("{s:s,s:s}", "profile", prof->path, "profile_sha256",
-	        util_hex(prof->digest, 32, hex, sizeof(hex))));
+	(void)reg_station_start(db, &who, prof->path, util_hex(prof->digest, 32, hex, sizeof(hex)));
 	(void)audit_log(db, &who, "operator.logon", NULL, NULL, json_pack("{s:s}", "operator",
 	    prof->operator_name));
 	(void)reg_lot_open(db, &who, prof->quota);

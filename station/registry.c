@@ -450,6 +450,42 @@ reg_lot_closed(struct audit *a, const char *lot, int *closed, char *when, size_t
 }
 
 int
+reg_station_start(struct audit *a, const struct audit_who *w, const char *profile,
+    const char *digest_hex)
+{
+	char last[80] = "";
+	sqlite3_stmt *st = NULL;
+	json_t *body;
+	int r, x;
+
+	if ((r = audit_begin(a)) != 0)
+		return r;
+	r = prep(a, "SELECT json_extract(body,'$.profile_sha256') FROM log WHERE kind='station.start' "
+	            "ORDER BY seq DESC LIMIT 1", &st, NULL);
+	if (r == 0) {
+		if ((x = sqlite3_step(st)) == SQLITE_ROW) {
+			copy_col(st, 0, last, sizeof(last));
+			sqlite3_finalize(st);
+		} else if (x == SQLITE_DONE)
+			sqlite3_finalize(st);
+		else
+			r = st_fail(a, st, "reading the last station.start");
+	}
+	if (r == 0 && last[0] != '\0' && strcmp(last, digest_hex) != 0) {
+		body = json_pack("{s:s,s:s,s:s}", "profile", profile, "from_sha256", last, "to_sha256",
+		    digest_hex);
+		r = body ? audit_append(a, w, "profile.changed", NULL, NULL, body, NULL) : AUDIT_ERR_NOMEM;
+		json_decref(body);
+	}
+	if (r == 0) {
+		body = json_pack("{s:s,s:s}", "profile", profile, "profile_sha256", digest_hex);
+		r = body ? audit_append(a, w, "station.start", NULL, NULL, body, NULL) : AUDIT_ERR_NOMEM;
+		json_decref(body);
+	}
+	return finish(a, r);
+}
+
+int
 reg_lot_open(struct audit *a, const struct audit_who *w, unsigned long quota)
 {
 	const char *args[] = { w->lot, NULL };

@@ -49,6 +49,14 @@ isz=$(checkpoints "$T/m.json" interval)
 [ -z "$(checkpoints "$T/m.json" entries)" ] || fail "an entries checkpoint with checkpoint_entries = 0"
 ok "interval: checkpoints at sizes $(echo $isz | tr '\n' ' ')within a run of $(jq -r 'select(.event=="summary") | .elapsed_ms' "$T/m.json") ms"
 
+# The profile changed between the runs: profile.changed names both digests, before station.start.
+[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='profile.changed'")" = 1 ] || fail "profile change not recorded once"
+to=$(sqlite3 "$db" "SELECT json_extract(body,'\$.to_sha256') FROM log WHERE kind='profile.changed'")
+[ "$to" = "$(sha256sum "$PROFILE" | cut -d' ' -f1)" ] || fail "profile.changed to_sha256 $to"
+[ "$(sqlite3 "$db" "SELECT kind FROM log WHERE seq=(SELECT seq+1 FROM log WHERE kind='profile.changed')")" = station.start ] ||
+	fail "profile.changed must precede station.start"
+ok "the edited profile is recorded: profile.changed to sha256 ${to%"${to#????????????}"}..."
+
 echo "-- both off"
 audit_cfg 0 0
 "$BIN/firmware-stub" sim --boards 2 --dir "$T/o" -- "$BIN/station" run --profile "$PROFILE" --json \
