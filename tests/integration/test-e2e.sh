@@ -56,4 +56,15 @@ ok "passwords appear only on the labels"
 sqlite3 "$db" "UPDATE log SET kind='x'" 2>/dev/null && fail "log accepted an UPDATE"
 sqlite3 "$db" "DELETE FROM log" 2>/dev/null && fail "log accepted a DELETE"
 ok "audit log refuses UPDATE and DELETE"
+# A LOCKED board stays locked until a factory reset, which only the host build offers, behind
+# an explicit flag. The reset board is BLANK again, but its chip ID is on record: refused.
+chip0=$("$BIN/firmware-stub" show --flash "$T/boards/board-0.flash" | jq -r .chip_id)
+rc=0
+stub 1 "$T/boards" --factory-reset -- "$BIN/station" run --profile "$PROFILE" --json >"$T/run3.json" 2>"$T/run3.err" || rc=$?
+show=$("$BIN/firmware-stub" show --flash "$T/boards/board-0.flash")
+[ "$(echo "$show" | jq -r .state)" = BLANK ] || fail "factory reset did not blank the board: $show"
+[ "$(echo "$show" | jq -r .chip_id)" = "$chip0" ] || fail "factory reset changed the chip ID"
+[ "$rc" = 1 ] && grep -q '"code":"E_DUPLICATE"' "$T/run3.json" || { cat "$T/run3.json"; fail "reset board: exit $rc"; }
+[ "$(sqlite3 "$db" 'SELECT COUNT(*) FROM devices')" = 2 ] || fail "the reset board was recorded again"
+ok "a factory-reset board (BLANK, same chip) is refused: E_DUPLICATE"
 echo "PASS test-e2e"
