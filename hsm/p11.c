@@ -408,6 +408,21 @@ p11_open(const char *module_path, struct p11 **out)
 	return r;
 }
 
+/*
+ * Sanitizer builds keep modules mapped: LeakSanitizer reports at exit, and a leak inside an
+ * unloaded module has no module name to match tests/lsan.supp against (SoftHSM2 2.6.1 leaks
+ * 37 bytes per CKM_EDDSA signature). Release builds unload as usual.
+ */
+static void
+module_unload(void *dl)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	(void)dl;
+#else
+	dlclose(dl);
+#endif
+}
+
 void
 p11_close(struct p11 *p)
 {
@@ -416,7 +431,7 @@ p11_close(struct p11 *p)
 	if (p->f != NULL)
 		module_release(p);
 	if (p->dl != NULL)
-		dlclose(p->dl);
+		module_unload(p->dl);
 	free(p->path);
 	OPENSSL_cleanse(p, sizeof(*p));
 	free(p);

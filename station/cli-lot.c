@@ -126,12 +126,6 @@ cli_lot(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if ((lot && (strlen(lot) >= sizeof(prof->lot) || !util_printable(lot) || !lot[0])) ||
-	    (op && (strlen(op) >= sizeof(prof->operator_name) || !util_printable(op)))) {
-		fprintf(stderr, "station lot: --lot and --operator take printable text of at most 64 "
-		    "characters\n");
-		return EXIT_USAGE;
-	}
 	if ((prof = calloc(1, sizeof(*prof))) == NULL)
 		return EXIT_FAIL;
 	if (profile_load(profile_path, prof, err, sizeof(err)) != 0) {
@@ -139,10 +133,12 @@ cli_lot(int argc, char **argv)
 		rc = EXIT_PROFILE;
 		goto out;
 	}
-	if (lot)
-		snprintf(prof->lot, sizeof(prof->lot), "%s", lot);
-	if (op)
-		snprintf(prof->operator_name, sizeof(prof->operator_name), "%s", op);
+	if (profile_override(prof, lot, op) != 0) {
+		fprintf(stderr, "station lot: --lot and --operator take printable text of 1 to 64 "
+		    "characters\n");
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	who.station = prof->station_id;
 	who.operator_name = prof->operator_name;
 	who.lot = prof->lot;

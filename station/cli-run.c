@@ -288,15 +288,11 @@ cli_run(int argc, char **argv)
 		rc = EXIT_PROFILE;
 		goto out;
 	}
-	if ((lot && (strlen(lot) >= sizeof(prof->lot) || !util_printable(lot))) ||
-	    (op && (strlen(op) >= sizeof(prof->operator_name) || !util_printable(op)))) {
-		fprintf(stderr, "station: --lot and --operator take printable text of at most 64 characters\n");
+	if (profile_override(prof, lot, op) != 0) {
+		fprintf(stderr, "station: --lot and --operator take printable text of 1 to 64 "
+		    "characters\n");
 		goto out;
 	}
-	if (lot)
-		snprintf(prof->lot, sizeof(prof->lot), "%s", lot);
-	if (op)
-		snprintf(prof->operator_name, sizeof(prof->operator_name), "%s", op);
 	who.station = prof->station_id;
 	who.operator_name = prof->operator_name;
 	who.lot = prof->lot;

@@ -60,6 +60,7 @@ issue_strerror(int rc)
 	case ISSUE_ERR_LINT: return "signed certificate failed the post-signing check";
 	case ISSUE_ERR_NOMEM: return "out of memory";
 	case ISSUE_ERR_INTERNAL: return "internal error";
+	case ISSUE_ERR_CSR_DIGEST: return "CSR signed with a digest weaker than SHA-256";
 	}
 	return "unknown issuance error";
 }
@@ -548,6 +549,22 @@ csr_attrs(const X509_REQ *req, const uint8_t *nonce, size_t noncelen, char *why,
 	return ISSUE_OK;
 }
 
+/* The CSR's proof of possession must use SHA-256 or stronger (protocol P-41): a SHA-1 or MD5
+ * self-signature is refused even where OpenSSL would still verify it. */
+static int
+sig_digest_check(const X509_REQ *req, char *why, size_t whycap)
+{
+	int md = NID_undef, pk = NID_undef, nid = X509_REQ_get_signature_nid(req);
+
+	if (OBJ_find_sigid_algs(nid, &md, &pk) == 1 &&
+	    (md == NID_sha256 || md == NID_sha384 || md == NID_sha512))
+		return ISSUE_OK;
+	issue_why(why, whycap, "the board's CSR is signed with %s; the protocol asks for SHA-256 or "
+	    "stronger: the board's firmware is faulty or outdated", nid == NID_undef ? "an unknown "
+	    "algorithm" : OBJ_nid2sn(nid));
+	return ISSUE_ERR_CSR_DIGEST;
+}
+
 /* Parses and checks a CSR; *out gets the request on success. */
 static int
 csr_load(const struct issue_profile *prof, const uint8_t *csr, size_t csrlen,
@@ -568,6 +585,8 @@ csr_load(const struct issue_profile *prof, const uint8_t *csr, size_t csrlen,
 	/* The key policy first: it is cheap and keeps odd keys away from the verifier. */
 	pk = X509_REQ_get0_pubkey(req);
 	if ((r = key_check(prof, pk, why, whycap)) != ISSUE_OK)
+		goto out;
+	if ((r = sig_digest_check(req, why, whycap)) != ISSUE_OK)
 		goto out;
 	if (X509_REQ_verify(req, pk) != 1) {
 		log_openssl(LOG_DEBUG, "CSR self-signature check");

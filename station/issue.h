@@ -67,13 +67,14 @@ enum issue_rc {
 	ISSUE_ERR_SIGN = -8,       /* the CA signature failed */
 	ISSUE_ERR_LINT = -9,       /* the signed certificate does not verify or does not match the profile */
 	ISSUE_ERR_NOMEM = -10,
-	ISSUE_ERR_INTERNAL = -11
+	ISSUE_ERR_INTERNAL = -11,
+	ISSUE_ERR_CSR_DIGEST = -12 /* self-signature uses a digest weaker than SHA-256 */
 };
 
 const char *issue_strerror(int rc);
 
 /* Validates a CSR (DER, csrlen <= CAP_CSR_DER): parse with no trailing bytes, verify its
- * self-signature, key type/size against the profile, challengePassword equal to lower-case hex of
+ * self-signature (SHA-256 or stronger), key type/size against the profile, challengePassword equal to lower-case hex of
  * nonce, no attributes other than challengePassword and extensionRequest, no critical requested
  * extension. On success *pub (if not NULL) gets the CSR's public key (caller frees). On failure
  * why gets a sentence for people. */

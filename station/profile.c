@@ -396,6 +396,19 @@ out:
 }
 
 int
+profile_override(struct profile *p, const char *lot, const char *op)
+{
+	if ((lot && (!lot[0] || strlen(lot) >= sizeof(p->lot) || !util_printable(lot))) ||
+	    (op && (!op[0] || strlen(op) >= sizeof(p->operator_name) || !util_printable(op))))
+		return -1;
+	if (lot)
+		snprintf(p->lot, sizeof(p->lot), "%s", lot);
+	if (op)
+		snprintf(p->operator_name, sizeof(p->operator_name), "%s", op);
+	return 0;
+}
+
+int
 profile_fw_allowed(const struct profile *p, const char *version, const uint8_t digest[32])
 {
 	unsigned i;

@@ -67,6 +67,9 @@ struct profile {
 /* Loads path into *p. On error returns -1 and writes "file:line: what is wrong; what to do" into
  * err. Missing optional keys get documented defaults; required keys are checked. */
 int profile_load(const char *path, struct profile *p, char *err, size_t errcap);
+/* Command-line overrides of [station] lot and operator (NULL = keep the profile's): -1, with
+ * nothing changed, unless each is non-empty printable text that fits. */
+int profile_override(struct profile *p, const char *lot, const char *op);
 /* Index of the allow-list entry matching version+digest, or -1. */
 int profile_fw_allowed(const struct profile *p, const char *version, const uint8_t digest[32]);
 

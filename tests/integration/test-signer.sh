@@ -19,11 +19,11 @@ sed -e 's/^quota = .*/quota = 3/' -e 's/^key_types = .*/key_types = ec-p256, rsa
 grep -q '^quota = 3$' "$P" && grep -q '^key_types = ec-p256, rsa$' "$P" || fail "test profile not made"
 
 rhex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
-# mkcsr KEY NONCEHEX OUT: a board's CSR (DER) with the nonce as challengePassword
+# mkcsr KEY NONCEHEX OUT [DIGEST]: a board's CSR (DER) with the nonce as challengePassword
 mkcsr() {
 	printf '[req]\nprompt=no\ndistinguished_name=dn\nattributes=att\n[dn]\nCN=chosen-by-the-board\n[att]\nchallengePassword=%s\n' \
 		"$2" >"$T/req.cnf"
-	openssl req -new -key "$1" -config "$T/req.cnf" -outform DER -out "$3" 2>/dev/null || fail "openssl req"
+	openssl req -new -key "$1" -config "$T/req.cnf" ${4:+"-$4"} -outform DER -out "$3" 2>/dev/null || fail "openssl req"
 }
 # issue LOT CHIP SERIAL NONCE CSR OUT: one request through a freshly started signer
 issue() { "$DRV" issue "$P" "$1" "$2" "$3" TH2-DEMO "$4" "$5" "$6" 2>>"$T/driver.err"; }
@@ -107,6 +107,8 @@ refuse "wrong key type (Ed25519)" "$T/ed.csr" "$n" "key type not allowed by the 
 openssl genrsa -out "$T/k1024.pem" 1024 2>/dev/null
 n=$(rhex 16); mkcsr "$T/k1024.pem" "$n" "$T/rsa1024.csr"
 refuse "weak key (RSA-1024)" "$T/rsa1024.csr" "$n" "key size below policy"
+n=$(rhex 16); mkcsr "$T/k1.pem" "$n" "$T/sha1.csr" sha1
+refuse "SHA-1 self-signature" "$T/sha1.csr" "$n" "CSR signed with a digest weaker than SHA-256"
 n=$(rhex 16); mkcsr "$T/k1.pem" "$n" "$T/nonce.csr"
 refuse "wrong nonce" "$T/nonce.csr" "$(rhex 16)" "CSR does not carry the station nonce"
 [ "$(sqlite3 "$db" "SELECT COUNT(*) FROM certs WHERE lot='LOT-BAD'")" = 0 ] || fail "a refused CSR left a certificate"

@@ -107,6 +107,7 @@ struct csr_opts {
 	const char *ext_nid_value; /* "critical,CA:FALSE" etc. for basicConstraints */
 	const char *san;           /* requested subjectAltName */
 	int flip_sig;
+	const EVP_MD *md;          /* signature digest; NULL = SHA-256 */
 };
 
 static size_t
@@ -150,7 +151,7 @@ make_csr(EVP_PKEY *key, const struct csr_opts *o, uint8_t *out, size_t cap)
 	}
 	if (sk_X509_EXTENSION_num(exts) > 0)
 		assert_true(X509_REQ_add_extensions(req, exts));
-	assert_true(X509_REQ_sign(req, key, EVP_sha256()) > 0);
+	assert_true(X509_REQ_sign(req, key, o->md ? o->md : EVP_sha256()) > 0);
 	len = i2d_X509_REQ(req, &der);
 	assert_true(len > 0 && (size_t)len <= cap);
 	memcpy(out, der, (size_t)len);
@@ -336,6 +337,11 @@ test_csr_bad(void **state)
 	o.flip_sig = 1;
 	expect_csr(&prof, csr, make_csr(F.dev, &o, csr, sizeof(csr)), ISSUE_ERR_CSR_SIG);
 	o.flip_sig = 0;
+	o.md = EVP_sha1(); /* a valid signature, but SHA-1 */
+	expect_csr(&prof, csr, make_csr(F.dev, &o, csr, sizeof(csr)), ISSUE_ERR_CSR_DIGEST);
+	o.md = EVP_sha384();
+	expect_csr(&prof, csr, make_csr(F.dev, &o, csr, sizeof(csr)), ISSUE_OK);
+	o.md = NULL;
 	o.extra_attr = 1;
 	expect_csr(&prof, csr, make_csr(F.dev, &o, csr, sizeof(csr)), ISSUE_ERR_CSR_ATTR);
 	o.extra_attr = 0;
