@@ -4,11 +4,13 @@
  * the HSM. Exit codes: 0 verified / done, 1 verification failed (the first problem is named on
  * stderr, and in --json), 2 usage, 3 cannot read the input, 4 signer/HSM error.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "audit.h"
 #include "caps.h"
@@ -274,7 +276,7 @@ cmd_export(int argc, char **argv)
 			    "auditor will need it separately\n", chain == NULL ? "no ca.pem" : "no audit-key.pem");
 	}
 	if (out != NULL && (f = fopen(out, "w")) == NULL) {
-		fprintf(stderr, "station audit export: cannot write %s\n", out);
+		fprintf(stderr, "station audit export: cannot write %s: %s\n", out, strerror(errno));
 		goto done;
 	}
 	if (export_write(rc, &o, f) != 0 || fflush(f) != 0) {
@@ -370,6 +372,11 @@ cmd_proof(int argc, char **argv)
 		r = A_FAIL;
 		goto out;
 	}
+	if (out != NULL && mkdir(out, 0755) != 0 && errno != EEXIST) {
+		fprintf(stderr, "station audit proof: cannot create the directory %s: %s\n", out,
+		    strerror(errno));
+		goto out;
+	}
 	for (i = 0; i < rc->ne; i++) {
 		const struct rec_entry *e = &rc->e[i];
 		uint8_t *bytes = NULL;
@@ -402,7 +409,8 @@ cmd_proof(int argc, char **argv)
 		} else {
 			snprintf(file, sizeof(file), "%s/%zu.tlog-proof", out, i);
 			if (util_write_file(file, text, strlen(text), 0644) != 0) {
-				fprintf(stderr, "station audit proof: cannot write %s\n", file);
+				fprintf(stderr, "station audit proof: cannot write %s: %s\n", file,
+				    strerror(errno));
 				free(text);
 				goto out;
 			}
