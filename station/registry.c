@@ -280,8 +280,12 @@ reg_verified(struct audit *a, const struct audit_who *w, const char *product,
 	int64_t s = 0;
 	int r;
 
-	body = json_pack("{s:s,s:s,s:s,s:s}", "product", product, "cert_serial", cert_serial,
-	    "fw_version", fw_version, "fw_sha256", fw_digest);
+	/* The checks flow.c made before this entry: the board installed the chain whose SHA-256
+	 * the station sent (it refuses another), signed a fresh challenge with the certified key,
+	 * and verified the password against its verifier. */
+	body = json_pack("{s:s,s:s,s:s,s:s,s:[s,s,s]}", "product", product, "cert_serial",
+	    cert_serial, "fw_version", fw_version, "fw_sha256", fw_digest, "checks",
+	    "chain_sha256_installed", "key_proven", "password_verified");
 	if (body == NULL)
 		return AUDIT_ERR_NOMEM;
 	if ((r = audit_begin(a)) != 0) {
@@ -318,8 +322,11 @@ reg_pass(struct audit *a, const struct audit_who *w, const char *product, const 
 	int64_t s = 0;
 	int r;
 
-	body = json_pack("{s:s,s:s,s:b}", "product", product, "cert_serial", cert_serial,
-	    "resumed", resumed);
+	/* What the lock confirmation established (flow.c lock()): the board reports LOCKED with
+	 * its debug port closed, and a harmless write was refused (ETSI EN 303 645 5.6). */
+	body = json_pack("{s:s,s:s,s:b,s:{s:s,s:b,s:b}}", "product", product, "cert_serial",
+	    cert_serial, "resumed", resumed, "lock", "state", "LOCKED", "debug_locked", 1,
+	    "write_refused", 1);
 	if (body == NULL)
 		return AUDIT_ERR_NOMEM;
 	if ((r = audit_begin(a)) != 0) {

@@ -11,7 +11,11 @@ ok "2 boards PASS"
 
 db=$T/station.db
 [ "$(sqlite3 "$db" 'SELECT COUNT(*) FROM devices')" = 2 ] || fail "devices table should hold 2 rows"
-ok "database holds 2 device records"
+[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='board.pass' AND json_extract(body,'\$.lock.debug_locked')=1 AND json_extract(body,'\$.lock.write_refused')=1")" = 2 ] ||
+	fail "board.pass entries do not record the lock confirmation"
+[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='board.verified' AND json_array_length(body,'\$.checks')=3")" = 2 ] ||
+	fail "board.verified entries do not list their checks"
+ok "database holds 2 device records; their log entries record the checks and the lock confirmation"
 
 for i in 0 1; do
 	show=$("$BIN/firmware-stub" show --flash "$T/boards/board-$i.flash")
