@@ -37,7 +37,7 @@ ok "ca init made an Ed25519 key; checkpoint of size $s: 64-byte signature, verif
 echo "-- [hsm] audit_key_type = ec-p256"
 P=$T/p256/profile.ini
 mkdir -p "$T/p256"
-sed -e 's/object=audit-log/object=audit-p256/' -e '/^audit_key = /a audit_key_type = ec-p256' \
+sed -e 's/object=audit-log/object=audit-p256/' -e 's/^audit_key_type = .*/audit_key_type = ec-p256/' \
 	-e "s#^database = .*#database = $T/p256/station.db#" -e "s#^pin_file = .*#pin_file = $T/hsm-user.pin#" \
 	-e "s#^ca_cert = .*#ca_cert = $T/ca.pem#" -e "s#^root_cert = .*#root_cert = $T/root.pem#" \
 	-e "s#^label_dir = .*#label_dir = $T/p256/labels#" "$PROFILE" >"$P"
