@@ -111,6 +111,17 @@ sign_body(struct srv *s, const char *body, size_t blen, uint8_t *sig, size_t *si
 	return srv_ecdsa_sign(s, s->audit_key, (const uint8_t *)body, blen, sig, siglen);
 }
 
+/* PRODUCT §7: HSM failures are logged (hsm.error, operation "checkpoint"). The entry itself
+ * waits for the next checkpoint. */
+static void
+hsm_error(struct srv *s, const char *reason)
+{
+	struct audit_who w = { s->prof.station_id, s->prof.operator_name, s->prof.lot };
+
+	(void)audit_log(s->audit, &w, "hsm.error", NULL, NULL, json_pack("{s:s,s:s}", "operation",
+	    "checkpoint", "reason", reason));
+}
+
 /* Stored checkpoint for size: 1 (root/note copied), 0 none, -1 error. */
 static int
 stored(sqlite3 *db, uint64_t size, uint8_t root[32], char *note, size_t cap)
@@ -271,6 +282,7 @@ srv_checkpoint(struct srv *s, uint8_t *out, size_t cap, size_t *outlen)
 		return;
 	}
 	if ((note = malloc(CAP_NOTE + 1)) == NULL || audit_pubkey(s, &pub) != 0) {
+		hsm_error(s, "cannot read the audit public key from the HSM");
 		reply(out, cap, outlen, SIGST_HSM, "cannot read the audit public key from the HSM");
 		goto out;
 	}
@@ -324,6 +336,7 @@ srv_checkpoint(struct srv *s, uint8_t *out, size_t cap, size_t *outlen)
 	if (!have) {
 		if (note_key_id(pub, origin, id) != 0 || sign_body(s, body, blen, sig, &siglen) != 0 ||
 		    note_assemble(body, origin, id, sig, siglen, note, CAP_NOTE + 1, &nlen) != 0) {
+			hsm_error(s, "the HSM could not sign the checkpoint");
 			reply(out, cap, outlen, SIGST_HSM, "the HSM could not sign the checkpoint");
 			goto out;
 		}
@@ -334,6 +347,8 @@ srv_checkpoint(struct srv *s, uint8_t *out, size_t cap, size_t *outlen)
 			    note_verify(note, cp, pub) == 0;
 			free(cp);
 			if (!ok) {
+				hsm_error(s, "the checkpoint signature does not verify with the audit "
+				    "public key");
 				reply(out, cap, outlen, SIGST_HSM, "the checkpoint signature does not "
 				    "verify with the audit public key; check [hsm] audit_key");
 				goto out;
