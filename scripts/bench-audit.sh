@@ -7,7 +7,7 @@ set -eu
 cd "$(dirname "$0")/.."
 B=build/release
 [ -f $B/libstation.a ] || { echo "bench-audit: run 'make all' first" >&2; exit 2; }
-PKGS="openssl sqlite3 libserialport inih jansson"
+PKGS="openssl sqlite3 libserialport libusb-1.0 inih jansson"
 dir=$(mktemp -d /tmp/bench-audit.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 # shellcheck disable=SC2086

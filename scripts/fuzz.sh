@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 CC=${FUZZ_CC:-clang}
 SECONDS_PER_TARGET=${FUZZ_SECONDS:-60}
 OUT=build/fuzz
-PKGS="openssl sqlite3 libserialport inih jansson"
+PKGS="openssl sqlite3 libserialport libusb-1.0 inih jansson"
 
 case "$SECONDS_PER_TARGET" in
 ''|*[!0-9]*) echo "fuzz: FUZZ_SECONDS must be a whole number of seconds" >&2; exit 2 ;;

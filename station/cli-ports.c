@@ -18,11 +18,12 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: station ports [--json]\n"
-	    "Lists serial ports: USB adapters first, sorted by physical USB port path\n"
-	    "(stable across re-plugging, unlike /dev/ttyUSB numbers), then the others.\n"
-	    "  --json   one JSON array of objects {name, usb_path, vid, pid, serial,\n"
-	    "           manufacturer, product}; vid/pid are 4-digit hex strings, absent\n"
-	    "           values are null\n"
+	    "Lists the fixtures the station can reach: USB serial adapters and boards on USB\n"
+	    "bulk (named usb:<path>) first, sorted by physical USB port path (stable across\n"
+	    "re-plugging, unlike /dev/ttyUSB numbers), then other serial ports.\n"
+	    "  --json   one JSON array of objects {name, transport, usb_path, vid, pid,\n"
+	    "           serial, manufacturer, product}; transport is \"serial\" or\n"
+	    "           \"usb-bulk\"; vid/pid are 4-digit hex strings, absent values are null\n"
 	    "  --help   this text\n");
 }
 
@@ -59,6 +60,8 @@ print_json(const struct xport_info *in, size_t n)
 			goto out;
 		/* json_object_set_new steals the value even on failure, so no leak on NULL */
 		if (json_object_set_new(o, "name", json_string(in[i].name)) != 0 ||
+		    json_object_set_new(o, "transport", json_string(in[i].is_bulk ? "usb-bulk" :
+		        "serial")) != 0 ||
 		    json_object_set_new(o, "usb_path", str_or_null(in[i].usb_path)) != 0 ||
 		    json_object_set_new(o, "vid", hex4_or_null(in[i].usb_vid)) != 0 ||
 		    json_object_set_new(o, "pid", hex4_or_null(in[i].usb_pid)) != 0 ||
@@ -165,7 +168,7 @@ cli_ports(int argc, char **argv)
 		log_error("out of memory");
 		goto out;
 	}
-	if ((c = xport_serial_list(in, XPORT_LIST_MAX, &n)) != XPORT_OK) {
+	if ((c = xport_list(in, XPORT_LIST_MAX, &n)) != XPORT_OK) {
 		log_error("cannot list serial ports: %s", xport_strerror(c));
 		goto out;
 	}

@@ -44,7 +44,8 @@ usage(FILE *f)
 	    "usage: station run --profile FILE [options]\n"
 	    "Provisions every board present on the fixtures, in parallel, and records each outcome.\n\n"
 	    "  --profile FILE     product profile (required; see docs/scripting-guide.md)\n"
-	    "  --port NAME        use this serial port (repeatable); default: every USB serial adapter\n"
+	    "  --port NAME        use this fixture (repeatable): a serial port, or usb:<path> for a\n"
+	    "                     board on USB bulk; default: every USB serial adapter and USB board\n"
 	    "  --lot LOT          production lot (default: [station] lot)\n"
 	    "  --operator NAME    operator logged on (default: [station] operator)\n"
 	    "  --json             one JSON event per line on stdout instead of text\n"
@@ -121,7 +122,7 @@ work(void *arg)
 		snprintf(w->res.reason, sizeof(w->res.reason), "cannot open the audit database");
 		goto out;
 	}
-	if (xport_open(&xport_serial_ops, w->port.name, w->prof->baud, &x) != 0) {
+	if (xport_open(xport_ops_for(w->port.name), w->port.name, w->prof->baud, &x) != 0) {
 		snprintf(w->res.code, sizeof(w->res.code), "E_PORT");
 		snprintf(w->res.step, sizeof(w->res.step), "connect");
 		snprintf(w->res.reason, sizeof(w->res.reason), "cannot open %s; check the fixture's "
@@ -191,7 +192,7 @@ select_ports(char **names, size_t nnames, struct worker *w, size_t cap, size_t *
 
 	if ((all = calloc(XPORT_LIST_MAX, sizeof(*all))) == NULL)
 		return -1;
-	if (xport_serial_list(all, XPORT_LIST_MAX, &total) != 0) {
+	if (xport_list(all, XPORT_LIST_MAX, &total) != 0) {
 		free(all);
 		return -1;
 	}
@@ -330,7 +331,7 @@ cli_run(int argc, char **argv)
 	    prof->operator_name));
 	(void)reg_lot_open(db, &who, prof->quota);
 	if (select_ports(ports, nports, w, CAP_FIXTURES, &nw) != 0 || nw == 0) {
-		fprintf(stderr, "station: no fixture found: no USB serial adapter is connected%s; "
+		fprintf(stderr, "station: no fixture found: no USB serial adapter or USB board is connected%s; "
 		    "check the fixture cables ('station ports' lists what is seen)\n",
 		    nports ? " under the given --port names" : "");
 		rc = EXIT_NOFIXTURE;

@@ -306,20 +306,6 @@ copy_untrusted(char *dst, size_t cap, const char *src)
 	util_sanitize(src, strnlen(src, XPORT_DESC_MAX - 1), dst, cap);
 }
 
-static int
-info_cmp(const void *va, const void *vb)
-{
-	const struct xport_info *a = va, *b = vb;
-	int c;
-
-	if (a->is_usb != b->is_usb)
-		return a->is_usb ? -1 : 1;
-	/* strverscmp: "1-1.10" sorts after "1-1.9", as a technician counts fixtures */
-	if (a->is_usb && (c = strverscmp(a->usb_path, b->usb_path)) != 0)
-		return c;
-	return strverscmp(a->name, b->name);
-}
-
 /*
  * Fills one xport_info for p. Returns 0, or -1 when the port must be skipped (a name we
  * could not pass back to xport_open unchanged).
@@ -408,7 +394,7 @@ xport_serial_list(struct xport_info *out, size_t cap, size_t *n)
 			used++;
 	}
 	if (used > 1)
-		qsort(all, used, sizeof(*all), info_cmp);
+		qsort(all, used, sizeof(*all), xport_info_cmp);
 	for (i = 0; i < used && i < cap; i++)
 		out[i] = all[i];
 	*n = used;

@@ -9,6 +9,8 @@
 #include "xport.h"
 
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 static const struct xport_ops *
 ops_of(const struct xport *x)
@@ -80,4 +82,44 @@ xport_strerror(int rc)
 	default:
 		return "unknown transport error";
 	}
+}
+
+/* See xport.h: USB first, by physical path as a technician counts fixtures ("1-1.10" after
+ * "1-1.9", strverscmp), then the rest by name. */
+int
+xport_info_cmp(const void *va, const void *vb)
+{
+	const struct xport_info *a = va, *b = vb;
+	int c;
+
+	if (a->is_usb != b->is_usb)
+		return a->is_usb ? -1 : 1;
+	if (a->is_usb && (c = strverscmp(a->usb_path, b->usb_path)) != 0)
+		return c;
+	return strverscmp(a->name, b->name);
+}
+
+/* See xport.h. */
+int
+xport_list(struct xport_info *out, size_t cap, size_t *n)
+{
+	size_t ns = 0, nu = 0, k;
+	int r;
+
+	if ((r = xport_serial_list(out, cap, &ns)) != XPORT_OK)
+		return r;
+	k = ns < cap ? ns : cap;
+	if ((r = xport_usb_list(out + k, cap - k, &nu)) != XPORT_OK)
+		return r;
+	*n = ns + nu;
+	k += nu < cap - k ? nu : cap - k;
+	qsort(out, k, sizeof(*out), xport_info_cmp);
+	return XPORT_OK;
+}
+
+/* See xport.h. */
+const struct xport_ops *
+xport_ops_for(const char *name)
+{
+	return strncmp(name, "usb:", 4) == 0 ? &xport_usb_ops : &xport_serial_ops;
 }

@@ -1,6 +1,6 @@
 /*
- * xport.h: byte transports between the station and a board (serial via libserialport; USB bulk
- * later). A backend is a file behind struct xport_ops (xport-serial.c, xport-usb.c).
+ * xport.h: byte transports between the station and a board: serial via libserialport
+ * (xport-serial.c) and USB bulk via libusb (xport-usb.c), each a file behind struct xport_ops.
  * Transports move bytes only; framing is frame.c's job. Not thread-safe per handle: one worker
  * owns one handle.
  */
@@ -35,6 +35,7 @@ struct xport_info {
 	char manufacturer[XPORT_DESC_MAX];
 	int usb_vid, usb_pid;           /* -1 when not USB */
 	int is_usb;
+	int is_bulk;                    /* a board on USB bulk ("usb:<path>"), not a serial adapter */
 };
 
 struct xport;
@@ -55,6 +56,21 @@ extern const struct xport_ops xport_serial_ops;
 /* Lists serial ports (USB adapters first, sorted by usb_path, then the others by name) into
  * out[0..cap). *n gets the number found (may exceed cap; only cap are filled). */
 int xport_serial_list(struct xport_info *out, size_t cap, size_t *n);
+
+extern const struct xport_ops xport_usb_ops;
+
+/* Lists boards on USB bulk (a vendor interface 0xFF/0x50/0x01 with a bulk OUT and IN
+ * endpoint, docs/protocol.md P-8), named "usb:<path>", like xport_serial_list. No USB stack
+ * means none listed, not an error. */
+int xport_usb_list(struct xport_info *out, size_t cap, size_t *n);
+
+/* Both lists, sorted by xport_info_cmp (USB by physical path first, then the rest by name). */
+int xport_list(struct xport_info *out, size_t cap, size_t *n);
+int xport_info_cmp(const void *a, const void *b);
+
+/* The backend for a name from xport_list or the command line: "usb:..." is USB bulk, anything
+ * else a serial port. */
+const struct xport_ops *xport_ops_for(const char *name);
 
 /* Convenience wrappers over x's ops. */
 int xport_open(const struct xport_ops *ops, const char *name, unsigned baud, struct xport **out);

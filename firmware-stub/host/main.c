@@ -31,6 +31,8 @@ usage(FILE *f)
 	    "sim     N boards (1..64) behind emulated FTDI USB-serial adapters; COMMAND runs with\n"
 	    "        them visible as /dev/ttyUSB0.. (USB path 1-1.1..). Board i keeps its flash in\n"
 	    "        DIR/board-<i>.flash (a new DIR means new boards with random chip ids).\n"
+	    "        --usb: the boards speak on USB bulk instead (1209:0001, interface FF/50/01,\n"
+	    "        station name usb:1-1.<i+1>).\n"
 	    "attach  one board on a real serial line.\n"
 	    "show    print a board's persisted state as JSON (state, serial, chip id, public key).\n\n"
 	    "options:\n"
@@ -41,6 +43,7 @@ usage(FILE *f)
 	    "  --chip-id HEX        chip unique id, 4..32 bytes (default random; attach only)\n"
 	    "  --factory-reset      wipe the board back to BLANK first (host build only)\n"
 	    "  --baud B             line rate for attach (default 115200)\n"
+	    "  --usb                sim: boards on USB bulk instead of behind serial adapters\n"
 	    "  -h, --help           this help\n\n"
 	    "fault injection (sim and attach; docs/protocol.md section 8). STEP is one of hello,\n"
 	    "set-identity, gen-key, read, write, install, prove, confirm, lock:\n"
@@ -263,6 +266,7 @@ main(int argc, char **argv)
 		{ "chip-id", required_argument, NULL, 'c' }, { "tty", required_argument, NULL, 't' },
 		{ "flash", required_argument, NULL, 'f' }, { "baud", required_argument, NULL, 'b' },
 		{ "factory-reset", no_argument, NULL, 'R' }, { "help", no_argument, NULL, 'h' },
+		{ "usb", no_argument, NULL, 'U' },
 		{ "fault-board", required_argument, NULL, OPT_FAULT_BOARD },
 		{ "drop-rate", required_argument, NULL, OPT_DROP },
 		{ "corrupt-rate", required_argument, NULL, OPT_CORRUPT },
@@ -292,7 +296,7 @@ main(int argc, char **argv)
 	struct sim_ctx ctx;
 	unsigned n = 4, baud = 115200, i;
 	size_t dl = 0;
-	int c, status = 0, made_tmp = 0;
+	int c, status = 0, made_tmp = 0, usb = 0;
 
 	board_default_opts(&o);
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
@@ -326,6 +330,7 @@ main(int argc, char **argv)
 		case 'f': flash = optarg; break;
 		case 'b': baud = (unsigned)atoi(optarg); break;
 		case 'R': o.factory_reset = 1; break;
+		case 'U': usb = 1; break;
 		case 'h': usage(stdout); return 0;
 		default:
 			if (c >= OPT_FAULT_BOARD) {
@@ -383,7 +388,7 @@ main(int argc, char **argv)
 			return 1;
 		board_faults(&ctx.boards[i], &fc, i);
 	}
-	if (sim_run(n, sim_board, &ctx, optind < argc ? argv + optind : NULL, &status) != 0)
+	if (sim_run(n, usb, sim_board, &ctx, optind < argc ? argv + optind : NULL, &status) != 0)
 		status = 1;
 	if (made_tmp) {
 		for (i = 0; i < n; i++) {

@@ -27,6 +27,7 @@
  * real board does not notice the station closing its adapter either).
  */
 #include "sim.h"
+#include "sim-usb.h"
 
 #include <umockdev.h>
 
@@ -54,6 +55,7 @@ extern char **environ;
 struct sim_line {
 	struct sim_adapter pub;      /* handed to the board function */
 	struct sim_run *run;
+	struct sim_usb *usb;         /* USB bulk board (sim-usb.c) instead of an adapter */
 	UMockdevIoctlBase *handler;
 	pthread_t thread;
 	int thread_started;
@@ -68,6 +70,7 @@ struct sim_run {
 	unsigned n;
 	sim_board_fn fn;
 	void *arg;
+	int usb;                     /* boards on USB bulk instead of behind FTDI adapters */
 	volatile int stop;
 };
 
@@ -166,16 +169,27 @@ describe_adapter(GString *s, unsigned i)
 	    port, i + 3, i + 3, port, i);
 }
 
+/* USB 2.0 hub 05e3:0608 and root hub 1d6b:0002: device descriptor, then the configuration
+ * (one hub interface, one interrupt IN endpoint). */
+#define HUB_DESCRIPTORS "1201000209000140E305080600010001000109021900010100E000090400" \
+	"0001090000000705810301000C"
+#define ROOT_HUB_DESCRIPTORS "12010002090001406B1D020006060302010109021900010100E000090400" \
+	"0001090000000705810304000C"
+
+/* The hubs carry their descriptors too: libusb enumerates them to learn each board's
+ * parent, which is how it builds the physical path 1-1.<port>. */
 static void
 describe_hub(GString *s)
 {
 	dev_add(s, "P: " SYS_HUB "\nE: SUBSYSTEM=usb\nE: DEVTYPE=usb_device\nE: BUSNUM=001\n"
 	    "E: DEVNUM=002\nA: busnum=1\nA: devnum=2\nA: devpath=1\nA: idVendor=05e3\n"
-	    "A: idProduct=0608\nA: bDeviceClass=09\nA: speed=480\nA: product=USB2.0 Hub\n\n");
+	    "A: idProduct=0608\nA: bDeviceClass=09\nA: speed=480\nA: product=USB2.0 Hub\n"
+	    "H: descriptors=%s\n\n", HUB_DESCRIPTORS);
 	dev_add(s, "P: /devices/pci0000:00/0000:00:14.0/usb1\nE: SUBSYSTEM=usb\n"
 	    "E: DEVTYPE=usb_device\nE: BUSNUM=001\nE: DEVNUM=001\nA: busnum=1\nA: devnum=1\n"
 	    "A: devpath=0\nA: idVendor=1d6b\nA: idProduct=0002\nA: bDeviceClass=09\n"
-	    "A: speed=480\nA: product=xHCI Host Controller\n\n");
+	    "A: speed=480\nA: product=xHCI Host Controller\n"
+	    "H: descriptors=%s\n\n", ROOT_HUB_DESCRIPTORS);
 }
 
 /*
@@ -371,6 +385,7 @@ stop_boards(struct sim_run *run)
 			close(run->lines[i].slave_fd);
 			run->lines[i].slave_fd = -1;
 		}
+		sim_usb_shutdown(run->lines[i].usb);
 	}
 	for (i = 0; i < run->n; i++) {
 		if (run->lines[i].thread_started)
@@ -384,7 +399,7 @@ stop_boards(struct sim_run *run)
 
 /* See sim.h. Setup failures are logged with the umockdev/OS detail and unwound fully. */
 int
-sim_run(unsigned n, sim_board_fn fn, void *arg, char *const argv[], int *status)
+sim_run(unsigned n, int usb, sim_board_fn fn, void *arg, char *const argv[], int *status)
 {
 	struct sim_run run;
 	struct sim_line *l;
@@ -403,6 +418,7 @@ sim_run(unsigned n, sim_board_fn fn, void *arg, char *const argv[], int *status)
 	memset(&run, 0, sizeof(run));
 	run.fn = fn;
 	run.arg = arg;
+	run.usb = usb;
 	if ((run.lines = calloc(n, sizeof(*run.lines))) == NULL) {
 		sim_log("out of memory");
 		return -1;
@@ -416,9 +432,12 @@ sim_run(unsigned n, sim_board_fn fn, void *arg, char *const argv[], int *status)
 		l->pub.stop = &run.stop;
 		/* the station asserts DTR/RTS itself; the board side says "present" */
 		l->modem_lines = TIOCM_CTS | TIOCM_DSR | TIOCM_CD;
-		snprintf(l->pub.devnode, sizeof(l->pub.devnode), "/dev/ttyUSB%u", i);
+		if (usb)
+			snprintf(l->pub.devnode, sizeof(l->pub.devnode), "/dev/bus/usb/001/%03u", i + 3);
+		else
+			snprintf(l->pub.devnode, sizeof(l->pub.devnode), "/dev/ttyUSB%u", i);
 		snprintf(l->pub.usb_path, sizeof(l->pub.usb_path), "1-1.%u", i + 1);
-		snprintf(l->pub.serial, sizeof(l->pub.serial), "SIM%04u", i);
+		snprintf(l->pub.serial, sizeof(l->pub.serial), usb ? "SIMUSB%04u" : "SIM%04u", i);
 	}
 	run.n = n;
 
@@ -434,10 +453,16 @@ sim_run(unsigned n, sim_board_fn fn, void *arg, char *const argv[], int *status)
 		return -1;
 	}
 
+	/* A board writing to a USB line whose harness end is gone must get EPIPE, not die. */
+	signal(SIGPIPE, SIG_IGN);
 	run.tb = umockdev_testbed_new(); /* aborts the process if /tmp is unusable */
 	desc = g_string_new(NULL);
-	for (i = 0; i < n; i++)
-		describe_adapter(desc, i);
+	for (i = 0; i < n; i++) {
+		if (usb)
+			sim_usb_describe(desc, SYS_HUB, i + 1, i + 3, i);
+		else
+			describe_adapter(desc, i);
+	}
 	describe_hub(desc);
 	if (!umockdev_testbed_add_from_string(run.tb, desc->str, &err)) {
 		sim_log("cannot build the testbed: %s", err != NULL ? err->message : "?");
@@ -445,6 +470,11 @@ sim_run(unsigned n, sim_board_fn fn, void *arg, char *const argv[], int *status)
 	}
 	for (i = 0; i < n; i++) {
 		l = &run.lines[i];
+		if (usb) {
+			if (sim_usb_attach(run.tb, l->pub.devnode, &l->usb, &l->pub.fd) != 0)
+				goto out;
+			continue;
+		}
 		l->handler = g_object_new(UMOCKDEV_TYPE_IOCTL_BASE, NULL);
 		g_signal_connect(l->handler, "handle-ioctl", G_CALLBACK(on_ioctl), l);
 		if (!umockdev_testbed_attach_ioctl(run.tb, l->pub.devnode, l->handler, &err)) {
@@ -469,7 +499,8 @@ sim_run(unsigned n, sim_board_fn fn, void *arg, char *const argv[], int *status)
 		if (spawn_child(argv, run.root, &oldmask, &pid) != 0)
 			goto out;
 	} else {
-		sim_log("%u simulated adapters on %s..%s; reach them with:", n,
+		sim_log("%u simulated %s on %s..%s; reach them with:", n, usb ? "USB bulk boards" :
+		    "adapters",
 		    run.lines[0].pub.devnode, run.lines[n - 1].pub.devnode);
 		sim_log("  UMOCKDEV_DIR=%s LD_PRELOAD=" PRELOAD_LIB " station ports", run.root);
 		sim_log("stop with SIGINT or SIGTERM");
@@ -492,6 +523,7 @@ out:
 	for (i = 0; i < n; i++) {
 		if (run.lines[i].handler != NULL)
 			g_object_unref(run.lines[i].handler);
+		sim_usb_free(run.lines[i].usb);
 	}
 	g_free(run.root);
 	if (err != NULL)

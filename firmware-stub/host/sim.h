@@ -45,8 +45,10 @@ typedef void (*sim_board_fn)(struct sim_adapter *a, void *arg);
 
 /*
  * Creates a umockdev testbed with n (1..SIM_MAX_ADAPTERS) FTDI FT232R adapters (0403:6001)
- * under one hub, answers their modem-control ioctls (TIOCMGET/SET/BIS/BIC; everything else
- * runs on the real pty in the client), starts fn on one thread per adapter, then runs argv
+ * under one hub (or, with usb != 0, n boards on USB bulk at /dev/bus/usb/001/003.. on the
+ * same hub ports, sim-usb.h; a->fd is then a socketpair end, and a->devnode the usbfs node),
+ * answers their modem-control ioctls (TIOCMGET/SET/BIS/BIC; everything else runs on the real
+ * pty in the client), starts fn on one thread per adapter, then runs argv
  * (argv[0] looked up in PATH) as a child process with UMOCKDEV_DIR set and
  * libumockdev-preload.so.0 appended to LD_PRELOAD (appended: an ASan runtime or a shim
  * must stay first), and waits for it. SIGINT/SIGTERM sent to this process with kill() are
@@ -62,7 +64,7 @@ typedef void (*sim_board_fn)(struct sim_adapter *a, void *arg);
  * Returns 0 with *status = the child's exit code (128+signal if it was killed; 0 when argv
  * is NULL), or -1 with a message on stderr when the testbed or the child cannot be set up.
  */
-int sim_run(unsigned n, sim_board_fn fn, void *arg, char *const argv[], int *status);
+int sim_run(unsigned n, int usb, sim_board_fn fn, void *arg, char *const argv[], int *status);
 
 /*
  * If this process is not running under the umockdev preload, re-executes it (/proc/self/exe,

@@ -1,5 +1,7 @@
 #!/bin/sh
-# Fault injection (docs/protocol.md §8): every fault flag of the reference stub, one case each.
+# Fault injection (docs/protocol.md §8): every fault flag of the reference stub, one case each,
+# with the boards behind USB-serial adapters (or, with STUB_USB=1, on USB bulk:
+# test-faults-usb.sh).
 # The station must end each board in a clean FAIL with a specific code (or a PASS where the
 # protocol recovers: noise, late replies, resynchronisation), within the step's timeout budget
 # (no hang), and leave nothing half-recorded: a serial or certificate the attempt consumed is
@@ -36,7 +38,7 @@ run() {
 	shift 2
 	rc=0
 	t0=$(date +%s%N)
-	"$BIN/firmware-stub" sim --boards "$nb" --dir "$T/$name" "$@" -- \
+	"$BIN/firmware-stub" sim ${STUB_USB:+--usb} --boards "$nb" --dir "$T/$name" "$@" -- \
 		"$BIN/station" run --profile "$PROFILE" --json >"$T/$name.json" 2>"$T/$name.err" || rc=$?
 	wall=$((($(date +%s%N) - t0) / 1000000))
 }

@@ -1,0 +1,432 @@
+/*
+ * sim-usb.c: a simulated board on USB bulk (docs/protocol.md P-8), behind sim-usb.h.
+ *
+ * The station talks to /dev/bus/usb/001/NNN through unmodified libusb; umockdev redirects
+ * the node to a file and sends every ioctl on it to handle(), on the testbed's worker thread
+ * (testing-transports notes §2). handle() plays the kernel's usbdevfs: it takes URBs,
+ * writes bulk OUT data into a socketpair whose other end is the board's "line", fills bulk
+ * IN URBs from what the board wrote back, and hands completed URBs to the reaps.
+ *
+ * Everything here runs on that one worker thread (the handler and the GSources it attaches
+ * to the worker's context), so no locks. Two measured umockdev behaviours shape it:
+ *  - libusb polls the node, a regular file, which is always "ready", and then reaps with
+ *    REAPURBNDELAY in a loop. An empty reap is therefore parked for up to PARK_MS (or until
+ *    a URB completes) instead of answered at once, which keeps the station from spinning.
+ *  - URB memory is written back to the client only when a reap completes, so URBs can be
+ *    completed at any time in between.
+ * The board unplugs by closing its end: from then on every ioctl fails with ENODEV, which
+ * libusb reports as LIBUSB_ERROR_NO_DEVICE, as for a real unplug.
+ */
+#include "sim-usb.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib-unix.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <linux/usbdevice_fs.h>
+
+#define PARK_MS 5
+#define RX_CAP 65536 /* board -> station bytes not yet taken by an IN URB */
+
+/* Vendor interface 0xFF/0x50/0x01, bulk OUT 0x01 and IN 0x81 of 512 bytes, VID:PID 1209:0001
+ * (pid.codes test PID): device descriptor then the whole configuration, little-endian. */
+#define BOARD_DESCRIPTORS "12010002000000400912010000010102030109022000010100803209040000" \
+	"02FF5001000705010200020007058102000200"
+
+struct sim_usb {
+	UMockdevIoctlBase *handler;
+	GMainContext *ctx;      /* the worker's, learnt at the first ioctl */
+	GSource *watch;         /* on hfd, while the board is there */
+	int hfd;                /* harness end of the board's line */
+	int gone;               /* the board closed its end: the device is unplugged */
+	GQueue pending_in;      /* UMockdevIoctlData of IN URBs waiting for data */
+	GQueue reapable;        /* completed URBs (UMockdevIoctlData), oldest first */
+	UMockdevIoctlClient *parked;
+	UMockdevIoctlData *parked_arg;
+	GSource *park_timer;
+	uint8_t rx[RX_CAP];
+	size_t rx_len;
+};
+
+void
+sim_usb_describe(GString *s, const char *hub, unsigned port, unsigned devnum, unsigned index)
+{
+	g_string_append_printf(s, "P: %s/1-1.%u\nN: bus/usb/001/%03u\nE: SUBSYSTEM=usb\n"
+	    "E: DEVTYPE=usb_device\nE: DEVNAME=/dev/bus/usb/001/%03u\nE: BUSNUM=001\n"
+	    "E: DEVNUM=%03u\nA: busnum=1\nA: devnum=%u\nA: devpath=1.%u\nA: speed=480\n"
+	    "A: idVendor=1209\nA: idProduct=0001\nA: bcdDevice=0100\nA: bConfigurationValue=1\n"
+	    "A: bNumInterfaces= 1\nA: manufacturer=firmware-stub\nA: product=Provisioning board\n"
+	    "A: serial=SIMUSB%04u\nA: dev=189:%u\nH: descriptors=" BOARD_DESCRIPTORS "\n\n", hub, port,
+	    devnum, devnum, devnum, devnum, port, index, devnum - 1);
+}
+
+static struct usbdevfs_urb *
+urb_of(UMockdevIoctlData *d)
+{
+	return (struct usbdevfs_urb *)(void *)d->data;
+}
+
+/* Hands the oldest completed URB to the parked reap, or "nothing" when it times out. */
+static void
+unpark(struct sim_usb *u, int timed_out)
+{
+	UMockdevIoctlData *urbd;
+	UMockdevIoctlClient *c = u->parked;
+
+	if (c == NULL)
+		return;
+	u->parked = NULL;
+	if (u->park_timer != NULL) {
+		g_source_destroy(u->park_timer);
+		g_source_unref(u->park_timer);
+		u->park_timer = NULL;
+	}
+	if ((urbd = g_queue_pop_head(&u->reapable)) != NULL) {
+		umockdev_ioctl_data_set_ptr(u->parked_arg, 0, urbd);
+		g_object_unref(urbd);
+		umockdev_ioctl_client_complete(c, 0, 0);
+	} else {
+		(void)timed_out;
+		umockdev_ioctl_client_complete(c, -1, u->gone ? ENODEV : EAGAIN);
+	}
+	g_object_unref(u->parked_arg);
+	u->parked_arg = NULL;
+	g_object_unref(c);
+}
+
+static gboolean
+park_expired(gpointer p)
+{
+	struct sim_usb *u = p;
+
+	/* The source is finished by returning FALSE; unpark must not destroy it again. */
+	g_source_unref(u->park_timer);
+	u->park_timer = NULL;
+	unpark(u, 1);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+complete(struct sim_usb *u, UMockdevIoctlData *d, int status, int actual)
+{
+	urb_of(d)->status = status;
+	urb_of(d)->actual_length = actual;
+	g_queue_push_tail(&u->reapable, d); /* takes the caller's reference */
+	unpark(u, 0);
+}
+
+/* Moves board bytes into waiting IN URBs (a short transfer ends each). */
+static void
+service_in(struct sim_usb *u)
+{
+	UMockdevIoctlData *d;
+	struct usbdevfs_urb *urb;
+	size_t n;
+
+	while (u->rx_len > 0 && (d = g_queue_pop_head(&u->pending_in)) != NULL) {
+		urb = urb_of(d);
+		n = urb->buffer_length > 0 ? (size_t)urb->buffer_length : 0;
+		if (n > u->rx_len)
+			n = u->rx_len;
+		memcpy(urb->buffer, u->rx, n);
+		memmove(u->rx, u->rx + n, u->rx_len - n);
+		u->rx_len -= n;
+		complete(u, d, 0, (int)n);
+	}
+}
+
+/*
+ * The board went away, as the kernel handles an unplug: URBs in flight complete with -ENODEV
+ * and stay reapable (USBDEVFS_CAP_REAP_AFTER_DISCONNECT), which is how libusb learns of it
+ * here (a real usbfs fd would also poll POLLERR; an emulated node is a plain file); every
+ * other ioctl, and a reap with nothing left, fails with ENODEV.
+ */
+static void
+unplug(struct sim_usb *u)
+{
+	UMockdevIoctlData *d;
+
+	u->gone = 1;
+	while ((d = g_queue_pop_head(&u->pending_in)) != NULL) {
+		urb_of(d)->status = -ENODEV;
+		urb_of(d)->actual_length = 0;
+		g_queue_push_tail(&u->reapable, d);
+	}
+	unpark(u, 0);
+}
+
+static gboolean
+on_board_data(gint fd, GIOCondition cond, gpointer p)
+{
+	struct sim_usb *u = p;
+	ssize_t n;
+
+	(void)cond;
+	if (u->rx_len == RX_CAP) {
+		service_in(u);
+		return G_SOURCE_CONTINUE; /* full: the station is not reading; keep the bytes */
+	}
+	n = read(fd, u->rx + u->rx_len, RX_CAP - u->rx_len);
+	if (n > 0) {
+		u->rx_len += (size_t)n;
+		service_in(u);
+		return G_SOURCE_CONTINUE;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return G_SOURCE_CONTINUE;
+	/* EOF: the board closed the line (unplugged itself) */
+	g_source_unref(u->watch);
+	u->watch = NULL;
+	unplug(u);
+	return G_SOURCE_REMOVE;
+}
+
+static void
+start_watch(struct sim_usb *u)
+{
+	if (u->ctx != NULL || u->gone)
+		return;
+	u->ctx = g_main_context_ref_thread_default();
+	u->watch = g_unix_fd_source_new(u->hfd, G_IO_IN | G_IO_HUP | G_IO_ERR);
+	g_source_set_callback(u->watch, G_SOURCE_FUNC(on_board_data), u, NULL);
+	g_source_attach(u->watch, u->ctx);
+}
+
+/* Station -> board: bulk OUT data into the board's line. */
+static int
+to_board(struct sim_usb *u, const uint8_t *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(u->hfd, p, n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static void
+submit(struct sim_usb *u, UMockdevIoctlClient *c, UMockdevIoctlData *d)
+{
+	struct usbdevfs_urb *urb = urb_of(d);
+	UMockdevIoctlData *buf = NULL;
+	GError *err = NULL;
+
+	if (urb->buffer_length < 0 || urb->buffer_length > 1 << 20 ||
+	    (urb->buffer_length > 0 && (buf = umockdev_ioctl_data_resolve(d,
+	        offsetof(struct usbdevfs_urb, buffer), (gsize)urb->buffer_length, &err)) == NULL)) {
+		g_clear_error(&err);
+		umockdev_ioctl_client_complete(c, -1, EINVAL);
+		return;
+	}
+	if (buf != NULL)
+		g_object_unref(buf); /* d keeps it; urb->buffer points at the local copy */
+	g_object_ref(d);         /* held until reaped */
+	if (urb->type == USBDEVFS_URB_TYPE_BULK && (urb->endpoint & 0x80) == 0) {
+		if (to_board(u, urb->buffer, (size_t)urb->buffer_length) != 0)
+			complete(u, d, -EPROTO, 0);
+		else
+			complete(u, d, 0, urb->buffer_length);
+	} else if (urb->type == USBDEVFS_URB_TYPE_BULK) {
+		g_queue_push_tail(&u->pending_in, d);
+		service_in(u);
+	} else {
+		complete(u, d, -EPIPE, 0); /* control/interrupt/iso: stall; the board has none */
+	}
+	umockdev_ioctl_client_complete(c, 0, 0);
+}
+
+static void
+reap(struct sim_usb *u, UMockdevIoctlClient *c, UMockdevIoctlData *d)
+{
+	UMockdevIoctlData *urbd;
+
+	if ((urbd = g_queue_pop_head(&u->reapable)) != NULL) {
+		umockdev_ioctl_data_set_ptr(d, 0, urbd);
+		g_object_unref(urbd);
+		umockdev_ioctl_client_complete(c, 0, 0);
+		return;
+	}
+	if (u->gone) {
+		umockdev_ioctl_client_complete(c, -1, ENODEV);
+		return;
+	}
+	if (u->parked != NULL) {
+		umockdev_ioctl_client_complete(c, -1, EAGAIN);
+		return;
+	}
+	u->parked = g_object_ref(c);
+	u->parked_arg = g_object_ref(d);
+	u->park_timer = g_timeout_source_new(PARK_MS);
+	g_source_set_callback(u->park_timer, park_expired, u, NULL);
+	g_source_attach(u->park_timer, u->ctx);
+}
+
+static void
+discard(struct sim_usb *u, UMockdevIoctlClient *c)
+{
+	UMockdevIoctlData *arg = umockdev_ioctl_client_get_arg(c);
+	gulong addr = 0;
+	GList *l;
+
+	if (arg->data_len >= (gint)sizeof(addr))
+		memcpy(&addr, arg->data, sizeof(addr));
+	for (l = u->pending_in.head; l != NULL; l = l->next) {
+		UMockdevIoctlData *d = l->data;
+
+		if (d->client_addr == addr) {
+			g_queue_delete_link(&u->pending_in, l);
+			complete(u, d, -ENOENT, 0);
+			umockdev_ioctl_client_complete(c, 0, 0);
+			return;
+		}
+	}
+	umockdev_ioctl_client_complete(c, -1, EINVAL);
+}
+
+static gboolean
+handle(UMockdevIoctlBase *h, UMockdevIoctlClient *c, gpointer p)
+{
+	struct sim_usb *u = p;
+	gulong req = umockdev_ioctl_client_get_request(c);
+	UMockdevIoctlData *d = NULL;
+	GError *err = NULL;
+
+	(void)h;
+	start_watch(u);
+	if (u->gone && req != USBDEVFS_REAPURB && req != USBDEVFS_REAPURBNDELAY) {
+		umockdev_ioctl_client_complete(c, -1, ENODEV);
+		return TRUE;
+	}
+	if (req == USBDEVFS_DISCARDURB) {
+		discard(u, c);
+		return TRUE;
+	}
+	if (_IOC_SIZE(req) > 0 && (d = umockdev_ioctl_data_resolve(umockdev_ioctl_client_get_arg(c), 0,
+	        _IOC_SIZE(req), &err)) == NULL) {
+		g_clear_error(&err);
+		umockdev_ioctl_client_complete(c, -1, EFAULT);
+		return TRUE;
+	}
+	switch (req) {
+	case USBDEVFS_GET_CAPABILITIES:
+		*(guint32 *)(void *)d->data = USBDEVFS_CAP_BULK_CONTINUATION |
+		    USBDEVFS_CAP_NO_PACKET_SIZE_LIM | USBDEVFS_CAP_REAP_AFTER_DISCONNECT |
+		    USBDEVFS_CAP_ZERO_PACKET;
+		umockdev_ioctl_client_complete(c, 0, 0);
+		break;
+	case USBDEVFS_CLAIMINTERFACE:
+	case USBDEVFS_RELEASEINTERFACE:
+	case USBDEVFS_SETINTERFACE:
+	case USBDEVFS_CLEAR_HALT:
+	case USBDEVFS_RESET:
+	case USBDEVFS_RESETEP:
+	case USBDEVFS_SETCONFIGURATION:
+	case USBDEVFS_DISCONNECT_CLAIM:
+	case USBDEVFS_IOCTL:
+		umockdev_ioctl_client_complete(c, 0, 0);
+		break;
+	case USBDEVFS_GETDRIVER:
+		umockdev_ioctl_client_complete(c, -1, ENODATA); /* no kernel driver bound */
+		break;
+	case USBDEVFS_SUBMITURB:
+		submit(u, c, d);
+		break;
+	case USBDEVFS_REAPURB:
+	case USBDEVFS_REAPURBNDELAY:
+		reap(u, c, d);
+		break;
+	default:
+		umockdev_ioctl_client_complete(c, -1, ENOTTY);
+		break;
+	}
+	if (d != NULL)
+		g_object_unref(d);
+	return TRUE;
+}
+
+int
+sim_usb_attach(UMockdevTestbed *tb, const char *devnode, struct sim_usb **out, int *board_fd)
+{
+	struct sim_usb *u;
+	GError *err = NULL;
+	int sv[2];
+
+	if ((u = calloc(1, sizeof(*u))) == NULL)
+		return -1;
+	g_queue_init(&u->pending_in);
+	g_queue_init(&u->reapable);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+		fprintf(stderr, "sim: %s: socketpair: %s\n", devnode, strerror(errno));
+		free(u);
+		return -1;
+	}
+	u->hfd = sv[0];
+	(void)fcntl(u->hfd, F_SETFL, fcntl(u->hfd, F_GETFL) | O_NONBLOCK);
+	u->handler = g_object_new(UMOCKDEV_TYPE_IOCTL_BASE, NULL);
+	g_signal_connect(u->handler, "handle-ioctl", G_CALLBACK(handle), u);
+	if (!umockdev_testbed_attach_ioctl(tb, devnode, u->handler, &err)) {
+		fprintf(stderr, "sim: %s: cannot attach the usbdevfs handler: %s\n", devnode,
+		    err != NULL ? err->message : "?");
+		g_clear_error(&err);
+		close(sv[1]);
+		sim_usb_free(u);
+		return -1;
+	}
+	*board_fd = sv[1];
+	*out = u;
+	return 0;
+}
+
+void
+sim_usb_shutdown(struct sim_usb *u)
+{
+	if (u != NULL && u->hfd >= 0)
+		(void)shutdown(u->hfd, SHUT_RDWR); /* a board blocked in read() sees EOF */
+}
+
+void
+sim_usb_free(struct sim_usb *u)
+{
+	UMockdevIoctlData *d;
+
+	if (u == NULL)
+		return;
+	/* Called after the testbed (and its worker thread) is gone: nothing runs concurrently. */
+	if (u->watch != NULL) {
+		g_source_destroy(u->watch);
+		g_source_unref(u->watch);
+	}
+	if (u->park_timer != NULL) {
+		g_source_destroy(u->park_timer);
+		g_source_unref(u->park_timer);
+	}
+	if (u->parked != NULL)
+		g_object_unref(u->parked);
+	if (u->parked_arg != NULL)
+		g_object_unref(u->parked_arg);
+	while ((d = g_queue_pop_head(&u->pending_in)) != NULL)
+		g_object_unref(d);
+	while ((d = g_queue_pop_head(&u->reapable)) != NULL)
+		g_object_unref(d);
+	if (u->ctx != NULL)
+		g_main_context_unref(u->ctx);
+	if (u->handler != NULL)
+		g_object_unref(u->handler);
+	if (u->hfd >= 0)
+		close(u->hfd);
+	free(u);
+}
