@@ -55,6 +55,17 @@ usage(FILE *f)
 	    "exit: 0 all PASS, 1 a board failed, 2 usage, 3 profile, 4 HSM, 5 database, 6 no fixture\n");
 }
 
+/* "84 ms" below a second, "2.3 s" above: a fast board must not read "0.0 s". */
+static const char *
+duration(uint64_t ms, char *buf, size_t cap)
+{
+	if (ms < 1000)
+		snprintf(buf, cap, "%llu ms", (unsigned long long)ms);
+	else
+		snprintf(buf, cap, "%.1f s", (double)ms / 1000.0);
+	return buf;
+}
+
 /* Prints one JSON event line (reference stolen). */
 static void
 emit(json_t *o)
@@ -86,6 +97,7 @@ static void
 print_result(const struct worker *w)
 {
 	const struct flow_result *r = &w->res;
+	char dbuf[32];
 
 	if (json_out) {
 		emit(json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:b}", "event", "result",
@@ -98,8 +110,8 @@ print_result(const struct worker *w)
 	}
 	pthread_mutex_lock(&out_lock);
 	if (r->pass) {
-		printf("fixture %-10s PASS  chip %.16s  serial %s  (%.1f s)\n", w->fixture,
-		    r->chip_hex, r->serial, (double)r->elapsed_ms / 1000.0);
+		printf("fixture %-10s PASS  chip %.16s  serial %s  (%s)\n", w->fixture,
+		    r->chip_hex, r->serial, duration(r->elapsed_ms, dbuf, sizeof(dbuf)));
 	} else {
 		printf("fixture %-10s FAIL  chip %.16s  serial %s  [%s] %s: %s\n", w->fixture,
 		    r->chip_hex[0] ? r->chip_hex : "-", r->serial[0] ? r->serial : "-", r->step,
@@ -256,7 +268,7 @@ cli_run(int argc, char **argv)
 	uint64_t t0;
 	unsigned recovered = 0;
 	int c, rc = EXIT_USAGE, lockfd = -1, closed = 0;
-	char when[40] = "";
+	char when[40] = "", dbuf[32];
 
 	json_out = 0;
 	optind = 1;
@@ -386,8 +398,9 @@ cli_run(int argc, char **argv)
 		    "elapsed_ms", (json_int_t)(util_ms() - t0), "lot", prof->lot, "quota_used",
 		    (json_int_t)used, "quota", (json_int_t)prof->quota));
 	} else {
-		printf("%zu board(s): %zu PASS, %zu FAIL in %.1f s; lot %s quota %lu of %lu used\n", nw,
-		    npass, nw - npass, (double)(util_ms() - t0) / 1000.0, prof->lot, used, prof->quota);
+		printf("%zu board(s): %zu PASS, %zu FAIL in %s; lot %s quota %lu of %lu used\n", nw,
+		    npass, nw - npass, duration(util_ms() - t0, dbuf, sizeof(dbuf)), prof->lot, used,
+		    prof->quota);
 	}
 out:
 	cpsched_stop(sched);
