@@ -1,8 +1,9 @@
 #!/bin/sh
 # demo.sh: `make demo`: the main job on the embedded default. Creates once, under var/demo/, a
 # SoftHSM2 token with the CA, audit and commitment keys generated inside it, the CA certificate
-# and the audit database; then starts simulated boards behind emulated USB-serial adapters and
-# lets the station provision every one. Run it again: same CA and database, new boards.
+# and the audit database; then starts simulated boards behind emulated USB-serial adapters, then
+# two on USB bulk, and lets the station provision every one. Run it again: same CA and
+# database, new boards.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${BIN:-$top/build/bin}
@@ -26,6 +27,11 @@ echo "== provisioning $BOARDS simulated boards (flash files in ${run#$top/})"
 rc=0
 "$BIN/firmware-stub" sim --boards "$BOARDS" --dir "$run" -- \
 	"$BIN/station" run --profile "$DEMO/profile.ini" || rc=$?
+echo "== provisioning 2 simulated boards on USB bulk (no serial adapter; fixtures usb:1-1.<n>)"
+"$BIN/firmware-stub" sim --usb --boards 2 --dir "$run-usb" -- \
+	"$BIN/station" run --profile "$DEMO/profile.ini" || rc=$?
+echo "== lot status"
+"$BIN/station" lot status --profile "$DEMO/profile.ini" || rc=$?
 echo "== labels (the only place passwords go): ${DEMO#$top/}/labels/"
 echo "== audit database: ${DEMO#$top/}/station.db"
 exit $rc
