@@ -8,12 +8,16 @@
  * IN URBs from what the board wrote back, and hands completed URBs to the reaps.
  *
  * Everything here runs on that one worker thread (the handler and the GSources it attaches
- * to the worker's context), so no locks. Two measured umockdev behaviours shape it:
+ * to the worker's context), so no locks. Measured umockdev behaviours shape it:
  *  - libusb polls the node, a regular file, which is always "ready", and then reaps with
- *    REAPURBNDELAY in a loop. An empty reap is therefore parked for up to PARK_MS (or until
- *    a URB completes) instead of answered at once, which keeps the station from spinning.
+ *    REAPURBNDELAY in a loop. The second empty reap in a row is therefore parked for up to
+ *    PARK_MS (or until a URB completes) instead of answered at once, which keeps the station
+ *    from spinning without delaying the reap that ends each pass of libusb's event loop.
  *  - URB memory is written back to the client only when a reap completes, so URBs can be
  *    completed at any time in between.
+ *  - Each URB belongs to the client (process fd) that submitted it and is only ever reaped,
+ *    discarded or filled for that client; a client that went away (a station killed mid-
+ *    transfer) leaves URBs that are dropped, never handed to the next station.
  * The board unplugs by closing its end: from then on every ioctl fails with ENODEV, which
  * libusb reports as LIBUSB_ERROR_NO_DEVICE, as for a real unplug.
  */
@@ -22,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib-unix.h>
+#include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -41,20 +46,77 @@
 #define BOARD_DESCRIPTORS "12010002000000400912010000010102030109022000010100803209040000" \
 	"02FF5001000705010200020007058102000200"
 
+/* A submitted URB: its data (the client's struct, resolved) and the client it belongs to. */
+struct urb {
+	UMockdevIoctlData *d;
+	UMockdevIoctlClient *owner;
+};
+
 struct sim_usb {
 	UMockdevIoctlBase *handler;
 	GMainContext *ctx;      /* the worker's, learnt at the first ioctl */
-	GSource *watch;         /* on hfd, while the board is there */
+	GSource *watch;         /* on hfd, while the board is there and rx has room */
 	int hfd;                /* harness end of the board's line */
 	int gone;               /* the board closed its end: the device is unplugged */
-	GQueue pending_in;      /* UMockdevIoctlData of IN URBs waiting for data */
-	GQueue reapable;        /* completed URBs (UMockdevIoctlData), oldest first */
+	GQueue pending_in;      /* struct urb of IN URBs waiting for data, oldest first */
+	GQueue reapable;        /* completed struct urb, oldest first */
 	UMockdevIoctlClient *parked;
 	UMockdevIoctlData *parked_arg;
 	GSource *park_timer;
+	unsigned empty_reaps;   /* empty reaps in a row */
 	uint8_t rx[RX_CAP];
 	size_t rx_len;
 };
+
+static void start_watch(struct sim_usb *u);
+
+static struct usbdevfs_urb *
+urb_of(UMockdevIoctlData *d)
+{
+	return (struct usbdevfs_urb *)(void *)d->data;
+}
+
+static void
+urb_free(struct urb *x)
+{
+	g_object_unref(x->d);
+	g_object_unref(x->owner);
+	g_free(x);
+}
+
+/* Drops the URBs of clients that are gone (their memory cannot be written back any more). */
+static void
+prune(GQueue *q)
+{
+	GList *l = q->head, *next;
+
+	for (; l != NULL; l = next) {
+		struct urb *x = l->data;
+
+		next = l->next;
+		if (!umockdev_ioctl_client_get_connected(x->owner)) {
+			g_queue_delete_link(q, l);
+			urb_free(x);
+		}
+	}
+}
+
+/* Removes and returns the oldest URB of client c in q (NULL: none). */
+static struct urb *
+take(GQueue *q, UMockdevIoctlClient *c)
+{
+	GList *l;
+
+	for (l = q->head; l != NULL; l = l->next) {
+		struct urb *x = l->data;
+
+		if (x->owner == c) {
+			g_queue_delete_link(q, l);
+			return x;
+		}
+	}
+	return NULL;
+}
 
 void
 sim_usb_describe(GString *s, const char *hub, unsigned port, unsigned devnum, unsigned index)
@@ -68,20 +130,18 @@ sim_usb_describe(GString *s, const char *hub, unsigned port, unsigned devnum, un
 	    devnum, devnum, devnum, devnum, port, index, devnum - 1);
 }
 
-static struct usbdevfs_urb *
-urb_of(UMockdevIoctlData *d)
-{
-	return (struct usbdevfs_urb *)(void *)d->data;
-}
-
-/* Hands the oldest completed URB to the parked reap, or "nothing" when it times out. */
+/* Answers the parked reap: its client's oldest completed URB, or "nothing yet" (EAGAIN), or
+ * ENODEV once the board is gone. Only when force or when it has a URB to hand. */
 static void
-unpark(struct sim_usb *u, int timed_out)
+unpark(struct sim_usb *u, int force)
 {
-	UMockdevIoctlData *urbd;
+	struct urb *x;
 	UMockdevIoctlClient *c = u->parked;
 
 	if (c == NULL)
+		return;
+	x = take(&u->reapable, c);
+	if (x == NULL && !force && !u->gone)
 		return;
 	u->parked = NULL;
 	if (u->park_timer != NULL) {
@@ -89,12 +149,12 @@ unpark(struct sim_usb *u, int timed_out)
 		g_source_unref(u->park_timer);
 		u->park_timer = NULL;
 	}
-	if ((urbd = g_queue_pop_head(&u->reapable)) != NULL) {
-		umockdev_ioctl_data_set_ptr(u->parked_arg, 0, urbd);
-		g_object_unref(urbd);
+	if (x != NULL) {
+		umockdev_ioctl_data_set_ptr(u->parked_arg, 0, x->d);
+		urb_free(x);
+		u->empty_reaps = 0;
 		umockdev_ioctl_client_complete(c, 0, 0);
 	} else {
-		(void)timed_out;
 		umockdev_ioctl_client_complete(c, -1, u->gone ? ENODEV : EAGAIN);
 	}
 	g_object_unref(u->parked_arg);
@@ -107,7 +167,7 @@ park_expired(gpointer p)
 {
 	struct sim_usb *u = p;
 
-	/* The source is finished by returning FALSE; unpark must not destroy it again. */
+	/* The source is finished by returning G_SOURCE_REMOVE; unpark must not destroy it. */
 	g_source_unref(u->park_timer);
 	u->park_timer = NULL;
 	unpark(u, 1);
@@ -115,32 +175,35 @@ park_expired(gpointer p)
 }
 
 static void
-complete(struct sim_usb *u, UMockdevIoctlData *d, int status, int actual)
+complete(struct sim_usb *u, struct urb *x, int status, int actual)
 {
-	urb_of(d)->status = status;
-	urb_of(d)->actual_length = actual;
-	g_queue_push_tail(&u->reapable, d); /* takes the caller's reference */
+	urb_of(x->d)->status = status;
+	urb_of(x->d)->actual_length = actual;
+	g_queue_push_tail(&u->reapable, x); /* takes x */
 	unpark(u, 0);
 }
 
-/* Moves board bytes into waiting IN URBs (a short transfer ends each). */
+/* Moves board bytes into waiting IN URBs of live clients (a short transfer ends each). */
 static void
 service_in(struct sim_usb *u)
 {
-	UMockdevIoctlData *d;
+	struct urb *x;
 	struct usbdevfs_urb *urb;
 	size_t n;
 
-	while (u->rx_len > 0 && (d = g_queue_pop_head(&u->pending_in)) != NULL) {
-		urb = urb_of(d);
+	prune(&u->pending_in);
+	while (u->rx_len > 0 && (x = g_queue_pop_head(&u->pending_in)) != NULL) {
+		urb = urb_of(x->d);
 		n = urb->buffer_length > 0 ? (size_t)urb->buffer_length : 0;
 		if (n > u->rx_len)
 			n = u->rx_len;
 		memcpy(urb->buffer, u->rx, n);
 		memmove(u->rx, u->rx + n, u->rx_len - n);
 		u->rx_len -= n;
-		complete(u, d, 0, (int)n);
+		complete(u, x, 0, (int)n);
 	}
+	if (u->watch == NULL && u->rx_len < RX_CAP)
+		start_watch(u); /* room again after a full buffer */
 }
 
 /*
@@ -152,15 +215,20 @@ service_in(struct sim_usb *u)
 static void
 unplug(struct sim_usb *u)
 {
-	UMockdevIoctlData *d;
+	struct urb *x;
 
 	u->gone = 1;
-	while ((d = g_queue_pop_head(&u->pending_in)) != NULL) {
-		urb_of(d)->status = -ENODEV;
-		urb_of(d)->actual_length = 0;
-		g_queue_push_tail(&u->reapable, d);
+	if (u->watch != NULL) {
+		g_source_destroy(u->watch);
+		g_source_unref(u->watch);
+		u->watch = NULL;
 	}
-	unpark(u, 0);
+	while ((x = g_queue_pop_head(&u->pending_in)) != NULL) {
+		urb_of(x->d)->status = -ENODEV;
+		urb_of(x->d)->actual_length = 0;
+		g_queue_push_tail(&u->reapable, x);
+	}
+	unpark(u, 1);
 }
 
 static gboolean
@@ -170,19 +238,24 @@ on_board_data(gint fd, GIOCondition cond, gpointer p)
 	ssize_t n;
 
 	(void)cond;
-	if (u->rx_len == RX_CAP) {
-		service_in(u);
-		return G_SOURCE_CONTINUE; /* full: the station is not reading; keep the bytes */
-	}
 	n = read(fd, u->rx + u->rx_len, RX_CAP - u->rx_len);
 	if (n > 0) {
 		u->rx_len += (size_t)n;
+		if (u->rx_len < RX_CAP) {
+			service_in(u);
+			return G_SOURCE_CONTINUE;
+		}
+		/* Full (the station is not reading): stop watching, or the fd, still readable,
+		 * would spin this thread; service_in watches again once there is room. */
+		g_source_unref(u->watch);
+		u->watch = NULL;
 		service_in(u);
-		return G_SOURCE_CONTINUE;
+		return G_SOURCE_REMOVE;
 	}
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return G_SOURCE_CONTINUE;
-	/* EOF: the board closed the line (unplugged itself) */
+	/* EOF: the board closed the line (unplugged itself). unplug() destroys the watch: take
+	 * our reference out of its hands first. */
 	g_source_unref(u->watch);
 	u->watch = NULL;
 	unplug(u);
@@ -192,28 +265,43 @@ on_board_data(gint fd, GIOCondition cond, gpointer p)
 static void
 start_watch(struct sim_usb *u)
 {
-	if (u->ctx != NULL || u->gone)
+	if (u->watch != NULL || u->gone)
 		return;
-	u->ctx = g_main_context_ref_thread_default();
+	if (u->ctx == NULL)
+		u->ctx = g_main_context_ref_thread_default();
 	u->watch = g_unix_fd_source_new(u->hfd, G_IO_IN | G_IO_HUP | G_IO_ERR);
 	g_source_set_callback(u->watch, G_SOURCE_FUNC(on_board_data), u, NULL);
 	g_source_attach(u->watch, u->ctx);
 }
 
-/* Station -> board: bulk OUT data into the board's line. */
+/*
+ * Station -> board: bulk OUT data into the board's line. The board reads all the time and a
+ * request is small, so a full socket buffer is brief: wait for room up to OUT_WAIT_MS (this
+ * blocks the worker, acceptable in a test harness). -ENODEV when the board has closed its
+ * end (unplugged), -EPROTO when it does not take the bytes.
+ */
+#define OUT_WAIT_MS 200
+
 static int
 to_board(struct sim_usb *u, const uint8_t *p, size_t n)
 {
+	struct pollfd pfd = { .fd = u->hfd, .events = POLLOUT };
 	ssize_t w;
 
 	while (n > 0) {
-		if ((w = write(u->hfd, p, n)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
+		if ((w = send(u->hfd, p, n, MSG_NOSIGNAL)) > 0) {
+			p += w;
+			n -= (size_t)w;
+			continue;
 		}
-		p += w;
-		n -= (size_t)w;
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EPIPE || errno == ECONNRESET))
+			return -ENODEV;
+		if (w < 0 && errno == EAGAIN && poll(&pfd, 1, OUT_WAIT_MS) == 1 &&
+		    (pfd.revents & POLLOUT))
+			continue;
+		return -EPROTO;
 	}
 	return 0;
 }
@@ -224,6 +312,8 @@ submit(struct sim_usb *u, UMockdevIoctlClient *c, UMockdevIoctlData *d)
 	struct usbdevfs_urb *urb = urb_of(d);
 	UMockdevIoctlData *buf = NULL;
 	GError *err = NULL;
+	struct urb *x;
+	int r = 0;
 
 	if (urb->buffer_length < 0 || urb->buffer_length > 1 << 20 ||
 	    (urb->buffer_length > 0 && (buf = umockdev_ioctl_data_resolve(d,
@@ -234,17 +324,24 @@ submit(struct sim_usb *u, UMockdevIoctlClient *c, UMockdevIoctlData *d)
 	}
 	if (buf != NULL)
 		g_object_unref(buf); /* d keeps it; urb->buffer points at the local copy */
-	g_object_ref(d);         /* held until reaped */
-	if (urb->type == USBDEVFS_URB_TYPE_BULK && (urb->endpoint & 0x80) == 0) {
-		if (to_board(u, urb->buffer, (size_t)urb->buffer_length) != 0)
-			complete(u, d, -EPROTO, 0);
-		else
-			complete(u, d, 0, urb->buffer_length);
-	} else if (urb->type == USBDEVFS_URB_TYPE_BULK) {
-		g_queue_push_tail(&u->pending_in, d);
+	if (urb->type == USBDEVFS_URB_TYPE_BULK && (urb->endpoint & 0x80) == 0 &&
+	    (r = to_board(u, urb->buffer, (size_t)urb->buffer_length)) == -ENODEV) {
+		unplug(u); /* the board closed its end before the watch saw it */
+		umockdev_ioctl_client_complete(c, -1, ENODEV);
+		return;
+	}
+	x = g_new0(struct urb, 1);
+	x->d = g_object_ref(d); /* held until reaped */
+	x->owner = g_object_ref(c);
+	u->empty_reaps = 0;
+	prune(&u->reapable);
+	if (urb->type == USBDEVFS_URB_TYPE_BULK && (urb->endpoint & 0x80) == 0)
+		complete(u, x, r, r == 0 ? urb->buffer_length : 0);
+	else if (urb->type == USBDEVFS_URB_TYPE_BULK) {
+		g_queue_push_tail(&u->pending_in, x);
 		service_in(u);
 	} else {
-		complete(u, d, -EPIPE, 0); /* control/interrupt/iso: stall; the board has none */
+		complete(u, x, -EPIPE, 0); /* control/interrupt/iso: stall; the board has none */
 	}
 	umockdev_ioctl_client_complete(c, 0, 0);
 }
@@ -252,11 +349,12 @@ submit(struct sim_usb *u, UMockdevIoctlClient *c, UMockdevIoctlData *d)
 static void
 reap(struct sim_usb *u, UMockdevIoctlClient *c, UMockdevIoctlData *d)
 {
-	UMockdevIoctlData *urbd;
+	struct urb *x;
 
-	if ((urbd = g_queue_pop_head(&u->reapable)) != NULL) {
-		umockdev_ioctl_data_set_ptr(d, 0, urbd);
-		g_object_unref(urbd);
+	if ((x = take(&u->reapable, c)) != NULL) {
+		umockdev_ioctl_data_set_ptr(d, 0, x->d);
+		urb_free(x);
+		u->empty_reaps = 0;
 		umockdev_ioctl_client_complete(c, 0, 0);
 		return;
 	}
@@ -264,7 +362,8 @@ reap(struct sim_usb *u, UMockdevIoctlClient *c, UMockdevIoctlData *d)
 		umockdev_ioctl_client_complete(c, -1, ENODEV);
 		return;
 	}
-	if (u->parked != NULL) {
+	/* The first empty reap ends a pass of libusb's event loop: answer it at once. */
+	if (u->empty_reaps++ == 0 || u->parked != NULL) {
 		umockdev_ioctl_client_complete(c, -1, EAGAIN);
 		return;
 	}
@@ -285,11 +384,11 @@ discard(struct sim_usb *u, UMockdevIoctlClient *c)
 	if (arg->data_len >= (gint)sizeof(addr))
 		memcpy(&addr, arg->data, sizeof(addr));
 	for (l = u->pending_in.head; l != NULL; l = l->next) {
-		UMockdevIoctlData *d = l->data;
+		struct urb *x = l->data;
 
-		if (d->client_addr == addr) {
+		if (x->owner == c && x->d->client_addr == addr) {
 			g_queue_delete_link(&u->pending_in, l);
-			complete(u, d, -ENOENT, 0);
+			complete(u, x, -ENOENT, 0);
 			umockdev_ioctl_client_complete(c, 0, 0);
 			return;
 		}
@@ -401,7 +500,7 @@ sim_usb_shutdown(struct sim_usb *u)
 void
 sim_usb_free(struct sim_usb *u)
 {
-	UMockdevIoctlData *d;
+	struct urb *x;
 
 	if (u == NULL)
 		return;
@@ -418,10 +517,10 @@ sim_usb_free(struct sim_usb *u)
 		g_object_unref(u->parked);
 	if (u->parked_arg != NULL)
 		g_object_unref(u->parked_arg);
-	while ((d = g_queue_pop_head(&u->pending_in)) != NULL)
-		g_object_unref(d);
-	while ((d = g_queue_pop_head(&u->reapable)) != NULL)
-		g_object_unref(d);
+	while ((x = g_queue_pop_head(&u->pending_in)) != NULL)
+		urb_free(x);
+	while ((x = g_queue_pop_head(&u->reapable)) != NULL)
+		urb_free(x);
 	if (u->ctx != NULL)
 		g_main_context_unref(u->ctx);
 	if (u->handler != NULL)
