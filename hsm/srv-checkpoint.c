@@ -203,23 +203,48 @@ out:
 	return r;
 }
 
+/* How many checkpoints are stored, and the largest size: 0 or -1. */
+static int
+cp_state(sqlite3 *db, int64_t *count, uint64_t *max)
+{
+	sqlite3_stmt *st = NULL;
+	int r = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT COUNT(*), COALESCE(MAX(size),0) FROM checkpoints", -1,
+	        &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_int64(st, 1) >= 0) {
+		*count = sqlite3_column_int64(st, 0);
+		*max = (uint64_t)sqlite3_column_int64(st, 1);
+		r = 0;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
 /*
- * Stores the signed note for (n, root) under the write lock. Another signer may have stored
- * this size since our snapshot: with the same root its note stands and is copied into note
- * (one checkpoint per size); with another root the log was altered, and nothing is stored.
+ * Stores the signed note for (n, root) under the write lock. The checks against earlier
+ * checkpoints were made on the snapshot, which held snap_count of them: if another signer
+ * stored one since, returns 1 and stores nothing (the caller starts again on a new snapshot,
+ * so no two inconsistent checkpoints are ever signed). Otherwise 0, or -1 on error.
  */
 static int
-store(struct audit *a, uint64_t n, const uint8_t root[32], char *note, size_t cap, char *why,
-    size_t wcap)
+store(struct audit *a, int64_t snap_count, uint64_t n, const uint8_t root[32], char *note,
+    size_t cap, char *why, size_t wcap)
 {
 	sqlite3 *db = audit_db(a);
 	sqlite3_stmt *st = NULL;
 	uint8_t old[32];
 	char now[32], *theirs;
+	int64_t count = 0;
+	uint64_t max = 0;
 	int have, r = -1;
 
-	if ((theirs = malloc(cap)) == NULL || audit_begin(a) != 0)
+	if ((theirs = malloc(cap)) == NULL || audit_begin(a) != 0 || cp_state(db, &count, &max) != 0)
 		goto out;
+	if (count != snap_count) {
+		r = 1;
+		goto out;
+	}
 	if ((have = stored(db, n, old, theirs, cap)) < 0)
 		goto out;
 	if (have && memcmp(old, root, 32) != 0) {
@@ -264,10 +289,11 @@ srv_checkpoint(struct srv *s, uint8_t *out, size_t cap, size_t *outlen)
 	uint8_t root[32], old[32], sig[160], id[4];
 	size_t blen = 0, nlen = 0, siglen = sizeof(sig);
 	merkle_hash *leaves = NULL;
-	uint64_t n = 0;
+	uint64_t n = 0, cp_max = 0;
+	int64_t cp_count = 0;
 	EVP_PKEY *pub = NULL;
 	sqlite3 *db = audit_db(s->audit);
-	int in_tx = 0, have;
+	int in_tx = 0, have, attempts = 0, st;
 
 	*outlen = 0;
 	why[0] = '\0';
@@ -291,6 +317,7 @@ srv_checkpoint(struct srv *s, uint8_t *out, size_t cap, size_t *outlen)
 	 * (measured: `station audit checkpoint` on a synthetic log, 2-core VM), which used to hold
 	 * the write lock. Entries below n are append-only; an edit made after the snapshot is
 	 * exactly what the signed root will expose. Only the insert takes the write lock. */
+again:
 	if (audit_begin_read(s->audit) != 0) {
 		reply(out, cap, outlen, SIGST_LOG, "cannot read the audit database");
 		goto out;
@@ -302,6 +329,18 @@ srv_checkpoint(struct srv *s, uint8_t *out, size_t cap, size_t *outlen)
 		    "verify'", why);
 		log_error("%s", msg);
 		reply(out, cap, outlen, SIGST_LOG, msg);
+		goto out;
+	}
+	if (cp_state(db, &cp_count, &cp_max) != 0) {
+		reply(out, cap, outlen, SIGST_LOG, "cannot read the stored checkpoints");
+		goto out;
+	}
+	if (cp_max > n) {
+		snprintf(why, sizeof(why), "refusing to sign: the log has %llu entries but a checkpoint "
+		    "of size %llu was signed: entries were removed (run 'station audit verify')",
+		    (unsigned long long)n, (unsigned long long)cp_max);
+		log_error("%s", why);
+		reply(out, cap, outlen, SIGST_LOG, why);
 		goto out;
 	}
 	if (merkle_root(leaves, n, root) != 0 ||
@@ -334,7 +373,12 @@ srv_checkpoint(struct srv *s, uint8_t *out, size_t cap, size_t *outlen)
 	}
 	in_tx = 0;
 	if (!have) {
-		if (note_key_id(pub, origin, id) != 0 || sign_body(s, body, blen, sig, &siglen) != 0 ||
+		if (note_key_id(pub, origin, id) != 0) {
+			reply(out, cap, outlen, SIGST_STARTUP, "the audit key must be an Ed25519 or EC "
+			    "P-256 key (signed-note types 0x01, 0x02); check [hsm] audit_key");
+			goto out;
+		}
+		if (sign_body(s, body, blen, sig, &siglen) != 0 ||
 		    note_assemble(body, origin, id, sig, siglen, note, CAP_NOTE + 1, &nlen) != 0) {
 			hsm_error(s, "the HSM could not sign the checkpoint");
 			reply(out, cap, outlen, SIGST_HSM, "the HSM could not sign the checkpoint");
@@ -354,8 +398,17 @@ srv_checkpoint(struct srv *s, uint8_t *out, size_t cap, size_t *outlen)
 				goto out;
 			}
 		}
-		if (store(s->audit, n, root, note, CAP_NOTE + 1, why, sizeof(why)) != 0) {
-			reply(out, cap, outlen, SIGST_LOG, why[0] ? why : "cannot store the checkpoint");
+		if ((st = store(s->audit, cp_count, n, root, note, CAP_NOTE + 1, why,
+		        sizeof(why))) == 1 && ++attempts < 3) {
+			/* another signer stored a checkpoint since our snapshot: check again */
+			free(leaves);
+			leaves = NULL;
+			siglen = sizeof(sig);
+			goto again;
+		}
+		if (st != 0) {
+			reply(out, cap, outlen, SIGST_LOG, why[0] ? why : "cannot store the checkpoint "
+			    "(other signers kept storing checkpoints meanwhile; try again)");
 			goto out;
 		}
 	}

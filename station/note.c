@@ -168,6 +168,21 @@ note_body(const char *origin, uint64_t size, const uint8_t root[32], char *out, 
 	return NOTE_OK;
 }
 
+/* Signed-note type 0x02 is ECDSA on P-256 only; another curve would make notes that other
+ * verifiers reject. */
+static int
+is_p256(EVP_PKEY *k)
+{
+	char g[32];
+
+	if (EVP_PKEY_get_base_id(k) != EVP_PKEY_EC ||
+	    EVP_PKEY_get_group_name(k, g, sizeof(g), NULL) != 1) {
+		ERR_clear_error();
+		return 0;
+	}
+	return strcmp(g, "prime256v1") == 0;
+}
+
 int
 note_key_id(EVP_PKEY *pub, const char *name, uint8_t id[4])
 {
@@ -193,7 +208,7 @@ note_key_id(EVP_PKEY *pub, const char *name, uint8_t id[4])
 		memcpy(id, dg, 4);
 		return NOTE_OK;
 	}
-	if (EVP_PKEY_get_base_id(pub) != EVP_PKEY_EC)
+	if (!is_p256(pub))
 		return NOTE_ERR_ARG;
 	/* type 0x02: SHA-256(DER SPKI)[:4] */
 	if ((n = i2d_PUBKEY(pub, &der)) <= 0)
@@ -373,8 +388,7 @@ note_verify(const char *text, const struct note_checkpoint *cp, EVP_PKEY *pub)
 	size_t i;
 	int found = 0, ed = 0, r;
 
-	if (pub == NULL || ((ed = EVP_PKEY_get_base_id(pub) == EVP_PKEY_ED25519) == 0 &&
-	                        EVP_PKEY_get_base_id(pub) != EVP_PKEY_EC))
+	if (pub == NULL || ((ed = EVP_PKEY_get_base_id(pub) == EVP_PKEY_ED25519) == 0 && !is_p256(pub)))
 		return NOTE_ERR_ARG;
 	if ((r = note_key_id(pub, cp->origin, id)) != 0)
 		return r;
@@ -413,8 +427,7 @@ note_load_pubkey_pem(const char *pem, size_t len)
 		return NULL;
 	k = PEM_read_bio_PUBKEY(b, NULL, NULL, NULL);
 	BIO_free(b);
-	if (k != NULL && EVP_PKEY_get_base_id(k) != EVP_PKEY_EC &&
-	    EVP_PKEY_get_base_id(k) != EVP_PKEY_ED25519) {
+	if (k != NULL && !is_p256(k) && EVP_PKEY_get_base_id(k) != EVP_PKEY_ED25519) {
 		EVP_PKEY_free(k);
 		k = NULL;
 	}

@@ -66,7 +66,8 @@ int note_body(const char *origin, uint64_t size, const uint8_t root[32], char *o
 #define NOTE_SIG_ECDSA 0x02
 
 /* Key ID of the key named name (the origin): Ed25519 (type 0x01) or EC P-256 (type 0x02), see
- * above. NOTE_ERR_ARG for another key type or, for Ed25519, an empty or over-long name. */
+ * above. NOTE_ERR_ARG for another key type or curve or, for Ed25519, an empty or over-long
+ * name. */
 int note_key_id(EVP_PKEY *pub, const char *name, uint8_t id[4]);
 
 /* Appends the signature line for (name, key ID, signature bytes) to note (which holds the body,
@@ -92,8 +93,8 @@ long note_b64dec(const char *in, size_t n, uint8_t *out, size_t cap);
 /* 1 when s[0..n) is valid UTF-8 without control characters other than '\n'. */
 int note_text_ok(const char *s, size_t n);
 
-/* Loads a PEM SubjectPublicKeyInfo (EC or Ed25519 key) from memory; NULL on failure or for
- * another key type. */
+/* Loads a PEM SubjectPublicKeyInfo (EC P-256 or Ed25519 key) from memory; NULL on failure or
+ * for another key type or curve. */
 EVP_PKEY *note_load_pubkey_pem(const char *pem, size_t len);
 
 const char *note_strerror(int rc);

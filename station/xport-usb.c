@@ -253,19 +253,23 @@ usb_write(struct xport *x, const uint8_t *p, size_t n, unsigned timeout_ms)
 static int
 usb_read(struct xport *x, uint8_t *p, size_t cap, size_t *got, unsigned timeout_ms)
 {
-	int done = 0, e;
+	uint64_t deadline = util_ms() + timeout_ms;
+	int done, e;
 	size_t n;
 
-	if (x->in_off == x->in_len) {
+	while (x->in_off == x->in_len) {
+		uint64_t now = util_ms();
+
 		x->in_off = x->in_len = 0;
+		done = 0;
 		e = libusb_bulk_transfer(x->h, x->ep_in, x->in, (int)sizeof(x->in), &done,
-		    timeout_ms == 0 ? 1 : timeout_ms);
+		    now >= deadline ? 1 : (unsigned)(deadline - now));
 		if (done > 0 && (size_t)done <= sizeof(x->in))
 			x->in_len = (size_t)done; /* data that came with a timeout still counts */
 		else if (e != 0)
 			return map_err(x, e, "bulk IN");
-		if (x->in_len == 0)
-			return XPORT_ERR_TIMEOUT;
+		else if (util_ms() >= deadline)
+			return XPORT_ERR_TIMEOUT; /* zero-length packets until the deadline */
 	}
 	n = x->in_len - x->in_off < cap ? x->in_len - x->in_off : cap;
 	memcpy(p, x->in + x->in_off, n);

@@ -160,6 +160,14 @@ rc=0; "$S" audit checkpoint --profile "$PROFILE" >"$T/cp2.out" 2>&1 || rc=$?
 [ "$rc" = 4 ] && grep -q "entry #$c" "$T/cp2.out" || { cat "$T/cp2.out"; fail "signer signed an edited log (rc $rc)"; }
 ok "the signer refuses to checkpoint an edited log"
 
+# ... and a truncated one: a checkpoint larger than the log was signed before.
+cp "$T/db.bak" "$db"
+rm -f "$db-wal" "$db-shm"
+sqlite3 "$db" "DROP TRIGGER log_no_delete; DELETE FROM log WHERE seq>=(SELECT MAX(seq)-2 FROM log)"
+rc=0; "$S" audit checkpoint --profile "$PROFILE" >"$T/cp3.out" 2>&1 || rc=$?
+[ "$rc" = 4 ] && grep -q "entries were removed" "$T/cp3.out" || { cat "$T/cp3.out"; fail "signer signed a truncated log (rc $rc)"; }
+ok "the signer refuses to checkpoint a truncated log: $(grep -m1 -o 'the log has.*removed' "$T/cp3.out")"
+
 for sub in verify export proof check-proof consistency checkpoint; do
 	"$S" audit $sub --help >/dev/null || fail "audit $sub --help"
 done

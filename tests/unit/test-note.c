@@ -123,6 +123,16 @@ test_ed25519_roundtrip(void **st)
 	assert_int_equal(note_verify(n, &cp, k), 0);
 	assert_int_equal(note_verify(n, &cp, other), NOTE_ERR_NOKEY);
 	assert_int_equal(note_verify(n, &cp, ec), NOTE_ERR_NOKEY);
+	/* Type 0x02 is P-256 only: a P-384 key has no key ID and verifies nothing. */
+	{
+		EVP_PKEY *p384 = EVP_EC_gen("P-384");
+		uint8_t kid[4];
+
+		assert_non_null(p384);
+		assert_int_equal(note_key_id(p384, "station/line-1", kid), NOTE_ERR_ARG);
+		assert_int_equal(note_verify(n, &cp, p384), NOTE_ERR_ARG);
+		EVP_PKEY_free(p384);
+	}
 	/* A signature of another size under this key's ID is a bad signature, not unknown. */
 	cp.sigs[0].sig_len = 63;
 	assert_int_equal(note_verify(n, &cp, k), NOTE_ERR_SIG);
