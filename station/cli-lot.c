@@ -169,7 +169,8 @@ cli_lot(int argc, char **argv)
 		    audit_strerror(r));
 		goto out;
 	}
-	util_utc_now(when, sizeof(when));
+	/* The time shown is the one recorded in lot.closed. */
+	(void)reg_lot_closed(db, prof->lot, &closed, when, sizeof(when));
 	memset(&cp, 0, sizeof(cp));
 	if (cpsched_now(sig, "lot-end", on_checkpoint, &cp) != 0) {
 		fprintf(stderr, "station: lot %s is closed, but no checkpoint was signed: %s; run "
