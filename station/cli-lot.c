@@ -17,7 +17,6 @@
 #include "profile.h"
 #include "registry.h"
 #include "signer.h"
-#include "util.h"
 
 static void
 usage(FILE *f)
