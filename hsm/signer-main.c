@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "caps.h"
@@ -22,24 +23,69 @@
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: station-signer serve --fd N --profile FILE\n"
+	fprintf(f, "usage: station-signer serve --fd N --profile FILE [--mode run|admin] [--station-uid UID]\n"
+	           "                            [--operator NAME]\n"
 	           "       station-signer ca-init --profile FILE\n"
 	           "       station-signer token-init --profile FILE --so-pin-file FILE\n"
 	           "The station starts 'serve' itself; run 'station ca init' rather than ca-init.\n");
 }
 
+/* Service mode (PRODUCT §4): the station runs under another uid, so this process must not take
+ * its policy from a file that uid (or anyone but root and this user) could have written. */
 static int
-serve(int fd, const char *profile)
+profile_trusted(const char *path, char *why, size_t cap)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0) {
+		snprintf(why, cap, "cannot read the profile %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if ((st.st_uid != 0 && st.st_uid != getuid()) || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		snprintf(why, cap, "the profile %s may be written by another user than root or the "
+		    "signer; the signer takes its policy only from a file they alone can write "
+		    "(chown root and chmod go-w)", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* PRODUCT §7: HSM log-in failures are recorded, by this process (the station cannot write). */
+static void
+log_startup_failure(const char *profile, const char *why)
+{
+	struct profile *prof = calloc(1, sizeof(*prof));
+	struct audit *a = NULL;
+	struct audit_who w;
+	char err[CAP_REASON];
+
+	if (prof != NULL && profile_load(profile, prof, err, sizeof(err)) == 0 &&
+	    audit_open(prof->database, &a) == 0) {
+		w.station = prof->station_id;
+		w.operator_name = prof->operator_name;
+		w.lot = prof->lot;
+		(void)audit_log(a, &w, "hsm.error", NULL, NULL, json_pack("{s:s}", "reason", why));
+	}
+	audit_close(a);
+	free(prof);
+}
+
+static int
+serve(int fd, const char *profile, int mode, long station_uid, const char *operator_name)
 {
 	static uint8_t req[CAP_SIGNER_MSG], rsp[CAP_SIGNER_MSG];
 	char why[CAP_REASON * 2];
 	struct srv *s = NULL;
-	struct audit_who w;
 	size_t n = 0, rl = 0;
 	struct wcur wc;
 	int r;
 
-	if (srv_open(profile, 1, &s, why, sizeof(why)) != 0) {
+	why[0] = '\0';
+	if ((station_uid >= 0 && (uid_t)station_uid != getuid() &&
+	        profile_trusted(profile, why, sizeof(why)) != 0) ||
+	    srv_open(profile, 1, &s, why, sizeof(why)) != 0) {
+		if (s == NULL && why[0] != '\0' && strstr(why, "profile") == NULL)
+			log_startup_failure(profile, why);
 		/* Tell the station why, in answer to its HELLO, then stop. */
 		if (sigp_recv(fd, req, sizeof(req), &n) == 0) {
 			wcur_init(&wc, rsp, sizeof(rsp));
@@ -50,11 +96,29 @@ serve(int fd, const char *profile)
 		}
 		return 4;
 	}
-	w.station = s->prof.station_id;
-	w.operator_name = s->prof.operator_name;
-	w.lot = s->prof.lot;
-	(void)audit_log(s->audit, &w, "hsm.login", NULL, NULL,
-	    json_pack("{s:s,s:s}", "module", s->prof.module, "token", s->prof.token_uri));
+	s->mode = mode;
+	if (operator_name != NULL && *operator_name != '\0' && strlen(operator_name) <= SIGP_MAX_NAME &&
+	    util_printable(operator_name))
+		s->who.operator_name = operator_name;
+	s->separated = station_uid >= 0 && (uid_t)station_uid != getuid();
+	if (mode == SIGMODE_RUN && audit_station_lock(s->prof.database) < 0) {
+		/* one run session per database: start-up recovery must never void another's attempts */
+		if (sigp_recv(fd, req, sizeof(req), &n) == 0) {
+			static const char msg[] = "another station is running on this audit database; "
+			    "stop it first";
+			wcur_init(&wc, rsp, sizeof(rsp));
+			wcur_u8(&wc, SIGST_STARTUP);
+			wcur_u8(&wc, 0);
+			wcur_lbytes16(&wc, msg, sizeof(msg) - 1);
+			(void)sigp_send(fd, rsp, wc.off);
+		}
+		srv_close(s);
+		return 4;
+	}
+	(void)audit_log(s->audit, &s->who, "hsm.login", NULL, NULL,
+	    json_pack("{s:s,s:s,s:s,s:s}", "module", s->prof.module, "token", s->prof.token_uri,
+	    "mode", mode == SIGMODE_RUN ? "run" : "admin", "separation", s->separated ? "service" :
+	    "developer"));
 	for (;;) {
 		r = sigp_recv(fd, req, sizeof(req), &n);
 		if (r == -1 && errno == 0)
@@ -76,7 +140,9 @@ int
 main(int argc, char **argv)
 {
 	const char *profile = NULL, *so_pin_file = NULL;
-	int fd = -1, i;
+	const char *operator_name = NULL;
+	long station_uid = -1;
+	int fd = -1, i, mode = SIGMODE_RUN;
 
 	log_init("station-signer", LOG_INFO);
 	/* The PIN and the HSM session live in this process: no core dumps, no ptrace by peers. */
@@ -93,6 +159,20 @@ main(int argc, char **argv)
 			so_pin_file = argv[++i];
 		else if (strcmp(argv[i], "--fd") == 0 && i + 1 < argc)
 			fd = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--mode") == 0 && i + 1 < argc) {
+			i++;
+			if (strcmp(argv[i], "run") == 0)
+				mode = SIGMODE_RUN;
+			else if (strcmp(argv[i], "admin") == 0)
+				mode = SIGMODE_ADMIN;
+			else {
+				usage(stderr);
+				return 2;
+			}
+		} else if (strcmp(argv[i], "--operator") == 0 && i + 1 < argc)
+			operator_name = argv[++i];
+		else if (strcmp(argv[i], "--station-uid") == 0 && i + 1 < argc)
+			station_uid = strtol(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "-v") == 0)
 			log_set_level(LOG_DEBUG);
 		else {
@@ -109,7 +189,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (strcmp(argv[1], "serve") == 0 && fd >= 0)
-		return serve(fd, profile);
+		return serve(fd, profile, mode, station_uid, operator_name);
 	if (strcmp(argv[1], "token-init") == 0 && so_pin_file != NULL)
 		return ceremony_token(profile, so_pin_file);
 	if (strcmp(argv[1], "ca-init") == 0)

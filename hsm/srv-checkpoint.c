@@ -23,24 +23,18 @@
 #include "merkle.h"
 #include "note.h"
 #include "record.h"
+#include "registry.h"
 #include "sigproto.h"
 #include "util.h"
 
 static void
-reply(uint8_t *out, size_t cap, size_t *outlen, int status, const char *text)
+reply(struct sigp_rsp *p, int status, const char *text)
 {
-	size_t n = strlen(text);
-	struct wcur w;
+	size_t n = strnlen(text, sizeof(p->text) - 1);
 
-	wcur_init(&w, out, cap);
-	wcur_u8(&w, (uint8_t)status);
-	if (status != SIGST_OK) {
-		wcur_u8(&w, 0);
-		if (n > CAP_REASON - 1) /* the client accepts no longer error text */
-			n = CAP_REASON - 1;
-	}
-	wcur_lbytes16(&w, text, n);
-	*outlen = w.err ? 0 : w.off;
+	p->status = (uint8_t)status;
+	memcpy(p->text, text, n); /* long reasons are cut: the whole one is logged */
+	p->text[n] = '\0';
 }
 
 /* Directory of the database file, without trailing slash. */
@@ -116,9 +110,7 @@ sign_body(struct srv *s, const char *body, size_t blen, uint8_t *sig, size_t *si
 static void
 hsm_error(struct srv *s, const char *reason)
 {
-	struct audit_who w = { s->prof.station_id, s->prof.operator_name, s->prof.lot };
-
-	(void)audit_log(s->audit, &w, "hsm.error", NULL, NULL, json_pack("{s:s,s:s}", "operation",
+	(void)audit_log(s->audit, &s->who, "hsm.error", NULL, NULL, json_pack("{s:s,s:s}", "operation",
 	    "checkpoint", "reason", reason));
 }
 
@@ -280,8 +272,112 @@ out:
 	return r;
 }
 
+/*
+ * The signer's own memory of what it signed, outside the database (PRODUCT §4: the state the
+ * signer relies on to refuse equivocation lives where the station's uid cannot write): the
+ * file <database>.signer-state holds "size hex-root" of the last checkpoint this signer signed.
+ * Deleting checkpoint rows and rewriting an entry with a recomputed leaf no longer passes: the
+ * log's prefix of that size must still have that root.
+ */
+static void
+state_path(const struct srv *s, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s.signer-state", s->prof.database);
+}
+
+/* 1 and (*size, root) when the state file exists, 0 when it does not, -1 when unreadable. */
+static int
+state_read(const struct srv *s, uint64_t *size, uint8_t root[32])
+{
+	char path[CAP_PATH + 16], hex[65];
+	unsigned long long n = 0;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int r = -1;
+
+	state_path(s, path, sizeof(path));
+	if (access(path, F_OK) != 0 && errno == ENOENT)
+		return 0;
+	if (util_read_file(path, 128, &buf, &len) != 0)
+		return -1;
+	buf[len < 128 ? len : 127] = '\0';
+	if (sscanf((char *)buf, "%llu %64s", &n, hex) == 2 && strlen(hex) == 64 &&
+	    util_unhex(hex, root, 32) == 32) {
+		*size = n;
+		r = 1;
+	}
+	free(buf);
+	return r;
+}
+
+static int
+state_write(const struct srv *s, uint64_t size, const uint8_t root[32])
+{
+	char path[CAP_PATH + 16], tmp[CAP_PATH + 32], line[128], hex[65];
+	int n;
+
+	state_path(s, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	n = snprintf(line, sizeof(line), "%llu %s\n", (unsigned long long)size,
+	    util_hex(root, 32, hex, sizeof(hex)));
+	(void)unlink(tmp);
+	if (util_write_file(tmp, line, (size_t)n, 0600) != 0 || rename(tmp, path) != 0) {
+		log_error("cannot write the signer state %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The log must extend the last checkpoint this signer signed. 0, or -1 with why. */
+static int
+state_check(struct srv *s, const merkle_hash *leaves, uint64_t n, char *why, size_t cap)
+{
+	uint8_t want[32];
+	merkle_hash got;
+	uint64_t size = 0;
+	int r;
+
+	if ((r = state_read(s, &size, want)) == 0)
+		return 0;
+	if (r < 0) {
+		snprintf(why, cap, "cannot read this signer's state file (<database>.signer-state); "
+		    "refusing to sign");
+		return -1;
+	}
+	if (n < size) {
+		snprintf(why, cap, "refusing to sign: the log has %llu entries but this signer signed "
+		    "a checkpoint of size %llu: entries were removed (run 'station audit verify')",
+		    (unsigned long long)n, (unsigned long long)size);
+		return -1;
+	}
+	if (merkle_prefix_roots(leaves, n, &size, 1, &got) != 0 || memcmp(got, want, 32) != 0) {
+		snprintf(why, cap, "refusing to sign: the log no longer matches the checkpoint of size "
+		    "%llu that this signer signed: an entry before #%llu was rewritten (run 'station "
+		    "audit verify')", (unsigned long long)size, (unsigned long long)size);
+		return -1;
+	}
+	return 0;
+}
+
+/* Not forced: sign only when [audit] checkpoint_entries new entries or checkpoint_interval
+ * seconds with new entries have passed. 1 when due, 0 when not, -1 on error. */
+static int
+due(struct srv *s)
+{
+	uint64_t log_size = 0, cp_size = 0;
+
+	if (reg_log_sizes(s->audit, &log_size, &cp_size) != 0)
+		return -1;
+	if (log_size <= cp_size)
+		return 0;
+	if (s->prof.checkpoint_entries != 0 && log_size - cp_size >= s->prof.checkpoint_entries)
+		return 1;
+	return s->prof.checkpoint_interval != 0 &&
+	    util_ms() - s->last_cp_ms >= (uint64_t)s->prof.checkpoint_interval * 1000;
+}
+
 void
-srv_checkpoint(struct srv *s, uint8_t *out, size_t cap, size_t *outlen)
+srv_checkpoint(struct srv *s, const struct sigp_req *q, struct sigp_rsp *p, char **note_out)
 {
 	char origin[CAP_ORIGIN + 1], body[CAP_ORIGIN + 96], why[CAP_REASON * 2];
 	char dir[CAP_PATH], path[CAP_PATH + 64];
@@ -293,23 +389,27 @@ srv_checkpoint(struct srv *s, uint8_t *out, size_t cap, size_t *outlen)
 	int64_t cp_count = 0;
 	EVP_PKEY *pub = NULL;
 	sqlite3 *db = audit_db(s->audit);
-	int in_tx = 0, have, attempts = 0, st;
+	int in_tx = 0, have, attempts = 0, st, refused = 0;
 
-	*outlen = 0;
 	why[0] = '\0';
+	if (!q->force && (st = due(s)) <= 0) {
+		if (st < 0)
+			reply(p, SIGST_LOG, "cannot read the log size");
+		return; /* OK, nothing signed */
+	}
 	if (!s->have_audit_key) {
-		reply(out, cap, outlen, SIGST_STARTUP, "no audit signing key: set [hsm] audit_key in "
+		reply(p, SIGST_STARTUP, "no audit signing key: set [hsm] audit_key in "
 		    "the profile and run 'station ca init'");
 		return;
 	}
 	if (note_origin(s->prof.station_id, origin, sizeof(origin)) != 0) {
-		reply(out, cap, outlen, SIGST_REQUEST, "the [station] id cannot name a checkpoint "
+		reply(p, SIGST_REQUEST, "the [station] id cannot name a checkpoint "
 		    "(it must be printable ASCII without spaces or '+')");
 		return;
 	}
 	if ((note = malloc(CAP_NOTE + 1)) == NULL || audit_pubkey(s, &pub) != 0) {
 		hsm_error(s, "cannot read the audit public key from the HSM");
-		reply(out, cap, outlen, SIGST_HSM, "cannot read the audit public key from the HSM");
+		reply(p, SIGST_HSM, "cannot read the audit public key from the HSM");
 		goto out;
 	}
 	/* The tree and the comparison with the past are computed on one read snapshot (WAL), so
@@ -319,7 +419,7 @@ srv_checkpoint(struct srv *s, uint8_t *out, size_t cap, size_t *outlen)
 	 * exactly what the signed root will expose. Only the insert takes the write lock. */
 again:
 	if (audit_begin_read(s->audit) != 0) {
-		reply(out, cap, outlen, SIGST_LOG, "cannot read the audit database");
+		reply(p, SIGST_LOG, "cannot read the audit database");
 		goto out;
 	}
 	in_tx = 1;
@@ -328,11 +428,11 @@ again:
 		snprintf(msg, sizeof(msg), "refusing to sign a checkpoint: %s; run 'station audit "
 		    "verify'", why);
 		log_error("%s", msg);
-		reply(out, cap, outlen, SIGST_LOG, msg);
+		reply(p, SIGST_LOG, msg);
 		goto out;
 	}
 	if (cp_state(db, &cp_count, &cp_max) != 0) {
-		reply(out, cap, outlen, SIGST_LOG, "cannot read the stored checkpoints");
+		reply(p, SIGST_LOG, "cannot read the stored checkpoints");
 		goto out;
 	}
 	if (cp_max > n) {
@@ -340,16 +440,16 @@ again:
 		    "of size %llu was signed: entries were removed (run 'station audit verify')",
 		    (unsigned long long)n, (unsigned long long)cp_max);
 		log_error("%s", why);
-		reply(out, cap, outlen, SIGST_LOG, why);
+		reply(p, SIGST_LOG, why);
 		goto out;
 	}
 	if (merkle_root(leaves, n, root) != 0 ||
 	    note_body(origin, n, root, body, sizeof(body), &blen) != 0) {
-		reply(out, cap, outlen, SIGST_INTERNAL, "cannot compute the tree head");
+		reply(p, SIGST_INTERNAL, "cannot compute the tree head");
 		goto out;
 	}
 	if ((have = stored(db, n, old, note, CAP_NOTE + 1)) < 0) {
-		reply(out, cap, outlen, SIGST_LOG, "cannot read the stored checkpoints");
+		reply(p, SIGST_LOG, "cannot read the stored checkpoints");
 		goto out;
 	}
 	if (have && memcmp(old, root, 32) != 0) {
@@ -357,31 +457,37 @@ again:
 		    "root was already signed; the log was altered (run 'station audit verify')",
 		    (unsigned long long)n);
 		log_error("%s", why);
-		reply(out, cap, outlen, SIGST_LOG, why);
+		reply(p, SIGST_LOG, why);
+		goto out;
+	}
+	if (state_check(s, leaves, n, why, sizeof(why)) != 0) {
+		log_error("%s", why);
+		reply(p, SIGST_LOG, why);
+		refused = 1;
 		goto out;
 	}
 	if (!have && consistent_with_past(db, leaves, n, why, sizeof(why)) != 0) {
 		if (why[0] == '\0')
 			snprintf(why, sizeof(why), "cannot compare with earlier checkpoints");
 		log_error("%s", why);
-		reply(out, cap, outlen, SIGST_LOG, why);
+		reply(p, SIGST_LOG, why);
 		goto out;
 	}
 	if (audit_commit(s->audit) != 0) { /* ends the read snapshot */
-		reply(out, cap, outlen, SIGST_LOG, "cannot read the audit database");
+		reply(p, SIGST_LOG, "cannot read the audit database");
 		goto out;
 	}
 	in_tx = 0;
 	if (!have) {
 		if (note_key_id(pub, origin, id) != 0) {
-			reply(out, cap, outlen, SIGST_STARTUP, "the audit key must be an Ed25519 or EC "
+			reply(p, SIGST_STARTUP, "the audit key must be an Ed25519 or EC "
 			    "P-256 key (signed-note types 0x01, 0x02); check [hsm] audit_key");
 			goto out;
 		}
 		if (sign_body(s, body, blen, sig, &siglen) != 0 ||
 		    note_assemble(body, origin, id, sig, siglen, note, CAP_NOTE + 1, &nlen) != 0) {
 			hsm_error(s, "the HSM could not sign the checkpoint");
-			reply(out, cap, outlen, SIGST_HSM, "the HSM could not sign the checkpoint");
+			reply(p, SIGST_HSM, "the HSM could not sign the checkpoint");
 			goto out;
 		}
 		/* Check our own signature before it becomes evidence. */
@@ -393,7 +499,7 @@ again:
 			if (!ok) {
 				hsm_error(s, "the checkpoint signature does not verify with the audit "
 				    "public key");
-				reply(out, cap, outlen, SIGST_HSM, "the checkpoint signature does not "
+				reply(p, SIGST_HSM, "the checkpoint signature does not "
 				    "verify with the audit public key; check [hsm] audit_key");
 				goto out;
 			}
@@ -407,7 +513,7 @@ again:
 			goto again;
 		}
 		if (st != 0) {
-			reply(out, cap, outlen, SIGST_LOG, why[0] ? why : "cannot store the checkpoint "
+			reply(p, SIGST_LOG, why[0] ? why : "cannot store the checkpoint "
 			    "(other signers kept storing checkpoints meanwhile; try again)");
 			goto out;
 		}
@@ -421,10 +527,26 @@ again:
 	if (util_write_file(path, note, strlen(note), 0644) != 0)
 		log_warn("cannot write %s: %s", path, strerror(errno));
 	export_pubkey(pub, dir);
-	reply(out, cap, outlen, SIGST_OK, note);
+	if (state_write(s, n, root) != 0) {
+		reply(p, SIGST_LOG, "the checkpoint is stored but this signer could not save its state "
+		    "file; check the database directory's permissions");
+		goto out;
+	}
+	s->last_cp_ms = util_ms();
+	p->signed_now = 1;
+	p->size_hi = (uint32_t)(n >> 32);
+	p->size_lo = (uint32_t)n;
+	p->blob = (const uint8_t *)note;
+	p->blob_len = strlen(note);
+	*note_out = note;
+	note = NULL; /* owned by the caller */
 out:
 	if (in_tx)
 		audit_rollback(s->audit);
+	/* After the snapshot ends: the refusal is evidence too. */
+	if (refused)
+		(void)audit_log(s->audit, &s->who, "checkpoint.refused", NULL, NULL,
+		    json_pack("{s:s,s:s}", "trigger", q->trigger, "reason", why));
 	EVP_PKEY_free(pub);
 	free(leaves);
 	free(note);

@@ -6,9 +6,11 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cursor.h"
 #include "issue.h"
@@ -114,6 +116,11 @@ srv_open(const char *profile_path, int need_keys, struct srv **out, char *why, s
 		s->ca_is_ec = EVP_PKEY_get_base_id(X509_get0_pubkey(s->ca_cert)) == EVP_PKEY_EC;
 		key_id_hex(s->ca_cert, s->issuer, sizeof(s->issuer));
 	}
+	s->mode = SIGMODE_ADMIN;
+	s->who.station = s->prof.station_id;
+	s->who.operator_name = s->prof.operator_name;
+	s->who.lot = s->prof.lot;
+	s->last_cp_ms = util_ms();
 	*out = s;
 	s = NULL;
 	r = 0;
@@ -179,165 +186,28 @@ srv_sign_cb(void *ctx, const uint8_t *tbs, size_t tbslen, uint8_t *sig, size_t *
 	return srv_ecdsa_sign(s, s->ca_key, tbs, tbslen, sig, siglen);
 }
 
-/* Reply helpers. */
-static void
-reply_err(uint8_t *out, size_t cap, size_t *outlen, int status, int detail, const char *text)
+void
+srv_refuse(struct srv *s, struct sigp_rsp *p, const char *kind, int op, const char *chip,
+    const char *serial, int status, int detail, const char *fmt, ...)
 {
-	struct wcur w;
+	va_list ap;
 
-	wcur_init(&w, out, cap);
-	wcur_u8(&w, (uint8_t)status);
-	wcur_u8(&w, (uint8_t)detail);
-	wcur_lbytes16(&w, text, strlen(text));
-	*outlen = w.err ? 0 : w.off;
+	p->status = (uint8_t)status;
+	p->detail = (uint8_t)detail;
+	va_start(ap, fmt);
+	vsnprintf(p->text, sizeof(p->text), fmt, ap);
+	va_end(ap);
+	/* Every refusal is evidence (a compromised station probing the signer shows up here). */
+	if (audit_log(s->audit, &s->who, kind, chip, serial, json_pack("{s:s,s:s,s:s}", "request",
+	        sigp_op_name(op), "code", sigp_refusal_name(detail), "reason", p->text)) != 0)
+		log_error("cannot record a refusal: %s", p->text);
 }
 
 static void
-log_refusal(struct srv *s, const struct audit_who *w, const char *chip, const char *serial,
-    const char *code, const char *reason)
+do_info(struct srv *s, struct sigp_rsp *p, char **js)
 {
-	json_t *b = json_pack("{s:s,s:s}", "code", code, "reason", reason);
-
-	if (b != NULL)
-		(void)audit_log(s->audit, w, "cert.refused", chip, serial, b);
-}
-
-static void
-pubkey_sha256_hex(const uint8_t *der, size_t len, char *out, size_t cap)
-{
-	const unsigned char *p = der;
-	unsigned char *spki = NULL;
-	uint8_t dg[32];
-	X509 *x;
-	int n;
-
-	out[0] = '\0';
-	if ((x = d2i_X509(NULL, &p, (long)len)) == NULL)
-		return;
-	if ((n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &spki)) > 0 &&
-	    EVP_Digest(spki, (size_t)n, dg, NULL, EVP_sha256(), NULL) == 1)
-		util_hex(dg, sizeof(dg), out, cap);
-	OPENSSL_free(spki);
-	X509_free(x);
-}
-
-static void
-do_issue(struct srv *s, struct cur *c, uint8_t *out, size_t cap, size_t *outlen)
-{
-	char lot[65], op[65], chip[2 * MSG_MAX_CHIP_ID + 1], serial[CAP_SERIAL + 1], model[33];
-	char why[CAP_REASON], *cert_serial = NULL, pkh[65];
-	const uint8_t *nonce, *csr;
-	size_t nl = 0, cl = 0, derlen = 0;
-	uint8_t *der = NULL;
-	unsigned long used = 0;
-	int closed = 0;
-	struct audit_who w;
-	struct issue_ca ca;
-	struct issue_subject subj;
-	struct wcur wc;
-	int r;
-
-	if (cur_str(c, 1, 64, lot, sizeof(lot)) != 0 || cur_str(c, 1, 64, op, sizeof(op)) != 0 ||
-	    cur_str(c, 2 * MSG_MIN_CHIP_ID, 2 * MSG_MAX_CHIP_ID, chip, sizeof(chip)) != 0 ||
-	    cur_str(c, 1, CAP_SERIAL, serial, sizeof(serial)) != 0 ||
-	    cur_str(c, 1, 32, model, sizeof(model)) != 0 ||
-	    cur_lbytes8(c, MSG_MIN_NONCE, MSG_MAX_NONCE, &nonce, &nl) != 0 ||
-	    cur_lbytes16(c, 1, CAP_CSR_DER, &csr, &cl) != 0 || cur_end(c) != 0) {
-		reply_err(out, cap, outlen, SIGST_REQUEST, 0, "malformed issuance request");
-		return;
-	}
-	w.station = s->prof.station_id;
-	w.operator_name = op;
-	w.lot = lot;
-	/* Over-production control: the quota is counted from the durable record, so it holds
-	 * across restarts. */
-	if (reg_quota_used(s->audit, lot, &used) != 0) {
-		reply_err(out, cap, outlen, SIGST_LOG, 0, "cannot read the lot's quota from the audit database");
-		return;
-	}
-	if (reg_lot_closed(s->audit, lot, &closed, NULL, 0) != 0) {
-		reply_err(out, cap, outlen, SIGST_LOG, 0, "cannot read the lot's state from the audit database");
-		return;
-	}
-	if (closed) {
-		snprintf(why, sizeof(why), "lot %s is closed and takes no more boards; start the next "
-		    "lot", lot);
-		log_refusal(s, &w, chip, serial, "LOT_CLOSED", why);
-		reply_err(out, cap, outlen, SIGST_QUOTA, 0, why);
-		return;
-	}
-	if (used >= s->prof.quota) {
-		snprintf(why, sizeof(why), "lot %s has used its quota of %lu certificates; close the "
-		    "lot, or raise [product] quota with a recorded approval", lot, s->prof.quota);
-		log_refusal(s, &w, chip, serial, "QUOTA", why);
-		reply_err(out, cap, outlen, SIGST_QUOTA, 0, why);
-		return;
-	}
-	ca.cert = s->ca_cert;
-	ca.sign = srv_sign_cb;
-	ca.sign_ctx = s;
-	subj.serial = serial;
-	subj.chip_hex = chip;
-	subj.model = model;
-	why[0] = '\0';
-	r = issue_build(&s->prof.cert, &ca, &subj, csr, cl, nonce, nl, &der, &derlen, &cert_serial,
-	    why, sizeof(why));
-	if (r != ISSUE_OK) {
-		log_refusal(s, &w, chip, serial, issue_strerror(r), why);
-		reply_err(out, cap, outlen, r == ISSUE_ERR_SIGN ? SIGST_HSM : SIGST_POLICY, -r, why);
-		goto out;
-	}
-	pubkey_sha256_hex(der, derlen, pkh, sizeof(pkh));
-	/* Log before release (PRODUCT §3.6): the certificate leaves this process only after its
-	 * issuance entry is committed. */
-	if ((r = reg_cert_issued(s->audit, &w, s->issuer, cert_serial, s->prof.cert.product, chip,
-	         serial, pkh, der, derlen, NULL)) != 0) {
-		reply_err(out, cap, outlen, SIGST_LOG, 0, r == AUDIT_ERR_CONSTRAINT ?
-		    "this public key or certificate serial is already in the record; the board must make a new key" :
-		    "cannot write the issuance to the audit database; certificate withheld");
-		goto out;
-	}
-	wcur_init(&wc, out, cap);
-	wcur_u8(&wc, SIGST_OK);
-	wcur_lbytes16(&wc, der, derlen);
-	wcur_str(&wc, cert_serial);
-	*outlen = wc.err ? 0 : wc.off;
-out:
-	OPENSSL_free(der);
-	OPENSSL_free(cert_serial);
-}
-
-static void
-do_commit_pw(struct srv *s, struct cur *c, uint8_t *out, size_t cap, size_t *outlen)
-{
-	char pw[MSG_MAX_PASSWORD + 1];
-	uint8_t mac[32];
-	size_t ml = sizeof(mac);
-	struct wcur w;
-
-	if (cur_str(c, MSG_MIN_PASSWORD, MSG_MAX_PASSWORD, pw, sizeof(pw)) != 0 || cur_end(c) != 0) {
-		reply_err(out, cap, outlen, SIGST_REQUEST, 0, "malformed commitment request");
-		goto out;
-	}
-	if (p11_sign(s->p11, s->commit_key, CKM_SHA256_HMAC, (const uint8_t *)pw, strlen(pw), mac,
-	        &ml) != 0 || ml != sizeof(mac)) {
-		reply_err(out, cap, outlen, SIGST_HSM, 0, "the HSM could not compute the password commitment");
-		goto out;
-	}
-	wcur_init(&w, out, cap);
-	wcur_u8(&w, SIGST_OK);
-	wcur_bytes(&w, mac, sizeof(mac));
-	*outlen = w.err ? 0 : w.off;
-out:
-	util_wipe(pw, sizeof(pw));
-}
-
-static void
-do_info(struct srv *s, uint8_t *out, size_t cap, size_t *outlen)
-{
-	char label[65] = "", manuf[65] = "", model[65] = "", serial[65] = "", *js;
+	char label[65] = "", manuf[65] = "", model[65] = "", serial[65] = "";
 	char subj[256] = "";
-	struct wcur w;
 	json_t *o;
 
 	(void)p11_token_info(s->p11, label, manuf, model, serial, sizeof(label));
@@ -349,21 +219,26 @@ do_info(struct srv *s, uint8_t *out, size_t cap, size_t *outlen)
 	    s->prof.audit_key_uri, "audit_key_type", !s->have_audit_key ? "none" :
 	    s->audit_is_ed25519 ? "ed25519" : "ec-p256", "commit_key", s->prof.commit_key_uri, "ca_subject", subj,
 	    "ca_key_id", s->issuer, "quota_per_lot", (json_int_t)s->prof.quota);
-	js = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	if (o != NULL) {
+		json_object_set_new(o, "product_total", json_integer((json_int_t)s->prof.total));
+		json_object_set_new(o, "certs_per_chip", json_integer((json_int_t)s->prof.certs_per_chip));
+		json_object_set_new(o, "signer_uid", json_integer((json_int_t)getuid()));
+		json_object_set_new(o, "separation", json_string(s->separated ? "service" :
+		    "developer"));
+	}
+	*js = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(o);
-	if (js == NULL) {
-		reply_err(out, cap, outlen, SIGST_INTERNAL, 0, "out of memory");
+	if (*js == NULL) {
+		p->status = SIGST_INTERNAL;
+		snprintf(p->text, sizeof(p->text), "out of memory");
 		return;
 	}
-	wcur_init(&w, out, cap);
-	wcur_u8(&w, SIGST_OK);
-	wcur_lbytes16(&w, js, strlen(js));
-	*outlen = w.err ? 0 : w.off;
-	free(js);
+	p->blob = (const uint8_t *)*js;
+	p->blob_len = strlen(*js);
 }
 
 static void
-do_crl(struct srv *s, uint8_t *out, size_t cap, size_t *outlen)
+do_crl(struct srv *s, struct sigp_rsp *p, uint8_t **out)
 {
 	struct issue_revoked *rev = NULL;
 	char **serials = NULL, why[CAP_REASON];
@@ -371,13 +246,13 @@ do_crl(struct srv *s, uint8_t *out, size_t cap, size_t *outlen)
 	size_t n = 0, alloc = 0, i, dl = 0;
 	uint8_t *der = NULL;
 	struct issue_ca ca;
-	struct wcur w;
 	int rc;
 
 	if (sqlite3_prepare_v2(audit_db(s->audit),
 	        "SELECT cert_serial FROM certs WHERE status='void' AND issuer=? ORDER BY cert_serial",
 	        -1, &st, NULL) != SQLITE_OK) {
-		reply_err(out, cap, outlen, SIGST_LOG, 0, "cannot read void certificates");
+		p->status = SIGST_LOG;
+		snprintf(p->text, sizeof(p->text), "cannot read void certificates");
 		return;
 	}
 	sqlite3_bind_text(st, 1, s->issuer, -1, SQLITE_STATIC);
@@ -407,23 +282,27 @@ do_crl(struct srv *s, uint8_t *out, size_t cap, size_t *outlen)
 	if (rc != SQLITE_DONE) {
 		log_error("cannot read the void certificates for the CRL: %s",
 		    rc == SQLITE_ROW ? "out of memory" : sqlite3_errmsg(audit_db(s->audit)));
-		reply_err(out, cap, outlen, SIGST_LOG, 0, "cannot read the void certificates from the "
-		    "audit database; no CRL signed");
+		p->status = SIGST_LOG;
+		snprintf(p->text, sizeof(p->text), "cannot read the void certificates from the audit "
+		    "database; no CRL signed");
 		goto out;
 	}
 	ca.cert = s->ca_cert;
 	ca.sign = srv_sign_cb;
 	ca.sign_ctx = s;
 	if (issue_crl(&ca, rev, n, (unsigned long)time(NULL), 7, &der, &dl, why, sizeof(why)) != 0) {
-		reply_err(out, cap, outlen, SIGST_HSM, 0, why);
+		p->status = SIGST_HSM;
+		snprintf(p->text, sizeof(p->text), "%s", why);
 		goto out;
 	}
-	wcur_init(&w, out, cap);
-	wcur_u8(&w, SIGST_OK);
-	wcur_lbytes16(&w, der, dl);
-	*outlen = w.err ? 0 : w.off;
-	if (w.err)
-		reply_err(out, cap, outlen, SIGST_INTERNAL, 0, "CRL too large for one reply");
+	if (dl > SIGP_MAX_BLOB || (*out = malloc(dl)) == NULL) {
+		p->status = SIGST_INTERNAL;
+		snprintf(p->text, sizeof(p->text), "the CRL of %zu bytes does not fit one reply", dl);
+		goto out;
+	}
+	memcpy(*out, der, dl);
+	p->blob = *out;
+	p->blob_len = dl;
 out:
 	sqlite3_finalize(st);
 	for (i = 0; i < n; i++)
@@ -437,30 +316,61 @@ void
 srv_handle(struct srv *s, const uint8_t *req, size_t reqlen, uint8_t *out, size_t cap,
     size_t *outlen)
 {
-	struct cur c;
-	uint8_t op = 0;
-	struct wcur w;
+	struct sigp_req *q = NULL;
+	struct sigp_rsp *p = NULL;
+	uint8_t *owned = NULL;
+	char *text = NULL;
+	int r;
 
 	*outlen = 0;
-	cur_init(&c, req, reqlen);
-	if (cur_u8(&c, &op) != 0) {
-		reply_err(out, cap, outlen, SIGST_REQUEST, 0, "empty request");
-		return;
+	if ((q = calloc(1, sizeof(*q))) == NULL || (p = calloc(1, sizeof(*p))) == NULL) {
+		p = NULL;
+		goto fallback;
 	}
-	switch (op) {
+	if ((r = sigp_dec_req(req, reqlen, q)) != 0) {
+		srv_refuse(s, p, "request.refused", reqlen ? req[0] : 0, NULL, NULL, SIGST_REQUEST, SIGR_NONE,
+		    "malformed %s request (%s)", sigp_op_name(reqlen ? req[0] : 0), proto_strerror(r));
+		goto encode;
+	}
+	switch (q->op) {
 	case SIGOP_HELLO:
-		wcur_init(&w, out, cap);
-		wcur_u8(&w, SIGST_OK);
-		wcur_str(&w, "station-signer 1");
-		*outlen = w.off;
+		p->version = SIGP_VERSION;
+		p->mode = (uint8_t)s->mode;
+		p->separated = (uint8_t)(s->separated != 0);
+		snprintf(p->ident, sizeof(p->ident), "station-signer %d", SIGP_VERSION);
+		if (q->version != SIGP_VERSION)
+			srv_refuse(s, p, "request.refused", q->op, NULL, NULL, SIGST_REQUEST, SIGR_NONE,
+			    "the station speaks signer protocol %u, this signer %d; install matching "
+			    "programs", q->version, SIGP_VERSION);
 		break;
-	case SIGOP_ISSUE: do_issue(s, &c, out, cap, outlen); break;
-	case SIGOP_COMMIT_PW: do_commit_pw(s, &c, out, cap, outlen); break;
-	case SIGOP_INFO: do_info(s, out, cap, outlen); break;
-	case SIGOP_CRL: do_crl(s, out, cap, outlen); break;
-	case SIGOP_CHECKPOINT: srv_checkpoint(s, out, cap, outlen); break;
-	default: reply_err(out, cap, outlen, SIGST_REQUEST, 0, "unknown request"); break;
+	case SIGOP_SESSION:
+	case SIGOP_LOT_OPEN:
+	case SIGOP_LOT_CLOSE:
+	case SIGOP_LOT_STATUS:
+	case SIGOP_STOP:
+	case SIGOP_FIXTURE_ERROR: srv_lot(s, q, p); break;
+	case SIGOP_INFO: do_info(s, p, &text); break;
+	case SIGOP_CRL: do_crl(s, p, &owned); break;
+	case SIGOP_CHECKPOINT: srv_checkpoint(s, q, p, &text); break;
+	default: srv_board(s, q, p, &owned); break;
 	}
-	if (*outlen == 0)
-		reply_err(out, cap, outlen, SIGST_INTERNAL, 0, "reply did not fit");
+encode:
+	if (sigp_enc_rsp(q->op, p, out, cap, outlen) != 0) {
+		log_error("the reply to %s did not encode", sigp_op_name(q->op));
+		goto fallback;
+	}
+	goto out;
+fallback:
+	{
+		static const struct sigp_rsp oom = { .status = SIGST_INTERNAL, .text = "reply failed" };
+
+		(void)sigp_enc_rsp(0, &oom, out, cap, outlen);
+	}
+out:
+	if (q != NULL)
+		util_wipe(q->password, sizeof(q->password));
+	free(q);
+	free(p);
+	free(owned);
+	free(text);
 }

@@ -1,7 +1,11 @@
 /*
- * srv.h: the signer process's state and request handlers (PRODUCT §4, §6). Holds the only HSM
- * session; accepts only the requests of sigproto.h; re-checks issuance policy; enforces the lot
- * quota; writes every issuance to the audit record (durably) before releasing a certificate.
+ * srv.h: the signer process's state and request handlers (PRODUCT §4, §6). The signer is the
+ * authority: it holds the only HSM session and the only writable connection to the audit record,
+ * loads the product policy from its own configuration, opens and closes lots, allocates serials
+ * and binds them to chip IDs, enforces the lot quota, the product total and the per-chip limit,
+ * and records every step a board takes. It accepts only the requests of sigproto.h, checks each
+ * against the recorded state, logs every refusal with its reason, and writes every issuance to
+ * the audit record (durably) before releasing a certificate.
  */
 #ifndef SRV_H
 #define SRV_H
@@ -13,6 +17,7 @@
 #include "audit.h"
 #include "p11.h"
 #include "profile.h"
+#include "sigproto.h"
 
 struct srv {
 	struct profile prof;
@@ -25,23 +30,50 @@ struct srv {
 	int ca_is_ec;
 	char issuer[128]; /* CA key identifier (hex SKI), names the issuer in the record */
 	struct audit *audit;
+	int mode;         /* enum sig_mode, fixed by the launcher before any board byte was read */
+	int separated;    /* the station runs under another uid than this process */
+	int session;      /* run mode: SESSION bound a lot and an operator */
+	char lot[SIGP_MAX_NAME + 1], operator_name[SIGP_MAX_NAME + 1];
+	struct audit_who who; /* stamped on every entry this process writes */
+	uint64_t last_cp_ms;  /* when this process last signed a checkpoint (due rule) */
 };
 
 /* Loads the profile, reads the PIN (file, $STATION_HSM_PIN, or prompt), opens the module, logs
  * in, finds the CA and commitment keys, loads the CA certificate and opens the audit store.
  * need_keys = 0 for the key ceremony (keys may not exist yet). On failure why says what to do. */
 int srv_open(const char *profile_path, int need_keys, struct srv **out, char *why, size_t cap);
+/* Lot state of lot for a reply (counts from the record). 0 or an AUDIT_* code. */
+int srv_lot_state(struct srv *s, const char *lot, struct sigp_lot *l);
 void srv_close(struct srv *s);
 
-/* Handles one request body; writes the reply body into out (cap) and its length to *outlen. */
+/* Handles one request body; writes the reply body into out (cap) and its length to *outlen
+ * (always a reply: a malformed request gets SIGST_REQUEST and is logged). */
 void srv_handle(struct srv *s, const uint8_t *req, size_t reqlen, uint8_t *out, size_t cap,
     size_t *outlen);
 
-/* SIGOP_CHECKPOINT (srv-checkpoint.c): recomputes the Merkle tree of the whole log (refusing
- * when a stored leaf differs or seq has a gap), signs a C2SP checkpoint with the audit key,
- * stores it in the checkpoints table and as <db dir>/checkpoints/<size>.checkpoint, exports
- * <db dir>/audit-key.pem once, and replies OK + the note. Never signs two roots for one size. */
-void srv_checkpoint(struct srv *s, uint8_t *out, size_t cap, size_t *outlen);
+/* Sets an error reply (status, detail, text) in p and logs it as kind ("request.refused" or
+ * "cert.refused") with the op, the refusal's stable name and the text. chip/serial may be NULL. */
+void srv_refuse(struct srv *s, struct sigp_rsp *p, const char *kind, int op, const char *chip,
+    const char *serial, int status, int detail, const char *fmt, ...)
+    __attribute__((format(printf, 9, 10)));
+
+/* Per-board requests (srv-board.c): BOARD, COMMIT_PW, ISSUE, VERIFIED, PASS, FAIL, CERT. Each
+ * checks the session and the board's recorded state, writes the record, and fills p. A refusal
+ * after a serial was allocated voids the attempt (board.fail) so nothing is left half-issued.
+ * A certificate in the reply (p->blob) lives in *owned, which the caller frees after encoding. */
+void srv_board(struct srv *s, const struct sigp_req *q, struct sigp_rsp *p, uint8_t **owned);
+
+/* Session and lot requests (srv-lot.c): SESSION, LOT_OPEN, LOT_CLOSE, LOT_STATUS, STOP,
+ * FIXTURE_ERROR. */
+void srv_lot(struct srv *s, const struct sigp_req *q, struct sigp_rsp *p);
+
+/* SIGOP_CHECKPOINT (srv-checkpoint.c): when forced or due ([audit] checkpoint_entries /
+ * checkpoint_interval), recomputes the Merkle tree of the whole log (refusing when a stored leaf
+ * differs or seq has a gap), checks it against the last checkpoint this signer signed (kept in
+ * its own state file, not in the database), signs a C2SP checkpoint with the audit key, stores it
+ * in the checkpoints table and as <db dir>/checkpoints/<size>.checkpoint, exports
+ * <db dir>/audit-key.pem once, and replies with the note. Never signs two roots for one size. */
+void srv_checkpoint(struct srv *s, const struct sigp_req *q, struct sigp_rsp *p, char **note);
 
 /* SHA-256 then CKM_ECDSA with key; the raw r||s from the module is returned as a DER
  * Ecdsa-Sig-Value in sig (*siglen: in capacity, out length). 0 or -1 (logged by p11). */

@@ -20,6 +20,8 @@ export SOFTHSM2_CONF="$DEMO/softhsm2.conf"
 
 echo "== key ceremony (idempotent)"
 "$BIN/station" ca init --profile "$DEMO/profile.ini"
+echo "== open the lot (the signer opens lots; a run works only on an open lot)"
+"$BIN/station" lot open --profile "$DEMO/profile.ini"
 
 mkdir -p "$DEMO/boards"
 run="$DEMO/boards/run-$(date -u +%Y%m%dT%H%M%SZ)-$$"

@@ -629,6 +629,7 @@ cmd_checkpoint(int argc, char **argv)
 	struct signer *sig = NULL;
 	struct signer_err se;
 	char *note = NULL;
+	uint64_t size = 0;
 	int c, r = A_HSM;
 
 	optind = 1;
@@ -648,11 +649,9 @@ cmd_checkpoint(int argc, char **argv)
 		fprintf(stderr, "station audit checkpoint: --profile FILE is required\n");
 		return A_USAGE;
 	}
-	if (signer_start(profile, &sig, &se) != 0) {
-		fprintf(stderr, "station audit checkpoint: the signer did not start: %s\n", se.text);
+	if (cli_signer("station audit checkpoint", profile, SIGMODE_ADMIN, NULL, &sig) != 0)
 		return A_HSM;
-	}
-	if (signer_checkpoint(sig, &note, &se) != 0)
+	if (signer_checkpoint(sig, 1, "manual", &note, &size, &se) != 0)
 		fprintf(stderr, "station audit checkpoint: %s\n", se.text);
 	else {
 		fputs(note, stdout);

@@ -147,10 +147,8 @@ cli_ca(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (signer_start(profile, &s, &se) != 0) {
-		fprintf(stderr, "station: the signer did not start: %s\n", se.text);
+	if (cli_signer("station", profile, SIGMODE_ADMIN, NULL, &s) != 0)
 		return EXIT_HSM;
-	}
 	if (strcmp(sub, "info") == 0) {
 		if ((rc = signer_info(s, &info, &se)) == 0)
 			printf("%s\n", info);

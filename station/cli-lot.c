@@ -1,33 +1,32 @@
 /*
- * cli-lot.c: `station lot status|close`: where a production lot stands, and its end. Closing a
- * lot records lot.closed with the lot's counts and has the signer sign a checkpoint covering it
- * (PRODUCT §7: a checkpoint at lot end); a closed lot takes no more boards, in this station and
- * in the signer.
+ * cli-lot.c: `station lot open|status|close`: a production lot's life. Lots are the signer's
+ * (PRODUCT §4): this command starts the signer in admin mode and asks; the signer records
+ * lot.opened / lot.closed and a provisioning run works only on a lot it opened and not closed.
+ * Closing has the signer sign a checkpoint covering the lot (PRODUCT §7: a checkpoint at lot end).
  */
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
-#include "cpsched.h"
-#include "log.h"
 #include "profile.h"
-#include "registry.h"
 #include "signer.h"
 
 static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: station lot status --profile FILE [--lot LOT] [--json]\n"
+	    "usage: station lot open   --profile FILE [--lot LOT] [--operator NAME] [--json]\n"
+	    "       station lot status --profile FILE [--lot LOT] [--json]\n"
 	    "       station lot close  --profile FILE [--lot LOT] [--operator NAME] [--json]\n"
-	    "status: whether the lot is open or closed, its quota and what it produced.\n"
+	    "open:   the signer opens the lot (lot.opened): provisioning runs take only an open lot;\n"
+	    "        opening an open lot changes nothing; a closed lot is never reopened.\n"
+	    "status: whether the lot is open or closed, its quota and the product's total.\n"
 	    "close:  ends the lot: records lot.closed with its counts and signs a checkpoint of\n"
-	    "        the audit log through the HSM. A closed lot takes no more boards; closing a\n"
-	    "        closed lot changes nothing (exit 0). Stop the station first.\n"
+	    "        the audit log through the HSM. A closed lot takes no more boards, even in a\n"
+	    "        run that is going on; closing a closed lot changes nothing (exit 0).\n"
 	    "  --lot LOT          the lot (default: [station] lot of the profile)\n"
 	    "  --operator NAME    who closes it (default: [station] operator)\n"
 	    "  --json             one JSON object on stdout\n"
@@ -36,26 +35,24 @@ usage(FILE *f)
 }
 
 static void
-print(int json, const char *lot, const char *state, const char *when, unsigned long quota,
-    const struct reg_lot_summary *s, uint64_t cp_size)
+print(int json, const struct sigp_lot *l, uint64_t cp_size)
 {
 	json_t *o;
 	char *t;
 
 	if (!json) {
-		printf("lot %s: %s%s%s\n  devices: %lu PASS, %lu awaiting lock confirmation; %lu failed "
-		    "attempt(s)\n  certificates: %lu issued of a quota of %lu (%lu void)\n", lot, state,
-		    when[0] ? " at " : "", when, s->devices_pass, s->devices_verified, s->failures,
-		    s->certs, quota, s->certs_void);
+		printf("lot %s: %s\n  certificates: %lu of a quota of %lu\n  product: %lu of a total "
+		    "of %lu\n", l->lot, l->closed ? "closed" : "open", (unsigned long)l->used,
+		    (unsigned long)l->quota, (unsigned long)l->product_used,
+		    (unsigned long)l->product_quota);
 		if (cp_size)
 			printf("  checkpoint: size %llu\n", (unsigned long long)cp_size);
 		return;
 	}
-	o = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "lot", lot, "state", state,
-	    "closed_at", when, "quota", (json_int_t)quota, "certificates", (json_int_t)s->certs,
-	    "certificates_void", (json_int_t)s->certs_void, "devices_pass",
-	    (json_int_t)s->devices_pass, "devices_verified", (json_int_t)s->devices_verified,
-	    "failures", (json_int_t)s->failures);
+	o = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I}", "lot", l->lot, "state", l->closed ? "closed" :
+	    "open", "quota", (json_int_t)l->quota, "certificates", (json_int_t)l->used,
+	    "product_total", (json_int_t)l->product_quota, "product_certificates",
+	    (json_int_t)l->product_used);
 	if (o != NULL && cp_size)
 		json_object_set_new(o, "checkpoint_size", json_integer((json_int_t)cp_size));
 	if (o != NULL && (t = json_dumps(o, JSON_COMPACT)) != NULL) {
@@ -63,23 +60,6 @@ print(int json, const char *lot, const char *state, const char *when, unsigned l
 		free(t);
 	}
 	json_decref(o);
-}
-
-struct cp_out {
-	uint64_t size;
-	char why[CAP_REASON];
-};
-
-static void
-on_checkpoint(void *arg, const char *trigger, int ok, uint64_t size, const char *text)
-{
-	struct cp_out *c = arg;
-
-	(void)trigger;
-	if (ok)
-		c->size = size;
-	else
-		snprintf(c->why, sizeof(c->why), "%s", text);
 }
 
 int
@@ -90,22 +70,27 @@ cli_lot(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 } };
 	const char *profile_path = NULL, *lot = NULL, *op = NULL, *sub;
-	char err[CAP_REASON * 2], when[40] = "";
+	char err[CAP_REASON * 2], *note = NULL;
 	struct profile *prof = NULL;
-	struct audit *db = NULL;
-	struct audit_who who;
-	struct reg_lot_summary sum;
 	struct signer *sig = NULL;
 	struct signer_err se;
-	struct cp_out cp;
-	int c, json = 0, closed = 0, rc = EXIT_USAGE, lockfd = -1, r;
+	struct sigp_lot l;
+	uint64_t size = 0;
+	uint8_t sop;
+	int c, json = 0, rc = EXIT_USAGE;
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
 	sub = argv[1];
-	if (strcmp(sub, "status") != 0 && strcmp(sub, "close") != 0) {
+	if (strcmp(sub, "status") == 0)
+		sop = SIGOP_LOT_STATUS;
+	else if (strcmp(sub, "open") == 0)
+		sop = SIGOP_LOT_OPEN;
+	else if (strcmp(sub, "close") == 0)
+		sop = SIGOP_LOT_CLOSE;
+	else {
 		fprintf(stderr, "station lot: unknown command '%s'\n", sub);
 		usage(stderr);
 		return EXIT_USAGE;
@@ -138,53 +123,33 @@ cli_lot(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	who.station = prof->station_id;
-	who.operator_name = prof->operator_name;
-	who.lot = prof->lot;
-	rc = EXIT_DB;
-	/* Closing writes: one station per database, and not while a run is on. */
-	if (strcmp(sub, "close") == 0 && (lockfd = audit_station_lock(prof->database)) < 0)
+	rc = EXIT_HSM;
+	if (cli_signer("station lot", profile_path, SIGMODE_ADMIN, prof->operator_name, &sig) != 0)
 		goto out;
-	if (audit_open(prof->database, &db) != 0 ||
-	    reg_lot_closed(db, prof->lot, &closed, when, sizeof(when)) != 0 ||
-	    reg_lot_summary(db, prof->lot, &sum) != 0)
-		goto out;
-	if (strcmp(sub, "status") == 0 || closed) {
-		if (closed && strcmp(sub, "close") == 0 && !json)
-			printf("lot %s was already closed; nothing changed\n", prof->lot);
-		print(json, prof->lot, closed ? "closed" : "open", when, prof->quota, &sum, 0);
-		rc = EXIT_OK;
+	if (signer_lot(sig, sop, prof->lot, &l, &se) != 0) {
+		if (sop == SIGOP_LOT_CLOSE && se.detail == SIGR_LOT_CLOSED) {
+			if (!json)
+				printf("lot %s was already closed; nothing changed\n", prof->lot);
+			if (signer_lot(sig, SIGOP_LOT_STATUS, prof->lot, &l, &se) == 0)
+				print(json, &l, 0);
+			rc = EXIT_OK;
+			goto out;
+		}
+		fprintf(stderr, "station lot %s: %s\n", sub, se.text);
+		rc = se.status == SIGST_LOG ? EXIT_DB : se.status == SIGST_QUOTA ? EXIT_PROFILE : EXIT_HSM;
 		goto out;
 	}
-	/* The HSM first: a lot is not closed without its checkpoint. */
-	if (signer_start(profile_path, &sig, &se) != 0) {
-		fprintf(stderr, "station: the signer did not start: %s; the lot stays open\n", se.text);
-		(void)audit_log(db, &who, "hsm.error", NULL, NULL, json_pack("{s:s}", "reason", se.text));
-		rc = EXIT_HSM;
-		goto out;
-	}
-	if ((r = reg_lot_close(db, &who, prof->quota, &sum)) != 0) {
-		fprintf(stderr, "station: cannot record the end of lot %s: %s\n", prof->lot,
-		    audit_strerror(r));
-		goto out;
-	}
-	/* The time shown is the one recorded in lot.closed. */
-	(void)reg_lot_closed(db, prof->lot, &closed, when, sizeof(when));
-	memset(&cp, 0, sizeof(cp));
-	if (cpsched_now(sig, "lot-end", on_checkpoint, &cp) != 0) {
+	if (sop == SIGOP_LOT_CLOSE && signer_checkpoint(sig, 1, "lot-end", &note, &size, &se) != 0) {
 		fprintf(stderr, "station: lot %s is closed, but no checkpoint was signed: %s; run "
-		    "'station audit checkpoint --profile %s'\n", prof->lot, cp.why, profile_path);
-		print(json, prof->lot, "closed", when, prof->quota, &sum, 0);
-		rc = EXIT_HSM;
+		    "'station audit checkpoint --profile %s'\n", prof->lot, se.text, profile_path);
+		print(json, &l, 0);
 		goto out;
 	}
-	print(json, prof->lot, "closed", when, prof->quota, &sum, cp.size);
+	print(json, &l, size);
 	rc = EXIT_OK;
 out:
+	free(note);
 	signer_stop(sig);
-	audit_close(db);
 	free(prof);
-	if (lockfd >= 0)
-		close(lockfd);
 	return rc;
 }

@@ -17,7 +17,6 @@
 #include "flow.h"
 #include "log.h"
 #include "profile.h"
-#include "registry.h"
 #include "signer.h"
 #include "util.h"
 #include "xport.h"
@@ -125,30 +124,26 @@ static void *
 work(void *arg)
 {
 	struct worker *w = arg;
-	struct audit *db = NULL;
 	struct xport *x = NULL;
+	struct sigp_req q;
+	struct signer_err se;
 
-	/* Each worker has its own audit connection: SQLite transactions are per connection. */
-	if (audit_open(w->prof->database, &db) != 0) {
-		snprintf(w->res.code, sizeof(w->res.code), "E_DB");
-		snprintf(w->res.reason, sizeof(w->res.reason), "cannot open the audit database");
-		goto out;
-	}
 	if (xport_open(xport_ops_for(w->port.name), w->port.name, w->prof->baud, &x) != 0) {
 		snprintf(w->res.code, sizeof(w->res.code), "E_PORT");
 		snprintf(w->res.step, sizeof(w->res.step), "connect");
 		snprintf(w->res.reason, sizeof(w->res.reason), "cannot open %s; check the fixture's "
 		    "USB cable", w->port.name);
-		(void)audit_log(db, w->env->who, "fixture.error", NULL, NULL,
-		    json_pack("{s:s,s:s}", "fixture", w->fixture, "reason", w->res.reason));
-		w->recorded = 1;
+		memset(&q, 0, sizeof(q));
+		q.op = SIGOP_FIXTURE_ERROR;
+		memcpy(q.board.fixture, w->fixture, strnlen(w->fixture, SIGP_MAX_NAME)); /* q is zeroed */
+		snprintf(q.reason, sizeof(q.reason), "%s", w->res.reason);
+		w->recorded = signer_report(w->env->signer, &q, &se) == 0;
 		goto out;
 	}
-	w->recorded = flow_provision(w->env, db, x, w->fixture, &w->res) == 0;
+	w->recorded = flow_provision(w->env, x, w->fixture, &w->res) == 0;
 	cpsched_poke(sched);
 out:
 	xport_close(x);
-	audit_close(db);
 	print_result(w);
 	return NULL;
 }
@@ -253,22 +248,20 @@ cli_run(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 } };
 	const char *profile_path = NULL, *lot = NULL, *op = NULL;
-	char *ports[CAP_FIXTURES], err[CAP_REASON * 2], hex[65];
+	char *ports[CAP_FIXTURES], err[CAP_REASON * 2];
 	size_t nports = 0, nw = 0, i, npass = 0;
 	struct profile *prof = NULL;
 	struct worker *w = NULL;
 	struct signer *sig = NULL;
 	struct signer_err se;
-	struct audit *db = NULL;
-	struct audit_who who;
+	struct sigp_lot lot_state;
+	struct sigp_req stop;
 	struct flow_env env;
 	uint8_t *ca_der = NULL;
 	size_t ca_len = 0;
-	unsigned long used = 0;
 	uint64_t t0;
-	unsigned recovered = 0;
-	int c, rc = EXIT_USAGE, lockfd = -1, closed = 0;
-	char when[40] = "", dbuf[32];
+	int c, rc = EXIT_USAGE;
+	char dbuf[32];
 
 	json_out = 0;
 	optind = 1;
@@ -306,42 +299,12 @@ cli_run(int argc, char **argv)
 		    "characters\n");
 		goto out;
 	}
-	who.station = prof->station_id;
-	who.operator_name = prof->operator_name;
-	who.lot = prof->lot;
 	if (load_ca_der(prof->ca_cert, &ca_der, &ca_len) != 0) {
 		fprintf(stderr, "station: cannot read the CA certificate '%s'; run 'station ca init "
 		    "--profile %s' first\n", prof->ca_cert, profile_path);
 		rc = EXIT_PROFILE;
 		goto out;
 	}
-	if ((lockfd = audit_station_lock(prof->database)) < 0 ||
-	    audit_open(prof->database, &db) != 0) {
-		rc = EXIT_DB;
-		goto out;
-	}
-	/* PRODUCT §7: attempts a crash interrupted are recorded void before any new work. */
-	if (reg_recover(db, &who, &recovered) != 0) {
-		rc = EXIT_DB;
-		goto out;
-	}
-	if (recovered > 0)
-		fprintf(stderr, "station: recorded %u interrupted attempt(s) from an earlier run as "
-		    "void; those boards can simply be run again\n", recovered);
-	if (reg_lot_closed(db, prof->lot, &closed, when, sizeof(when)) != 0) {
-		rc = EXIT_DB;
-		goto out;
-	}
-	if (closed) {
-		fprintf(stderr, "station: lot %s was closed at %s and takes no more boards; start the "
-		    "next lot with --lot or [station] lot\n", prof->lot, when);
-		rc = EXIT_PROFILE;
-		goto out;
-	}
-	(void)reg_station_start(db, &who, prof->path, util_hex(prof->digest, 32, hex, sizeof(hex)));
-	(void)audit_log(db, &who, "operator.logon", NULL, NULL, json_pack("{s:s}", "operator",
-	    prof->operator_name));
-	(void)reg_lot_open(db, &who, prof->quota);
 	if (select_ports(ports, nports, w, CAP_FIXTURES, &nw) != 0 || nw == 0) {
 		fprintf(stderr, "station: no fixture found: no USB serial adapter or USB board is connected%s; "
 		    "check the fixture cables ('station ports' lists what is seen)\n",
@@ -349,23 +312,35 @@ cli_run(int argc, char **argv)
 		rc = EXIT_NOFIXTURE;
 		goto out;
 	}
-	if (signer_start(profile_path, &sig, &se) != 0) {
-		fprintf(stderr, "station: the signer did not start: %s\n", se.text);
-		(void)audit_log(db, &who, "hsm.error", NULL, NULL, json_pack("{s:s}", "reason", se.text));
+	/* The signer owns the record, the lot and the HSM (PRODUCT §4): start it, then name the lot
+	 * to work on; it refuses a lot it never opened or has closed. */
+	if (cli_signer("station", profile_path, SIGMODE_RUN, NULL, &sig) != 0) {
 		rc = EXIT_HSM;
 		goto out;
 	}
+	if (!signer_separated(sig))
+		fprintf(stderr, "station: note: station and signer run under one user (developer "
+		    "mode); the trust boundary between them is weaker than in service mode (start as "
+		    "root)\n");
+	if (signer_session(sig, prof->lot, prof->operator_name, &lot_state, &se) != 0) {
+		fprintf(stderr, "station: %s\n", se.text);
+		rc = se.status == SIGST_QUOTA ? EXIT_PROFILE : se.status == SIGST_LOG ? EXIT_DB :
+		    EXIT_HSM;
+		goto out;
+	}
+	if (lot_state.recovered > 0)
+		fprintf(stderr, "station: recorded %u interrupted attempt(s) from an earlier run as "
+		    "void; those boards can simply be run again\n", (unsigned)lot_state.recovered);
 	memset(&env, 0, sizeof(env));
 	env.prof = prof;
 	env.signer = sig;
-	env.who = &who;
 	env.ca_der = ca_der;
 	env.ca_len = ca_len;
 	env.on_step = on_step;
 	if (!json_out)
 		printf("station %s: lot %s, operator %s, %zu fixture(s)\n", prof->station_id, prof->lot,
 		    prof->operator_name, nw);
-	if (cpsched_start(&sched, sig, prof->database, prof->checkpoint_entries,
+	if (cpsched_start(&sched, sig, prof->checkpoint_entries,
 	        prof->checkpoint_interval, on_checkpoint, NULL) != 0)
 		fprintf(stderr, "station: warning: periodic checkpoints are off for this run (see the "
 		    "message above); the stop checkpoint is still signed\n");
@@ -388,29 +363,31 @@ cli_run(int argc, char **argv)
 	}
 	cpsched_stop(sched);
 	sched = NULL;
-	(void)reg_quota_used(db, prof->lot, &used);
-	(void)audit_log(db, &who, "station.stop", NULL, NULL, json_pack("{s:I,s:I}", "pass",
-	    (json_int_t)npass, "fail", (json_int_t)(nw - npass)));
+	memset(&stop, 0, sizeof(stop));
+	stop.op = SIGOP_STOP;
+	stop.npass = (uint32_t)npass;
+	stop.nfail = (uint32_t)(nw - npass);
+	if (signer_report(sig, &stop, &se) != 0)
+		fprintf(stderr, "station: warning: the stop was not recorded: %s\n", se.text);
 	(void)cpsched_now(sig, "stop", on_checkpoint, NULL);
+	if (signer_lot(sig, SIGOP_LOT_STATUS, prof->lot, &lot_state, &se) != 0)
+		fprintf(stderr, "station: warning: %s\n", se.text);
 	if (json_out) {
 		emit(json_pack("{s:s,s:I,s:I,s:I,s:I,s:s,s:I,s:I}", "event", "summary", "boards",
 		    (json_int_t)nw, "pass", (json_int_t)npass, "fail", (json_int_t)(nw - npass),
 		    "elapsed_ms", (json_int_t)(util_ms() - t0), "lot", prof->lot, "quota_used",
-		    (json_int_t)used, "quota", (json_int_t)prof->quota));
+		    (json_int_t)lot_state.used, "quota", (json_int_t)lot_state.quota));
 	} else {
 		printf("%zu board(s): %zu PASS, %zu FAIL in %s; lot %s quota %lu of %lu used\n", nw,
-		    npass, nw - npass, duration(util_ms() - t0, dbuf, sizeof(dbuf)), prof->lot, used,
-		    prof->quota);
+		    npass, nw - npass, duration(util_ms() - t0, dbuf, sizeof(dbuf)), prof->lot,
+		    (unsigned long)lot_state.used, (unsigned long)lot_state.quota);
 	}
 out:
 	cpsched_stop(sched);
 	sched = NULL;
 	signer_stop(sig);
-	audit_close(db);
 	OPENSSL_free(ca_der);
 	free(prof);
 	free(w);
-	if (lockfd >= 0)
-		close(lockfd);
 	return rc;
 }

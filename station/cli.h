@@ -20,6 +20,13 @@ int cli_lot(int argc, char **argv);
  * its own exit codes: 0 ok, 1 verification failed, 2 usage, 3 cannot read input, 4 HSM. */
 int cli_audit(int argc, char **argv);
 
+struct signer;
+/* Starts the signer for profile in mode (SIGMODE_RUN / SIGMODE_ADMIN) as this command's launcher
+ * (cli-launch.c); operator_name (may be NULL) names who runs an admin command. On failure prints
+ * "cmd: the signer did not start: why" and returns -1. */
+int cli_signer(const char *cmd, const char *profile, int mode, const char *operator_name,
+    struct signer **out);
+
 /* Exit codes shared by every command (docs/scripting-guide.md). */
 enum cli_exit {
 	EXIT_OK = 0,

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,59 +19,42 @@ struct cpsched {
 	pthread_cond_t cv;
 	int stop, poked;
 	struct signer *sig;
-	sqlite3 *db;
-	unsigned long entries, interval;
 	cpsched_report report;
 	void *arg;
 };
 
-int
-cpsched_now(struct signer *sig, const char *trigger, cpsched_report report, void *arg)
+/* Reports one checkpoint request: 0 signed, 1 not due, -1 failed. */
+static int
+ask(struct signer *sig, int force, const char *trigger, cpsched_report report, void *arg)
 {
 	struct signer_err se;
-	char *note = NULL, *nl;
+	char *note = NULL;
 	uint64_t size = 0;
+	int r;
 
-	if (signer_checkpoint(sig, &note, &se) != 0) {
+	if ((r = signer_checkpoint(sig, force, trigger, &note, &size, &se)) < 0) {
 		if (report != NULL)
 			report(arg, trigger, 0, 0, se.text);
 		return -1;
 	}
-	/* The note's second line is the tree size (c2sp.org/tlog-checkpoint). */
-	if ((nl = strchr(note, '\n')) != NULL)
-		size = strtoull(nl + 1, NULL, 10);
-	if (report != NULL)
+	if (r == 0 && report != NULL)
 		report(arg, trigger, 1, size, note);
 	free(note);
-	return 0;
+	return r;
 }
 
-/* Log size (entries) and size of the largest checkpoint; -1 when the database cannot say. */
-static int
-sizes(sqlite3 *db, uint64_t *log_size, uint64_t *cp_size)
+int
+cpsched_now(struct signer *sig, const char *trigger, cpsched_report report, void *arg)
 {
-	sqlite3_stmt *st = NULL;
-	int r = -1;
-
-	if (sqlite3_prepare_v2(db, "SELECT (SELECT COALESCE(MAX(seq)+1,0) FROM log),"
-	        " (SELECT COALESCE(MAX(size),0) FROM checkpoints)", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) >= 0 &&
-	    sqlite3_column_int64(st, 1) >= 0) {
-		*log_size = (uint64_t)sqlite3_column_int64(st, 0);
-		*cp_size = (uint64_t)sqlite3_column_int64(st, 1);
-		r = 0;
-	}
-	sqlite3_finalize(st);
-	return r;
+	return ask(sig, 1, trigger, report, arg) == 0 ? 0 : -1;
 }
 
 static void *
 loop(void *arg)
 {
 	struct cpsched *c = arg;
-	uint64_t last_ms = util_ms(), retry_at = 0, n, cp, now;
+	uint64_t retry_at = 0;
 	struct timespec ts;
-	const char *why;
 
 	pthread_mutex_lock(&c->mu);
 	while (!c->stop) {
@@ -85,22 +67,11 @@ loop(void *arg)
 		if (c->stop)
 			break;
 		pthread_mutex_unlock(&c->mu);
-		now = util_ms();
-		why = NULL;
-		if (now >= retry_at && sizes(c->db, &n, &cp) == 0 && n > cp) {
-			if (c->entries && n - cp >= c->entries)
-				why = "entries";
-			else if (c->interval && now - last_ms >= c->interval * 1000u)
-				why = "interval";
-		}
-		if (why != NULL) {
-			if (cpsched_now(c->sig, why, c->report, c->arg) == 0) {
-				last_ms = util_ms();
-				retry_at = 0;
-			} else {
-				retry_at = util_ms() + RETRY_AFTER_MS;
-			}
-		}
+		/* The signer applies [audit] checkpoint_entries / checkpoint_interval to its own
+		 * record; this thread only gives it the occasion. */
+		if (util_ms() >= retry_at)
+			retry_at = ask(c->sig, 0, "due", c->report, c->arg) < 0 ?
+			    util_ms() + RETRY_AFTER_MS : 0;
 		pthread_mutex_lock(&c->mu);
 	}
 	pthread_mutex_unlock(&c->mu);
@@ -108,8 +79,8 @@ loop(void *arg)
 }
 
 int
-cpsched_start(struct cpsched **out, struct signer *sig, const char *db_path,
-    unsigned long entries, unsigned long interval, cpsched_report report, void *arg)
+cpsched_start(struct cpsched **out, struct signer *sig, unsigned long entries,
+    unsigned long interval, cpsched_report report, void *arg)
 {
 	struct cpsched *c;
 
@@ -119,17 +90,10 @@ cpsched_start(struct cpsched **out, struct signer *sig, const char *db_path,
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return -1;
 	c->sig = sig;
-	c->entries = entries;
-	c->interval = interval;
 	c->report = report;
 	c->arg = arg;
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->cv, NULL);
-	if (sqlite3_open_v2(db_path, &c->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
-	    sqlite3_busy_timeout(c->db, 5000) != SQLITE_OK) {
-		log_error("audit database %s: %s", db_path, c->db ? sqlite3_errmsg(c->db) : "no memory");
-		goto fail;
-	}
 	if (pthread_create(&c->tid, NULL, loop, c) != 0) {
 		log_error("cannot start the checkpoint thread: %s", strerror(errno));
 		goto fail;
@@ -137,7 +101,6 @@ cpsched_start(struct cpsched **out, struct signer *sig, const char *db_path,
 	*out = c;
 	return 0;
 fail:
-	sqlite3_close(c->db);
 	pthread_cond_destroy(&c->cv);
 	pthread_mutex_destroy(&c->mu);
 	free(c);
@@ -165,7 +128,6 @@ cpsched_stop(struct cpsched *c)
 	pthread_cond_signal(&c->cv);
 	pthread_mutex_unlock(&c->mu);
 	pthread_join(c->tid, NULL);
-	sqlite3_close(c->db);
 	pthread_cond_destroy(&c->cv);
 	pthread_mutex_destroy(&c->mu);
 	free(c);

@@ -15,14 +15,13 @@
 #include "log.h"
 #include "msg.h"
 #include "password.h"
-#include "registry.h"
+#include "issue.h"
 #include "sigproto.h"
 #include "util.h"
 
 struct fl {
 	const struct flow_env *env;
 	const struct profile *prof;
-	struct audit *db;
 	const char *fixture;
 	struct flow_result *res;
 	struct link link;
@@ -34,6 +33,7 @@ struct fl {
 	uint8_t *cert;
 	size_t cert_len;
 	int verified; /* board.verified is recorded: a later failure is not a void attempt */
+	int recorded; /* the signer refused and recorded this board's failure itself */
 	int resume; /* board recorded 'verified': only the lock remains to be done and confirmed */
 	uint8_t buf[FRAME_MAX_PAYLOAD];
 };
@@ -88,14 +88,30 @@ call(struct fl *f, uint8_t type, size_t reqlen, unsigned timeout, const uint8_t 
 	}
 }
 
+/* The signer's refusal as this board's failure: it recorded it; the station only shows it. */
+static int
+refused(struct fl *f, const struct signer_err *se, const char *what)
+{
+	if (se->status == SIGST_INTERNAL || se->status == SIGST_REQUEST)
+		return fail(f, "E_SIGNER", "the signer failed during '%s': %s; stop the line and call "
+		    "the engineer", what, se->text);
+	if (se->status == SIGST_LOG)
+		return fail(f, "E_DB", "%s; stop the line and call the engineer", se->text);
+	if (se->status == SIGST_HSM)
+		return fail(f, "E_HSM", "the HSM failed: %s", se->text);
+	/* POLICY, QUOTA, STATE after a per-board request: recorded by the signer. */
+	f->recorded = 1;
+	return fail(f, sigp_refusal_ecode(se->detail), "%s", se->text);
+}
+
 static int
 identify(struct fl *f)
 {
 	const uint8_t *rsp;
 	size_t rl = 0;
-	char serial[CAP_SERIAL + 1] = "", cs[64] = "", status[16] = "";
-	json_t *b;
-	int r;
+	struct sigp_board b;
+	struct signer_board sb;
+	struct signer_err se;
 
 	step(f, "identify", 5);
 	if (call(f, MSG_HELLO, 0, f->prof->to.hello, &rsp, &rl) != 0)
@@ -106,44 +122,26 @@ identify(struct fl *f)
 	util_hex(f->hello.chip_id, f->hello.chip_id_len, f->res->chip_hex, sizeof(f->res->chip_hex));
 	util_hex(f->hello.fw_digest, sizeof(f->hello.fw_digest), f->fw_hex, sizeof(f->fw_hex));
 	snprintf(f->res->fw_version, sizeof(f->res->fw_version), "%s", f->hello.fw_version);
-	b = json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:s,s:b}", "fixture", f->fixture, "model",
-	    f->hello.model, "hw_rev", f->hello.hw_rev, "fw_version", f->hello.fw_version,
-	    "fw_sha256", f->fw_hex, "protocol", f->hello.proto_version, "state",
-	    proto_statename(f->hello.state), "debug_locked", f->hello.debug_locked);
-	if (audit_log(f->db, f->env->who, "board.seen", f->res->chip_hex, NULL, b) != 0)
-		return fail(f, "E_DB", "cannot write to the audit database; stop the line and call "
-		    "the engineer");
-	if (f->hello.proto_version != PROTO_VERSION)
-		return fail(f, "E_PROTOCOL", "the board speaks protocol version %u, this station %d; "
-		    "flash the release firmware", f->hello.proto_version, PROTO_VERSION);
-	if (strcmp(f->hello.model, f->prof->model) != 0)
-		return fail(f, "E_MODEL", "board model '%s' is not made on this line (profile '%s' "
-		    "makes '%s'); put it in the right fixture", f->hello.model,
-		    f->prof->cert.product, f->prof->model);
-	/* ETSI EN 303 645 5.7: only firmware on the allow-list leaves the factory. */
-	if (profile_fw_allowed(f->prof, f->hello.fw_version, f->hello.fw_digest) < 0)
-		return fail(f, "E_FIRMWARE", "board firmware %s (sha256 %.12s...) is not on the "
-		    "allow-list of profile '%s'; flash the release image and re-insert",
-		    f->hello.fw_version, f->fw_hex, f->prof->cert.product);
-	r = reg_device_find(f->db, f->prof->cert.product, f->res->chip_hex, serial, sizeof(serial),
-	    cs, sizeof(cs), status, sizeof(status));
-	if (r < 0)
-		return fail(f, "E_DB", "cannot read the audit database; stop the line and call the "
-		    "engineer");
-	if (r == 1 && strcmp(status, "verified") == 0) {
+	/* Facts only: the signer checks model, firmware and record, and allocates the serial. */
+	memset(&b, 0, sizeof(b));
+	memcpy(b.chip, f->hello.chip_id, f->hello.chip_id_len);
+	b.chip_len = f->hello.chip_id_len;
+	memcpy(b.model, f->hello.model, sizeof(b.model));
+	memcpy(b.hw_rev, f->hello.hw_rev, sizeof(b.hw_rev));
+	memcpy(b.fw_version, f->hello.fw_version, sizeof(b.fw_version));
+	memcpy(b.fw_digest, f->hello.fw_digest, sizeof(b.fw_digest));
+	b.proto_version = f->hello.proto_version;
+	b.state = f->hello.state;
+	b.debug_locked = f->hello.debug_locked != 0;
+	memcpy(b.fixture, f->fixture, strnlen(f->fixture, SIGP_MAX_NAME)); /* b is zeroed */
+	if (signer_board(f->env->signer, &b, &sb, &se) != 0)
+		return refused(f, &se, "identify");
+	snprintf(f->res->serial, sizeof(f->res->serial), "%s", sb.serial);
+	if (sb.disposition == SIGB_RESUME) {
 		/* Verified and recorded, but the lock was not confirmed (interrupted): finish it. */
-		snprintf(f->res->serial, sizeof(f->res->serial), "%s", serial);
-		snprintf(f->res->cert_serial, sizeof(f->res->cert_serial), "%s", cs);
+		snprintf(f->res->cert_serial, sizeof(f->res->cert_serial), "%s", sb.cert_serial);
 		f->resume = 1;
-		return 0;
 	}
-	if (r == 1)
-		return fail(f, "E_DUPLICATE", "this board (chip %.16s) was already provisioned as %s; "
-		    "it is not provisioned twice: send it to the verify station", f->res->chip_hex,
-		    serial);
-	if (f->hello.state == ST_LOCKED)
-		return fail(f, "E_LOCKED_UNKNOWN", "the board is already locked but this station has "
-		    "no record of it; quarantine it");
 	return 0;
 }
 
@@ -152,8 +150,6 @@ set_password(struct fl *f)
 {
 	struct msg_set_identity m;
 	const uint8_t *rsp;
-	uint8_t mac[32];
-	char hex[65];
 	struct signer_err se;
 	size_t len = 0, rl = 0;
 	int tries, r = -1;
@@ -165,17 +161,13 @@ set_password(struct fl *f)
 		if (password_generate(f->password, sizeof(f->password), f->prof->pw_length) != 0)
 			return fail(f, "E_RANDOM", "the random generator failed; stop the line and call "
 			    "the engineer");
-		if (signer_commit_pw(f->env->signer, f->password, mac, &se) != 0)
-			return fail(f, "E_HSM", "the HSM could not commit the password: %s", se.text);
-		r = reg_pw_commit(f->db, f->env->who, f->res->serial, f->res->chip_hex,
-		    util_hex(mac, sizeof(mac), hex, sizeof(hex)));
-		if (r != AUDIT_ERR_CONSTRAINT)
+		if ((r = signer_commit_pw(f->env->signer, f->hello.chip_id, f->hello.chip_id_len,
+		         f->password, &se)) == 0 || se.detail != SIGR_COLLISION)
 			break;
 		log_warn("fixture %s: password commitment collision, drawing again", f->fixture);
 	}
 	if (r != 0)
-		return fail(f, "E_DB", "cannot record the password commitment; stop the line and call "
-		    "the engineer");
+		return refused(f, &se, "password");
 	memset(&m, 0, sizeof(m));
 	snprintf(m.serial, sizeof(m.serial), "%s", f->res->serial);
 	memcpy(m.password, f->password, strlen(f->password) + 1);
@@ -250,31 +242,38 @@ make_key(struct fl *f, uint8_t nonce[16])
 	return 0;
 }
 
+/* Board bytes are parsed on the board side of the boundary (PRODUCT §4): the CSR is checked
+ * here (DER, signature, key type, nonce) and sent re-encoded; the signer re-checks it strictly. */
+static int
+csr_precheck(struct fl *f, const uint8_t nonce[16], uint8_t *out, size_t cap, size_t *outlen)
+{
+	char why[CAP_REASON];
+	int r;
+
+	if ((r = issue_csr_check(&f->prof->cert, f->csr, f->csr_len, nonce, 16, NULL, why,
+	         sizeof(why))) != ISSUE_OK)
+		return fail(f, "E_CSR", "the board's certificate request is not acceptable (%s): %s; "
+		    "set it aside for the firmware team", issue_strerror(r), why);
+	if (issue_csr_canonical(f->csr, f->csr_len, out, cap, outlen) != ISSUE_OK)
+		return fail(f, "E_CSR", "the board's certificate request cannot be re-encoded; set it "
+		    "aside for the firmware team");
+	return 0;
+}
+
 static int
 certify(struct fl *f, const uint8_t nonce[16])
 {
-	struct signer_issue rq;
 	struct signer_err se;
+	uint8_t der[CAP_CSR_DER];
+	size_t dl = 0;
 
 	step(f, "certificate", 55);
-	rq.lot = f->env->who->lot;
-	rq.operator_name = f->env->who->operator_name;
-	rq.chip_hex = f->res->chip_hex;
-	rq.serial = f->res->serial;
-	rq.model = f->hello.model;
-	rq.nonce = nonce;
-	rq.nonce_len = 16;
-	rq.csr = f->csr;
-	rq.csr_len = f->csr_len;
-	if (signer_issue(f->env->signer, &rq, &f->cert, &f->cert_len, f->res->cert_serial,
-	        sizeof(f->res->cert_serial), &se) == 0)
+	if (csr_precheck(f, nonce, der, sizeof(der), &dl) != 0)
+		return -1;
+	if (signer_issue(f->env->signer, f->hello.chip_id, f->hello.chip_id_len, nonce, 16, der, dl,
+	        &f->cert, &f->cert_len, f->res->cert_serial, sizeof(f->res->cert_serial), &se) == 0)
 		return 0;
-	switch (se.status) {
-	case SIGST_POLICY: return fail(f, "E_CSR", "certificate refused: %s", se.text);
-	case SIGST_QUOTA: return fail(f, "E_QUOTA", "%s", se.text);
-	case SIGST_LOG: return fail(f, "E_DB", "%s", se.text);
-	default: return fail(f, "E_HSM", "the signer failed: %s", se.text);
-	}
+	return refused(f, &se, "certificate");
 }
 
 static int
@@ -442,19 +441,38 @@ confirm:
 	    "provisioning port stays open: quarantine it");
 }
 
+/* VERIFIED or PASS: the signer checks the board's recorded state and records the step. */
+static int
+report(struct fl *f, uint8_t op, int resumed)
+{
+	struct sigp_req q;
+	struct signer_err se;
+
+	memset(&q, 0, sizeof(q));
+	q.op = op;
+	memcpy(q.board.chip, f->hello.chip_id, f->hello.chip_id_len);
+	q.board.chip_len = f->hello.chip_id_len;
+	q.resumed = resumed != 0;
+	if (signer_report(f->env->signer, &q, &se) == 0)
+		return 0;
+	if (op == SIGOP_PASS && se.status == SIGST_LOG)
+		return fail(f, "E_DB", "cannot record the PASS; re-insert the board to finish it");
+	return refused(f, &se, op == SIGOP_PASS ? "record" : "label");
+}
+
 /* A re-inserted board recorded 'verified': the installed certificate must be the recorded one
  * and the board must still hold its key; then the lock is finished and confirmed. */
 static int
 resume(struct fl *f)
 {
 	uint8_t chain[MSG_MAX_CHAIN];
+	struct signer_err se;
 	size_t n = 0;
-	int r;
 
 	step(f, "resume", 60);
-	if ((r = reg_cert_der(f->db, f->res->cert_serial, &f->cert, &f->cert_len)) != 0)
-		return fail(f, "E_DB", "the record of this board's certificate is missing; stop the "
-		    "line and call the engineer");
+	if (signer_cert(f->env->signer, f->hello.chip_id, f->hello.chip_id_len, &f->cert,
+	        &f->cert_len, &se) != 0)
+		return refused(f, &se, "resume");
 	if (read_object(f, OBJ_CHAIN, chain, sizeof(chain), &n) != 0)
 		return -1;
 	if (n < f->cert_len || memcmp(chain, f->cert, f->cert_len) != 0)
@@ -463,9 +481,8 @@ resume(struct fl *f)
 	if (prove(f) != 0 || lock(f) != 0)
 		return -1;
 	step(f, "record", 98);
-	if (reg_pass(f->db, f->env->who, f->prof->cert.product, f->res->chip_hex, f->res->serial,
-	        f->res->cert_serial, 1, NULL) != 0)
-		return fail(f, "E_DB", "cannot record the PASS; stop the line and call the engineer");
+	if (report(f, SIGOP_PASS, 1) != 0)
+		return -1;
 	if (snprintf(f->res->label, sizeof(f->res->label), "%s/%s.zpl", f->prof->label_dir,
 	        f->res->serial) >= (int)sizeof(f->res->label))
 		f->res->label[0] = '\0';
@@ -482,12 +499,6 @@ run(struct fl *f)
 		return -1;
 	if (f->resume)
 		return resume(f);
-	step(f, "serial", 15);
-	r = reg_serial_alloc(f->db, f->env->who, f->prof->cert.product, f->prof->serial_prefix,
-	    f->prof->serial_digits, f->res->chip_hex, f->res->serial, sizeof(f->res->serial));
-	if (r != 0)
-		return fail(f, "E_DB", "cannot allocate a product serial; stop the line and call the "
-		    "engineer");
 	if (set_password(f) != 0 || make_key(f, nonce) != 0 || certify(f, nonce) != 0 ||
 	    install(f) != 0 || prove(f) != 0 || check_password(f) != 0)
 		return -1;
@@ -499,33 +510,47 @@ run(struct fl *f)
 	/* Crash safety (PRODUCT §7): the verified record is durable before the board is locked,
 	 * so a board is never locked without a record; if the lock is interrupted, re-inserting
 	 * the board finishes it (resume). */
-	r = reg_verified(f->db, f->env->who, f->prof->cert.product, f->res->chip_hex,
-	    f->res->serial, f->res->cert_serial, f->hello.fw_version, f->fw_hex);
-	if (r != 0) {
+	if ((r = report(f, SIGOP_VERIFIED, 0)) != 0) {
 		unlink(f->res->label);
 		f->res->label[0] = '\0';
-		/* The device record is unique per chip: another fixture recorded a board with the
-		 * same chip id during this attempt (two boards share it). */
-		if (r == AUDIT_ERR_CONSTRAINT)
-			return fail(f, "E_DUPLICATE", "another board with chip %.16s was recorded while "
-			    "this one was provisioned: two boards share a chip id; quarantine both",
-			    f->res->chip_hex);
-		return fail(f, "E_DB", "cannot record the board; it is not released: stop the line "
-		    "and call the engineer");
+		return -1;
 	}
 	f->verified = 1;
 	if (lock(f) != 0)
 		return -1;
 	step(f, "record", 98);
-	if (reg_pass(f->db, f->env->who, f->prof->cert.product, f->res->chip_hex, f->res->serial,
-	        f->res->cert_serial, 0, NULL) != 0)
-		return fail(f, "E_DB", "cannot record the PASS; re-insert the board to finish it");
-	return 0;
+	return report(f, SIGOP_PASS, 0);
+}
+
+/* FAIL: the signer decides what the attempt consumed and voids it (a board recorded
+ * 'verified' keeps its record: the lock is finished on re-insert). */
+static int
+record_fail(const struct flow_env *env, const struct fl *f, const struct flow_result *res)
+{
+	struct sigp_req *q;
+	struct signer_err se;
+	int r;
+
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return -1;
+	q->op = SIGOP_FAIL;
+	if (res->chip_hex[0] != '\0') {
+		memcpy(q->board.chip, f->hello.chip_id, f->hello.chip_id_len);
+		q->board.chip_len = f->hello.chip_id_len;
+	}
+	snprintf(q->step, sizeof(q->step), "%s", res->step[0] ? res->step : "connect");
+	snprintf(q->code, sizeof(q->code), "%s", res->code[0] ? res->code : "E_INTERNAL");
+	snprintf(q->reason, sizeof(q->reason), "%s", res->reason);
+	r = signer_report(env->signer, q, &se);
+	if (r != 0)
+		log_error("fixture %s: cannot record the failure: %s", f->fixture, se.text);
+	free(q);
+	return r;
 }
 
 int
-flow_provision(const struct flow_env *env, struct audit *db, struct xport *x,
-    const char *fixture, struct flow_result *res)
+flow_provision(const struct flow_env *env, struct xport *x, const char *fixture,
+    struct flow_result *res)
 {
 	struct fl *f;
 	uint16_t seq0 = 0;
@@ -540,7 +565,6 @@ flow_provision(const struct flow_env *env, struct audit *db, struct xport *x,
 	}
 	f->env = env;
 	f->prof = env->prof;
-	f->db = db;
 	f->fixture = fixture;
 	f->res = res;
 	(void)RAND_bytes((unsigned char *)&seq0, sizeof(seq0));
@@ -548,20 +572,8 @@ flow_provision(const struct flow_env *env, struct audit *db, struct xport *x,
 	if (run(f) == 0) {
 		res->pass = 1;
 		snprintf(res->step, sizeof(res->step), "done");
-	} else if (f->verified || f->resume) {
-		/* Recorded 'verified': the attempt is not void; the lock is finished on re-insert
-		 * or the board is quarantined by the technician. Log the failure only. */
-		if (reg_fail(db, env->who, env->prof->cert.product, res->chip_hex, NULL, NULL,
-		        res->step, res->code, res->reason) != 0)
-			r = -1;
-	} else if (res->serial[0] != '\0' || res->cert_serial[0] != '\0') {
-		/* Void what this attempt consumed; the board can simply be run again. */
-		if (reg_fail(db, env->who, env->prof->cert.product, res->chip_hex, res->serial,
-		        res->cert_serial, res->step, res->code, res->reason) != 0)
-			r = -1;
-	} else if (res->chip_hex[0] != '\0' || strcmp(res->code, "E_DB") != 0) {
-		if (reg_fail(db, env->who, env->prof->cert.product, res->chip_hex, NULL, NULL,
-		        res->step, res->code, res->reason) != 0)
+	} else if (!f->recorded && (res->chip_hex[0] != '\0' || strcmp(res->code, "E_DB") != 0)) {
+		if (record_fail(env, f, res) != 0)
 			r = -1;
 	}
 	res->elapsed_ms = util_ms() - t0;

@@ -11,7 +11,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "audit.h"
 #include "caps.h"
 #include "profile.h"
 #include "signer.h"
@@ -20,7 +19,6 @@
 struct flow_env {
 	const struct profile *prof;
 	struct signer *signer;
-	const struct audit_who *who;
 	const uint8_t *ca_der; /* issuing CA certificate, sent after the device certificate */
 	size_t ca_len;
 	/* Progress for the console: called at the start of each step (pct 0..100). */
@@ -35,17 +33,17 @@ struct flow_result {
 	char reason[CAP_REASON]; /* for people */
 	char chip_hex[2 * 32 + 1];
 	char serial[CAP_SERIAL + 1];
-	char cert_serial[64];
+	char cert_serial[SIGP_MAX_CERT_SERIAL + 1];
 	char fw_version[33];
 	char label[CAP_PATH];
 	unsigned long retransmits;
 	uint64_t elapsed_ms;
 };
 
-/* Provisions the board on x. db is this worker's own audit connection. Returns 0 when the
- * outcome (PASS or FAIL) is durably recorded, -1 when even the failure could not be recorded
- * (res still says FAIL and why). */
-int flow_provision(const struct flow_env *env, struct audit *db, struct xport *x,
-    const char *fixture, struct flow_result *res);
+/* Provisions the board on x, reporting each step to the signer, which records it. Returns 0
+ * when the outcome (PASS or FAIL) is durably recorded, -1 when even the failure could not be
+ * recorded (res still says FAIL and why). */
+int flow_provision(const struct flow_env *env, struct xport *x, const char *fixture,
+    struct flow_result *res);
 
 #endif

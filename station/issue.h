@@ -81,6 +81,14 @@ const char *issue_strerror(int rc);
 int issue_csr_check(const struct issue_profile *prof, const uint8_t *csr, size_t csrlen,
     const uint8_t *nonce, size_t noncelen, EVP_PKEY **pub, char *why, size_t whycap);
 
+/* Parses a DER PKCS#10 request (csrlen <= CAP_CSR_DER, no trailing bytes) and re-encodes it into
+ * out (cap): ISSUE_OK (*outlen set), ISSUE_ERR_CSR_PARSE, or ISSUE_ERR_INTERNAL when it does
+ * not fit. */
+int issue_csr_canonical(const uint8_t *csr, size_t csrlen, uint8_t *out, size_t cap,
+    size_t *outlen);
+/* 1 when re-encoding csr gives exactly its bytes, 0 otherwise (also when unparsable). */
+int issue_csr_is_canonical(const uint8_t *csr, size_t csrlen);
+
 /* Builds and signs the device certificate: version 3, 128-bit CSPRNG positive serial (top bit
  * cleared, non-zero), issuer = CA subject, subject and SAN from templates, validity, public key
  * from the CSR, basicConstraints CA:FALSE critical, keyUsage digitalSignature critical, EKU per

@@ -234,6 +234,10 @@ on_kv(void *user, const char *section, const char *name, const char *v)
 		return set_u(c, &p->serial_digits, v, 4, 12, name);
 	if (KEY("product", "quota"))
 		return set_uint(c, &p->quota, v, 1, 1000000000UL, name);
+	if (KEY("product", "total"))
+		return set_uint(c, &p->total, v, 1, 4000000000UL, name);
+	if (KEY("product", "certs_per_chip"))
+		return set_uint(c, &p->certs_per_chip, v, 1, 100, name);
 	if (KEY("firmware", "allow"))
 		return add_allow(c, v);
 	if (KEY("password", "length"))
@@ -300,6 +304,8 @@ defaults(struct profile *p)
 	p->baud = 115200;
 	p->serial_digits = 8;
 	p->quota = 1000;
+	p->total = 1000000;
+	p->certs_per_chip = 3;
 	p->pw_length = 12;
 	p->pw_iterations = 10000;
 	p->cert.validity_days = 0;

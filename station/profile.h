@@ -46,7 +46,9 @@ struct profile {
 	char model[33];
 	char serial_prefix[17];
 	unsigned serial_digits;
-	unsigned long quota; /* certificates per lot */
+	unsigned long quota;          /* certificates per lot */
+	unsigned long total;          /* certificates of the product over all lots (the signer's cap) */
+	unsigned long certs_per_chip; /* certificates one chip may ever receive (re-insertions) */
 	/* [firmware] */
 	struct fw_allow allow[CAP_ALLOWLIST];
 	unsigned nallow;

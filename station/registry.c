@@ -554,3 +554,101 @@ reg_lot_close(struct audit *a, const struct audit_who *w, unsigned long quota,
 	}
 	return finish(a, r);
 }
+
+int
+reg_attempt_find(struct audit *a, const char *product, const char *chip, struct reg_attempt *at)
+{
+	const char *args[] = { product, chip, NULL };
+	sqlite3_stmt *st = NULL;
+	int r, x;
+
+	memset(at, 0, sizeof(*at));
+	if ((r = prep(a, "SELECT s.serial, COALESCE((SELECT c.cert_serial FROM certs c WHERE"
+	                 " c.serial=s.serial AND c.status='issued'),''), EXISTS(SELECT 1 FROM"
+	                 " pw_commits p WHERE p.serial=s.serial) FROM serials s WHERE s.product=?"
+	                 " AND s.chip_id=? AND s.status='allocated' ORDER BY s.seq DESC LIMIT 1",
+	         &st, args)) != 0)
+		return r;
+	if ((x = sqlite3_step(st)) == SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	if (x != SQLITE_ROW)
+		return st_fail(a, st, "finding a board's attempt");
+	copy_col(st, 0, at->serial, sizeof(at->serial));
+	copy_col(st, 1, at->cert_serial, sizeof(at->cert_serial));
+	at->committed = sqlite3_column_int(st, 2) != 0;
+	sqlite3_finalize(st);
+	return 1;
+}
+
+int
+reg_chip_certs(struct audit *a, const char *product, const char *chip, unsigned long *n)
+{
+	const char *args[] = { product, chip, NULL };
+
+	return count(a, "SELECT COUNT(*) FROM certs WHERE product=? AND chip_id=?", args, n);
+}
+
+int
+reg_product_certs(struct audit *a, const char *product, unsigned long *n)
+{
+	const char *args[] = { product, NULL };
+
+	return count(a, "SELECT COUNT(*) FROM certs WHERE product=?", args, n);
+}
+
+int
+reg_lot_opened(struct audit *a, const char *lot, int *opened)
+{
+	const char *args[] = { lot, NULL };
+	unsigned long n = 0;
+	int r;
+
+	if ((r = count(a, "SELECT COUNT(*) FROM log WHERE kind='lot.opened' AND lot=?", args, &n)) != 0)
+		return r;
+	*opened = n > 0;
+	return AUDIT_OK;
+}
+
+int
+reg_last_seen_fw(struct audit *a, const char *chip, char *version, size_t vcap, char *digest,
+    size_t dcap)
+{
+	const char *args[] = { chip, NULL };
+	sqlite3_stmt *st = NULL;
+	int r, x;
+
+	if ((r = prep(a, "SELECT json_extract(body,'$.fw_version'), json_extract(body,'$.fw_sha256')"
+	                 " FROM log WHERE kind='board.seen' AND chip_id=? ORDER BY seq DESC LIMIT 1",
+	         &st, args)) != 0)
+		return r;
+	if ((x = sqlite3_step(st)) == SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	if (x != SQLITE_ROW)
+		return st_fail(a, st, "reading a board's firmware");
+	copy_col(st, 0, version, vcap);
+	copy_col(st, 1, digest, dcap);
+	sqlite3_finalize(st);
+	return AUDIT_OK;
+}
+
+int
+reg_log_sizes(struct audit *a, uint64_t *log_size, uint64_t *cp_size)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = prep(a, "SELECT (SELECT COALESCE(MAX(seq)+1,0) FROM log),"
+	                 " (SELECT COALESCE(MAX(size),0) FROM checkpoints)", &st, NULL)) != 0)
+		return r;
+	if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int64(st, 0) < 0 ||
+	    sqlite3_column_int64(st, 1) < 0)
+		return st_fail(a, st, "reading the log size");
+	*log_size = (uint64_t)sqlite3_column_int64(st, 0);
+	*cp_size = (uint64_t)sqlite3_column_int64(st, 1);
+	sqlite3_finalize(st);
+	return AUDIT_OK;
+}

@@ -21,6 +21,7 @@
 struct signer {
 	int fd;
 	pid_t pid;
+	int separated;
 	pthread_mutex_t lock;
 	uint8_t buf[CAP_SIGNER_MSG];
 };
@@ -57,49 +58,100 @@ signer_program(char *path, size_t cap)
 	return access(path, X_OK) == 0 ? 0 : -1;
 }
 
-/* One round trip: body in s->buf[0..len) -> reply in s->buf. Caller holds the lock. */
+/* One request and its reply, under the lock. The reply's blob (if any) is copied into a
+ * malloc'd, NUL-terminated buffer *blob (caller frees); p->blob is cleared. 0, or -1 with err
+ * (the signer's refusal, or why it could not be asked). */
 static int
-roundtrip(struct signer *s, size_t len, size_t *rlen, struct signer_err *err)
+call(struct signer *s, const struct sigp_req *q, struct sigp_rsp *p, uint8_t **blob,
+    struct signer_err *err)
 {
-	struct cur c;
-	uint8_t st = 0, detail = 0;
-	const uint8_t *text;
-	size_t tl = 0;
-	int r;
+	size_t len = 0, rl = 0;
+	int r = -1, x;
 
-	if (sigp_send(s->fd, s->buf, len) != 0 ||
-	    (r = sigp_recv(s->fd, s->buf, sizeof(s->buf), rlen)) != 0) {
-		set_err(err, SIGST_INTERNAL, 0,
-		    "the signer process stopped answering (%s); see its messages above and restart the station",
-		    errno ? strerror(errno) : "connection closed");
-		return -1;
+	pthread_mutex_lock(&s->lock);
+	if ((x = sigp_enc_req(q, s->buf, sizeof(s->buf), &len)) != 0) {
+		set_err(err, SIGST_REQUEST, 0, "cannot encode the %s request: %s", sigp_op_name(q->op),
+		    proto_strerror(x));
+		goto out;
 	}
-	cur_init(&c, s->buf, *rlen);
-	if (cur_u8(&c, &st) != 0) {
-		set_err(err, SIGST_INTERNAL, 0, "%s", "empty reply from the signer");
-		return -1;
+	if (sigp_send(s->fd, s->buf, len) != 0 || sigp_recv(s->fd, s->buf, sizeof(s->buf), &rl) != 0) {
+		set_err(err, SIGST_INTERNAL, 0, "the signer process stopped answering (%s); see its "
+		    "messages above and restart the station", errno ? strerror(errno) :
+		    "connection closed");
+		goto out;
 	}
-	if (st == SIGST_OK)
-		return 0;
-	if (cur_u8(&c, &detail) != 0 || cur_lbytes16(&c, 0, CAP_REASON - 1, &text, &tl) != 0) {
-		set_err(err, SIGST_INTERNAL, 0, "%s", "malformed error reply from the signer");
-		return -1;
+	if ((x = sigp_dec_rsp(q->op, s->buf, rl, p)) != 0) {
+		set_err(err, SIGST_INTERNAL, 0, "malformed %s reply from the signer: %s",
+		    sigp_op_name(q->op), proto_strerror(x));
+		goto out;
 	}
-	if (err != NULL) {
-		err->status = st;
-		err->detail = detail;
-		util_sanitize((const char *)text, tl, err->text, sizeof(err->text));
+	if (p->status != SIGST_OK) {
+		if (err != NULL) {
+			err->status = p->status;
+			err->detail = p->detail;
+			util_sanitize(p->text, strlen(p->text), err->text, sizeof(err->text));
+		}
+		goto out;
 	}
-	return -1;
+	if (blob != NULL) {
+		if ((*blob = malloc(p->blob_len + 1)) == NULL) {
+			set_err(err, SIGST_INTERNAL, 0, "%s", "out of memory");
+			goto out;
+		}
+		if (p->blob_len > 0)
+			memcpy(*blob, p->blob, p->blob_len);
+		(*blob)[p->blob_len] = '\0';
+	}
+	r = 0;
+out:
+	p->blob = NULL; /* pointed into s->buf */
+	util_wipe(s->buf, len > rl ? len : rl); /* a request may hold a password */
+	pthread_mutex_unlock(&s->lock);
+	return r;
 }
 
 int
-signer_start(const char *profile_path, struct signer **out, struct signer_err *err)
+signer_raw(struct signer *s, const uint8_t *body, size_t len, struct sigp_rsp *p,
+    struct signer_err *err)
 {
-	char prog[CAP_PATH + 64], fdarg[16];
-	struct signer *s = NULL;
-	int sv[2] = { -1, -1 };
 	size_t rl = 0;
+	int r = -1;
+
+	pthread_mutex_lock(&s->lock);
+	if (len == 0 || len > sizeof(s->buf) || sigp_send(s->fd, body, len) != 0 ||
+	    sigp_recv(s->fd, s->buf, sizeof(s->buf), &rl) != 0 ||
+	    sigp_dec_rsp(body[0], s->buf, rl, p) != 0) {
+		set_err(err, SIGST_INTERNAL, 0, "%s", "no well-formed reply to the raw request");
+		goto out;
+	}
+	if (p->status != SIGST_OK && err != NULL) {
+		err->status = p->status;
+		err->detail = p->detail;
+		util_sanitize(p->text, strlen(p->text), err->text, sizeof(err->text));
+	}
+	r = p->status == SIGST_OK ? 0 : -1;
+out:
+	p->blob = NULL;
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+int
+signer_call(struct signer *s, const struct sigp_req *q, struct sigp_rsp *p, uint8_t **blob,
+    struct signer_err *err)
+{
+	return call(s, q, p, blob, err);
+}
+
+int
+signer_start(const char *profile_path, const struct signer_opts *o, struct signer **out,
+    struct signer_err *err)
+{
+	char prog[CAP_PATH + 64], uidarg[24];
+	struct signer *s = NULL;
+	struct sigp_req q;
+	struct sigp_rsp p;
+	int sv[2] = { -1, -1 };
 
 	if (signer_program(prog, sizeof(prog)) != 0) {
 		set_err(err, SIGST_STARTUP, 0, "%s",
@@ -124,21 +176,28 @@ signer_start(const char *profile_path, struct signer **out, struct signer_err *e
 		 * FD_CLOEXEC set: clear it, or the signer would read whatever it opens as fd 3. */
 		if (sv[1] == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(sv[1], 3) < 0)
 			_exit(127);
-		snprintf(fdarg, sizeof(fdarg), "3");
-		execl(prog, "station-signer", "serve", "--fd", fdarg, "--profile", profile_path,
-		    (char *)NULL);
+		/* Service mode: the signer becomes its own user before it runs (privsep.h). */
+		if (o->become != NULL && o->become(o->become_arg) != 0)
+			_exit(126);
+		snprintf(uidarg, sizeof(uidarg), "%ld", o->station_uid);
+		execl(prog, "station-signer", "serve", "--fd", "3", "--profile", profile_path,
+		    "--mode", o->mode == SIGMODE_ADMIN ? "admin" : "run", "--station-uid", uidarg,
+		    o->operator_name ? "--operator" : (char *)NULL, o->operator_name, (char *)NULL);
 		fprintf(stderr, "station: cannot run %s: %s\n", prog, strerror(errno));
 		_exit(127);
 	}
 	close(sv[1]);
 	sv[1] = -1;
-	pthread_mutex_lock(&s->lock);
-	s->buf[0] = SIGOP_HELLO;
-	if (roundtrip(s, 1, &rl, err) != 0) {
-		pthread_mutex_unlock(&s->lock);
+	memset(&q, 0, sizeof(q));
+	q.op = SIGOP_HELLO;
+	q.version = SIGP_VERSION;
+	if (call(s, &q, &p, NULL, err) != 0)
+		goto fail;
+	if (p.mode != o->mode) {
+		set_err(err, SIGST_STARTUP, 0, "the signer started in another mode than asked");
 		goto fail;
 	}
-	pthread_mutex_unlock(&s->lock);
+	s->separated = p.separated;
 	*out = s;
 	return 0;
 fail:
@@ -172,136 +231,177 @@ signer_pid(const struct signer *s)
 }
 
 int
-signer_issue(struct signer *s, const struct signer_issue *rq, uint8_t **cert,
-    size_t *certlen, char *cert_serial, size_t cscap, struct signer_err *err)
+signer_separated(const struct signer *s)
 {
-	struct wcur w;
-	struct cur c;
-	const uint8_t *der;
-	size_t rl = 0, dl = 0;
-	char serial[128];
-	uint8_t st;
+	return s->separated;
+}
+
+static struct sigp_req *
+req_new(uint8_t op, const uint8_t *chip, size_t chip_len)
+{
+	struct sigp_req *q = calloc(1, sizeof(*q));
+
+	if (q == NULL)
+		return NULL;
+	q->op = op;
+	if (chip != NULL && chip_len <= sizeof(q->board.chip)) {
+		memcpy(q->board.chip, chip, chip_len);
+		q->board.chip_len = (uint8_t)chip_len;
+	}
+	return q;
+}
+
+/* Runs q (freed here) and copies the reply out; the common tail of the calls below. */
+static int
+run(struct signer *s, struct sigp_req *q, struct sigp_rsp *out, uint8_t **blob, size_t *blen,
+    struct signer_err *err)
+{
+	struct sigp_rsp *p = calloc(1, sizeof(*p));
 	int r = -1;
 
-	pthread_mutex_lock(&s->lock);
-	wcur_init(&w, s->buf, sizeof(s->buf));
-	wcur_u8(&w, SIGOP_ISSUE);
-	wcur_str(&w, rq->lot);
-	wcur_str(&w, rq->operator_name);
-	wcur_str(&w, rq->chip_hex);
-	wcur_str(&w, rq->serial);
-	wcur_str(&w, rq->model);
-	wcur_lbytes8(&w, rq->nonce, rq->nonce_len);
-	wcur_lbytes16(&w, rq->csr, rq->csr_len);
-	if (w.err != 0) {
-		set_err(err, SIGST_REQUEST, 0, "%s", "issuance request too large or not printable");
-		goto out;
-	}
-	if (roundtrip(s, w.off, &rl, err) != 0)
-		goto out;
-	cur_init(&c, s->buf, rl);
-	if (cur_u8(&c, &st) != 0 || cur_lbytes16(&c, 1, CAP_CERT_DER, &der, &dl) != 0 ||
-	    cur_str(&c, 1, 64, serial, sizeof(serial)) != 0 || cur_end(&c) != 0 ||
-	    strlen(serial) >= cscap) {
-		set_err(err, SIGST_INTERNAL, 0, "%s", "malformed issuance reply from the signer");
-		goto out;
-	}
-	if ((*cert = malloc(dl)) == NULL) {
+	if (q == NULL || p == NULL)
 		set_err(err, SIGST_INTERNAL, 0, "%s", "out of memory");
-		goto out;
+	else if ((r = call(s, q, p, blob, err)) == 0) {
+		if (blen != NULL)
+			*blen = p->blob_len;
+		if (out != NULL)
+			*out = *p;
 	}
-	memcpy(*cert, der, dl);
-	*certlen = dl;
-	memcpy(cert_serial, serial, strlen(serial) + 1);
-	r = 0;
-out:
-	pthread_mutex_unlock(&s->lock);
+	if (q != NULL)
+		util_wipe(q, sizeof(*q));
+	free(q);
+	free(p);
 	return r;
 }
 
 int
-signer_commit_pw(struct signer *s, const char *password, uint8_t out[32],
-    struct signer_err *err)
+signer_session(struct signer *s, const char *lot, const char *operator_name,
+    struct sigp_lot *out, struct signer_err *err)
 {
-	struct wcur w;
-	struct cur c;
-	const uint8_t *mac;
-	size_t rl = 0;
-	uint8_t st;
-	int r = -1;
+	struct sigp_req *q = req_new(SIGOP_SESSION, NULL, 0);
+	struct sigp_rsp p;
 
-	pthread_mutex_lock(&s->lock);
-	wcur_init(&w, s->buf, sizeof(s->buf));
-	wcur_u8(&w, SIGOP_COMMIT_PW);
-	wcur_str(&w, password);
-	if (w.err != 0) {
-		set_err(err, SIGST_REQUEST, 0, "%s", "password not encodable");
-		goto out;
+	if (q != NULL) {
+		snprintf(q->lot, sizeof(q->lot), "%s", lot);
+		snprintf(q->operator_name, sizeof(q->operator_name), "%s", operator_name);
 	}
-	if (roundtrip(s, w.off, &rl, err) != 0)
-		goto out;
-	cur_init(&c, s->buf, rl);
-	if (cur_u8(&c, &st) != 0 || cur_bytes(&c, 32, &mac) != 0 || cur_end(&c) != 0) {
-		set_err(err, SIGST_INTERNAL, 0, "%s", "malformed commitment reply from the signer");
-		goto out;
-	}
-	memcpy(out, mac, 32);
-	r = 0;
-out:
-	util_wipe(s->buf, w.off); /* the request held the password */
-	pthread_mutex_unlock(&s->lock);
-	return r;
+	if (run(s, q, &p, NULL, NULL, err) != 0)
+		return -1;
+	*out = p.lot;
+	return 0;
 }
 
-/* Requests with no fields and a single lbytes16 reply. */
-static int
-blob_call(struct signer *s, uint8_t op, uint8_t **out, size_t *outlen, struct signer_err *err)
+int
+signer_lot(struct signer *s, uint8_t op, const char *lot, struct sigp_lot *out,
+    struct signer_err *err)
 {
-	struct cur c;
-	const uint8_t *p;
-	size_t rl = 0, n = 0;
-	uint8_t st;
-	int r = -1;
+	struct sigp_req *q = req_new(op, NULL, 0);
+	struct sigp_rsp p;
 
-	pthread_mutex_lock(&s->lock);
-	s->buf[0] = op;
-	if (roundtrip(s, 1, &rl, err) != 0)
-		goto out;
-	cur_init(&c, s->buf, rl);
-	if (cur_u8(&c, &st) != 0 || cur_lbytes16(&c, 0, CAP_SIGNER_MSG, &p, &n) != 0 ||
-	    cur_end(&c) != 0) {
-		set_err(err, SIGST_INTERNAL, 0, "%s", "malformed reply from the signer");
-		goto out;
+	if (q != NULL)
+		snprintf(q->lot, sizeof(q->lot), "%s", lot);
+	if (run(s, q, &p, NULL, NULL, err) != 0)
+		return -1;
+	*out = p.lot;
+	return 0;
+}
+
+int
+signer_board(struct signer *s, const struct sigp_board *b, struct signer_board *out,
+    struct signer_err *err)
+{
+	struct sigp_req *q = req_new(SIGOP_BOARD, NULL, 0);
+	struct sigp_rsp p;
+
+	if (q != NULL)
+		q->board = *b;
+	if (run(s, q, &p, NULL, NULL, err) != 0)
+		return -1;
+	out->disposition = p.disposition;
+	memcpy(out->serial, p.serial, sizeof(out->serial));
+	memcpy(out->cert_serial, p.cert_serial, sizeof(out->cert_serial));
+	return 0;
+}
+
+int
+signer_commit_pw(struct signer *s, const uint8_t *chip, size_t chip_len, const char *password,
+    struct signer_err *err)
+{
+	struct sigp_req *q = req_new(SIGOP_COMMIT_PW, chip, chip_len);
+
+	if (q != NULL)
+		snprintf(q->password, sizeof(q->password), "%s", password);
+	return run(s, q, NULL, NULL, NULL, err);
+}
+
+int
+signer_issue(struct signer *s, const uint8_t *chip, size_t chip_len, const uint8_t *nonce,
+    size_t nonce_len, const uint8_t *csr, size_t csr_len, uint8_t **cert, size_t *certlen,
+    char *cert_serial, size_t cscap, struct signer_err *err)
+{
+	struct sigp_req *q = req_new(SIGOP_ISSUE, chip, chip_len);
+	struct sigp_rsp p;
+
+	if (q != NULL && nonce_len <= sizeof(q->nonce)) {
+		memcpy(q->nonce, nonce, nonce_len);
+		q->nonce_len = (uint8_t)nonce_len;
+		q->csr = csr;
+		q->csr_len = csr_len;
 	}
-	if ((*out = malloc(n + 1)) == NULL)
-		goto out;
-	memcpy(*out, p, n);
-	(*out)[n] = '\0';
-	*outlen = n;
-	r = 0;
-out:
-	pthread_mutex_unlock(&s->lock);
-	return r;
+	if (run(s, q, &p, cert, certlen, err) != 0)
+		return -1;
+	snprintf(cert_serial, cscap, "%s", p.cert_serial);
+	return 0;
+}
+
+int
+signer_cert(struct signer *s, const uint8_t *chip, size_t chip_len, uint8_t **der, size_t *len,
+    struct signer_err *err)
+{
+	return run(s, req_new(SIGOP_CERT, chip, chip_len), NULL, der, len, err);
+}
+
+int
+signer_report(struct signer *s, const struct sigp_req *event, struct signer_err *err)
+{
+	struct sigp_req *q = calloc(1, sizeof(*q));
+
+	if (q != NULL)
+		*q = *event;
+	return run(s, q, NULL, NULL, NULL, err);
 }
 
 int
 signer_info(struct signer *s, char **json, struct signer_err *err)
 {
-	size_t n;
-
-	return blob_call(s, SIGOP_INFO, (uint8_t **)json, &n, err);
+	return run(s, req_new(SIGOP_INFO, NULL, 0), NULL, (uint8_t **)json, NULL, err);
 }
 
 int
 signer_crl(struct signer *s, uint8_t **der, size_t *len, struct signer_err *err)
 {
-	return blob_call(s, SIGOP_CRL, der, len, err);
+	return run(s, req_new(SIGOP_CRL, NULL, 0), NULL, der, len, err);
 }
 
 int
-signer_checkpoint(struct signer *s, char **note, struct signer_err *err)
+signer_checkpoint(struct signer *s, int force, const char *trigger, char **note, uint64_t *size,
+    struct signer_err *err)
 {
-	size_t n;
+	struct sigp_req *q = req_new(SIGOP_CHECKPOINT, NULL, 0);
+	struct sigp_rsp p;
+	uint8_t *text = NULL;
 
-	return blob_call(s, SIGOP_CHECKPOINT, (uint8_t **)note, &n, err);
+	if (q != NULL) {
+		q->force = force != 0;
+		snprintf(q->trigger, sizeof(q->trigger), "%s", trigger);
+	}
+	if (run(s, q, &p, &text, NULL, err) != 0)
+		return -1;
+	if (!p.signed_now) {
+		free(text);
+		return 1;
+	}
+	*size = (uint64_t)p.size_hi << 32 | p.size_lo;
+	*note = (char *)text;
+	return 0;
 }

@@ -1,8 +1,8 @@
 /*
  * signer.h: the station's side of the signer process (privilege separation, PRODUCT §4).
- * The station never loads PKCS#11: it starts station-signer on a socketpair and sends it
- * issuance requests; the signer holds the HSM session, re-checks policy, enforces the quota and
- * logs every issuance before it returns a certificate. Calls are serialised (thread-safe).
+ * The station never loads PKCS#11 and never writes the audit record: it starts station-signer
+ * on a socketpair and reports what it sees at each board; the signer decides (lots, serials,
+ * quota, certificates) and records. Calls are serialised (thread-safe).
  */
 #ifndef SIGNER_H
 #define SIGNER_H
@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "caps.h"
+#include "sigproto.h"
 
 struct signer;
 
@@ -21,31 +22,76 @@ struct signer_err {
 	char text[CAP_REASON];
 };
 
-struct signer_issue {
-	const char *lot, *operator_name, *chip_hex, *serial, *model;
-	const uint8_t *nonce;
-	size_t nonce_len;
-	const uint8_t *csr;
-	size_t csr_len;
+/* How the launcher starts the signer. */
+struct signer_opts {
+	int mode;          /* SIGMODE_RUN (provisioning) or SIGMODE_ADMIN (lots, CRL, checkpoints) */
+	long station_uid;  /* uid the board-facing process runs under (the signer compares) */
+	const char *operator_name; /* admin mode: who runs the command (NULL: the profile's) */
+	/* Service mode: called in the child between fork and exec to become the signer user
+	 * (privsep_become_signer); NULL in developer mode. Nonzero aborts the start. */
+	int (*become)(void *arg);
+	void *become_arg;
 };
 
-/* Starts the signer program (next to this executable, or $STATION_SIGNER) for profile_path and
- * waits until it reports ready (HSM logged in, keys found). On failure err says why. */
-int signer_start(const char *profile_path, struct signer **out, struct signer_err *err);
+/* BOARD reply. */
+struct signer_board {
+	int disposition; /* SIGB_NEW or SIGB_RESUME */
+	char serial[CAP_SERIAL + 1];
+	char cert_serial[SIGP_MAX_CERT_SERIAL + 1];
+};
+
+/* Starts the signer program (next to this executable, or $STATION_SIGNER) for profile_path in
+ * o->mode and waits until it reports ready (HSM logged in, keys found). The profile path is the
+ * launcher's, given before any board byte is read; no request ever carries one. On failure err
+ * says why. */
+int signer_start(const char *profile_path, const struct signer_opts *o, struct signer **out,
+    struct signer_err *err);
 /* Closes the socket and reaps the process. NULL is a no-op. */
 void signer_stop(struct signer *s);
+/* 1 when the signer reported that it runs under another uid than the station (service mode). */
+int signer_separated(const struct signer *s);
 
-int signer_issue(struct signer *s, const struct signer_issue *rq, uint8_t **cert,
-    size_t *certlen, char *cert_serial, size_t cscap, struct signer_err *err);
-/* HMAC-SHA-256 commitment of a password under the HSM commitment key. */
-int signer_commit_pw(struct signer *s, const char *password, uint8_t out[32],
+/* Any request (tests, and the typed calls below): q encoded with the shared codec, the reply
+ * decoded into p; a reply blob is copied into *blob (malloc'd, NUL-terminated; caller frees)
+ * when blob is not NULL. 0, or -1 with err (the signer's refusal or why it could not be asked).
+ * Calls are serialised (thread-safe). */
+int signer_call(struct signer *s, const struct sigp_req *q, struct sigp_rsp *p, uint8_t **blob,
     struct signer_err *err);
+
+/* A request body sent as given, without the encoder's checks: for tests that act as a
+ * compromised station. The reply is decoded as the reply to body[0]. 0 or -1 with err. */
+int signer_raw(struct signer *s, const uint8_t *body, size_t len, struct sigp_rsp *p,
+    struct signer_err *err);
+
+/* SESSION: work on lot (which the signer must have opened) for operator_name. */
+int signer_session(struct signer *s, const char *lot, const char *operator_name,
+    struct sigp_lot *out, struct signer_err *err);
+/* LOT_OPEN / LOT_CLOSE (admin mode) or LOT_STATUS. */
+int signer_lot(struct signer *s, uint8_t op, const char *lot, struct sigp_lot *out,
+    struct signer_err *err);
+/* BOARD: reports what the board said; the signer decides and allocates. */
+int signer_board(struct signer *s, const struct sigp_board *b, struct signer_board *out,
+    struct signer_err *err);
+/* COMMIT_PW: the signer records the HMAC commitment of password for chip's serial. A collision
+ * is err->detail SIGR_COLLISION (draw again). */
+int signer_commit_pw(struct signer *s, const uint8_t *chip, size_t chip_len, const char *password,
+    struct signer_err *err);
+/* ISSUE: *cert malloc'd (caller frees). */
+int signer_issue(struct signer *s, const uint8_t *chip, size_t chip_len, const uint8_t *nonce,
+    size_t nonce_len, const uint8_t *csr, size_t csr_len, uint8_t **cert, size_t *certlen,
+    char *cert_serial, size_t cscap, struct signer_err *err);
+/* CERT: the recorded certificate of a board awaiting its lock; *der malloc'd. */
+int signer_cert(struct signer *s, const uint8_t *chip, size_t chip_len, uint8_t **der,
+    size_t *len, struct signer_err *err);
+/* VERIFIED, PASS, FAIL, FIXTURE_ERROR, STOP: events with no reply fields. */
+int signer_report(struct signer *s, const struct sigp_req *event, struct signer_err *err);
 /* malloc'd NUL-terminated JSON text. */
 int signer_info(struct signer *s, char **json, struct signer_err *err);
 int signer_crl(struct signer *s, uint8_t **der, size_t *len, struct signer_err *err);
-/* Asks the signer to sign a checkpoint of the whole audit log now (SIGOP_CHECKPOINT): *note gets
- * the C2SP signed note text, malloc'd and NUL-terminated (caller frees). */
-int signer_checkpoint(struct signer *s, char **note, struct signer_err *err);
+/* CHECKPOINT: force = 1 signs now, 0 only when [audit] says one is due. 0 and *note (malloc'd
+ * signed note text) and *size when signed, 1 when not due, -1 with err. */
+int signer_checkpoint(struct signer *s, int force, const char *trigger, char **note,
+    uint64_t *size, struct signer_err *err);
 /* Path of the station-signer program: $STATION_SIGNER, else next to this executable, else
  * ../libexec/station/. 0, or -1 when not found. */
 int signer_program(char *path, size_t cap);

@@ -1,4 +1,4 @@
-/* sigproto.c: length-prefixed messages on the signer socket; see sigproto.h. */
+/* sigproto.c: length-prefixed messages on the signer socket and the names of codes; see sigproto.h. */
 #include "sigproto.h"
 
 #include <errno.h>
@@ -77,6 +77,53 @@ sigp_status_name(int status)
 	case SIGST_LOG: return "audit record failure";
 	case SIGST_REQUEST: return "malformed request";
 	case SIGST_STARTUP: return "signer start-up failure";
+	case SIGST_STATE: return "out of sequence";
 	default: return "internal signer error";
+	}
+}
+
+const char *
+sigp_refusal_name(int detail)
+{
+	static const char *const names[] = { "NONE", "LOT_NOT_OPEN", "LOT_CLOSED", "QUOTA",
+		"PRODUCT_TOTAL", "CHIP_LIMIT", "MODEL", "FIRMWARE", "PROTOCOL", "DUPLICATE",
+		"LOCKED_UNKNOWN", "NOT_ALLOCATED", "COLLISION", "CSR", "MODE", "NO_SESSION", "SEQUENCE",
+		"NOT_CANONICAL" };
+
+	if (detail < 0 || (size_t)detail >= sizeof(names) / sizeof(names[0]))
+		return "UNKNOWN";
+	return names[detail];
+}
+
+const char *
+sigp_op_name(int op)
+{
+	static const char *const names[] = { "UNKNOWN", "HELLO", "SESSION", "BOARD", "COMMIT_PW",
+		"ISSUE", "VERIFIED", "PASS", "FAIL", "FIXTURE_ERROR", "CERT", "STOP", "LOT_OPEN",
+		"LOT_CLOSE", "LOT_STATUS", "INFO", "CRL", "CHECKPOINT" };
+
+	if (op < 1 || op > SIGOP_MAX)
+		return "UNKNOWN";
+	return names[op];
+}
+
+const char *
+sigp_refusal_ecode(int detail)
+{
+	switch (detail) {
+	case SIGR_LOT_NOT_OPEN:
+	case SIGR_LOT_CLOSED: return "E_LOT";
+	case SIGR_QUOTA_LOT:
+	case SIGR_QUOTA_PRODUCT: return "E_QUOTA";
+	case SIGR_CHIP_LIMIT: return "E_CHIP_LIMIT";
+	case SIGR_MODEL: return "E_MODEL";
+	case SIGR_FIRMWARE: return "E_FIRMWARE";
+	case SIGR_PROTOCOL: return "E_PROTOCOL";
+	case SIGR_DUPLICATE:
+	case SIGR_COLLISION: return "E_DUPLICATE";
+	case SIGR_LOCKED_UNKNOWN: return "E_LOCKED_UNKNOWN";
+	case SIGR_CSR:
+	case SIGR_NOT_CANONICAL: return "E_CSR";
+	default: return "E_REFUSED";
 	}
 }

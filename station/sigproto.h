@@ -1,18 +1,16 @@
 /*
- * sigproto.h: the request format between the station and its signer process (privilege
- * separation, PRODUCT §4). One message = u32 big-endian length (1..CAP_SIGNER_MSG) + body.
- * Body = u8 op + fields, encoded with the core's cursor (strings u8-length printable ASCII,
- * blobs u16-length). Every reply starts with u8 status: SIGST_OK, or an error status followed by
- * u8 detail code and a u16-length text for people. The signer accepts nothing else.
+ * sigproto.h: the station-signer protocol, version 2 (docs/signer-protocol.md; PRODUCT §4).
+ * One codec for both processes: the board-facing station encodes requests and decodes replies,
+ * the signer decodes requests and encodes replies, with the same field tables and limits.
  *
- *   SIGOP_HELLO      ->  OK str version
- *   SIGOP_ISSUE      lot, operator, chip_hex, serial, model (str), nonce (lbytes8), csr (lbytes16)
- *                    ->  OK cert (lbytes16) cert_serial (str)
- *   SIGOP_COMMIT_PW  password (str)          ->  OK commitment (32 bytes)
- *   SIGOP_INFO       -                       ->  OK json text (lbytes16)
- *   SIGOP_CRL        -                       ->  OK crl (lbytes16)
- *   SIGOP_VOID       lot, operator, chip_hex, serial, cert_serial, reason (str) -> OK
- *   SIGOP_CHECKPOINT -                       ->  OK signed checkpoint note text (lbytes16)
+ * Framing: u32 big-endian length (1..CAP_SIGNER_MSG) + body. Request body = u8 op + the op's
+ * fields; reply body = u8 status; SIGST_OK + the op's reply fields, or an error status + u8
+ * detail (enum sig_refusal) + a u16-length text for people (0..SIGP_MAX_TEXT printable bytes).
+ * Strings are u8-length printable ASCII; blobs u8- or u16-length. Decoders check every length
+ * against its limit and refuse trailing bytes; encoders refuse what the decoder would refuse.
+ *
+ * Requests carry facts observed at the board (chip ID bytes, model, firmware, the CSR) and never
+ * a decision: no serial, no lot quota, no profile, no path. The signer decides and records.
  */
 #ifndef SIGPROTO_H
 #define SIGPROTO_H
@@ -20,25 +18,145 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "caps.h"
+#include "proto.h"
+
+#define SIGP_VERSION 2
+#define SIGP_MAX_NAME 64  /* lot, operator, fixture */
+#define SIGP_MAX_CODE 31  /* step names, E_* codes, checkpoint triggers */
+#define SIGP_MAX_TEXT (CAP_REASON - 1)
+#define SIGP_MAX_CERT_SERIAL 64
+#define SIGP_MAX_BLOB (CAP_SIGNER_MSG - 64) /* INFO text, CRL, checkpoint note */
+
 enum sig_op {
-	SIGOP_HELLO = 1,
-	SIGOP_ISSUE = 2,
-	SIGOP_COMMIT_PW = 3,
-	SIGOP_INFO = 4,
-	SIGOP_CRL = 5,
-	SIGOP_CHECKPOINT = 6
+	SIGOP_HELLO = 1,         /* u8 version -> u8 version, u8 mode, u8 separated, str ident */
+	SIGOP_SESSION = 2,       /* lot, operator -> lot state (run mode; binds the session) */
+	SIGOP_BOARD = 3,         /* board facts -> disposition, serial, cert serial */
+	SIGOP_COMMIT_PW = 4,     /* chip, password -> - */
+	SIGOP_ISSUE = 5,         /* chip, nonce, csr -> cert, cert serial */
+	SIGOP_VERIFIED = 6,      /* chip, fw version, fw digest -> - */
+	SIGOP_PASS = 7,          /* chip, resumed -> - */
+	SIGOP_FAIL = 8,          /* chip (may be empty), step, code, reason -> - */
+	SIGOP_FIXTURE_ERROR = 9, /* fixture, reason -> - */
+	SIGOP_CERT = 10,         /* chip -> cert (the recorded one of a board awaiting its lock) */
+	SIGOP_STOP = 11,         /* pass, fail -> - */
+	SIGOP_LOT_OPEN = 12,     /* lot -> lot state (admin mode) */
+	SIGOP_LOT_CLOSE = 13,    /* lot -> lot state (admin mode) */
+	SIGOP_LOT_STATUS = 14,   /* lot -> lot state */
+	SIGOP_INFO = 15,         /* - -> JSON text */
+	SIGOP_CRL = 16,          /* - -> CRL DER */
+	SIGOP_CHECKPOINT = 17    /* force, trigger -> signed, size, note */
 };
+#define SIGOP_MAX 17
 
 enum sig_status {
 	SIGST_OK = 0,
-	SIGST_POLICY = 1,  /* request refused by issuance policy; detail = -issue_rc */
-	SIGST_QUOTA = 2,   /* lot quota reached */
-	SIGST_HSM = 3,     /* the HSM failed */
-	SIGST_LOG = 4,     /* the audit record could not be written: nothing released */
-	SIGST_REQUEST = 5, /* malformed request */
+	SIGST_POLICY = 1,   /* refused by the product policy (detail says which rule) */
+	SIGST_QUOTA = 2,    /* lot or product quota, closed or unopened lot */
+	SIGST_HSM = 3,      /* the HSM failed */
+	SIGST_LOG = 4,      /* the audit record could not be read or written: nothing released */
+	SIGST_REQUEST = 5,  /* malformed request */
 	SIGST_INTERNAL = 6,
-	SIGST_STARTUP = 7  /* the signer could not start (profile, PIN, token, keys) */
+	SIGST_STARTUP = 7,  /* the signer could not start (profile, PIN, token, keys) */
+	SIGST_STATE = 8     /* the request does not follow from the recorded state */
 };
+
+/* Why the signer refused (error detail): stable, logged as cert.refused / request.refused code. */
+enum sig_refusal {
+	SIGR_NONE = 0,
+	SIGR_LOT_NOT_OPEN = 1,   /* the lot was never opened */
+	SIGR_LOT_CLOSED = 2,
+	SIGR_QUOTA_LOT = 3,
+	SIGR_QUOTA_PRODUCT = 4,  /* [product] total reached */
+	SIGR_CHIP_LIMIT = 5,     /* [product] certs_per_chip reached */
+	SIGR_MODEL = 6,          /* not the profile's model */
+	SIGR_FIRMWARE = 7,       /* firmware not on the allow-list */
+	SIGR_PROTOCOL = 8,       /* board protocol version */
+	SIGR_DUPLICATE = 9,      /* chip already provisioned */
+	SIGR_LOCKED_UNKNOWN = 10,/* locked board with no record */
+	SIGR_NOT_ALLOCATED = 11, /* no serial allocated to this chip in this session */
+	SIGR_COLLISION = 12,     /* password commitment or key already recorded */
+	SIGR_CSR = 13,           /* the CSR failed the signer's checks */
+	SIGR_MODE = 14,          /* not allowed in this session's mode */
+	SIGR_NO_SESSION = 15,    /* SESSION first */
+	SIGR_SEQUENCE = 16,      /* a step out of order for this board */
+	SIGR_NOT_CANONICAL = 17  /* CSR not in canonical DER */
+};
+
+enum sig_mode { SIGMODE_RUN = 1, SIGMODE_ADMIN = 2 };
+
+/* BOARD reply: what the station does with this board. */
+enum sig_disposition {
+	SIGB_NEW = 1,    /* provision it: serial allocated */
+	SIGB_RESUME = 2  /* recorded verified: re-check the certificate, finish the lock */
+};
+
+struct sigp_board {
+	uint8_t chip[MSG_MAX_CHIP_ID];
+	uint8_t chip_len; /* MSG_MIN_CHIP_ID..MSG_MAX_CHIP_ID */
+	char model[MSG_MAX_STR + 1];
+	char hw_rev[MSG_MAX_STR + 1];
+	char fw_version[MSG_MAX_STR + 1];
+	uint8_t fw_digest[MSG_DIGEST_LEN];
+	uint8_t proto_version, state, debug_locked;
+	char fixture[SIGP_MAX_NAME + 1];
+};
+
+/* One request: op and the fields it uses (table in sigproto.c and docs/signer-protocol.md). */
+struct sigp_req {
+	uint8_t op;
+	uint8_t version;                         /* HELLO */
+	char lot[SIGP_MAX_NAME + 1];             /* SESSION, LOT_* */
+	char operator_name[SIGP_MAX_NAME + 1];   /* SESSION */
+	struct sigp_board board;                 /* BOARD; board.chip for the per-board ops */
+	char password[MSG_MAX_PASSWORD + 1];     /* COMMIT_PW (wipe after use) */
+	uint8_t nonce[MSG_MAX_NONCE];            /* ISSUE */
+	uint8_t nonce_len;
+	const uint8_t *csr;                      /* ISSUE: points into the encoded buffer */
+	size_t csr_len;
+	uint8_t resumed;                         /* PASS */
+	char step[SIGP_MAX_CODE + 1];            /* FAIL */
+	char code[SIGP_MAX_CODE + 1];            /* FAIL */
+	char reason[SIGP_MAX_TEXT + 1];          /* FAIL, FIXTURE_ERROR */
+	uint32_t npass, nfail;                   /* STOP */
+	uint8_t force;                           /* CHECKPOINT: 1 now, 0 only when due */
+	char trigger[SIGP_MAX_CODE + 1];         /* CHECKPOINT */
+};
+
+struct sigp_lot {
+	char lot[SIGP_MAX_NAME + 1];
+	uint8_t closed;
+	uint32_t quota, used;                    /* certificates in this lot */
+	uint32_t product_quota, product_used;    /* certificates of the product, all lots */
+	uint32_t recovered;                      /* SESSION: interrupted attempts voided */
+};
+
+/* One reply. On an error status only detail and text are set. */
+struct sigp_rsp {
+	uint8_t status, detail;
+	char text[SIGP_MAX_TEXT + 1];
+	uint8_t version, mode, separated;        /* HELLO */
+	char ident[SIGP_MAX_NAME + 1];
+	struct sigp_lot lot;                     /* SESSION, LOT_* */
+	uint8_t disposition;                     /* BOARD */
+	char serial[CAP_SERIAL + 1];             /* BOARD */
+	char cert_serial[SIGP_MAX_CERT_SERIAL + 1]; /* BOARD (resume), ISSUE */
+	const uint8_t *blob;                     /* ISSUE/CERT cert, INFO text, CRL, note */
+	size_t blob_len;
+	uint8_t signed_now;                      /* CHECKPOINT: 0 when not due */
+	uint32_t size_hi, size_lo;               /* CHECKPOINT tree size */
+};
+
+/* Encodes req (by req->op) into buf. 0, or a negative PRC_* code when a field breaks its limit
+ * or buf (cap) is too small. *len set only on success. */
+int sigp_enc_req(const struct sigp_req *req, uint8_t *buf, size_t cap, size_t *len);
+/* Decodes a request body; every field checked, trailing bytes refused. 0 or negative PRC_*;
+ * req->csr points into buf. An unknown op is PRC_VALUE. */
+int sigp_dec_req(const uint8_t *buf, size_t len, struct sigp_req *req);
+/* Encodes the reply to op. 0 or negative PRC_*. */
+int sigp_enc_rsp(uint8_t op, const struct sigp_rsp *rsp, uint8_t *buf, size_t cap, size_t *len);
+/* Decodes the reply to op (the station knows what it asked). 0 or negative PRC_*. */
+int sigp_dec_rsp(uint8_t op, const uint8_t *buf, size_t len, struct sigp_rsp *rsp);
 
 /* Sends one message. 0, or -1 with errno. */
 int sigp_send(int fd, const uint8_t *body, size_t len);
@@ -46,5 +164,11 @@ int sigp_send(int fd, const uint8_t *body, size_t len);
  * -2 when the announced length is 0 or above cap (the stream is then unusable). */
 int sigp_recv(int fd, uint8_t *buf, size_t cap, size_t *len);
 const char *sigp_status_name(int status);
+/* Stable name of a refusal ("LOT_NOT_OPEN"), as logged; "UNKNOWN" for others. */
+const char *sigp_refusal_name(int detail);
+/* The board failure code for scripts (docs/scripting-guide.md) of a refusal: "E_MODEL", ... */
+const char *sigp_refusal_ecode(int detail);
+/* Name of an op ("ISSUE"), "UNKNOWN" for others. */
+const char *sigp_op_name(int op);
 
 #endif

@@ -6,7 +6,7 @@ set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 T=$(mktemp -d /tmp/station-itest.XXXXXX)
 PROFILE=$T/profile.ini
-trap 'rm -rf "$T"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "  ok: $*"; }
 cp "$top/scripts/demo-profile.ini" "$PROFILE"
@@ -14,5 +14,6 @@ export BIN
 "$top/scripts/hsm-setup.sh" "$T" >"$T/setup.log" 2>&1 || { cat "$T/setup.log"; fail "hsm setup"; }
 export SOFTHSM2_CONF="$T/softhsm2.conf"
 "$BIN/station" ca init --profile "$PROFILE" >"$T/ceremony.log" 2>&1 || { cat "$T/ceremony.log"; fail "ca init"; }
+"$BIN/station" lot open --profile "$PROFILE" >"$T/lot-open.log" 2>&1 || { cat "$T/lot-open.log"; fail "lot open"; }
 # stub N DIR -- station args...: boards behind emulated adapters, station as the child
 stub() { n=$1; d=$2; shift 2; "$BIN/firmware-stub" sim --boards "$n" --dir "$d" "$@"; }

@@ -1,213 +1,283 @@
 /*
- * signer-driver.c: test driver for tests/integration/test-signer.sh. Links only the station's
- * side (libstation, libcore: no PKCS#11) and talks to the real station-signer through signer.h,
- * as the board-facing station does.
+ * signer-driver.c: a station as a compromised one could be, for tests/integration/test-signer.sh
+ * and test-hostile.sh. Links only the station's side (libstation, libcore: no PKCS#11) and
+ * speaks the signer protocol (sigproto.h) to a real station-signer, sending whatever it is told.
  *
- *   signer-driver issue PROFILE LOT CHIPHEX SERIAL MODEL NONCEHEX CSR.der OUT.der
- *       exit 0 + "issued <cert_serial>"; 1 + "refused <status> <detail>: <text>"; 4 start failure
+ *   signer-driver script PROFILE [run|admin]
+ *       starts the signer in that mode (default run) and reads one command per line on stdin:
+ *         session LOT OPERATOR              board CHIP [model=M] [fw=VER] [digest=HEX] [state=N]
+ *         commit CHIP [PASSWORD]            issue CHIP NONCEHEX CSR.der OUT.der
+ *         verified CHIP                     pass CHIP
+ *         fail CHIP|- STEP CODE             cert CHIP OUT.der
+ *         lot-open LOT | lot-close LOT | lot-status LOT
+ *         checkpoint [force]                stop
+ *         raw HEX                           (a request body sent as is, past the encoder)
+ *       CHIP is hex; model and firmware default to the profile's first allow-list entry.
+ *       Each command prints one line: "ok ..." or "refused <status> <REFUSAL>: <text>".
+ *       exit 0 when the commands ran (whatever the signer said), 4 when the signer did not start.
  *   signer-driver maps PROFILE [HOLD_SECONDS]
  *       starts the signer, prints "driver <pid>" and "signer <pid>", checks that this process maps
  *       no PKCS#11 module and that the signer does; then optionally sleeps (for ps sampling).
- *       exit 0 when both hold, 1 otherwise, 4 start failure
- *   signer-driver void DB PRODUCT LOT CHIPHEX SERIAL CERT_SERIAL
- *       records a failure after issuance with the registry API (the certificate becomes void)
  */
-#include <ctype.h>
+#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "audit.h"
 #include "log.h"
-#include "registry.h"
+#include "profile.h"
 #include "sigproto.h"
 #include "signer.h"
+#include "util.h"
 
 static int
 read_all(const char *path, uint8_t **out, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	uint8_t *b = NULL;
+	return util_read_file(path, CAP_SIGNER_MSG, out, len);
+}
+
+static int
+chip_arg(const char *hex, struct sigp_board *b)
+{
+	int n = util_unhex(hex, b->chip, sizeof(b->chip));
+
+	if (strcmp(hex, "-") == 0) {
+		b->chip_len = 0;
+		return 0;
+	}
+	if (n < 0)
+		return -1;
+	b->chip_len = (uint8_t)n;
+	return 0;
+}
+
+static void
+refused(const struct signer_err *se)
+{
+	printf("refused %s %s: %s\n", sigp_status_name(se->status), sigp_refusal_name(se->detail),
+	    se->text);
+}
+
+/* One scripted command; prints its outcome. */
+static void
+command(struct signer *s, const struct profile *prof, char *line)
+{
+	char *argv[16], *tok, *save = NULL;
+	int argc = 0, i;
+	struct sigp_req *q = calloc(1, sizeof(*q));
+	struct sigp_rsp *p = calloc(1, sizeof(*p));
+	struct signer_err se;
+	uint8_t *blob = NULL, *csr = NULL;
 	size_t n = 0;
 
-	if (f == NULL || (b = malloc(CAP_SIGNER_MSG)) == NULL) {
-		if (f)
-			fclose(f);
-		return -1;
+	for (tok = strtok_r(line, " \t\n", &save); tok != NULL && argc < 16;
+	     tok = strtok_r(NULL, " \t\n", &save))
+		argv[argc++] = tok;
+	if (argc == 0 || q == NULL || p == NULL)
+		goto out;
+	memset(&se, 0, sizeof(se));
+	/* Defaults: what an honest board of this profile would say. */
+	snprintf(q->board.model, sizeof(q->board.model), "%s", prof->model);
+	snprintf(q->board.fw_version, sizeof(q->board.fw_version), "%s", prof->allow[0].version);
+	memcpy(q->board.fw_digest, prof->allow[0].digest, 32);
+	q->board.proto_version = PROTO_VERSION;
+	q->board.state = ST_BLANK;
+	snprintf(q->board.fixture, sizeof(q->board.fixture), "driver");
+	if (strcmp(argv[0], "raw") == 0 && argc == 2) {
+		uint8_t body[CAP_SIGNER_MSG];
+		int bl = util_unhex(argv[1], body, sizeof(body));
+
+		if (bl <= 0)
+			printf("bad hex\n");
+		else if (signer_raw(s, body, (size_t)bl, p, &se) != 0)
+			refused(&se);
+		else
+			printf("ok\n");
+		goto out;
 	}
-	n = fread(b, 1, CAP_SIGNER_MSG, f);
-	fclose(f);
-	*out = b;
-	*len = n;
-	return 0;
+	if (argc >= 2 && strcmp(argv[0], "session") != 0 && strncmp(argv[0], "lot-", 4) != 0 &&
+	    strcmp(argv[0], "checkpoint") != 0 && chip_arg(argv[1], &q->board) != 0) {
+		printf("bad chip %s\n", argv[1]);
+		goto out;
+	}
+	if (strcmp(argv[0], "session") == 0 && argc == 3) {
+		q->op = SIGOP_SESSION;
+		snprintf(q->lot, sizeof(q->lot), "%s", argv[1]);
+		snprintf(q->operator_name, sizeof(q->operator_name), "%s", argv[2]);
+	} else if (strcmp(argv[0], "board") == 0 && argc >= 2) {
+		q->op = SIGOP_BOARD;
+		for (i = 2; i < argc; i++) {
+			if (strncmp(argv[i], "model=", 6) == 0)
+				snprintf(q->board.model, sizeof(q->board.model), "%s", argv[i] + 6);
+			else if (strncmp(argv[i], "fw=", 3) == 0)
+				snprintf(q->board.fw_version, sizeof(q->board.fw_version), "%s", argv[i] + 3);
+			else if (strncmp(argv[i], "digest=", 7) == 0)
+				(void)util_unhex(argv[i] + 7, q->board.fw_digest, 32);
+			else if (strncmp(argv[i], "state=", 6) == 0)
+				q->board.state = (uint8_t)atoi(argv[i] + 6);
+		}
+	} else if (strcmp(argv[0], "commit") == 0 && argc >= 2) {
+		q->op = SIGOP_COMMIT_PW;
+		if (argc >= 3)
+			snprintf(q->password, sizeof(q->password), "%s", argv[2]);
+		else {
+			uint8_t r[12];
+			char hex[25];
+
+			if (RAND_bytes(r, sizeof(r)) != 1)
+				goto out;
+			snprintf(q->password, sizeof(q->password), "%s", util_hex(r, sizeof(r), hex,
+			    sizeof(hex)));
+		}
+	} else if (strcmp(argv[0], "issue") == 0 && argc == 5) {
+		int nl;
+
+		q->op = SIGOP_ISSUE;
+		if ((nl = util_unhex(argv[2], q->nonce, sizeof(q->nonce))) < 0 ||
+		    read_all(argv[3], &csr, &n) != 0) {
+			printf("bad nonce or CSR file\n");
+			goto out;
+		}
+		q->nonce_len = (uint8_t)nl;
+		q->csr = csr;
+		q->csr_len = n;
+	} else if (strcmp(argv[0], "verified") == 0 && argc == 2)
+		q->op = SIGOP_VERIFIED;
+	else if (strcmp(argv[0], "pass") == 0 && argc == 2)
+		q->op = SIGOP_PASS;
+	else if (strcmp(argv[0], "cert") == 0 && argc == 3)
+		q->op = SIGOP_CERT;
+	else if (strcmp(argv[0], "fail") == 0 && argc == 4) {
+		q->op = SIGOP_FAIL;
+		snprintf(q->step, sizeof(q->step), "%s", argv[2]);
+		snprintf(q->code, sizeof(q->code), "%s", argv[3]);
+		snprintf(q->reason, sizeof(q->reason), "reported by the test driver");
+	} else if (strncmp(argv[0], "lot-", 4) == 0 && argc == 2) {
+		q->op = strcmp(argv[0], "lot-open") == 0 ? SIGOP_LOT_OPEN :
+		    strcmp(argv[0], "lot-close") == 0 ? SIGOP_LOT_CLOSE : SIGOP_LOT_STATUS;
+		snprintf(q->lot, sizeof(q->lot), "%s", argv[1]);
+	} else if (strcmp(argv[0], "checkpoint") == 0) {
+		q->op = SIGOP_CHECKPOINT;
+		q->force = argc >= 2 && strcmp(argv[1], "force") == 0;
+		snprintf(q->trigger, sizeof(q->trigger), "driver");
+	} else if (strcmp(argv[0], "stop") == 0)
+		q->op = SIGOP_STOP;
+	else {
+		printf("unknown command %s\n", argv[0]);
+		goto out;
+	}
+	if (signer_call(s, q, p, &blob, &se) != 0) {
+		refused(&se);
+		goto out;
+	}
+	switch (q->op) {
+	case SIGOP_SESSION:
+	case SIGOP_LOT_OPEN:
+	case SIGOP_LOT_CLOSE:
+	case SIGOP_LOT_STATUS:
+		printf("ok lot %s closed=%u used=%u/%u product=%u/%u recovered=%u\n", p->lot.lot,
+		    p->lot.closed, p->lot.used, p->lot.quota, p->lot.product_used, p->lot.product_quota,
+		    p->lot.recovered);
+		break;
+	case SIGOP_BOARD:
+		printf("ok %s %s %s\n", p->disposition == SIGB_NEW ? "new" : "resume", p->serial,
+		    p->cert_serial);
+		break;
+	case SIGOP_ISSUE:
+	case SIGOP_CERT:
+		if (util_write_file(argv[q->op == SIGOP_ISSUE ? 4 : 2], blob, p->blob_len, 0644) != 0) {
+			printf("cannot write the certificate\n");
+			break;
+		}
+		printf("ok issued %s\n", p->cert_serial);
+		break;
+	case SIGOP_CHECKPOINT:
+		printf("ok checkpoint signed=%u size=%u\n", p->signed_now, p->size_lo);
+		break;
+	default: printf("ok\n"); break;
+	}
+out:
+	if (q != NULL)
+		util_wipe(q, sizeof(*q));
+	free(q);
+	free(p);
+	free(blob);
+	free(csr);
+	fflush(stdout);
 }
 
 static int
-unhex(const char *s, uint8_t *out, size_t cap, size_t *len)
+maps(const char *profile, int hold)
 {
-	size_t i, n = strlen(s);
-
-	if (n % 2 != 0 || n / 2 > cap)
-		return -1;
-	for (i = 0; i < n / 2; i++) {
-		unsigned v;
-		if (!isxdigit((unsigned char)s[2 * i]) || !isxdigit((unsigned char)s[2 * i + 1]) ||
-		    sscanf(s + 2 * i, "%2x", &v) != 1)
-			return -1;
-		out[i] = (uint8_t)v;
-	}
-	*len = n / 2;
-	return 0;
-}
-
-/* 1 when /proc/<pid>/maps ("self" when pid is 0) maps a PKCS#11 module, 0 when not, -1 on error. */
-static int
-maps_pkcs11(int pid, char *hit, size_t cap)
-{
+	struct signer_opts o = { 0 };
+	struct signer *s = NULL;
+	struct signer_err se;
 	char path[64], line[1024];
 	FILE *f;
-	int found = 0;
+	int self_dirty = 0, signer_has = 0;
 
-	if (pid == 0)
-		snprintf(path, sizeof(path), "/proc/self/maps");
-	else
-		snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if (strstr(line, "softhsm") || strstr(line, "pkcs11") || strstr(line, "p11-kit") ||
-		    strstr(line, "libp11")) {
-			if (!found)
-				snprintf(hit, cap, "%s", line);
-			found = 1;
-		}
-	}
-	fclose(f);
-	return found;
-}
-
-static int
-do_issue(char **av)
-{
-	struct signer *s = NULL;
-	struct signer_err se;
-	struct signer_issue rq;
-	uint8_t nonce[64], *csr = NULL, *cert = NULL;
-	size_t nl = 0, cl = 0, certlen = 0;
-	char cs[128];
-	FILE *f;
-	int rc = 1;
-
-	if (unhex(av[5], nonce, sizeof(nonce), &nl) != 0 || read_all(av[6], &csr, &cl) != 0) {
-		fprintf(stderr, "signer-driver: bad nonce or unreadable CSR\n");
-		return 2;
-	}
-	if (signer_start(av[0], &s, &se) != 0) {
-		printf("start-failed %s: %s\n", sigp_status_name(se.status), se.text);
-		free(csr);
-		return 4;
-	}
-	memset(&rq, 0, sizeof(rq));
-	rq.lot = av[1];
-	rq.operator_name = "itest-operator";
-	rq.chip_hex = av[2];
-	rq.serial = av[3];
-	rq.model = av[4];
-	rq.nonce = nonce;
-	rq.nonce_len = nl;
-	rq.csr = csr;
-	rq.csr_len = cl;
-	if (signer_issue(s, &rq, &cert, &certlen, cs, sizeof(cs), &se) != 0) {
-		printf("refused %s %d: %s\n", sigp_status_name(se.status), se.detail, se.text);
-		goto out;
-	}
-	if ((f = fopen(av[7], "wb")) == NULL || fwrite(cert, 1, certlen, f) != certlen) {
-		if (f)
-			fclose(f);
-		fprintf(stderr, "signer-driver: cannot write %s\n", av[7]);
-		rc = 2;
-		goto out;
-	}
-	fclose(f);
-	printf("issued %s\n", cs);
-	rc = 0;
-out:
-	free(cert);
-	free(csr);
-	signer_stop(s);
-	return rc;
-}
-
-static int
-do_maps(const char *profile, unsigned hold)
-{
-	struct signer *s = NULL;
-	struct signer_err se;
-	char hit[1024] = "";
-	int self, child, rc = 0;
-
-	if (signer_start(profile, &s, &se) != 0) {
-		printf("start-failed %s: %s\n", sigp_status_name(se.status), se.text);
+	o.mode = SIGMODE_ADMIN;
+	o.station_uid = (long)getuid();
+	if (signer_start(profile, &o, &s, &se) != 0) {
+		fprintf(stderr, "signer-driver: %s\n", se.text);
 		return 4;
 	}
 	printf("driver %d\nsigner %d\n", (int)getpid(), signer_pid(s));
-	self = maps_pkcs11(0, hit, sizeof(hit));
-	if (self != 0) {
-		printf("FAIL driver maps a PKCS#11 module: %s", hit);
-		rc = 1;
-	} else
-		printf("driver-maps clean\n");
-	child = maps_pkcs11(signer_pid(s), hit, sizeof(hit));
-	if (child != 1) {
-		printf("FAIL signer maps no PKCS#11 module (%d)\n", child);
-		rc = 1;
-	} else
-		printf("signer-maps %s", hit);
+	if ((f = fopen("/proc/self/maps", "r")) != NULL) {
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (strstr(line, "softhsm") || strstr(line, "pkcs11") || strstr(line, "p11-kit"))
+				self_dirty = 1;
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/maps", signer_pid(s));
+	if ((f = fopen(path, "r")) != NULL) {
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (strstr(line, "libsofthsm2"))
+				signer_has = 1;
+		fclose(f);
+	}
+	printf("driver-maps %s\n", self_dirty ? "DIRTY" : "clean");
+	printf("signer-maps %s\n", signer_has ? "libsofthsm2" : "none");
 	fflush(stdout);
 	if (hold > 0)
-		sleep(hold);
+		sleep((unsigned)hold);
 	signer_stop(s);
-	return rc;
-}
-
-static int
-do_void(char **av)
-{
-	struct audit *a = NULL;
-	struct audit_who w;
-	int r;
-
-	if (audit_open(av[0], &a) != 0) {
-		fprintf(stderr, "signer-driver: cannot open %s\n", av[0]);
-		return 5;
-	}
-	w.station = "itest-station";
-	w.operator_name = "itest-operator";
-	w.lot = av[2];
-	r = reg_fail(a, &w, av[1], av[3], av[4], av[5], "install", "E_TEST",
-	    "test: board failed after issuance");
-	audit_close(a);
-	if (r != 0) {
-		fprintf(stderr, "signer-driver: reg_fail: %d\n", r);
-		return 5;
-	}
-	printf("void %s\n", av[5]);
-	return 0;
+	return !self_dirty && signer_has ? 0 : 1;
 }
 
 int
 main(int argc, char **argv)
 {
-	log_init("signer-driver", LOG_INFO);
-	if (argc == 10 && strcmp(argv[1], "issue") == 0)
-		return do_issue(argv + 2);
-	if ((argc == 3 || argc == 4) && strcmp(argv[1], "maps") == 0)
-		return do_maps(argv[2], argc == 4 ? (unsigned)atoi(argv[3]) : 0);
-	if (argc == 8 && strcmp(argv[1], "void") == 0)
-		return do_void(argv + 2);
-	fprintf(stderr, "usage: signer-driver issue PROFILE LOT CHIPHEX SERIAL MODEL NONCEHEX CSR OUT\n"
-	                "       signer-driver maps PROFILE [HOLD_SECONDS]\n"
-	                "       signer-driver void DB PRODUCT LOT CHIPHEX SERIAL CERT_SERIAL\n");
-	return 2;
+	struct signer_opts o = { 0 };
+	struct profile *prof;
+	struct signer *s = NULL;
+	struct signer_err se;
+	char err[CAP_REASON * 2], line[4096];
+
+	log_init("signer-driver", LOG_WARN);
+	if (argc >= 3 && strcmp(argv[1], "maps") == 0)
+		return maps(argv[2], argc >= 4 ? atoi(argv[3]) : 0);
+	if (argc < 3 || strcmp(argv[1], "script") != 0) {
+		fprintf(stderr, "usage: signer-driver script PROFILE [run|admin] < commands\n"
+		                "       signer-driver maps PROFILE [HOLD_SECONDS]\n");
+		return 2;
+	}
+	if ((prof = calloc(1, sizeof(*prof))) == NULL ||
+	    profile_load(argv[2], prof, err, sizeof(err)) != 0) {
+		fprintf(stderr, "signer-driver: %s\n", prof ? err : "out of memory");
+		return 3;
+	}
+	o.mode = argc >= 4 && strcmp(argv[3], "admin") == 0 ? SIGMODE_ADMIN : SIGMODE_RUN;
+	o.station_uid = (long)getuid();
+	if (signer_start(argv[2], &o, &s, &se) != 0) {
+		printf("start-failed %s: %s\n", sigp_status_name(se.status), se.text);
+		free(prof);
+		return 4;
+	}
+	while (fgets(line, sizeof(line), stdin) != NULL)
+		command(s, prof, line);
+	signer_stop(s);
+	free(prof);
+	return 0;
 }

@@ -43,6 +43,7 @@ sed -e 's/object=audit-log/object=audit-p256/' -e 's/^audit_key_type = .*/audit_
 	-e "s#^label_dir = .*#label_dir = $T/p256/labels#" "$PROFILE" >"$P"
 grep -q '^audit_key_type = ec-p256$' "$P" || fail "p256 profile not made"
 "$BIN/station" ca init --profile "$P" >"$T/p256/ceremony.log" 2>&1 || { cat "$T/p256/ceremony.log"; fail "ca init (p256)"; }
+"$BIN/station" lot open --profile "$P" >>"$T/p256/ceremony.log" 2>&1 || { cat "$T/p256/ceremony.log"; fail "lot open (p256)"; }
 grep -q "audit signing key .*(EC P-256)" "$T/p256/ceremony.log" || { cat "$T/p256/ceremony.log"; fail "no P-256 audit key made"; }
 "$BIN/station" ca info --profile "$P" | jq -e '.audit_key_type == "ec-p256"' >/dev/null || fail "ca info (p256)"
 s=$(run_one "$P" "$T/p256/b")

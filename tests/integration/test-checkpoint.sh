@@ -18,7 +18,7 @@ echo "-- every N entries"
 audit_cfg 5 0
 "$BIN/firmware-stub" sim --boards 6 --dir "$T/n" -- "$BIN/station" run --profile "$PROFILE" --json \
 	>"$T/n.json" 2>"$T/n.err" || { cat "$T/n.err"; fail "run with checkpoint_entries = 5"; }
-sizes=$(checkpoints "$T/n.json" entries)
+sizes=$(checkpoints "$T/n.json" due)
 [ -n "$sizes" ] || { cat "$T/n.json"; fail "no checkpoint was signed for every 5 entries"; }
 prev=0
 for s in $sizes; do
@@ -44,9 +44,8 @@ audit_cfg 0 1s
 # Late replies stretch one board over a few seconds, so the 1 s trigger has entries to cover.
 "$BIN/firmware-stub" sim --boards 2 --dir "$T/m" --reply-late 200 -- \
 	"$BIN/station" run --profile "$PROFILE" --json >"$T/m.json" 2>"$T/m.err" || { cat "$T/m.err"; fail "run with interval"; }
-isz=$(checkpoints "$T/m.json" interval)
+isz=$(checkpoints "$T/m.json" due)
 [ -n "$isz" ] || { cat "$T/m.json"; fail "no checkpoint signed every second"; }
-[ -z "$(checkpoints "$T/m.json" entries)" ] || fail "an entries checkpoint with checkpoint_entries = 0"
 ok "interval: checkpoints at sizes $(echo $isz | tr '\n' ' ')within a run of $(jq -r 'select(.event=="summary") | .elapsed_ms' "$T/m.json") ms"
 
 # The profile changed between the runs: profile.changed names both digests, before station.start.
@@ -76,10 +75,11 @@ echo "-- lot end"
 lot=$(sed -n 's/^lot = //p' "$PROFILE")
 "$BIN/station" lot status --profile "$PROFILE" --json >"$T/st.json" || fail "lot status"
 [ "$(jq -r .state "$T/st.json")" = open ] || fail "lot not open: $(cat "$T/st.json")"
-[ "$(jq -r .devices_pass "$T/st.json")" = "$(sqlite3 "$db" "SELECT COUNT(*) FROM devices WHERE lot='$lot' AND status='pass'")" ] ||
+[ "$(jq -r .certificates "$T/st.json")" = "$(sqlite3 "$db" "SELECT COUNT(*) FROM certs WHERE lot='$lot'")" ] ||
 	fail "lot status counts: $(cat "$T/st.json")"
+"$BIN/station" lot open --profile "$PROFILE" >/dev/null || fail "opening an open lot must be harmless"
 [ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='lot.opened' AND lot='$lot'")" = 1 ] ||
-	fail "lot.opened must be recorded once for the lot's first run"
+	fail "lot.opened must be recorded once"
 "$BIN/station" lot close --profile "$PROFILE" --operator "line-lead" --json >"$T/close.json" 2>"$T/close.err" ||
 	{ cat "$T/close.err"; fail "lot close"; }
 total=$(sqlite3 "$db" 'SELECT COUNT(*) FROM log')
@@ -94,12 +94,22 @@ grep -q "already closed" "$T/close2.out" || fail "closing twice: $(cat "$T/close
 [ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='lot.closed' AND lot='$lot'")" = 1 ] || fail "lot closed twice"
 ok "closing it again changes nothing"
 rc=0
+boards=$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind LIKE 'board.%'")
 "$BIN/firmware-stub" sim --boards 1 --dir "$T/c" -- "$BIN/station" run --profile "$PROFILE" \
 	>"$T/c.out" 2>&1 || rc=$?
-[ "$rc" = 3 ] && grep -q "lot $lot was closed" "$T/c.out" || { cat "$T/c.out"; fail "a run on the closed lot: exit $rc"; }
-[ "$(sqlite3 "$db" 'SELECT COUNT(*) FROM log')" = "$total" ] || fail "the refused run wrote to the log"
-ok "a run on the closed lot is refused before anything is recorded (exit 3)"
+[ "$rc" = 3 ] && grep -q "lot $lot is closed" "$T/c.out" || { cat "$T/c.out"; fail "a run on the closed lot: exit $rc"; }
+[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind LIKE 'board.%'")" = "$boards" ] ||
+	fail "the refused run touched a board"
+[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='request.refused' AND lot='$lot' AND
+	json_extract(body,'\$.code')='LOT_CLOSED' AND json_extract(body,'\$.request')='SESSION'")" = 1 ] || fail "the signer did not log the refused session"
+ok "a run on the closed lot is refused by the signer before any board is touched (exit 3), and logged"
+rc=0
 "$BIN/firmware-stub" sim --boards 1 --dir "$T/d" -- "$BIN/station" run --profile "$PROFILE" --lot LOT-NEXT \
+	>"$T/d.out" 2>&1 || rc=$?
+[ "$rc" = 3 ] && grep -q "lot LOT-NEXT was never opened" "$T/d.out" || { cat "$T/d.out"; fail "a run on an unopened lot: exit $rc"; }
+ok "a run on a lot nobody opened is refused (exit 3)"
+"$BIN/station" lot open --profile "$PROFILE" --lot LOT-NEXT >"$T/d.out" 2>&1 || { cat "$T/d.out"; fail "lot open"; }
+"$BIN/firmware-stub" sim --boards 1 --dir "$T/d2" -- "$BIN/station" run --profile "$PROFILE" --lot LOT-NEXT \
 	>"$T/d.out" 2>&1 || { cat "$T/d.out"; fail "a run on the next lot"; }
 ok "the next lot runs"
 "$BIN/station" audit verify --db "$db" >"$T/v.out" 2>&1 || { cat "$T/v.out"; fail "verify"; }

@@ -25,16 +25,25 @@ mkcsr() {
 		"$2" >"$T/req.cnf"
 	openssl req -new -key "$1" -config "$T/req.cnf" ${4:+"-$4"} -outform DER -out "$3" 2>/dev/null || fail "openssl req"
 }
-# issue LOT CHIP SERIAL NONCE CSR OUT: one request through a freshly started signer
-issue() { "$DRV" issue "$P" "$1" "$2" "$3" TH2-DEMO "$4" "$5" "$6" 2>>"$T/driver.err"; }
+# issue LOT CHIP NONCE CSR OUT: one board's attempt (session, board, commit, issue) through a
+# freshly started signer; prints "issued SERIAL CERT_SERIAL" (exit 0) or the first refusal (exit 1)
+issue() {
+	printf 'session %s drv\nboard %s\ncommit %s\nissue %s %s %s %s\n' "$1" "$2" "$2" "$2" "$3" "$4" "$5" |
+		"$DRV" script "$P" >"$T/drv.out" 2>>"$T/driver.err"
+	r=$(grep -m1 '^refused\|^start-failed' "$T/drv.out") && { echo "$r"; return 1; }
+	echo "issued $(sed -n 's/^ok new \([^ ]*\).*/\1/p' "$T/drv.out") $(sed -n 's/^ok issued //p' "$T/drv.out")"
+}
+for l in LOT-OK LOT-BAD LOT-Q LOT-Q2 LOT-CRL; do
+	"$BIN/station" lot open --profile "$P" --lot $l >/dev/null 2>"$T/open.err" || fail "lot open $l: $(cat "$T/open.err")"
+done
 logcount() { sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE $1"; }
 
 echo "-- issuance"
 openssl ecparam -name prime256v1 -genkey -noout -out "$T/k1.pem"
-chip=$(rhex 8); nonce=$(rhex 16); serial=TH2-90000001
+chip=$(rhex 8); nonce=$(rhex 16)
 mkcsr "$T/k1.pem" "$nonce" "$T/c1.csr"
-out=$(issue LOT-OK "$chip" "$serial" "$nonce" "$T/c1.csr" "$T/c1.der") || fail "valid CSR refused: $out"
-cserial=${out#issued }
+out=$(issue LOT-OK "$chip" "$nonce" "$T/c1.csr" "$T/c1.der") || fail "valid CSR refused: $out"
+set -- $out; serial=$2; cserial=$3
 openssl x509 -inform DER -in "$T/c1.der" -out "$T/c1.pem" || fail "certificate is not DER X.509"
 openssl verify -CAfile "$T/root.pem" -untrusted "$T/ca.pem" "$T/c1.pem" >/dev/null ||
 	fail "certificate does not verify under root.pem + ca.pem"
@@ -81,13 +90,15 @@ echo "-- refused CSRs"
 refuse() {
 	c=$(rhex 8)
 	rc=0
-	out=$(issue LOT-BAD "$c" TH2-9100000$i "$3" "$2" "$T/none.der") || rc=$?
+	out=$(issue LOT-BAD "$c" "$3" "$2" "$T/none.der") || rc=$?
 	[ "$rc" = 1 ] || fail "$1: expected refusal (exit 1), got exit $rc: $out"
-	case $out in "refused refused by policy "*) ;; *) fail "$1: not a policy refusal: $out" ;; esac
+	case $out in "refused refused by policy CSR: "*) ;; *) fail "$1: not a policy refusal: $out" ;; esac
 	[ ! -e "$T/none.der" ] || fail "$1: a certificate was written"
-	code=$(sqlite3 "$db" "SELECT json_extract(body,'\$.code') FROM log WHERE kind='cert.refused' AND chip_id='$c'")
-	[ "$code" = "$4" ] || fail "$1: cert.refused entry code '$code', expected '$4'"
-	ok "$1: refused (${out#refused refused by policy }); cert.refused logged: $code"
+	code=$(sqlite3 "$db" "SELECT json_extract(body,'\$.reason') FROM log WHERE kind='cert.refused' AND chip_id='$c'")
+	case $code in "$4"*) ;; *) fail "$1: cert.refused entry reason '$code', expected '$4'" ;; esac
+	[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM serials WHERE chip_id='$c' AND status='void'")" = 1 ] ||
+		fail "$1: the refused attempt's serial is not void"
+	ok "$1: refused (${out#refused refused by policy CSR: }); cert.refused logged, serial void"
 	i=$((i + 1))
 }
 i=1
@@ -118,26 +129,26 @@ echo "-- quota (3 per lot; every driver call starts a new signer process)"
 for q in 1 2 3; do
 	openssl ecparam -name prime256v1 -genkey -noout -out "$T/q$q.pem"
 	n=$(rhex 16); mkcsr "$T/q$q.pem" "$n" "$T/q$q.csr"
-	out=$(issue LOT-Q "$(rhex 8)" TH2-9200000$q "$n" "$T/q$q.csr" "$T/q$q.der") || fail "quota: issue $q refused: $out"
+	out=$(issue LOT-Q "$(rhex 8)" "$n" "$T/q$q.csr" "$T/q$q.der") || fail "quota: issue $q refused: $out"
 done
 for q in 4 5; do
 	openssl ecparam -name prime256v1 -genkey -noout -out "$T/q$q.pem"
 	n=$(rhex 16); mkcsr "$T/q$q.pem" "$n" "$T/q$q.csr"
 	rc=0
-	out=$(issue LOT-Q "$(rhex 8)" TH2-9200000$q "$n" "$T/q$q.csr" "$T/q$q.der") || rc=$?
+	out=$(issue LOT-Q "$(rhex 8)" "$n" "$T/q$q.csr" "$T/q$q.der") || rc=$?
 	[ "$rc" = 1 ] || fail "quota: request $q should be refused, got exit $rc: $out"
-	case $out in "refused quota reached 0: lot LOT-Q has used its quota of 3"*) ;; *) fail "quota: $out" ;; esac
+	case $out in "refused quota reached QUOTA: lot LOT-Q has used its quota of 3"*) ;; *) fail "quota: $out" ;; esac
 	[ ! -e "$T/q$q.der" ] || fail "quota: certificate $q written"
 done
 [ "$(sqlite3 "$db" "SELECT COUNT(*) FROM certs WHERE lot='LOT-Q'")" = 3 ] || fail "quota: lot holds other than 3 certificates"
-[ "$(logcount "kind='cert.refused' AND lot='LOT-Q' AND json_extract(body,'\$.code')='QUOTA'")" = 2 ] ||
+[ "$(logcount "kind='board.fail' AND lot='LOT-Q' AND json_extract(body,'\$.code')='E_QUOTA'")" = 2 ] ||
 	fail "quota: refusals not logged"
-ok "3 issued; 4th and 5th refused (each by a newly started signer): '${out#refused quota reached 0: }'"
+ok "3 issued; 4th and 5th refused (each by a newly started signer): '${out#refused quota reached QUOTA: }'"
 "$BIN/station" ca info --profile "$P" >"$T/info.json" 2>"$T/info.err" || fail "ca info: $(cat "$T/info.err")"
 n=$(rhex 16); mkcsr "$T/q5.pem" "$n" "$T/q5.csr"
-out=$(issue LOT-Q "$(rhex 8)" TH2-92000006 "$n" "$T/q5.csr" "$T/q6.der") && fail "quota: issued after restart"
+out=$(issue LOT-Q "$(rhex 8)" "$n" "$T/q5.csr" "$T/q6.der") && fail "quota: issued after restart"
 case $out in "refused quota reached"*) ;; *) fail "quota after restart: $out" ;; esac
-out=$(issue LOT-Q2 "$(rhex 8)" TH2-92000007 "$n" "$T/q5.csr" "$T/q7.der") || fail "quota: another lot refused: $out"
+out=$(issue LOT-Q2 "$(rhex 8)" "$n" "$T/q5.csr" "$T/q7.der") || fail "quota: another lot refused: $out"
 ok "after 'station ca info' restarted the signer again: LOT-Q still refused, LOT-Q2 issues"
 
 echo "-- a closed lot (the signer's own check, not only the station's)"
@@ -147,11 +158,11 @@ grep -q '"state":"closed"' "$T/close.json" || fail "lot close: $(cat "$T/close.j
 openssl ecparam -name prime256v1 -genkey -noout -out "$T/q8.pem"
 n=$(rhex 16); mkcsr "$T/q8.pem" "$n" "$T/q8.csr"
 rc=0
-out=$(issue LOT-Q2 "$(rhex 8)" TH2-92000008 "$n" "$T/q8.csr" "$T/q8.der") || rc=$?
+out=$(issue LOT-Q2 "$(rhex 8)" "$n" "$T/q8.csr" "$T/q8.der") || rc=$?
 [ "$rc" = 1 ] || fail "closed lot: expected a refusal (exit 1), got $rc: $out"
 case $out in *"lot LOT-Q2 is closed"*) ;; *) fail "closed lot: $out" ;; esac
 [ ! -e "$T/q8.der" ] || fail "closed lot: certificate written"
-[ "$(logcount "kind='cert.refused' AND lot='LOT-Q2' AND json_extract(body,'\$.code')='LOT_CLOSED'")" = 1 ] ||
+[ "$(logcount "kind='request.refused' AND lot='LOT-Q2' AND json_extract(body,'\$.code')='LOT_CLOSED'")" = 1 ] ||
 	fail "closed lot: refusal not logged"
 ok "after 'station lot close': the signer refuses LOT-Q2 and logs LOT_CLOSED"
 
@@ -251,16 +262,17 @@ echo "-- CRL"
 c2=$(rhex 8); n=$(rhex 16)
 openssl ecparam -name prime256v1 -genkey -noout -out "$T/k2.pem"
 mkcsr "$T/k2.pem" "$n" "$T/c2.csr"
-out=$(issue LOT-CRL "$c2" TH2-93000001 "$n" "$T/c2.csr" "$T/c2.der") || fail "CRL: issue: $out"
-void2=${out#issued }
-"$DRV" void "$db" thermostat-v2 LOT-CRL "$c2" TH2-93000001 "$void2" >/dev/null || fail "CRL: void $void2"
+printf 'session LOT-CRL drv\nboard %s\ncommit %s\nissue %s %s %s %s\nfail %s install E_INSTALL\n' "$c2" "$c2" "$c2" "$n" \
+	"$T/c2.csr" "$T/c2.der" "$c2" | "$DRV" script "$P" >"$T/crl-drv.out" || fail "CRL: driver"
+void2=$(sed -n 's/^ok issued //p' "$T/crl-drv.out")
+[ -n "$void2" ] && [ "$(tail -n 1 "$T/crl-drv.out")" = ok ] || fail "CRL: issue and fail: $(cat "$T/crl-drv.out")"
 voids=$(sqlite3 "$db" "SELECT cert_serial FROM certs WHERE status='void' ORDER BY cert_serial")
 [ "$(echo "$voids" | wc -l)" -ge 2 ] || fail "CRL: expected at least 2 void certificates: $voids"
 "$BIN/station" ca crl --profile "$P" --pem --out "$T/crl.pem" 2>"$T/crl.err" || fail "ca crl: $(cat "$T/crl.err")"
 openssl crl -in "$T/crl.pem" -CAfile "$T/ca.pem" -noout 2>&1 | grep -qx 'verify OK' || fail "CRL does not verify under ca.pem"
 listed=$(openssl crl -in "$T/crl.pem" -noout -text | sed -n 's/^ *Serial Number: *//p' | sort)
 [ "$listed" = "$(echo "$voids" | sort)" ] || fail "CRL lists '$listed', void certificates are '$voids'"
-echo "$listed" | grep -qx "$void2" || fail "CRL does not list $void2, voided through the registry"
+echo "$listed" | grep -qx "$void2" || fail "CRL does not list $void2, voided by a FAIL after issuance"
 # 'station run' above recorded the driver's earlier certificates (issued, never confirmed by a
 # board) as interrupted attempts, so they are void too; the boards that passed are not.
 confirmed=$(sqlite3 "$db" "SELECT cert_serial FROM certs WHERE status='confirmed'")

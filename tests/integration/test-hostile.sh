@@ -1,0 +1,147 @@
+#!/bin/sh
+# A compromised station against the real signer (PRODUCT §4; docs/threat-model.md T-1..T-9):
+# signer-driver speaks the signer protocol with the station's own code and sends what an
+# attacker with code execution in the board-facing process would send. Every attack must be
+# refused by the signer and logged in the record; nothing may be issued around it.
+. "$(dirname "$0")/lib.sh"
+: "${SIGNER_DRIVER:?SIGNER_DRIVER must point at the signer-driver test program}"
+export STATION_SIGNER="$BIN/station-signer"
+DRV=$SIGNER_DRIVER
+db=$T/station.db
+# quota 3 per lot, 4 per product, 2 certificates per chip: small enough to reach
+P=$T/hostile.ini
+sed -e 's/^quota = .*/quota = 3\ntotal = 4\ncerts_per_chip = 2/' "$PROFILE" >"$P"
+grep -q '^total = 4$' "$P" || fail "test profile not made"
+rhex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
+mkcsr() {
+	openssl ecparam -name prime256v1 -genkey -noout -out "$T/k.pem"
+	printf '[req]\nprompt=no\ndistinguished_name=dn\nattributes=att\n[dn]\nCN=admin\n[att]\nchallengePassword=%s\n' \
+		"$1" >"$T/req.cnf"
+	openssl req -new -key "$T/k.pem" -config "$T/req.cnf" -outform DER -out "$2" 2>/dev/null || fail "openssl req"
+}
+# drive MODE < script: the driver's output in $T/d.out
+drive() { "$DRV" script "$P" "${1:-run}" >"$T/d.out" 2>"$T/d.err" || { cat "$T/d.out" "$T/d.err"; fail "driver"; }; }
+line() { sed -n "${1}p" "$T/d.out"; }
+expect() { # expect N PATTERN WHAT: line N of the driver's output matches
+	case $(line "$1") in $2) ok "$3: $(line "$1" | cut -c1-150)" ;; *) cat "$T/d.out"; fail "$3: line $1" ;; esac
+}
+logged() { # logged KIND CODE WHAT: the record holds the refusal
+	[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='$1' AND json_extract(body,'\$.code')='$2'")" -ge 1 ] ||
+		fail "$3: no $1 entry with code $2"
+}
+certs() { sqlite3 "$db" 'SELECT COUNT(*) FROM certs'; }
+# attempt CHIP: a well-behaved board's attempt up to its certificate (for the harvesting test)
+attempt() { n=$(rhex 16); mkcsr "$n" "$T/a.csr"; printf 'board %s\ncommit %s\nissue %s %s %s %s\n' "$1" "$1" "$1" "$n" "$T/a.csr" "$T/a.der"; }
+
+echo "-- lots: invented, closed, and opened by a provisioning session"
+"$BIN/station" lot open --profile "$P" --lot LOT-A >/dev/null || fail "lot open LOT-A"
+printf 'session LOT-INVENTED x\nsession LOT-A x\nlot-open LOT-EVIL\nlot-close LOT-A\n' | drive
+expect 1 'refused quota reached LOT_NOT_OPEN: lot LOT-INVENTED was never opened*' "an invented lot"
+logged request.refused LOT_NOT_OPEN "invented lot"
+expect 2 'ok lot LOT-A closed=0*' "the opened lot"
+expect 3 'refused out of sequence MODE: *' "a run session opening a lot"
+expect 4 'refused out of sequence MODE: *' "a run session closing a lot"
+logged request.refused MODE "lot requests from a run session"
+[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='lot.opened' AND lot='LOT-EVIL'")" = 0 ] || fail "LOT-EVIL opened"
+
+echo "-- identity: the signer's, never the caller's"
+c1=$(rhex 8)
+n=$(rhex 16); mkcsr "$n" "$T/c1.csr"
+{
+	echo "session LOT-A x"
+	echo "issue $c1 $n $T/c1.csr $T/x.der"          # no BOARD: nothing allocated
+	echo "board $c1 model=EVIL-MODEL"                # a foreign model
+	echo "board $c1 fw=6.6.6"                        # firmware not on the allow-list
+	echo "board $c1 state=4"                         # locked board with no record
+	echo "raw 0303aabbcc"                            # BOARD with a 3-byte chip ID, past the encoder
+	echo "board $c1"
+	echo "issue $c1 $n $T/c1.csr $T/x.der"          # before the password commitment
+	echo "commit $c1"
+	echo "commit $c1"                                # a second commitment
+	echo "verified $c1"                              # no certificate yet
+	echo "issue $c1 $n $T/c1.csr $T/c1.der"
+	echo "issue $c1 $n $T/c1.csr $T/c2.der"          # a second certificate for the attempt
+	echo "pass $c1"                                  # lock confirmed before verified
+	echo "verified $c1"
+	echo "pass $c1"
+} | drive
+expect 2 'refused out of sequence NOT_ALLOCATED: *' "ISSUE for a chip with no allocated serial"
+logged cert.refused NOT_ALLOCATED "unallocated"
+expect 3 'refused refused by policy MODEL: *' "a foreign model"
+expect 4 'refused refused by policy FIRMWARE: *' "firmware off the allow-list"
+expect 5 'refused refused by policy LOCKED_UNKNOWN: *' "a locked board with no record"
+expect 6 'refused malformed request NONE: malformed BOARD request*' "a malformed (3-byte) chip ID"
+[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='request.refused' AND json_extract(body,'\$.reason') LIKE 'malformed BOARD request%'")" -ge 1 ] ||
+	fail "the malformed request is not logged"
+expect 7 'ok new TH2-* ' "an honest board gets a serial the signer chose"
+serial=$(line 7 | cut -d' ' -f3)
+expect 8 'refused out of sequence SEQUENCE: *password*' "ISSUE before the password commitment"
+expect 9 'ok' "the commitment"
+expect 10 'refused out of sequence SEQUENCE: *' "a second commitment"
+expect 11 'refused out of sequence SEQUENCE: *' "VERIFIED without a certificate"
+expect 12 'ok issued *' "the certificate"
+expect 13 'refused out of sequence SEQUENCE: *' "a second certificate for one attempt"
+expect 14 'refused out of sequence SEQUENCE: *' "PASS before VERIFIED"
+expect 15 'ok' "VERIFIED after the certificate"
+expect 16 'ok' "PASS after VERIFIED"
+[ ! -e "$T/x.der" ] && [ ! -e "$T/c2.der" ] || fail "a refused request produced a certificate"
+subj=$(openssl x509 -inform DER -in "$T/c1.der" -noout -subject -nameopt RFC2253)
+[ "$subj" = "subject=serialNumber=$c1,CN=$serial,O=Example Thermostats Ltd" ] || fail "subject: $subj"
+ok "the certificate names the signer's serial $serial and chip (the CSR asked for CN=admin): $subj"
+for k in MODEL FIRMWARE LOCKED_UNKNOWN; do
+	[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='board.fail' AND chip_id='$c1' AND json_extract(body,'\$.code')='E_$k'")" = 1 ] ||
+		fail "the $k refusal is not recorded as the board's failure"
+done
+logged request.refused SEQUENCE "out-of-sequence requests"
+ok "each refusal is in the record (board.fail, cert.refused, request.refused with its code)"
+
+echo "-- the same board again: duplicate, then certificate harvesting by re-insertion"
+printf 'session LOT-A x\nboard %s\n' "$c1" | drive
+expect 2 'refused refused by policy DUPLICATE: *' "a provisioned chip presented again"
+c2=$(rhex 8)
+{ echo "session LOT-A x"; attempt "$c2"; echo "fail $c2 install E_INSTALL"; attempt "$c2"; } | drive
+before=$(certs)
+{ echo "session LOT-A x"; attempt "$c2"; } | drive
+expect 2 'refused refused by policy CHIP_LIMIT: *' "a third certificate for one chip (limit 2)"
+[ "$(certs)" = "$before" ] || fail "harvesting issued a certificate"
+[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM certs WHERE chip_id='$c2'")" = 2 ] || fail "chip $c2 holds other than 2 certificates"
+[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM certs WHERE chip_id='$c2' AND status='void'")" = 2 ] ||
+	fail "the harvested certificates are not void (on the CRL)"
+logged board.fail E_CHIP_LIMIT "harvesting"
+ok "re-insertion after a failure after issuance: both certificates void, the third refused"
+
+echo "-- quota per lot and product total"
+# LOT-A holds 2 certificates of c2 and 1 of c1: quota 3 is used up
+{ echo "session LOT-A x"; attempt "$(rhex 8)"; } | drive
+expect 2 'refused quota reached QUOTA: lot LOT-A has used its quota of 3*' "the lot quota"
+"$BIN/station" lot open --profile "$P" --lot LOT-B >/dev/null || fail "lot open LOT-B"
+{ echo "session LOT-B x"; attempt "$(rhex 8)"; attempt "$(rhex 8)"; } | drive
+expect 4 'ok issued *' "a new lot issues"
+before=$(certs)
+expect 5 'refused quota reached PRODUCT_TOTAL: product thermostat-v2 has reached its total of 4*' "the product total across lots"
+[ "$(certs)" = "$before" ] || fail "a certificate beyond the product total"
+logged board.fail E_QUOTA "quota"
+ok "opening more lots gives no more certificates than [product] total"
+
+echo "-- a profile path from the caller"
+h=$(find "$top/station" -name sigproto.h)
+[ -n "$h" ] && ! grep -q 'char [a-z_]*\(path\|profile\)' "$h" || fail "a signer request carries a path"
+ok "no signer request carries a profile or a path (sigproto.h); the policy is the launcher's, and in service mode the signer refuses a profile the station can write (test-privsep)"
+
+echo "-- a checkpoint over a rewritten log whose checkpoint rows were deleted"
+printf 'checkpoint force\n' | drive admin
+expect 1 'ok checkpoint signed=1 size=*' "a checkpoint"
+k=$(sqlite3 "$db" "SELECT seq FROM log WHERE kind='board.seen' ORDER BY seq LIMIT 1")
+sqlite3 "$db" "DROP TRIGGER checkpoints_no_delete; DELETE FROM checkpoints; DROP TRIGGER log_no_update;" || fail "insider edit"
+f() { sqlite3 "$db" "SELECT $1 FROM log WHERE seq=$k"; }
+body=$(f body | sed 's/"fw_version":"[^"]*"/"fw_version":"9.9.9"/')
+leaf=$({ printf '\000SPLOG1'; printf '\n%s' "$k" "$(f time)" "$(f station)" "$(f operator)" "$(f lot)" "$(f kind)" \
+	"$(f chip_id)" "$(f serial)" "$body"; } | openssl dgst -sha256 -binary | od -An -tx1 | tr -d ' \n')
+sqlite3 "$db" "UPDATE log SET body='$body', leaf=X'$leaf' WHERE seq=$k" || fail "insider rewrite"
+[ "$(sqlite3 "$db" 'SELECT COUNT(*) FROM checkpoints')" = 0 ] || fail "checkpoints not deleted"
+printf 'checkpoint force\n' | drive admin
+expect 1 'refused audit record failure *rewritten*' "the signer refuses to sign over the rewritten log"
+[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='checkpoint.refused'")" -ge 1 ] || fail "refusal not logged"
+[ "$(sqlite3 "$db" 'SELECT COUNT(*) FROM checkpoints')" = 0 ] || fail "a checkpoint was stored"
+ok "its own state (<db>.signer-state) still holds the root it signed; the refusal is logged"
+echo "PASS test-hostile"
