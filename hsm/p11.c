@@ -675,6 +675,30 @@ find_objects(struct p11 *p, CK_ATTRIBUTE *t, CK_ULONG nt, CK_OBJECT_HANDLE *firs
 	return r;
 }
 
+/* Run a find for the objects of class cls that the object part of u names (object=, id=). */
+static int
+find_uri(struct p11 *p, struct p11_uri *u, CK_OBJECT_CLASS cls, CK_OBJECT_HANDLE *first,
+    CK_ULONG *count)
+{
+	CK_ATTRIBUTE t[3];
+	CK_ULONG nt = 0;
+
+	t[nt].type = CKA_CLASS;
+	t[nt].pValue = &cls;
+	t[nt++].ulValueLen = sizeof(cls);
+	if (u->object[0] != '\0') {
+		t[nt].type = CKA_LABEL;
+		t[nt].pValue = u->object;
+		t[nt++].ulValueLen = strlen(u->object);
+	}
+	if (u->id_len != 0) {
+		t[nt].type = CKA_ID;
+		t[nt].pValue = u->id;
+		t[nt++].ulValueLen = u->id_len;
+	}
+	return find_objects(p, t, nt, first, count);
+}
+
 /* The token fields of a key URI must name the token we are logged in to. */
 static int
 check_uri_token(const struct p11 *p, const struct p11_uri *u, const char *uri)
@@ -694,9 +718,8 @@ int
 p11_find(struct p11 *p, const char *uri, CK_OBJECT_CLASS cls, CK_OBJECT_HANDLE *out)
 {
 	struct p11_uri u;
-	CK_ATTRIBUTE t[3];
 	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
-	CK_ULONG nt = 0, count = 0;
+	CK_ULONG count = 0;
 	int r;
 
 	if ((r = need_session(p, "p11_find")) != P11_OK)
@@ -716,22 +739,8 @@ p11_find(struct p11 *p, const char *uri, CK_OBJECT_CLASS cls, CK_OBJECT_HANDLE *
 		    "pkcs11:token=factory-ca;object=ca;type=private", uri);
 		return P11_ERR_URI;
 	}
-	if ((r = check_uri_token(p, &u, uri)) != P11_OK)
-		return r;
-	t[nt].type = CKA_CLASS;
-	t[nt].pValue = &cls;
-	t[nt++].ulValueLen = sizeof(cls);
-	if (u.object[0] != '\0') {
-		t[nt].type = CKA_LABEL;
-		t[nt].pValue = u.object;
-		t[nt++].ulValueLen = strlen(u.object);
-	}
-	if (u.id_len != 0) {
-		t[nt].type = CKA_ID;
-		t[nt].pValue = u.id;
-		t[nt++].ulValueLen = u.id_len;
-	}
-	if ((r = find_objects(p, t, nt, &h, &count)) != P11_OK)
+	if ((r = check_uri_token(p, &u, uri)) != P11_OK ||
+	    (r = find_uri(p, &u, cls, &h, &count)) != P11_OK)
 		return r;
 	if (count != 1) {
 		if (count == 0)
@@ -1387,9 +1396,8 @@ int
 p11_exists(struct p11 *p, const char *uri, CK_OBJECT_CLASS cls, int *exists)
 {
 	struct p11_uri u;
-	CK_ATTRIBUTE t[3];
 	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
-	CK_ULONG nt = 0, count = 0;
+	CK_ULONG count = 0;
 	int r;
 
 	if ((r = need_session(p, "p11_exists")) != P11_OK)
@@ -1398,20 +1406,7 @@ p11_exists(struct p11 *p, const char *uri, CK_OBJECT_CLASS cls, int *exists)
 		return r;
 	if (u.object[0] == '\0' && u.id_len == 0)
 		return P11_ERR_URI;
-	t[nt].type = CKA_CLASS;
-	t[nt].pValue = &cls;
-	t[nt++].ulValueLen = sizeof(cls);
-	if (u.object[0] != '\0') {
-		t[nt].type = CKA_LABEL;
-		t[nt].pValue = u.object;
-		t[nt++].ulValueLen = strlen(u.object);
-	}
-	if (u.id_len != 0) {
-		t[nt].type = CKA_ID;
-		t[nt].pValue = u.id;
-		t[nt++].ulValueLen = u.id_len;
-	}
-	if ((r = find_objects(p, t, nt, &h, &count)) != P11_OK)
+	if ((r = find_uri(p, &u, cls, &h, &count)) != P11_OK)
 		return r;
 	*exists = count > 0;
 	return P11_OK;
