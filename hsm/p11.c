@@ -37,6 +37,11 @@
 #define DEVICE_HINT "check the HSM connection/token (cable or network, token inserted, HSM " \
 	"powered), then restart the signer"
 
+/* The strings that identify a token in CK_TOKEN_INFO: trimmed, raw bytes (for URI checks). */
+struct p11_tokid {
+	char label[33], manuf[33], model[17], serial[17];
+};
+
 struct p11 {
 	void *dl;
 	CK_FUNCTION_LIST_PTR f;
@@ -44,8 +49,7 @@ struct p11 {
 	CK_SLOT_ID slot;
 	CK_SESSION_HANDLE sess;
 	int have_sess;
-	/* token info of the logged-in token, trimmed, raw bytes (for URI checks) */
-	char label[33], manuf[33], model[17], serial[17];
+	struct p11_tokid tok;           /* of the logged-in token */
 	char shown[33];                 /* label for messages (control characters replaced) */
 };
 
@@ -203,6 +207,15 @@ fixed_str(const unsigned char *f, size_t n, char *out)
 	while (n > 0 && out[n - 1] == ' ')
 		n--;
 	out[n] = '\0';
+}
+
+static void
+tokid_read(const CK_TOKEN_INFO *ti, struct p11_tokid *id)
+{
+	fixed_str(ti->label, sizeof(ti->label), id->label);
+	fixed_str(ti->manufacturerID, sizeof(ti->manufacturerID), id->manuf);
+	fixed_str(ti->model, sizeof(ti->model), id->model);
+	fixed_str(ti->serialNumber, sizeof(ti->serialNumber), id->serial);
 }
 
 /* Bounded copy for display: control characters (from a token or a profile) become '?'. */
@@ -467,13 +480,12 @@ describe_token(const struct p11_uri *u, char *buf, size_t cap)
 }
 
 static int
-token_matches(const struct p11_uri *u, CK_SLOT_ID slot, const char *label, const char *manuf,
-    const char *model, const char *serial)
+token_matches(const struct p11_uri *u, CK_SLOT_ID slot, const struct p11_tokid *id)
 {
-	return (u->token[0] == '\0' || strcmp(u->token, label) == 0) &&
-	    (u->manufacturer[0] == '\0' || strcmp(u->manufacturer, manuf) == 0) &&
-	    (u->model[0] == '\0' || strcmp(u->model, model) == 0) &&
-	    (u->serial[0] == '\0' || strcmp(u->serial, serial) == 0) &&
+	return (u->token[0] == '\0' || strcmp(u->token, id->label) == 0) &&
+	    (u->manufacturer[0] == '\0' || strcmp(u->manufacturer, id->manuf) == 0) &&
+	    (u->model[0] == '\0' || strcmp(u->model, id->model) == 0) &&
+	    (u->serial[0] == '\0' || strcmp(u->serial, id->serial) == 0) &&
 	    (u->slot_id == -1 || (CK_SLOT_ID)u->slot_id == slot);
 }
 
@@ -485,8 +497,8 @@ p11_login(struct p11 *p, const char *token_uri, const char *pin, size_t pin_len)
 	CK_TOKEN_INFO ti, found_ti;
 	CK_SESSION_HANDLE sess = 0;
 	CK_ULONG nslots = 0, i, nmatch = 0;
-	char label[33], manuf[33], model[17], serial[17], shown[33];
-	char present[512] = "", wanted[400];
+	struct p11_tokid id;
+	char shown[33], present[512] = "", wanted[400];
 	size_t used = 0;
 	int have_sess = 0, tries, n, r = P11_ERR_FUNC;
 	CK_RV rv;
@@ -550,12 +562,9 @@ p11_login(struct p11 *p, const char *token_uri, const char *pin, size_t pin_len)
 			    (unsigned long)slots[i], p11_ckr_name(rv));
 			continue;
 		}
-		fixed_str(ti.label, sizeof(ti.label), label);
-		fixed_str(ti.manufacturerID, sizeof(ti.manufacturerID), manuf);
-		fixed_str(ti.model, sizeof(ti.model), model);
-		fixed_str(ti.serialNumber, sizeof(ti.serialNumber), serial);
+		tokid_read(&ti, &id);
 		if (used < sizeof(present)) {
-			display_copy(shown, sizeof(shown), label);
+			display_copy(shown, sizeof(shown), id.label);
 			n = snprintf(present + used, sizeof(present) - used, "%s'%s' (slot %lu%s)",
 			    used ? ", " : "", shown, (unsigned long)slots[i],
 			    (ti.flags & CKF_TOKEN_INITIALIZED) ? "" : ", not initialized");
@@ -563,7 +572,7 @@ p11_login(struct p11 *p, const char *token_uri, const char *pin, size_t pin_len)
 		}
 		/* An uninitialized token (e.g. SoftHSM2's free slot) cannot be logged in to. */
 		if (!(ti.flags & CKF_TOKEN_INITIALIZED) ||
-		    !token_matches(&u, slots[i], label, manuf, model, serial))
+		    !token_matches(&u, slots[i], &id))
 			continue;
 		if (nmatch++ == 0) {
 			slot = slots[i];
@@ -582,11 +591,8 @@ p11_login(struct p11 *p, const char *token_uri, const char *pin, size_t pin_len)
 		r = P11_ERR_TOKEN;
 		goto out;
 	}
-	fixed_str(found_ti.label, sizeof(found_ti.label), label);
-	fixed_str(found_ti.manufacturerID, sizeof(found_ti.manufacturerID), manuf);
-	fixed_str(found_ti.model, sizeof(found_ti.model), model);
-	fixed_str(found_ti.serialNumber, sizeof(found_ti.serialNumber), serial);
-	display_copy(shown, sizeof(shown), label);
+	tokid_read(&found_ti, &id);
+	display_copy(shown, sizeof(shown), id.label);
 	if (found_ti.flags & CKF_USER_PIN_LOCKED) {
 		log_error("the user PIN of HSM token '%s' is locked (CKF_USER_PIN_LOCKED); the "
 		    "security officer must reset it with the HSM's administration tool", shown);
@@ -618,10 +624,7 @@ p11_login(struct p11 *p, const char *token_uri, const char *pin, size_t pin_len)
 	p->sess = sess;
 	p->have_sess = 1;
 	have_sess = 0; /* owned by p */
-	memcpy(p->label, label, sizeof(p->label));
-	memcpy(p->manuf, manuf, sizeof(p->manuf));
-	memcpy(p->model, model, sizeof(p->model));
-	memcpy(p->serial, serial, sizeof(p->serial));
+	p->tok = id;
 	memcpy(p->shown, shown, sizeof(p->shown));
 	log_debug("logged in to HSM token '%s' in slot %lu", shown, (unsigned long)slot);
 	r = P11_OK;
@@ -705,7 +708,7 @@ check_uri_token(const struct p11 *p, const struct p11_uri *u, const char *uri)
 {
 	char wanted[400];
 
-	if (token_matches(u, p->slot, p->label, p->manuf, p->model, p->serial))
+	if (token_matches(u, p->slot, &p->tok))
 		return P11_OK;
 	describe_token(u, wanted, sizeof(wanted));
 	log_error("key URI '%s' asks for %s, but the signer is logged in to token '%s' "
@@ -1277,7 +1280,7 @@ int
 p11_token_info(struct p11 *p, char *label, char *manuf, char *model, char *serial, size_t cap)
 {
 	CK_TOKEN_INFO ti;
-	char l[33], m[33], mo[17], s[17];
+	struct p11_tokid id;
 	CK_RV rv;
 	int r;
 
@@ -1287,19 +1290,16 @@ p11_token_info(struct p11 *p, char *label, char *manuf, char *model, char *seria
 		return P11_ERR_ARG;
 	if ((rv = p->f->C_GetTokenInfo(p->slot, &ti)) != CKR_OK)
 		return ckr_fail(rv, "C_GetTokenInfo for slot %lu failed", (unsigned long)p->slot);
-	fixed_str(ti.label, sizeof(ti.label), l);
-	fixed_str(ti.manufacturerID, sizeof(ti.manufacturerID), m);
-	fixed_str(ti.model, sizeof(ti.model), mo);
-	fixed_str(ti.serialNumber, sizeof(ti.serialNumber), s);
+	tokid_read(&ti, &id);
 	/* For display: bounded by cap, control characters replaced. NULL = not wanted. */
 	if (label != NULL)
-		display_copy(label, cap, l);
+		display_copy(label, cap, id.label);
 	if (manuf != NULL)
-		display_copy(manuf, cap, m);
+		display_copy(manuf, cap, id.manuf);
 	if (model != NULL)
-		display_copy(model, cap, mo);
+		display_copy(model, cap, id.model);
 	if (serial != NULL)
-		display_copy(serial, cap, s);
+		display_copy(serial, cap, id.serial);
 	return P11_OK;
 }
 
