@@ -809,29 +809,41 @@ p11_sign(struct p11 *p, CK_OBJECT_HANDLE key, CK_MECHANISM_TYPE mech, const uint
 	return P11_OK;
 }
 
+/*
+ * Read one fixed-size attribute (CK_BBOOL, CK_ULONG) of obj into v (len bytes) and check the
+ * size the module reports; kind names it in messages. *rvp gets the module's return value.
+ */
+static int
+get_fixed_attr(struct p11 *p, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type, void *v,
+    CK_ULONG len, const char *kind, CK_RV *rvp)
+{
+	CK_ATTRIBUTE a = { type, v, len };
+
+	if ((*rvp = p->f->C_GetAttributeValue(p->sess, obj, &a, 1)) != CKR_OK)
+		return ckr_fail(*rvp, "C_GetAttributeValue(attribute 0x%lx) failed",
+		    (unsigned long)type);
+	if (a.ulValueLen != len) {
+		log_error("HSM returned a %lu-byte value for %s 0x%lx; the PKCS#11 module is "
+		    "broken", (unsigned long)a.ulValueLen, kind, (unsigned long)type);
+		return P11_ERR_FUNC;
+	}
+	return P11_OK;
+}
+
 int
 p11_get_bool_attr(struct p11 *p, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type, int *out)
 {
 	CK_BBOOL b = CK_FALSE;
-	CK_ATTRIBUTE a = { type, &b, sizeof(b) };
-	CK_RV rv;
+	CK_RV rv = CKR_OK;
 	int r;
 
 	if ((r = need_session(p, "p11_get_bool_attr")) != P11_OK)
 		return r;
 	if (out == NULL)
 		return P11_ERR_ARG;
-	if ((rv = p->f->C_GetAttributeValue(p->sess, obj, &a, 1)) != CKR_OK) {
-		r = ckr_fail(rv, "C_GetAttributeValue(attribute 0x%lx) failed",
-		    (unsigned long)type);
+	if ((r = get_fixed_attr(p, obj, type, &b, sizeof(b), "boolean attribute", &rv)) != P11_OK)
 		return r == P11_ERR_FUNC && (rv == CKR_ATTRIBUTE_TYPE_INVALID ||
 		    rv == CKR_ATTRIBUTE_SENSITIVE) ? P11_ERR_KEY : r;
-	}
-	if (a.ulValueLen != sizeof(b)) {
-		log_error("HSM returned a %lu-byte value for boolean attribute 0x%lx; the PKCS#11 "
-		    "module is broken", (unsigned long)a.ulValueLen, (unsigned long)type);
-		return P11_ERR_FUNC;
-	}
 	*out = b != CK_FALSE;
 	return P11_OK;
 }
@@ -1020,17 +1032,11 @@ static int
 get_ulong_attr(struct p11 *p, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type, CK_ULONG *out)
 {
 	CK_ULONG v = 0;
-	CK_ATTRIBUTE a = { type, &v, sizeof(v) };
 	CK_RV rv;
+	int r;
 
-	if ((rv = p->f->C_GetAttributeValue(p->sess, obj, &a, 1)) != CKR_OK)
-		return ckr_fail(rv, "C_GetAttributeValue(attribute 0x%lx) failed",
-		    (unsigned long)type);
-	if (a.ulValueLen != sizeof(v)) {
-		log_error("HSM returned a %lu-byte value for attribute 0x%lx; the PKCS#11 module "
-		    "is broken", (unsigned long)a.ulValueLen, (unsigned long)type);
-		return P11_ERR_FUNC;
-	}
+	if ((r = get_fixed_attr(p, obj, type, &v, sizeof(v), "attribute", &rv)) != P11_OK)
+		return r;
 	*out = v;
 	return P11_OK;
 }
