@@ -32,6 +32,7 @@
 #define EC_PARAMS_MAX 256       /* a named-curve OID is ~10 bytes */
 #define EC_POINT_MAX 512        /* uncompressed P-521 in an OCTET STRING is 136 bytes */
 #define SIG_MAX 16384           /* to finish a C_Sign that said CKR_BUFFER_TOO_SMALL */
+#define SECRET_ATTRS 7          /* attributes secret_attrs sets at most */
 #define MODULE_HINT "check the path in the profile's [hsm] module= " \
 	"(SoftHSM2: /usr/lib/softhsm/libsofthsm2.so)"
 #define DEVICE_HINT "check the HSM connection/token (cable or network, token inserted, HSM " \
@@ -892,6 +893,30 @@ check_new_key(struct p11 *p, CK_OBJECT_CLASS cls, const char *label, const uint8
 	return P11_OK;
 }
 
+/*
+ * The attributes of the secret half of every key generated here, written to t[0..SECRET_ATTRS):
+ * a private token object that the HSM never reveals (sensitive, not extractable) and that can
+ * sign, named by label and id. Returns how many are set: CKA_ID is left out when there is none.
+ * t points to yes, no, label and id afterwards.
+ */
+static CK_ULONG
+secret_attrs(CK_ATTRIBUTE *t, CK_BBOOL *yes, CK_BBOOL *no, const char *label, const uint8_t *id,
+    size_t idlen)
+{
+	CK_ATTRIBUTE a[SECRET_ATTRS] = {
+		{ CKA_TOKEN, yes, sizeof(*yes) },
+		{ CKA_PRIVATE, yes, sizeof(*yes) },
+		{ CKA_SENSITIVE, yes, sizeof(*yes) },
+		{ CKA_EXTRACTABLE, no, sizeof(*no) },
+		{ CKA_SIGN, yes, sizeof(*yes) },
+		{ CKA_LABEL, unconst(label), strlen(label) },
+		{ CKA_ID, unconst(id), idlen },
+	};
+
+	memcpy(t, a, sizeof(a));
+	return SECRET_ATTRS - (idlen == 0);
+}
+
 /* After generation: a key that is not sensitive and non-extractable is destroyed. */
 static int
 check_protected(struct p11 *p, CK_OBJECT_HANDLE priv, CK_OBJECT_HANDLE pub, const char *label)
@@ -927,6 +952,7 @@ p11_gen_ec(struct p11 *p, const char *curve, const char *label, const uint8_t *i
 	CK_MECHANISM m = { CKM_EC_KEY_PAIR_GEN, NULL, 0 };
 	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 	CK_OBJECT_HANDLE hpub = CK_INVALID_HANDLE, hpriv = CK_INVALID_HANDLE;
+	CK_ATTRIBUTE priv[SECRET_ATTRS];
 	const uint8_t *oid;
 	CK_ULONG oidlen, npub, npriv;
 	char shown[P11_URI_FIELD];
@@ -960,19 +986,10 @@ p11_gen_ec(struct p11 *p, const char *curve, const char *label, const uint8_t *i
 			{ CKA_LABEL, unconst(label), strlen(label) },
 			{ CKA_ID, unconst(id), idlen },
 		};
-		CK_ATTRIBUTE priv[] = {
-			{ CKA_TOKEN, &yes, sizeof(yes) },
-			{ CKA_PRIVATE, &yes, sizeof(yes) },
-			{ CKA_SENSITIVE, &yes, sizeof(yes) },
-			{ CKA_EXTRACTABLE, &no, sizeof(no) },
-			{ CKA_SIGN, &yes, sizeof(yes) },
-			{ CKA_LABEL, unconst(label), strlen(label) },
-			{ CKA_ID, unconst(id), idlen },
-		};
 
 		/* Leave CKA_ID out when there is none. */
 		npub = sizeof(pub) / sizeof(pub[0]) - (idlen == 0);
-		npriv = sizeof(priv) / sizeof(priv[0]) - (idlen == 0);
+		npriv = secret_attrs(priv, &yes, &no, label, id, idlen);
 		rv = p->f->C_GenerateKeyPair(p->sess, &m, pub, npub, priv, npriv, &hpub, &hpriv);
 	}
 	if (rv != CKR_OK)
@@ -992,6 +1009,12 @@ p11_gen_hmac_key(struct p11 *p, const char *label, const uint8_t *id, size_t idl
 	CK_ULONG vlen = 32, n;
 	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+	CK_ATTRIBUTE t[4 + SECRET_ATTRS] = { /* its own four, then secret_attrs */
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
+		{ CKA_VALUE_LEN, &vlen, sizeof(vlen) },
+		{ CKA_VERIFY, &yes, sizeof(yes) },
+	};
 	char shown[P11_URI_FIELD];
 	CK_RV rv;
 	int r;
@@ -1001,25 +1024,8 @@ p11_gen_hmac_key(struct p11 *p, const char *label, const uint8_t *id, size_t idl
 	if ((r = check_new_key(p, CKO_SECRET_KEY, label, id, idlen)) != P11_OK)
 		return r;
 	display_copy(shown, sizeof(shown), label);
-	{
-		CK_ATTRIBUTE t[] = {
-			{ CKA_CLASS, &cls, sizeof(cls) },
-			{ CKA_KEY_TYPE, &kt, sizeof(kt) },
-			{ CKA_VALUE_LEN, &vlen, sizeof(vlen) },
-			{ CKA_TOKEN, &yes, sizeof(yes) },
-			{ CKA_PRIVATE, &yes, sizeof(yes) },
-			{ CKA_SENSITIVE, &yes, sizeof(yes) },
-			{ CKA_EXTRACTABLE, &no, sizeof(no) },
-			{ CKA_SIGN, &yes, sizeof(yes) },
-			{ CKA_VERIFY, &yes, sizeof(yes) },
-			{ CKA_LABEL, unconst(label), strlen(label) },
-			{ CKA_ID, unconst(id), idlen },
-		};
-
-		n = sizeof(t) / sizeof(t[0]) - (idlen == 0);
-		rv = p->f->C_GenerateKey(p->sess, &m, t, n, &h);
-	}
-	if (rv != CKR_OK)
+	n = 4 + secret_attrs(t + 4, &yes, &no, label, id, idlen);
+	if ((rv = p->f->C_GenerateKey(p->sess, &m, t, n, &h)) != CKR_OK)
 		return ckr_fail(rv, "C_GenerateKey (HMAC secret) for key '%s' failed", shown);
 	if ((r = check_protected(p, h, CK_INVALID_HANDLE, shown)) != P11_OK)
 		return r;
