@@ -2,7 +2,7 @@
  * issue-crl.c: the CA's revocation list (PRODUCT §3 step 9: certificates issued to boards that
  * then failed are void and listed). Signed through the same callback as certificates.
  */
-#include "issue.h"
+#include "issue-int.h"
 
 #include <openssl/asn1.h>
 #include <openssl/bn.h>

@@ -128,20 +128,4 @@ int issue_demo_ca(const char *root_cn, const char *issuing_cn, const char *org,
     const uint8_t *issuing_spki, size_t spkilen, unsigned years, X509 **root, X509 **issuing,
     char *why, size_t whycap);
 
-/*
- * Internal to issue*.c (certificate, CRL and demo-CA code share them); not for other callers.
- * issue_why: formats a reason into why (NULL/0 ignored). issue_rand_serial: 128-bit CSPRNG
- * serial, top bit cleared, non-zero. issue_ca_keyid: the CA's SKI, or SHA-1 of its key if it has
- * none (caller frees). issue_sigalg: sets alg to the signature algorithm of the CA key
- * (ISSUE_ERR_SIGN if unsupported). issue_sign_tbs: signs tbs through ca->sign and stores the
- * signature in sig.
- */
-void issue_why(char *why, size_t whycap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-int issue_rand_serial(ASN1_INTEGER *serial);
-int issue_ca_keyid(X509 *ca_cert, ASN1_OCTET_STRING **keyid);
-int issue_sigalg(const X509 *ca_cert, X509_ALGOR *alg, char *why, size_t whycap);
-int issue_sign_tbs(const struct issue_ca *ca, const uint8_t *tbs, size_t tbslen,
-    ASN1_BIT_STRING *sig, char *why, size_t whycap);
-
 #endif
