@@ -22,13 +22,33 @@ name_der_eq(const X509_NAME *a, const X509_NAME *b)
 	    memcmp(da, db, la) == 0;
 }
 
+/* Whether the subjectAltName san (criticality crit) is exactly want: both absent, or the same
+ * names in the same order in a non-critical extension. */
+static int
+san_eq(GENERAL_NAMES *san, int crit, GENERAL_NAMES *want)
+{
+	int i;
+
+	if ((want == NULL) != (san == NULL))
+		return 0;
+	if (san == NULL)
+		return 1;
+	if (crit != 0 || sk_GENERAL_NAME_num(san) != sk_GENERAL_NAME_num(want))
+		return 0;
+	for (i = 0; i < sk_GENERAL_NAME_num(san); i++) {
+		if (GENERAL_NAME_cmp(sk_GENERAL_NAME_value(san, i), sk_GENERAL_NAME_value(want, i)) != 0)
+			return 0;
+	}
+	return 1;
+}
+
 static int
 lint_names(const struct issue_profile *prof, X509 *ca_cert, X509 *x,
     const struct issue_subject *subj, char *why, size_t whycap)
 {
 	X509_NAME *want = NULL;
 	GENERAL_NAMES *want_san = NULL, *san = NULL;
-	int i, crit = -1, r;
+	int crit = -1, r;
 
 	if ((r = issue_make_subject(prof, subj, &want, why, whycap)) != ISSUE_OK ||
 	    (r = issue_make_san(prof, subj, &want_san, why, whycap)) != ISSUE_OK)
@@ -44,19 +64,10 @@ lint_names(const struct issue_profile *prof, X509 *ca_cert, X509 *x,
 		goto out;
 	}
 	san = X509_get_ext_d2i(x, NID_subject_alt_name, &crit, NULL);
-	if ((want_san == NULL) != (san == NULL) || (san != NULL && crit != 0) ||
-	    (san != NULL && sk_GENERAL_NAME_num(san) != sk_GENERAL_NAME_num(want_san))) {
+	if (!san_eq(san, crit, want_san)) {
 		issue_why(why, whycap, "the certificate's subjectAltName is not the one profile "
 		    "'%s' gives this board", prof->product);
 		goto out;
-	}
-	for (i = 0; san != NULL && i < sk_GENERAL_NAME_num(san); i++) {
-		if (GENERAL_NAME_cmp(sk_GENERAL_NAME_value(san, i),
-		    sk_GENERAL_NAME_value(want_san, i)) != 0) {
-			issue_why(why, whycap, "the certificate's subjectAltName is not the one "
-			    "profile '%s' gives this board", prof->product);
-			goto out;
-		}
 	}
 	r = ISSUE_OK;
 out:
