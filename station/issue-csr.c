@@ -1,7 +1,8 @@
 /*
  * issue-csr.c: the board's CSR, untrusted input: one DER PKCS#10 request with no trailing bytes,
  * a SHA-256-or-stronger self-signature that verifies, a key the profile allows, this session's
- * nonce in challengePassword, and no other attribute or critical extension request.
+ * nonce in challengePassword, and no other attribute or critical extension request. Also the
+ * canonical (re-encoded) form of a CSR.
  */
 #include "issue-int.h"
 
@@ -232,4 +233,67 @@ out:
 	EVP_PKEY_free(pk);
 	X509_REQ_free(req);
 	return r;
+}
+
+/* Parses csr as issue_csr_check does and re-encodes it; *der gets the encoding (caller frees with
+ * OPENSSL_free) and *len its length. */
+static int
+csr_reencode(const uint8_t *csr, size_t csrlen, unsigned char **der, int *len)
+{
+	X509_REQ *req = NULL;
+	unsigned char *out = NULL;
+	int n, r;
+
+	if ((r = csr_parse(csr, csrlen, &req, NULL, 0)) != ISSUE_OK)
+		return r;
+	if ((n = i2d_X509_REQ(req, &out)) <= 0) {
+		log_openssl(LOG_ERROR, "re-encoding a CSR");
+		r = ISSUE_ERR_INTERNAL;
+		goto out;
+	}
+	*der = out; /* owned by caller */
+	*len = n;
+	r = ISSUE_OK;
+out:
+	X509_REQ_free(req);
+	return r;
+}
+
+int
+issue_csr_canonical(const uint8_t *csr, size_t csrlen, uint8_t *out, size_t cap, size_t *outlen)
+{
+	unsigned char *der = NULL;
+	int len = 0, r;
+
+	if (csr == NULL || out == NULL || outlen == NULL) {
+		log_error("issue_csr_canonical: no CSR or no output (internal error)");
+		return ISSUE_ERR_INTERNAL;
+	}
+	if ((r = csr_reencode(csr, csrlen, &der, &len)) != ISSUE_OK)
+		return r;
+	if ((size_t)len > cap) {
+		log_error("a CSR re-encodes to %d bytes, more than the %zu-byte buffer (internal "
+		    "error)", len, cap);
+		r = ISSUE_ERR_INTERNAL;
+		goto out;
+	}
+	memcpy(out, der, (size_t)len);
+	*outlen = (size_t)len;
+	r = ISSUE_OK;
+out:
+	OPENSSL_free(der);
+	return r;
+}
+
+int
+issue_csr_is_canonical(const uint8_t *csr, size_t csrlen)
+{
+	unsigned char *der = NULL;
+	int len = 0, same;
+
+	if (csr == NULL || csr_reencode(csr, csrlen, &der, &len) != ISSUE_OK)
+		return 0;
+	same = (size_t)len == csrlen && memcmp(der, csr, csrlen) == 0;
+	OPENSSL_free(der);
+	return same;
 }

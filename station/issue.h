@@ -81,6 +81,20 @@ const char *issue_strerror(int rc);
 int issue_csr_check(const struct issue_profile *prof, const uint8_t *csr, size_t csrlen,
     const uint8_t *nonce, size_t noncelen, EVP_PKEY **pub, char *why, size_t whycap);
 
+/* The canonical form of a CSR: parses csr as issue_csr_check does (one DER PKCS#10 v1 request,
+ * csrlen <= CAP_CSR_DER, no trailing bytes; nothing else is checked) and writes its
+ * i2d_X509_REQ re-encoding into out (cap bytes). OpenSSL keeps the certificationRequestInfo
+ * exactly as received (the self-signature covers those bytes), so only the outer SEQUENCE, the
+ * signature algorithm and the signature are re-encoded. Returns ISSUE_OK with *outlen set,
+ * ISSUE_ERR_CSR_PARSE, or ISSUE_ERR_INTERNAL when the encoding does not fit cap (or an argument
+ * is NULL, or the encoder fails). out and *outlen are written only on success. */
+int issue_csr_canonical(const uint8_t *csr, size_t csrlen, uint8_t *out, size_t cap,
+    size_t *outlen);
+
+/* 1 when csr is already in that canonical form (re-encoding gives exactly these csrlen bytes),
+ * 0 otherwise, including when csr does not parse. */
+int issue_csr_is_canonical(const uint8_t *csr, size_t csrlen);
+
 /* Builds and signs the device certificate: version 3, 128-bit CSPRNG positive serial (top bit
  * cleared, non-zero), issuer = CA subject, subject and SAN from templates, validity, public key
  * from the CSR, basicConstraints CA:FALSE critical, keyUsage digitalSignature critical, EKU per
