@@ -1,9 +1,15 @@
 /*
- * p11-ckr.c: names of PKCS#11 v2.40 return values and of our P11_ERR_* codes.
+ * p11-ckr.c: PKCS#11 v2.40 return values: their names, what each means for the people running
+ * the station (p11_ckr_fail logs that), and the P11_ERR_* code each maps to; names of our codes.
  */
+#include <stdarg.h>
 #include <stdio.h>
 
-#include "p11.h"
+#include "log.h"
+#include "p11-int.h"
+
+#define DEVICE_HINT "check the HSM connection/token (cable or network, token inserted, HSM " \
+	"powered), then restart the signer"
 
 struct ckr_name {
 	CK_RV rv;
@@ -155,4 +161,123 @@ p11_strerror(int rc)
 	default:
 		return "unknown PKCS#11 layer error";
 	}
+}
+
+static int
+is_device_loss(CK_RV rv)
+{
+	return rv == CKR_DEVICE_REMOVED || rv == CKR_TOKEN_NOT_PRESENT ||
+	    rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_SESSION_CLOSED || rv == CKR_DEVICE_ERROR;
+}
+
+static int
+map_rv(CK_RV rv)
+{
+	if (is_device_loss(rv))
+		return P11_ERR_DEVICE;
+	switch (rv) {
+	case CKR_PIN_INCORRECT:
+	case CKR_PIN_INVALID:
+	case CKR_PIN_LEN_RANGE:
+	case CKR_PIN_EXPIRED:
+	case CKR_PIN_LOCKED:
+	case CKR_USER_PIN_NOT_INITIALIZED:
+		return P11_ERR_PIN;
+	case CKR_HOST_MEMORY:
+		return P11_ERR_NOMEM;
+	case CKR_KEY_HANDLE_INVALID:
+	case CKR_OBJECT_HANDLE_INVALID:
+	case CKR_KEY_TYPE_INCONSISTENT:
+	case CKR_KEY_FUNCTION_NOT_PERMITTED:
+		return P11_ERR_KEY;
+	case CKR_BUFFER_TOO_SMALL:
+		return P11_ERR_ARG;
+	default:
+		return P11_ERR_FUNC;
+	}
+}
+
+static const char *
+ckr_advice(CK_RV rv)
+{
+	if (is_device_loss(rv))
+		return "the HSM session or device was lost; " DEVICE_HINT;
+	switch (rv) {
+	case CKR_PIN_INCORRECT:
+		return "check the PIN file; after too many tries the token locks";
+	case CKR_PIN_LOCKED:
+		return "the user PIN is locked after too many wrong tries; the security officer "
+		    "must reset it with the HSM's administration tool";
+	case CKR_PIN_INVALID:
+	case CKR_PIN_LEN_RANGE:
+		return "the token does not accept a PIN of this length or with these characters; "
+		    "check the PIN file (one line, no extra spaces)";
+	case CKR_PIN_EXPIRED:
+		return "the user PIN has expired; set a new one with the HSM's administration tool";
+	case CKR_USER_PIN_NOT_INITIALIZED:
+		return "the token has no user PIN yet; initialize it (see the key ceremony in "
+		    "docs/)";
+	case CKR_HOST_MEMORY:
+		return "the station is out of memory; check the machine's memory use";
+	case CKR_DEVICE_MEMORY:
+		return "the HSM is out of memory; remove unused objects from the token";
+	case CKR_CANT_LOCK:
+		return "the module cannot use OS locking, so it is unsafe for the multi-threaded "
+		    "signer; use a module that supports CKF_OS_LOCKING_OK";
+	case CKR_MECHANISM_INVALID:
+	case CKR_MECHANISM_PARAM_INVALID:
+		return "the token does not support this mechanism; check the HSM model and "
+		    "firmware";
+	case CKR_CURVE_NOT_SUPPORTED:
+	case CKR_DOMAIN_PARAMS_INVALID:
+		return "the token does not support this curve; try prime256v1 or check the HSM "
+		    "model";
+	case CKR_KEY_HANDLE_INVALID:
+	case CKR_OBJECT_HANDLE_INVALID:
+		return "the key object no longer exists; check the key URI and the token contents";
+	case CKR_KEY_TYPE_INCONSISTENT:
+	case CKR_KEY_FUNCTION_NOT_PERMITTED:
+		return "the key's type or attributes do not allow this operation (is CKA_SIGN "
+		    "set?); check the key URI";
+	case CKR_TEMPLATE_INCOMPLETE:
+	case CKR_TEMPLATE_INCONSISTENT:
+	case CKR_ATTRIBUTE_TYPE_INVALID:
+	case CKR_ATTRIBUTE_VALUE_INVALID:
+		return "the token rejected the key attributes; check that this HSM supports "
+		    "sensitive, non-extractable token keys of this kind";
+	case CKR_ATTRIBUTE_SENSITIVE:
+		return "the token keeps this attribute secret; check that the URI names the "
+		    "right object";
+	case CKR_TOKEN_WRITE_PROTECTED:
+	case CKR_SESSION_READ_ONLY:
+		return "the token is write-protected; check the HSM's policy or use another token";
+	case CKR_USER_NOT_LOGGED_IN:
+		return "the session is no longer logged in (did another process log out?); "
+		    "restart the signer";
+	case CKR_SESSION_COUNT:
+		return "the token has no free sessions; stop other programs using the HSM";
+	case CKR_OPERATION_ACTIVE:
+		return "another operation is still active on this session (one session per "
+		    "thread); restart the signer";
+	case CKR_FUNCTION_NOT_SUPPORTED:
+		return "the module does not implement this function; use a module with full "
+		    "PKCS#11 v2.40 support";
+	case CKR_TOKEN_NOT_RECOGNIZED:
+		return "the module does not recognize the token; check the HSM and its firmware";
+	default:
+		return "see the HSM vendor's documentation for this return value";
+	}
+}
+
+int
+p11_ckr_fail(CK_RV rv, const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	log_error("%s (%s); %s", what, p11_ckr_name(rv), ckr_advice(rv));
+	return map_rv(rv);
 }

@@ -3,7 +3,7 @@
  * key is a software key that lives only inside issue_demo_ca; a real deployment does this step on
  * an offline HSM, as docs/ describes.
  */
-#include "issue.h"
+#include "issue-int.h"
 
 #include <openssl/err.h>
 #include <openssl/x509v3.h>

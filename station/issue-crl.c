@@ -2,7 +2,7 @@
  * issue-crl.c: the CA's revocation list (PRODUCT §3 step 9: certificates issued to boards that
  * then failed are void and listed). Signed through the same callback as certificates.
  */
-#include "issue.h"
+#include "issue-int.h"
 
 #include <openssl/asn1.h>
 #include <openssl/bn.h>
@@ -15,14 +15,6 @@
 #include "log.h"
 
 #define SERIAL_HEX_MAX 40 /* RFC 5280 §4.1.2.2: at most 20 octets */
-
-/* OpenSSL 3.0 has no setter for the signature AlgorithmIdentifiers of an X509_CRL (X509 at least
- * has const getters for both). */
-static void *
-unconst(const void *p)
-{
-	return (void *)(uintptr_t)p;
-}
 
 /* An ASN1_ANY of type SEQUENCE or OTHER holds its whole encoding, tag and length included. */
 static int
@@ -249,7 +241,7 @@ crl_sign(const struct issue_ca *ca, X509_CRL *crl, unsigned char **out, int *out
 		return ISSUE_ERR_INTERNAL;
 	}
 	X509_CRL_get0_signature(crl, &sig, &alg);
-	r = issue_sign_tbs(ca, tbs, (size_t)tbslen, unconst(sig), why, whycap);
+	r = issue_sign_tbs(ca, tbs, (size_t)tbslen, issue_unconst(sig), why, whycap);
 	OPENSSL_free(tbs);
 	if (r != ISSUE_OK)
 		return r;

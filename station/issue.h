@@ -81,12 +81,18 @@ const char *issue_strerror(int rc);
 int issue_csr_check(const struct issue_profile *prof, const uint8_t *csr, size_t csrlen,
     const uint8_t *nonce, size_t noncelen, EVP_PKEY **pub, char *why, size_t whycap);
 
-/* Parses a DER PKCS#10 request (csrlen <= CAP_CSR_DER, no trailing bytes) and re-encodes it into
- * out (cap): ISSUE_OK (*outlen set), ISSUE_ERR_CSR_PARSE, or ISSUE_ERR_INTERNAL when it does
- * not fit. */
+/* The canonical form of a CSR: parses csr as issue_csr_check does (one DER PKCS#10 v1 request,
+ * csrlen <= CAP_CSR_DER, no trailing bytes; nothing else is checked) and writes its
+ * i2d_X509_REQ re-encoding into out (cap bytes). OpenSSL keeps the certificationRequestInfo
+ * exactly as received (the self-signature covers those bytes), so only the outer SEQUENCE, the
+ * signature algorithm and the signature are re-encoded. Returns ISSUE_OK with *outlen set,
+ * ISSUE_ERR_CSR_PARSE, or ISSUE_ERR_INTERNAL when the encoding does not fit cap (or an argument
+ * is NULL, or the encoder fails). out and *outlen are written only on success. */
 int issue_csr_canonical(const uint8_t *csr, size_t csrlen, uint8_t *out, size_t cap,
     size_t *outlen);
-/* 1 when re-encoding csr gives exactly its bytes, 0 otherwise (also when unparsable). */
+
+/* 1 when csr is already in that canonical form (re-encoding gives exactly these csrlen bytes),
+ * 0 otherwise, including when csr does not parse. */
 int issue_csr_is_canonical(const uint8_t *csr, size_t csrlen);
 
 /* Builds and signs the device certificate: version 3, 128-bit CSPRNG positive serial (top bit
@@ -135,21 +141,5 @@ int issue_crl(const struct issue_ca *ca, const struct issue_revoked *rev, size_t
 int issue_demo_ca(const char *root_cn, const char *issuing_cn, const char *org,
     const uint8_t *issuing_spki, size_t spkilen, unsigned years, X509 **root, X509 **issuing,
     char *why, size_t whycap);
-
-/*
- * Internal to issue*.c (certificate, CRL and demo-CA code share them); not for other callers.
- * issue_why: formats a reason into why (NULL/0 ignored). issue_rand_serial: 128-bit CSPRNG
- * serial, top bit cleared, non-zero. issue_ca_keyid: the CA's SKI, or SHA-1 of its key if it has
- * none (caller frees). issue_sigalg: sets alg to the signature algorithm of the CA key
- * (ISSUE_ERR_SIGN if unsupported). issue_sign_tbs: signs tbs through ca->sign and stores the
- * signature in sig.
- */
-void issue_why(char *why, size_t whycap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-int issue_rand_serial(ASN1_INTEGER *serial);
-int issue_ca_keyid(X509 *ca_cert, ASN1_OCTET_STRING **keyid);
-int issue_sigalg(const X509 *ca_cert, X509_ALGOR *alg, char *why, size_t whycap);
-int issue_sign_tbs(const struct issue_ca *ca, const uint8_t *tbs, size_t tbslen,
-    ASN1_BIT_STRING *sig, char *why, size_t whycap);
 
 #endif

@@ -381,6 +381,74 @@ test_csr_bad(void **state)
 	expect_csr(&prof, junk, sizeof(junk), ISSUE_ERR_CSR_PARSE);
 }
 
+/* ---- canonical form ---- */
+
+static void
+test_csr_canonical(void **state)
+{
+	uint8_t csr[CAP_CSR_DER + 1], loose[CAP_CSR_DER], out[CAP_CSR_DER];
+	size_t len, hdr, body, outlen;
+
+	/* What OpenSSL writes is DER: already canonical. */
+	len = good_csr(F.dev, csr);
+	assert_int_equal(issue_csr_is_canonical(csr, len), 1);
+	outlen = 0;
+	assert_int_equal(issue_csr_canonical(csr, len, out, sizeof(out), &outlen), ISSUE_OK);
+	assert_int_equal(outlen, len);
+	assert_memory_equal(out, csr, len);
+	/* An exact fit. */
+	assert_int_equal(issue_csr_canonical(csr, len, out, len, &outlen), ISSUE_OK);
+
+	/* The same request with the outer SEQUENCE length in three bytes, the first a zero: valid
+	 * BER, parsed like the DER one, but not canonical; re-encoding gives the DER bytes back. */
+	assert_int_equal(csr[0], 0x30);
+	assert_true(csr[1] == 0x81 || csr[1] == 0x82);
+	hdr = 2 + (csr[1] & 0x7f);
+	body = len - hdr;
+	loose[0] = 0x30;
+	loose[1] = 0x83;
+	loose[2] = 0x00;
+	loose[3] = (uint8_t)(body >> 8);
+	loose[4] = (uint8_t)(body & 0xff);
+	memcpy(loose + 5, csr + hdr, body);
+	assert_int_equal(issue_csr_is_canonical(loose, body + 5), 0);
+	outlen = 0;
+	assert_int_equal(issue_csr_canonical(loose, body + 5, out, sizeof(out), &outlen), ISSUE_OK);
+	assert_int_equal(outlen, len);
+	assert_memory_equal(out, csr, len);
+
+	/* A trailing byte: not one request at all. Out-parameters stay untouched on failure. */
+	csr[len] = 0x00;
+	assert_int_equal(issue_csr_is_canonical(csr, len + 1), 0);
+	memset(out, 0xee, sizeof(out));
+	outlen = 12345;
+	assert_int_equal(issue_csr_canonical(csr, len + 1, out, sizeof(out), &outlen),
+	    ISSUE_ERR_CSR_PARSE);
+	assert_int_equal(outlen, 12345);
+	assert_int_equal(out[0], 0xee);
+
+	/* Does not fit the caller's buffer. */
+	assert_int_equal(issue_csr_canonical(csr, len, out, len - 1, &outlen), ISSUE_ERR_INTERNAL);
+	assert_int_equal(outlen, 12345);
+	assert_int_equal(out[0], 0xee);
+
+	/* Truncated, empty, over the cap, garbage. */
+	assert_int_equal(issue_csr_is_canonical(csr, len - 1), 0);
+	assert_int_equal(issue_csr_is_canonical(csr, 0), 0);
+	assert_int_equal(issue_csr_is_canonical(NULL, 0), 0);
+	assert_int_equal(issue_csr_canonical(csr, len - 1, out, sizeof(out), &outlen),
+	    ISSUE_ERR_CSR_PARSE);
+	assert_int_equal(issue_csr_canonical(csr, 0, out, sizeof(out), &outlen),
+	    ISSUE_ERR_CSR_PARSE);
+	assert_int_equal(issue_csr_canonical(csr, CAP_CSR_DER + 1, out, sizeof(out), &outlen),
+	    ISSUE_ERR_CSR_PARSE);
+	memset(loose, 0x5a, sizeof(loose));
+	assert_int_equal(issue_csr_is_canonical(loose, 300), 0);
+	assert_int_equal(issue_csr_canonical(loose, 300, out, sizeof(out), &outlen),
+	    ISSUE_ERR_CSR_PARSE);
+	assert_int_equal(outlen, 12345);
+}
+
 /* ---- issuance ---- */
 
 static int
@@ -777,6 +845,7 @@ main(void)
 		cmocka_unit_test(test_expand),
 		cmocka_unit_test(test_csr_good),
 		cmocka_unit_test(test_csr_bad),
+		cmocka_unit_test(test_csr_canonical),
 		cmocka_unit_test(test_build_good),
 		cmocka_unit_test(test_build_variants),
 		cmocka_unit_test(test_serials_unique),

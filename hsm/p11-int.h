@@ -1,0 +1,77 @@
+/*
+ * p11-int.h: internal to hsm/p11-*.c (the PKCS#11 layer, one concern per file); not for other
+ * callers, who use p11.h. The handle, the limits, and the helpers the files share.
+ * Everything a module returns (counts, lengths, strings) is untrusted and checked; every failure
+ * is logged where it happens with its CKR_* name and what to do, then mapped to P11_ERR_*.
+ */
+#ifndef P11_INT_H
+#define P11_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "p11.h"
+
+#define SLOTS_MAX 1024          /* more slots than this is a broken module */
+#define FIND_MAX 1000           /* stop counting matches here */
+#define PIN_MAX 256             /* longest PIN handed to C_Login */
+#define LABEL_MAX (P11_URI_FIELD - 1)   /* labels we create must be findable by URI */
+#define EC_PARAMS_MAX 256       /* a named-curve OID is ~10 bytes */
+#define EC_POINT_MAX 512        /* uncompressed P-521 in an OCTET STRING is 136 bytes */
+#define SIG_MAX 16384           /* to finish a C_Sign that said CKR_BUFFER_TOO_SMALL */
+
+/* The strings that identify a token in CK_TOKEN_INFO: trimmed, raw bytes (for URI checks). */
+struct p11_tokid {
+	char label[33], manuf[33], model[17], serial[17];
+};
+
+struct p11 {
+	void *dl;
+	CK_FUNCTION_LIST_PTR f;
+	char *path;                     /* module path, for messages */
+	CK_SLOT_ID slot;
+	CK_SESSION_HANDLE sess;
+	int have_sess;
+	struct p11_tokid tok;           /* of the logged-in token */
+	char shown[33];                 /* label for messages (control characters replaced) */
+};
+
+/* PKCS#11 prototypes lack const on input buffers; modules do not write through them. */
+static inline void *
+p11_unconst(const void *p)
+{
+	return (void *)(uintptr_t)p;
+}
+
+/* p11-ckr.c: logs "<what> (CKR_X); <advice for people>" and returns the P11_ERR_* that rv maps
+ * to (P11_ERR_DEVICE, _PIN, _NOMEM, _KEY, _ARG, else P11_ERR_FUNC). */
+int p11_ckr_fail(CK_RV rv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* p11-session.c: P11_OK when p has a logged-in session, else logs an internal error naming fn
+ * and returns P11_ERR_ARG. */
+int p11_need_session(const struct p11 *p, const char *fn);
+
+/* p11-token.c: id gets the four identifying strings of ti (cannot fail). */
+void p11_tokid_read(const CK_TOKEN_INFO *ti, struct p11_tokid *id);
+/* p11-token.c: bounded copy of src for messages: at most cap - 1 bytes, NUL-terminated (cap 0
+ * writes nothing), control characters replaced by '?'. */
+void p11_display_copy(char *dst, size_t cap, const char *src);
+/* p11-token.c: "label 'x', serial 'y', slot-id 3" (or "any token") into buf, truncated to cap. */
+void p11_describe_token(const struct p11_uri *u, char *buf, size_t cap);
+/* p11-token.c: 1 when every token attribute u gives equals the token's (id, slot), else 0. */
+int p11_token_matches(const struct p11_uri *u, CK_SLOT_ID slot, const struct p11_tokid *id);
+
+/* p11-object.c: "private key", "public key", ... for messages. */
+const char *p11_class_name(CK_OBJECT_CLASS cls);
+/* p11-object.c: runs a find with template t; on P11_OK *count gets the number of matches (it
+ * stops counting at FIND_MAX) and *first the first one when there is any. A failed C_Find* call
+ * is logged and mapped; finding nothing is not an error and is not logged (callers do, with
+ * context). */
+int p11_find_objects(struct p11 *p, CK_ATTRIBUTE *t, CK_ULONG nt, CK_OBJECT_HANDLE *first,
+    CK_ULONG *count);
+/* p11-object.c: a CK_ULONG attribute (class, key type) of obj into *out; a failed call is
+ * logged and mapped, a value that is not a CK_ULONG is P11_ERR_FUNC. *out set only on P11_OK. */
+int p11_get_ulong_attr(struct p11 *p, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type,
+    CK_ULONG *out);
+
+#endif

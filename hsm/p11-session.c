@@ -1,0 +1,169 @@
+/*
+ * p11-session.c: log in to the one token a pkcs11: URI names (one R/W session per struct p11,
+ * i.e. per thread), and the check every operation makes that it has such a session.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "p11-int.h"
+
+int
+p11_need_session(const struct p11 *p, const char *fn)
+{
+	if (p == NULL || !p->have_sess) {
+		log_error("%s: no logged-in HSM session; call p11_login first (internal error)",
+		    fn);
+		return P11_ERR_ARG;
+	}
+	return P11_OK;
+}
+
+int
+p11_login(struct p11 *p, const char *token_uri, const char *pin, size_t pin_len)
+{
+	struct p11_uri u;
+	CK_SLOT_ID *slots = NULL, slot = 0;
+	CK_TOKEN_INFO ti, found_ti;
+	CK_SESSION_HANDLE sess = 0;
+	CK_ULONG nslots = 0, i, nmatch = 0;
+	struct p11_tokid id;
+	char shown[33], present[512] = "", wanted[400];
+	size_t used = 0;
+	int have_sess = 0, tries, n, r = P11_ERR_FUNC;
+	CK_RV rv;
+
+	if (p == NULL || p->f == NULL || token_uri == NULL || (pin == NULL && pin_len != 0)) {
+		log_error("p11_login: bad arguments (internal error)");
+		return P11_ERR_ARG;
+	}
+	if (p->have_sess) {
+		log_error("p11_login: this HSM handle is already logged in; open one handle per "
+		    "thread (internal error)");
+		return P11_ERR_ARG;
+	}
+	if (pin_len > PIN_MAX) {
+		log_error("HSM PIN is longer than %d bytes; check the PIN file", PIN_MAX);
+		return P11_ERR_PIN;
+	}
+	if ((r = p11_uri_parse(token_uri, &u)) != P11_OK)
+		return r;
+	p11_describe_token(&u, wanted, sizeof(wanted));
+
+	/* The slot count can change between the two calls (hot-plug): retry a few times. */
+	for (tries = 0;; tries++) {
+		if ((rv = p->f->C_GetSlotList(CK_TRUE, NULL, &nslots)) != CKR_OK) {
+			r = p11_ckr_fail(rv, "C_GetSlotList of PKCS#11 module '%s' failed",
+			    p->path);
+			goto out;
+		}
+		if (nslots == 0) {
+			log_error("no token present in any slot of PKCS#11 module '%s' (looking "
+			    "for %s); check that the HSM is connected and the token initialized",
+			    p->path, wanted);
+			r = P11_ERR_TOKEN;
+			goto out;
+		}
+		if (nslots > SLOTS_MAX) {
+			log_error("PKCS#11 module '%s' reports %lu slots (more than %d); check the "
+			    "module", p->path, (unsigned long)nslots, SLOTS_MAX);
+			r = P11_ERR_FUNC;
+			goto out;
+		}
+		free(slots);
+		if ((slots = calloc(nslots, sizeof(*slots))) == NULL) {
+			log_error("out of memory listing HSM slots");
+			r = P11_ERR_NOMEM;
+			goto out;
+		}
+		rv = p->f->C_GetSlotList(CK_TRUE, slots, &nslots);
+		if (rv == CKR_BUFFER_TOO_SMALL && tries < 3)
+			continue;
+		if (rv != CKR_OK) {
+			r = p11_ckr_fail(rv, "C_GetSlotList of PKCS#11 module '%s' failed",
+			    p->path);
+			goto out;
+		}
+		break;
+	}
+
+	for (i = 0; i < nslots; i++) {
+		if ((rv = p->f->C_GetTokenInfo(slots[i], &ti)) != CKR_OK) {
+			/* Removed in between, or a broken slot: it cannot be the one we want. */
+			log_warn("skipping HSM slot %lu: C_GetTokenInfo returned %s",
+			    (unsigned long)slots[i], p11_ckr_name(rv));
+			continue;
+		}
+		p11_tokid_read(&ti, &id);
+		if (used < sizeof(present)) {
+			p11_display_copy(shown, sizeof(shown), id.label);
+			n = snprintf(present + used, sizeof(present) - used, "%s'%s' (slot %lu%s)",
+			    used ? ", " : "", shown, (unsigned long)slots[i],
+			    (ti.flags & CKF_TOKEN_INITIALIZED) ? "" : ", not initialized");
+			used += n > 0 ? (size_t)n : 0;
+		}
+		/* An uninitialized token (e.g. SoftHSM2's free slot) cannot be logged in to. */
+		if (!(ti.flags & CKF_TOKEN_INITIALIZED) ||
+		    !p11_token_matches(&u, slots[i], &id))
+			continue;
+		if (nmatch++ == 0) {
+			slot = slots[i];
+			found_ti = ti;
+		}
+	}
+	if (nmatch != 1) {
+		/* The URI parser allows 64 bytes; CK_TOKEN_INFO has 32 (label) or 16 (model). */
+		log_error("%s HSM token matches %s in module '%s'; tokens present: %s; check "
+		    "[hsm] token= in the profile%s", nmatch == 0 ? "no" : "more than one", wanted,
+		    p->path, used ? present : "none readable",
+		    strlen(u.token) > sizeof(ti.label) || strlen(u.manufacturer) >
+		    sizeof(ti.manufacturerID) || strlen(u.model) > sizeof(ti.model) ||
+		    strlen(u.serial) > sizeof(ti.serialNumber) ? " (token labels and "
+		    "manufacturers have at most 32 bytes, models and serials 16)" : "");
+		r = P11_ERR_TOKEN;
+		goto out;
+	}
+	p11_tokid_read(&found_ti, &id);
+	p11_display_copy(shown, sizeof(shown), id.label);
+	if (found_ti.flags & CKF_USER_PIN_LOCKED) {
+		log_error("the user PIN of HSM token '%s' is locked (CKF_USER_PIN_LOCKED); the "
+		    "security officer must reset it with the HSM's administration tool", shown);
+		r = P11_ERR_PIN;
+		goto out;
+	}
+	if (pin == NULL && !(found_ti.flags & CKF_PROTECTED_AUTHENTICATION_PATH)) {
+		log_error("no PIN given for HSM token '%s'; give a PIN file, the environment "
+		    "variable or the prompt", shown);
+		r = P11_ERR_PINSRC;
+		goto out;
+	}
+	if ((rv = p->f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL,
+	    &sess)) != CKR_OK) {
+		r = p11_ckr_fail(rv, "C_OpenSession on HSM token '%s' failed", shown);
+		goto out;
+	}
+	have_sess = 1;
+	/* A NULL PIN with a protected authentication path: the PIN is entered on the HSM's pad. */
+	rv = p->f->C_Login(sess, CKU_USER, p11_unconst(pin), (CK_ULONG)pin_len);
+	if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
+		if (rv == CKR_PIN_INCORRECT)
+			r = p11_ckr_fail(rv, "HSM refused the PIN");
+		else
+			r = p11_ckr_fail(rv, "C_Login to HSM token '%s' failed", shown);
+		goto out;
+	}
+	p->slot = slot;
+	p->sess = sess;
+	p->have_sess = 1;
+	have_sess = 0; /* owned by p */
+	p->tok = id;
+	memcpy(p->shown, shown, sizeof(p->shown));
+	log_debug("logged in to HSM token '%s' in slot %lu", shown, (unsigned long)slot);
+	r = P11_OK;
+ out:
+	if (have_sess)
+		p->f->C_CloseSession(sess);
+	free(slots);
+	return r;
+}
