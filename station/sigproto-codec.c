@@ -36,6 +36,20 @@ put_blob16(struct wcur *w, const uint8_t *p, size_t n, size_t min, size_t max)
 	wcur_lbytes16(w, p, n);
 }
 
+/* A u16-length text for people: 0..SIGP_MAX_TEXT printable bytes, as get_text16 reads it. */
+static void
+put_text16(struct wcur *w, const char *s)
+{
+	size_t n = strnlen(s, SIGP_MAX_TEXT + 1), i;
+
+	if (w->err == PRC_OK && n > SIGP_MAX_TEXT)
+		w->err = PRC_VALUE;
+	for (i = 0; w->err == PRC_OK && i < n; i++)
+		if ((uint8_t)s[i] < 0x20 || (uint8_t)s[i] > 0x7e)
+			w->err = PRC_CHARSET;
+	wcur_lbytes16(w, s, n);
+}
+
 static void
 put_flag(struct wcur *w, uint8_t v)
 {
@@ -143,13 +157,11 @@ sigp_enc_req(const struct sigp_req *q, uint8_t *buf, size_t cap, size_t *len)
 			wcur_u8(&w, 0);
 		put_str(&w, q->step, 1, SIGP_MAX_CODE);
 		put_str(&w, q->code, 1, SIGP_MAX_CODE);
-		put_blob16(&w, (const uint8_t *)q->reason, strnlen(q->reason, SIGP_MAX_TEXT + 1), 0,
-		    SIGP_MAX_TEXT);
+		put_text16(&w, q->reason);
 		break;
 	case SIGOP_FIXTURE_ERROR:
 		put_str(&w, b->fixture, 1, SIGP_MAX_NAME);
-		put_blob16(&w, (const uint8_t *)q->reason, strnlen(q->reason, SIGP_MAX_TEXT + 1), 0,
-		    SIGP_MAX_TEXT);
+		put_text16(&w, q->reason);
 		break;
 	case SIGOP_STOP:
 		wcur_u32(&w, q->npass);
@@ -294,8 +306,7 @@ sigp_enc_rsp(uint8_t op, const struct sigp_rsp *p, uint8_t *buf, size_t cap, siz
 	wcur_u8(&w, p->status);
 	if (p->status != SIGST_OK) {
 		wcur_u8(&w, p->detail);
-		put_blob16(&w, (const uint8_t *)p->text, strnlen(p->text, SIGP_MAX_TEXT + 1), 0,
-		    SIGP_MAX_TEXT);
+		put_text16(&w, p->text);
 		goto done;
 	}
 	switch (op) {
@@ -310,6 +321,8 @@ sigp_enc_rsp(uint8_t op, const struct sigp_rsp *p, uint8_t *buf, size_t cap, siz
 	case SIGOP_LOT_CLOSE:
 	case SIGOP_LOT_STATUS: enc_lot(&w, &p->lot); break;
 	case SIGOP_BOARD:
+		if (w.err == PRC_OK && p->disposition != SIGB_NEW && p->disposition != SIGB_RESUME)
+			w.err = PRC_VALUE;
 		wcur_u8(&w, p->disposition);
 		put_str(&w, p->serial, 1, CAP_SERIAL);
 		put_str(&w, p->cert_serial, 0, SIGP_MAX_CERT_SERIAL);

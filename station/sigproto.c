@@ -44,6 +44,11 @@ sigp_send(int fd, const uint8_t *body, size_t len)
 	uint8_t hdr[4] = { (uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),
 		(uint8_t)len };
 
+	/* S-5: the receiver refuses these lengths and the stream is then lost; refuse them here. */
+	if (len == 0 || len > CAP_SIGNER_MSG) {
+		errno = EMSGSIZE;
+		return -1;
+	}
 	if (write_all(fd, hdr, 4) != 0 || write_all(fd, body, len) != 0)
 		return -1;
 	return 0;

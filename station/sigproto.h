@@ -34,7 +34,7 @@ enum sig_op {
 	SIGOP_BOARD = 3,         /* board facts -> disposition, serial, cert serial */
 	SIGOP_COMMIT_PW = 4,     /* chip, password -> - */
 	SIGOP_ISSUE = 5,         /* chip, nonce, csr -> cert, cert serial */
-	SIGOP_VERIFIED = 6,      /* chip, fw version, fw digest -> - */
+	SIGOP_VERIFIED = 6,      /* chip -> - (firmware from the board's last board.seen) */
 	SIGOP_PASS = 7,          /* chip, resumed -> - */
 	SIGOP_FAIL = 8,          /* chip (may be empty), step, code, reason -> - */
 	SIGOP_FIXTURE_ERROR = 9, /* fixture, reason -> - */
@@ -102,7 +102,7 @@ struct sigp_board {
 	char fixture[SIGP_MAX_NAME + 1];
 };
 
-/* One request: op and the fields it uses (table in sigproto.c and docs/signer-protocol.md). */
+/* One request: op and the fields it uses (table in sigproto-codec.c, docs/signer-protocol.md). */
 struct sigp_req {
 	uint8_t op;
 	uint8_t version;                         /* HELLO */
