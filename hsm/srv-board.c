@@ -3,11 +3,12 @@
  * the board; every decision (which serial, whether a certificate may be issued, what it says)
  * is taken here from the product policy and the recorded state, never from the request.
  *
- * A board's attempt in the record: serial 'allocated' to its chip (BOARD) -> password
- * commitment (COMMIT_PW) -> certificate 'issued' (ISSUE) -> device 'verified', serial 'used',
- * certificate 'confirmed' (VERIFIED) -> device 'pass' (PASS). FAIL, or a refusal after BOARD,
- * voids what the attempt consumed. The run-mode signer holds the station lock of its database,
- * so every 'allocated' serial belongs to its own session (SESSION voided older ones).
+ * A board's attempt: serial 'allocated' to its chip (BOARD) -> password commitment (COMMIT_PW)
+ * -> certificate 'issued' (ISSUE) -> device 'verified', serial 'used', certificate 'confirmed'
+ * (VERIFIED) -> device 'pass' (PASS). FAIL, or a refusal after BOARD, voids what the attempt
+ * consumed. Until VERIFIED the attempt's state is the signer's own memory (srv-attempt.c), not
+ * rows of the database; the run-mode signer holds the station lock of its database and its
+ * SESSION voided every older attempt in the record.
  */
 #include "srv.h"
 
@@ -31,23 +32,22 @@ static void __attribute__((format(printf, 7, 8)))
 refuse_board(struct srv *s, struct sigp_rsp *p, const char *chip, const char *step, int status,
     int detail, const char *fmt, ...)
 {
-	struct reg_attempt at;
+	struct srv_attempt *at = srv_att_find(s, chip);
 	char text[SIGP_MAX_TEXT + 1];
 	va_list ap;
-	int open;
 
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	open = reg_attempt_find(s->audit, s->prof.cert.product, chip, &at) == 1;
-	if (reg_fail(s->audit, &s->who, s->prof.cert.product, chip, open ? at.serial : NULL,
-	        open ? at.cert_serial : NULL, step, sigp_refusal_ecode(detail), text) != 0) {
+	if (reg_fail(s->audit, &s->who, s->prof.cert.product, chip, at ? at->serial : NULL,
+	        at ? at->cert_serial : NULL, step, sigp_refusal_ecode(detail), text) != 0) {
 		p->status = SIGST_LOG;
 		p->detail = (uint8_t)detail;
 		snprintf(p->text, sizeof(p->text), "cannot record a refusal in the audit database; stop "
 		    "the line and call the engineer");
 		return;
 	}
+	srv_att_drop(at);
 	p->status = (uint8_t)status;
 	p->detail = (uint8_t)detail;
 	memcpy(p->text, text, sizeof(text));
@@ -99,7 +99,7 @@ board(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_rsp
 {
 	const struct sigp_board *b = &q->board;
 	char fw[65], serial[CAP_SERIAL + 1] = "", cs[65] = "", status[16] = "";
-	struct reg_attempt at;
+	struct srv_attempt *at;
 	json_t *body;
 	int r;
 
@@ -111,6 +111,20 @@ board(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_rsp
 		p->status = SIGST_LOG;
 		snprintf(p->text, sizeof(p->text), "cannot write to the audit database; stop the line "
 		    "and call the engineer");
+		return;
+	}
+	/* First, before any refusal that voids: within one session every attempt ends in PASS or
+	 * FAIL before its board is seen again; an open attempt now means a second board with the
+	 * same chip ID is on another fixture. The first keeps its attempt; this one is refused
+	 * (recorded, nothing voided). */
+	if (srv_att_find(s, chip) != NULL) {
+		snprintf(p->text, sizeof(p->text), "another board with chip %.16s is being provisioned "
+		    "now: two boards share a chip id; quarantine both", chip);
+		p->status = SIGST_POLICY;
+		p->detail = SIGR_DUPLICATE;
+		if (reg_fail(s->audit, &s->who, s->prof.cert.product, chip, NULL, NULL, "identify",
+		        "E_DUPLICATE", p->text) != 0)
+			p->status = SIGST_LOG;
 		return;
 	}
 	if (b->proto_version != PROTO_VERSION)
@@ -147,65 +161,58 @@ board(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_rsp
 	if (b->state == ST_LOCKED)
 		return refuse_board(s, p, chip, "identify", SIGST_POLICY, SIGR_LOCKED_UNKNOWN, "the "
 		    "board is already locked but this station has no record of it; quarantine it");
-	/* Within one session every attempt ends in PASS or FAIL before its board is seen again;
-	 * an open attempt now means a second board with the same chip ID is on another fixture.
-	 * The first keeps its attempt; this one is refused (recorded, nothing voided). */
-	if ((r = reg_attempt_find(s->audit, s->prof.cert.product, chip, &at)) == 1) {
-		snprintf(p->text, sizeof(p->text), "another board with chip %.16s is being provisioned "
-		    "now: two boards share a chip id; quarantine both", chip);
-		if (reg_fail(s->audit, &s->who, s->prof.cert.product, chip, NULL, NULL, "identify",
-		        "E_DUPLICATE", p->text) != 0)
-			r = -1;
-		p->status = SIGST_POLICY;
-		p->detail = SIGR_DUPLICATE;
-	}
-	if (r < 0) {
-		p->status = SIGST_LOG;
-		snprintf(p->text, sizeof(p->text), "cannot read the audit database");
-		return;
-	}
-	if (r == 1)
-		return;
 	if (limits(s, p, chip, "serial") != 0)
 		return;
+	if (srv_att_new(s, chip, "") == NULL) {
+		p->status = SIGST_STATE;
+		p->detail = SIGR_SEQUENCE;
+		snprintf(p->text, sizeof(p->text), "%d boards are in progress already; finish or fail "
+		    "them first", CAP_ATTEMPTS);
+		return;
+	}
 	if (reg_serial_alloc(s->audit, &s->who, s->prof.cert.product, s->prof.serial_prefix,
 	        s->prof.serial_digits, chip, p->serial, sizeof(p->serial)) != 0) {
+		srv_att_drop(srv_att_find(s, chip));
 		p->status = SIGST_LOG;
 		snprintf(p->text, sizeof(p->text), "cannot allocate a product serial; stop the line "
 		    "and call the engineer");
 		return;
 	}
+	at = srv_att_find(s, chip);
+	memcpy(at->serial, p->serial, sizeof(at->serial));
 	p->disposition = SIGB_NEW;
 }
 
 static void
 commit_pw(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_rsp *p)
 {
-	struct reg_attempt at;
+	struct srv_attempt *at = srv_att_find(s, chip);
 	uint8_t mac[32];
 	char hex[65];
 	size_t ml = sizeof(mac);
 	int r;
 
-	if ((r = reg_attempt_find(s->audit, s->prof.cert.product, chip, &at)) != 1 || at.committed)
+	if (at == NULL || at->committed)
 		return srv_refuse(s, p, "request.refused", q->op, chip, NULL, SIGST_STATE,
-		    r < 0 ? SIGR_NONE : at.committed ? SIGR_SEQUENCE : SIGR_NOT_ALLOCATED,
-		    r < 0 ? "cannot read the audit database" : at.committed ? "this board's password "
-		    "is already committed" : "no serial is allocated to this chip in this session");
+		    at != NULL ? SIGR_SEQUENCE : SIGR_NOT_ALLOCATED, "%s", at != NULL ? "this board's "
+		    "password is already committed" : "no serial is allocated to this chip in this "
+		    "session");
 	if (p11_sign(s->p11, s->commit_key, CKM_SHA256_HMAC, (const uint8_t *)q->password,
 	        strlen(q->password), mac, &ml) != 0 || ml != sizeof(mac)) {
 		p->status = SIGST_HSM;
 		snprintf(p->text, sizeof(p->text), "the HSM could not compute the password commitment");
 		return;
 	}
-	r = reg_pw_commit(s->audit, &s->who, at.serial, chip, util_hex(mac, sizeof(mac), hex,
+	r = reg_pw_commit(s->audit, &s->who, at->serial, chip, util_hex(mac, sizeof(mac), hex,
 	    sizeof(hex)));
+	if (r == 0)
+		at->committed = 1;
 	util_wipe(mac, sizeof(mac));
 	if (r == AUDIT_ERR_CONSTRAINT) {
-		/* Two boards would share a password: the station draws again. */
-		p->status = SIGST_POLICY;
-		p->detail = SIGR_COLLISION;
-		snprintf(p->text, sizeof(p->text), "password commitment already recorded; draw again");
+		/* Two boards would share a password: the station draws again. Logged, so that a
+		 * station testing guesses against recorded commitments leaves evidence. */
+		srv_refuse(s, p, "request.refused", q->op, chip, at->serial, SIGST_POLICY, SIGR_COLLISION,
+		    "password commitment already recorded; draw again");
 	} else if (r != 0) {
 		p->status = SIGST_LOG;
 		snprintf(p->text, sizeof(p->text), "cannot record the password commitment");
@@ -236,26 +243,24 @@ issue_cert(struct srv *s, const struct sigp_req *q, const char *chip, struct sig
     uint8_t **der, char **cert_serial)
 {
 	char why[CAP_REASON], pkh[65];
-	struct reg_attempt at;
+	struct srv_attempt *at = srv_att_find(s, chip);
 	struct issue_ca ca;
 	struct issue_subject subj;
 	size_t derlen = 0;
 	int r;
 
-	if ((r = reg_attempt_find(s->audit, s->prof.cert.product, chip, &at)) != 1 ||
-	    !at.committed || at.cert_serial[0] != '\0')
-		return srv_refuse(s, p, "cert.refused", q->op, chip, r == 1 ? at.serial : NULL,
-		    SIGST_STATE, r < 0 ? SIGR_NONE : r == 0 ? SIGR_NOT_ALLOCATED : SIGR_SEQUENCE,
-		    r < 0 ? "cannot read the audit database" : r == 0 ? "no serial is allocated to "
-		    "this chip in this session; nothing issued" : !at.committed ? "the board's "
-		    "password is not committed yet; nothing issued" : "this attempt already has a "
-		    "certificate; nothing issued");
+	if (at == NULL || !at->committed || at->cert_serial[0] != '\0')
+		return srv_refuse(s, p, "cert.refused", q->op, chip, at ? at->serial : NULL,
+		    SIGST_STATE, at == NULL ? SIGR_NOT_ALLOCATED : SIGR_SEQUENCE, "%s", at == NULL ?
+		    "no serial is allocated to this chip in this session; nothing issued" :
+		    !at->committed ? "the board's password is not committed yet; nothing issued" :
+		    "this attempt already has a certificate; nothing issued");
 	if (limits(s, p, chip, "certificate") != 0)
 		return;
 	/* The station sends the CSR it parsed and re-encoded; another DER encoding of the same
 	 * request would be a second input to every check below. */
 	if (!issue_csr_is_canonical(q->csr, q->csr_len)) {
-		(void)srv_refuse(s, p, "cert.refused", q->op, chip, at.serial, SIGST_POLICY,
+		(void)srv_refuse(s, p, "cert.refused", q->op, chip, at->serial, SIGST_POLICY,
 		    SIGR_NOT_CANONICAL, "the CSR is not in canonical DER");
 		return refuse_board(s, p, chip, "certificate", SIGST_POLICY, SIGR_NOT_CANONICAL,
 		    "certificate refused: the CSR is not in canonical DER");
@@ -264,14 +269,14 @@ issue_cert(struct srv *s, const struct sigp_req *q, const char *chip, struct sig
 	ca.sign = srv_sign_cb;
 	ca.sign_ctx = s;
 	/* The identity is the signer's: its serial, the chip it bound it to, the profile's model. */
-	subj.serial = at.serial;
+	subj.serial = at->serial;
 	subj.chip_hex = chip;
 	subj.model = s->prof.model;
 	why[0] = '\0';
 	r = issue_build(&s->prof.cert, &ca, &subj, q->csr, q->csr_len, q->nonce, q->nonce_len, der,
 	    &derlen, cert_serial, why, sizeof(why));
 	if (r != ISSUE_OK) {
-		(void)srv_refuse(s, p, "cert.refused", q->op, chip, at.serial, SIGST_POLICY, SIGR_CSR,
+		(void)srv_refuse(s, p, "cert.refused", q->op, chip, at->serial, SIGST_POLICY, SIGR_CSR,
 		    "%s: %s", issue_strerror(r), why);
 		return refuse_board(s, p, chip, "certificate", r == ISSUE_ERR_SIGN ? SIGST_HSM :
 		    SIGST_POLICY, SIGR_CSR, "certificate refused: %s", why);
@@ -280,7 +285,7 @@ issue_cert(struct srv *s, const struct sigp_req *q, const char *chip, struct sig
 	/* Log before release (PRODUCT §3.6): the certificate leaves this process only after its
 	 * issuance entry is committed. */
 	if ((r = reg_cert_issued(s->audit, &s->who, s->issuer, *cert_serial, s->prof.cert.product,
-	         chip, at.serial, pkh, *der, derlen, NULL)) != 0) {
+	         chip, at->serial, pkh, *der, derlen, NULL)) != 0) {
 		if (r == AUDIT_ERR_CONSTRAINT)
 			return refuse_board(s, p, chip, "certificate", SIGST_POLICY, SIGR_COLLISION,
 			    "this public key or certificate serial is already in the record; the board "
@@ -293,6 +298,7 @@ issue_cert(struct srv *s, const struct sigp_req *q, const char *chip, struct sig
 	p->blob = *der;
 	p->blob_len = derlen;
 	snprintf(p->cert_serial, sizeof(p->cert_serial), "%s", *cert_serial);
+	memcpy(at->cert_serial, p->cert_serial, sizeof(at->cert_serial));
 }
 
 static void
@@ -318,20 +324,18 @@ static void
 verified(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_rsp *p)
 {
 	char ver[MSG_MAX_STR + 1] = "", fw[65] = "";
-	struct reg_attempt at;
+	struct srv_attempt *at = srv_att_find(s, chip);
 	int r;
 
-	if ((r = reg_attempt_find(s->audit, s->prof.cert.product, chip, &at)) != 1 ||
-	    at.cert_serial[0] == '\0')
+	if (at == NULL || at->cert_serial[0] == '\0')
 		return srv_refuse(s, p, "request.refused", q->op, chip, NULL, SIGST_STATE,
-		    r < 0 ? SIGR_NONE : SIGR_SEQUENCE, "this board has no issued certificate to "
-		    "confirm");
+		    SIGR_SEQUENCE, "this board has no issued certificate to confirm");
 	if (reg_last_seen_fw(s->audit, chip, ver, sizeof(ver), fw, sizeof(fw)) != 0) {
 		p->status = SIGST_LOG;
 		snprintf(p->text, sizeof(p->text), "cannot read the board's firmware from the record");
 		return;
 	}
-	r = reg_verified(s->audit, &s->who, s->prof.cert.product, chip, at.serial, at.cert_serial,
+	r = reg_verified(s->audit, &s->who, s->prof.cert.product, chip, at->serial, at->cert_serial,
 	    ver, fw);
 	if (r == AUDIT_ERR_CONSTRAINT)
 		return refuse_board(s, p, chip, "record", SIGST_POLICY, SIGR_DUPLICATE, "another board "
@@ -340,7 +344,9 @@ verified(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_
 	if (r != 0) {
 		p->status = SIGST_LOG;
 		snprintf(p->text, sizeof(p->text), "cannot record the board; it is not released");
+		return;
 	}
+	srv_att_drop(at); /* the device row, 'verified', carries it to PASS */
 }
 
 /* The device row of chip when it is 'verified' (lock pending): 1, 0 when not, <0 on error. */
@@ -378,19 +384,17 @@ pass(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_rsp 
 static void
 fail(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_rsp *p)
 {
-	char serial[CAP_SERIAL + 1] = "", cs[65] = "";
-	struct reg_attempt at;
-	int open = 0, r = 0;
+	struct srv_attempt *at = chip[0] != '\0' ? srv_att_find(s, chip) : NULL;
 
-	/* A board recorded 'verified' keeps its record (the lock is finished on re-insert); an
-	 * open attempt is voided; anything else is only logged. */
-	if (chip[0] != '\0' && (r = pending(s, chip, serial, cs)) == 0)
-		open = (r = reg_attempt_find(s->audit, s->prof.cert.product, chip, &at)) == 1;
-	if (r < 0 || reg_fail(s->audit, &s->who, s->prof.cert.product, chip, open ? at.serial :
-	        NULL, open ? at.cert_serial : NULL, q->step, q->code, q->reason) != 0) {
+	/* An open attempt is voided; a board recorded 'verified' keeps its record (the lock is
+	 * finished on re-insert); anything else is only logged. */
+	if (reg_fail(s->audit, &s->who, s->prof.cert.product, chip, at ? at->serial : NULL,
+	        at ? at->cert_serial : NULL, q->step, q->code, q->reason) != 0) {
 		p->status = SIGST_LOG;
 		snprintf(p->text, sizeof(p->text), "cannot record the failure");
+		return;
 	}
+	srv_att_drop(at);
 }
 
 static void

@@ -6,6 +6,7 @@
  */
 #include "srv.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
@@ -328,16 +329,68 @@ state_write(const struct srv *s, uint64_t size, const uint8_t root[32])
 	return 0;
 }
 
+/*
+ * Without a state file (a signer from before it existed, or someone deleted it), the newest
+ * signed checkpoint file in <db dir>/checkpoints/ stands in for it, if its signature verifies
+ * under the audit key: deleting the state file then gives no more than deleting nothing.
+ * 1 and (*size, root) when such a file exists, 0 when none, -1 when one does not verify.
+ */
+static int
+newest_file(struct srv *s, EVP_PKEY *pub, uint64_t *size, uint8_t root[32])
+{
+	char dir[CAP_PATH], path[CAP_PATH + 64];
+	struct note_checkpoint *cp = NULL;
+	unsigned long long best = 0, v;
+	struct dirent *de;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	char *end;
+	DIR *d;
+	int r = 0;
+
+	db_dir(s->prof.database, dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/checkpoints", dir);
+	if ((d = opendir(path)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		v = strtoull(de->d_name, &end, 10);
+		if (end != de->d_name && strcmp(end, ".checkpoint") == 0 && v > best)
+			best = v;
+	}
+	closedir(d);
+	if (best == 0)
+		return 0;
+	snprintf(path, sizeof(path), "%s/checkpoints/%llu.checkpoint", dir, best);
+	r = -1;
+	if ((cp = malloc(sizeof(*cp))) == NULL || util_read_file(path, CAP_NOTE, &buf, &len) != 0 ||
+	    note_parse((const char *)buf, len, cp, NULL, 0) != 0 ||
+	    note_verify((const char *)buf, cp, pub) != 0 || cp->size != best)
+		goto out;
+	*size = cp->size;
+	memcpy(root, cp->root, 32);
+	r = 1;
+out:
+	free(buf);
+	free(cp);
+	return r;
+}
+
 /* The log must extend the last checkpoint this signer signed. 0, or -1 with why. */
 static int
-state_check(struct srv *s, const merkle_hash *leaves, uint64_t n, char *why, size_t cap)
+state_check(struct srv *s, EVP_PKEY *pub, const merkle_hash *leaves, uint64_t n, char *why,
+    size_t cap)
 {
 	uint8_t want[32];
 	merkle_hash got;
 	uint64_t size = 0;
 	int r;
 
-	if ((r = state_read(s, &size, want)) == 0)
+	if ((r = state_read(s, &size, want)) == 0 && (r = newest_file(s, pub, &size, want)) < 0) {
+		snprintf(why, cap, "refusing to sign: this signer's state file is missing and the newest "
+		    "checkpoint file does not verify under the audit key (run 'station audit verify')");
+		return -1;
+	}
+	if (r == 0)
 		return 0;
 	if (r < 0) {
 		snprintf(why, cap, "cannot read this signer's state file (<database>.signer-state); "
@@ -460,7 +513,7 @@ again:
 		reply(p, SIGST_LOG, why);
 		goto out;
 	}
-	if (state_check(s, leaves, n, why, sizeof(why)) != 0) {
+	if (state_check(s, pub, leaves, n, why, sizeof(why)) != 0) {
 		log_error("%s", why);
 		reply(p, SIGST_LOG, why);
 		refused = 1;

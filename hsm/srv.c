@@ -332,6 +332,17 @@ srv_handle(struct srv *s, const uint8_t *req, size_t reqlen, uint8_t *out, size_
 		    "malformed %s request (%s)", sigp_op_name(reqlen ? req[0] : 0), proto_strerror(r));
 		goto encode;
 	}
+	/* S-20: a run session does nothing before SESSION; an admin session provisions nothing. */
+	if (s->mode == SIGMODE_RUN && !s->session && q->op != SIGOP_HELLO && q->op != SIGOP_SESSION) {
+		srv_refuse(s, p, "request.refused", q->op, NULL, NULL, SIGST_STATE, SIGR_NO_SESSION,
+		    "no session: the station must name an open lot first");
+		goto encode;
+	}
+	if (s->mode == SIGMODE_ADMIN && (q->op == SIGOP_STOP || q->op == SIGOP_FIXTURE_ERROR)) {
+		srv_refuse(s, p, "request.refused", q->op, NULL, NULL, SIGST_STATE, SIGR_MODE,
+		    "an admin session provisions no boards");
+		goto encode;
+	}
 	switch (q->op) {
 	case SIGOP_HELLO:
 		p->version = SIGP_VERSION;

@@ -19,6 +19,15 @@
 #include "profile.h"
 #include "sigproto.h"
 
+/* One board's open attempt in a run session (srv-attempt.c). */
+struct srv_attempt {
+	char chip[2 * MSG_MAX_CHIP_ID + 1];
+	char serial[CAP_SERIAL + 1];
+	char cert_serial[SIGP_MAX_CERT_SERIAL + 1]; /* "" until ISSUE */
+	int committed;                              /* COMMIT_PW recorded */
+	int in_use;
+};
+
 struct srv {
 	struct profile prof;
 	struct p11 *p11;
@@ -36,7 +45,15 @@ struct srv {
 	char lot[SIGP_MAX_NAME + 1], operator_name[SIGP_MAX_NAME + 1];
 	struct audit_who who; /* stamped on every entry this process writes */
 	uint64_t last_cp_ms;  /* when this process last signed a checkpoint (due rule) */
+	struct srv_attempt att[CAP_ATTEMPTS];
 };
+
+/* The open attempt of chip, or NULL. */
+struct srv_attempt *srv_att_find(struct srv *s, const char *chip);
+/* A new attempt of chip with serial: NULL when CAP_ATTEMPTS are open (or a field is too long). */
+struct srv_attempt *srv_att_new(struct srv *s, const char *chip, const char *serial);
+/* Ends an attempt; NULL is a no-op. */
+void srv_att_drop(struct srv_attempt *a);
 
 /* Loads the profile, reads the PIN (file, $STATION_HSM_PIN, or prompt), opens the module, logs
  * in, finds the CA and commitment keys, loads the CA certificate and opens the audit store.

@@ -6,6 +6,7 @@
 #define CAPS_H
 
 #define CAP_FIXTURES 64           /* fixtures per station */
+#define CAP_ATTEMPTS (2 * CAP_FIXTURES) /* boards a signer run session holds open at once */
 #define CAP_PROFILE_BYTES 65536   /* profile file size */
 #define CAP_ALLOWLIST 64          /* firmware allow-list entries */
 #define CAP_TEMPLATE 256          /* subject / SAN template length */

@@ -246,7 +246,9 @@ csr_reencode(const uint8_t *csr, size_t csrlen, unsigned char **der, int *len)
 
 	if ((r = csr_parse(csr, csrlen, &req, NULL, 0)) != ISSUE_OK)
 		return r;
-	if ((n = i2d_X509_REQ(req, &out)) <= 0) {
+	/* OpenSSL keeps the certificationRequestInfo as received; re-encode it too, so that a
+	 * non-DER inner encoding no longer compares equal (its signature then fails as well). */
+	if (i2d_re_X509_REQ_tbs(req, NULL) <= 0 || (n = i2d_X509_REQ(req, &out)) <= 0) {
 		log_openssl(LOG_ERROR, "re-encoding a CSR");
 		r = ISSUE_ERR_INTERNAL;
 		goto out;

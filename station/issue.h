@@ -83,11 +83,11 @@ int issue_csr_check(const struct issue_profile *prof, const uint8_t *csr, size_t
 
 /* The canonical form of a CSR: parses csr as issue_csr_check does (one DER PKCS#10 v1 request,
  * csrlen <= CAP_CSR_DER, no trailing bytes; nothing else is checked) and writes its
- * i2d_X509_REQ re-encoding into out (cap bytes). OpenSSL keeps the certificationRequestInfo
- * exactly as received (the self-signature covers those bytes), so only the outer SEQUENCE, the
- * signature algorithm and the signature are re-encoded. Returns ISSUE_OK with *outlen set,
- * ISSUE_ERR_CSR_PARSE, or ISSUE_ERR_INTERNAL when the encoding does not fit cap (or an argument
- * is NULL, or the encoder fails). out and *outlen are written only on success. */
+ * DER re-encoding into out (cap bytes), the certificationRequestInfo included (OpenSSL would
+ * keep it as received: i2d_re_X509_REQ_tbs forces it), so a non-DER request never compares
+ * equal. Returns ISSUE_OK with *outlen set, ISSUE_ERR_CSR_PARSE, or ISSUE_ERR_INTERNAL when the
+ * encoding does not fit cap (or an argument is NULL, or the encoder fails). out and *outlen are
+ * written only on success. */
 int issue_csr_canonical(const uint8_t *csr, size_t csrlen, uint8_t *out, size_t cap,
     size_t *outlen);
 

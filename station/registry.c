@@ -556,33 +556,6 @@ reg_lot_close(struct audit *a, const struct audit_who *w, unsigned long quota,
 }
 
 int
-reg_attempt_find(struct audit *a, const char *product, const char *chip, struct reg_attempt *at)
-{
-	const char *args[] = { product, chip, NULL };
-	sqlite3_stmt *st = NULL;
-	int r, x;
-
-	memset(at, 0, sizeof(*at));
-	if ((r = prep(a, "SELECT s.serial, COALESCE((SELECT c.cert_serial FROM certs c WHERE"
-	                 " c.serial=s.serial AND c.status='issued'),''), EXISTS(SELECT 1 FROM"
-	                 " pw_commits p WHERE p.serial=s.serial) FROM serials s WHERE s.product=?"
-	                 " AND s.chip_id=? AND s.status='allocated' ORDER BY s.seq DESC LIMIT 1",
-	         &st, args)) != 0)
-		return r;
-	if ((x = sqlite3_step(st)) == SQLITE_DONE) {
-		sqlite3_finalize(st);
-		return 0;
-	}
-	if (x != SQLITE_ROW)
-		return st_fail(a, st, "finding a board's attempt");
-	copy_col(st, 0, at->serial, sizeof(at->serial));
-	copy_col(st, 1, at->cert_serial, sizeof(at->cert_serial));
-	at->committed = sqlite3_column_int(st, 2) != 0;
-	sqlite3_finalize(st);
-	return 1;
-}
-
-int
 reg_chip_certs(struct audit *a, const char *product, const char *chip, unsigned long *n)
 {
 	const char *args[] = { product, chip, NULL };

@@ -82,18 +82,6 @@ int reg_lot_summary(struct audit *a, const char *lot, struct reg_lot_summary *s)
 int reg_lot_close(struct audit *a, const struct audit_who *w, unsigned long quota,
     struct reg_lot_summary *s);
 
-/* The signer's view of one board (hsm/srv-board.c). */
-struct reg_attempt {
-	char serial[CAP_SERIAL + 1];  /* serial allocated to the chip and not yet used or void */
-	char cert_serial[65];         /* its certificate still 'issued', "" when none yet */
-	int committed;                /* a password commitment is recorded for the serial */
-};
-
-/* The open attempt of (product, chip): 1 and *at filled when a serial is 'allocated' to it, 0
- * when none, <0 on error. */
-int reg_attempt_find(struct audit *a, const char *product, const char *chip,
-    struct reg_attempt *at);
-
 /* Certificates issued (any status) to chip of product, to product over all lots: the signer's
  * per-chip limit and product total. */
 int reg_chip_certs(struct audit *a, const char *product, const char *chip, unsigned long *n);

@@ -144,4 +144,7 @@ expect 1 'refused audit record failure *rewritten*' "the signer refuses to sign 
 [ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='checkpoint.refused'")" -ge 1 ] || fail "refusal not logged"
 [ "$(sqlite3 "$db" 'SELECT COUNT(*) FROM checkpoints')" = 0 ] || fail "a checkpoint was stored"
 ok "its own state (<db>.signer-state) still holds the root it signed; the refusal is logged"
+rm "$db.signer-state"
+printf 'checkpoint force\n' | drive admin
+expect 1 'refused audit record failure *rewritten*' "the same with the state file deleted (the newest signed checkpoint file stands in)"
 echo "PASS test-hostile"

@@ -1,0 +1,51 @@
+/*
+ * srv-attempt.c: the boards a run session is provisioning, in the signer's own memory. The
+ * database is the record, not the authority (PRODUCT §4): a row someone edited into the
+ * serials or pw_commits tables gives no board a certificate. An attempt lives from BOARD (serial
+ * allocated) to VERIFIED (the device row takes over), FAIL or a refusal that voids it; the run
+ * session's start-up recovery voided every older one in the record.
+ */
+#include "srv.h"
+
+#include <string.h>
+
+#include "util.h"
+
+struct srv_attempt *
+srv_att_find(struct srv *s, const char *chip)
+{
+	size_t i;
+
+	for (i = 0; i < CAP_ATTEMPTS; i++)
+		if (s->att[i].in_use && strcmp(s->att[i].chip, chip) == 0)
+			return &s->att[i];
+	return NULL;
+}
+
+struct srv_attempt *
+srv_att_new(struct srv *s, const char *chip, const char *serial)
+{
+	size_t i;
+
+	for (i = 0; i < CAP_ATTEMPTS; i++) {
+		struct srv_attempt *a = &s->att[i];
+
+		if (a->in_use)
+			continue;
+		memset(a, 0, sizeof(*a));
+		if (strlen(chip) >= sizeof(a->chip) || strlen(serial) >= sizeof(a->serial))
+			return NULL;
+		memcpy(a->chip, chip, strlen(chip) + 1);
+		memcpy(a->serial, serial, strlen(serial) + 1);
+		a->in_use = 1;
+		return a;
+	}
+	return NULL;
+}
+
+void
+srv_att_drop(struct srv_attempt *a)
+{
+	if (a != NULL)
+		memset(a, 0, sizeof(*a));
+}
