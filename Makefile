@@ -20,7 +20,7 @@ Q := @
 endif
 
 CC      ?= cc
-PKGS    := openssl sqlite3 libserialport libusb-1.0 inih jansson
+PKGS    := openssl sqlite3 libserialport libusb-1.0 inih jansson libseccomp
 P11INC  := $(shell pkg-config --cflags p11-kit-1 2>/dev/null)
 UMOCK   := umockdev-1.0
 
