@@ -182,6 +182,7 @@ install: all
 	install -m 755 build/bin/station $(DESTDIR)$(PREFIX)/bin/station
 	install -m 755 build/bin/station-signer $(DESTDIR)$(PREFIX)/libexec/station/station-signer
 	install -m 755 build/bin/firmware-stub $(DESTDIR)$(PREFIX)/bin/firmware-stub
+	$(if $(DESTDIR),@echo "  (staged install: run scripts/users.sh as root on the station PC)",scripts/users.sh)
 
 clean:
 	rm -rf build
