@@ -19,7 +19,8 @@
  *    family), which fails with EPERM (clone3 with ENOSYS, so that glibc falls back to clone,
  *    whose flags can be checked). A kernel bug in a system call that is not on the list is still
  *    reachable: the list removes the usual escalation paths, it does not make the process safe.
- *    System calls of another ABI (i386 or x32 on x86-64) kill the process.
+ *    System calls of another ABI (i386 or x32 on x86-64) kill the process. Sanitizer builds
+ *    (make asan) allow ptrace, which LeakSanitizer needs at exit; Landlock still confines it.
  *
  * Threads: Landlock's landlock_restrict_self confines the calling thread only (and threads it
  * creates afterwards). sandbox_enter therefore must be called from the main thread BEFORE any
