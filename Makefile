@@ -145,9 +145,16 @@ $(DRIVER): $(B)/tests/integration/signer-driver.o $(LIBSTATION) $(LIBCORE)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
-integration: $(PROGS) $(DRIVER)
+# Privilege separation probe: drop, sandbox, list fixtures, HELLO (tests/integration/test-privsep.sh).
+PROBE := $(B)/tests/privsep-probe
+$(PROBE): $(B)/tests/integration/privsep-probe.o $(LIBSTATION) $(LIBCORE)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+
+integration: $(PROGS) $(DRIVER) $(PROBE)
 	@for t in tests/integration/test-*.sh; do echo "  ITEST   $$t"; \
-	  BIN=$(abspath $(BIN)) SIGNER_DRIVER=$(abspath $(DRIVER)) $(SAN_ENV) sh $$t || exit 1; done
+	  BIN=$(abspath $(BIN)) SIGNER_DRIVER=$(abspath $(DRIVER)) PRIVSEP_PROBE=$(abspath $(PROBE)) \
+	  $(SAN_ENV) sh $$t || exit 1; done
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
