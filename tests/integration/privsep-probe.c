@@ -4,7 +4,9 @@
  * sandbox (sandbox.h) with the paths the station passes, then list the fixtures and say HELLO to
  * every board through the station's own transport and link code. Run under the simulator:
  *   firmware-stub sim --boards N [--usb] -- privsep-probe [--no-drop] [--no-sandbox]
- *       [--ro PATH]... [--rw PATH]... [--umockdev]
+ *       [--ro PATH]... [--rw PATH]... [--umockdev] [--list-first]
+ * --list-first lists the fixtures once before the drop, as `station run` does (select_ports
+ * comes before signer_start): libusb_init's event thread must be gone again by sandbox_enter.
  * Prints one line per step; exit 0 when every board answered.
  *
  * Under umockdev (measured with 0.17.16): the preload also redirects the sandbox's own rule paths,
@@ -76,12 +78,12 @@ main(int argc, char **argv)
 	static const struct option opts[] = { { "no-drop", no_argument, NULL, 'd' },
 		{ "no-sandbox", no_argument, NULL, 's' }, { "ro", required_argument, NULL, 'r' },
 		{ "rw", required_argument, NULL, 'w' }, { "umockdev", no_argument, NULL, 'u' },
-		{ NULL, 0, NULL, 0 } };
+		{ "list-first", no_argument, NULL, 'l' }, { NULL, 0, NULL, 0 } };
 	struct xport_info *ports;
 	struct privsep ps;
 	char why[CAP_REASON * 2], mode[CAP_REASON];
 	size_t n = 0, i, ok = 0;
-	int c, drop = 1, sandbox = 1, r;
+	int c, drop = 1, sandbox = 1, first = 0, r, rc = 1;
 	const char *tb;
 
 	log_init("privsep-probe", getenv("PROBE_VERBOSE") ? LOG_DEBUG : LOG_WARN);
@@ -91,6 +93,7 @@ main(int argc, char **argv)
 		case 's': sandbox = 0; break;
 		case 'r': if (nro < CAP_SANDBOX_PATHS) ro[nro++] = optarg; break;
 		case 'w': if (nrw < CAP_SANDBOX_PATHS) rw[nrw++] = optarg; break;
+		case 'l': first = 1; break;
 		case 'u':
 			if ((tb = getenv("UMOCKDEV_DIR")) != NULL && nrw + 2 <= CAP_SANDBOX_PATHS) {
 				rw[nrw++] = tb;
@@ -100,15 +103,21 @@ main(int argc, char **argv)
 		default: return 2;
 		}
 	}
+	if ((ports = calloc(XPORT_LIST_MAX, sizeof(*ports))) == NULL)
+		return 1;
+	if (first) {
+		r = xport_list(ports, XPORT_LIST_MAX, &n);
+		printf("list before the drop: %s, %zu port(s)\n", xport_strerror(r), n);
+	}
 	if (privsep_init(&ps, why, sizeof(why)) != 0) {
 		printf("privsep_init: %s\n", why);
-		return 1;
+		goto out;
 	}
 	privsep_describe(&ps, mode, sizeof(mode));
 	printf("mode: %s\n", mode);
 	if (drop && privsep_drop_station(&ps, why, sizeof(why)) != 0) {
 		printf("drop: %s\n", why);
-		return 1;
+		goto out;
 	}
 	printf("ids: uid %u euid %u gid %u\n", (unsigned)getuid(), (unsigned)geteuid(),
 	    (unsigned)getgid());
@@ -117,20 +126,19 @@ main(int argc, char **argv)
 		printf("sandbox: %s (Landlock ABI %d)%s%s\n", sandbox_strerror(r), sandbox_landlock_abi(),
 		    r != 0 ? ": " : "", r != 0 ? why : "");
 		if (r != 0 && r != SANDBOX_ERR_NOLANDLOCK)
-			return 1;
+			goto out;
 	}
-	if ((ports = calloc(XPORT_LIST_MAX, sizeof(*ports))) == NULL)
-		return 1;
 	if ((r = xport_list(ports, XPORT_LIST_MAX, &n)) != 0) {
 		printf("list: %s\n", xport_strerror(r));
-		free(ports);
-		return 1;
+		goto out;
 	}
 	printf("list: %zu port(s)\n", n);
 	for (i = 0; i < n && i < XPORT_LIST_MAX; i++)
 		if (hello(&ports[i]) == 0)
 			ok++;
 	printf("answered: %zu of %zu\n", ok, n);
+	rc = n > 0 && ok == n ? 0 : 1;
+out:
 	free(ports);
-	return n > 0 && ok == n ? 0 : 1;
+	return rc;
 }

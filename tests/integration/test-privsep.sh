@@ -1,9 +1,10 @@
 #!/bin/sh
 # Privilege separation and the sandbox against the simulated fixtures (station/privsep.h,
 # station/sandbox.h, firmware-stub/host/sim-privsep.c). As root, with STATION_TEST_PRIVSEP=1,
-# privsep-probe drops to the system user "station", enters the sandbox with the paths the
-# station passes, lists the fixtures and gets a HELLO from every board: serial adapters and USB
-# bulk. Needs root (skipped otherwise) and the users of scripts/users.sh (created if missing).
+# privsep-probe lists the fixtures (as station run does before it starts the signer), drops to
+# the system user "station", enters the sandbox with the paths the station passes, lists the
+# fixtures again and gets a HELLO from every board: serial adapters and USB bulk. Needs root
+# (skipped otherwise) and the users of scripts/users.sh (created if missing).
 set -eu
 : "${BIN:?BIN must point at the bin directory of the build}"
 : "${PRIVSEP_PROBE:?PRIVSEP_PROBE must point at the privsep-probe program}"
@@ -27,7 +28,7 @@ for kind in serial usb; do
 	[ $kind = usb ] && opt=--usb
 	rc=0
 	STATION_TEST_PRIVSEP=1 "$BIN/firmware-stub" sim $opt --boards 3 --dir "$T/$kind" -- \
-	    "$PRIVSEP_PROBE" --umockdev >"$T/$kind.out" 2>&1 || rc=$?
+	    "$PRIVSEP_PROBE" --umockdev --list-first >"$T/$kind.out" 2>&1 || rc=$?
 	[ $rc = 0 ] || { cat "$T/$kind.out"; fail "$kind: probe exited $rc"; }
 	grep -q "^ids: uid $uid euid $uid " "$T/$kind.out" || { cat "$T/$kind.out"; fail "$kind: did not drop"; }
 	grep -q "^sandbox: success" "$T/$kind.out" || { cat "$T/$kind.out"; fail "$kind: no sandbox"; }

@@ -28,6 +28,7 @@
 
 #include "log.h"
 #include "sandbox.h"
+#include "util.h"
 
 #define SKIP_NOLANDLOCK 77
 
@@ -61,6 +62,8 @@ static const char *const check_name[] = {
 	"a rename between directories was not refused",
 	"a process_vm_readv of the parent was not refused with EPERM",
 	"ptrace(PTRACE_TRACEME) was not refused with EPERM (Landlock allows it: seccomp's job)",
+	"util_write_file (temp, rename, fsync of the directory: how labels are written) failed",
+	"a file in the read-write directory could not be overwritten (O_TRUNC) or removed",
 };
 
 static char tmpdir[64];
@@ -181,6 +184,14 @@ child_main(void)
 	errno = 0;
 	if (!SANITIZER_BUILD && (ptrace(PTRACE_TRACEME, 0, NULL, NULL) != -1 || errno != EPERM))
 		return 15;
+	snprintf(path, sizeof(path), "%s/label.zpl", tmpdir);
+	if (util_write_file(path, "^XA^XZ", 6, 0600) != 0 || util_write_file(path, "^XA^XZ", 6, 0600) != 0)
+		return 16;
+	if ((fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)) < 0)
+		return 17;
+	close(fd);
+	if (unlink(path) != 0)
+		return 17;
 	return 0;
 }
 
