@@ -219,6 +219,18 @@ privsep_become_signer(const struct privsep *ps)
 }
 
 int
+privsep_become_signer_cb(void *arg)
+{
+	return privsep_become_signer(arg);
+}
+
+uid_t
+privsep_station_uid(const struct privsep *ps)
+{
+	return ps->mode == PRIVSEP_SERVICE ? ps->station.uid : ps->uid;
+}
+
+int
 privsep_harden(char *why, size_t cap)
 {
 	struct rlimit rl = { 0, 0 };

@@ -93,6 +93,14 @@ int privsep_switch(const struct privsep_id *id);
  */
 int privsep_become_signer(const struct privsep *ps);
 
+/* privsep_become_signer shaped as a hook that takes void * (arg: a const struct privsep *), for
+ * a launcher that calls it between fork and exec without knowing this header. */
+int privsep_become_signer_cb(void *arg);
+
+/* The uid the board-facing process runs under once privsep_drop_station has run: the station
+ * user's in service mode, the caller's in developer mode (what the signer is told to expect). */
+uid_t privsep_station_uid(const struct privsep *ps);
+
 /*
  * For the board-facing station process, before it reads anything from a board and before it
  * starts threads (glibc applies set*id to every thread, but the sandbox must come first anyway):

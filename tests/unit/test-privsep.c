@@ -38,6 +38,7 @@ static const char *const check_name[] = {
 	"RLIMIT_CORE is not 0",
 	"developer mode changed the uid",
 	"privsep_become_signer in developer mode did something",
+	"privsep_become_signer in service mode: not the signer user with its own group only",
 };
 
 static struct privsep_id target;
@@ -145,6 +146,35 @@ test_switch_as_root(void **state)
 	expect_held(in_child(child_switch));
 }
 
+static struct privsep service;
+
+/* What the signer's child does between fork and exec in service mode. */
+static int
+child_signer(void)
+{
+	gid_t g[8];
+
+	if (privsep_become_signer_cb(&service) != 0)
+		return 1;
+	if (getuid() != service.signer.uid || geteuid() != service.signer.uid ||
+	    getgid() != service.signer.gid || getgroups(8, g) != 1 || g[0] != service.signer.gid)
+		return 12;
+	if (setuid(0) != -1)
+		return 3;
+	return 0;
+}
+
+static void
+test_become_signer_as_root(void **state)
+{
+	char why[CAP_REASON];
+
+	if (geteuid() != 0 || privsep_init(&service, why, sizeof(why)) != 0)
+		skip(); /* needs root and the users of scripts/users.sh */
+	assert_int_equal(service.mode, PRIVSEP_SERVICE);
+	expect_held(in_child(child_signer));
+}
+
 /* The station drop in developer mode: same uid, hardened all the same. */
 static int
 child_developer(void)
@@ -156,7 +186,7 @@ child_developer(void)
 	memset(&ps, 0, sizeof(ps));
 	ps.mode = PRIVSEP_DEVELOPER;
 	ps.uid = u;
-	if (privsep_become_signer(&ps) != 0 || getuid() != u)
+	if (privsep_become_signer(&ps) != 0 || privsep_become_signer_cb(&ps) != 0 || getuid() != u)
 		return 11;
 	if (privsep_drop_station(&ps, why, sizeof(why)) != 0)
 		return 5;
@@ -247,10 +277,12 @@ test_describe(void **state)
 	ps.signer.uid = 999;
 	privsep_describe(&ps, out, sizeof(out));
 	assert_string_equal(out, "service: station uid 995, signer uid 999");
+	assert_int_equal(privsep_station_uid(&ps), 995);
 	ps.mode = PRIVSEP_DEVELOPER;
 	ps.uid = 1000;
 	privsep_describe(&ps, out, sizeof(out));
 	assert_string_equal(out, "developer: one uid (1000), the boundary is weaker");
+	assert_int_equal(privsep_station_uid(&ps), 1000);
 	privsep_describe(&ps, out, 10);
 	assert_string_equal(out, "developer");
 	assert_string_equal(privsep_strerror(PRIVSEP_ERR_STILL_ROOT),
@@ -267,6 +299,7 @@ main(void)
 		cmocka_unit_test(test_switch_refuses_root_target),
 		cmocka_unit_test(test_developer_mode_keeps_uid),
 		cmocka_unit_test(test_switch_as_root),
+		cmocka_unit_test(test_become_signer_as_root),
 	};
 
 	log_init("test-privsep", getenv("TEST_VERBOSE") != NULL ? LOG_DEBUG : -1);
