@@ -4,8 +4,8 @@
  *
  * Two layers, both inherited by threads created later and kept across fork:
  *  - Landlock (file access): only the given paths, read-only or read-write; executing a file,
- *    making devices, FIFOs, sockets or symlinks and moving files between directories are
- *    refused everywhere. Rules attach to the inodes the paths name when sandbox_enter runs:
+ *    making devices, FIFOs or symlinks and moving files between directories are refused
+ *    everywhere. Rules attach to the inodes the paths name when sandbox_enter runs:
  *    give directories for anything created later (a re-plugged adapter is a new /dev node, so
  *    fixtures need /dev, not /dev/ttyUSB0). File descriptors opened before (the signer socket,
  *    the database, the lock file) keep working: Landlock checks opens, not reads and writes.
@@ -55,7 +55,8 @@ enum sandbox_rc {
  * PR_SET_NO_NEW_PRIVS, restricts file access with Landlock to
  *   ro[0..nro): read files, list directories (beneath each, for a directory);
  *   rw[0..nrw): also write and truncate files, use device ioctls (ABI 5), create and remove
- *               regular files and directories beneath it;
+ *               regular files and directories beneath it, bind UNIX sockets there (libusb
+ *               under umockdev does);
  * then loads the seccomp deny-list filter. A path that does not exist is skipped (logged at
  * debug level); any other failure to open one is SANDBOX_ERR_PATH. Call from the main thread
  * of a single-threaded process (see the file comment).
