@@ -20,7 +20,7 @@ Q := @
 endif
 
 CC      ?= cc
-PKGS    := openssl sqlite3 libserialport libusb-1.0 inih jansson
+PKGS    := openssl sqlite3 libserialport libusb-1.0 inih jansson libseccomp
 P11INC  := $(shell pkg-config --cflags p11-kit-1 2>/dev/null)
 UMOCK   := umockdev-1.0
 
@@ -145,9 +145,16 @@ $(DRIVER): $(B)/tests/integration/signer-driver.o $(LIBSTATION) $(LIBCORE)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
-integration: $(PROGS) $(DRIVER)
+# Privilege separation probe: drop, sandbox, list fixtures, HELLO (tests/integration/test-privsep.sh).
+PROBE := $(B)/tests/privsep-probe
+$(PROBE): $(B)/tests/integration/privsep-probe.o $(LIBSTATION) $(LIBCORE)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+
+integration: $(PROGS) $(DRIVER) $(PROBE)
 	@for t in tests/integration/test-*.sh; do echo "  ITEST   $$t"; \
-	  BIN=$(abspath $(BIN)) SIGNER_DRIVER=$(abspath $(DRIVER)) $(SAN_ENV) sh $$t || exit 1; done
+	  BIN=$(abspath $(BIN)) SIGNER_DRIVER=$(abspath $(DRIVER)) PRIVSEP_PROBE=$(abspath $(PROBE)) \
+	  $(SAN_ENV) sh $$t || exit 1; done
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -182,6 +189,7 @@ install: all
 	install -m 755 build/bin/station $(DESTDIR)$(PREFIX)/bin/station
 	install -m 755 build/bin/station-signer $(DESTDIR)$(PREFIX)/libexec/station/station-signer
 	install -m 755 build/bin/firmware-stub $(DESTDIR)$(PREFIX)/bin/firmware-stub
+	$(if $(DESTDIR),@echo "  (staged install: run scripts/users.sh as root on the station PC)",scripts/users.sh)
 
 clean:
 	rm -rf build

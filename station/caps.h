@@ -28,5 +28,10 @@
 #define CAP_LOG_ENTRIES 100000000 /* entries a verifier or the signer will load */
 #define CAP_CHECKPOINTS 100000    /* checkpoints a verifier will load */
 #define CAP_PEM 65536             /* a PEM key or certificate chain file */
+/* Privilege separation (privsep.h) */
+#define CAP_USERNAME 64           /* a system user name (station, station-signer) */
+#define CAP_PW_BUF 1048576        /* scratch of getpwnam_r/getgrnam_r (grown from 4 KiB on ERANGE) */
+/* Sandbox (sandbox.h) */
+#define CAP_SANDBOX_PATHS 64      /* paths given to sandbox_enter, read-only and read-write each */
 
 #endif

@@ -18,6 +18,9 @@
  *    ioctl sockets are plain file operations on the testbed directory. Verified both ways
  *    (tests/integration/README-sim.txt). Only uevents (hotplug) would need it (the sender
  *    looks devices up through libudev in its own /sys); see sim_ensure_preload.
+ *  - A station started as root drops to the user "station" (station/privsep.h) and cannot use a
+ *    testbed root made; with STATION_TEST_PRIVSEP=1 the harness (as root) gives it the testbed
+ *    and the pty slaves first (sim-privsep.c says what breaks otherwise).
  *
  * Line ownership: the testbed would close its pty master when it is freed, but a board must
  * be able to close the line itself to simulate an unplug, and the station only sees a
@@ -27,6 +30,7 @@
  * real board does not notice the station closing its adapter either).
  */
 #include "sim.h"
+#include "sim-privsep.h"
 #include "sim-usb.h"
 
 #include <umockdev.h>
@@ -495,6 +499,14 @@ sim_run(unsigned n, int usb, sim_board_fn fn, void *arg, char *const argv[], int
 	}
 
 	run.root = umockdev_testbed_get_root_dir(run.tb); /* a copy, ours to free */
+	if (sim_privsep_wanted()) {
+		int fds[SIM_MAX_ADAPTERS];
+
+		for (i = 0; i < n; i++)
+			fds[i] = run.lines[i].slave_fd;
+		if (sim_privsep_prepare(run.root, fds, n) != 0)
+			goto out;
+	}
 	if (argv != NULL) {
 		if (spawn_child(argv, run.root, &oldmask, &pid) != 0)
 			goto out;

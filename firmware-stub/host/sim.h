@@ -57,6 +57,9 @@ typedef void (*sim_board_fn)(struct sim_adapter *a, void *arg);
  * Then stops and joins the board threads and removes the testbed (its /tmp/umockdev.*
  * directory).
  *
+ * With STATION_TEST_PRIVSEP=1, when run as root, the testbed and the pty slaves are given to the
+ * user "station" before argv starts (sim-privsep.h), for a station that drops root.
+ *
  * Must be called from the main thread before any other thread exists, at most one run at
  * a time (umockdev keeps the testbed in the environment). The calling process does not need
  * the umockdev preload (tty emulation needs no uevents); see sim.c.

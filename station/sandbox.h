@@ -1,0 +1,77 @@
+/*
+ * sandbox.h: confines the board-facing station process after privsep_drop_station (privsep.h),
+ * so that a board which takes over its parser reaches as little of the system as possible.
+ *
+ * Two layers, both inherited by threads created later and kept across fork:
+ *  - Landlock (file access): only the given paths, read-only or read-write; executing a file,
+ *    making devices, FIFOs or symlinks and moving files between directories are refused
+ *    everywhere. Rules attach to the inodes the paths name when sandbox_enter runs:
+ *    give directories for anything created later (a re-plugged adapter is a new /dev node, so
+ *    fixtures need /dev, not /dev/ttyUSB0). File descriptors opened before (the signer socket,
+ *    the database, the lock file) keep working: Landlock checks opens, not reads and writes.
+ *    Uses the best Landlock ABI both the kernel and the headers this was built with know
+ *    (sandbox_landlock_abi). Not restricted at any ABI: stat, chmod/chown of reachable files,
+ *    connect() to a pathname UNIX socket, and TCP (left open on purpose: see sandbox.c).
+ *  - seccomp (libseccomp): a DENY-LIST, not an allow-list. Every system call is allowed except
+ *    a list (ptrace, process_vm_*, execve/execveat, mount and the new mount API, pivot_root,
+ *    chroot, kexec_*, module loading, bpf, keyrings, personality, unshare/setns and namespace
+ *    flags of clone, perf_event_open, userfaultfd, io_uring, reboot, swapon/off, the set*id
+ *    family), which fails with EPERM (clone3 with ENOSYS, so that glibc falls back to clone,
+ *    whose flags can be checked). A kernel bug in a system call that is not on the list is still
+ *    reachable: the list removes the usual escalation paths, it does not make the process safe.
+ *    System calls of another ABI (i386 or x32 on x86-64) kill the process. Sanitizer builds
+ *    (make asan) allow ptrace, which LeakSanitizer needs at exit; Landlock still confines it.
+ *
+ * Threads: Landlock's landlock_restrict_self confines the calling thread only (and threads it
+ * creates afterwards). sandbox_enter therefore must be called from the main thread BEFORE any
+ * other thread exists (worker threads, the checkpoint scheduler, libusb's event thread, which
+ * libusb_init starts); it checks /proc/self/status and refuses with SANDBOX_ERR_THREADS
+ * otherwise. The seccomp filter is loaded with TSYNC as well, which is then a no-op safeguard.
+ * The signer must have been started before: execve is refused afterwards.
+ */
+#ifndef SANDBOX_H
+#define SANDBOX_H
+
+#include <stddef.h>
+
+#include "caps.h"
+
+enum sandbox_rc {
+	SANDBOX_OK = 0,
+	/* The kernel has no Landlock (too old, or not in lsm= at boot): no_new_privs and the
+	 * seccomp filter ARE in place, file access is NOT restricted. The caller may warn and go
+	 * on (developer machines), or refuse (a policy that requires it). */
+	SANDBOX_ERR_NOLANDLOCK = -1,
+	SANDBOX_ERR_THREADS = -2,  /* more than one thread (or /proc unreadable): nothing applied */
+	SANDBOX_ERR_PATH = -3,     /* a path could not be opened for its rule: nothing applied */
+	SANDBOX_ERR_LANDLOCK = -4, /* Landlock refused the ruleset: no_new_privs at most applied */
+	SANDBOX_ERR_SECCOMP = -5,  /* the filter could not be built (nothing applied) or loaded
+	                            * (Landlock IS applied): the caller must exit either way */
+	SANDBOX_ERR_ARG = -6       /* NULL path, or more than CAP_SANDBOX_PATHS: nothing applied */
+};
+
+/*
+ * Enters the sandbox for the rest of the process's life (there is no way out): sets
+ * PR_SET_NO_NEW_PRIVS, restricts file access with Landlock to
+ *   ro[0..nro): read files, list directories (beneath each, for a directory);
+ *   rw[0..nrw): also write and truncate files, use device ioctls (ABI 5), create and remove
+ *               regular files and directories beneath it, bind UNIX sockets there (libusb
+ *               under umockdev does);
+ * then loads the seccomp deny-list filter. A path that does not exist is skipped (logged at
+ * debug level); any other failure to open one is SANDBOX_ERR_PATH. Call from the main thread
+ * of a single-threaded process (see the file comment).
+ * Returns 0 when both layers are in place; SANDBOX_ERR_NOLANDLOCK when only the seccomp
+ * filter is (a warning for the caller); any other code means the caller must not go on to
+ * read from boards (exit): which layers are then in place is given with each code above.
+ * why gets a sentence for people on every non-zero return (may be NULL).
+ */
+int sandbox_enter(const char *const *ro, size_t nro, const char *const *rw, size_t nrw, char *why,
+    size_t cap);
+
+/* The Landlock ABI sandbox_enter would use: min(kernel's, this build's headers'), 0 when the
+ * kernel has none. For diagnostics (`station ca info`). */
+int sandbox_landlock_abi(void);
+
+const char *sandbox_strerror(int rc);
+
+#endif

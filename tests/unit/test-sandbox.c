@@ -1,0 +1,328 @@
+/*
+ * test-sandbox.c: sandbox.h. A sandbox cannot be left, so every case enters it in a forked
+ * child, which checks what it can and cannot do and reports the first failed check as its exit
+ * status (0: all held). The parent turns that into a cmocka failure with the check's name.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sandbox.h"
+#include "util.h"
+
+#define SKIP_NOLANDLOCK 77
+
+/* As in sandbox.c: sanitizer builds leave ptrace to Landlock (LeakSanitizer needs it). */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZER_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(leak_sanitizer)
+#define SANITIZER_BUILD 1
+#endif
+#endif
+#ifndef SANITIZER_BUILD
+#define SANITIZER_BUILD 0
+#endif
+
+/* The child's checks, by exit status. */
+static const char *const check_name[] = {
+	"all held",
+	"sandbox_enter failed",
+	"cannot create a file in the read-write directory",
+	"cannot write and read back the file in the read-write directory",
+	"a file outside the rules could be read (or the error was not EACCES)",
+	"ptrace(PTRACE_ATTACH, parent) was not refused with EPERM",
+	"execve was not refused with EPERM",
+	"a thread could not be started inside the sandbox (clone3 fallback)",
+	"clone(CLONE_NEWUSER) was not refused with EPERM",
+	"unshare was not refused with EPERM",
+	"setuid was not refused with EPERM",
+	"a file could be created in a read-only directory",
+	"the read-only directory could not be read",
+	"a rename between directories was not refused",
+	"a process_vm_readv of the parent was not refused with EPERM",
+	"ptrace(PTRACE_TRACEME) was not refused with EPERM (Landlock allows it: seccomp's job)",
+	"util_write_file (temp, rename, fsync of the directory: how labels are written) failed",
+	"a file in the read-write directory could not be overwritten (O_TRUNC) or removed",
+};
+
+static char tmpdir[64];
+static char rodir[64];
+
+/* Runs fn in a child; returns its exit status (-1 when it died of a signal). */
+static int
+in_child(int (*fn)(void))
+{
+	pid_t pid;
+	int st;
+
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(fn());
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	if (WIFSIGNALED(st)) {
+		print_error("child killed by signal %d\n", WTERMSIG(st));
+		return -1;
+	}
+	return WEXITSTATUS(st);
+}
+
+static void
+expect_held(int rc)
+{
+	if (rc == SKIP_NOLANDLOCK)
+		skip();
+	if (rc != 0)
+		fail_msg("check %d: %s", rc, rc > 0 && (size_t)rc < sizeof(check_name) /
+		    sizeof(check_name[0]) ? check_name[rc] : "?");
+}
+
+static void *
+thread_fn(void *arg)
+{
+	return arg;
+}
+
+/* A file outside every rule that exists on any Debian system. */
+static const char *
+outside_file(void)
+{
+	return access("/etc/hostname", R_OK) == 0 ? "/etc/hostname" : "/etc/passwd";
+}
+
+static int
+child_main(void)
+{
+	const char *rw[] = { tmpdir };
+	const char *ro[] = { rodir };
+	char path[128], path2[128], why[CAP_REASON], buf[8];
+	char *const argv[] = { (char *)"/bin/true", NULL };
+	struct iovec local, remote;
+	pthread_t t;
+	void *res = NULL;
+	int fd, r;
+
+	r = sandbox_enter(ro, 1, rw, 1, why, sizeof(why));
+	if (r == SANDBOX_ERR_NOLANDLOCK)
+		return SKIP_NOLANDLOCK;
+	if (r != 0) {
+		fprintf(stderr, "sandbox_enter: %s\n", why);
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s/f", tmpdir);
+	if ((fd = open(path, O_CREAT | O_RDWR | O_TRUNC | O_CLOEXEC, 0600)) < 0)
+		return 2;
+	if (write(fd, "label", 5) != 5 || lseek(fd, 0, SEEK_SET) != 0 || read(fd, buf, 5) != 5 ||
+	    memcmp(buf, "label", 5) != 0)
+		return 3;
+	close(fd);
+	errno = 0;
+	if (open(outside_file(), O_RDONLY | O_CLOEXEC) >= 0 || errno != EACCES)
+		return 4;
+	errno = 0;
+	if (ptrace(PTRACE_ATTACH, getppid(), NULL, NULL) != -1 || errno != EPERM)
+		return 5;
+	errno = 0;
+	if (execve(argv[0], argv, NULL) != -1 || errno != EPERM)
+		return 6;
+	if (pthread_create(&t, NULL, thread_fn, path) != 0 || pthread_join(t, &res) != 0 ||
+	    res != path)
+		return 7;
+	errno = 0;
+	if (syscall(SYS_clone, (unsigned long)(CLONE_NEWUSER | SIGCHLD), NULL, NULL, NULL, 0UL) !=
+	    -1 || errno != EPERM)
+		return 8;
+	errno = 0;
+	if (unshare(CLONE_NEWUSER) != -1 || errno != EPERM)
+		return 9;
+	errno = 0;
+	if (setuid(getuid()) != -1 || errno != EPERM)
+		return 10;
+	snprintf(path2, sizeof(path2), "%s/new", rodir);
+	if (open(path2, O_CREAT | O_WRONLY | O_CLOEXEC, 0600) >= 0)
+		return 11;
+	snprintf(path2, sizeof(path2), "%s/data", rodir);
+	if ((fd = open(path2, O_RDONLY | O_CLOEXEC)) < 0 || read(fd, buf, 4) != 4)
+		return 12;
+	close(fd);
+	/* REFER is never granted: no moving a file into another directory (EXDEV, or EACCES). */
+	snprintf(path2, sizeof(path2), "%s/sub", tmpdir);
+	if (mkdir(path2, 0700) != 0)
+		return 2;
+	snprintf(path2, sizeof(path2), "%s/sub/f", tmpdir);
+	if (rename(path, path2) == 0)
+		return 13;
+	local.iov_base = buf;
+	local.iov_len = 1;
+	remote.iov_base = buf;
+	remote.iov_len = 1;
+	errno = 0;
+	if (process_vm_readv(getppid(), &local, 1, &remote, 1, 0) != -1 || errno != EPERM)
+		return 14;
+	errno = 0;
+	if (!SANITIZER_BUILD && (ptrace(PTRACE_TRACEME, 0, NULL, NULL) != -1 || errno != EPERM))
+		return 15;
+	snprintf(path, sizeof(path), "%s/label.zpl", tmpdir);
+	if (util_write_file(path, "^XA^XZ", 6, 0600) != 0 || util_write_file(path, "^XA^XZ", 6, 0600) != 0)
+		return 16;
+	if ((fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)) < 0)
+		return 17;
+	close(fd);
+	if (unlink(path) != 0)
+		return 17;
+	return 0;
+}
+
+static int
+dirs_setup(void **state)
+{
+	char p[128];
+	int fd;
+
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test-sandbox-rw.XXXXXX");
+	snprintf(rodir, sizeof(rodir), "/tmp/test-sandbox-ro.XXXXXX");
+	if (mkdtemp(tmpdir) == NULL || mkdtemp(rodir) == NULL)
+		return -1;
+	snprintf(p, sizeof(p), "%s/data", rodir);
+	if ((fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0600)) < 0 || write(fd, "data", 4) != 4)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static int
+dirs_teardown(void **state)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", tmpdir, rodir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void
+test_confines_files_and_syscalls(void **state)
+{
+	expect_held(in_child(child_main));
+}
+
+static void *
+sleeper(void *arg)
+{
+	char c;
+
+	if (read(*(int *)arg, &c, 1) < 0) /* until the write end closes */
+		return NULL;
+	return NULL;
+}
+
+/* With a second thread running, nothing is applied and the reason names the threads. */
+static int
+child_threads(void)
+{
+	const char *rw[] = { tmpdir };
+	char why[CAP_REASON] = "";
+	pthread_t t;
+	int p[2], r, fd;
+
+	if (pipe(p) != 0 || pthread_create(&t, NULL, sleeper, &p[0]) != 0)
+		return 1;
+	r = sandbox_enter(NULL, 0, rw, 1, why, sizeof(why));
+	close(p[1]);
+	pthread_join(t, NULL);
+	if (r != SANDBOX_ERR_THREADS || strstr(why, "before any thread") == NULL)
+		return 2;
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 0)
+		return 3;
+	if ((fd = open(outside_file(), O_RDONLY | O_CLOEXEC)) < 0)
+		return 4;
+	close(fd);
+	return 0;
+}
+
+static void
+test_refuses_with_threads(void **state)
+{
+	assert_int_equal(in_child(child_threads), 0);
+}
+
+/* A path that does not exist is skipped, not an error; a NULL path is. */
+static int
+child_paths(void)
+{
+	const char *ro[] = { "/nonexistent/station-test", rodir };
+	const char *bad[] = { NULL };
+	char why[CAP_REASON] = "";
+	int r;
+
+	if (sandbox_enter(bad, 1, NULL, 0, why, sizeof(why)) != SANDBOX_ERR_ARG)
+		return 1;
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 0)
+		return 2;
+	r = sandbox_enter(ro, 2, NULL, 0, why, sizeof(why));
+	if (r == SANDBOX_ERR_NOLANDLOCK)
+		return SKIP_NOLANDLOCK;
+	if (r != 0) {
+		fprintf(stderr, "sandbox_enter: %s\n", why);
+		return 3;
+	}
+	if (open(tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) >= 0)
+		return 4; /* not granted: the read-write dir of the other test */
+	return 0;
+}
+
+static void
+test_paths(void **state)
+{
+	int rc = in_child(child_paths);
+
+	if (rc == SKIP_NOLANDLOCK)
+		skip();
+	assert_int_equal(rc, 0);
+}
+
+static void
+test_abi_and_strerror(void **state)
+{
+	int abi = sandbox_landlock_abi();
+
+	assert_true(abi >= 0 && abi <= 7);
+	assert_string_equal(sandbox_strerror(SANDBOX_OK), "success");
+	assert_non_null(strstr(sandbox_strerror(SANDBOX_ERR_NOLANDLOCK), "not restricted"));
+	assert_string_equal(sandbox_strerror(-99), "unknown sandbox error");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_confines_files_and_syscalls),
+		cmocka_unit_test(test_refuses_with_threads),
+		cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_abi_and_strerror),
+	};
+
+	log_init("test-sandbox", getenv("TEST_VERBOSE") != NULL ? LOG_DEBUG : -1);
+	return cmocka_run_group_tests(tests, dirs_setup, dirs_teardown);
+}
