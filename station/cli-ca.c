@@ -48,6 +48,9 @@ run_ceremony(const char *profile)
 	if ((pid = fork()) < 0)
 		return EXIT_HSM;
 	if (pid == 0) {
+		/* Service mode: the ceremony's token objects and records belong to the signer user. */
+		if (cli_become_signer() != 0)
+			_exit(EXIT_HSM);
 		execl(prog, "station-signer", "ca-init", "--profile", profile, (char *)NULL);
 		fprintf(stderr, "station: cannot run %s: %s\n", prog, strerror(errno));
 		_exit(EXIT_HSM);
@@ -142,7 +145,7 @@ cli_ca(int argc, char **argv)
 		}
 	}
 	if (strcmp(sub, "init") == 0)
-		return run_ceremony(profile);
+		return cli_privsep("station ca init") != 0 ? EXIT_HSM : run_ceremony(profile);
 	if (strcmp(sub, "info") != 0 && strcmp(sub, "crl") != 0) {
 		usage(stderr);
 		return EXIT_USAGE;

@@ -313,15 +313,21 @@ cli_run(int argc, char **argv)
 		goto out;
 	}
 	/* The signer owns the record, the lot and the HSM (PRODUCT §4): start it, then name the lot
-	 * to work on; it refuses a lot it never opened or has closed. */
+	 * to work on; it refuses a lot it never opened or has closed. This process then gives up
+	 * what it does not need before it talks to any board: root (service mode), ptrace, core
+	 * files, and (service mode) every file but its fixtures, profile and labels. */
 	if (cli_signer("station", profile_path, SIGMODE_RUN, NULL, &sig) != 0) {
 		rc = EXIT_HSM;
 		goto out;
 	}
+	if (cli_confine("station", prof) != 0) {
+		rc = EXIT_HSM;
+		goto out;
+	}
+	cli_probe(signer_pid(sig));
 	if (!signer_separated(sig))
-		fprintf(stderr, "station: note: station and signer run under one user (developer "
-		    "mode); the trust boundary between them is weaker than in service mode (start as "
-		    "root)\n");
+		fprintf(stderr, "station: developer mode: station and signer run under one user, so "
+		    "the trust boundary between them is weaker than in service mode (start as root)\n");
 	if (signer_session(sig, prof->lot, prof->operator_name, &lot_state, &se) != 0) {
 		fprintf(stderr, "station: %s\n", se.text);
 		rc = se.status == SIGST_QUOTA ? EXIT_PROFILE : se.status == SIGST_LOG ? EXIT_DB :

@@ -21,6 +21,20 @@ int cli_lot(int argc, char **argv);
 int cli_audit(int argc, char **argv);
 
 struct signer;
+struct profile;
+/* Decides the privilege-separation mode once (privsep.h): service when run as root (unless root
+ * sets STATION_MODE=developer), else developer. Prints why and returns -1 on failure. */
+int cli_privsep(const char *cmd);
+/* 1 in service mode. */
+int cli_service_mode(void);
+/* In a child about to exec station-signer: becomes the signer user in service mode. */
+int cli_become_signer(void);
+/* `station run`, after the signer started and before any board byte or thread: drops to the
+ * station user and enters the sandbox (service mode), hardens the process (both modes). Prints
+ * why and returns -1 when it could not: the caller must not go on. */
+int cli_confine(const char *cmd, const struct profile *prof);
+/* Test hook: what this process can reach (STATION_TEST_PROBE_OPEN / _WRITE); see cli-launch.c. */
+void cli_probe(int signer_pid);
 /* Starts the signer for profile in mode (SIGMODE_RUN / SIGMODE_ADMIN) as this command's launcher
  * (cli-launch.c); operator_name (may be NULL) names who runs an admin command. On failure prints
  * "cmd: the signer did not start: why" and returns -1. */

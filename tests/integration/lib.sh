@@ -11,6 +11,9 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "  ok: $*"; }
 cp "$top/scripts/demo-profile.ini" "$PROFILE"
 export BIN
+# Run as root, the other tests keep one uid (STATION_MODE=developer); service mode, with its two
+# users and the sandbox, is test-privsep's.
+[ "$(id -u)" != 0 ] || export STATION_MODE=developer
 "$top/scripts/hsm-setup.sh" "$T" >"$T/setup.log" 2>&1 || { cat "$T/setup.log"; fail "hsm setup"; }
 export SOFTHSM2_CONF="$T/softhsm2.conf"
 "$BIN/station" ca init --profile "$PROFILE" >"$T/ceremony.log" 2>&1 || { cat "$T/ceremony.log"; fail "ca init"; }

@@ -42,4 +42,75 @@ rc=0
     >"$T/closed.out" 2>&1 || rc=$?
 [ $rc != 0 ] || { cat "$T/closed.out"; fail "a root-owned testbed was usable after the drop"; }
 ok "without STATION_TEST_PRIVSEP the testbed stays root's"
+
+echo "-- a provisioning run in service mode (started as root)"
+S=$T/svc
+mkdir -p "$S"
+cp "$top/scripts/demo-profile.ini" "$S/profile.ini"
+"$top/scripts/hsm-setup.sh" "$S" >"$T/svc-setup.log" 2>&1 || { cat "$T/svc-setup.log"; fail "hsm setup"; }
+export SOFTHSM2_CONF="$S/softhsm2.conf"
+# The signer's files are the signer user's; the policy is root's; the labels are the station's.
+chown -R station-signer:station-signer "$S"
+chmod 755 "$T" "$S"
+chown root:root "$S/profile.ini" && chmod 644 "$S/profile.ini"
+mkdir -p "$S/labels" && chown station:station "$S/labels"
+P=$S/profile.ini
+"$BIN/station" ca init --profile "$P" >"$T/svc-ca.log" 2>&1 || { cat "$T/svc-ca.log"; fail "ca init in service mode"; }
+"$BIN/station" lot open --profile "$P" >"$T/svc-lot.log" 2>&1 || { cat "$T/svc-lot.log"; fail "lot open in service mode"; }
+[ "$(stat -c %U "$S/station.db")" = station-signer ] || fail "the database is not the signer user's: $(ls -l "$S/station.db")"
+ok "ceremony and lot open as root: the signer ran as station-signer (it owns station.db)"
+rc=0
+STATION_TEST_PRIVSEP=1 STATION_TEST_PROBE_OPEN="$S/hsm-user.pin:$S/tokens:$P:$top/README.md" \
+    STATION_TEST_PROBE_WRITE="$S/station.db" \
+    "$BIN/firmware-stub" sim --boards 3 --dir "$T/svc-boards" -- "$BIN/station" run --profile "$P" --json \
+    >"$T/svc.json" 2>"$T/svc.err" || rc=$?
+[ $rc = 0 ] && [ "$(grep -c '"result":"PASS"' "$T/svc.json")" = 3 ] || { cat "$T/svc.err" "$T/svc.json"; fail "service run: exit $rc"; }
+ok "3 boards PASS in service mode: $(grep -m1 'sandboxed' "$T/svc.err")"
+probe() { grep -q "^probe: $1$" "$T/svc.err" || { cat "$T/svc.err"; fail "probe: expected '$1'"; }; ok "board-facing process: $1"; }
+probe "uid $uid euid $uid"
+probe "read $S/hsm-user.pin: Permission denied"
+probe "read $S/tokens: Permission denied"
+probe "write $S/station.db: Permission denied"
+probe "read $P: ok"
+probe "read $top/README.md: Permission denied"
+grep -q "^probe: ptrace signer [0-9]*: Operation not permitted$" "$T/svc.err" || { cat "$T/svc.err"; fail "ptrace of the signer"; }
+ok "board-facing process: ptrace of the signer: Operation not permitted"
+[ "$(stat -c %U "$S/labels/$(ls "$S/labels" | head -n 1)")" = station ] || fail "labels are not the station's"
+sep=$(sqlite3 "$S/station.db" "SELECT json_extract(body,'\$.separation') FROM log WHERE kind='hsm.login' ORDER BY seq DESC LIMIT 1")
+[ "$sep" = service ] || fail "hsm.login separation: $sep"
+"$BIN/station" ca info --profile "$P" >"$T/svc-info.json" || fail "ca info"
+[ "$(jq -r .separation "$T/svc-info.json")" = service ] && [ "$(jq -r .signer_uid "$T/svc-info.json")" = "$(id -u station-signer)" ] ||
+	fail "ca info: $(cat "$T/svc-info.json")"
+ok "ca info: separation service, signer uid $(id -u station-signer); hsm.login records it"
+"$BIN/station" audit verify --db "$S/station.db" >"$T/svc-verify.out" 2>&1 || { cat "$T/svc-verify.out"; fail "verify"; }
+ok "$(cat "$T/svc-verify.out")"
+
+echo "-- what the station user cannot do"
+cp "$P" "$S/evil.ini" && chown station "$S/evil.ini"
+rc=0; "$BIN/station" ca info --profile "$S/evil.ini" >/dev/null 2>"$T/evil.err" || rc=$?
+[ $rc = 4 ] && grep -q "may be written by another user" "$T/evil.err" || { cat "$T/evil.err"; fail "a station-writable profile: exit $rc"; }
+ok "a profile the station user can write is refused by the signer (exit 4)"
+rc=0
+setpriv --reuid=station --regid=station --init-groups env -u STATION_MODE "$BIN/station" ca info --profile "$P" \
+    >/dev/null 2>"$T/own.err" || rc=$?
+[ $rc = 4 ] || { cat "$T/own.err"; fail "the station user started its own signer: exit $rc"; }
+ok "the station user starting its own signer gets no HSM session: $(grep -m1 -o 'no HSM PIN[^;]*\|cannot[^;]*' "$T/own.err")"
+
+echo "-- a provisioning run as an ordinary user (developer mode)"
+U=$T/user
+mkdir -p "$U" && chown nobody:nogroup "$U" && chmod 755 "$U"
+rc=0
+setpriv --reuid=nobody --regid=nogroup --clear-groups env -u STATION_MODE -u SOFTHSM2_CONF HOME="$U" \
+    BIN="$BIN" top="$top" U="$U" sh -c '
+	set -e
+	cp "$top/scripts/demo-profile.ini" "$U/profile.ini"
+	"$top/scripts/hsm-setup.sh" "$U" >"$U/setup.log" 2>&1
+	export SOFTHSM2_CONF="$U/softhsm2.conf"
+	"$BIN/station" ca init --profile "$U/profile.ini" >"$U/ca.log" 2>&1
+	"$BIN/station" lot open --profile "$U/profile.ini" >"$U/lot.log" 2>&1
+	"$BIN/firmware-stub" sim --boards 2 --dir "$U/b" -- "$BIN/station" run --profile "$U/profile.ini" --json \
+	    >"$U/run.json" 2>"$U/run.err"' || rc=$?
+[ $rc = 0 ] && [ "$(grep -c '"result":"PASS"' "$U/run.json")" = 2 ] || { cat "$U"/*.log "$U/run.err" 2>/dev/null; fail "user run: exit $rc"; }
+grep -q "developer mode" "$U/run.err" || fail "developer mode not said"
+ok "2 boards PASS as user nobody; the station says: $(grep -m1 -o 'developer mode: [^,]*' "$U/run.err")"
 echo "PASS test-privsep"
