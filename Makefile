@@ -37,7 +37,7 @@ OPT_cover   := -O0 -g --coverage
 LDF_cover   := --coverage
 
 CFLAGS_ALL = -std=c11 -g $(WARN) $(OPT_$(VARIANT)) -D_GNU_SOURCE -MMD -MP \
-             -Ifirmware-stub/core -Istation -Ihsm $(P11INC) $(shell pkg-config --cflags $(PKGS))
+             -Ifirmware-stub/core $(addprefix -I,$(SRC_DIRS)) $(P11INC) $(shell pkg-config --cflags $(PKGS))
 LIBS     := $(shell pkg-config --libs $(PKGS)) -lpthread -ldl
 LDFLAGS_ALL = $(LDF_$(VARIANT))
 
@@ -46,14 +46,28 @@ CORE_SRC    := $(wildcard firmware-stub/core/*.c)
 CORE_CFLAGS := -std=c99 -pedantic -ffreestanding -fno-builtin $(WARN) -Werror
 
 # Library objects of each component (everything but the program entry points).
-STATION_LIB := $(filter-out station/main.c station/cli-%.c,$(wildcard station/*.c))
-STATION_CLI := station/main.c $(wildcard station/cli-*.c)
-HSM_LIB     := $(filter-out hsm/signer-main.c,$(wildcard hsm/*.c))
+# Two programs and what they share (README "Layout"):
+#   station/        the board-facing program: cli/ (commands), board/ (transports, link, flow),
+#                   signer-client/ (its side of the signer protocol), sandbox/ (privsep, sandbox),
+#                   audit/ (the auditor's offline tools)
+#   hsm/            the signer, the only program with the HSM and the record: signer/ (requests,
+#                   policy decisions, checkpoints, ceremony), record/ (the audit store), issue/
+#                   (certificates and CRLs), pkcs11/
+#   station/common/ linked by both: the signer-protocol codec, profile, audit-entry format,
+#                   Merkle/notes, CSR checks, log and util
+STATION_DIRS := station/board station/signer-client station/sandbox station/audit
+HSM_DIRS     := hsm/signer hsm/record hsm/issue hsm/pkcs11
+SRC_DIRS     := station/cli station/common $(STATION_DIRS) $(HSM_DIRS)
+COMMON_LIB  := $(wildcard station/common/*.c)
+STATION_LIB := $(wildcard $(addsuffix /*.c,$(STATION_DIRS)))
+STATION_CLI := $(wildcard station/cli/*.c)
+HSM_LIB     := $(filter-out hsm/signer/signer-main.c,$(wildcard $(addsuffix /*.c,$(HSM_DIRS))))
 STUB_SRC    := $(wildcard firmware-stub/host/*.c)
 
 obj = $(patsubst %.c,$(B)/%.o,$(1))
 
 LIBCORE    := $(B)/libcore.a
+LIBCOMMON  := $(B)/libcommon.a
 LIBSTATION := $(B)/libstation.a
 LIBHSM     := $(B)/libhsm.a
 PROGS      := $(BIN)/station $(BIN)/station-signer $(BIN)/firmware-stub
@@ -88,15 +102,16 @@ $(B)/lib%.a:
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(LIBCORE): $(call obj,$(CORE_SRC))
+$(LIBCOMMON): $(call obj,$(COMMON_LIB))
 $(LIBSTATION): $(call obj,$(STATION_LIB))
 $(LIBHSM): $(call obj,$(HSM_LIB))
 
-$(BIN)/station: $(call obj,$(STATION_CLI)) $(LIBSTATION) $(LIBCORE)
+$(BIN)/station: $(call obj,$(STATION_CLI)) $(LIBSTATION) $(LIBCOMMON) $(LIBCORE)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
-$(BIN)/station-signer: $(B)/hsm/signer-main.o $(LIBHSM) $(LIBSTATION) $(LIBCORE)
+$(BIN)/station-signer: $(B)/hsm/signer/signer-main.o $(LIBHSM) $(LIBCOMMON) $(LIBCORE)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
@@ -108,12 +123,12 @@ $(BIN)/firmware-stub: $(call obj,$(STUB_SRC)) $(LIBCORE)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(shell pkg-config --libs openssl $(UMOCK)) -lpthread
 
 # Unit tests: one cmocka binary per module, linked against the component libraries.
-$(B)/tests/%: $(B)/tests/unit/%.o $(LIBHSM) $(LIBSTATION) $(LIBCORE)
+$(B)/tests/%: $(B)/tests/unit/%.o $(LIBHSM) $(LIBSTATION) $(LIBCOMMON) $(LIBCORE)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS) $(shell pkg-config --libs cmocka)
 
 # Fuzz targets built as plain corpus replayers (any compiler) ...
-$(B)/replay/%: $(B)/tests/fuzz/%.o $(B)/tests/fuzz/replay-main.o $(LIBHSM) $(LIBSTATION) $(LIBCORE)
+$(B)/replay/%: $(B)/tests/fuzz/%.o $(B)/tests/fuzz/replay-main.o $(LIBHSM) $(LIBSTATION) $(LIBCOMMON) $(LIBCORE)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
@@ -141,13 +156,13 @@ freestanding:
 
 # Integration-test driver: station-side code only (no libhsm), talks to the real signer.
 DRIVER := $(B)/tests/signer-driver
-$(DRIVER): $(B)/tests/integration/signer-driver.o $(LIBSTATION) $(LIBCORE)
+$(DRIVER): $(B)/tests/integration/signer-driver.o $(LIBSTATION) $(LIBCOMMON) $(LIBCORE)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
 # Privilege separation probe: drop, sandbox, list fixtures, HELLO (tests/integration/test-privsep.sh).
 PROBE := $(B)/tests/privsep-probe
-$(PROBE): $(B)/tests/integration/privsep-probe.o $(LIBSTATION) $(LIBCORE)
+$(PROBE): $(B)/tests/integration/privsep-probe.o $(LIBSTATION) $(LIBCOMMON) $(LIBCORE)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
@@ -178,11 +193,11 @@ fuzz: deps
 # Style (STYLE.md): tabs, lines of at most 120 columns, no trailing blanks; then cppcheck.
 # (clang-format has no preset for this OpenSSH/BSD layout, so it is not enforced.)
 lint:
-	$(Q)bad=$$(grep -nE '.{121,}|[[:space:]]+$$' station/*.[ch] hsm/*.[ch] firmware-stub/*/*.[ch] \
+	$(Q)bad=$$(grep -nE '.{121,}|[[:space:]]+$$' station/*/*.[ch] hsm/*/*.[ch] firmware-stub/*/*.[ch] \
 	  | head -20); if [ -n "$$bad" ]; then echo "$$bad"; echo "lint: lines over 120 \
 	  columns or trailing blanks"; exit 1; fi
 	$(Q)cppcheck -q --error-exitcode=1 --enable=warning,portability --inline-suppr \
-	  --suppress=missingIncludeSystem -Ifirmware-stub/core -Istation -Ihsm station hsm firmware-stub
+	  --suppress=missingIncludeSystem -Ifirmware-stub/core $(addprefix -I,$(SRC_DIRS)) station hsm firmware-stub
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/station

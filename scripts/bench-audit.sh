@@ -11,8 +11,9 @@ PKGS="openssl sqlite3 libserialport libusb-1.0 inih jansson"
 dir=$(mktemp -d /tmp/bench-audit.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 # shellcheck disable=SC2086
-${CC:-cc} -std=c11 -O2 -D_GNU_SOURCE -Istation -Ihsm -Ifirmware-stub/core \
-	$(pkg-config --cflags $PKGS) tests/bench/bench-audit.c $B/libstation.a $B/libcore.a \
+${CC:-cc} -std=c11 -O2 -D_GNU_SOURCE $(for d in station/*/ hsm/*/; do printf -- "-I%s " "${d%/}"; done) \
+	-Ifirmware-stub/core $(pkg-config --cflags $PKGS) tests/bench/bench-audit.c $B/libhsm.a $B/libstation.a \
+	$B/libcommon.a $B/libcore.a \
 	$(pkg-config --libs $PKGS) -lpthread -ldl -o "$dir/bench-audit"
 "$dir/bench-audit" "$dir" "${1:-100000}"
 

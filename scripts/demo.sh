@@ -17,6 +17,14 @@ cmp -s "$top/scripts/demo-profile.ini" "$DEMO/profile.ini" 2>/dev/null ||
 	cp "$top/scripts/demo-profile.ini" "$DEMO/profile.ini"
 "$top/scripts/hsm-setup.sh" "$DEMO"
 export SOFTHSM2_CONF="$DEMO/softhsm2.conf"
+# As root, the demo runs as a service would: the signer as station-signer, the board-facing
+# station as station (system users made here), the station sandboxed. The emulated fixtures are
+# handed to the station user by the harness (STATION_TEST_PRIVSEP). As another user: one uid.
+if [ "$(id -u)" = 0 ]; then
+	"$top/scripts/service-dir.sh" "$DEMO"
+	export STATION_TEST_PRIVSEP=1
+	echo "== service mode: signer as station-signer, station as station (sandboxed)"
+fi
 
 echo "== key ceremony (idempotent)"
 "$BIN/station" ca init --profile "$DEMO/profile.ini"

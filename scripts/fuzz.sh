@@ -5,7 +5,7 @@
 #   scripts/fuzz.sh            all targets
 #   scripts/fuzz.sh frame      only tests/fuzz/fuzz-frame.c (also accepts "fuzz-frame")
 #
-# A target links firmware-stub/core/*.c plus the library sources of station/ and hsm/ (every file
+# A target links firmware-stub/core/*.c plus the library sources of station/*/ and hsm/*/ (every file
 # but the program entry points), through an archive so it pulls in only what it uses. Output goes
 # to build/fuzz/: the binaries, the working corpora build/fuzz/corpus-<name> (seeded from
 # tests/fuzz/corpus/<name>; new inputs found stay there, copy the useful ones back by hand) and
@@ -30,7 +30,7 @@ SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-fram
 PKG_CFLAGS="$(pkg-config --cflags $PKGS 2>/dev/null || true) $(pkg-config --cflags p11-kit-1 2>/dev/null || true)"
 # shellcheck disable=SC2086
 PKG_LIBS="$(pkg-config --libs $PKGS 2>/dev/null || true)"
-CFLAGS="-g -O1 -std=c11 -D_GNU_SOURCE -Ifirmware-stub/core -Istation -Ihsm $PKG_CFLAGS"
+CFLAGS="-g -O1 -std=c11 -D_GNU_SOURCE -Ifirmware-stub/core $(for d in station/*/ hsm/*/; do printf -- "-I%s " "${d%/}"; done) $PKG_CFLAGS"
 
 targets=""
 if [ $# -gt 0 ]; then
@@ -50,10 +50,10 @@ mkdir -p "$OUT/obj"
 # while the others still run.
 rm -f "$OUT/libfuzzdeps.a"
 libsrc=""
-for f in firmware-stub/core/*.c station/*.c hsm/*.c; do
+for f in firmware-stub/core/*.c station/*/*.c hsm/*/*.c; do
 	[ -f "$f" ] || continue
 	case "$f" in
-	station/main.c|station/cli-*.c|hsm/signer-main.c) continue ;;
+	station/cli/*|hsm/signer/signer-main.c) continue ;;
 	esac
 	libsrc="$libsrc $f"
 done

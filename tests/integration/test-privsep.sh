@@ -50,10 +50,8 @@ cp "$top/scripts/demo-profile.ini" "$S/profile.ini"
 "$top/scripts/hsm-setup.sh" "$S" >"$T/svc-setup.log" 2>&1 || { cat "$T/svc-setup.log"; fail "hsm setup"; }
 export SOFTHSM2_CONF="$S/softhsm2.conf"
 # The signer's files are the signer user's; the policy is root's; the labels are the station's.
-chown -R station-signer:station-signer "$S"
-chmod 755 "$T" "$S"
-chown root:root "$S/profile.ini" && chmod 644 "$S/profile.ini"
-mkdir -p "$S/labels" && chown station:station "$S/labels"
+"$top/scripts/service-dir.sh" "$S"
+chmod 755 "$T"
 P=$S/profile.ini
 "$BIN/station" ca init --profile "$P" >"$T/svc-ca.log" 2>&1 || { cat "$T/svc-ca.log"; fail "ca init in service mode"; }
 "$BIN/station" lot open --profile "$P" >"$T/svc-lot.log" 2>&1 || { cat "$T/svc-lot.log"; fail "lot open in service mode"; }

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "audit.h"
+#include "audit-entry.h"
 #include "caps.h"
 #include "cli.h"
 #include "export.h"

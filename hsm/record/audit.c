@@ -248,8 +248,7 @@ audit_append(struct audit *a, const struct audit_who *w, const char *kind, const
     const char *serial, json_t *body, int64_t *seq)
 {
 	char now[32], *js = NULL;
-	uint8_t *entry = NULL, leaf[32];
-	size_t elen = 0;
+	merkle_hash leaf;
 	int64_t next;
 	int r = AUDIT_ERR_DB;
 
@@ -285,8 +284,8 @@ audit_append(struct audit *a, const struct audit_who *w, const char *kind, const
 	sqlite3_bind_text(a->ins, 7, chip, -1, SQLITE_STATIC);
 	sqlite3_bind_text(a->ins, 8, serial, -1, SQLITE_STATIC);
 	sqlite3_bind_text(a->ins, 9, js, -1, SQLITE_STATIC);
-	if ((r = audit_entry_bytes(next, now, w->station, w->operator_name, w->lot, kind, chip,
-	         serial, js, &entry, &elen)) != 0 || (r = audit_leaf_hash(entry, elen, leaf)) != 0)
+	if ((r = audit_entry_leaf(next, now, w->station, w->operator_name, w->lot, kind, chip, serial,
+	         js, leaf)) != 0)
 		goto out;
 	sqlite3_bind_blob(a->ins, 10, leaf, sizeof(leaf), SQLITE_STATIC);
 	r = AUDIT_ERR_DB;
@@ -301,7 +300,6 @@ out:
 	sqlite3_reset(a->ins);
 	sqlite3_clear_bindings(a->ins);
 	free(js);
-	free(entry);
 	return r;
 }
 
@@ -319,43 +317,6 @@ audit_log(struct audit *a, const struct audit_who *w, const char *kind, const ch
 	}
 	json_decref(body);
 	return r;
-}
-
-int
-audit_entry_bytes(int64_t seq, const char *time, const char *station, const char *op,
-    const char *lot, const char *kind, const char *chip, const char *serial, const char *body,
-    uint8_t **out, size_t *outlen)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
-
-	if ((f = open_memstream(&buf, &len)) == NULL)
-		return AUDIT_ERR_NOMEM;
-	fprintf(f, "SPLOG1\n%lld\n%s\n%s\n%s\n%s\n%s\n%s\n%s\n%s", (long long)seq, time, station, op,
-	    lot, kind, chip, serial, body);
-	if (fclose(f) != 0) {
-		free(buf);
-		return AUDIT_ERR_NOMEM;
-	}
-	*out = (uint8_t *)buf;
-	*outlen = len;
-	return AUDIT_OK;
-}
-
-int
-audit_leaf_hash(const uint8_t *entry, size_t len, uint8_t out[32])
-{
-	static const uint8_t zero = 0x00;
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	int ok;
-
-	/* RFC 6962 §2.1: leaf hash = SHA-256(0x00 || entry). */
-	ok = md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
-	    EVP_DigestUpdate(md, &zero, 1) == 1 && EVP_DigestUpdate(md, entry, len) == 1 &&
-	    EVP_DigestFinal_ex(md, out, NULL) == 1;
-	EVP_MD_CTX_free(md);
-	return ok ? AUDIT_OK : AUDIT_ERR_NOMEM;
 }
 
 const char *

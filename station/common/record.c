@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit.h"
+#include "audit-entry.h"
 #include "caps.h"
 #include "log.h"
 #include "note.h"
@@ -123,16 +123,8 @@ read_entry(sqlite3_stmt *st, struct rec_entry *e)
 int
 record_entry_leaf(const struct rec_entry *e, merkle_hash out)
 {
-	uint8_t *b = NULL;
-	size_t n = 0;
-	int r;
-
-	if ((r = audit_entry_bytes(e->seq, e->time, e->station, e->op, e->lot, e->kind, e->chip,
-	         e->serial, e->body, &b, &n)) != 0)
-		return -1;
-	r = merkle_leaf_hash(b, n, out);
-	free(b);
-	return r == 0 ? 0 : -1;
+	return audit_entry_leaf(e->seq, e->time, e->station, e->op, e->lot, e->kind, e->chip,
+	    e->serial, e->body, out) == AUDIT_OK ? 0 : -1;
 }
 
 static const char SEL_LOG[] = "SELECT seq,time,station,operator,lot,kind,chip_id,serial,body,leaf"

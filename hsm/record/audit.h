@@ -1,13 +1,9 @@
 /*
  * audit.h: the audit store (PRODUCT §7): SQLite in WAL mode with synchronous=FULL, a versioned
  * schema with forward migrations, and an append-only log table (triggers refuse UPDATE/DELETE).
- * One connection per writer process; writes use BEGIN IMMEDIATE and a busy timeout so the station
- * and the signer process can both append.
- *
- * Canonical entry bytes (docs/auditor-guide.md, stable forever): the ASCII tag "SPLOG1" and the
- * fields seq, time, station, operator, lot, kind, chip_id, serial, body, each preceded by '\n'.
- * All fields are printable ASCII without '\n' (body is compact JSON with sorted keys).
- * seq is decimal; time is UTC "YYYY-MM-DDTHH:MM:SS.mmmZ".
+ * Writes use BEGIN IMMEDIATE and a busy timeout; readers (the checkpoint snapshot, auditors)
+ * never block the writer in WAL mode.
+ * Written only by the signer (PRODUCT §4). Entry bytes and leaf hash: audit-entry.h.
  * Schema 1: tables; schema 2: log.leaf (RFC 6962 leaf hash) and append-only checkpoints;
  * schema 3: devices.status (verified -> pass); schema 4: index of the log by (kind, lot).
  */
@@ -19,16 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "audit-entry.h"
+
 #define AUDIT_SCHEMA_VERSION 4
 
-enum audit_rc {
-	AUDIT_OK = 0,
-	AUDIT_ERR_DB = -1,         /* SQLite error (logged with sqlite3_errmsg) */
-	AUDIT_ERR_CONSTRAINT = -2, /* a UNIQUE/CHECK constraint refused the write */
-	AUDIT_ERR_SCHEMA = -3,     /* database made by a newer station */
-	AUDIT_ERR_ARG = -4,        /* a field is not printable ASCII or too long */
-	AUDIT_ERR_NOMEM = -5
-};
 
 /* Who and where, stamped on every entry. */
 struct audit_who {
@@ -63,15 +53,6 @@ int audit_append(struct audit *a, const struct audit_who *w, const char *kind, c
 /* begin + append + commit; the body reference is stolen (json_decref'd), for one-line callers. */
 int audit_log(struct audit *a, const struct audit_who *w, const char *kind, const char *chip,
     const char *serial, json_t *body);
-
-/* Canonical bytes of an entry (see above) into a malloc'd buffer. */
-int audit_entry_bytes(int64_t seq, const char *time, const char *station, const char *op,
-    const char *lot, const char *kind, const char *chip, const char *serial, const char *body,
-    uint8_t **out, size_t *outlen);
-
-/* RFC 6962 leaf hash of canonical entry bytes: SHA-256(0x00 || entry). Stored with each entry
- * (column log.leaf). */
-int audit_leaf_hash(const uint8_t *entry, size_t len, uint8_t out[32]);
 
 const char *audit_strerror(int rc);
 
