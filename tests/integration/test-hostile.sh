@@ -128,6 +128,25 @@ h=$(find "$top/station" -name sigproto.h)
 [ -n "$h" ] && ! grep -q 'char [a-z_]*\(path\|profile\)' "$h" || fail "a signer request carries a path"
 ok "no signer request carries a profile or a path (sigproto.h); the policy is the launcher's, and in service mode the signer refuses a profile the station can write (test-privsep)"
 
+echo "-- the signer dies in the middle of a run"
+"$BIN/station" lot open --profile "$PROFILE" >/dev/null || fail "lot open"
+before=$(certs)
+rc=0
+"$BIN/firmware-stub" sim --boards 2 --dir "$T/die" --reply-late 300 -- \
+    "$BIN/station" run --profile "$PROFILE" --json >"$T/die.json" 2>"$T/die.err" &
+rp=$!
+k=0
+while ! pgrep -f "station-signer serve .*$PROFILE" >/dev/null && [ $k -lt 50 ]; do sleep 0.1; k=$((k + 1)); done
+sleep 0.5
+pkill -9 -f "station-signer serve .*$PROFILE" || fail "no signer to kill"
+wait $rp || rc=$?
+[ $rc != 0 ] || { cat "$T/die.err"; fail "the run passed without its signer"; }
+grep -q "the signer process stopped answering" "$T/die.err" "$T/die.json" || { cat "$T/die.err" "$T/die.json"; fail "no plain reason"; }
+[ "$(grep -c '"result":"PASS"' "$T/die.json")" = 0 ] || fail "a board PASSed without its signer"
+printf 'checkpoint force\n' | drive admin
+expect 1 'ok checkpoint signed=1 *' "a checkpoint after the kill"
+"$BIN/station" audit verify --db "$db" >"$T/die-verify.out" 2>&1 || { cat "$T/die-verify.out"; fail "verify after the signer died"; }
+ok "killed signer: the run fails (exit $rc), no board PASSes, 'the signer process stopped answering', the record verifies ($(($(certs) - before)) certificate(s) issued before the kill, all recorded)"
 echo "-- a checkpoint over a rewritten log whose checkpoint rows were deleted"
 printf 'checkpoint force\n' | drive admin
 expect 1 'ok checkpoint signed=1 size=*' "a checkpoint"
