@@ -17,7 +17,11 @@ export BIN
 sed 's/^verifier_iterations = .*/verifier_iterations = 1/' "$top/scripts/demo-profile.ini" >"$T/profile.ini"
 "$top/scripts/hsm-setup.sh" "$T" >/dev/null
 export SOFTHSM2_CONF="$T/softhsm2.conf"
+# As root: service mode, as a line runs (two users, the station sandboxed).
+"$top/scripts/service-dir.sh" "$T"
+[ "$(id -u)" != 0 ] || export STATION_TEST_PRIVSEP=1
 "$BIN/station" ca init --profile "$T/profile.ini" >/dev/null
+"$BIN/station" lot open --profile "$T/profile.ini" >/dev/null
 
 echo "station: $ROUNDS rounds of $N simulated boards"
 best=0

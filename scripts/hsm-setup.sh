@@ -16,6 +16,11 @@ fi
 export SOFTHSM2_CONF="$conf"
 umask 077
 for f in hsm-user.pin hsm-so.pin; do
-	[ -s "$dir/$f" ] || od -An -N16 -tx1 /dev/urandom | tr -d ' \n' > "$dir/$f"
+	# never through a link (in service mode the directory is station-signer's)
+	if [ -L "$dir/$f" ]; then
+		echo "hsm-setup.sh: $dir/$f is a symbolic link; refusing" >&2
+		exit 1
+	fi
+	[ -s "$dir/$f" ] || { rm -f "$dir/$f"; (set -C; od -An -N16 -tx1 /dev/urandom | tr -d ' \n' > "$dir/$f"); }
 done
 "$bin/station-signer" token-init --profile "$dir/profile.ini" --so-pin-file "$dir/hsm-so.pin"

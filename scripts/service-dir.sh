@@ -8,6 +8,14 @@
 set -eu
 dir=$1
 [ "$(id -u)" = 0 ] || exit 0
+# The directory belongs to station-signer after the first call: a link it planted must not make
+# root chown or chmod something else (chown -R does not follow links; chmod would).
+for f in "$dir/profile.ini" "$dir/labels"; do
+	if [ -L "$f" ]; then
+		echo "service-dir.sh: $f is a symbolic link; refusing (remove it and run again)" >&2
+		exit 1
+	fi
+done
 "$(dirname "$0")/users.sh"
 mkdir -p "$dir/labels"
 chown -R station-signer:station-signer "$dir"

@@ -9,11 +9,14 @@ BIN=${BIN:-$top/build/bin}
 command -v valgrind >/dev/null || { echo "valgrind.sh: install valgrind (apt-get install valgrind)" >&2; exit 2; }
 T=$(mktemp -d /tmp/station-valgrind.XXXXXX)
 trap 'rm -rf "$T"' EXIT
+# Memory checking, not the trust boundary: as root keep one uid (service mode is test-privsep's).
+export STATION_MODE=developer
 VG="valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite --suppressions=$top/tests/valgrind.supp"
 cp "$top/scripts/demo-profile.ini" "$T/profile.ini"
 "$top/scripts/hsm-setup.sh" "$T" >/dev/null
 export SOFTHSM2_CONF="$T/softhsm2.conf"
 "$BIN/station" ca init --profile "$T/profile.ini" >/dev/null 2>&1
+"$BIN/station" lot open --profile "$T/profile.ini" >/dev/null
 printf '#!/bin/sh\nexec %s --log-file=%s/signer.%%p.log %s "$@"\n' "$VG" "$T" "$BIN/station-signer" >"$T/signer"
 chmod +x "$T/signer"
 rc=0

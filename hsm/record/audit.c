@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <sys/file.h>
 #include <unistd.h>
 #include <stdlib.h>
@@ -174,6 +175,9 @@ audit_open(const char *path, struct audit **out)
 		    path, a->db ? sqlite3_errmsg(a->db) : "out of memory");
 		goto fail;
 	}
+	/* The record is the signer's: chip IDs, commitments and certificates are nobody else's to
+	 * read (SQLite gives the -wal and -shm files the database's mode). */
+	(void)chmod(path, 0600);
 	sqlite3_busy_timeout(a->db, 10000);
 	/* PRODUCT §7: WAL with full sync, so a committed PASS survives power loss. */
 	if ((r = exec(a, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"

@@ -49,3 +49,13 @@ srv_att_drop(struct srv_attempt *a)
 	if (a != NULL)
 		memset(a, 0, sizeof(*a));
 }
+
+void
+srv_att_void(struct srv *s, struct srv_attempt *a)
+{
+	if (a == NULL)
+		return;
+	if (a->cert_serial[0] == '\0')
+		s->voided++;
+	srv_att_drop(a);
+}

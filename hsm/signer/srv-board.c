@@ -47,7 +47,7 @@ refuse_board(struct srv *s, struct sigp_rsp *p, const char *chip, const char *st
 		    "the line and call the engineer");
 		return;
 	}
-	srv_att_drop(at);
+	srv_att_void(s, at);
 	p->status = (uint8_t)status;
 	p->detail = (uint8_t)detail;
 	memcpy(p->text, text, sizeof(text));
@@ -163,6 +163,10 @@ board(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_rsp
 		    "board is already locked but this station has no record of it; quarantine it");
 	if (limits(s, p, chip, "serial") != 0)
 		return;
+	if (s->voided >= CAP_VOID_ATTEMPTS)
+		return refuse_board(s, p, chip, "serial", SIGST_QUOTA, SIGR_FAILURES, "%u attempts of "
+		    "this run ended before a certificate; no more serials are allocated: stop the line "
+		    "and call the engineer", s->voided);
 	if (srv_att_new(s, chip, "") == NULL) {
 		p->status = SIGST_STATE;
 		p->detail = SIGR_SEQUENCE;
@@ -394,7 +398,7 @@ fail(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_rsp 
 		snprintf(p->text, sizeof(p->text), "cannot record the failure");
 		return;
 	}
-	srv_att_drop(at);
+	srv_att_void(s, at);
 }
 
 static void

@@ -46,6 +46,7 @@ struct srv {
 	struct audit_who who; /* stamped on every entry this process writes */
 	uint64_t last_cp_ms;  /* when this process last signed a checkpoint (due rule) */
 	struct srv_attempt att[CAP_ATTEMPTS];
+	unsigned voided;      /* attempts of this session voided before a certificate */
 };
 
 /* The open attempt of chip, or NULL. */
@@ -54,6 +55,9 @@ struct srv_attempt *srv_att_find(struct srv *s, const char *chip);
 struct srv_attempt *srv_att_new(struct srv *s, const char *chip, const char *serial);
 /* Ends an attempt; NULL is a no-op. */
 void srv_att_drop(struct srv_attempt *a);
+/* Ends an attempt that was voided, counting it in s->voided when it had no certificate yet;
+ * NULL is a no-op. */
+void srv_att_void(struct srv *s, struct srv_attempt *a);
 
 /* Loads the profile, reads the PIN (file, $STATION_HSM_PIN, or prompt), opens the module, logs
  * in, finds the CA and commitment keys, loads the CA certificate and opens the audit store.

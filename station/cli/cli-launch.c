@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "confine.h"
 #include "privsep.h"
 #include "profile.h"
 #include "sandbox.h"
@@ -81,72 +82,35 @@ cli_signer(const char *cmd, const char *profile, int mode, const char *operator_
 	return 0;
 }
 
-/* The umockdev test harness redirects /dev and /sys into its testbed; its preload is then in
- * this process's maps (tests/integration/README-sim.txt). */
-static int
-under_umockdev(void)
-{
-	char line[512];
-	FILE *f;
-	int found = 0;
-
-	if (getenv("UMOCKDEV_DIR") == NULL || (f = fopen("/proc/self/maps", "r")) == NULL)
-		return 0;
-	while (!found && fgets(line, sizeof(line), f) != NULL)
-		found = strstr(line, "libumockdev-preload") != NULL;
-	fclose(f);
-	return found;
-}
-
 int
 cli_confine(const char *cmd, const struct profile *prof)
 {
-	const char *ro[CAP_SANDBOX_PATHS], *rw[CAP_SANDBOX_PATHS];
+	struct confine_paths paths;
 	char why[CAP_REASON], desc[CAP_REASON];
-	size_t nro = 0, nrw = 0;
 	int r;
 
 	if (cli_privsep(cmd) != 0)
 		return -1;
-	if ((r = privsep_drop_station(&ps, why, sizeof(why))) != 0) {
-		fprintf(stderr, "%s: cannot drop privileges: %s\n", cmd, why);
-		return -1;
-	}
-	if (ps.mode != PRIVSEP_SERVICE)
-		return 0;
-	/* What the board-facing process needs: libraries and configuration, its profile and the
-	 * CA certificate, the fixtures under /dev and /sys, its label output. Not the PIN file,
-	 * the token store or the database: those are the signer's. */
-	ro[nro++] = "/usr";
-	ro[nro++] = "/lib";
-	ro[nro++] = "/lib64";
-	ro[nro++] = "/etc";
-	ro[nro++] = "/proc/self";
-	ro[nro++] = "/sys";
-	ro[nro++] = "/run/udev";
-	ro[nro++] = prof->path;
-	ro[nro++] = prof->ca_cert;
-	rw[nrw++] = "/dev";
-	rw[nrw++] = "/dev/pts";
 	/* Rules attach to what exists now: the label directory must. */
-	if (mkdir(prof->label_dir, 0750) != 0 && errno != EEXIST) {
+	if (ps.mode == PRIVSEP_SERVICE && mkdir(prof->label_dir, 0750) != 0 && errno != EEXIST) {
 		fprintf(stderr, "%s: cannot create the label directory %s: %s\n", cmd, prof->label_dir,
 		    strerror(errno));
 		return -1;
 	}
-	rw[nrw++] = prof->label_dir;
-	if (under_umockdev())
-		rw[nrw++] = getenv("UMOCKDEV_DIR");
-	r = sandbox_enter(ro, nro, rw, nrw, why, sizeof(why));
-	if (r == SANDBOX_ERR_NOLANDLOCK)
-		fprintf(stderr, "%s: warning: %s\n", cmd, why);
-	else if (r != 0) {
-		fprintf(stderr, "%s: cannot enter the sandbox: %s\n", cmd, why);
+	paths.profile = prof->path;
+	paths.ca_cert = prof->ca_cert;
+	paths.label_dir = prof->label_dir;
+	if ((r = confine_station(&ps, &paths, why, sizeof(why))) < 0) {
+		fprintf(stderr, "%s: cannot confine the board-facing process: %s\n", cmd, why);
 		return -1;
 	}
-	privsep_describe(&ps, desc, sizeof(desc));
-	fprintf(stderr, "%s: %s; sandboxed (Landlock ABI %d, seccomp)\n", cmd, desc,
-	    sandbox_landlock_abi());
+	if (r == 1)
+		fprintf(stderr, "%s: warning: %s\n", cmd, why);
+	if (ps.mode == PRIVSEP_SERVICE) {
+		privsep_describe(&ps, desc, sizeof(desc));
+		fprintf(stderr, "%s: %s; sandboxed (Landlock ABI %d, seccomp)\n", cmd, desc,
+		    sandbox_landlock_abi());
+	}
 	return 0;
 }
 
@@ -169,7 +133,7 @@ cli_probe(int signer_pid)
 			continue;
 		snprintf(buf, sizeof(buf), "%s", lists[i]);
 		for (p = strtok_r(buf, ":", &save); p != NULL; p = strtok_r(NULL, ":", &save)) {
-			fd = open(p, i == 0 ? O_RDONLY : O_RDWR);
+			fd = open(p, i == 0 ? O_RDONLY : O_RDWR | O_CREAT, 0600);
 			fprintf(stderr, "probe: %s %s: %s\n", i == 0 ? "read" : "write", p,
 			    fd >= 0 ? "ok" : strerror(errno));
 			if (fd >= 0)

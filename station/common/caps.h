@@ -7,6 +7,10 @@
 
 #define CAP_FIXTURES 64           /* fixtures per station */
 #define CAP_ATTEMPTS (2 * CAP_FIXTURES) /* boards a signer run session holds open at once */
+/* Attempts of one run session that may end void before a certificate (each burns a serial);
+ * beyond, the signer allocates no more: a line failing this much needs an engineer, and a
+ * compromised station cannot exhaust the serial space (a session is started by the launcher). */
+#define CAP_VOID_ATTEMPTS 1000
 #define CAP_PROFILE_BYTES 65536   /* profile file size */
 #define CAP_ALLOWLIST 64          /* firmware allow-list entries */
 #define CAP_TEMPLATE 256          /* subject / SAN template length */

@@ -93,7 +93,7 @@ sigp_refusal_name(int detail)
 	static const char *const names[] = { "NONE", "LOT_NOT_OPEN", "LOT_CLOSED", "QUOTA",
 		"PRODUCT_TOTAL", "CHIP_LIMIT", "MODEL", "FIRMWARE", "PROTOCOL", "DUPLICATE",
 		"LOCKED_UNKNOWN", "NOT_ALLOCATED", "COLLISION", "CSR", "MODE", "NO_SESSION", "SEQUENCE",
-		"NOT_CANONICAL" };
+		"NOT_CANONICAL", "FAILURES" };
 
 	if (detail < 0 || (size_t)detail >= sizeof(names) / sizeof(names[0]))
 		return "UNKNOWN";
@@ -129,6 +129,7 @@ sigp_refusal_ecode(int detail)
 	case SIGR_LOCKED_UNKNOWN: return "E_LOCKED_UNKNOWN";
 	case SIGR_CSR:
 	case SIGR_NOT_CANONICAL: return "E_CSR";
+	case SIGR_FAILURES: return "E_FAILURES";
 	default: return "E_REFUSED";
 	}
 }

@@ -80,7 +80,8 @@ enum sig_refusal {
 	SIGR_MODE = 14,          /* not allowed in this session's mode */
 	SIGR_NO_SESSION = 15,    /* SESSION first */
 	SIGR_SEQUENCE = 16,      /* a step out of order for this board */
-	SIGR_NOT_CANONICAL = 17  /* CSR not in canonical DER */
+	SIGR_NOT_CANONICAL = 17, /* CSR not in canonical DER */
+	SIGR_FAILURES = 18       /* too many attempts of this session ended before a certificate */
 };
 
 enum sig_mode { SIGMODE_RUN = 1, SIGMODE_ADMIN = 2 };

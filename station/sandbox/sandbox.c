@@ -3,8 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/landlock.h>
 #include <sched.h>
+#include <stddef.h>
 #include <seccomp.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -12,28 +12,53 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "log.h"
 
-/* The newest Landlock ABI the headers we were built with describe; sandbox_enter uses
- * min(this, the kernel's). Debian 12's linux-libc-dev (6.1) stops at 2. */
-#if defined(LANDLOCK_RESTRICT_SELF_LOG_SUBDOMAINS_OFF)
-#define HDR_ABI 7
-#elif defined(LANDLOCK_SCOPE_SIGNAL)
-#define HDR_ABI 6
-#elif defined(LANDLOCK_ACCESS_FS_IOCTL_DEV)
-#define HDR_ABI 5
-#elif defined(LANDLOCK_ACCESS_NET_BIND_TCP)
-#define HDR_ABI 4
-#elif defined(LANDLOCK_ACCESS_FS_TRUNCATE)
-#define HDR_ABI 3
-#elif defined(LANDLOCK_ACCESS_FS_REFER)
-#define HDR_ABI 2
-#else
-#define HDR_ABI 1
-#endif
+/*
+ * Landlock's UAPI, defined here from the kernel's documentation (these values are stable ABI):
+ * Debian 12's linux-libc-dev (6.1) describes only ABI 2, and building the sandbox on what the
+ * headers know would leave TCP and abstract sockets open on a kernel that can close them
+ * (this one offers ABI 7). sandbox_enter uses min(LL_ABI_MAX, the kernel's ABI).
+ */
+#define LL_ABI_MAX 6 /* the newest ABI whose rights this file uses */
+#define LL_FS_EXECUTE (1ULL << 0)
+#define LL_FS_WRITE_FILE (1ULL << 1)
+#define LL_FS_READ_FILE (1ULL << 2)
+#define LL_FS_READ_DIR (1ULL << 3)
+#define LL_FS_REMOVE_DIR (1ULL << 4)
+#define LL_FS_REMOVE_FILE (1ULL << 5)
+#define LL_FS_MAKE_CHAR (1ULL << 6)
+#define LL_FS_MAKE_DIR (1ULL << 7)
+#define LL_FS_MAKE_REG (1ULL << 8)
+#define LL_FS_MAKE_SOCK (1ULL << 9)
+#define LL_FS_MAKE_FIFO (1ULL << 10)
+#define LL_FS_MAKE_BLOCK (1ULL << 11)
+#define LL_FS_MAKE_SYM (1ULL << 12)
+#define LL_FS_REFER (1ULL << 13)     /* ABI 2 */
+#define LL_FS_TRUNCATE (1ULL << 14)  /* ABI 3 */
+#define LL_FS_IOCTL_DEV (1ULL << 15) /* ABI 5 */
+#define LL_NET_BIND_TCP (1ULL << 0)  /* ABI 4 */
+#define LL_NET_CONNECT_TCP (1ULL << 1)
+#define LL_SCOPE_ABSTRACT_UNIX (1ULL << 0) /* ABI 6 */
+#define LL_SCOPE_SIGNAL (1ULL << 1)
+#define LL_RULE_PATH_BENEATH 1
+#define LL_CREATE_RULESET_VERSION (1U << 0)
+
+/* struct landlock_ruleset_attr as of ABI 6; the kernel is given the size of the ABI in use. */
+struct ll_ruleset_attr {
+	uint64_t handled_access_fs;
+	uint64_t handled_access_net; /* ABI 4 */
+	uint64_t scoped;             /* ABI 6 */
+};
+
+struct ll_path_beneath_attr {
+	uint64_t allowed_access;
+	int32_t parent_fd;
+} __attribute__((packed));
 
 /* LeakSanitizer stops the process's threads with ptrace at exit to scan their stacks; with
  * ptrace denied it dies ("LeakSanitizer has encountered a fatal error"). Sanitizer builds
@@ -51,16 +76,33 @@
 #endif
 
 /* Rights a non-directory can carry (others make landlock_add_rule fail with EINVAL). */
-#define FILE_RIGHTS_V1 (LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE | \
-	LANDLOCK_ACCESS_FS_READ_FILE)
-#define RO_RIGHTS (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR)
-/* MAKE_SOCK: binding a UNIX socket makes a file. The station needs it only under umockdev, whose
- * preload turns libusb's uevent netlink socket into a UNIX socket bound in the testbed
- * ($UMOCKDEV_DIR/event<fd>); in a real rw directory it lets the station make a socket file that
- * nobody trusts, which gains it nothing. */
-#define RW_RIGHTS_V1 (RO_RIGHTS | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR | \
-	LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG | \
-	LANDLOCK_ACCESS_FS_MAKE_SOCK)
+#define FILE_RIGHTS (LL_FS_EXECUTE | LL_FS_WRITE_FILE | LL_FS_READ_FILE | LL_FS_TRUNCATE | \
+	LL_FS_IOCTL_DEV)
+
+/* What each access class grants beneath its path (sandbox.h). */
+static uint64_t
+class_rights(enum sandbox_access a)
+{
+	switch (a) {
+	case SANDBOX_READ: return LL_FS_READ_FILE | LL_FS_READ_DIR;
+	case SANDBOX_DEVICES:
+		/* open the nodes there for reading and writing and use their ioctls (serial lines,
+		 * usbfs); list them (hot-plug); create nothing (no files in /dev/shm) */
+		return LL_FS_READ_FILE | LL_FS_READ_DIR | LL_FS_WRITE_FILE | LL_FS_IOCTL_DEV;
+	case SANDBOX_SPOOL:
+		/* write new files, rename and remove them, never read one: labels hold passwords
+		 * (READ_DIR: opening the directory to fsync it; names are serials, not secrets) */
+		return LL_FS_MAKE_REG | LL_FS_WRITE_FILE | LL_FS_REMOVE_FILE | LL_FS_TRUNCATE |
+		    LL_FS_READ_DIR;
+	case SANDBOX_RW:
+		/* MAKE_SOCK: under umockdev, libusb's uevent netlink socket becomes a UNIX socket
+		 * bound in the testbed ($UMOCKDEV_DIR/event<fd>) */
+		return LL_FS_READ_FILE | LL_FS_READ_DIR | LL_FS_WRITE_FILE | LL_FS_REMOVE_DIR |
+		    LL_FS_REMOVE_FILE | LL_FS_MAKE_DIR | LL_FS_MAKE_REG | LL_FS_MAKE_SOCK |
+		    LL_FS_TRUNCATE | LL_FS_IOCTL_DEV;
+	}
+	return 0;
+}
 
 static void __attribute__((format(printf, 3, 4)))
 say(char *why, size_t cap, const char *fmt, ...)
@@ -76,15 +118,15 @@ say(char *why, size_t cap, const char *fmt, ...)
 
 /* glibc 2.36 has no wrappers for the Landlock system calls. */
 static int
-ll_create_ruleset(const struct landlock_ruleset_attr *attr, size_t size, uint32_t flags)
+ll_create_ruleset(const struct ll_ruleset_attr *attr, size_t size, uint32_t flags)
 {
 	return (int)syscall(SYS_landlock_create_ruleset, attr, size, flags);
 }
 
 static int
-ll_add_rule(int fd, const struct landlock_path_beneath_attr *pb)
+ll_add_rule(int fd, const struct ll_path_beneath_attr *pb)
 {
-	return (int)syscall(SYS_landlock_add_rule, fd, LANDLOCK_RULE_PATH_BENEATH, pb, 0U);
+	return (int)syscall(SYS_landlock_add_rule, fd, LL_RULE_PATH_BENEATH, pb, 0U);
 }
 
 static int
@@ -97,7 +139,7 @@ ll_restrict_self(int fd)
 static int
 kernel_abi(void)
 {
-	int v = ll_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+	int v = ll_create_ruleset(NULL, 0, LL_CREATE_RULESET_VERSION);
 
 	return v > 0 ? v : 0;
 }
@@ -107,7 +149,7 @@ sandbox_landlock_abi(void)
 {
 	int k = kernel_abi();
 
-	return k < HDR_ABI ? k : HDR_ABI;
+	return k < LL_ABI_MAX ? k : LL_ABI_MAX;
 }
 
 /* Every file-system right of ABI abi: all of them are handled, so whatever no rule grants is
@@ -115,53 +157,16 @@ sandbox_landlock_abi(void)
 static uint64_t
 fs_handled(int abi)
 {
-	uint64_t a = LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |
-	    LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR |
-	    LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |
-	    LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |
-	    LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |
-	    LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM;
+	uint64_t a = LL_FS_EXECUTE | LL_FS_WRITE_FILE | LL_FS_READ_FILE | LL_FS_READ_DIR |
+	    LL_FS_REMOVE_DIR | LL_FS_REMOVE_FILE | LL_FS_MAKE_CHAR | LL_FS_MAKE_DIR | LL_FS_MAKE_REG |
+	    LL_FS_MAKE_SOCK | LL_FS_MAKE_FIFO | LL_FS_MAKE_BLOCK | LL_FS_MAKE_SYM;
 
-#ifdef LANDLOCK_ACCESS_FS_REFER
 	if (abi >= 2)
-		a |= LANDLOCK_ACCESS_FS_REFER;
-#endif
-#ifdef LANDLOCK_ACCESS_FS_TRUNCATE
+		a |= LL_FS_REFER;
 	if (abi >= 3)
-		a |= LANDLOCK_ACCESS_FS_TRUNCATE;
-#endif
-#ifdef LANDLOCK_ACCESS_FS_IOCTL_DEV
+		a |= LL_FS_TRUNCATE;
 	if (abi >= 5)
-		a |= LANDLOCK_ACCESS_FS_IOCTL_DEV; /* serial and usbfs ioctls need it granted */
-#endif
-	return a;
-}
-
-static uint64_t
-file_rights(void)
-{
-	uint64_t a = FILE_RIGHTS_V1;
-
-#ifdef LANDLOCK_ACCESS_FS_TRUNCATE
-	a |= LANDLOCK_ACCESS_FS_TRUNCATE;
-#endif
-#ifdef LANDLOCK_ACCESS_FS_IOCTL_DEV
-	a |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
-#endif
-	return a;
-}
-
-static uint64_t
-rw_rights(void)
-{
-	uint64_t a = RW_RIGHTS_V1;
-
-#ifdef LANDLOCK_ACCESS_FS_TRUNCATE
-	a |= LANDLOCK_ACCESS_FS_TRUNCATE;
-#endif
-#ifdef LANDLOCK_ACCESS_FS_IOCTL_DEV
-	a |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
-#endif
+		a |= LL_FS_IOCTL_DEV;
 	return a;
 }
 
@@ -170,7 +175,7 @@ rw_rights(void)
 static int
 add_path(int rfd, const char *path, uint64_t want, uint64_t handled, char *why, size_t cap)
 {
-	struct landlock_path_beneath_attr pb;
+	struct ll_path_beneath_attr pb;
 	struct stat st;
 	int fd, r = -1;
 
@@ -190,7 +195,7 @@ add_path(int rfd, const char *path, uint64_t want, uint64_t handled, char *why, 
 	pb.parent_fd = fd;
 	pb.allowed_access = want & handled;
 	if (!S_ISDIR(st.st_mode))
-		pb.allowed_access &= file_rights();
+		pb.allowed_access &= FILE_RIGHTS;
 	if (ll_add_rule(rfd, &pb) != 0) {
 		say(why, cap, "sandbox: Landlock refused the rule for %s: %s", path, strerror(errno));
 		goto out;
@@ -203,37 +208,35 @@ out:
 
 /* Builds the ruleset for abi (> 0). The ruleset fd, or -1 (why set; SANDBOX_ERR_* in *rc). */
 static int
-build_ruleset(int abi, const char *const *ro, size_t nro, const char *const *rw, size_t nrw,
-    int *rc, char *why, size_t cap)
+build_ruleset(int abi, const struct sandbox_rule *rules, size_t n, int *rc, char *why, size_t cap)
 {
-	struct landlock_ruleset_attr attr;
+	struct ll_ruleset_attr attr;
 	uint64_t handled = fs_handled(abi);
-	size_t i;
+	size_t i, size = sizeof(attr.handled_access_fs);
 	int fd;
 
 	memset(&attr, 0, sizeof(attr));
 	attr.handled_access_fs = handled;
-	/* TCP (handled_access_net, ABI 4) is not handled: the station does not use it today, but
-	 * a network label printer or factory system may come, and a silent "connection refused"
-	 * would be worse than the gain. Add port rules here when that is settled. */
-#ifdef LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
-	/* ABI 6: no connecting to abstract UNIX sockets outside the sandbox (D-Bus, X11, ...).
-	 * LANDLOCK_SCOPE_SIGNAL is left out on purpose: the station must be able to stop its
-	 * signer; in service mode a different uid keeps it from signalling anyone else. */
-	if (abi >= 6)
-		attr.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET;
-#endif
-	if ((fd = ll_create_ruleset(&attr, sizeof(attr), 0)) < 0) {
+	/* ABI 4: TCP is handled and no port is granted: the station speaks to its fixtures and its
+	 * signer only (a network label printer, when it comes, gets its port rule here). */
+	if (abi >= 4) {
+		attr.handled_access_net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
+		size = offsetof(struct ll_ruleset_attr, scoped);
+	}
+	/* ABI 6: no connecting to abstract UNIX sockets outside the sandbox (D-Bus, X11, ...) and
+	 * no signals to processes outside it (the signer, the parent). */
+	if (abi >= 6) {
+		attr.scoped = LL_SCOPE_ABSTRACT_UNIX | LL_SCOPE_SIGNAL;
+		size = sizeof(attr);
+	}
+	if ((fd = ll_create_ruleset(&attr, size, 0)) < 0) {
 		say(why, cap, "sandbox: Landlock refused to create a ruleset (ABI %d): %s", abi,
 		    strerror(errno));
 		*rc = SANDBOX_ERR_LANDLOCK;
 		return -1;
 	}
-	for (i = 0; i < nro; i++)
-		if (add_path(fd, ro[i], RO_RIGHTS, handled, why, cap) < 0)
-			goto fail;
-	for (i = 0; i < nrw; i++)
-		if (add_path(fd, rw[i], rw_rights(), handled, why, cap) < 0)
+	for (i = 0; i < n; i++)
+		if (add_path(fd, rules[i].path, class_rights(rules[i].access), handled, why, cap) < 0)
 			goto fail;
 	return fd;
 fail:
@@ -314,6 +317,16 @@ build_filter(char *why, size_t cap)
 			goto fail;
 		}
 	}
+	/* TIOCSTI / TIOCLINUX push input into a terminal: from the operator's terminal, commands
+	 * run as root (the kernel compares the command as 32 bits: so does this rule). */
+	if ((e = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+	         SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, TIOCSTI))) != 0 ||
+	    (e = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+	         SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, TIOCLINUX))) != 0) {
+		say(why, cap, "sandbox: cannot add the seccomp rule for terminal ioctls: %s",
+		    strerror(-e));
+		goto fail;
+	}
 	/* clone3 hides its flags behind a pointer, which seccomp cannot read: ENOSYS makes glibc
 	 * (2.34+) fall back to clone, whose flags (argument 0 on x86-64 and arm64) are checked. */
 	if ((nr = seccomp_syscall_resolve_name("clone3")) != __NR_SCMP_ERROR &&
@@ -335,22 +348,19 @@ fail:
 }
 
 int
-sandbox_enter(const char *const *ro, size_t nro, const char *const *rw, size_t nrw, char *why,
-    size_t cap)
+sandbox_enter(const struct sandbox_rule *rules, size_t nrules, char *why, size_t cap)
 {
 	scmp_filter_ctx ctx = NULL;
 	size_t i;
 	int abi, rfd = -1, n, e, r = SANDBOX_ERR_ARG;
 
-	if ((nro > 0 && ro == NULL) || (nrw > 0 && rw == NULL) || nro > CAP_SANDBOX_PATHS ||
-	    nrw > CAP_SANDBOX_PATHS) {
-		say(why, cap, "sandbox: bad path list (at most %d read-only and %d read-write paths)",
-		    CAP_SANDBOX_PATHS, CAP_SANDBOX_PATHS);
+	if ((nrules > 0 && rules == NULL) || nrules > CAP_SANDBOX_PATHS) {
+		say(why, cap, "sandbox: bad rule list (at most %d paths)", CAP_SANDBOX_PATHS);
 		return SANDBOX_ERR_ARG;
 	}
-	for (i = 0; i < nro + nrw; i++) {
-		if ((i < nro ? ro[i] : rw[i - nro]) == NULL) {
-			say(why, cap, "sandbox: NULL path in the list");
+	for (i = 0; i < nrules; i++) {
+		if (rules[i].path == NULL || class_rights(rules[i].access) == 0) {
+			say(why, cap, "sandbox: a rule without a path or with an unknown access class");
 			return SANDBOX_ERR_ARG;
 		}
 	}
@@ -366,7 +376,7 @@ sandbox_enter(const char *const *ro, size_t nro, const char *const *rw, size_t n
 		goto out;
 	}
 	abi = sandbox_landlock_abi();
-	if (abi > 0 && (rfd = build_ruleset(abi, ro, nro, rw, nrw, &r, why, cap)) < 0)
+	if (abi > 0 && (rfd = build_ruleset(abi, rules, nrules, &r, why, cap)) < 0)
 		goto out;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
 		say(why, cap, "sandbox: cannot set no_new_privs: %s", strerror(errno));
@@ -390,8 +400,8 @@ sandbox_enter(const char *const *ro, size_t nro, const char *const *rw, size_t n
 		r = SANDBOX_ERR_NOLANDLOCK;
 		goto out;
 	}
-	log_debug("sandbox: Landlock ABI %d (kernel %d, headers %d), %zu read-only and %zu "
-	    "read-write paths; seccomp deny-list loaded", abi, kernel_abi(), HDR_ABI, nro, nrw);
+	log_debug("sandbox: Landlock ABI %d (kernel %d), %zu path rules; seccomp deny-list loaded",
+	    abi, kernel_abi(), nrules);
 	r = 0;
 out:
 	if (rfd >= 0)

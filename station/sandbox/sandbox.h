@@ -3,20 +3,22 @@
  * so that a board which takes over its parser reaches as little of the system as possible.
  *
  * Two layers, both inherited by threads created later and kept across fork:
- *  - Landlock (file access): only the given paths, read-only or read-write; executing a file,
- *    making devices, FIFOs or symlinks and moving files between directories are refused
- *    everywhere. Rules attach to the inodes the paths name when sandbox_enter runs:
+ *  - Landlock: only the given paths, each with its access class (enum sandbox_access);
+ *    executing a file, making devices, FIFOs or symlinks and moving files between directories
+ *    are refused everywhere. Rules attach to the inodes the paths name when sandbox_enter runs:
  *    give directories for anything created later (a re-plugged adapter is a new /dev node, so
- *    fixtures need /dev, not /dev/ttyUSB0). File descriptors opened before (the signer socket,
- *    the database, the lock file) keep working: Landlock checks opens, not reads and writes.
- *    Uses the best Landlock ABI both the kernel and the headers this was built with know
- *    (sandbox_landlock_abi). Not restricted at any ABI: stat, chmod/chown of reachable files,
- *    connect() to a pathname UNIX socket, and TCP (left open on purpose: see sandbox.c).
+ *    fixtures need /dev, not /dev/ttyUSB0). File descriptors opened before (the signer socket)
+ *    keep working: Landlock checks opens, not reads and writes. With ABI 4 no TCP port may be
+ *    bound or connected; with ABI 6 no abstract UNIX socket outside the sandbox may be reached
+ *    and no process outside it signalled. Uses min(kernel's ABI, 6), whatever the build's
+ *    headers know (sandbox_landlock_abi). Not restricted at any ABI: stat, chmod/chown of
+ *    reachable files, connect() to a pathname UNIX socket.
  *  - seccomp (libseccomp): a DENY-LIST, not an allow-list. Every system call is allowed except
  *    a list (ptrace, process_vm_*, execve/execveat, mount and the new mount API, pivot_root,
  *    chroot, kexec_*, module loading, bpf, keyrings, personality, unshare/setns and namespace
  *    flags of clone, perf_event_open, userfaultfd, io_uring, reboot, swapon/off, the set*id
- *    family), which fails with EPERM (clone3 with ENOSYS, so that glibc falls back to clone,
+ *    family, the TIOCSTI and TIOCLINUX ioctls), which fails with EPERM (clone3 with ENOSYS,
+ *    so that glibc falls back to clone,
  *    whose flags can be checked). A kernel bug in a system call that is not on the list is still
  *    reachable: the list removes the usual escalation paths, it does not make the process safe.
  *    System calls of another ABI (i386 or x32 on x86-64) kill the process. Sanitizer builds
@@ -47,29 +49,38 @@ enum sandbox_rc {
 	SANDBOX_ERR_LANDLOCK = -4, /* Landlock refused the ruleset: no_new_privs at most applied */
 	SANDBOX_ERR_SECCOMP = -5,  /* the filter could not be built (nothing applied) or loaded
 	                            * (Landlock IS applied): the caller must exit either way */
-	SANDBOX_ERR_ARG = -6       /* NULL path, or more than CAP_SANDBOX_PATHS: nothing applied */
+	SANDBOX_ERR_ARG = -6       /* NULL path, unknown class, or more than CAP_SANDBOX_PATHS */
+};
+
+/* What a rule grants beneath its path. */
+enum sandbox_access {
+	SANDBOX_READ = 1,    /* read files, list directories */
+	SANDBOX_DEVICES = 2, /* also open for writing and use device ioctls (ABI 5); create nothing */
+	SANDBOX_SPOOL = 3,   /* create regular files, write, rename and remove them, list the
+	                      * directory; never read a file */
+	SANDBOX_RW = 4       /* read, write, create and remove files, directories and UNIX sockets */
+};
+
+struct sandbox_rule {
+	const char *path;
+	enum sandbox_access access;
 };
 
 /*
  * Enters the sandbox for the rest of the process's life (there is no way out): sets
- * PR_SET_NO_NEW_PRIVS, restricts file access with Landlock to
- *   ro[0..nro): read files, list directories (beneath each, for a directory);
- *   rw[0..nrw): also write and truncate files, use device ioctls (ABI 5), create and remove
- *               regular files and directories beneath it, bind UNIX sockets there (libusb
- *               under umockdev does);
- * then loads the seccomp deny-list filter. A path that does not exist is skipped (logged at
- * debug level); any other failure to open one is SANDBOX_ERR_PATH. Call from the main thread
- * of a single-threaded process (see the file comment).
+ * PR_SET_NO_NEW_PRIVS, restricts the process with Landlock to rules[0..n) (at most
+ * CAP_SANDBOX_PATHS), then loads the seccomp deny-list filter. A path that does not exist is
+ * skipped (logged at debug level); any other failure to open one is SANDBOX_ERR_PATH. Call from
+ * the main thread of a single-threaded process (see the file comment).
  * Returns 0 when both layers are in place; SANDBOX_ERR_NOLANDLOCK when only the seccomp
  * filter is (a warning for the caller); any other code means the caller must not go on to
  * read from boards (exit): which layers are then in place is given with each code above.
  * why gets a sentence for people on every non-zero return (may be NULL).
  */
-int sandbox_enter(const char *const *ro, size_t nro, const char *const *rw, size_t nrw, char *why,
-    size_t cap);
+int sandbox_enter(const struct sandbox_rule *rules, size_t n, char *why, size_t cap);
 
-/* The Landlock ABI sandbox_enter would use: min(kernel's, this build's headers'), 0 when the
- * kernel has none. For diagnostics (`station ca info`). */
+/* The Landlock ABI sandbox_enter would use: min(kernel's, 6), 0 when the kernel has none.
+ * For diagnostics (`station ca info`). */
 int sandbox_landlock_abi(void);
 
 const char *sandbox_strerror(int rc);

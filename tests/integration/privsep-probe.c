@@ -1,24 +1,19 @@
 /*
  * privsep-probe.c: the board-facing half of the station, cut down to what privilege separation
- * and the sandbox can break: drop to the station user (privsep.h, when run as root), enter the
- * sandbox (sandbox.h) with the paths the station passes, then list the fixtures and say HELLO to
- * every board through the station's own transport and link code. Run under the simulator:
- *   firmware-stub sim --boards N [--usb] -- privsep-probe [--no-drop] [--no-sandbox]
- *       [--ro PATH]... [--rw PATH]... [--umockdev] [--list-first]
+ * and the sandbox can break: confine_station (drop to the station user when run as root, leave
+ * the terminal, enter the sandbox with the station's own rules: confine.h), then list the
+ * fixtures and say HELLO to every board through the station's own transport and link code.
+ * Run under the simulator:
+ *   firmware-stub sim --boards N [--usb] -- privsep-probe [--no-confine] [--list-first]
  * --list-first lists the fixtures once before the drop, as `station run` does (select_ports
  * comes before signer_start): libusb_init's event thread must be gone again by sandbox_enter.
  * Prints one line per step; exit 0 when every board answered.
  *
  * Under umockdev (measured with 0.17.16): the preload also redirects the sandbox's own rule paths,
  * so the rules for "/sys" and "/dev" land on $UMOCKDEV_DIR/sys and $UMOCKDEV_DIR/dev by
- * themselves. Two more read-write paths are needed, which --umockdev adds:
- *  - /dev/pts: $UMOCKDEV_DIR/dev/ttyUSB<i> is a symbolic link to a real pty slave /dev/pts/<n>,
- *    outside the redirected /dev, and Landlock checks the file the link leads to (on a real
- *    station /dev/pts is beneath /dev: passing it always costs nothing);
- *  - $UMOCKDEV_DIR: libusb_init's uevent monitor becomes a UNIX socket the station binds at
- *    $UMOCKDEV_DIR/event<fd> (without it, no USB board is listed).
- * The ioctl sockets under $UMOCKDEV_DIR/ioctl need no rule: Landlock (ABI <= 7) does not check
- * connect() to a pathname socket.
+ * themselves; /dev/pts is needed because $UMOCKDEV_DIR/dev/ttyUSB<i> is a symbolic link to a
+ * real pty slave, and the testbed read-write because libusb_init's uevent monitor becomes a UNIX
+ * socket bound there (confine_station adds it under umockdev only).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -31,17 +26,10 @@
 #include "link.h"
 #include "log.h"
 #include "msg.h"
+#include "confine.h"
 #include "privsep.h"
 #include "sandbox.h"
 #include "xport.h"
-
-/* What every station process reads (sandbox.h): libraries, /etc, its own /proc entry, and the
- * trees libserialport and libusb/libudev enumerate; /dev read-write for the fixtures. */
-static const char *ro[CAP_SANDBOX_PATHS] = { "/usr", "/lib", "/lib64", "/etc", "/proc/self",
-	"/sys", "/run/udev" };
-static size_t nro = 7;
-static const char *rw[CAP_SANDBOX_PATHS] = { "/dev" };
-static size_t nrw = 1;
 
 static int
 hello(const struct xport_info *p)
@@ -75,31 +63,22 @@ hello(const struct xport_info *p)
 int
 main(int argc, char **argv)
 {
-	static const struct option opts[] = { { "no-drop", no_argument, NULL, 'd' },
-		{ "no-sandbox", no_argument, NULL, 's' }, { "ro", required_argument, NULL, 'r' },
-		{ "rw", required_argument, NULL, 'w' }, { "umockdev", no_argument, NULL, 'u' },
+	static const struct option opts[] = { { "no-confine", no_argument, NULL, 'c' },
 		{ "list-first", no_argument, NULL, 'l' }, { NULL, 0, NULL, 0 } };
+	/* No profile, CA certificate or labels of its own: those rules are skipped. */
+	static const struct confine_paths paths = { "/nonexistent/profile.ini",
+		"/nonexistent/ca.pem", "/nonexistent/labels" };
 	struct xport_info *ports;
 	struct privsep ps;
 	char why[CAP_REASON * 2], mode[CAP_REASON];
 	size_t n = 0, i, ok = 0;
-	int c, drop = 1, sandbox = 1, first = 0, r, rc = 1;
-	const char *tb;
+	int c, confine = 1, first = 0, r, rc = 1;
 
 	log_init("privsep-probe", getenv("PROBE_VERBOSE") ? LOG_DEBUG : LOG_WARN);
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': drop = 0; break;
-		case 's': sandbox = 0; break;
-		case 'r': if (nro < CAP_SANDBOX_PATHS) ro[nro++] = optarg; break;
-		case 'w': if (nrw < CAP_SANDBOX_PATHS) rw[nrw++] = optarg; break;
+		case 'c': confine = 0; break;
 		case 'l': first = 1; break;
-		case 'u':
-			if ((tb = getenv("UMOCKDEV_DIR")) != NULL && nrw + 2 <= CAP_SANDBOX_PATHS) {
-				rw[nrw++] = tb;
-				rw[nrw++] = "/dev/pts";
-			}
-			break;
 		default: return 2;
 		}
 	}
@@ -115,19 +94,16 @@ main(int argc, char **argv)
 	}
 	privsep_describe(&ps, mode, sizeof(mode));
 	printf("mode: %s\n", mode);
-	if (drop && privsep_drop_station(&ps, why, sizeof(why)) != 0) {
-		printf("drop: %s\n", why);
-		goto out;
+	if (confine) {
+		r = confine_station(&ps, &paths, why, sizeof(why));
+		printf("sandbox: %s (Landlock ABI %d)%s%s\n", r == 0 ? "success" : r == 1 ?
+		    "no Landlock" : "failed", sandbox_landlock_abi(), r != 0 ? ": " : "",
+		    r != 0 ? why : "");
+		if (r < 0)
+			goto out;
 	}
 	printf("ids: uid %u euid %u gid %u\n", (unsigned)getuid(), (unsigned)geteuid(),
 	    (unsigned)getgid());
-	if (sandbox) {
-		r = sandbox_enter(ro, nro, rw, nrw, why, sizeof(why));
-		printf("sandbox: %s (Landlock ABI %d)%s%s\n", sandbox_strerror(r), sandbox_landlock_abi(),
-		    r != 0 ? ": " : "", r != 0 ? why : "");
-		if (r != 0 && r != SANDBOX_ERR_NOLANDLOCK)
-			goto out;
-	}
 	if ((r = xport_list(ports, XPORT_LIST_MAX, &n)) != 0) {
 		printf("list: %s\n", xport_strerror(r));
 		goto out;

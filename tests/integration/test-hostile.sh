@@ -123,6 +123,21 @@ expect 5 'refused quota reached PRODUCT_TOTAL: product thermostat-v2 has reached
 logged board.fail E_QUOTA "quota"
 ok "opening more lots gives no more certificates than [product] total"
 
+echo "-- burning serials: BOARD and FAIL without end"
+i=0
+{
+	echo "session LOT-DEMO-1 x"
+	while [ $i -lt 1001 ]; do
+		c=$(printf '00c0ffee%08x' $i)
+		echo "board $c"
+		echo "fail $c key E_NO_ANSWER"
+		i=$((i + 1))
+	done
+} | "$DRV" script "$PROFILE" >"$T/burn.out" 2>"$T/burn.err" || fail "driver"
+[ "$(grep -c '^ok new' "$T/burn.out")" = 1000 ] || fail "burn: $(grep -c '^ok new' "$T/burn.out") serials allocated"
+tail -n 2 "$T/burn.out" | head -n 1 | grep -q '^refused quota reached FAILURES: 1000 attempts of this run ended before a certificate' ||
+	{ tail -n 3 "$T/burn.out"; fail "the 1001st allocation was not refused"; }
+ok "a run session allocates no serial after 1000 attempts ended void before a certificate (FAILURES); a new session needs the launcher"
 echo "-- a profile path from the caller"
 h=$(find "$top/station" -name sigproto.h)
 [ -n "$h" ] && ! grep -q 'char [a-z_]*\(path\|profile\)' "$h" || fail "a signer request carries a path"

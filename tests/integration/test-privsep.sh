@@ -28,7 +28,7 @@ for kind in serial usb; do
 	[ $kind = usb ] && opt=--usb
 	rc=0
 	STATION_TEST_PRIVSEP=1 "$BIN/firmware-stub" sim $opt --boards 3 --dir "$T/$kind" -- \
-	    "$PRIVSEP_PROBE" --umockdev --list-first >"$T/$kind.out" 2>&1 || rc=$?
+	    "$PRIVSEP_PROBE" --list-first >"$T/$kind.out" 2>&1 || rc=$?
 	[ $rc = 0 ] || { cat "$T/$kind.out"; fail "$kind: probe exited $rc"; }
 	grep -q "^ids: uid $uid euid $uid " "$T/$kind.out" || { cat "$T/$kind.out"; fail "$kind: did not drop"; }
 	grep -q "^sandbox: success" "$T/$kind.out" || { cat "$T/$kind.out"; fail "$kind: no sandbox"; }
@@ -38,7 +38,7 @@ done
 
 # Without the harness's help the dropped station cannot even list the fixtures.
 rc=0
-"$BIN/firmware-stub" sim --boards 1 --dir "$T/serial" -- "$PRIVSEP_PROBE" --umockdev \
+"$BIN/firmware-stub" sim --boards 1 --dir "$T/serial" -- "$PRIVSEP_PROBE" \
     >"$T/closed.out" 2>&1 || rc=$?
 [ $rc != 0 ] || { cat "$T/closed.out"; fail "a root-owned testbed was usable after the drop"; }
 ok "without STATION_TEST_PRIVSEP the testbed stays root's"
@@ -73,7 +73,18 @@ probe "read $P: ok"
 probe "read $top/README.md: Permission denied"
 grep -q "^probe: ptrace signer [0-9]*: Operation not permitted$" "$T/svc.err" || { cat "$T/svc.err"; fail "ptrace of the signer"; }
 ok "board-facing process: ptrace of the signer: Operation not permitted"
-[ "$(stat -c %U "$S/labels/$(ls "$S/labels" | head -n 1)")" = station ] || fail "labels are not the station's"
+label=$S/labels/$(ls "$S/labels" | head -n 1)
+[ "$(stat -c %U "$label")" = station ] || fail "labels are not the station's"
+# A second run's board-facing process writes new labels but cannot read the earlier ones (they
+# hold passwords), nor create files in /dev.
+rc=0
+STATION_TEST_PRIVSEP=1 STATION_TEST_PROBE_OPEN="$label" STATION_TEST_PROBE_WRITE="/dev/shm/station-probe" \
+    "$BIN/firmware-stub" sim --boards 1 --dir "$T/svc-boards2" -- "$BIN/station" run --profile "$P" --json \
+    >"$T/svc2.json" 2>"$T/svc.err" || rc=$?
+[ $rc = 0 ] || { cat "$T/svc.err"; fail "second service run: exit $rc"; }
+probe "read $label: Permission denied"
+[ ! -e /dev/shm/station-probe ] || { rm -f /dev/shm/station-probe; fail "the station created a file in /dev/shm"; }
+probe "write /dev/shm/station-probe: Permission denied"
 sep=$(sqlite3 "$S/station.db" "SELECT json_extract(body,'\$.separation') FROM log WHERE kind='hsm.login' ORDER BY seq DESC LIMIT 1")
 [ "$sep" = service ] || fail "hsm.login separation: $sep"
 "$BIN/station" ca info --profile "$P" >"$T/svc-info.json" || fail "ca info"

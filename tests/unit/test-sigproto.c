@@ -985,7 +985,8 @@ test_names(void **state)
 		{ SIGR_NO_SESSION, "NO_SESSION", "E_REFUSED" },
 		{ SIGR_SEQUENCE, "SEQUENCE", "E_REFUSED" },
 		{ SIGR_NOT_CANONICAL, "NOT_CANONICAL", "E_CSR" },
-		{ 18, "UNKNOWN", "E_REFUSED" },
+		{ SIGR_FAILURES, "FAILURES", "E_FAILURES" },
+		{ 19, "UNKNOWN", "E_REFUSED" },
 		{ -1, "UNKNOWN", "E_REFUSED" },
 	};
 	static const char *const st[] = { "ok", "refused by policy", "quota reached", "HSM failure",
