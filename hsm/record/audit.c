@@ -329,6 +329,7 @@ audit_strerror(int rc)
 	case AUDIT_ERR_SCHEMA: return "audit database schema is newer than this station";
 	case AUDIT_ERR_ARG: return "invalid audit field";
 	case AUDIT_ERR_NOMEM: return "out of memory";
+	case AUDIT_ERR_CORRUPT: return "audit database holds a malformed row";
 	default: return "unknown audit error";
 	}
 }

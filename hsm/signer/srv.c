@@ -241,51 +241,28 @@ static void
 do_crl(struct srv *s, struct sigp_rsp *p, uint8_t **out)
 {
 	struct issue_revoked *rev = NULL;
-	char **serials = NULL, why[CAP_REASON];
-	sqlite3_stmt *st = NULL;
-	size_t n = 0, alloc = 0, i, dl = 0;
+	struct reg_cert_serial *serials = NULL;
+	char why[CAP_REASON];
+	size_t n = 0, i, dl = 0;
 	uint8_t *der = NULL;
 	struct issue_ca ca;
-	int rc;
 
-	if (sqlite3_prepare_v2(audit_db(s->audit),
-	        "SELECT cert_serial FROM certs WHERE status='void' AND issuer=? ORDER BY cert_serial",
-	        -1, &st, NULL) != SQLITE_OK) {
-		p->status = SIGST_LOG;
-		snprintf(p->text, sizeof(p->text), "cannot read void certificates");
-		return;
-	}
-	sqlite3_bind_text(st, 1, s->issuer, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *t = (const char *)sqlite3_column_text(st, 0);
-		if (n == alloc) {
-			size_t na = alloc ? alloc * 2 : 16;
-			char **ns = realloc(serials, na * sizeof(*ns));
-			struct issue_revoked *nr;
-
-			if (ns == NULL)
-				break;
-			serials = ns;
-			if ((nr = realloc(rev, na * sizeof(*nr))) == NULL)
-				break;
-			rev = nr;
-			alloc = na;
-		}
-		if ((serials[n] = strdup(t ? t : "")) == NULL)
-			break;
-		rev[n].serial_hex = serials[n];
-		rev[n].revoked_at = (int64_t)time(NULL);
-		n++;
-	}
 	/* A CRL that silently misses entries (busy or failing database, out of memory) would be
 	 * signed and published as complete: refuse instead. */
-	if (rc != SQLITE_DONE) {
-		log_error("cannot read the void certificates for the CRL: %s",
-		    rc == SQLITE_ROW ? "out of memory" : sqlite3_errmsg(audit_db(s->audit)));
+	if (reg_void_certs(s->audit, s->issuer, &serials, &n) != 0) {
 		p->status = SIGST_LOG;
 		snprintf(p->text, sizeof(p->text), "cannot read the void certificates from the audit "
 		    "database; no CRL signed");
 		goto out;
+	}
+	if (n > 0 && (rev = calloc(n, sizeof(*rev))) == NULL) {
+		p->status = SIGST_INTERNAL;
+		snprintf(p->text, sizeof(p->text), "out of memory; no CRL signed");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		rev[i].serial_hex = serials[i].hex;
+		rev[i].revoked_at = (int64_t)time(NULL);
 	}
 	ca.cert = s->ca_cert;
 	ca.sign = srv_sign_cb;
@@ -304,9 +281,6 @@ do_crl(struct srv *s, struct sigp_rsp *p, uint8_t **out)
 	p->blob = *out;
 	p->blob_len = dl;
 out:
-	sqlite3_finalize(st);
-	for (i = 0; i < n; i++)
-		free(serials[i]);
 	free(serials);
 	free(rev);
 	OPENSSL_free(der);

@@ -18,6 +18,7 @@
 #define CAP_PIN 128
 #define CAP_REASON 256            /* a failure reason for people */
 #define CAP_SERIAL 32             /* product serial */
+#define CAP_CERT_SERIAL_HEX 40    /* certificate serial in hex (RFC 5280 4.1.2.2: 20 octets) */
 /* Audit record (merkle.h, note.h, record.h) */
 #define CAP_NOTE 8192             /* one signed note (checkpoint), text + signatures */
 #define CAP_NOTE_SIGS 16          /* signature lines per note (signed-note: accept >= 16) */
