@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "p11.h"
+#include "util.h"
 
 #define URI_SCHEME "pkcs11:"
 #define URI_SCHEME_LEN (sizeof(URI_SCHEME) - 1)
@@ -85,18 +86,6 @@ is_query_char(unsigned char c)
 	return is_unreserved(c) || (c != '\0' && strchr(":[]@!$'()*+,=/?|", c) != NULL);
 }
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Percent-decode v[0..n) into out (capacity cap). Checks the escape syntax and the character set;
  * refuses a decoded NUL unless allow_nul. Returns the decoded length, or -1 after logging.
@@ -111,8 +100,8 @@ pct_decode(const char *name, const char *v, size_t n, uint8_t *out, size_t cap, 
 	while (i < n) {
 		c = (unsigned char)v[i];
 		if (c == '%') {
-			if (n - i < 3 || (hi = hexval((unsigned char)v[i + 1])) < 0 ||
-			    (lo = hexval((unsigned char)v[i + 2])) < 0) {
+			if (n - i < 3 || (hi = util_hexdigit((unsigned char)v[i + 1])) < 0 ||
+			    (lo = util_hexdigit((unsigned char)v[i + 2])) < 0) {
 				log_error("pkcs11: URI: attribute '%s' has a bad percent escape "
 				    "(need %%XX with two hex digits); fix the URI in the profile",
 				    name);

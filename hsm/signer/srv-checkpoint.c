@@ -38,20 +38,6 @@ reply(struct sigp_rsp *p, int status, const char *text)
 	p->text[n] = '\0';
 }
 
-/* Directory of the database file, without trailing slash. */
-static void
-db_dir(const char *db, char *out, size_t cap)
-{
-	const char *sl = strrchr(db, '/');
-
-	if (sl == NULL)
-		snprintf(out, cap, ".");
-	else if (sl == db)
-		snprintf(out, cap, "/");
-	else
-		snprintf(out, cap, "%.*s", (int)(sl - db), db);
-}
-
 /* The audit public key, from the public half on the token. */
 static int
 audit_pubkey(struct srv *s, EVP_PKEY **out)
@@ -78,15 +64,14 @@ audit_pubkey(struct srv *s, EVP_PKEY **out)
 
 /* Writes audit-key.pem next to the database unless it exists (the verifier's default key). */
 static void
-export_pubkey(EVP_PKEY *k, const char *dir)
+export_pubkey(EVP_PKEY *k, const char *db)
 {
 	char path[CAP_PATH + 32];
 	BIO *b = NULL;
 	char *pem;
 	long n;
 
-	snprintf(path, sizeof(path), "%s/audit-key.pem", dir);
-	if (access(path, F_OK) == 0)
+	if (util_sibling(db, "audit-key.pem", path, sizeof(path)) != 0 || access(path, F_OK) == 0)
 		return;
 	if ((b = BIO_new(BIO_s_mem())) == NULL || PEM_write_bio_PUBKEY(b, k) != 1 ||
 	    (n = BIO_get_mem_data(b, &pem)) <= 0 || util_write_file(path, pem, (size_t)n, 0644) != 0)
@@ -220,7 +205,7 @@ state_write(const struct srv *s, uint64_t size, const uint8_t root[32])
 static int
 newest_file(struct srv *s, EVP_PKEY *pub, uint64_t *size, uint8_t root[32])
 {
-	char dir[CAP_PATH], path[CAP_PATH + 64];
+	char dir[CAP_PATH + 32], path[CAP_PATH + 64];
 	struct note_checkpoint *cp = NULL;
 	unsigned long long best = 0, v;
 	struct dirent *de;
@@ -230,9 +215,8 @@ newest_file(struct srv *s, EVP_PKEY *pub, uint64_t *size, uint8_t root[32])
 	DIR *d;
 	int r = 0;
 
-	db_dir(s->prof.database, dir, sizeof(dir));
-	snprintf(path, sizeof(path), "%s/checkpoints", dir);
-	if ((d = opendir(path)) == NULL)
+	if (util_sibling(s->prof.database, "checkpoints", dir, sizeof(dir)) != 0 ||
+	    (d = opendir(dir)) == NULL)
 		return 0;
 	while ((de = readdir(d)) != NULL) {
 		v = strtoull(de->d_name, &end, 10);
@@ -242,7 +226,7 @@ newest_file(struct srv *s, EVP_PKEY *pub, uint64_t *size, uint8_t root[32])
 	closedir(d);
 	if (best == 0)
 		return 0;
-	snprintf(path, sizeof(path), "%s/checkpoints/%llu.checkpoint", dir, best);
+	snprintf(path, sizeof(path), "%s/%llu.checkpoint", dir, best);
 	r = -1;
 	if ((cp = malloc(sizeof(*cp))) == NULL || util_read_file(path, CAP_NOTE, &buf, &len) != 0 ||
 	    note_parse((const char *)buf, len, cp, NULL, 0) != 0 ||
@@ -315,7 +299,7 @@ void
 srv_checkpoint(struct srv *s, const struct sigp_req *q, struct sigp_rsp *p, char **note_out)
 {
 	char origin[CAP_ORIGIN + 1], body[CAP_ORIGIN + 96], why[CAP_REASON * 2];
-	char dir[CAP_PATH], path[CAP_PATH + 64];
+	char dir[CAP_PATH + 32], path[CAP_PATH + 64];
 	char *note = NULL;
 	uint8_t root[32], old[32], sig[160], id[4];
 	size_t blen = 0, nlen = 0, siglen = sizeof(sig);
@@ -462,14 +446,16 @@ again:
 		}
 	}
 	/* The files are copies for people and off-site storage; the table is the record. */
-	db_dir(s->prof.database, dir, sizeof(dir));
-	snprintf(path, sizeof(path), "%s/checkpoints", dir);
-	if (mkdir(path, 0755) != 0 && errno != EEXIST)
-		log_warn("cannot create %s: %s", path, strerror(errno));
-	snprintf(path, sizeof(path), "%s/checkpoints/%llu.checkpoint", dir, (unsigned long long)n);
-	if (util_write_file(path, note, strlen(note), 0644) != 0)
-		log_warn("cannot write %s: %s", path, strerror(errno));
-	export_pubkey(pub, dir);
+	if (util_sibling(s->prof.database, "checkpoints", dir, sizeof(dir)) != 0) {
+		log_warn("the database path is too long to name <db dir>/checkpoints");
+	} else {
+		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+			log_warn("cannot create %s: %s", dir, strerror(errno));
+		snprintf(path, sizeof(path), "%s/%llu.checkpoint", dir, (unsigned long long)n);
+		if (util_write_file(path, note, strlen(note), 0644) != 0)
+			log_warn("cannot write %s: %s", path, strerror(errno));
+	}
+	export_pubkey(pub, s->prof.database);
 	if (state_write(s, n, root) != 0) {
 		reply(p, SIGST_LOG, "the checkpoint is stored but this signer could not save its state "
 		    "file; check the database directory's permissions");

@@ -188,17 +188,6 @@ read_small(const char *path, char **out)
 	return 0;
 }
 
-static void
-sibling(const char *db, const char *name, char *out, size_t cap)
-{
-	const char *sl = strrchr(db, '/');
-
-	if (sl == NULL)
-		snprintf(out, cap, "%s", name);
-	else
-		snprintf(out, cap, "%.*s/%s", (int)(sl - db), db, name);
-}
-
 static int
 cmp_seq(const void *a, const void *b)
 {
@@ -672,8 +661,8 @@ verify_run(const struct verify_opts *o, struct verify_result *r)
 			goto out;
 		}
 	} else if (o->db != NULL) {
-		sibling(o->db, "audit-key.pem", path, sizeof(path));
-		if (read_small(path, &pem) == 0)
+		if (util_sibling(o->db, "audit-key.pem", path, sizeof(path)) == 0 &&
+		    read_small(path, &pem) == 0)
 			key = note_load_pubkey_pem(pem, strlen(pem));
 	} else if (rc->audit_key_pem != NULL)
 		key = note_load_pubkey_pem(rc->audit_key_pem, strlen(rc->audit_key_pem));
@@ -684,8 +673,8 @@ verify_run(const struct verify_opts *o, struct verify_result *r)
 			goto out;
 		}
 	} else if (o->db != NULL) {
-		sibling(o->db, "ca.pem", path, sizeof(path));
-		if (read_small(path, &capem) == 0)
+		if (util_sibling(o->db, "ca.pem", path, sizeof(path)) == 0 &&
+		    read_small(path, &capem) == 0)
 			cas = load_cas(capem);
 	} else
 		cas = load_cas(rc->ca_pem);

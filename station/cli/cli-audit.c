@@ -44,17 +44,6 @@ usage(FILE *f)
 	    "  checkpoint   ask the signer (HSM) to sign a checkpoint now\n\n%s", EXITS);
 }
 
-static char *
-sibling(const char *path, const char *name)
-{
-	const char *sl = strrchr(path, '/');
-	char *out = NULL;
-
-	if (asprintf(&out, "%.*s%s%s", sl ? (int)(sl - path) : 0, path, sl ? "/" : "", name) < 0)
-		return NULL;
-	return out;
-}
-
 static int
 db_from_profile(const char *profile, char *db, size_t cap)
 {
@@ -206,7 +195,8 @@ cmd_export(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' }, { "profile", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	const char *fmt = NULL, *out = NULL, *db = NULL, *profile = NULL;
-	char dbp[CAP_PATH], why[512], *ca = NULL, *root = NULL, *key = NULL, *p = NULL, *chain = NULL;
+	char dbp[CAP_PATH], why[512], p[CAP_PATH + 32];
+	char *ca = NULL, *root = NULL, *key = NULL, *chain = NULL;
 	struct export_opts o;
 	struct record *rc = NULL;
 	FILE *f = stdout;
@@ -258,15 +248,12 @@ cmd_export(int argc, char **argv)
 		return EXIT_DB;
 	}
 	if (o.format == EXPORT_BUNDLE) {
-		if ((p = sibling(db, "ca.pem")) != NULL)
+		if (util_sibling(db, "ca.pem", p, sizeof(p)) == 0)
 			ca = read_text(p, CAP_PEM, NULL);
-		free(p);
-		if ((p = sibling(db, "root.pem")) != NULL)
+		if (util_sibling(db, "root.pem", p, sizeof(p)) == 0)
 			root = read_text(p, CAP_PEM, NULL);
-		free(p);
-		if ((p = sibling(db, "audit-key.pem")) != NULL)
+		if (util_sibling(db, "audit-key.pem", p, sizeof(p)) == 0)
 			key = read_text(p, CAP_PEM, NULL);
-		free(p);
 		if (ca != NULL && asprintf(&chain, "%s%s", ca, root ? root : "") < 0)
 			chain = NULL;
 		o.ca_pem = chain;
@@ -436,7 +423,7 @@ cmd_check_proof(int argc, char **argv)
 	static const struct option opts[] = { { "audit-key", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	const char *keyp = NULL;
-	char *text = NULL, *kp = NULL, why[256], shown[600];
+	char *text = NULL, kp[CAP_PATH + 32], why[256], shown[600];
 	struct note_checkpoint *cp = NULL;
 	struct proof p;
 	merkle_hash leaf;
@@ -466,8 +453,8 @@ cmd_check_proof(int argc, char **argv)
 		fprintf(stderr, "station audit check-proof: cannot read %s\n", argv[optind]);
 		goto out;
 	}
-	if (keyp == NULL)
-		keyp = kp = sibling(argv[optind], "audit-key.pem");
+	if (keyp == NULL && util_sibling(argv[optind], "audit-key.pem", kp, sizeof(kp)) == 0)
+		keyp = kp;
 	if (keyp == NULL || (key = load_key(keyp)) == NULL) {
 		fprintf(stderr, "station audit check-proof: cannot read the audit public key %s; give "
 		    "--audit-key\n", keyp ? keyp : "");
@@ -516,7 +503,6 @@ out:
 	proof_clear(&p);
 	free(cp);
 	free(text);
-	free(kp);
 	EVP_PKEY_free(key);
 	return r;
 }
@@ -528,7 +514,7 @@ cmd_consistency(int argc, char **argv)
 		{ "audit-key", required_argument, NULL, 'k' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 } };
 	const char *db = NULL, *keyp = NULL;
-	char *t[2] = { NULL, NULL }, *dbguess = NULL, *kp = NULL, why[256], h[45];
+	char *t[2] = { NULL, NULL }, dbguess[CAP_PATH + 32], kp[CAP_PATH + 32], why[256], h[45];
 	struct note_checkpoint *cp = NULL;
 	struct record *rc = NULL;
 	merkle_hash *leaves = NULL, path[MERKLE_MAX_PROOF];
@@ -562,15 +548,11 @@ cmd_consistency(int argc, char **argv)
 			fprintf(stderr, "station audit consistency: cannot read %s\n", argv[optind + i]);
 			goto out;
 		}
-	if (db == NULL) {
-		char *d = sibling(argv[optind], "..");
-		if (d != NULL && asprintf(&dbguess, "%s/station.db", d) < 0)
-			dbguess = NULL;
-		free(d);
+	/* <dir>/checkpoints/<size>.checkpoint: the database is <dir>/station.db */
+	if (db == NULL && util_sibling(argv[optind], "../station.db", dbguess, sizeof(dbguess)) == 0)
 		db = dbguess;
-	}
-	if (keyp == NULL && db != NULL)
-		keyp = kp = sibling(db, "audit-key.pem");
+	if (keyp == NULL && db != NULL && util_sibling(db, "audit-key.pem", kp, sizeof(kp)) == 0)
+		keyp = kp;
 	if (db == NULL || keyp == NULL || (key = load_key(keyp)) == NULL) {
 		fprintf(stderr, "station audit consistency: cannot read the audit public key %s; give "
 		    "--audit-key\n", keyp ? keyp : "");
@@ -614,7 +596,7 @@ cmd_consistency(int argc, char **argv)
 	    (unsigned long long)cp[0].size, (unsigned long long)cp[1].size);
 	r = EXIT_OK;
 out:
-	free(t[0]), free(t[1]), free(dbguess), free(kp), free(cp), free(leaves);
+	free(t[0]), free(t[1]), free(cp), free(leaves);
 	EVP_PKEY_free(key);
 	record_free(rc);
 	return r;

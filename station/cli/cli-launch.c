@@ -22,6 +22,7 @@
 #include "profile.h"
 #include "sandbox.h"
 #include "signer.h"
+#include "util.h"
 
 static struct privsep ps;
 static int ps_ready;
@@ -84,18 +85,17 @@ cli_signer(const char *cmd, const char *profile, int mode, const char *operator_
 /* The umockdev test harness redirects /dev and /sys into its testbed; its preload is then in
  * this process's maps (tests/integration/README-sim.txt). */
 static int
+preload_line(void *ctx, const char *line)
+{
+	(void)ctx;
+	return strstr(line, "libumockdev-preload") != NULL;
+}
+
+static int
 under_umockdev(void)
 {
-	char line[512];
-	FILE *f;
-	int found = 0;
-
-	if (getenv("UMOCKDEV_DIR") == NULL || (f = fopen("/proc/self/maps", "r")) == NULL)
-		return 0;
-	while (!found && fgets(line, sizeof(line), f) != NULL)
-		found = strstr(line, "libumockdev-preload") != NULL;
-	fclose(f);
-	return found;
+	return getenv("UMOCKDEV_DIR") != NULL &&
+	    util_each_line("/proc/self/maps", preload_line, NULL) == 1;
 }
 
 int

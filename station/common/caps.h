@@ -11,6 +11,7 @@
 #define CAP_ALLOWLIST 64          /* firmware allow-list entries */
 #define CAP_TEMPLATE 256          /* subject / SAN template length */
 #define CAP_PATH 512
+#define CAP_LINE 512              /* one line of a text file read line by line (util_each_line) */
 #define CAP_CERT_DER 4096         /* one certificate */
 #define CAP_CSR_DER 2048          /* one CSR (matches MSG_MAX_CSR) */
 #define CAP_CHAIN_DER 4096        /* chain sent to a board (matches MSG_MAX_CHAIN) */
