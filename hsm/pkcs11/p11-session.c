@@ -43,8 +43,8 @@ p11_login(struct p11 *p, const char *token_uri, const char *pin, size_t pin_len)
 		    "thread (internal error)");
 		return P11_ERR_ARG;
 	}
-	if (pin_len > PIN_MAX) {
-		log_error("HSM PIN is longer than %d bytes; check the PIN file", PIN_MAX);
+	if (pin_len > CAP_PIN) {
+		log_error("HSM PIN is longer than %d bytes; check the PIN file", CAP_PIN);
 		return P11_ERR_PIN;
 	}
 	if ((r = p11_uri_parse(token_uri, &u)) != P11_OK)
@@ -65,9 +65,9 @@ p11_login(struct p11 *p, const char *token_uri, const char *pin, size_t pin_len)
 			r = P11_ERR_TOKEN;
 			goto out;
 		}
-		if (nslots > SLOTS_MAX) {
+		if (nslots > CAP_P11_SLOTS) {
 			log_error("PKCS#11 module '%s' reports %lu slots (more than %d); check the "
-			    "module", p->path, (unsigned long)nslots, SLOTS_MAX);
+			    "module", p->path, (unsigned long)nslots, CAP_P11_SLOTS);
 			r = P11_ERR_FUNC;
 			goto out;
 		}

@@ -53,7 +53,7 @@ int
 srv_open(const char *profile_path, int need_keys, struct srv **out, char *why, size_t cap)
 {
 	struct srv *s;
-	char pin[CAP_PIN], err[CAP_REASON * 2];
+	char pin[CAP_PIN + 1], err[CAP_REASON * 2];
 	size_t pinlen = 0;
 	CK_ULONG kt = 0;
 	int r = -1;

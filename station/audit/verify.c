@@ -26,7 +26,7 @@ problem(struct verify_result *r, const char *fmt, ...)
 	char *s = NULL;
 
 	r->nproblems_all++;
-	if (r->nproblems >= VERIFY_MAX_PROBLEMS)
+	if (r->nproblems >= CAP_VERIFY_PROBLEMS)
 		return;
 	va_start(ap, fmt);
 	if (vasprintf(&s, fmt, ap) < 0)
@@ -42,7 +42,7 @@ warning(struct verify_result *r, const char *fmt, ...)
 	va_list ap;
 	char *s = NULL;
 
-	if (r->nwarnings >= VERIFY_MAX_PROBLEMS)
+	if (r->nwarnings >= CAP_VERIFY_PROBLEMS)
 		return;
 	va_start(ap, fmt);
 	if (vasprintf(&s, fmt, ap) < 0)
@@ -121,7 +121,7 @@ map_grow(struct map *m)
 static int64_t *
 map_at(struct map *m, const char *a, const char *b, int *isnew)
 {
-	char key[2 * REC_FIELD_MAX + 8];
+	char key[2 * CAP_AUDIT_FIELD + 8];
 	size_t j;
 
 	snprintf(key, sizeof(key), "%s\x1f%s", a, b);
@@ -479,7 +479,7 @@ uniq(struct map *m, struct verify_result *r, const char *ns, const char *key, in
 static void
 check_log_semantics(struct record *rc, struct map *m, struct verify_result *r)
 {
-	char d[256], key[2 * REC_FIELD_MAX + 2];
+	char d[256], key[2 * CAP_AUDIT_FIELD + 2];
 	size_t i;
 
 	for (i = 0; i < rc->ne; i++) {
@@ -535,7 +535,7 @@ check_log_semantics(struct record *rc, struct map *m, struct verify_result *r)
 static void
 check_tables(struct record *rc, struct map *m, struct verify_result *r)
 {
-	char key[2 * REC_FIELD_MAX + 2], c1[80];
+	char key[2 * CAP_AUDIT_FIELD + 2], c1[80];
 	size_t i;
 
 	for (i = 0; i < rc->nd; i++) {

@@ -113,9 +113,9 @@ cmd_verify(int argc, char **argv)
 		case 'd': o.db = optarg; break;
 		case 'b': o.bundle = optarg; break;
 		case 'c':
-			if (o.ncheckpoints >= VERIFY_MAX_FILES) {
+			if (o.ncheckpoints >= CAP_VERIFY_FILES) {
 				fprintf(stderr, "station audit verify: at most %d --checkpoint files\n",
-				    VERIFY_MAX_FILES);
+				    CAP_VERIFY_FILES);
 				return EXIT_USAGE;
 			}
 			o.checkpoints[o.ncheckpoints++] = optarg;

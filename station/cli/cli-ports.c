@@ -164,15 +164,15 @@ cli_ports(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if ((in = calloc(XPORT_LIST_MAX, sizeof(*in))) == NULL) {
+	if ((in = calloc(CAP_XPORT_LIST, sizeof(*in))) == NULL) {
 		log_error("out of memory");
 		goto out;
 	}
-	if ((c = xport_list(in, XPORT_LIST_MAX, &n)) != XPORT_OK) {
+	if ((c = xport_list(in, CAP_XPORT_LIST, &n)) != XPORT_OK) {
 		log_error("cannot list serial ports: %s", xport_strerror(c));
 		goto out;
 	}
-	shown = n < XPORT_LIST_MAX ? n : XPORT_LIST_MAX;
+	shown = n < CAP_XPORT_LIST ? n : CAP_XPORT_LIST;
 	if (n > shown)
 		log_warn("%zu serial ports found, showing the first %zu", n, shown);
 	if (json)

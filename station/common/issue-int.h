@@ -14,11 +14,7 @@
 #include "issue.h"
 
 #define SERIAL_BYTES 16           /* 128 bits from the CSPRNG, top bit cleared */
-#define SIG_CAP 512               /* RSA-4096 signature; a DER P-256 ECDSA one is <= 72 */
-#define NONCE_MAX 64              /* station nonce bytes (hex in challengePassword: 128 chars) */
 #define RSA_FLOOR 2048            /* no profile may go below this */
-#define VALIDITY_MAX 36500        /* days */
-#define EXPAND_CAP (2 * CAP_TEMPLATE) /* one expanded template value */
 #define CLOCK_SKEW 300            /* seconds a freshly issued notBefore may lead this clock */
 
 /* OpenSSL 3.0 lacks setters for the signature AlgorithmIdentifiers of an X509 or X509_CRL (notes

@@ -262,7 +262,7 @@ on_kv(void *user, const char *section, const char *name, const char *v)
 	if (KEY("certificate", "san_dns"))
 		return set_str(c, ip->san_dns, sizeof(ip->san_dns), v, name);
 	if (KEY("certificate", "validity_days"))
-		return set_u(c, &ip->validity_days, v, 0, 36500, name);
+		return set_u(c, &ip->validity_days, v, 0, CAP_VALIDITY_DAYS, name);
 	if (KEY("certificate", "key_types"))
 		return set_key_types(c, v);
 	if (KEY("certificate", "rsa_min_bits"))

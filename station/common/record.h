@@ -12,10 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "caps.h"
 #include "merkle.h"
-
-#define REC_FIELD_MAX 255     /* station, operator, lot, kind, chip, serial, time */
-#define REC_BODY_MAX 65536    /* entry body (compact JSON) */
 
 enum rec_rc {
 	REC_OK = 0,

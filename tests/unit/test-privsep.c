@@ -85,7 +85,7 @@ check_hardened(void)
 static int
 child_switch(void)
 {
-	gid_t g[PRIVSEP_MAX_GROUPS + 8];
+	gid_t g[CAP_GROUPS + 8];
 	char why[CAP_REASON];
 	int n, i, k;
 
