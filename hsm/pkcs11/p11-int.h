@@ -1,6 +1,6 @@
 /*
- * p11-int.h: internal to hsm/p11-*.c (the PKCS#11 layer, one concern per file); not for other
- * callers, who use p11.h. The handle, the limits, and the helpers the files share.
+ * p11-int.h: internal to hsm/pkcs11/p11-*.c (the PKCS#11 layer, one concern per file); not for
+ * other callers, who use p11.h. The handle and the helpers the files share (limits: caps.h).
  * Everything a module returns (counts, lengths, strings) is untrusted and checked; every failure
  * is logged where it happens with its CKR_* name and what to do, then mapped to P11_ERR_*.
  */

@@ -1,7 +1,8 @@
 /*
  * registry.h: the provisioning record built on the audit store: serial allocation, password
- * commitments, certificates and device outcomes. Each function writes its table row(s) and its log
- * entry in one transaction (BEGIN IMMEDIATE ... COMMIT), so the log and the tables never disagree.
+ * commitments, certificates, device outcomes, lots and checkpoints. The only SQL of the signer
+ * is here and in audit.c. Each function that writes does its table row(s) and its log entry in
+ * one transaction (BEGIN IMMEDIATE ... COMMIT), so the log and the tables never disagree.
  * Returns AUDIT_* codes; AUDIT_ERR_CONSTRAINT means a uniqueness rule refused the write.
  */
 #ifndef REGISTRY_H

@@ -59,8 +59,6 @@ void srv_att_drop(struct srv_attempt *a);
  * in, finds the CA and commitment keys, loads the CA certificate and opens the audit store.
  * need_keys = 0 for the key ceremony (keys may not exist yet). On failure why says what to do. */
 int srv_open(const char *profile_path, int need_keys, struct srv **out, char *why, size_t cap);
-/* Lot state of lot for a reply (counts from the record). 0 or an AUDIT_* code. */
-int srv_lot_state(struct srv *s, const char *lot, struct sigp_lot *l);
 void srv_close(struct srv *s);
 
 /* Handles one request body; writes the reply body into out (cap) and its length to *outlen

@@ -1,6 +1,6 @@
 /*
  * cli.h: the station's subcommands. Each takes main's argc/argv shifted so that argv[0] is
- * the subcommand name, and returns the process exit code (0 ok, 1 failure, 2 usage error).
+ * the subcommand name, and returns the process exit code (enum cli_exit below).
  */
 #ifndef CLI_H
 #define CLI_H

@@ -1,7 +1,8 @@
 /*
- * issue-int.h: internal to station/issue*.c (the issuance policy, one concern per file: templates,
- * key policy, CSR, CA signing, certificate, lint, CRL, demo CA); not for other callers, who use
- * issue.h. The limits and the helpers the files share.
+ * issue-int.h: internal to the issuance policy, one concern per file: station/common/issue*.c
+ * (key policy, CSR checks: both programs need them) and hsm/issue/issue-*.c (templates, CA
+ * signing, certificate, lint, CRL, demo CA: the signer's); not for other callers, who use
+ * issue.h. The helpers the files share (their limits are in caps.h).
  */
 #ifndef ISSUE_INT_H
 #define ISSUE_INT_H

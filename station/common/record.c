@@ -602,18 +602,3 @@ record_free(struct record *rc)
 	free(rc->audit_key_pem);
 	free(rc);
 }
-
-int
-record_body_str(const char *body, const char *key, char *out, size_t cap)
-{
-	json_t *o = json_loads(body, JSON_REJECT_DUPLICATES, NULL);
-	const char *s = o ? jstr(o, key, cap ? cap - 1 : 0) : NULL;
-	int r = -1;
-
-	if (s != NULL && cap > 0) {
-		memcpy(out, s, strlen(s) + 1);
-		r = 0;
-	}
-	json_decref(o);
-	return r;
-}

@@ -95,8 +95,4 @@ int record_entry_leaf(const struct rec_entry *e, merkle_hash out);
  * frees) and holds *n hashes. */
 int record_leaves(sqlite3 *db, merkle_hash **leaves, uint64_t *n, char *why, size_t wcap);
 
-/* Text of a JSON string field of an entry body, copied into out; -1 when absent / not a
- * string / too long. */
-int record_body_str(const char *body, const char *key, char *out, size_t cap);
-
 #endif

@@ -1,5 +1,5 @@
 /*
- * test-merkle.c: station/merkle.c against the RFC 6962 reference vectors (transparency-dev/merkle
+ * test-merkle.c: station/common/merkle.c against the RFC 6962 reference vectors (transparency-dev/merkle
  * testonly/constants.go, the certificate-transparency test data), and against a naive recursive
  * MTH/PATH/PROOF written straight from RFC 6962 §2.1 for every size 1..64, every index and every
  * (m, n) pair; altered proofs must fail.
