@@ -86,34 +86,6 @@ p11_token_matches(const struct p11_uri *u, CK_SLOT_ID slot, const struct p11_tok
 	    (u->slot_id == -1 || (CK_SLOT_ID)u->slot_id == slot);
 }
 
-int
-p11_token_info(struct p11 *p, char *label, char *manuf, char *model, char *serial, size_t cap)
-{
-	CK_TOKEN_INFO ti;
-	struct p11_tokid id;
-	CK_RV rv;
-	int r;
-
-	if ((r = p11_need_session(p, "p11_token_info")) != P11_OK)
-		return r;
-	if (cap == 0)
-		return P11_ERR_ARG;
-	if ((rv = p->f->C_GetTokenInfo(p->slot, &ti)) != CKR_OK)
-		return p11_ckr_fail(rv, "C_GetTokenInfo for slot %lu failed",
-		    (unsigned long)p->slot);
-	p11_tokid_read(&ti, &id);
-	/* For display: bounded by cap, control characters replaced. NULL = not wanted. */
-	if (label != NULL)
-		p11_display_copy(label, cap, id.label);
-	if (manuf != NULL)
-		p11_display_copy(manuf, cap, id.manuf);
-	if (model != NULL)
-		p11_display_copy(model, cap, id.model);
-	if (serial != NULL)
-		p11_display_copy(serial, cap, id.serial);
-	return P11_OK;
-}
-
 /* Slot of the initialised token labelled label (*found = 1), else the first slot holding an
  * uninitialised token (*found = 0, *slot set), else P11_ERR_TOKEN. */
 static int
