@@ -122,8 +122,9 @@ $(BIN)/firmware-stub: $(call obj,$(STUB_SRC)) $(LIBCORE)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(shell pkg-config --libs openssl $(UMOCK)) -lpthread
 
-# Unit tests: one cmocka binary per module, linked against the component libraries.
-$(B)/tests/%: $(B)/tests/unit/%.o $(LIBHSM) $(LIBSTATION) $(LIBCOMMON) $(LIBCORE)
+# Unit tests: one cmocka binary per module, linked against the component libraries and the
+# helpers the tests share (tests/unit/helpers.c: not a test-*.c, so no binary of its own).
+$(B)/tests/%: $(B)/tests/unit/%.o $(B)/tests/unit/helpers.o $(LIBHSM) $(LIBSTATION) $(LIBCOMMON) $(LIBCORE)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS) $(shell pkg-config --libs cmocka)
 

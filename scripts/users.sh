@@ -1,5 +1,5 @@
 #!/bin/sh
-# users.sh: creates the two system users of privilege separation (station/privsep.h), once.
+# users.sh: creates the two system users of privilege separation (station/sandbox/privsep.h), once.
 #   station-signer  runs station-signer: holds the HSM PIN and session, writes the audit database
 #   station         runs the board-facing station process after it drops root; member of dialout
 #                   (USB-serial adapters) and plugdev (boards on USB bulk) when those groups exist

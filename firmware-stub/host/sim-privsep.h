@@ -1,5 +1,5 @@
 /*
- * sim-privsep.h: lets a station that drops root (station/privsep.h, service mode) reach the
+ * sim-privsep.h: lets a station that drops root (station/sandbox/privsep.h, service mode) reach the
  * simulated fixtures. Test harness only: enabled by STATION_TEST_PRIVSEP=1 when the harness
  * runs as root (sim.c calls it after the testbed is built, before the station starts).
  */
@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-/* The user the station drops to (station/privsep.h PRIVSEP_USER_STATION; made by
+/* The user the station drops to (station/sandbox/privsep.h PRIVSEP_USER_STATION; made by
  * scripts/users.sh). */
 #define SIM_PRIVSEP_USER "station"
 

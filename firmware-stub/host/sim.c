@@ -18,7 +18,7 @@
  *    ioctl sockets are plain file operations on the testbed directory. Verified both ways
  *    (tests/integration/README-sim.txt). Only uevents (hotplug) would need it (the sender
  *    looks devices up through libudev in its own /sys); see sim_ensure_preload.
- *  - A station started as root drops to the user "station" (station/privsep.h) and cannot use a
+ *  - A station started as root drops to the user "station" (station/sandbox/privsep.h) and cannot use a
  *    testbed root made; with STATION_TEST_PRIVSEP=1 the harness (as root) gives it the testbed
  *    and the pty slaves first (sim-privsep.c says what breaks otherwise).
  *

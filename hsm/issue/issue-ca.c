@@ -12,7 +12,6 @@
 
 #include "log.h"
 
-#define YEARS_MAX 100
 
 static int
 ca_name(const char *cn, const char *org, X509_NAME **out)
@@ -93,7 +92,7 @@ demo_args_ok(const char *root_cn, const char *issuing_cn, const char *org,
 {
 	return root_cn != NULL && *root_cn != '\0' && issuing_cn != NULL && *issuing_cn != '\0' &&
 	    org != NULL && *org != '\0' && strcmp(root_cn, issuing_cn) != 0 && spki != NULL &&
-	    spkilen > 0 && spkilen <= CAP_CERT_DER && years >= 1 && years <= YEARS_MAX &&
+	    spkilen > 0 && spkilen <= CAP_CERT_DER && years >= 1 && years <= CAP_CA_YEARS &&
 	    root != NULL && issuing != NULL;
 }
 
@@ -110,7 +109,7 @@ issue_demo_ca(const char *root_cn, const char *issuing_cn, const char *org,
 	if (!demo_args_ok(root_cn, issuing_cn, org, issuing_spki, spkilen, years, root,
 	    issuing)) {
 		issue_why(why, whycap, "the demo CA needs distinct root and issuing names, an "
-		    "organization, the issuing key and 1..%d years", YEARS_MAX);
+		    "organization, the issuing key and 1..%d years", CAP_CA_YEARS);
 		return ISSUE_ERR_INTERNAL;
 	}
 	if ((ipub = d2i_PUBKEY(NULL, &p, (long)spkilen)) == NULL ||

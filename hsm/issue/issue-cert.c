@@ -14,10 +14,10 @@
 static int
 profile_check(const struct issue_profile *prof, char *why, size_t whycap)
 {
-	if (prof->validity_days > VALIDITY_MAX) {
+	if (prof->validity_days > CAP_VALIDITY_DAYS) {
 		issue_why(why, whycap, "profile '%s' asks for %u days of validity (at most %d, or 0 "
 		    "for no expiry); fix the profile", prof->product, prof->validity_days,
-		    VALIDITY_MAX);
+		    CAP_VALIDITY_DAYS);
 		return ISSUE_ERR_TEMPLATE;
 	}
 	if (prof->subject_cn[0] == '\0') {

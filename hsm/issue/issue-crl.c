@@ -14,7 +14,6 @@
 
 #include "log.h"
 
-#define SERIAL_HEX_MAX 40 /* RFC 5280 §4.1.2.2: at most 20 octets */
 
 /* An ASN1_ANY of type SEQUENCE or OTHER holds its whole encoding, tag and length included. */
 static int
@@ -117,12 +116,12 @@ add_revoked(X509_CRL *crl, const struct issue_revoked *rev, char *why, size_t wh
 	int r = ISSUE_ERR_INTERNAL;
 
 	/* BN_hex2bn stops at the first non-hex digit and accepts a sign: check it all consumed. */
-	if (len == 0 || len > SERIAL_HEX_MAX || rev->serial_hex[0] == '-' ||
+	if (len == 0 || len > CAP_CERT_SERIAL_HEX || rev->serial_hex[0] == '-' ||
 	    BN_hex2bn(&bn, rev->serial_hex) != (int)len || BN_is_zero(bn) || rev->revoked_at < 0) {
 		issue_why(why, whycap, "revocation entry '%.*s' (revoked at %lld) is not a positive "
 		    "hex serial of at most %d digits with a revocation time; check the audit "
-		    "database", SERIAL_HEX_MAX, rev->serial_hex != NULL ? rev->serial_hex : "",
-		    (long long)rev->revoked_at, SERIAL_HEX_MAX);
+		    "database", CAP_CERT_SERIAL_HEX, rev->serial_hex != NULL ? rev->serial_hex : "",
+		    (long long)rev->revoked_at, CAP_CERT_SERIAL_HEX);
 		goto out;
 	}
 	r = ISSUE_ERR_NOMEM;
@@ -288,9 +287,9 @@ issue_crl(const struct issue_ca *ca, const struct issue_revoked *rev, size_t nre
 
 	if (ca == NULL || ca->cert == NULL || ca->sign == NULL || (rev == NULL && nrev > 0) ||
 	    nrev > INT_MAX || der == NULL || derlen == NULL || next_days == 0 ||
-	    next_days > 36500) {
+	    next_days > CAP_VALIDITY_DAYS) {
 		issue_why(why, whycap, "internal error: issue_crl called without a CA, entries or "
-		    "output, or with a next update not 1..36500 days away");
+		    "output, or with a next update not 1..%d days away", CAP_VALIDITY_DAYS);
 		return ISSUE_ERR_INTERNAL;
 	}
 	if ((r = crl_body(ca, rev, nrev, crl_number, next_days, &crl, why, whycap)) != ISSUE_OK)

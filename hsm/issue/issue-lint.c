@@ -255,10 +255,3 @@ out:
 	X509_free(x);
 	return r;
 }
-
-int
-issue_lint(const struct issue_profile *prof, X509 *ca_cert, const uint8_t *der, size_t derlen,
-    const struct issue_subject *subj, char *why, size_t whycap)
-{
-	return issue_lint_pub(prof, ca_cert, der, derlen, subj, NULL, why, whycap);
-}

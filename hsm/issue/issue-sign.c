@@ -108,7 +108,7 @@ int
 issue_sign_tbs(const struct issue_ca *ca, const uint8_t *tbs, size_t tbslen,
     ASN1_BIT_STRING *sig, char *why, size_t whycap)
 {
-	uint8_t buf[SIG_CAP];
+	uint8_t buf[CAP_SIG];
 	size_t len = sizeof(buf);
 	int rc;
 

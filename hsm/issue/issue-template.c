@@ -65,7 +65,7 @@ expand_pass(const char *tmpl, const struct issue_subject *subj, const char *prod
 			n = strlen(val);
 			p = end;
 		}
-		if (n > EXPAND_CAP - len)
+		if (n > CAP_EXPAND - len)
 			return ISSUE_ERR_TEMPLATE;
 		if (out != NULL)
 			memcpy(out + len, val, n);
@@ -107,10 +107,10 @@ static int
 expand_field(const struct issue_profile *prof, const char *tmpl, const char *label,
     const struct issue_subject *subj, char *out, char *why, size_t whycap)
 {
-	if (issue_expand(tmpl, subj, prof->product, out, EXPAND_CAP) != ISSUE_OK) {
+	if (issue_expand(tmpl, subj, prof->product, out, CAP_EXPAND) != ISSUE_OK) {
 		issue_why(why, whycap, "the %s template of profile '%s' is invalid (unknown {field}, "
 		    "unbalanced brace, control character or longer than %d bytes once expanded); "
-		    "fix the profile", label, prof->product, EXPAND_CAP - 1);
+		    "fix the profile", label, prof->product, CAP_EXPAND - 1);
 		return ISSUE_ERR_TEMPLATE;
 	}
 	return ISSUE_OK;
@@ -121,7 +121,7 @@ int
 issue_make_subject(const struct issue_profile *prof, const struct issue_subject *subj,
     X509_NAME **out, char *why, size_t whycap)
 {
-	char val[EXPAND_CAP];
+	char val[CAP_EXPAND];
 	const char *tmpl;
 	X509_NAME *name = NULL;
 	size_t i;
@@ -223,7 +223,7 @@ int
 issue_make_san(const struct issue_profile *prof, const struct issue_subject *subj,
     GENERAL_NAMES **out, char *why, size_t whycap)
 {
-	char uri[EXPAND_CAP], dns[EXPAND_CAP];
+	char uri[CAP_EXPAND], dns[CAP_EXPAND];
 	GENERAL_NAMES *gens = NULL;
 	int r = ISSUE_ERR_NOMEM;
 

@@ -1,6 +1,6 @@
 /*
- * p11-int.h: internal to hsm/p11-*.c (the PKCS#11 layer, one concern per file); not for other
- * callers, who use p11.h. The handle, the limits, and the helpers the files share.
+ * p11-int.h: internal to hsm/pkcs11/p11-*.c (the PKCS#11 layer, one concern per file); not for
+ * other callers, who use p11.h. The handle and the helpers the files share (limits: caps.h).
  * Everything a module returns (counts, lengths, strings) is untrusted and checked; every failure
  * is logged where it happens with its CKR_* name and what to do, then mapped to P11_ERR_*.
  */
@@ -12,13 +12,6 @@
 
 #include "p11.h"
 
-#define SLOTS_MAX 1024          /* more slots than this is a broken module */
-#define FIND_MAX 1000           /* stop counting matches here */
-#define PIN_MAX 256             /* longest PIN handed to C_Login */
-#define LABEL_MAX (P11_URI_FIELD - 1)   /* labels we create must be findable by URI */
-#define EC_PARAMS_MAX 256       /* a named-curve OID is ~10 bytes */
-#define EC_POINT_MAX 512        /* uncompressed P-521 in an OCTET STRING is 136 bytes */
-#define SIG_MAX 16384           /* to finish a C_Sign that said CKR_BUFFER_TOO_SMALL */
 
 /* The strings that identify a token in CK_TOKEN_INFO: trimmed, raw bytes (for URI checks). */
 struct p11_tokid {
@@ -64,7 +57,7 @@ int p11_token_matches(const struct p11_uri *u, CK_SLOT_ID slot, const struct p11
 /* p11-object.c: "private key", "public key", ... for messages. */
 const char *p11_class_name(CK_OBJECT_CLASS cls);
 /* p11-object.c: runs a find with template t; on P11_OK *count gets the number of matches (it
- * stops counting at FIND_MAX) and *first the first one when there is any. A failed C_Find* call
+ * stops counting at CAP_P11_FIND) and *first the first one when there is any. A failed C_Find* call
  * is logged and mapped; finding nothing is not an error and is not logged (callers do, with
  * context). */
 int p11_find_objects(struct p11 *p, CK_ATTRIBUTE *t, CK_ULONG nt, CK_OBJECT_HANDLE *first,

@@ -17,14 +17,14 @@ check_new_key(struct p11 *p, CK_OBJECT_CLASS cls, const char *label, const uint8
 	CK_ATTRIBUTE t[2];
 	CK_OBJECT_HANDLE h;
 	CK_ULONG count = 0;
-	char shown[P11_URI_FIELD];
+	char shown[CAP_P11_URI_VALUE + 1];
 	size_t ll;
 	int r;
 
-	if (label == NULL || (ll = strlen(label)) == 0 || ll > LABEL_MAX ||
+	if (label == NULL || (ll = strlen(label)) == 0 || ll > CAP_P11_URI_VALUE ||
 	    (id == NULL && idlen != 0) || idlen > sizeof(((struct p11_uri *)0)->id)) {
 		log_error("new HSM key needs a label of 1..%d bytes and an id of at most %zu "
-		    "bytes (so a pkcs11: URI can name it)", LABEL_MAX,
+		    "bytes (so a pkcs11: URI can name it)", CAP_P11_URI_VALUE,
 		    sizeof(((struct p11_uri *)0)->id));
 		return P11_ERR_ARG;
 	}
@@ -115,7 +115,7 @@ p11_gen_ec(struct p11 *p, const char *curve, const char *label, const uint8_t *i
 	CK_ATTRIBUTE priv[SECRET_ATTRS];
 	const uint8_t *oid;
 	CK_ULONG oidlen, npub, npriv;
-	char shown[P11_URI_FIELD];
+	char shown[CAP_P11_URI_VALUE + 1];
 	CK_RV rv;
 	int r;
 
@@ -175,7 +175,7 @@ p11_gen_hmac_key(struct p11 *p, const char *label, const uint8_t *id, size_t idl
 		{ CKA_VALUE_LEN, &vlen, sizeof(vlen) },
 		{ CKA_VERIFY, &yes, sizeof(yes) },
 	};
-	char shown[P11_URI_FIELD];
+	char shown[CAP_P11_URI_VALUE + 1];
 	CK_RV rv;
 	int r;
 

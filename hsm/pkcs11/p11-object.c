@@ -27,7 +27,7 @@ p11_class_name(CK_OBJECT_CLASS cls)
 }
 
 /*
- * Run a find with template t; *count gets the number of matches (stops at FIND_MAX) and
+ * Run a find with template t; *count gets the number of matches (stops at CAP_P11_FIND) and
  * *first the first one. Does not log "not found": callers do, with context.
  */
 int
@@ -58,7 +58,7 @@ p11_find_objects(struct p11 *p, CK_ATTRIBUTE *t, CK_ULONG nt, CK_OBJECT_HANDLE *
 		if (total == 0)
 			*first = h[0];
 		total += got;
-		if (total >= FIND_MAX)
+		if (total >= CAP_P11_FIND)
 			break;
 	}
 	*count = total;
@@ -144,7 +144,7 @@ p11_find(struct p11 *p, const char *uri, CK_OBJECT_CLASS cls, CK_OBJECT_HANDLE *
 		else
 			log_error("%s%lu %s objects on the HSM match key URI '%s'; it must name "
 			    "exactly one: add id= or give the keys unique labels",
-			    count >= FIND_MAX ? "at least " : "", (unsigned long)count,
+			    count >= CAP_P11_FIND ? "at least " : "", (unsigned long)count,
 			    p11_class_name(cls), uri);
 		return P11_ERR_KEY;
 	}

@@ -16,8 +16,6 @@
 #include "log.h"
 #include "p11.h"
 
-/* A PIN file longer than this is not a PIN file. */
-#define PIN_FILE_MAX 1024
 
 /* Store line[0..n) as the PIN: 1..cap-1 bytes, no NUL inside. */
 static int
@@ -56,10 +54,11 @@ first_line(const char *buf, size_t n)
 	return n;
 }
 
+/* The first line of a PIN file is the PIN and "\r\n": reading one byte more tells a longer line. */
 static int
 pin_from_file(const char *path, char *pin, size_t cap, size_t *len)
 {
-	char buf[PIN_FILE_MAX + 1];
+	char buf[CAP_PIN + 3];
 	struct stat st;
 	size_t used = 0;
 	ssize_t got;
@@ -97,8 +96,9 @@ pin_from_file(const char *path, char *pin, size_t cap, size_t *len)
 		used += (size_t)got;
 	}
 	if (used == sizeof(buf) && memchr(buf, '\n', used) == NULL) {
-		log_error("HSM PIN file '%s' has no line break in its first %d bytes; it should "
-		    "hold only the user PIN", path, PIN_FILE_MAX);
+		log_error("HSM PIN file '%s' has no line break in its first %zu bytes: its first line "
+		    "is longer than a PIN (at most %d bytes); it should hold only the user PIN", path,
+		    sizeof(buf), CAP_PIN);
 		goto out;
 	}
 	r = store_pin("the PIN file", buf, first_line(buf, used), pin, cap, len);
@@ -134,7 +134,7 @@ pin_from_tty(int fd, char *pin, size_t cap, size_t *len)
 {
 	static const char prompt[] = "HSM user PIN: ";
 	struct termios old, noecho;
-	char line[256];
+	char line[CAP_PIN + 1]; /* the PIN and a '\r' */
 	size_t n = 0;
 	int restore = 0, toolong = 0, r = P11_ERR_PINSRC;
 	ssize_t got;
@@ -169,7 +169,7 @@ pin_from_tty(int fd, char *pin, size_t cap, size_t *len)
 	}
 	(void)!write(fd, "\n", 1);
 	if (toolong) {
-		log_error("HSM PIN typed at the prompt is longer than %zu bytes", sizeof(line));
+		log_error("HSM PIN typed at the prompt is longer than %d bytes", CAP_PIN);
 		goto out;
 	}
 	if (n > 0 && line[n - 1] == '\r')

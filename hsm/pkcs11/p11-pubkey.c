@@ -85,7 +85,7 @@ ed25519_pub(const uint8_t *params, size_t plen, const uint8_t *point, size_t len
 int
 p11_ec_pubkey_spki(struct p11 *p, CK_OBJECT_HANDLE pub, uint8_t **der, size_t *derlen)
 {
-	uint8_t params[EC_PARAMS_MAX], point[EC_POINT_MAX], *out = NULL, *q;
+	uint8_t params[CAP_EC_PARAMS], point[CAP_EC_POINT], *out = NULL, *q;
 	CK_ATTRIBUTE a[2] = {
 		{ CKA_EC_PARAMS, NULL, 0 },
 		{ CKA_EC_POINT, NULL, 0 },

@@ -1,6 +1,7 @@
 /*
  * p11-session.c: log in to the one token a pkcs11: URI names (one R/W session per struct p11,
- * i.e. per thread), and the check every operation makes that it has such a session.
+ * i.e. per thread), the check every operation makes that it has such a session, and what the
+ * token of the session is (p11_token_info).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,8 +44,8 @@ p11_login(struct p11 *p, const char *token_uri, const char *pin, size_t pin_len)
 		    "thread (internal error)");
 		return P11_ERR_ARG;
 	}
-	if (pin_len > PIN_MAX) {
-		log_error("HSM PIN is longer than %d bytes; check the PIN file", PIN_MAX);
+	if (pin_len > CAP_PIN) {
+		log_error("HSM PIN is longer than %d bytes; check the PIN file", CAP_PIN);
 		return P11_ERR_PIN;
 	}
 	if ((r = p11_uri_parse(token_uri, &u)) != P11_OK)
@@ -65,9 +66,9 @@ p11_login(struct p11 *p, const char *token_uri, const char *pin, size_t pin_len)
 			r = P11_ERR_TOKEN;
 			goto out;
 		}
-		if (nslots > SLOTS_MAX) {
+		if (nslots > CAP_P11_SLOTS) {
 			log_error("PKCS#11 module '%s' reports %lu slots (more than %d); check the "
-			    "module", p->path, (unsigned long)nslots, SLOTS_MAX);
+			    "module", p->path, (unsigned long)nslots, CAP_P11_SLOTS);
 			r = P11_ERR_FUNC;
 			goto out;
 		}
@@ -166,4 +167,32 @@ p11_login(struct p11 *p, const char *token_uri, const char *pin, size_t pin_len)
 		p->f->C_CloseSession(sess);
 	free(slots);
 	return r;
+}
+
+int
+p11_token_info(struct p11 *p, char *label, char *manuf, char *model, char *serial, size_t cap)
+{
+	CK_TOKEN_INFO ti;
+	struct p11_tokid id;
+	CK_RV rv;
+	int r;
+
+	if ((r = p11_need_session(p, "p11_token_info")) != P11_OK)
+		return r;
+	if (cap == 0)
+		return P11_ERR_ARG;
+	if ((rv = p->f->C_GetTokenInfo(p->slot, &ti)) != CKR_OK)
+		return p11_ckr_fail(rv, "C_GetTokenInfo for slot %lu failed",
+		    (unsigned long)p->slot);
+	p11_tokid_read(&ti, &id);
+	/* For display: bounded by cap, control characters replaced. NULL = not wanted. */
+	if (label != NULL)
+		p11_display_copy(label, cap, id.label);
+	if (manuf != NULL)
+		p11_display_copy(manuf, cap, id.manuf);
+	if (model != NULL)
+		p11_display_copy(model, cap, id.model);
+	if (serial != NULL)
+		p11_display_copy(serial, cap, id.serial);
+	return P11_OK;
 }

@@ -37,7 +37,7 @@ p11_sign(struct p11 *p, CK_OBJECT_HANDLE key, CK_MECHANISM_TYPE mech, const uint
 		 * buffer so the session can sign again.
 		 */
 		need = l;
-		if (need > 0 && need <= SIG_MAX && (tmp = malloc(need)) != NULL) {
+		if (need > 0 && need <= CAP_P11_SIG && (tmp = malloc(need)) != NULL) {
 			(void)p->f->C_Sign(p->sess, p11_unconst(in), (CK_ULONG)inlen, tmp, &l);
 			OPENSSL_cleanse(tmp, need);
 			free(tmp);

@@ -51,7 +51,7 @@ p11_display_copy(char *dst, size_t cap, const char *src)
 void
 p11_describe_token(const struct p11_uri *u, char *buf, size_t cap)
 {
-	char v[P11_URI_FIELD];
+	char v[CAP_P11_URI_VALUE + 1];
 	size_t used = 0;
 	int n;
 
@@ -86,41 +86,13 @@ p11_token_matches(const struct p11_uri *u, CK_SLOT_ID slot, const struct p11_tok
 	    (u->slot_id == -1 || (CK_SLOT_ID)u->slot_id == slot);
 }
 
-int
-p11_token_info(struct p11 *p, char *label, char *manuf, char *model, char *serial, size_t cap)
-{
-	CK_TOKEN_INFO ti;
-	struct p11_tokid id;
-	CK_RV rv;
-	int r;
-
-	if ((r = p11_need_session(p, "p11_token_info")) != P11_OK)
-		return r;
-	if (cap == 0)
-		return P11_ERR_ARG;
-	if ((rv = p->f->C_GetTokenInfo(p->slot, &ti)) != CKR_OK)
-		return p11_ckr_fail(rv, "C_GetTokenInfo for slot %lu failed",
-		    (unsigned long)p->slot);
-	p11_tokid_read(&ti, &id);
-	/* For display: bounded by cap, control characters replaced. NULL = not wanted. */
-	if (label != NULL)
-		p11_display_copy(label, cap, id.label);
-	if (manuf != NULL)
-		p11_display_copy(manuf, cap, id.manuf);
-	if (model != NULL)
-		p11_display_copy(model, cap, id.model);
-	if (serial != NULL)
-		p11_display_copy(serial, cap, id.serial);
-	return P11_OK;
-}
-
 /* Slot of the initialised token labelled label (*found = 1), else the first slot holding an
  * uninitialised token (*found = 0, *slot set), else P11_ERR_TOKEN. */
 static int
 token_slot(struct p11 *p, const char *label, CK_SLOT_ID *slot, int *found)
 {
-	CK_SLOT_ID slots[SLOTS_MAX];
-	CK_ULONG n = SLOTS_MAX, i;
+	CK_SLOT_ID slots[CAP_P11_SLOTS];
+	CK_ULONG n = CAP_P11_SLOTS, i;
 	CK_TOKEN_INFO ti;
 	char l[33];
 	int have_free = 0;
@@ -129,7 +101,7 @@ token_slot(struct p11 *p, const char *label, CK_SLOT_ID *slot, int *found)
 	if ((rv = p->f->C_GetSlotList(CK_TRUE, slots, &n)) != CKR_OK)
 		return p11_ckr_fail(rv, "C_GetSlotList of PKCS#11 module '%s' failed", p->path);
 	*found = 0;
-	for (i = 0; i < n && i < SLOTS_MAX; i++) {
+	for (i = 0; i < n && i < CAP_P11_SLOTS; i++) {
 		if (p->f->C_GetTokenInfo(slots[i], &ti) != CKR_OK)
 			continue;
 		fixed_str(ti.label, sizeof(ti.label), l);
@@ -161,7 +133,7 @@ p11_init_token(struct p11 *p, const char *label, const char *so_pin, size_t so_l
 	CK_RV rv;
 
 	if (p == NULL || p->f == NULL || label == NULL || strlen(label) > sizeof(lab) ||
-	    so_len == 0 || user_len == 0 || so_len > PIN_MAX || user_len > PIN_MAX)
+	    so_len == 0 || user_len == 0 || so_len > CAP_PIN || user_len > CAP_PIN)
 		return P11_ERR_ARG;
 	*created = 0;
 	if ((r = token_slot(p, label, &slot, &found)) != P11_OK || found)

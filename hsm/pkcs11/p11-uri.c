@@ -13,11 +13,11 @@
 
 #include "log.h"
 #include "p11.h"
+#include "util.h"
 
 #define URI_SCHEME "pkcs11:"
 #define URI_SCHEME_LEN (sizeof(URI_SCHEME) - 1)
-/* Decoded attribute values never exceed sizeof(p11_uri.id) or P11_URI_FIELD - 1 bytes. */
-#define URI_VALUE_MAX 64
+/* Decoded attribute values never exceed CAP_P11_URI_VALUE bytes (p11.h). */
 
 enum attr_kind { A_STRING, A_BYTES, A_TYPE, A_SLOT };
 
@@ -30,15 +30,15 @@ struct attr_def {
 };
 
 static const struct attr_def attr_defs[] = {
-	{ "token", A_STRING, offsetof(struct p11_uri, token), P11_URI_FIELD - 1, 1u << 0 },
-	{ "manufacturer", A_STRING, offsetof(struct p11_uri, manufacturer), P11_URI_FIELD - 1,
+	{ "token", A_STRING, offsetof(struct p11_uri, token), CAP_P11_URI_VALUE, 1u << 0 },
+	{ "manufacturer", A_STRING, offsetof(struct p11_uri, manufacturer), CAP_P11_URI_VALUE,
 	    1u << 1 },
-	{ "serial", A_STRING, offsetof(struct p11_uri, serial), P11_URI_FIELD - 1, 1u << 2 },
-	{ "model", A_STRING, offsetof(struct p11_uri, model), P11_URI_FIELD - 1, 1u << 3 },
-	{ "object", A_STRING, offsetof(struct p11_uri, object), P11_URI_FIELD - 1, 1u << 4 },
+	{ "serial", A_STRING, offsetof(struct p11_uri, serial), CAP_P11_URI_VALUE, 1u << 2 },
+	{ "model", A_STRING, offsetof(struct p11_uri, model), CAP_P11_URI_VALUE, 1u << 3 },
+	{ "object", A_STRING, offsetof(struct p11_uri, object), CAP_P11_URI_VALUE, 1u << 4 },
 	{ "id", A_BYTES, 0, sizeof(((struct p11_uri *)0)->id), 1u << 5 },
-	{ "type", A_TYPE, 0, URI_VALUE_MAX, 1u << 6 },
-	{ "slot-id", A_SLOT, 0, URI_VALUE_MAX, 1u << 7 },
+	{ "type", A_TYPE, 0, CAP_P11_URI_VALUE, 1u << 6 },
+	{ "slot-id", A_SLOT, 0, CAP_P11_URI_VALUE, 1u << 7 },
 };
 
 /* RFC 7512 attributes that are valid but deliberately not supported (strict: refused). */
@@ -85,18 +85,6 @@ is_query_char(unsigned char c)
 	return is_unreserved(c) || (c != '\0' && strchr(":[]@!$'()*+,=/?|", c) != NULL);
 }
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Percent-decode v[0..n) into out (capacity cap). Checks the escape syntax and the character set;
  * refuses a decoded NUL unless allow_nul. Returns the decoded length, or -1 after logging.
@@ -111,8 +99,8 @@ pct_decode(const char *name, const char *v, size_t n, uint8_t *out, size_t cap, 
 	while (i < n) {
 		c = (unsigned char)v[i];
 		if (c == '%') {
-			if (n - i < 3 || (hi = hexval((unsigned char)v[i + 1])) < 0 ||
-			    (lo = hexval((unsigned char)v[i + 2])) < 0) {
+			if (n - i < 3 || (hi = util_hexdigit((unsigned char)v[i + 1])) < 0 ||
+			    (lo = util_hexdigit((unsigned char)v[i + 2])) < 0) {
 				log_error("pkcs11: URI: attribute '%s' has a bad percent escape "
 				    "(need %%XX with two hex digits); fix the URI in the profile",
 				    name);
@@ -199,7 +187,7 @@ parse_attr(const char *s, size_t n, struct p11_uri *u, unsigned *seen)
 	const struct attr_def *d = NULL;
 	const char *eq;
 	char pname[40];
-	uint8_t val[URI_VALUE_MAX];
+	uint8_t val[CAP_P11_URI_VALUE];
 	size_t i, nlen;
 	int dl;
 

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <p11-kit/pkcs11.h>
 
+#include "caps.h"
+
 enum p11_rc {
 	P11_OK = 0,
 	P11_ERR_MODULE = -1,    /* module missing / not a PKCS#11 module / C_Initialize failed */
@@ -26,14 +28,13 @@ enum p11_rc {
 };
 
 /* RFC 7512 URI, the attributes we use (percent-decoded). Empty string / -1 = not given. */
-#define P11_URI_FIELD 65
 struct p11_uri {
-	char token[P11_URI_FIELD];        /* token label */
-	char manufacturer[P11_URI_FIELD];
-	char serial[P11_URI_FIELD];
-	char model[P11_URI_FIELD];
-	char object[P11_URI_FIELD];       /* CKA_LABEL */
-	uint8_t id[64];                   /* CKA_ID */
+	char token[CAP_P11_URI_VALUE + 1];        /* token label */
+	char manufacturer[CAP_P11_URI_VALUE + 1];
+	char serial[CAP_P11_URI_VALUE + 1];
+	char model[CAP_P11_URI_VALUE + 1];
+	char object[CAP_P11_URI_VALUE + 1];       /* CKA_LABEL */
+	uint8_t id[CAP_P11_URI_VALUE];    /* CKA_ID */
 	size_t id_len;                    /* 0 = not given */
 	int type;                         /* -1, or CKO_PRIVATE_KEY/CKO_PUBLIC_KEY/CKO_SECRET_KEY/CKO_CERTIFICATE */
 	long slot_id;                     /* -1 = not given */

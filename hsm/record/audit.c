@@ -11,11 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "caps.h"
 #include "log.h"
 #include "util.h"
 
-#define FIELD_MAX 256
-#define BODY_MAX (64 * 1024)
 
 struct audit {
 	sqlite3 *db;
@@ -244,7 +243,7 @@ audit_rollback(struct audit *a)
 static int
 field_ok(const char *s)
 {
-	return s != NULL && strlen(s) < FIELD_MAX && util_printable(s);
+	return s != NULL && strlen(s) <= CAP_AUDIT_FIELD && util_printable(s);
 }
 
 int
@@ -266,7 +265,7 @@ audit_append(struct audit *a, const struct audit_who *w, const char *kind, const
 	}
 	js = body ? json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII) :
 	    strdup("{}");
-	if (js == NULL || strlen(js) > BODY_MAX) {
+	if (js == NULL || strlen(js) > CAP_AUDIT_BODY) {
 		free(js);
 		return AUDIT_ERR_NOMEM;
 	}
@@ -333,6 +332,7 @@ audit_strerror(int rc)
 	case AUDIT_ERR_SCHEMA: return "audit database schema is newer than this station";
 	case AUDIT_ERR_ARG: return "invalid audit field";
 	case AUDIT_ERR_NOMEM: return "out of memory";
+	case AUDIT_ERR_CORRUPT: return "audit database holds a malformed row";
 	default: return "unknown audit error";
 	}
 }

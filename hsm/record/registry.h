@@ -1,7 +1,8 @@
 /*
  * registry.h: the provisioning record built on the audit store: serial allocation, password
- * commitments, certificates and device outcomes. Each function writes its table row(s) and its log
- * entry in one transaction (BEGIN IMMEDIATE ... COMMIT), so the log and the tables never disagree.
+ * commitments, certificates, device outcomes, lots and checkpoints. The only SQL of the signer
+ * is here and in audit.c. Each function that writes does its table row(s) and its log entry in
+ * one transaction (BEGIN IMMEDIATE ... COMMIT), so the log and the tables never disagree.
  * Returns AUDIT_* codes; AUDIT_ERR_CONSTRAINT means a uniqueness rule refused the write.
  */
 #ifndef REGISTRY_H
@@ -96,5 +97,38 @@ int reg_last_seen_fw(struct audit *a, const char *chip, char *version, size_t vc
 
 /* Log size (entries) and the size of the newest stored checkpoint (0 when none). */
 int reg_log_sizes(struct audit *a, uint64_t *log_size, uint64_t *cp_size);
+
+/* The CRL's input: serials (upper-case hex, as issued) of issuer's void certificates, in order.
+ * *out gets a malloc'd array of *n (caller frees; on error nothing is returned). Fails with
+ * AUDIT_ERR_DB when a step fails (a CRL missing entries is never returned), AUDIT_ERR_CORRUPT
+ * when a serial is not text of 1 to CAP_CERT_SERIAL_HEX characters, AUDIT_ERR_NOMEM. */
+struct reg_cert_serial {
+	char hex[CAP_CERT_SERIAL_HEX + 1];
+};
+int reg_void_certs(struct audit *a, const char *issuer, struct reg_cert_serial **out, size_t *n);
+
+/* Checkpoints (srv-checkpoint.c). Readers run inside the caller's transaction (a read snapshot
+ * or the write lock); a malformed row (root not a 32-byte blob, negative size, note not text
+ * that fits) is AUDIT_ERR_CORRUPT, logged. */
+
+/* How many checkpoints are stored, and the largest size (0 when none). AUDIT_OK, AUDIT_ERR_DB,
+ * AUDIT_ERR_CORRUPT. */
+int reg_cp_state(struct audit *a, int64_t *count, uint64_t *max);
+/* The stored checkpoint of size: 1 with root and note (NUL-terminated, shorter than cap) copied,
+ * 0 when there is none, AUDIT_ERR_DB or AUDIT_ERR_CORRUPT (also when the note does not fit). */
+int reg_cp_find(struct audit *a, uint64_t size, uint8_t root[32], char *note, size_t cap);
+/* Every stored checkpoint of size <= upto, by size: *sizes and *roots are malloc'd arrays of *n
+ * (caller frees both; set only on success). AUDIT_ERR_NOMEM also when more than CAP_CHECKPOINTS
+ * are stored. */
+int reg_cp_roots(struct audit *a, uint64_t upto, uint64_t **sizes, merkle_hash **roots,
+    size_t *n);
+/* Stores the signed note for (size, root) in one write transaction. The caller checked it
+ * against the snap_count checkpoints of its read snapshot: when another writer stored one since,
+ * returns 1 and stores nothing (check again on a new snapshot). When this size already has this
+ * root, stores nothing and copies the stored note into note (cap). 0 when done;
+ * AUDIT_ERR_CONSTRAINT when this size was stored with another root (the log was altered);
+ * AUDIT_ERR_DB, AUDIT_ERR_CORRUPT, AUDIT_ERR_NOMEM. */
+int reg_cp_store(struct audit *a, int64_t snap_count, uint64_t size, const uint8_t root[32],
+    char *note, size_t cap);
 
 #endif

@@ -194,7 +194,7 @@ ceremony_token(const char *profile_path, const char *so_pin_file)
 	struct profile *prof = NULL;
 	struct p11 *p = NULL;
 	struct p11_uri u;
-	char pin[CAP_PIN], so[CAP_PIN], err[CAP_REASON * 2];
+	char pin[CAP_PIN + 1], so[CAP_PIN + 1], err[CAP_REASON * 2];
 	size_t pl = 0, sl = 0;
 	int created = 0, r = 3;
 

@@ -38,20 +38,6 @@ reply(struct sigp_rsp *p, int status, const char *text)
 	p->text[n] = '\0';
 }
 
-/* Directory of the database file, without trailing slash. */
-static void
-db_dir(const char *db, char *out, size_t cap)
-{
-	const char *sl = strrchr(db, '/');
-
-	if (sl == NULL)
-		snprintf(out, cap, ".");
-	else if (sl == db)
-		snprintf(out, cap, "/");
-	else
-		snprintf(out, cap, "%.*s", (int)(sl - db), db);
-}
-
 /* The audit public key, from the public half on the token. */
 static int
 audit_pubkey(struct srv *s, EVP_PKEY **out)
@@ -78,15 +64,14 @@ audit_pubkey(struct srv *s, EVP_PKEY **out)
 
 /* Writes audit-key.pem next to the database unless it exists (the verifier's default key). */
 static void
-export_pubkey(EVP_PKEY *k, const char *dir)
+export_pubkey(EVP_PKEY *k, const char *db)
 {
 	char path[CAP_PATH + 32];
 	BIO *b = NULL;
 	char *pem;
 	long n;
 
-	snprintf(path, sizeof(path), "%s/audit-key.pem", dir);
-	if (access(path, F_OK) == 0)
+	if (util_sibling(db, "audit-key.pem", path, sizeof(path)) != 0 || access(path, F_OK) == 0)
 		return;
 	if ((b = BIO_new(BIO_s_mem())) == NULL || PEM_write_bio_PUBKEY(b, k) != 1 ||
 	    (n = BIO_get_mem_data(b, &pem)) <= 0 || util_write_file(path, pem, (size_t)n, 0644) != 0)
@@ -115,62 +100,22 @@ hsm_error(struct srv *s, const char *reason)
 	    "checkpoint", "reason", reason));
 }
 
-/* Stored checkpoint for size: 1 (root/note copied), 0 none, -1 error. */
+/* Every earlier checkpoint must be a prefix of this log: recompute their roots in one pass.
+ * 0, or -1 with why (empty when the stored checkpoints could not be read; logged). */
 static int
-stored(sqlite3 *db, uint64_t size, uint8_t root[32], char *note, size_t cap)
+consistent_with_past(struct audit *a, const merkle_hash *leaves, uint64_t n, char *why,
+    size_t cap)
 {
-	sqlite3_stmt *st = NULL;
-	const char *t;
-	int r = -1, x;
-
-	if (sqlite3_prepare_v2(db, "SELECT root, note FROM checkpoints WHERE size=?", -1, &st,
-	        NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
-	if ((x = sqlite3_step(st)) == SQLITE_DONE)
-		r = 0;
-	else if (x == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32 &&
-	         (t = (const char *)sqlite3_column_text(st, 1)) != NULL && strlen(t) < cap) {
-		memcpy(root, sqlite3_column_blob(st, 0), 32);
-		memcpy(note, t, strlen(t) + 1);
-		r = 1;
-	}
-	sqlite3_finalize(st);
-	return r;
-}
-
-/* Every earlier checkpoint must be a prefix of this log: recompute their roots in one pass. */
-static int
-consistent_with_past(sqlite3 *db, const merkle_hash *leaves, uint64_t n, char *why, size_t cap)
-{
-	sqlite3_stmt *st = NULL;
 	uint64_t *sizes = NULL;
 	merkle_hash *want = NULL, *got = NULL;
-	size_t k = 0, alloc = 0, i;
-	int r = -1;
+	size_t k = 0, i;
+	int r = -1, x;
 
-	if (sqlite3_prepare_v2(db, "SELECT size, root FROM checkpoints WHERE size<=? ORDER BY size",
-	        -1, &st, NULL) != SQLITE_OK)
+	if ((x = reg_cp_roots(a, n, &sizes, &want, &k)) != 0) {
+		if (x == AUDIT_ERR_CORRUPT)
+			snprintf(why, cap, "a stored checkpoint row is malformed; run 'station audit "
+			    "verify'");
 		goto out;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)n);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (k == alloc) {
-			void *a, *b;
-			alloc = alloc ? alloc * 2 : 64;
-			if (alloc > CAP_CHECKPOINTS ||
-			    (a = realloc(sizes, alloc * sizeof(*sizes))) == NULL)
-				goto out;
-			sizes = a;
-			if ((b = realloc(want, alloc * sizeof(*want))) == NULL)
-				goto out;
-			want = b;
-		}
-		if (sqlite3_column_int64(st, 0) < 0 || sqlite3_column_bytes(st, 1) != 32) {
-			snprintf(why, cap, "a stored checkpoint row is malformed; run 'station audit verify'");
-			goto out;
-		}
-		sizes[k] = (uint64_t)sqlite3_column_int64(st, 0);
-		memcpy(want[k++], sqlite3_column_blob(st, 1), 32);
 	}
 	if (k == 0) {
 		r = 0;
@@ -189,87 +134,9 @@ consistent_with_past(sqlite3 *db, const merkle_hash *leaves, uint64_t n, char *w
 		}
 	r = 0;
 out:
-	sqlite3_finalize(st);
 	free(sizes);
 	free(want);
 	free(got);
-	return r;
-}
-
-/* How many checkpoints are stored, and the largest size: 0 or -1. */
-static int
-cp_state(sqlite3 *db, int64_t *count, uint64_t *max)
-{
-	sqlite3_stmt *st = NULL;
-	int r = -1;
-
-	if (sqlite3_prepare_v2(db, "SELECT COUNT(*), COALESCE(MAX(size),0) FROM checkpoints", -1,
-	        &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_int64(st, 1) >= 0) {
-		*count = sqlite3_column_int64(st, 0);
-		*max = (uint64_t)sqlite3_column_int64(st, 1);
-		r = 0;
-	}
-	sqlite3_finalize(st);
-	return r;
-}
-
-/*
- * Stores the signed note for (n, root) under the write lock. The checks against earlier
- * checkpoints were made on the snapshot, which held snap_count of them: if another signer
- * stored one since, returns 1 and stores nothing (the caller starts again on a new snapshot,
- * so no two inconsistent checkpoints are ever signed). Otherwise 0, or -1 on error.
- */
-static int
-store(struct audit *a, int64_t snap_count, uint64_t n, const uint8_t root[32], char *note,
-    size_t cap, char *why, size_t wcap)
-{
-	sqlite3 *db = audit_db(a);
-	sqlite3_stmt *st = NULL;
-	uint8_t old[32];
-	char now[32], *theirs;
-	int64_t count = 0;
-	uint64_t max = 0;
-	int have, r = -1;
-
-	if ((theirs = malloc(cap)) == NULL || audit_begin(a) != 0 || cp_state(db, &count, &max) != 0)
-		goto out;
-	if (count != snap_count) {
-		r = 1;
-		goto out;
-	}
-	if ((have = stored(db, n, old, theirs, cap)) < 0)
-		goto out;
-	if (have && memcmp(old, root, 32) != 0) {
-		snprintf(why, wcap, "refusing to store: a checkpoint of size %llu with another root "
-		    "was signed meanwhile; the log was altered (run 'station audit verify')",
-		    (unsigned long long)n);
-		log_error("%s", why);
-		goto out;
-	}
-	if (have) {
-		snprintf(note, cap, "%s", theirs);
-	} else {
-		util_utc_now(now, sizeof(now));
-		if (sqlite3_prepare_v2(db, "INSERT INTO checkpoints(size,root,note,time) VALUES(?,?,?,?)",
-		        -1, &st, NULL) != SQLITE_OK)
-			goto out;
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)n);
-		sqlite3_bind_blob(st, 2, root, 32, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, note, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			log_error("audit database: storing a checkpoint: %s", sqlite3_errmsg(db));
-			goto out;
-		}
-	}
-	if (audit_commit(a) == 0)
-		r = 0;
-out:
-	sqlite3_finalize(st);
-	if (r != 0)
-		audit_rollback(a);
-	free(theirs);
 	return r;
 }
 
@@ -338,7 +205,7 @@ state_write(const struct srv *s, uint64_t size, const uint8_t root[32])
 static int
 newest_file(struct srv *s, EVP_PKEY *pub, uint64_t *size, uint8_t root[32])
 {
-	char dir[CAP_PATH], path[CAP_PATH + 64];
+	char dir[CAP_PATH + 32], path[CAP_PATH + 64];
 	struct note_checkpoint *cp = NULL;
 	unsigned long long best = 0, v;
 	struct dirent *de;
@@ -348,9 +215,8 @@ newest_file(struct srv *s, EVP_PKEY *pub, uint64_t *size, uint8_t root[32])
 	DIR *d;
 	int r = 0;
 
-	db_dir(s->prof.database, dir, sizeof(dir));
-	snprintf(path, sizeof(path), "%s/checkpoints", dir);
-	if ((d = opendir(path)) == NULL)
+	if (util_sibling(s->prof.database, "checkpoints", dir, sizeof(dir)) != 0 ||
+	    (d = opendir(dir)) == NULL)
 		return 0;
 	while ((de = readdir(d)) != NULL) {
 		v = strtoull(de->d_name, &end, 10);
@@ -360,7 +226,7 @@ newest_file(struct srv *s, EVP_PKEY *pub, uint64_t *size, uint8_t root[32])
 	closedir(d);
 	if (best == 0)
 		return 0;
-	snprintf(path, sizeof(path), "%s/checkpoints/%llu.checkpoint", dir, best);
+	snprintf(path, sizeof(path), "%s/%llu.checkpoint", dir, best);
 	r = -1;
 	if ((cp = malloc(sizeof(*cp))) == NULL || util_read_file(path, CAP_NOTE, &buf, &len) != 0 ||
 	    note_parse((const char *)buf, len, cp, NULL, 0) != 0 ||
@@ -433,7 +299,7 @@ void
 srv_checkpoint(struct srv *s, const struct sigp_req *q, struct sigp_rsp *p, char **note_out)
 {
 	char origin[CAP_ORIGIN + 1], body[CAP_ORIGIN + 96], why[CAP_REASON * 2];
-	char dir[CAP_PATH], path[CAP_PATH + 64];
+	char dir[CAP_PATH + 32], path[CAP_PATH + 64];
 	char *note = NULL;
 	uint8_t root[32], old[32], sig[160], id[4];
 	size_t blen = 0, nlen = 0, siglen = sizeof(sig);
@@ -441,7 +307,6 @@ srv_checkpoint(struct srv *s, const struct sigp_req *q, struct sigp_rsp *p, char
 	uint64_t n = 0, cp_max = 0;
 	int64_t cp_count = 0;
 	EVP_PKEY *pub = NULL;
-	sqlite3 *db = audit_db(s->audit);
 	int in_tx = 0, have, attempts = 0, st, refused = 0;
 
 	why[0] = '\0';
@@ -476,7 +341,7 @@ again:
 		goto out;
 	}
 	in_tx = 1;
-	if (record_leaves(db, &leaves, &n, why, sizeof(why)) != 0) {
+	if (record_leaves(audit_db(s->audit), &leaves, &n, why, sizeof(why)) != 0) {
 		char msg[CAP_REASON * 2 + 64];
 		snprintf(msg, sizeof(msg), "refusing to sign a checkpoint: %s; run 'station audit "
 		    "verify'", why);
@@ -484,7 +349,7 @@ again:
 		reply(p, SIGST_LOG, msg);
 		goto out;
 	}
-	if (cp_state(db, &cp_count, &cp_max) != 0) {
+	if (reg_cp_state(s->audit, &cp_count, &cp_max) != 0) {
 		reply(p, SIGST_LOG, "cannot read the stored checkpoints");
 		goto out;
 	}
@@ -501,7 +366,7 @@ again:
 		reply(p, SIGST_INTERNAL, "cannot compute the tree head");
 		goto out;
 	}
-	if ((have = stored(db, n, old, note, CAP_NOTE + 1)) < 0) {
+	if ((have = reg_cp_find(s->audit, n, old, note, CAP_NOTE + 1)) < 0) {
 		reply(p, SIGST_LOG, "cannot read the stored checkpoints");
 		goto out;
 	}
@@ -519,7 +384,7 @@ again:
 		refused = 1;
 		goto out;
 	}
-	if (!have && consistent_with_past(db, leaves, n, why, sizeof(why)) != 0) {
+	if (!have && consistent_with_past(s->audit, leaves, n, why, sizeof(why)) != 0) {
 		if (why[0] == '\0')
 			snprintf(why, sizeof(why), "cannot compare with earlier checkpoints");
 		log_error("%s", why);
@@ -557,29 +422,40 @@ again:
 				goto out;
 			}
 		}
-		if ((st = store(s->audit, cp_count, n, root, note, CAP_NOTE + 1, why,
-		        sizeof(why))) == 1 && ++attempts < 3) {
+		if ((st = reg_cp_store(s->audit, cp_count, n, root, note, CAP_NOTE + 1)) == 1 &&
+		    ++attempts < 3) {
 			/* another signer stored a checkpoint since our snapshot: check again */
 			free(leaves);
 			leaves = NULL;
 			siglen = sizeof(sig);
 			goto again;
 		}
+		if (st == AUDIT_ERR_CONSTRAINT) {
+			snprintf(why, sizeof(why), "refusing to store: a checkpoint of size %llu with "
+			    "another root was signed meanwhile; the log was altered (run 'station audit "
+			    "verify')", (unsigned long long)n);
+			log_error("%s", why);
+			reply(p, SIGST_LOG, why);
+			goto out;
+		}
 		if (st != 0) {
-			reply(p, SIGST_LOG, why[0] ? why : "cannot store the checkpoint "
-			    "(other signers kept storing checkpoints meanwhile; try again)");
+			reply(p, SIGST_LOG, st == 1 ? "cannot store the checkpoint (other signers kept "
+			    "storing checkpoints meanwhile; try again)" : "cannot store the checkpoint "
+			    "in the audit database");
 			goto out;
 		}
 	}
 	/* The files are copies for people and off-site storage; the table is the record. */
-	db_dir(s->prof.database, dir, sizeof(dir));
-	snprintf(path, sizeof(path), "%s/checkpoints", dir);
-	if (mkdir(path, 0755) != 0 && errno != EEXIST)
-		log_warn("cannot create %s: %s", path, strerror(errno));
-	snprintf(path, sizeof(path), "%s/checkpoints/%llu.checkpoint", dir, (unsigned long long)n);
-	if (util_write_file(path, note, strlen(note), 0644) != 0)
-		log_warn("cannot write %s: %s", path, strerror(errno));
-	export_pubkey(pub, dir);
+	if (util_sibling(s->prof.database, "checkpoints", dir, sizeof(dir)) != 0) {
+		log_warn("the database path is too long to name <db dir>/checkpoints");
+	} else {
+		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+			log_warn("cannot create %s: %s", dir, strerror(errno));
+		snprintf(path, sizeof(path), "%s/%llu.checkpoint", dir, (unsigned long long)n);
+		if (util_write_file(path, note, strlen(note), 0644) != 0)
+			log_warn("cannot write %s: %s", path, strerror(errno));
+	}
+	export_pubkey(pub, s->prof.database);
 	if (state_write(s, n, root) != 0) {
 		reply(p, SIGST_LOG, "the checkpoint is stored but this signer could not save its state "
 		    "file; check the database directory's permissions");

@@ -18,8 +18,9 @@ clamp32(unsigned long v)
 	return v > 0xffffffffUL ? 0xffffffffU : (uint32_t)v;
 }
 
-int
-srv_lot_state(struct srv *s, const char *lot, struct sigp_lot *l)
+/* Lot state of lot for a reply (counts from the record). 0 or an AUDIT_* code. */
+static int
+lot_state(struct srv *s, const char *lot, struct sigp_lot *l)
 {
 	unsigned long used = 0, prod = 0;
 	int closed = 0, r;
@@ -81,7 +82,7 @@ session(struct srv *s, const struct sigp_req *q, struct sigp_rsp *p)
 	    audit_log(s->audit, &s->who, "operator.logon", NULL, NULL, json_pack("{s:s}",
 	        "operator", s->operator_name)) != 0)
 		return db_error(p, "record the start");
-	if (srv_lot_state(s, s->lot, &p->lot) != 0)
+	if (lot_state(s, s->lot, &p->lot) != 0)
 		return db_error(p, "read the lot's state");
 	p->lot.recovered = recovered;
 	s->session = 1;
@@ -123,7 +124,7 @@ lot_admin(struct srv *s, const struct sigp_req *q, struct sigp_rsp *p)
 		if (r != 0)
 			return db_error(p, "close the lot");
 	}
-	if (srv_lot_state(s, q->lot, &p->lot) != 0)
+	if (lot_state(s, q->lot, &p->lot) != 0)
 		return db_error(p, "read the lot's state");
 }
 
@@ -135,7 +136,7 @@ srv_lot(struct srv *s, const struct sigp_req *q, struct sigp_rsp *p)
 	case SIGOP_LOT_OPEN:
 	case SIGOP_LOT_CLOSE: lot_admin(s, q, p); break;
 	case SIGOP_LOT_STATUS:
-		if (srv_lot_state(s, q->lot, &p->lot) != 0)
+		if (lot_state(s, q->lot, &p->lot) != 0)
 			db_error(p, "read the lot's state");
 		break;
 	case SIGOP_STOP:

@@ -1,22 +1,15 @@
-/* srv.c: the signer's request handlers; see srv.h. */
+/* srv.c: the signer's state opened and closed, and each request handed to its handler (srv.h). */
 #include "srv.h"
 
-#include <openssl/bn.h>
-#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "cursor.h"
-#include "issue.h"
 #include "log.h"
 #include "proto.h"
-#include "registry.h"
 #include "sigproto.h"
 #include "util.h"
 
@@ -53,7 +46,7 @@ int
 srv_open(const char *profile_path, int need_keys, struct srv **out, char *why, size_t cap)
 {
 	struct srv *s;
-	char pin[CAP_PIN], err[CAP_REASON * 2];
+	char pin[CAP_PIN + 1], err[CAP_REASON * 2];
 	size_t pinlen = 0;
 	CK_ULONG kt = 0;
 	int r = -1;
@@ -141,177 +134,6 @@ srv_close(struct srv *s)
 	free(s);
 }
 
-int
-srv_ecdsa_sign(struct srv *s, CK_OBJECT_HANDLE key, const uint8_t *msg, size_t n, uint8_t *sig,
-    size_t *siglen)
-{
-	uint8_t dg[32], raw[132];
-	size_t rl = sizeof(raw);
-	ECDSA_SIG *es = NULL;
-	BIGNUM *br = NULL, *bs = NULL;
-	unsigned char *p = sig;
-	int len, r = -1;
-
-	if (EVP_Digest(msg, n, dg, NULL, EVP_sha256(), NULL) != 1 ||
-	    p11_sign(s->p11, key, CKM_ECDSA, dg, sizeof(dg), raw, &rl) != 0)
-		return -1;
-	/* PKCS#11 gives r||s; X.509 and signed notes want a DER Ecdsa-Sig-Value. */
-	if (rl == 0 || rl % 2 != 0 || (es = ECDSA_SIG_new()) == NULL ||
-	    (br = BN_bin2bn(raw, (int)(rl / 2), NULL)) == NULL ||
-	    (bs = BN_bin2bn(raw + rl / 2, (int)(rl / 2), NULL)) == NULL ||
-	    ECDSA_SIG_set0(es, br, bs) != 1)
-		goto out;
-	br = bs = NULL; /* owned by es */
-	if ((len = i2d_ECDSA_SIG(es, NULL)) <= 0 || (size_t)len > *siglen)
-		goto out;
-	*siglen = (size_t)i2d_ECDSA_SIG(es, &p);
-	r = 0;
-out:
-	BN_free(br);
-	BN_free(bs);
-	ECDSA_SIG_free(es);
-	return r;
-}
-
-int
-srv_sign_cb(void *ctx, const uint8_t *tbs, size_t tbslen, uint8_t *sig, size_t *siglen)
-{
-	struct srv *s = ctx;
-
-	if (!s->ca_is_ec) {
-		/* RSA: the module hashes (CKM_SHA256_RSA_PKCS); its output is the X.509 value. */
-		return p11_sign(s->p11, s->ca_key, CKM_SHA256_RSA_PKCS, tbs, tbslen, sig, siglen) ==
-		    0 ? 0 : -1;
-	}
-	return srv_ecdsa_sign(s, s->ca_key, tbs, tbslen, sig, siglen);
-}
-
-void
-srv_refuse(struct srv *s, struct sigp_rsp *p, const char *kind, int op, const char *chip,
-    const char *serial, int status, int detail, const char *fmt, ...)
-{
-	va_list ap;
-
-	p->status = (uint8_t)status;
-	p->detail = (uint8_t)detail;
-	va_start(ap, fmt);
-	vsnprintf(p->text, sizeof(p->text), fmt, ap);
-	va_end(ap);
-	/* Every refusal is evidence (a compromised station probing the signer shows up here). */
-	if (audit_log(s->audit, &s->who, kind, chip, serial, json_pack("{s:s,s:s,s:s}", "request",
-	        sigp_op_name(op), "code", sigp_refusal_name(detail), "reason", p->text)) != 0)
-		log_error("cannot record a refusal: %s", p->text);
-}
-
-static void
-do_info(struct srv *s, struct sigp_rsp *p, char **js)
-{
-	char label[65] = "", manuf[65] = "", model[65] = "", serial[65] = "";
-	char subj[256] = "";
-	json_t *o;
-
-	(void)p11_token_info(s->p11, label, manuf, model, serial, sizeof(label));
-	if (s->ca_cert != NULL)
-		X509_NAME_oneline(X509_get_subject_name(s->ca_cert), subj, sizeof(subj));
-	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I}", "module", s->prof.module,
-	    "token_label", label, "token_manufacturer", manuf, "token_model", model,
-	    "token_serial", serial, "ca_key", s->prof.ca_key_uri, "audit_key",
-	    s->prof.audit_key_uri, "audit_key_type", !s->have_audit_key ? "none" :
-	    s->audit_is_ed25519 ? "ed25519" : "ec-p256", "commit_key", s->prof.commit_key_uri, "ca_subject", subj,
-	    "ca_key_id", s->issuer, "quota_per_lot", (json_int_t)s->prof.quota);
-	if (o != NULL) {
-		json_object_set_new(o, "product_total", json_integer((json_int_t)s->prof.total));
-		json_object_set_new(o, "certs_per_chip", json_integer((json_int_t)s->prof.certs_per_chip));
-		json_object_set_new(o, "signer_uid", json_integer((json_int_t)getuid()));
-		json_object_set_new(o, "separation", json_string(s->separated ? "service" :
-		    "developer"));
-	}
-	*js = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	json_decref(o);
-	if (*js == NULL) {
-		p->status = SIGST_INTERNAL;
-		snprintf(p->text, sizeof(p->text), "out of memory");
-		return;
-	}
-	p->blob = (const uint8_t *)*js;
-	p->blob_len = strlen(*js);
-}
-
-static void
-do_crl(struct srv *s, struct sigp_rsp *p, uint8_t **out)
-{
-	struct issue_revoked *rev = NULL;
-	char **serials = NULL, why[CAP_REASON];
-	sqlite3_stmt *st = NULL;
-	size_t n = 0, alloc = 0, i, dl = 0;
-	uint8_t *der = NULL;
-	struct issue_ca ca;
-	int rc;
-
-	if (sqlite3_prepare_v2(audit_db(s->audit),
-	        "SELECT cert_serial FROM certs WHERE status='void' AND issuer=? ORDER BY cert_serial",
-	        -1, &st, NULL) != SQLITE_OK) {
-		p->status = SIGST_LOG;
-		snprintf(p->text, sizeof(p->text), "cannot read void certificates");
-		return;
-	}
-	sqlite3_bind_text(st, 1, s->issuer, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *t = (const char *)sqlite3_column_text(st, 0);
-		if (n == alloc) {
-			size_t na = alloc ? alloc * 2 : 16;
-			char **ns = realloc(serials, na * sizeof(*ns));
-			struct issue_revoked *nr;
-
-			if (ns == NULL)
-				break;
-			serials = ns;
-			if ((nr = realloc(rev, na * sizeof(*nr))) == NULL)
-				break;
-			rev = nr;
-			alloc = na;
-		}
-		if ((serials[n] = strdup(t ? t : "")) == NULL)
-			break;
-		rev[n].serial_hex = serials[n];
-		rev[n].revoked_at = (int64_t)time(NULL);
-		n++;
-	}
-	/* A CRL that silently misses entries (busy or failing database, out of memory) would be
-	 * signed and published as complete: refuse instead. */
-	if (rc != SQLITE_DONE) {
-		log_error("cannot read the void certificates for the CRL: %s",
-		    rc == SQLITE_ROW ? "out of memory" : sqlite3_errmsg(audit_db(s->audit)));
-		p->status = SIGST_LOG;
-		snprintf(p->text, sizeof(p->text), "cannot read the void certificates from the audit "
-		    "database; no CRL signed");
-		goto out;
-	}
-	ca.cert = s->ca_cert;
-	ca.sign = srv_sign_cb;
-	ca.sign_ctx = s;
-	if (issue_crl(&ca, rev, n, (unsigned long)time(NULL), 7, &der, &dl, why, sizeof(why)) != 0) {
-		p->status = SIGST_HSM;
-		snprintf(p->text, sizeof(p->text), "%s", why);
-		goto out;
-	}
-	if (dl > SIGP_MAX_BLOB || (*out = malloc(dl)) == NULL) {
-		p->status = SIGST_INTERNAL;
-		snprintf(p->text, sizeof(p->text), "the CRL of %zu bytes does not fit one reply", dl);
-		goto out;
-	}
-	memcpy(*out, der, dl);
-	p->blob = *out;
-	p->blob_len = dl;
-out:
-	sqlite3_finalize(st);
-	for (i = 0; i < n; i++)
-		free(serials[i]);
-	free(serials);
-	free(rev);
-	OPENSSL_free(der);
-}
-
 void
 srv_handle(struct srv *s, const uint8_t *req, size_t reqlen, uint8_t *out, size_t cap,
     size_t *outlen)
@@ -360,8 +182,8 @@ srv_handle(struct srv *s, const uint8_t *req, size_t reqlen, uint8_t *out, size_
 	case SIGOP_LOT_STATUS:
 	case SIGOP_STOP:
 	case SIGOP_FIXTURE_ERROR: srv_lot(s, q, p); break;
-	case SIGOP_INFO: do_info(s, p, &text); break;
-	case SIGOP_CRL: do_crl(s, p, &owned); break;
+	case SIGOP_INFO: srv_info(s, p, &text); break;
+	case SIGOP_CRL: srv_crl(s, p, &owned); break;
 	case SIGOP_CHECKPOINT: srv_checkpoint(s, q, p, &text); break;
 	default: srv_board(s, q, p, &owned); break;
 	}

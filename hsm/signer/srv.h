@@ -6,6 +6,10 @@
  * and records every step a board takes. It accepts only the requests of sigproto.h, checks each
  * against the recorded state, logs every refusal with its reason, and writes every issuance to
  * the audit record (durably) before releasing a certificate.
+ *
+ * Files: srv.c opens and closes the state and hands each request to its handler: srv-lot.c,
+ * srv-board.c, srv-checkpoint.c, srv-ca.c. What the handlers share is in files of its own
+ * (srv-refuse.c, srv-sign.c, srv-attempt.c), so no handler calls back into srv.c.
  */
 #ifndef SRV_H
 #define SRV_H
@@ -59,21 +63,21 @@ void srv_att_drop(struct srv_attempt *a);
  * NULL is a no-op. */
 void srv_att_void(struct srv *s, struct srv_attempt *a);
 
-/* Loads the profile, reads the PIN (file, $STATION_HSM_PIN, or prompt), opens the module, logs
- * in, finds the CA and commitment keys, loads the CA certificate and opens the audit store.
+/* srv.c: loads the profile, reads the PIN (file, $STATION_HSM_PIN, or prompt), opens the module,
+ * logs in, finds the CA and commitment keys, loads the CA certificate and opens the audit store.
  * need_keys = 0 for the key ceremony (keys may not exist yet). On failure why says what to do. */
 int srv_open(const char *profile_path, int need_keys, struct srv **out, char *why, size_t cap);
-/* Lot state of lot for a reply (counts from the record). 0 or an AUDIT_* code. */
-int srv_lot_state(struct srv *s, const char *lot, struct sigp_lot *l);
 void srv_close(struct srv *s);
 
-/* Handles one request body; writes the reply body into out (cap) and its length to *outlen
- * (always a reply: a malformed request gets SIGST_REQUEST and is logged). */
+/* srv.c: handles one request body, handing it to the handler of its op below; writes the reply
+ * body into out (cap) and its length to *outlen (always a reply: a malformed request gets
+ * SIGST_REQUEST and is logged). */
 void srv_handle(struct srv *s, const uint8_t *req, size_t reqlen, uint8_t *out, size_t cap,
     size_t *outlen);
 
-/* Sets an error reply (status, detail, text) in p and logs it as kind ("request.refused" or
- * "cert.refused") with the op, the refusal's stable name and the text. chip/serial may be NULL. */
+/* srv-refuse.c: sets an error reply (status, detail, text) in p and logs it as kind
+ * ("request.refused" or "cert.refused") with the op, the refusal's stable name and the text.
+ * chip/serial may be NULL. */
 void srv_refuse(struct srv *s, struct sigp_rsp *p, const char *kind, int op, const char *chip,
     const char *serial, int status, int detail, const char *fmt, ...)
     __attribute__((format(printf, 9, 10)));
@@ -96,12 +100,21 @@ void srv_lot(struct srv *s, const struct sigp_req *q, struct sigp_rsp *p);
  * <db dir>/audit-key.pem once, and replies with the note. Never signs two roots for one size. */
 void srv_checkpoint(struct srv *s, const struct sigp_req *q, struct sigp_rsp *p, char **note);
 
-/* SHA-256 then CKM_ECDSA with key; the raw r||s from the module is returned as a DER
- * Ecdsa-Sig-Value in sig (*siglen: in capacity, out length). 0 or -1 (logged by p11). */
+/* SIGOP_INFO and SIGOP_CRL (srv-ca.c). INFO: the token, key URIs, CA subject and quotas as
+ * compact JSON in *js (malloc'd, the reply's blob; the caller frees it after encoding). CRL: the
+ * void certificates of this CA (registry.h reg_void_certs) in a CRL signed with the CA key, in
+ * *out (malloc'd, the reply's blob; the caller frees it). On failure p says why (SIGST_LOG: the
+ * record could not be read, no CRL signed; SIGST_HSM; SIGST_INTERNAL). */
+void srv_info(struct srv *s, struct sigp_rsp *p, char **js);
+void srv_crl(struct srv *s, struct sigp_rsp *p, uint8_t **out);
+
+/* srv-sign.c: SHA-256 then CKM_ECDSA with key; the raw r||s from the module is returned as a
+ * DER Ecdsa-Sig-Value in sig (*siglen: in capacity, out length). 0 or -1 (logged by p11). */
 int srv_ecdsa_sign(struct srv *s, CK_OBJECT_HANDLE key, const uint8_t *msg, size_t n, uint8_t *sig,
     size_t *siglen);
 
-/* CA signature callback for issue.h over PKCS#11 (ECDSA: SHA-256 then CKM_ECDSA, r||s -> DER). */
+/* srv-sign.c: CA signature callback for issue.h over PKCS#11 (ctx is the struct srv; RSA:
+ * CKM_SHA256_RSA_PKCS; EC: srv_ecdsa_sign with the CA key). 0 or -1 (logged by p11). */
 int srv_sign_cb(void *ctx, const uint8_t *tbs, size_t tbslen, uint8_t *sig, size_t *siglen);
 
 #endif

@@ -26,7 +26,7 @@ problem(struct verify_result *r, const char *fmt, ...)
 	char *s = NULL;
 
 	r->nproblems_all++;
-	if (r->nproblems >= VERIFY_MAX_PROBLEMS)
+	if (r->nproblems >= CAP_VERIFY_PROBLEMS)
 		return;
 	va_start(ap, fmt);
 	if (vasprintf(&s, fmt, ap) < 0)
@@ -42,7 +42,7 @@ warning(struct verify_result *r, const char *fmt, ...)
 	va_list ap;
 	char *s = NULL;
 
-	if (r->nwarnings >= VERIFY_MAX_PROBLEMS)
+	if (r->nwarnings >= CAP_VERIFY_PROBLEMS)
 		return;
 	va_start(ap, fmt);
 	if (vasprintf(&s, fmt, ap) < 0)
@@ -121,7 +121,7 @@ map_grow(struct map *m)
 static int64_t *
 map_at(struct map *m, const char *a, const char *b, int *isnew)
 {
-	char key[2 * REC_FIELD_MAX + 8];
+	char key[2 * CAP_AUDIT_FIELD + 8];
 	size_t j;
 
 	snprintf(key, sizeof(key), "%s\x1f%s", a, b);
@@ -186,17 +186,6 @@ read_small(const char *path, char **out)
 	}
 	(*out)[n] = '\0';
 	return 0;
-}
-
-static void
-sibling(const char *db, const char *name, char *out, size_t cap)
-{
-	const char *sl = strrchr(db, '/');
-
-	if (sl == NULL)
-		snprintf(out, cap, "%s", name);
-	else
-		snprintf(out, cap, "%.*s/%s", (int)(sl - db), db, name);
 }
 
 static int
@@ -490,7 +479,7 @@ uniq(struct map *m, struct verify_result *r, const char *ns, const char *key, in
 static void
 check_log_semantics(struct record *rc, struct map *m, struct verify_result *r)
 {
-	char d[256], key[2 * REC_FIELD_MAX + 2];
+	char d[256], key[2 * CAP_AUDIT_FIELD + 2];
 	size_t i;
 
 	for (i = 0; i < rc->ne; i++) {
@@ -546,7 +535,7 @@ check_log_semantics(struct record *rc, struct map *m, struct verify_result *r)
 static void
 check_tables(struct record *rc, struct map *m, struct verify_result *r)
 {
-	char key[2 * REC_FIELD_MAX + 2], c1[80];
+	char key[2 * CAP_AUDIT_FIELD + 2], c1[80];
 	size_t i;
 
 	for (i = 0; i < rc->nd; i++) {
@@ -672,8 +661,8 @@ verify_run(const struct verify_opts *o, struct verify_result *r)
 			goto out;
 		}
 	} else if (o->db != NULL) {
-		sibling(o->db, "audit-key.pem", path, sizeof(path));
-		if (read_small(path, &pem) == 0)
+		if (util_sibling(o->db, "audit-key.pem", path, sizeof(path)) == 0 &&
+		    read_small(path, &pem) == 0)
 			key = note_load_pubkey_pem(pem, strlen(pem));
 	} else if (rc->audit_key_pem != NULL)
 		key = note_load_pubkey_pem(rc->audit_key_pem, strlen(rc->audit_key_pem));
@@ -684,8 +673,8 @@ verify_run(const struct verify_opts *o, struct verify_result *r)
 			goto out;
 		}
 	} else if (o->db != NULL) {
-		sibling(o->db, "ca.pem", path, sizeof(path));
-		if (read_small(path, &capem) == 0)
+		if (util_sibling(o->db, "ca.pem", path, sizeof(path)) == 0 &&
+		    read_small(path, &capem) == 0)
 			cas = load_cas(capem);
 	} else
 		cas = load_cas(rc->ca_pem);

@@ -12,8 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define VERIFY_MAX_PROBLEMS 200
-#define VERIFY_MAX_FILES 64
+#include "caps.h"
 
 enum verify_rc {
 	VERIFY_OK = 0,        /* everything verified */
@@ -24,17 +23,17 @@ enum verify_rc {
 struct verify_opts {
 	const char *db;       /* database path, or */
 	const char *bundle;   /* bundle path */
-	const char *checkpoints[VERIFY_MAX_FILES];
+	const char *checkpoints[CAP_VERIFY_FILES];
 	size_t ncheckpoints;  /* extra checkpoint files */
 	const char *ca;       /* CA certificate(s) PEM; default ca.pem next to the DB, or bundle */
 	const char *audit_key; /* audit public key PEM; default audit-key.pem next to the DB, or bundle */
 };
 
 struct verify_result {
-	char *problems[VERIFY_MAX_PROBLEMS];
-	size_t nproblems;     /* stored (at most VERIFY_MAX_PROBLEMS) */
+	char *problems[CAP_VERIFY_PROBLEMS];
+	size_t nproblems;     /* stored (at most CAP_VERIFY_PROBLEMS) */
 	size_t nproblems_all; /* found */
-	char *warnings[VERIFY_MAX_PROBLEMS];
+	char *warnings[CAP_VERIFY_PROBLEMS];
 	size_t nwarnings;
 	char input_error[512];
 	uint64_t entries, checkpoints, certs, devices;

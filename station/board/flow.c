@@ -35,6 +35,9 @@ struct fl {
 	int verified; /* board.verified is recorded: a later failure is not a void attempt */
 	int recorded; /* the signer refused and recorded this board's failure itself */
 	int resume; /* board recorded 'verified': only the lock remains to be done and confirmed */
+	/* Why the last step failed, for decisions (res->code is only the E_* output for scripts). */
+	int link_rc;   /* LINK_* of the board exchange that failed (call()), LINK_OK when none */
+	int signer_st; /* SIGST_* of the signer reply that failed the board, SIGST_OK when none */
 	uint8_t buf[FRAME_MAX_PAYLOAD];
 };
 
@@ -68,6 +71,7 @@ call(struct fl *f, uint8_t type, size_t reqlen, unsigned timeout, const uint8_t 
 
 	r = link_call(&f->link, type, f->buf, reqlen, timeout, f->prof->to.retries, rsp, rl);
 	f->res->retransmits = f->link.retransmits;
+	f->link_rc = r;
 	switch (r) {
 	case LINK_OK:
 		return 0;
@@ -92,6 +96,7 @@ call(struct fl *f, uint8_t type, size_t reqlen, unsigned timeout, const uint8_t 
 static int
 refused(struct fl *f, const struct signer_err *se, const char *what)
 {
+	f->signer_st = se->status;
 	if (se->status == SIGST_INTERNAL || se->status == SIGST_REQUEST)
 		return fail(f, "E_SIGNER", "the signer failed during '%s': %s; stop the line and call "
 		    "the engineer", what, se->text);
@@ -315,7 +320,7 @@ install(struct fl *f)
 	    msg_enc_install(&in, f->buf, sizeof(f->buf), &len) != 0)
 		return fail(f, "E_INTERNAL", "cannot encode the install request");
 	if (call(f, MSG_INSTALL, len, f->prof->to.install, &rsp, &rl) != 0) {
-		if (strcmp(f->res->code, "E_BOARD_REFUSED") == 0)
+		if (f->link_rc == LINK_ERR_REFUSED)
 			snprintf(f->res->code, sizeof(f->res->code), "E_INSTALL");
 		return -1;
 	}
@@ -404,11 +409,12 @@ lock(struct fl *f)
 		/* Unlocked at identify, LOCKED now: our LOCK took effect and its reply was lost (a
 		 * board that resets after burning its lock fuses does this). The confirmation below
 		 * decides, as for any lock. */
-		if (strcmp(f->res->code, "E_BOARD_REFUSED") == 0 && f->link.err.code == PERR_LOCKED) {
+		if (f->link_rc == LINK_ERR_REFUSED && f->link.err.code == PERR_LOCKED) {
 			f->res->code[0] = f->res->reason[0] = '\0';
+			f->link_rc = LINK_OK;
 			goto confirm;
 		}
-		if (strcmp(f->res->code, "E_BOARD_REFUSED") == 0)
+		if (f->link_rc == LINK_ERR_REFUSED)
 			snprintf(f->res->code, sizeof(f->res->code), "E_LOCK");
 		return -1;
 	}
@@ -455,8 +461,10 @@ report(struct fl *f, uint8_t op, int resumed)
 	q.resumed = resumed != 0;
 	if (signer_report(f->env->signer, &q, &se) == 0)
 		return 0;
-	if (op == SIGOP_PASS && se.status == SIGST_LOG)
+	if (op == SIGOP_PASS && se.status == SIGST_LOG) {
+		f->signer_st = se.status;
 		return fail(f, "E_DB", "cannot record the PASS; re-insert the board to finish it");
+	}
 	return refused(f, &se, op == SIGOP_PASS ? "record" : "label");
 }
 
@@ -572,7 +580,7 @@ flow_provision(const struct flow_env *env, struct xport *x, const char *fixture,
 	if (run(f) == 0) {
 		res->pass = 1;
 		snprintf(res->step, sizeof(res->step), "done");
-	} else if (!f->recorded && (res->chip_hex[0] != '\0' || strcmp(res->code, "E_DB") != 0)) {
+	} else if (!f->recorded && (res->chip_hex[0] != '\0' || f->signer_st != SIGST_LOG)) {
 		if (record_fail(env, f, res) != 0)
 			r = -1;
 	}

@@ -1,7 +1,6 @@
 /* password.c: CSPRNG passwords with unbiased sampling; see password.h. */
 #include "password.h"
 
-#include <math.h>
 #include <openssl/rand.h>
 #include <string.h>
 
@@ -32,10 +31,4 @@ password_generate(char *out, size_t cap, size_t len)
 	out[len] = '\0';
 	util_wipe(buf, sizeof(buf));
 	return 0;
-}
-
-double
-password_bits(size_t len)
-{
-	return (double)len * log2((double)(sizeof(PASSWORD_ALPHABET) - 1));
 }

@@ -13,7 +13,5 @@
 
 /* Writes len characters and a NUL into out (cap > len). 0, or -1 when the CSPRNG fails. */
 int password_generate(char *out, size_t cap, size_t len);
-/* Entropy in bits of a generated password of len characters. */
-double password_bits(size_t len);
 
 #endif

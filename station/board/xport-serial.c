@@ -26,13 +26,12 @@
 #include <string.h>
 
 /* Longest USB physical path we accept from sysfs ("1-1.2.3.4.5.6.7" is 15). */
-#define USB_PATH_MAX 32
 
 struct xport {
 	const struct xport_ops *ops; /* must be first: xport.c dispatches through it */
 	struct sp_port *port;
 	int fd;                      /* the port's own fd (sp_get_port_handle), for poll() */
-	char name[XPORT_NAME_MAX];   /* printable copy, for log messages */
+	char name[CAP_XPORT_NAME];   /* printable copy, for log messages */
 };
 
 /* Logs "<port>: <what>: <libserialport detail>" for a failed sp_* call returning rc. */
@@ -77,12 +76,12 @@ static int
 serial_open(const char *name, unsigned baud, struct xport **out)
 {
 	struct xport *x = NULL;
-	char pname[XPORT_NAME_MAX];
+	char pname[CAP_XPORT_NAME];
 	enum sp_return e;
 	int r = XPORT_ERR_OPEN;
 
 	util_sanitize(name, strlen(name), pname, sizeof(pname));
-	if (baud == 0 || baud > INT_MAX || strlen(name) >= XPORT_NAME_MAX) {
+	if (baud == 0 || baud > INT_MAX || strlen(name) >= CAP_XPORT_NAME) {
 		log_msg(LOG_ERROR, "serial port %s: invalid name or baud rate %u", pname, baud);
 		return XPORT_ERR_ARG;
 	}
@@ -284,7 +283,7 @@ usb_path_of(const char *name, char *out, size_t cap)
 			else if (*s != '\0')
 				ok = 0;
 		}
-		if (ok && strlen(comp) < USB_PATH_MAX)
+		if (ok && strlen(comp) < CAP_USB_PATH)
 			best = comp;
 	}
 	if (best != NULL && strlen(best) < cap) {
@@ -303,7 +302,7 @@ copy_untrusted(char *dst, size_t cap, const char *src)
 		return;
 	}
 	/* USB descriptors are whatever the adapter says they are: bound, then make printable */
-	util_sanitize(src, strnlen(src, XPORT_DESC_MAX - 1), dst, cap);
+	util_sanitize(src, strnlen(src, CAP_XPORT_DESC - 1), dst, cap);
 }
 
 /*
@@ -315,10 +314,10 @@ fill_info(struct sp_port *p, struct xport_info *in)
 {
 	const char *name = sp_get_port_name(p);
 	int bus = -1, addr = -1, vid = -1, pid = -1;
-	char real_name[XPORT_NAME_MAX];
+	char real_name[CAP_XPORT_NAME];
 
 	memset(in, 0, sizeof(*in));
-	if (name == NULL || strnlen(name, XPORT_NAME_MAX) >= XPORT_NAME_MAX || !util_printable(name)) {
+	if (name == NULL || strnlen(name, CAP_XPORT_NAME) >= CAP_XPORT_NAME || !util_printable(name)) {
 		util_sanitize(name != NULL ? name : "", name != NULL ? strnlen(name, 64) : 0,
 		    real_name, sizeof(real_name));
 		log_msg(LOG_WARN, "ignoring serial port with an unusable name '%s'", real_name);

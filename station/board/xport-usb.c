@@ -24,8 +24,6 @@
 #define USB_IF_CLASS 0xff
 #define USB_IF_SUBCLASS 0x50 /* 'P', provisioning */
 #define USB_IF_PROTOCOL 0x01 /* protocol v1 frames */
-#define USB_PORTS_MAX 7      /* USB 3 allows 7 tiers of hubs */
-#define USB_IN_MAX 4096      /* bytes asked per bulk IN transfer (a multiple of any packet size) */
 
 struct xport {
 	const struct xport_ops *ops; /* must be first: xport.c dispatches through it */
@@ -33,9 +31,9 @@ struct xport {
 	libusb_device_handle *h;
 	int iface;
 	unsigned char ep_out, ep_in;
-	uint8_t in[USB_IN_MAX];      /* what the last IN transfer brought beyond what was read */
+	uint8_t in[CAP_USB_IN];      /* what the last IN transfer brought beyond what was read */
 	size_t in_off, in_len;
-	char name[XPORT_NAME_MAX];   /* printable copy, for log messages */
+	char name[CAP_XPORT_NAME];   /* printable copy, for log messages */
 };
 
 /* The provisioning interface of the active configuration: its number and bulk endpoints. */
@@ -85,10 +83,10 @@ find_interface(libusb_device *dev, struct prov_if *pi)
 static int
 usb_path(libusb_device *dev, char *out, size_t cap)
 {
-	uint8_t ports[USB_PORTS_MAX];
+	uint8_t ports[CAP_USB_PORTS];
 	int n, i, off;
 
-	if ((n = libusb_get_port_numbers(dev, ports, USB_PORTS_MAX)) <= 0)
+	if ((n = libusb_get_port_numbers(dev, ports, CAP_USB_PORTS)) <= 0)
 		return -1;
 	off = snprintf(out, cap, "%u-%u", libusb_get_bus_number(dev), ports[0]);
 	for (i = 1; i < n && off > 0 && (size_t)off < cap; i++)
@@ -126,7 +124,7 @@ xport_usb_list(struct xport_info *out, size_t cap, size_t *n)
 	}
 	for (i = 0; i < cnt; i++) {
 		struct xport_info *x;
-		char path[XPORT_NAME_MAX - 8];
+		char path[CAP_XPORT_NAME - 8];
 
 		if (libusb_get_device_descriptor(list[i], &dd) != 0 || !find_interface(list[i], &pi) ||
 		    usb_path(list[i], path, sizeof(path)) != 0)
@@ -158,11 +156,11 @@ usb_open(const char *name, unsigned baud, struct xport **out)
 	libusb_device *dev = NULL;
 	struct prov_if pi;
 	ssize_t cnt, i;
-	char path[XPORT_NAME_MAX];
+	char path[CAP_XPORT_NAME];
 	int e, r = XPORT_ERR_NOTFOUND;
 
 	(void)baud; /* a bulk pipe has no line rate */
-	if (strncmp(name, "usb:", 4) != 0 || strlen(name) >= XPORT_NAME_MAX)
+	if (strncmp(name, "usb:", 4) != 0 || strlen(name) >= CAP_XPORT_NAME)
 		return XPORT_ERR_ARG;
 	if ((x = calloc(1, sizeof(*x))) == NULL)
 		return XPORT_ERR_NOMEM;

@@ -10,9 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define XPORT_NAME_MAX 128
-#define XPORT_DESC_MAX 128
-#define XPORT_LIST_MAX 128
+#include "caps.h"
 
 /* Errors (negative). */
 enum xport_rc {
@@ -28,11 +26,11 @@ enum xport_rc {
 
 /* What a technician and a script need to know about a fixture's adapter. */
 struct xport_info {
-	char name[XPORT_NAME_MAX];      /* what to pass to xport_open, e.g. "/dev/ttyUSB0" */
-	char usb_path[XPORT_NAME_MAX];  /* physical location "bus-port[.port...]", e.g. "1-3.2"; "" if not USB */
-	char serial[XPORT_DESC_MAX];    /* adapter USB serial number, "" if none */
-	char product[XPORT_DESC_MAX];   /* USB product string or description */
-	char manufacturer[XPORT_DESC_MAX];
+	char name[CAP_XPORT_NAME];      /* what to pass to xport_open, e.g. "/dev/ttyUSB0" */
+	char usb_path[CAP_XPORT_NAME];  /* physical location "bus-port[.port...]", e.g. "1-3.2"; "" if not USB */
+	char serial[CAP_XPORT_DESC];    /* adapter USB serial number, "" if none */
+	char product[CAP_XPORT_DESC];   /* USB product string or description */
+	char manufacturer[CAP_XPORT_DESC];
 	int usb_vid, usb_pid;           /* -1 when not USB */
 	int is_usb;
 	int is_bulk;                    /* a board on USB bulk ("usb:<path>"), not a serial adapter */

@@ -1,8 +1,9 @@
 /*
  * cli-audit.c: `station audit verify|export|proof|check-proof|consistency|checkpoint`: the audit
  * record for auditors (docs/auditor-guide.md). Everything but `checkpoint` works offline, without
- * the HSM. Exit codes: 0 verified / done, 1 verification failed (the first problem is named on
- * stderr, and in --json), 2 usage, 3 cannot read the input, 4 signer/HSM error.
+ * the HSM. Exit codes (cli.h): EXIT_OK verified / done, EXIT_VERIFY verification failed (the
+ * first problem is named on stderr, and in --json), EXIT_USAGE, EXIT_PROFILE, EXIT_DB cannot read
+ * the input (or write the output), EXIT_HSM signer/HSM error.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -26,10 +27,9 @@
 #include "util.h"
 #include "verify.h"
 
-enum { A_OK = 0, A_FAIL = 1, A_USAGE = 2, A_INPUT = 3, A_HSM = 4 };
-
 static const char EXITS[] =
-    "exit: 0 verified/done, 1 verification failed, 2 usage, 3 cannot read input, 4 signer/HSM\n";
+    "exit: 0 verified/done, 2 usage, 3 profile, 4 signer/HSM, 5 cannot read the input,\n"
+    "      7 verification failed\n";
 
 static void
 usage(FILE *f)
@@ -42,17 +42,6 @@ usage(FILE *f)
 	    "  check-proof  verify one tlog-proof file offline\n"
 	    "  consistency  consistency proof between two checkpoint files\n"
 	    "  checkpoint   ask the signer (HSM) to sign a checkpoint now\n\n%s", EXITS);
-}
-
-static char *
-sibling(const char *path, const char *name)
-{
-	const char *sl = strrchr(path, '/');
-	char *out = NULL;
-
-	if (asprintf(&out, "%.*s%s%s", sl ? (int)(sl - path) : 0, path, sl ? "/" : "", name) < 0)
-		return NULL;
-	return out;
 }
 
 static int
@@ -124,10 +113,10 @@ cmd_verify(int argc, char **argv)
 		case 'd': o.db = optarg; break;
 		case 'b': o.bundle = optarg; break;
 		case 'c':
-			if (o.ncheckpoints >= VERIFY_MAX_FILES) {
+			if (o.ncheckpoints >= CAP_VERIFY_FILES) {
 				fprintf(stderr, "station audit verify: at most %d --checkpoint files\n",
-				    VERIFY_MAX_FILES);
-				return A_USAGE;
+				    CAP_VERIFY_FILES);
+				return EXIT_USAGE;
 			}
 			o.checkpoints[o.ncheckpoints++] = optarg;
 			break;
@@ -143,13 +132,13 @@ cmd_verify(int argc, char **argv)
 			       "commitments, and that each board.pass follows its serial, password and\n"
 			       "certificate entries. Keys default to audit-key.pem and ca.pem next to the\n"
 			       "database, or to those in the bundle. Needs no HSM.\n%s", EXITS);
-			return A_OK;
-		default: return A_USAGE;
+			return EXIT_OK;
+		default: return EXIT_USAGE;
 		}
 	}
 	if (optind != argc || (o.db == NULL) == (o.bundle == NULL)) {
 		fprintf(stderr, "station audit verify: give exactly one of --db FILE or --bundle FILE\n");
-		return A_USAGE;
+		return EXIT_USAGE;
 	}
 	rc = verify_run(&o, &r);
 	if (rc == VERIFY_ERR_INPUT)
@@ -192,7 +181,7 @@ cmd_verify(int argc, char **argv)
 		    (unsigned long long)r.certs, (unsigned long long)r.devices, r.seconds_total);
 	}
 	verify_result_free(&r);
-	return rc == VERIFY_OK ? A_OK : rc == VERIFY_FAIL ? A_FAIL : A_INPUT;
+	return rc == VERIFY_OK ? EXIT_OK : rc == VERIFY_FAIL ? EXIT_VERIFY : EXIT_DB;
 }
 
 /* ---- export ---- */
@@ -206,11 +195,12 @@ cmd_export(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' }, { "profile", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	const char *fmt = NULL, *out = NULL, *db = NULL, *profile = NULL;
-	char dbp[CAP_PATH], why[512], *ca = NULL, *root = NULL, *key = NULL, *p = NULL, *chain = NULL;
+	char dbp[CAP_PATH], why[512], p[CAP_PATH + 32];
+	char *ca = NULL, *root = NULL, *key = NULL, *chain = NULL;
 	struct export_opts o;
 	struct record *rc = NULL;
 	FILE *f = stdout;
-	int c, r = A_INPUT;
+	int c, r = EXIT_DB;
 
 	memset(&o, 0, sizeof(o));
 	optind = 1;
@@ -230,13 +220,13 @@ cmd_export(int argc, char **argv)
 			       "exclusive, e.g. 2026-11-01). bundle: the whole record (filters ignored) with the\n"
 			       "checkpoints, CA chain and audit public key, for 'station audit verify --bundle'.\n%s",
 			    EXITS);
-			return A_OK;
-		default: return A_USAGE;
+			return EXIT_OK;
+		default: return EXIT_USAGE;
 		}
 	}
 	if (fmt == NULL || optind != argc || (db == NULL) == (profile == NULL)) {
 		fprintf(stderr, "station audit export: give --format and one of --db or --profile\n");
-		return A_USAGE;
+		return EXIT_USAGE;
 	}
 	if (strcmp(fmt, "csv") == 0)
 		o.format = EXPORT_CSV;
@@ -246,27 +236,24 @@ cmd_export(int argc, char **argv)
 		o.format = EXPORT_BUNDLE;
 	else {
 		fprintf(stderr, "station audit export: --format is csv, json or bundle\n");
-		return A_USAGE;
+		return EXIT_USAGE;
 	}
 	if (profile != NULL) {
 		if (db_from_profile(profile, dbp, sizeof(dbp)) != 0)
-			return A_INPUT;
+			return EXIT_PROFILE;
 		db = dbp;
 	}
 	if (record_load_db(db, &rc, why, sizeof(why)) != 0) {
 		fprintf(stderr, "station audit export: %s\n", why);
-		return A_INPUT;
+		return EXIT_DB;
 	}
 	if (o.format == EXPORT_BUNDLE) {
-		if ((p = sibling(db, "ca.pem")) != NULL)
+		if (util_sibling(db, "ca.pem", p, sizeof(p)) == 0)
 			ca = read_text(p, CAP_PEM, NULL);
-		free(p);
-		if ((p = sibling(db, "root.pem")) != NULL)
+		if (util_sibling(db, "root.pem", p, sizeof(p)) == 0)
 			root = read_text(p, CAP_PEM, NULL);
-		free(p);
-		if ((p = sibling(db, "audit-key.pem")) != NULL)
+		if (util_sibling(db, "audit-key.pem", p, sizeof(p)) == 0)
 			key = read_text(p, CAP_PEM, NULL);
-		free(p);
 		if (ca != NULL && asprintf(&chain, "%s%s", ca, root ? root : "") < 0)
 			chain = NULL;
 		o.ca_pem = chain;
@@ -281,11 +268,11 @@ cmd_export(int argc, char **argv)
 	}
 	if (export_write(rc, &o, f) != 0 || fflush(f) != 0) {
 		fprintf(stderr, "station audit export: writing failed (disk full?)\n");
-		r = A_INPUT;
+		r = EXIT_DB;
 	} else
-		r = A_OK;
+		r = EXIT_OK;
 	if (out != NULL && fclose(f) != 0)
-		r = A_INPUT;
+		r = EXIT_DB;
 done:
 	record_free(rc);
 	free(ca), free(root), free(key), free(chain);
@@ -329,7 +316,7 @@ cmd_proof(int argc, char **argv)
 	const struct rec_checkpoint *k;
 	char why[512];
 	size_t i, np, count = 0;
-	int c, r = A_INPUT;
+	int c, r = EXIT_DB;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -345,17 +332,17 @@ cmd_proof(int argc, char **argv)
 			       "Without --out the proofs go to stdout one after another; with --out DIR each is\n"
 			       "written to DIR/<seq>.tlog-proof. Check one with 'station audit check-proof'.\n%s",
 			    EXITS);
-			return A_OK;
-		default: return A_USAGE;
+			return EXIT_OK;
+		default: return EXIT_USAGE;
 		}
 	}
 	if (optind != argc || (serial == NULL) == (chip == NULL)) {
 		fprintf(stderr, "station audit proof: give one of --serial or --chip\n");
-		return A_USAGE;
+		return EXIT_USAGE;
 	}
 	if (record_load_db(db, &rc, why, sizeof(why)) != 0) {
 		fprintf(stderr, "station audit proof: %s\n", why);
-		return A_INPUT;
+		return EXIT_DB;
 	}
 	if (rc->nk == 0) {
 		fprintf(stderr, "station audit proof: no checkpoint in %s; run 'station audit "
@@ -369,7 +356,7 @@ cmd_proof(int argc, char **argv)
 	    merkle_root(leaves, cp->size, root) != 0 || memcmp(root, cp->root, 32) != 0) {
 		fprintf(stderr, "station audit proof: the latest checkpoint does not match the log; run "
 		    "'station audit verify'\n");
-		r = A_FAIL;
+		r = EXIT_VERIFY;
 		goto out;
 	}
 	if (out != NULL && mkdir(out, 0755) != 0 && errno != EEXIST) {
@@ -390,7 +377,7 @@ cmd_proof(int argc, char **argv)
 			fprintf(stderr, "station audit proof: entry #%zu (%s) is not covered by the latest "
 			    "checkpoint (size %llu) yet; run 'station audit checkpoint'\n", i, e->kind,
 			    (unsigned long long)cp->size);
-			r = A_FAIL;
+			r = EXIT_VERIFY;
 			continue;
 		}
 		if (merkle_inclusion_proof(leaves, cp->size, i, path, MERKLE_MAX_PROOF, &np) != 0 ||
@@ -420,9 +407,9 @@ cmd_proof(int argc, char **argv)
 	}
 	if (count == 0) {
 		fprintf(stderr, "station audit proof: no entry for that device in %s\n", db);
-		r = A_FAIL;
-	} else if (r == A_INPUT)
-		r = A_OK;
+		r = EXIT_VERIFY;
+	} else if (r == EXIT_DB)
+		r = EXIT_OK;
 out:
 	free(cp);
 	free(leaves);
@@ -436,13 +423,13 @@ cmd_check_proof(int argc, char **argv)
 	static const struct option opts[] = { { "audit-key", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	const char *keyp = NULL;
-	char *text = NULL, *kp = NULL, why[256], shown[600];
+	char *text = NULL, kp[CAP_PATH + 32], why[256], shown[600];
 	struct note_checkpoint *cp = NULL;
 	struct proof p;
 	merkle_hash leaf;
 	EVP_PKEY *key = NULL;
 	size_t len = 0, nl;
-	int c, r = A_INPUT;
+	int c, r = EXIT_DB;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -453,27 +440,27 @@ cmd_check_proof(int argc, char **argv)
 			       "Verifies a tlog-proof offline: the entry (extra line) hashes to the leaf, the path\n"
 			       "leads to the checkpoint's root, and the checkpoint is signed by the audit key\n"
 			       "(default: audit-key.pem next to FILE).\n%s", EXITS);
-			return A_OK;
-		default: return A_USAGE;
+			return EXIT_OK;
+		default: return EXIT_USAGE;
 		}
 	}
 	if (optind + 1 != argc) {
 		fprintf(stderr, "station audit check-proof: give one proof FILE\n");
-		return A_USAGE;
+		return EXIT_USAGE;
 	}
 	memset(&p, 0, sizeof(p));
 	if ((text = read_text(argv[optind], CAP_PROOF_FILE, &len)) == NULL) {
 		fprintf(stderr, "station audit check-proof: cannot read %s\n", argv[optind]);
 		goto out;
 	}
-	if (keyp == NULL)
-		keyp = kp = sibling(argv[optind], "audit-key.pem");
+	if (keyp == NULL && util_sibling(argv[optind], "audit-key.pem", kp, sizeof(kp)) == 0)
+		keyp = kp;
 	if (keyp == NULL || (key = load_key(keyp)) == NULL) {
 		fprintf(stderr, "station audit check-proof: cannot read the audit public key %s; give "
 		    "--audit-key\n", keyp ? keyp : "");
 		goto out;
 	}
-	r = A_FAIL;
+	r = EXIT_VERIFY;
 	if (strlen(text) != len || proof_parse(text, len, &p, why, sizeof(why)) != 0) {
 		fprintf(stderr, "FAILED: %s is not a valid proof: %s\n", argv[optind], strlen(text) != len ?
 		    "holds a NUL byte" : why);
@@ -511,12 +498,11 @@ cmd_check_proof(int argc, char **argv)
 	printf("verified: entry #%llu is in checkpoint %s of size %llu\nentry: %s%s\n",
 	    (unsigned long long)p.index, cp->origin, (unsigned long long)cp->size, shown,
 	    p.extra_len > nl ? "..." : "");
-	r = A_OK;
+	r = EXIT_OK;
 out:
 	proof_clear(&p);
 	free(cp);
 	free(text);
-	free(kp);
 	EVP_PKEY_free(key);
 	return r;
 }
@@ -528,13 +514,13 @@ cmd_consistency(int argc, char **argv)
 		{ "audit-key", required_argument, NULL, 'k' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 } };
 	const char *db = NULL, *keyp = NULL;
-	char *t[2] = { NULL, NULL }, *dbguess = NULL, *kp = NULL, why[256], h[45];
+	char *t[2] = { NULL, NULL }, dbguess[CAP_PATH + 32], kp[CAP_PATH + 32], why[256], h[45];
 	struct note_checkpoint *cp = NULL;
 	struct record *rc = NULL;
 	merkle_hash *leaves = NULL, path[MERKLE_MAX_PROOF];
 	EVP_PKEY *key = NULL;
 	size_t n[2], np, i;
-	int c, r = A_INPUT;
+	int c, r = EXIT_DB;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -547,30 +533,26 @@ cmd_consistency(int argc, char **argv)
 			       "log, prints it and verifies it, with both signatures. The database defaults to\n"
 			       "station.db in the directory above OLD (<dir>/checkpoints/<size>.checkpoint).\n%s",
 			    EXITS);
-			return A_OK;
-		default: return A_USAGE;
+			return EXIT_OK;
+		default: return EXIT_USAGE;
 		}
 	}
 	if (optind + 2 != argc) {
 		fprintf(stderr, "station audit consistency: give OLD and NEW checkpoint files\n");
-		return A_USAGE;
+		return EXIT_USAGE;
 	}
 	if ((cp = calloc(2, sizeof(*cp))) == NULL)
-		return A_INPUT;
+		return EXIT_DB;
 	for (i = 0; i < 2; i++)
 		if ((t[i] = read_text(argv[optind + i], CAP_NOTE, &n[i])) == NULL) {
 			fprintf(stderr, "station audit consistency: cannot read %s\n", argv[optind + i]);
 			goto out;
 		}
-	if (db == NULL) {
-		char *d = sibling(argv[optind], "..");
-		if (d != NULL && asprintf(&dbguess, "%s/station.db", d) < 0)
-			dbguess = NULL;
-		free(d);
+	/* <dir>/checkpoints/<size>.checkpoint: the database is <dir>/station.db */
+	if (db == NULL && util_sibling(argv[optind], "../station.db", dbguess, sizeof(dbguess)) == 0)
 		db = dbguess;
-	}
-	if (keyp == NULL && db != NULL)
-		keyp = kp = sibling(db, "audit-key.pem");
+	if (keyp == NULL && db != NULL && util_sibling(db, "audit-key.pem", kp, sizeof(kp)) == 0)
+		keyp = kp;
 	if (db == NULL || keyp == NULL || (key = load_key(keyp)) == NULL) {
 		fprintf(stderr, "station audit consistency: cannot read the audit public key %s; give "
 		    "--audit-key\n", keyp ? keyp : "");
@@ -580,7 +562,7 @@ cmd_consistency(int argc, char **argv)
 		fprintf(stderr, "station audit consistency: %s\n", why);
 		goto out;
 	}
-	r = A_FAIL;
+	r = EXIT_VERIFY;
 	for (i = 0; i < 2; i++)
 		if (strlen(t[i]) != n[i] || note_parse(t[i], n[i], &cp[i], why, sizeof(why)) != 0 ||
 		    note_verify(t[i], &cp[i], key) != 0) {
@@ -612,9 +594,9 @@ cmd_consistency(int argc, char **argv)
 	}
 	printf("verified: checkpoint of size %llu is consistent with checkpoint of size %llu\n",
 	    (unsigned long long)cp[0].size, (unsigned long long)cp[1].size);
-	r = A_OK;
+	r = EXIT_OK;
 out:
-	free(t[0]), free(t[1]), free(dbguess), free(kp), free(cp), free(leaves);
+	free(t[0]), free(t[1]), free(cp), free(leaves);
 	EVP_PKEY_free(key);
 	record_free(rc);
 	return r;
@@ -630,7 +612,7 @@ cmd_checkpoint(int argc, char **argv)
 	struct signer_err se;
 	char *note = NULL;
 	uint64_t size = 0;
-	int c, r = A_HSM;
+	int c, r = EXIT_HSM;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -641,21 +623,21 @@ cmd_checkpoint(int argc, char **argv)
 			       "Asks the signer to sign a checkpoint of the whole log now with the audit key;\n"
 			       "prints the note (also stored in the database and in <db dir>/checkpoints/).\n%s",
 			    EXITS);
-			return A_OK;
-		default: return A_USAGE;
+			return EXIT_OK;
+		default: return EXIT_USAGE;
 		}
 	}
 	if (profile == NULL || optind != argc) {
 		fprintf(stderr, "station audit checkpoint: --profile FILE is required\n");
-		return A_USAGE;
+		return EXIT_USAGE;
 	}
 	if (cli_signer("station audit checkpoint", profile, SIGMODE_ADMIN, NULL, &sig) != 0)
-		return A_HSM;
+		return EXIT_HSM;
 	if (signer_checkpoint(sig, 1, "manual", &note, &size, &se) != 0)
 		fprintf(stderr, "station audit checkpoint: %s\n", se.text);
 	else {
 		fputs(note, stdout);
-		r = A_OK;
+		r = EXIT_OK;
 	}
 	free(note);
 	signer_stop(sig);
@@ -675,16 +657,16 @@ cli_audit(int argc, char **argv)
 
 	if (argc < 2) {
 		usage(stderr);
-		return A_USAGE;
+		return EXIT_USAGE;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
-		return A_OK;
+		return EXIT_OK;
 	}
 	for (i = 0; i < sizeof(sub) / sizeof(sub[0]); i++)
 		if (strcmp(argv[1], sub[i].name) == 0)
 			return sub[i].fn(argc - 1, argv + 1);
 	fprintf(stderr, "station audit: unknown subcommand '%s'\n", argv[1]);
 	usage(stderr);
-	return A_USAGE;
+	return EXIT_USAGE;
 }

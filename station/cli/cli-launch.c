@@ -1,6 +1,6 @@
 /*
  * cli-launch.c: how every command starts the signer and how `station run` confines itself
- * (PRODUCT §4 privilege separation; station/privsep.h, station/sandbox.h). The launcher runs
+ * (PRODUCT §4 privilege separation; station/sandbox/privsep.h, station/sandbox/sandbox.h). The launcher runs
  * before any board byte is read: it names the profile and the mode. In service mode (started as
  * root) the signer becomes the system user station-signer between fork and exec, and the
  * board-facing process drops to the system user station and enters its sandbox.
@@ -23,6 +23,7 @@
 #include "profile.h"
 #include "sandbox.h"
 #include "signer.h"
+#include "util.h"
 
 static struct privsep ps;
 static int ps_ready;

@@ -51,7 +51,7 @@ print_json(const struct xport_info *in, size_t n)
 	json_t *arr = NULL, *o;
 	char *text = NULL;
 	size_t i;
-	int r = 1;
+	int r = EXIT_FAIL;
 
 	if ((arr = json_array()) == NULL)
 		goto out;
@@ -74,7 +74,7 @@ print_json(const struct xport_info *in, size_t n)
 		goto out;
 	if (printf("%s\n", text) < 0 || fflush(stdout) != 0)
 		goto out;
-	r = 0;
+	r = EXIT_OK;
 out:
 	if (r != 0)
 		log_error("cannot produce the JSON port list (out of memory or stdout closed)");
@@ -121,14 +121,14 @@ print_table(const struct xport_info *in, size_t n)
 	}
 	if (fflush(stdout) != 0) {
 		log_error("cannot write the port list to stdout");
-		return 1;
+		return EXIT_FAIL;
 	}
-	return 0;
+	return EXIT_OK;
 }
 
 /*
- * `station ports [--json] [--help]`. Returns 0 (also when no port exists), 1 when the
- * ports cannot be listed or printed, 2 on a usage error (usage on stderr).
+ * `station ports [--json] [--help]`. Returns EXIT_OK (also when no port exists), EXIT_FAIL when
+ * the ports cannot be listed or printed, EXIT_USAGE on a usage error (usage on stderr).
  */
 int
 cli_ports(int argc, char **argv)
@@ -140,7 +140,7 @@ cli_ports(int argc, char **argv)
 	};
 	struct xport_info *in = NULL;
 	size_t n = 0, shown;
-	int c, json = 0, r = 1;
+	int c, json = 0, r = EXIT_FAIL;
 
 	optind = 0; /* glibc: full re-initialisation, main may have run getopt already */
 	opterr = 0;
@@ -151,35 +151,35 @@ cli_ports(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			return EXIT_OK;
 		default:
 			fprintf(stderr, "station ports: unknown option '%s'\n",
 			    optind > 0 && optind <= argc ? argv[optind - 1] : "?");
 			usage(stderr);
-			return 2;
+			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "station ports: unexpected argument '%s'\n", argv[optind]);
 		usage(stderr);
-		return 2;
+		return EXIT_USAGE;
 	}
-	if ((in = calloc(XPORT_LIST_MAX, sizeof(*in))) == NULL) {
+	if ((in = calloc(CAP_XPORT_LIST, sizeof(*in))) == NULL) {
 		log_error("out of memory");
 		goto out;
 	}
-	if ((c = xport_list(in, XPORT_LIST_MAX, &n)) != XPORT_OK) {
+	if ((c = xport_list(in, CAP_XPORT_LIST, &n)) != XPORT_OK) {
 		log_error("cannot list serial ports: %s", xport_strerror(c));
 		goto out;
 	}
-	shown = n < XPORT_LIST_MAX ? n : XPORT_LIST_MAX;
+	shown = n < CAP_XPORT_LIST ? n : CAP_XPORT_LIST;
 	if (n > shown)
 		log_warn("%zu serial ports found, showing the first %zu", n, shown);
 	if (json)
 		r = print_json(in, shown);
 	else if (shown == 0) {
 		fprintf(stderr, "no serial ports found\n");
-		r = 0;
+		r = EXIT_OK;
 	} else
 		r = print_table(in, shown);
 out:

@@ -24,7 +24,7 @@
 struct worker {
 	pthread_t tid;
 	struct xport_info port;
-	char fixture[XPORT_NAME_MAX * 2];
+	char fixture[CAP_XPORT_NAME * 2];
 	struct flow_result res;
 	int recorded;
 	const struct flow_env *env;
@@ -197,14 +197,14 @@ select_ports(char **names, size_t nnames, struct worker *w, size_t cap, size_t *
 	struct xport_info *all;
 	size_t total = 0, i, k = 0;
 
-	if ((all = calloc(XPORT_LIST_MAX, sizeof(*all))) == NULL)
+	if ((all = calloc(CAP_XPORT_LIST, sizeof(*all))) == NULL)
 		return -1;
-	if (xport_list(all, XPORT_LIST_MAX, &total) != 0) {
+	if (xport_list(all, CAP_XPORT_LIST, &total) != 0) {
 		free(all);
 		return -1;
 	}
-	if (total > XPORT_LIST_MAX)
-		total = XPORT_LIST_MAX;
+	if (total > CAP_XPORT_LIST)
+		total = CAP_XPORT_LIST;
 	for (i = 0; i < total && k < cap; i++) {
 		size_t j;
 		int want = nnames == 0 ? all[i].is_usb : 0;

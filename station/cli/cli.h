@@ -1,6 +1,6 @@
 /*
  * cli.h: the station's subcommands. Each takes main's argc/argv shifted so that argv[0] is
- * the subcommand name, and returns the process exit code (0 ok, 1 failure, 2 usage error).
+ * the subcommand name, and returns the process exit code (enum cli_exit below).
  */
 #ifndef CLI_H
 #define CLI_H
@@ -16,8 +16,7 @@ int cli_ca(int argc, char **argv);
 /* `station lot status|close` (cli-lot.c). */
 int cli_lot(int argc, char **argv);
 
-/* `station audit verify|export|proof|check-proof|consistency|checkpoint` (cli-audit.c);
- * its own exit codes: 0 ok, 1 verification failed, 2 usage, 3 cannot read input, 4 HSM. */
+/* `station audit verify|export|proof|check-proof|consistency|checkpoint` (cli-audit.c). */
 int cli_audit(int argc, char **argv);
 
 struct signer;
@@ -41,15 +40,17 @@ void cli_probe(int signer_pid);
 int cli_signer(const char *cmd, const char *profile, int mode, const char *operator_name,
     struct signer **out);
 
-/* Exit codes shared by every command (docs/scripting-guide.md). */
+/* Exit codes shared by every command (docs/scripting-guide.md, docs/auditor-guide.md). */
 enum cli_exit {
 	EXIT_OK = 0,
-	EXIT_FAIL = 1,      /* at least one board failed */
+	EXIT_FAIL = 1,      /* at least one board failed; other commands: failed for no reason below */
 	EXIT_USAGE = 2,
 	EXIT_PROFILE = 3,   /* profile / configuration error */
 	EXIT_HSM = 4,       /* signer or HSM error */
-	EXIT_DB = 5,        /* audit database error */
-	EXIT_NOFIXTURE = 6  /* no fixture to work on */
+	EXIT_DB = 5,        /* audit database error: the record (database, bundle, key, CA, proof or
+	                     * checkpoint file) cannot be read or written */
+	EXIT_NOFIXTURE = 6, /* no fixture to work on */
+	EXIT_VERIFY = 7     /* station audit: the record, a proof or a checkpoint does not verify */
 };
 
 #endif

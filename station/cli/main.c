@@ -32,7 +32,8 @@ usage(FILE *f)
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].help);
 	fprintf(f, "\nexit codes: 0 ok, 1 a board failed, 2 usage, 3 profile, 4 HSM/signer,\n"
-	           "5 audit database, 6 no fixture. See docs/scripting-guide.md.\n");
+	           "5 audit database, 6 no fixture, 7 audit verification failed.\n"
+	           "See docs/scripting-guide.md.\n");
 }
 
 int

@@ -1,28 +1,56 @@
 /*
- * caps.h: every hard limit of the station in one place (STYLE: all caps live in one header).
- * Protocol limits are in firmware-stub/core/proto.h.
+ * caps.h: every hard limit of the station and the signer in one place (STYLE: all caps live in
+ * one header). Protocol limits are in firmware-stub/core/proto.h (board protocol) and
+ * station/common/sigproto.h (signer protocol).
  */
 #ifndef CAPS_H
 #define CAPS_H
 
+/* Station, fixtures and transports (xport.h) */
 #define CAP_FIXTURES 64           /* fixtures per station */
 #define CAP_ATTEMPTS (2 * CAP_FIXTURES) /* boards a signer run session holds open at once */
 /* Attempts of one run session that may end void before a certificate (each burns a serial);
  * beyond, the signer allocates no more: a line failing this much needs an engineer, and a
  * compromised station cannot exhaust the serial space (a session is started by the launcher). */
 #define CAP_VOID_ATTEMPTS 1000
+#define CAP_XPORT_NAME 128        /* a port name or USB location, with its NUL */
+#define CAP_XPORT_DESC 128        /* a port's USB serial number, manufacturer or product string */
+#define CAP_XPORT_LIST 128        /* ports one listing returns */
+#define CAP_USB_PATH 32           /* a sysfs USB location "bus-port[.port...]" of a serial adapter */
+#define CAP_USB_PORTS 7           /* port numbers of a USB location (USB 3: 7 tiers of hubs) */
+#define CAP_USB_IN 4096           /* bytes asked per bulk IN transfer (a multiple of any packet size) */
+#define CAP_PATH 512
+#define CAP_LINE 512              /* one line of a text file read line by line (util_each_line) */
+#define CAP_REASON 256            /* a failure reason for people */
+
+/* Profile and issuance (profile.h, issue.h) */
 #define CAP_PROFILE_BYTES 65536   /* profile file size */
 #define CAP_ALLOWLIST 64          /* firmware allow-list entries */
 #define CAP_TEMPLATE 256          /* subject / SAN template length */
-#define CAP_PATH 512
+#define CAP_EXPAND (2 * CAP_TEMPLATE) /* one expanded template value */
+#define CAP_VALIDITY_DAYS 36500   /* [certificate] validity_days */
+#define CAP_CA_YEARS 100          /* validity of the demo CA made by the key ceremony */
+#define CAP_CSR_NONCE 64          /* station nonce bytes (hex in challengePassword: 128 chars) */
 #define CAP_CERT_DER 4096         /* one certificate */
 #define CAP_CSR_DER 2048          /* one CSR (matches MSG_MAX_CSR) */
 #define CAP_CHAIN_DER 4096        /* chain sent to a board (matches MSG_MAX_CHAIN) */
-#define CAP_SIGNER_MSG 16384      /* one request/response on the signer socket */
-#define CAP_PIN 128
-#define CAP_REASON 256            /* a failure reason for people */
+#define CAP_SIG 512               /* one CA signature: RSA-4096; a DER P-256 ECDSA one is <= 72 */
 #define CAP_SERIAL 32             /* product serial */
-/* Audit record (merkle.h, note.h, record.h) */
+#define CAP_CERT_SERIAL_HEX 40    /* certificate serial in hex (RFC 5280 4.1.2.2: 20 octets) */
+#define CAP_SIGNER_MSG 16384      /* one request/response on the signer socket */
+
+/* HSM (p11.h) */
+#define CAP_PIN 128               /* an HSM PIN, in bytes (buffers hold CAP_PIN + 1) */
+#define CAP_P11_URI_VALUE 64      /* a decoded pkcs11: URI attribute value, also a label we create */
+#define CAP_P11_SLOTS 1024        /* more slots than this is a broken module */
+#define CAP_P11_FIND 1000         /* matching objects counted before stopping */
+#define CAP_P11_SIG 16384         /* a signature a module says needs a larger buffer */
+#define CAP_EC_PARAMS 256         /* CKA_EC_PARAMS: a named-curve OID is ~10 bytes */
+#define CAP_EC_POINT 512          /* CKA_EC_POINT: uncompressed P-521 in an OCTET STRING is 136 */
+
+/* Audit record (audit.h, merkle.h, note.h, record.h, verify.h) */
+#define CAP_AUDIT_FIELD 255       /* an entry's station, operator, lot, kind, chip, serial, time */
+#define CAP_AUDIT_BODY 65536      /* an entry's body (compact JSON) */
 #define CAP_NOTE 8192             /* one signed note (checkpoint), text + signatures */
 #define CAP_NOTE_SIGS 16          /* signature lines per note (signed-note: accept >= 16) */
 #define CAP_NOTE_SIG 512          /* decoded bytes of one signature (key ID + signature) */
@@ -32,9 +60,13 @@
 #define CAP_LOG_ENTRIES 100000000 /* entries a verifier or the signer will load */
 #define CAP_CHECKPOINTS 100000    /* checkpoints a verifier will load */
 #define CAP_PEM 65536             /* a PEM key or certificate chain file */
+#define CAP_VERIFY_PROBLEMS 200   /* problems a verification reports (all are counted) */
+#define CAP_VERIFY_FILES 64       /* --checkpoint files given to one verification */
+
 /* Privilege separation (privsep.h) */
 #define CAP_USERNAME 64           /* a system user name (station, station-signer) */
 #define CAP_PW_BUF 1048576        /* scratch of getpwnam_r/getgrnam_r (grown from 4 KiB on ERANGE) */
+#define CAP_GROUPS 3              /* groups the station user keeps: its own, dialout, plugdev */
 /* Sandbox (sandbox.h) */
 #define CAP_SANDBOX_PATHS 64      /* paths given to sandbox_enter, read-only and read-write each */
 

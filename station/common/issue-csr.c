@@ -44,7 +44,7 @@ check_nonce(const X509_ATTRIBUTE *attr, const uint8_t *nonce, size_t noncelen, c
     size_t whycap)
 {
 	static const char hex[] = "0123456789abcdef";
-	char want[2 * NONCE_MAX];
+	char want[2 * CAP_CSR_NONCE];
 	const ASN1_TYPE *t;
 	size_t i;
 
@@ -177,9 +177,9 @@ issue_csr_load(const struct issue_profile *prof, const uint8_t *csr, size_t csrl
 	int r = ISSUE_ERR_INTERNAL;
 
 	if (prof == NULL || csr == NULL || nonce == NULL || noncelen == 0 ||
-	    noncelen > NONCE_MAX) {
+	    noncelen > CAP_CSR_NONCE) {
 		issue_why(why, whycap, "internal error: CSR check called without a profile, CSR or "
-		    "a 1..%d byte nonce", NONCE_MAX);
+		    "a 1..%d byte nonce", CAP_CSR_NONCE);
 		return ISSUE_ERR_INTERNAL;
 	}
 	if ((r = csr_parse(csr, csrlen, &req, why, whycap)) != ISSUE_OK)

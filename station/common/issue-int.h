@@ -1,7 +1,8 @@
 /*
- * issue-int.h: internal to station/issue*.c (the issuance policy, one concern per file: templates,
- * key policy, CSR, CA signing, certificate, lint, CRL, demo CA); not for other callers, who use
- * issue.h. The limits and the helpers the files share.
+ * issue-int.h: internal to the issuance policy, one concern per file: station/common/issue*.c
+ * (key policy, CSR checks: both programs need them) and hsm/issue/issue-*.c (templates, CA
+ * signing, certificate, lint, CRL, demo CA: the signer's); not for other callers, who use
+ * issue.h. The helpers the files share (their limits are in caps.h).
  */
 #ifndef ISSUE_INT_H
 #define ISSUE_INT_H
@@ -14,11 +15,7 @@
 #include "issue.h"
 
 #define SERIAL_BYTES 16           /* 128 bits from the CSPRNG, top bit cleared */
-#define SIG_CAP 512               /* RSA-4096 signature; a DER P-256 ECDSA one is <= 72 */
-#define NONCE_MAX 64              /* station nonce bytes (hex in challengePassword: 128 chars) */
 #define RSA_FLOOR 2048            /* no profile may go below this */
-#define VALIDITY_MAX 36500        /* days */
-#define EXPAND_CAP (2 * CAP_TEMPLATE) /* one expanded template value */
 #define CLOCK_SKEW 300            /* seconds a freshly issued notBefore may lead this clock */
 
 /* OpenSSL 3.0 lacks setters for the signature AlgorithmIdentifiers of an X509 or X509_CRL (notes

@@ -106,13 +106,11 @@ int issue_build(const struct issue_profile *prof, const struct issue_ca *ca,
     const struct issue_subject *subj, const uint8_t *csr, size_t csrlen, const uint8_t *nonce,
     size_t noncelen, uint8_t **der, size_t *derlen, char **serial_hex, char *why, size_t whycap);
 
-/* Post-signing lint on its own (used by issue_build and by audit verification). */
-int issue_lint(const struct issue_profile *prof, X509 *ca_cert, const uint8_t *der, size_t derlen,
-    const struct issue_subject *subj, char *why, size_t whycap);
-
-/* issue_lint plus: the certificate's public key equals pub (the key of the CSR it was issued
- * for; NULL skips that comparison, as issue_lint does). ISSUE_OK, ISSUE_ERR_LINT, or
- * ISSUE_ERR_TEMPLATE when the profile's templates themselves are invalid. */
+/* Post-signing lint, run by issue_build on every certificate it signs: decodes der, verifies it
+ * under the CA public key and checks its fields against the profile and subj; when pub is not
+ * NULL, also that the certificate's public key equals pub (the key of the CSR it was issued
+ * for). ISSUE_OK, ISSUE_ERR_LINT (why says which check), ISSUE_ERR_TEMPLATE when the profile's
+ * templates themselves are invalid, ISSUE_ERR_INTERNAL on a NULL argument. */
 int issue_lint_pub(const struct issue_profile *prof, X509 *ca_cert, const uint8_t *der,
     size_t derlen, const struct issue_subject *subj, const EVP_PKEY *pub, char *why,
     size_t whycap);

@@ -24,12 +24,6 @@ log_set_level(int level)
 	g_level = level;
 }
 
-int
-log_get_level(void)
-{
-	return g_level;
-}
-
 static void
 vlog(int level, const char *suffix, const char *fmt, va_list ap)
 {

@@ -10,7 +10,6 @@ enum log_level { LOG_ERROR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
 /* Program name shown as prefix ("station", "station-signer"); set once in main. */
 void log_init(const char *progname, int level);
 void log_set_level(int level);
-int log_get_level(void);
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Logs fmt plus the drained OpenSSL error queue (as "...: <reason>; <reason>"). */
 void log_openssl(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

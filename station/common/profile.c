@@ -15,8 +15,7 @@
 #include "util.h"
 
 struct pctx {
-	struct profile *p;
-	char dir[CAP_PATH];
+	struct profile *p; /* p->path is set: relative paths are next to the profile */
 	char err[CAP_REASON];
 	int seen_product, seen_cert;
 };
@@ -42,9 +41,13 @@ set_path(struct pctx *c, char *dst, size_t cap, const char *v, const char *key)
 {
 	char tmp[CAP_PATH * 2];
 
-	if (v[0] == '/' || c->dir[0] == '\0')
+	if (v[0] == '/')
 		return set_str(c, dst, cap, v, key);
-	snprintf(tmp, sizeof(tmp), "%s/%s", c->dir, v);
+	if (util_sibling(c->p->path, v, tmp, sizeof(tmp)) != 0) {
+		snprintf(c->err, sizeof(c->err), "value of '%s' is too long (max %zu characters)", key,
+		    cap - 1);
+		return 0;
+	}
 	return set_str(c, dst, cap, tmp, key);
 }
 
@@ -259,7 +262,7 @@ on_kv(void *user, const char *section, const char *name, const char *v)
 	if (KEY("certificate", "san_dns"))
 		return set_str(c, ip->san_dns, sizeof(ip->san_dns), v, name);
 	if (KEY("certificate", "validity_days"))
-		return set_u(c, &ip->validity_days, v, 0, 36500, name);
+		return set_u(c, &ip->validity_days, v, 0, CAP_VALIDITY_DAYS, name);
 	if (KEY("certificate", "key_types"))
 		return set_key_types(c, v);
 	if (KEY("certificate", "rsa_min_bits"))
@@ -345,7 +348,6 @@ profile_load(const char *path, struct profile *out, char *err, size_t errcap)
 {
 	struct profile *p = NULL;
 	struct pctx c;
-	const char *slash;
 	int line, r = -1;
 
 	if ((p = malloc(sizeof(*p))) == NULL) {
@@ -360,8 +362,6 @@ profile_load(const char *path, struct profile *out, char *err, size_t errcap)
 		goto out;
 	}
 	memcpy(p->path, path, strlen(path) + 1);
-	if ((slash = strrchr(path, '/')) != NULL)
-		snprintf(c.dir, sizeof(c.dir), "%.*s", (int)(slash - path), path);
 	if (file_digest(path, p->digest, err, errcap) != 0)
 		goto out;
 	line = ini_parse(path, on_kv, &c);
@@ -389,8 +389,7 @@ profile_load(const char *path, struct profile *out, char *err, size_t errcap)
 		goto out;
 	}
 	if (p->label_dir[0] == '\0' &&
-	    snprintf(p->label_dir, sizeof(p->label_dir), "%s%slabels", c.dir, c.dir[0] ? "/" : "") >=
-	        (int)sizeof(p->label_dir)) {
+	    util_sibling(path, "labels", p->label_dir, sizeof(p->label_dir)) != 0) {
 		snprintf(err, errcap, "%s: profile directory path too long", path);
 		goto out;
 	}

@@ -104,7 +104,7 @@ read_entry(sqlite3_stmt *st, struct rec_entry *e)
 	if (sqlite3_column_type(st, 0) != SQLITE_INTEGER)
 		e->bad = "its sequence number is not an integer";
 	for (i = 0; i < 8; i++) {
-		f[i] = col_text(st, i + 1, i == 7 ? REC_BODY_MAX : REC_FIELD_MAX);
+		f[i] = col_text(st, i + 1, i == 7 ? CAP_AUDIT_BODY : CAP_AUDIT_FIELD);
 		if (f[i] == NULL) {
 			e->bad = "a column is not text of the allowed length";
 			f[i] = "";
@@ -220,7 +220,7 @@ load_tables(sqlite3 *db, struct record *rc)
 		if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)            \
 			return REC_ERR_FORMAT;                                          \
 	} while (0)
-#define F(i) dup_text(st, i, REC_FIELD_MAX)
+#define F(i) dup_text(st, i, CAP_AUDIT_FIELD)
 
 	PREP("SELECT issuer,cert_serial,product,chip_id,serial,lot,pubkey_sha256,status,seq,der"
 	     " FROM certs ORDER BY seq");
@@ -364,7 +364,7 @@ jstr(json_t *o, const char *key, size_t max)
 static char *
 jdup(json_t *o, const char *key, int *bad)
 {
-	const char *s = jstr(o, key, REC_FIELD_MAX);
+	const char *s = jstr(o, key, CAP_AUDIT_FIELD);
 
 	if (s == NULL)
 		*bad = 1;
@@ -402,7 +402,7 @@ bundle_entries(json_t *arr, struct record *rc)
 		if (!json_is_object(o) || jseq(o, "seq", &e->seq) != 0)
 			e->bad = "its sequence number is not a non-negative integer";
 		for (k = 0; k < 8; k++) {
-			f[k] = jstr(o, keys[k], k == 7 ? REC_BODY_MAX : REC_FIELD_MAX);
+			f[k] = jstr(o, keys[k], k == 7 ? CAP_AUDIT_BODY : CAP_AUDIT_FIELD);
 			if (f[k] == NULL) {
 				e->bad = "a field is not text of the allowed length";
 				f[k] = "";
@@ -601,19 +601,4 @@ record_free(struct record *rc)
 	free(rc->ca_pem);
 	free(rc->audit_key_pem);
 	free(rc);
-}
-
-int
-record_body_str(const char *body, const char *key, char *out, size_t cap)
-{
-	json_t *o = json_loads(body, JSON_REJECT_DUPLICATES, NULL);
-	const char *s = o ? jstr(o, key, cap ? cap - 1 : 0) : NULL;
-	int r = -1;
-
-	if (s != NULL && cap > 0) {
-		memcpy(out, s, strlen(s) + 1);
-		r = 0;
-	}
-	json_decref(o);
-	return r;
 }

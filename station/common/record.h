@@ -12,10 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "caps.h"
 #include "merkle.h"
-
-#define REC_FIELD_MAX 255     /* station, operator, lot, kind, chip, serial, time */
-#define REC_BODY_MAX 65536    /* entry body (compact JSON) */
 
 enum rec_rc {
 	REC_OK = 0,
@@ -96,9 +94,5 @@ int record_entry_leaf(const struct rec_entry *e, merkle_hash out);
  * leaf differs, a column is unreadable or seq is not 0,1,2,... *leaves is malloc'd (caller
  * frees) and holds *n hashes. */
 int record_leaves(sqlite3 *db, merkle_hash **leaves, uint64_t *n, char *why, size_t wcap);
-
-/* Text of a JSON string field of an entry body, copied into out; -1 when absent / not a
- * string / too long. */
-int record_body_str(const char *body, const char *key, char *out, size_t cap);
 
 #endif

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "caps.h"
+
 char *
 util_hex(const uint8_t *p, size_t n, char *out, size_t cap)
 {
@@ -29,8 +31,8 @@ util_hex(const uint8_t *p, size_t n, char *out, size_t cap)
 	return out;
 }
 
-static int
-nib(char c)
+int
+util_hexdigit(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -50,7 +52,8 @@ util_unhex(const char *s, uint8_t *out, size_t max)
 	if (n % 2 != 0 || n / 2 > max)
 		return -1;
 	for (i = 0; i < n / 2; i++) {
-		if ((hi = nib(s[2 * i])) < 0 || (lo = nib(s[2 * i + 1])) < 0)
+		if ((hi = util_hexdigit((unsigned char)s[2 * i])) < 0 ||
+		    (lo = util_hexdigit((unsigned char)s[2 * i + 1])) < 0)
 			return -1;
 		out[i] = (uint8_t)(hi << 4 | lo);
 	}
@@ -156,6 +159,40 @@ fail:
 	unlink(tmp);
 	errno = saved;
 	return -1;
+}
+
+int
+util_each_line(const char *path, int (*fn)(void *ctx, const char *line), void *ctx)
+{
+	char line[CAP_LINE];
+	size_t n;
+	FILE *f;
+	int r = 0;
+
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	while (r == 0 && fgets(line, sizeof(line), f) != NULL) {
+		if ((n = strlen(line)) > 0 && line[n - 1] == '\n')
+			line[n - 1] = '\0';
+		r = fn(ctx, line);
+	}
+	if (r == 0 && ferror(f))
+		r = -1;
+	fclose(f);
+	return r;
+}
+
+int
+util_sibling(const char *path, const char *name, char *out, size_t cap)
+{
+	const char *sl = strrchr(path, '/');
+	int dl = sl != NULL ? (int)(sl - path) + 1 : 0; /* the directory with its '/' */
+	int n = snprintf(NULL, 0, "%.*s%s", dl, path, name);
+
+	if (n < 0 || (size_t)n >= cap)
+		return -1;
+	snprintf(out, cap, "%.*s%s", dl, path, name);
+	return 0;
 }
 
 void

@@ -13,6 +13,8 @@ char *util_hex(const uint8_t *p, size_t n, char *out, size_t cap);
 /* Decodes a hex string of any even length <= 2*max.
  * Returns the byte count, or -1 on a bad digit, odd length or overflow. */
 int util_unhex(const char *s, uint8_t *out, size_t max);
+/* Value 0..15 of one hex digit (either case); -1 when c is not one. */
+int util_hexdigit(int c);
 /* 1 when every byte is printable ASCII 0x20..0x7e. */
 int util_printable(const char *s);
 /* Copies s into out, replacing bytes outside 0x20..0x7e by '?' (for showing untrusted text). */
@@ -22,6 +24,14 @@ void util_sanitize(const char *s, size_t n, char *out, size_t cap);
 int util_read_file(const char *path, size_t cap, uint8_t **buf, size_t *n);
 /* Writes a file atomically (temp + fsync + rename + fsync dir), mode as given. 0 or -1 (errno). */
 int util_write_file(const char *path, const void *buf, size_t n, unsigned mode);
+/* Calls fn(ctx, line) on each line of the text file at path, without its '\n' (a line of
+ * CAP_LINE bytes or more arrives in pieces), until fn returns non-zero. Returns fn's last return
+ * (0 when every line was read), or -1 when the file cannot be opened or read (errno set). */
+int util_each_line(const char *path, int (*fn)(void *ctx, const char *line), void *ctx);
+/* The path of name in the directory of path ("dir/name"; just name when path has no '/'), as
+ * for a file next to the database or the profile. 0, or -1 when it does not fit in cap (out is
+ * then unchanged). */
+int util_sibling(const char *path, const char *name, char *out, size_t cap);
 /* UTC time as "2026-11-22T10:11:12.345Z" into out (cap >= 25). */
 void util_utc_now(char *out, size_t cap);
 /* Monotonic milliseconds. */

@@ -9,22 +9,22 @@
 #include <unistd.h>
 
 #include "sandbox.h"
+#include "util.h"
 
 /* The umockdev test harness redirects /dev and /sys into its testbed; its preload is then in
  * this process's maps (tests/integration/README-sim.txt). */
 static int
+preload_line(void *ctx, const char *line)
+{
+	(void)ctx;
+	return strstr(line, "libumockdev-preload") != NULL;
+}
+
+static int
 under_umockdev(void)
 {
-	char line[512];
-	FILE *f;
-	int found = 0;
-
-	if (getenv("UMOCKDEV_DIR") == NULL || (f = fopen("/proc/self/maps", "re")) == NULL)
-		return 0;
-	while (!found && fgets(line, sizeof(line), f) != NULL)
-		found = strstr(line, "libumockdev-preload") != NULL;
-	fclose(f);
-	return found;
+	return getenv("UMOCKDEV_DIR") != NULL &&
+	    util_each_line("/proc/self/maps", preload_line, NULL) == 1;
 }
 
 /* Leaves the controlling terminal (root's, when a technician or engineer started the station):

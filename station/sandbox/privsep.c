@@ -118,7 +118,7 @@ privsep_lookup(const char *name, const char *const *extra, struct privsep_id *ou
 	id.gid = pw.pw_gid;
 	id.groups[0] = pw.pw_gid;
 	id.ngroups = 1;
-	for (i = 0; extra != NULL && extra[i] != NULL && id.ngroups < PRIVSEP_MAX_GROUPS; i++) {
+	for (i = 0; extra != NULL && extra[i] != NULL && id.ngroups < CAP_GROUPS; i++) {
 		if ((f = group_gid(extra[i], &g)) < 0) {
 			say(why, cap, "cannot look up group '%s': %s", extra[i], strerror(errno));
 			goto out;
@@ -186,7 +186,7 @@ privsep_switch(const struct privsep_id *id)
 	uid_t ru, eu, su;
 	gid_t rg, eg, sg;
 
-	if (id == NULL || id->ngroups < 1 || id->ngroups > PRIVSEP_MAX_GROUPS || id->uid == 0 ||
+	if (id == NULL || id->ngroups < 1 || id->ngroups > CAP_GROUPS || id->uid == 0 ||
 	    id->gid == 0) {
 		errno = EINVAL;
 		return PRIVSEP_ERR_ARG;

@@ -26,7 +26,6 @@
 
 #define PRIVSEP_USER_STATION "station"
 #define PRIVSEP_USER_SIGNER "station-signer"
-#define PRIVSEP_MAX_GROUPS 3 /* the station user's own group, dialout, plugdev */
 
 enum privsep_rc {
 	PRIVSEP_OK = 0,
@@ -45,7 +44,7 @@ struct privsep_id {
 	char name[CAP_USERNAME];
 	uid_t uid;
 	gid_t gid;                          /* primary group */
-	gid_t groups[PRIVSEP_MAX_GROUPS];   /* supplementary groups to keep, groups[0] == gid */
+	gid_t groups[CAP_GROUPS];   /* supplementary groups to keep, groups[0] == gid */
 	size_t ngroups;
 };
 
@@ -69,7 +68,7 @@ int privsep_init(struct privsep *ps, char *why, size_t cap);
 /*
  * Looks up the system user name: uid, primary group, and groups = { primary group } plus each
  * of the extra groups (NULL-terminated list of names, may be NULL) that exists, at most
- * PRIVSEP_MAX_GROUPS in all. PRIVSEP_ERR_NOUSER when name has no entry; PRIVSEP_ERR_LOOKUP
+ * CAP_GROUPS in all. PRIVSEP_ERR_NOUSER when name has no entry; PRIVSEP_ERR_LOOKUP
  * when the database could not be read; PRIVSEP_ERR_ARG for a name too long. *out only on success.
  */
 int privsep_lookup(const char *name, const char *const *extra, struct privsep_id *out, char *why,

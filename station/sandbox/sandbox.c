@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "util.h"
 
 /*
  * Landlock's UAPI, defined here from the kernel's documentation (these values are stable ABI):
@@ -59,21 +60,6 @@ struct ll_path_beneath_attr {
 	uint64_t allowed_access;
 	int32_t parent_fd;
 } __attribute__((packed));
-
-/* LeakSanitizer stops the process's threads with ptrace at exit to scan their stacks; with
- * ptrace denied it dies ("LeakSanitizer has encountered a fatal error"). Sanitizer builds
- * (make asan; never shipped) therefore leave ptrace off the deny-list; Landlock still refuses
- * to trace any process outside the sandbox. */
-#if defined(__SANITIZE_ADDRESS__)
-#define SANITIZER_BUILD 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(leak_sanitizer)
-#define SANITIZER_BUILD 1
-#endif
-#endif
-#ifndef SANITIZER_BUILD
-#define SANITIZER_BUILD 0
-#endif
 
 /* Rights a non-directory can carry (others make landlock_add_rule fail with EINVAL). */
 #define FILE_RIGHTS (LL_FS_EXECUTE | LL_FS_WRITE_FILE | LL_FS_READ_FILE | LL_FS_TRUNCATE | \
@@ -245,21 +231,19 @@ fail:
 	return -1;
 }
 
+static int
+threads_line(void *ctx, const char *line)
+{
+	return sscanf(line, "Threads: %d", (int *)ctx) == 1;
+}
+
 /* Threads of this process from /proc/self/status; -1 when it cannot be read. */
 static int
 thread_count(void)
 {
-	char line[128];
-	FILE *f;
 	int n = -1;
 
-	if ((f = fopen("/proc/self/status", "re")) == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "Threads: %d", &n) == 1)
-			break;
-	fclose(f);
-	return n;
+	return util_each_line("/proc/self/status", threads_line, &n) == 1 ? n : -1;
 }
 
 /* The deny-list (sandbox.h). Names unknown to this architecture are skipped. */
@@ -309,7 +293,7 @@ build_filter(char *why, size_t cap)
 	}
 	for (i = 0; i < sizeof(denied) / sizeof(denied[0]); i++) {
 		if ((nr = seccomp_syscall_resolve_name(denied[i])) == __NR_SCMP_ERROR ||
-		    (SANITIZER_BUILD && strcmp(denied[i], "ptrace") == 0))
+		    (SANDBOX_PTRACE_ALLOWED && strcmp(denied[i], "ptrace") == 0))
 			continue;
 		if ((e = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0)) != 0) {
 			say(why, cap, "sandbox: cannot add the seccomp rule for %s: %s", denied[i],

@@ -38,6 +38,21 @@
 
 #include "caps.h"
 
+/* 1 in sanitizer builds: LeakSanitizer stops the process's threads with ptrace at exit to scan
+ * their stacks; with ptrace denied it dies ("LeakSanitizer has encountered a fatal error").
+ * Sanitizer builds (make asan; never shipped) therefore leave ptrace off the deny-list; Landlock
+ * still refuses to trace any process outside the sandbox. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANDBOX_PTRACE_ALLOWED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(leak_sanitizer)
+#define SANDBOX_PTRACE_ALLOWED 1
+#endif
+#endif
+#ifndef SANDBOX_PTRACE_ALLOWED
+#define SANDBOX_PTRACE_ALLOWED 0
+#endif
+
 enum sandbox_rc {
 	SANDBOX_OK = 0,
 	/* The kernel has no Landlock (too old, or not in lsm= at boot): no_new_privs and the

@@ -20,6 +20,7 @@
 #include "merkle.h"
 #include "note.h"
 #include "record.h"
+#include "registry.h"
 #include "util.h"
 #include "verify.h"
 
@@ -80,7 +81,6 @@ build(const char *dir, long n)
 		char b[256], note[1024], why[256];
 		size_t bl, sl = sizeof(sig), nl;
 		EVP_MD_CTX *md = EVP_MD_CTX_new();
-		sqlite3_stmt *st;
 		FILE *f;
 
 		if (record_leaves(audit_db(a), &l, &m, why, sizeof(why)) != 0 ||
@@ -90,13 +90,8 @@ build(const char *dir, long n)
 		    EVP_DigestSign(md, sig, &sl, (uint8_t *)b, bl) != 1 || note_key_id(k, "station/bench-1", id) != 0 ||
 		    note_assemble(b, "station/bench-1", id, sig, sl, note, sizeof(note), &nl) != 0)
 			return -1;
-		sqlite3_prepare_v2(audit_db(a), "INSERT INTO checkpoints VALUES(?,?,?,'t')", -1, &st, NULL);
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)m);
-		sqlite3_bind_blob(st, 2, root, 32, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, note, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE)
+		if (reg_cp_store(a, 0, m, root, note, sizeof(note)) != 0)
 			return -1;
-		sqlite3_finalize(st);
 		snprintf(path, sizeof(path), "%s/audit-key.pem", dir);
 		if ((f = fopen(path, "w")) == NULL || PEM_write_PUBKEY(f, k) != 1)
 			return -1;

@@ -1,5 +1,5 @@
 /*
- * fuzz-bundle.c: libFuzzer target for the audit bundle loader (station/record.c), the parser an
+ * fuzz-bundle.c: libFuzzer target for the audit bundle loader (station/common/record.c), the parser an
  * auditor runs on a file from elsewhere. A loaded record is also verified in memory as far as
  * possible without files: every entry's leaf is recomputed.
  */

@@ -1,5 +1,5 @@
 /*
- * fuzz-csr.c: libFuzzer target for the CSR check (station/issue-csr.c), the parser that sees a
+ * fuzz-csr.c: libFuzzer target for the CSR check (station/common/issue-csr.c), the parser that sees a
  * board's PKCS#10 bytes. A permissive profile lets every key branch run; the nonce is fixed so
  * that corpus files can carry the right challengePassword:
  * 000102030405060708090a0b0c0d0e0f. The canonical form of a CSR that parses must be canonical

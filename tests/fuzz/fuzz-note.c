@@ -1,5 +1,5 @@
 /*
- * fuzz-note.c: libFuzzer target for the checkpoint parser (station/note.c), which reads
+ * fuzz-note.c: libFuzzer target for the checkpoint parser (station/common/note.c), which reads
  * checkpoint files and notes from databases and bundles, all untrusted. A parsed note is also
  * run through verification with fixed P-256 and Ed25519 keys (which must fail cleanly) and
  * re-encoded.

@@ -1,5 +1,5 @@
 /*
- * fuzz-proof.c: libFuzzer target for the tlog-proof parser (station/proof.c), which reads proof
+ * fuzz-proof.c: libFuzzer target for the tlog-proof parser (station/audit/proof.c), which reads proof
  * files that customers and auditors hand back (`station audit check-proof`), untrusted. A parsed
  * proof must re-format to the same bytes (the parser accepts only the canonical form), and its
  * checkpoint part goes through the note parser and verification with fixed keys, which must

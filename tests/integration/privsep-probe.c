@@ -82,10 +82,10 @@ main(int argc, char **argv)
 		default: return 2;
 		}
 	}
-	if ((ports = calloc(XPORT_LIST_MAX, sizeof(*ports))) == NULL)
+	if ((ports = calloc(CAP_XPORT_LIST, sizeof(*ports))) == NULL)
 		return 1;
 	if (first) {
-		r = xport_list(ports, XPORT_LIST_MAX, &n);
+		r = xport_list(ports, CAP_XPORT_LIST, &n);
 		printf("list before the drop: %s, %zu port(s)\n", xport_strerror(r), n);
 	}
 	if (privsep_init(&ps, why, sizeof(why)) != 0) {
@@ -104,12 +104,12 @@ main(int argc, char **argv)
 	}
 	printf("ids: uid %u euid %u gid %u\n", (unsigned)getuid(), (unsigned)geteuid(),
 	    (unsigned)getgid());
-	if ((r = xport_list(ports, XPORT_LIST_MAX, &n)) != 0) {
+	if ((r = xport_list(ports, CAP_XPORT_LIST, &n)) != 0) {
 		printf("list: %s\n", xport_strerror(r));
 		goto out;
 	}
 	printf("list: %zu port(s)\n", n);
-	for (i = 0; i < n && i < XPORT_LIST_MAX; i++)
+	for (i = 0; i < n && i < CAP_XPORT_LIST; i++)
 		if (hello(&ports[i]) == 0)
 			ok++;
 	printf("answered: %zu of %zu\n", ok, n);

@@ -102,7 +102,7 @@ main(int argc, char **argv)
 	}
 	if (pre && sim_ensure_preload(argv) != 0)
 		return 1;
-	if (sim_run(n, echo_board, NULL, optind < argc ? argv + optind : NULL, &status) != 0)
+	if (sim_run(n, 0, echo_board, NULL, optind < argc ? argv + optind : NULL, &status) != 0)
 		return 1;
 	fprintf(stderr, "sim-echo: client exited with %d\n", status);
 	return status;

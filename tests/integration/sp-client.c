@@ -83,8 +83,8 @@ bench(struct xport *x, const char *serial, size_t len, int iters)
 int
 main(int argc, char **argv)
 {
-	static struct xport_info in[XPORT_LIST_MAX];
-	struct xport *x[XPORT_LIST_MAX] = { NULL };
+	static struct xport_info in[CAP_XPORT_LIST];
+	struct xport *x[CAP_XPORT_LIST] = { NULL };
 	unsigned want = argc > 1 ? (unsigned)atoi(argv[1]) : 4;
 	char path[32], ser[32], msg[64];
 	double t0, dt;
@@ -93,7 +93,7 @@ main(int argc, char **argv)
 	int r;
 
 	log_init("sp-client", LOG_INFO);
-	if ((r = xport_serial_list(in, XPORT_LIST_MAX, &n)) != 0)
+	if ((r = xport_serial_list(in, CAP_XPORT_LIST, &n)) != 0)
 		FAIL("list: %s", xport_strerror(r));
 	if (n != want)
 		FAIL("expected %u ports, got %zu", want, n);

@@ -58,11 +58,11 @@ ok "ca init made an EC P-256 key; checkpoint of size $s: DER ECDSA signature, ve
 echo "-- each key refuses the other's checkpoints"
 rc=0
 "$BIN/station" audit verify --db "$T/p256/station.db" --ca "$T/ca.pem" --audit-key "$T/audit-key.pem" >"$T/x.out" 2>&1 || rc=$?
-[ "$rc" = 1 ] || { cat "$T/x.out"; fail "P-256 log verified with the Ed25519 key: exit $rc"; }
+[ "$rc" = 7 ] || { cat "$T/x.out"; fail "P-256 log verified with the Ed25519 key: exit $rc"; }
 rc=0
 "$BIN/station" audit verify --db "$T/station.db" --audit-key "$T/p256/audit-key.pem" >"$T/y.out" 2>&1 || rc=$?
-[ "$rc" = 1 ] || { cat "$T/y.out"; fail "Ed25519 log verified with the P-256 key: exit $rc"; }
-ok "audit verify with the wrong audit key: exit 1 ('$(grep -m1 -i checkpoint "$T/x.out" | cut -c1-100)')"
+[ "$rc" = 7 ] || { cat "$T/y.out"; fail "Ed25519 log verified with the P-256 key: exit $rc"; }
+ok "audit verify with the wrong audit key: exit 7 ('$(grep -m1 -i checkpoint "$T/x.out" | cut -c1-100)')"
 
 rc=0
 sed 's/^audit_key_type = .*/audit_key_type = rsa/' "$P" >"$T/bad.ini"

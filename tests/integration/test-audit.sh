@@ -40,7 +40,7 @@ tamper() {
 	sqlite3 "$d/station.db" "$2" || fail "$1: sqlite3 refused the edit"
 	rc=0
 	"$S" audit verify --db "$d/station.db" >"$d/out" 2>"$d/err" || rc=$?
-	[ "$rc" = 1 ] || { cat "$d/err"; fail "$1: verify exited $rc, expected 1"; }
+	[ "$rc" = 7 ] || { cat "$d/err"; fail "$1: verify exited $rc, expected 7"; }
 }
 expect() { grep -q -- "$2" "$T/case-$1/err" || { cat "$T/case-$1/err"; fail "$1: stderr lacks '$2'"; }; }
 
@@ -101,7 +101,7 @@ for pat in profile_sha256 cert.issued serial.allocated station.stop; do
 	printf 'X' | dd of="$d/station.db" bs=1 seek=$((off + 2)) conv=notrunc 2>/dev/null
 	rc=0
 	"$S" audit verify --db "$d/station.db" >"$d/out" 2>"$d/err" || rc=$?
-	[ "$rc" = 1 ] || [ "$rc" = 3 ] || { cat "$d/err"; fail "raw edit of '$pat': verify exited $rc"; }
+	[ "$rc" = 7 ] || [ "$rc" = 5 ] || { cat "$d/err"; fail "raw edit of '$pat': verify exited $rc"; }
 	i=$((i + 1))
 done
 [ $i -eq 4 ] || fail "only $i of 4 raw edits found their pattern in a log page"
@@ -115,7 +115,7 @@ SOFTHSM2_CONF=$T/nohsm/none.conf "$S" audit verify --bundle "$T/bundle.json" >"$
 sed 's/"operator": "demo-operator"/"operator": "mallory"/' "$T/bundle.json" >"$T/bundle-bad.json"
 rc=0
 "$S" audit verify --bundle "$T/bundle-bad.json" >/dev/null 2>"$T/vbb.err" || rc=$?
-[ "$rc" = 1 ] && grep -q "edited after it was written" "$T/vbb.err" || { cat "$T/vbb.err"; fail "tampered bundle: rc $rc"; }
+[ "$rc" = 7 ] && grep -q "edited after it was written" "$T/vbb.err" || { cat "$T/vbb.err"; fail "tampered bundle: rc $rc"; }
 "$S" audit export --format csv --db "$db" --lot LOT-DEMO-1 --out "$T/log.csv" || fail "export csv"
 [ "$(head -1 "$T/log.csv" | tr -d '\r')" = "seq,time,station,operator,lot,kind,chip_id,serial,body,leaf" ] || fail "csv header"
 "$S" audit export --format json --db "$db" >"$T/log.json" || fail "export json"
@@ -135,11 +135,11 @@ p=$(head -1 "$T/proofs.lst")
 # One hash altered (the first path line, line 4), then the checkpoint's root altered.
 awk 'NR==4{ $0 = (substr($0,1,1)=="A" ? "B" : "A") substr($0,2) } {print}' "$p" >"$T/proofs/bad1.tlog-proof"
 rc=0; "$S" audit check-proof "$T/proofs/bad1.tlog-proof" >/dev/null 2>&1 || rc=$?
-[ "$rc" = 1 ] || fail "a proof with an altered hash verified (rc $rc)"
+[ "$rc" = 7 ] || fail "a proof with an altered hash verified (rc $rc)"
 hl=$(awk 'NF==0{print NR+3; exit}' "$p")
 awk -v L="$hl" 'NR==L{ $0 = (substr($0,1,1)=="A" ? "B" : "A") substr($0,2) } {print}' "$p" >"$T/proofs/bad2.tlog-proof"
 rc=0; "$S" audit check-proof "$T/proofs/bad2.tlog-proof" >/dev/null 2>&1 || rc=$?
-[ "$rc" = 1 ] || fail "a proof with an altered checkpoint verified (rc $rc)"
+[ "$rc" = 7 ] || fail "a proof with an altered checkpoint verified (rc $rc)"
 ok "inclusion proofs verify offline; altered hash or checkpoint fails"
 
 "$S" audit consistency "$T/checkpoints/$s1.checkpoint" "$T/checkpoints/$s2.checkpoint" >"$T/cons.out" 2>&1 ||
@@ -148,9 +148,9 @@ grep -q "^verified" "$T/cons.out" || fail "consistency output"
 sed '3s/^./A/;3s/^AA/BA/' "$T/checkpoints/$s2.checkpoint" >"$T/bad.checkpoint"
 cmp -s "$T/bad.checkpoint" "$T/checkpoints/$s2.checkpoint" && fail "test did not alter the checkpoint"
 rc=0; "$S" audit consistency --db "$db" "$T/checkpoints/$s1.checkpoint" "$T/bad.checkpoint" >/dev/null 2>&1 || rc=$?
-[ "$rc" = 1 ] || fail "consistency with an altered checkpoint passed (rc $rc)"
+[ "$rc" = 7 ] || fail "consistency with an altered checkpoint passed (rc $rc)"
 rc=0; "$S" audit verify --db "$db" --checkpoint "$T/bad.checkpoint" >/dev/null 2>"$T/vbad.err" || rc=$?
-[ "$rc" = 1 ] || fail "verify accepted an altered checkpoint file"
+[ "$rc" = 7 ] || fail "verify accepted an altered checkpoint file"
 ok "consistency proof between the two checkpoints verifies; an altered checkpoint fails"
 
 # The signer refuses to sign over a log whose leaf column disagrees with its rows.
@@ -174,5 +174,5 @@ done
 rc=0; "$S" audit verify >/dev/null 2>&1 || rc=$?
 [ "$rc" = 2 ] || fail "usage error should exit 2"
 rc=0; "$S" audit verify --db "$T/none/x.db" >/dev/null 2>&1 || rc=$?
-[ "$rc" = 3 ] || fail "unreadable input should exit 3, got $rc"
+[ "$rc" = 5 ] || fail "unreadable input should exit 5, got $rc"
 echo "PASS test-audit"

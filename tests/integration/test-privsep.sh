@@ -1,6 +1,6 @@
 #!/bin/sh
-# Privilege separation and the sandbox against the simulated fixtures (station/privsep.h,
-# station/sandbox.h, firmware-stub/host/sim-privsep.c). As root, with STATION_TEST_PRIVSEP=1,
+# Privilege separation and the sandbox against the simulated fixtures (station/sandbox/privsep.h,
+# station/sandbox/sandbox.h, firmware-stub/host/sim-privsep.c). As root, with STATION_TEST_PRIVSEP=1,
 # privsep-probe lists the fixtures (as station run does before it starts the signer), drops to
 # the system user "station", enters the sandbox with the paths the station passes, lists the
 # fixtures again and gets a HELLO from every board: serial adapters and USB bulk. Needs root

@@ -12,33 +12,12 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "cursor.h"
 #include "frame.h"
 #include "proto.h"
 
-#define GUARD 0xa5
-
-/* Parses "03 01 ff" into out; the test strings are trusted, so malformed hex fails the test. */
-static size_t
-hex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	unsigned v;
-	int k;
-
-	while (*s != '\0') {
-		if (*s == ' ') {
-			s++;
-			continue;
-		}
-		assert_int_equal(sscanf(s, "%2x%n", &v, &k), 1);
-		assert_int_equal(k, 2);
-		assert_true(n < cap);
-		out[n++] = (uint8_t)v;
-		s += 2;
-	}
-	return n;
-}
 
 /* §7.3: every message type, as (type, seq, payload, wire). */
 struct fvec {
@@ -135,7 +114,7 @@ test_crc_vectors(void **state)
 	(void)state;
 	assert_int_equal(crc32_ieee(NULL, 0), 0x00000000u);
 	assert_int_equal(crc32_ieee((const uint8_t *)"123456789", 9), 0xcbf43926u);
-	n = hex("01 01 00 01 00 00", b, sizeof(b));
+	n = helpers_hex("01 01 00 01 00 00", b, sizeof(b));
 	assert_int_equal(crc32_ieee(b, n), 0x463c3181u);
 }
 
@@ -175,8 +154,8 @@ test_cobs_vectors(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cobs_short) / sizeof(cobs_short[0]); i++) {
-		n = hex(cobs_short[i].in, in, sizeof(in));
-		wn = hex(cobs_short[i].out, want, sizeof(want));
+		n = helpers_hex(cobs_short[i].in, in, sizeof(in));
+		wn = helpers_hex(cobs_short[i].out, want, sizeof(want));
 		check_cobs(in, n, want, wn);
 	}
 	/* 254 bytes 01..fe -> ff 01..fe: canonical, no trailing empty group. */
@@ -229,19 +208,19 @@ test_cobs_invalid(void **state)
 	size_t n, ol = 1234;
 
 	(void)state;
-	n = hex("05 01 02", in, sizeof(in));
+	n = helpers_hex("05 01 02", in, sizeof(in));
 	assert_int_equal(cobs_decode(in, n, out, sizeof(out), &ol), PRC_COBS);
-	n = hex("02 00 01", in, sizeof(in));
+	n = helpers_hex("02 00 01", in, sizeof(in));
 	assert_int_equal(cobs_decode(in, n, out, sizeof(out), &ol), PRC_COBS);
-	n = hex("ff 01 01 01 01 01 01 01 01 01 01", in, sizeof(in));
+	n = helpers_hex("ff 01 01 01 01 01 01 01 01 01 01", in, sizeof(in));
 	assert_int_equal(cobs_decode(in, n, out, sizeof(out), &ol), PRC_COBS);
-	n = hex("00", in, sizeof(in));
+	n = helpers_hex("00", in, sizeof(in));
 	assert_int_equal(cobs_decode(in, n, out, sizeof(out), &ol), PRC_COBS);
 	assert_int_equal(ol, 1234); /* untouched on failure */
 	/* Output too small, on data and on an implied zero. */
-	n = hex("05 11 22 33 44", in, sizeof(in));
+	n = helpers_hex("05 11 22 33 44", in, sizeof(in));
 	assert_int_equal(cobs_decode(in, n, out, 3, &ol), PRC_SPACE);
-	n = hex("01 01 01", in, sizeof(in));
+	n = helpers_hex("01 01 01", in, sizeof(in));
 	assert_int_equal(cobs_decode(in, n, out, 1, &ol), PRC_SPACE);
 	assert_int_equal(cobs_decode(in, n, out, 2, &ol), PRC_OK);
 	assert_int_equal(ol, 2);
@@ -280,8 +259,8 @@ test_frame_vectors(void **state)
 
 	(void)state;
 	for (i = 0; i < NFVECS; i++) {
-		pn = hex(fvecs[i].payload, payload, sizeof(payload));
-		wn = hex(fvecs[i].wire, wire, sizeof(wire));
+		pn = helpers_hex(fvecs[i].payload, payload, sizeof(payload));
+		wn = helpers_hex(fvecs[i].wire, wire, sizeof(wire));
 		/* encode */
 		assert_int_equal(frame_encode(fvecs[i].type, fvecs[i].seq, payload, pn, out,
 		    sizeof(out), &ol), PRC_OK);
@@ -328,7 +307,7 @@ test_frame_truncated(void **state)
 
 	(void)state;
 	for (i = 0; i < NFVECS; i++) {
-		wn = hex(fvecs[i].wire, wire, sizeof(wire));
+		wn = helpers_hex(fvecs[i].wire, wire, sizeof(wire));
 		for (k = 0; k + 1 < wn; k++) {
 			assert_int_not_equal(frame_decode(wire, k, scratch, sizeof(scratch), &f),
 			    PRC_OK);
@@ -355,7 +334,7 @@ test_frame_bitflip(void **state)
 
 	(void)state;
 	for (i = 0; i < NFVECS; i++) {
-		wn = hex(fvecs[i].wire, wire, sizeof(wire));
+		wn = helpers_hex(fvecs[i].wire, wire, sizeof(wire));
 		assert_int_equal(cobs_decode(wire, wn - 1, raw, sizeof(raw), &rl), PRC_OK);
 		for (b = 0; b < rl * 8; b++) {
 			raw[b / 8] ^= (uint8_t)(1u << (b % 8));
@@ -378,7 +357,7 @@ test_frame_invalid(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(xvecs) / sizeof(xvecs[0]); i++) {
-		wn = hex(xvecs[i].wire, wire, sizeof(wire));
+		wn = helpers_hex(xvecs[i].wire, wire, sizeof(wire));
 		frame_rx_init(&rx);
 		for (k = 0; k < wn; k++) {
 			r = frame_rx_push(&rx, wire[k], &f);
@@ -410,7 +389,7 @@ test_rx_empty_and_noise(void **state)
 	int r;
 
 	(void)state;
-	hn = hex(fvecs[0].wire, hello, sizeof(hello));
+	hn = helpers_hex(fvecs[0].wire, hello, sizeof(hello));
 	frame_rx_init(&rx);
 	/* empty blocks are ignored, not counted. */
 	assert_int_equal(frame_rx_push(&rx, 0x00, &f), 0);
@@ -443,7 +422,7 @@ test_rx_oversize(void **state)
 	int r;
 
 	(void)state;
-	hn = hex(fvecs[0].wire, hello, sizeof(hello));
+	hn = helpers_hex(fvecs[0].wire, hello, sizeof(hello));
 	/* a block of FRAME_MAX_WIRE + 1 bytes overflows and is reported once. */
 	frame_rx_init(&rx);
 	for (k = 0; k < FRAME_MAX_WIRE + 1; k++)
@@ -529,7 +508,7 @@ test_frame_decode_small_scratch(void **state)
 	size_t wn;
 
 	(void)state;
-	wn = hex(fvecs[1].wire, wire, sizeof(wire));
+	wn = helpers_hex(fvecs[1].wire, wire, sizeof(wire));
 	assert_int_equal(frame_decode(wire, wn - 1, scratch, 20, &f), PRC_TOO_LONG);
 	assert_int_equal(frame_decode(wire, 0, scratch, sizeof(scratch), &f), PRC_SHORT);
 }

@@ -1,5 +1,5 @@
 /*
- * test-issue.c: the issuance policy (station/issue*.c). CSRs are made here with OpenSSL; the CA
+ * test-issue.c: the issuance policy (station/common/issue*.c, hsm/issue/issue-*.c). CSRs are made here with OpenSSL; the CA
  * is a demo root plus an issuing key in software, and a callback stands in for the HSM signer.
  * Set ISSUE_SAMPLE_DIR to write a sample certificate and its chain for the openssl CLI.
  */
@@ -561,7 +561,8 @@ test_build_good(void **state)
 	OPENSSL_free(x_hex);
 	BN_free(bn);
 	/* The stand-alone lint agrees. */
-	assert_int_equal(issue_lint(&prof, F.ca, der, derlen, &SUBJ, why, sizeof(why)), ISSUE_OK);
+	assert_int_equal(issue_lint_pub(&prof, F.ca, der, derlen, &SUBJ, NULL, why, sizeof(why)),
+	    ISSUE_OK);
 	X509_free(x);
 	OPENSSL_free(der);
 	OPENSSL_free(hex);
@@ -701,7 +702,7 @@ test_lint(void **state)
 	/* Any single flipped byte is caught (decode, signature or a field check). */
 	for (i = 0; i < derlen; i++) {
 		der[i] ^= 0x01;
-		assert_int_equal(issue_lint(&prof, F.ca, der, derlen, &SUBJ, why, sizeof(why)),
+		assert_int_equal(issue_lint_pub(&prof, F.ca, der, derlen, &SUBJ, NULL, why, sizeof(why)),
 		    ISSUE_ERR_LINT);
 		der[i] ^= 0x01;
 	}
@@ -710,18 +711,18 @@ test_lint(void **state)
 	assert_int_equal(issue_lint_pub(&prof, F.ca, der, derlen, &SUBJ, F.dev2, why, sizeof(why)),
 	    ISSUE_ERR_LINT);
 	subj2.serial = "SN-000043";
-	assert_int_equal(issue_lint(&prof, F.ca, der, derlen, &subj2, why, sizeof(why)),
+	assert_int_equal(issue_lint_pub(&prof, F.ca, der, derlen, &subj2, NULL, why, sizeof(why)),
 	    ISSUE_ERR_LINT);
 	other.eku_server_auth = 1;
-	assert_int_equal(issue_lint(&other, F.ca, der, derlen, &SUBJ, why, sizeof(why)),
+	assert_int_equal(issue_lint_pub(&other, F.ca, der, derlen, &SUBJ, NULL, why, sizeof(why)),
 	    ISSUE_ERR_LINT);
 	other = profile();
 	other.validity_days = 365;
-	assert_int_equal(issue_lint(&other, F.ca, der, derlen, &SUBJ, why, sizeof(why)),
+	assert_int_equal(issue_lint_pub(&other, F.ca, der, derlen, &SUBJ, NULL, why, sizeof(why)),
 	    ISSUE_ERR_LINT);
-	assert_int_equal(issue_lint(&prof, F.rsa_ca, der, derlen, &SUBJ, why, sizeof(why)),
+	assert_int_equal(issue_lint_pub(&prof, F.rsa_ca, der, derlen, &SUBJ, NULL, why, sizeof(why)),
 	    ISSUE_ERR_LINT);
-	assert_int_equal(issue_lint(&prof, F.ca, der, derlen - 1, &SUBJ, why, sizeof(why)),
+	assert_int_equal(issue_lint_pub(&prof, F.ca, der, derlen - 1, &SUBJ, NULL, why, sizeof(why)),
 	    ISSUE_ERR_LINT);
 	OPENSSL_free(der);
 }

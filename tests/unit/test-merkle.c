@@ -1,5 +1,5 @@
 /*
- * test-merkle.c: station/merkle.c against the RFC 6962 reference vectors (transparency-dev/merkle
+ * test-merkle.c: station/common/merkle.c against the RFC 6962 reference vectors (transparency-dev/merkle
  * testonly/constants.go, the certificate-transparency test data), and against a naive recursive
  * MTH/PATH/PROOF written straight from RFC 6962 §2.1 for every size 1..64, every index and every
  * (m, n) pair; altered proofs must fail.
@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,18 +20,6 @@
 #include "merkle.h"
 
 #define N 64
-
-static void
-unhex(const char *s, uint8_t *out)
-{
-	size_t i;
-
-	for (i = 0; s[2 * i]; i++) {
-		unsigned v;
-		sscanf(s + 2 * i, "%2x", &v);
-		out[i] = (uint8_t)v;
-	}
-}
 
 static const char *const INPUTS[] = { "", "00", "10", "2021", "3031", "40414243",
 	"5051525354555657", "606162636465666768696a6b6c6d6e6f" };
@@ -51,11 +41,11 @@ static void
 ref_setup(void)
 {
 	uint8_t buf[16];
-	size_t i;
+	size_t i, n;
 
 	for (i = 0; i < 8; i++) {
-		unhex(INPUTS[i], buf);
-		assert_int_equal(merkle_leaf_hash(buf, strlen(INPUTS[i]) / 2, ref_leaves[i]), 0);
+		n = helpers_hex(INPUTS[i], buf, sizeof(buf));
+		assert_int_equal(merkle_leaf_hash(buf, n, ref_leaves[i]), 0);
 	}
 }
 
@@ -67,7 +57,7 @@ test_vectors_roots(void **st)
 
 	ref_setup();
 	for (n = 0; n <= 8; n++) {
-		unhex(ROOTS[n], want);
+		helpers_hex(ROOTS[n], want, MERKLE_HASH);
 		assert_int_equal(merkle_root(ref_leaves, n, r), 0);
 		assert_memory_equal(r, want, 32);
 	}
@@ -108,24 +98,24 @@ test_vectors_proofs(void **st)
 	ref_setup();
 	for (i = 0; i < sizeof(inc) / sizeof(inc[0]); i++) {
 		for (j = 0; j < inc[i].n; j++)
-			unhex(inc[i].p[j], want[j]);
+			helpers_hex(inc[i].p[j], want[j], MERKLE_HASH);
 		assert_int_equal(merkle_inclusion_proof(ref_leaves, inc[i].size, inc[i].index, proof,
 		    MERKLE_MAX_PROOF, &len), 0);
 		assert_int_equal(len, inc[i].n);
 		assert_memory_equal(proof, want, 32 * len);
-		unhex(ROOTS[inc[i].size], r1);
+		helpers_hex(ROOTS[inc[i].size], r1, MERKLE_HASH);
 		assert_int_equal(merkle_inclusion_verify(inc[i].index, inc[i].size,
 		    ref_leaves[inc[i].index], (const merkle_hash *)want, len, r1), 0);
 	}
 	for (i = 0; i < sizeof(con) / sizeof(con[0]); i++) {
 		for (j = 0; j < con[i].np; j++)
-			unhex(con[i].p[j], want[j]);
+			helpers_hex(con[i].p[j], want[j], MERKLE_HASH);
 		assert_int_equal(merkle_consistency_proof(ref_leaves, con[i].n, con[i].m, proof,
 		    MERKLE_MAX_PROOF, &len), 0);
 		assert_int_equal(len, con[i].np);
 		assert_memory_equal(proof, want, 32 * len);
-		unhex(ROOTS[con[i].m], r1);
-		unhex(ROOTS[con[i].n], r2);
+		helpers_hex(ROOTS[con[i].m], r1, MERKLE_HASH);
+		helpers_hex(ROOTS[con[i].n], r2, MERKLE_HASH);
 		assert_int_equal(merkle_consistency_verify(con[i].m, con[i].n, r1, r2,
 		    (const merkle_hash *)want, len), 0);
 	}

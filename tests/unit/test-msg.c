@@ -12,32 +12,12 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "cursor.h"
 #include "msg.h"
 #include "proto.h"
 
-#define GUARD 0xa5
-
-static size_t
-hex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	unsigned v;
-	int k;
-
-	while (*s != '\0') {
-		if (*s == ' ') {
-			s++;
-			continue;
-		}
-		assert_int_equal(sscanf(s, "%2x%n", &v, &k), 1);
-		assert_int_equal(k, 2);
-		assert_true(n < cap);
-		out[n++] = (uint8_t)v;
-		s += 2;
-	}
-	return n;
-}
 
 /* ---- one dispatcher over every codec, for the generic checks ---- */
 
@@ -187,7 +167,7 @@ test_vectors_decode(void **state)
 
 	(void)state;
 	/* V-2 */
-	n = hex(pvecs[1].payload, p, sizeof(p));
+	n = helpers_hex(pvecs[1].payload, p, sizeof(p));
 	assert_int_equal(msg_dec_hello(p, n, &m.hello), PRC_OK);
 	assert_int_equal(m.hello.proto_version, 1);
 	assert_int_equal(m.hello.state, ST_BLANK);
@@ -203,30 +183,30 @@ test_vectors_decode(void **state)
 	for (i = 0; i < MSG_DIGEST_LEN; i++)
 		assert_int_equal(m.hello.fw_digest[i], i);
 	/* V-3 */
-	n = hex(pvecs[2].payload, p, sizeof(p));
+	n = helpers_hex(pvecs[2].payload, p, sizeof(p));
 	assert_int_equal(msg_dec_set_identity(p, n, &m.set_id), PRC_OK);
 	assert_string_equal(m.set_id.serial, "SN-000123");
 	assert_string_equal(m.set_id.password, "correct horse 42");
 	assert_int_equal(m.set_id.pw_iterations, 100000);
 	/* V-5 */
-	n = hex(pvecs[4].payload, p, sizeof(p));
+	n = helpers_hex(pvecs[4].payload, p, sizeof(p));
 	assert_int_equal(msg_dec_gen_key(p, n, &m.gen_key), PRC_OK);
 	assert_int_equal(m.gen_key.key_type, KEY_EC_P256);
 	assert_int_equal(m.gen_key.nonce_len, 16);
 	for (i = 0; i < 16; i++)
 		assert_int_equal(m.gen_key.nonce[i], 0x10 + i);
 	/* V-6 */
-	n = hex(pvecs[5].payload, p, sizeof(p));
+	n = helpers_hex(pvecs[5].payload, p, sizeof(p));
 	assert_int_equal(msg_dec_gen_key_rsp(p, n, &m.gen_key_rsp), PRC_OK);
 	assert_int_equal(m.gen_key_rsp.csr_len, 389);
 	/* V-7 */
-	n = hex(pvecs[6].payload, p, sizeof(p));
+	n = helpers_hex(pvecs[6].payload, p, sizeof(p));
 	assert_int_equal(msg_dec_read_obj(p, n, &m.read), PRC_OK);
 	assert_int_equal(m.read.obj, OBJ_CSR);
 	assert_int_equal(m.read.offset, 384);
 	assert_int_equal(m.read.max, MSG_MAX_CHUNK);
 	/* V-8 */
-	n = hex(pvecs[7].payload, p, sizeof(p));
+	n = helpers_hex(pvecs[7].payload, p, sizeof(p));
 	assert_int_equal(msg_dec_read_obj_rsp(p, n, &m.read_rsp), PRC_OK);
 	assert_int_equal(m.read_rsp.obj, OBJ_CSR);
 	assert_int_equal(m.read_rsp.total, 389);
@@ -235,7 +215,7 @@ test_vectors_decode(void **state)
 	assert_ptr_equal(m.read_rsp.data, p + 11);
 	assert_memory_equal(m.read_rsp.data, "\xde\xad\xbe\xef\x00", 5);
 	/* V-9 */
-	n = hex(pvecs[8].payload, p, sizeof(p));
+	n = helpers_hex(pvecs[8].payload, p, sizeof(p));
 	assert_int_equal(msg_dec_write_obj(p, n, &m.write), PRC_OK);
 	assert_int_equal(m.write.obj, OBJ_CHAIN);
 	assert_int_equal(m.write.total, 1012);
@@ -243,50 +223,50 @@ test_vectors_decode(void **state)
 	assert_int_equal(m.write.data_len, 4);
 	assert_memory_equal(m.write.data, "\xa0\xa1\xa2\xa3", 4);
 	/* V-10 */
-	n = hex(pvecs[9].payload, p, sizeof(p));
+	n = helpers_hex(pvecs[9].payload, p, sizeof(p));
 	assert_int_equal(msg_dec_write_obj_rsp(p, n, &m.write_rsp), PRC_OK);
 	assert_int_equal(m.write_rsp.held, 1012);
 	/* V-11 */
-	n = hex(pvecs[10].payload, p, sizeof(p));
+	n = helpers_hex(pvecs[10].payload, p, sizeof(p));
 	assert_int_equal(msg_dec_install(p, n, &m.install), PRC_OK);
 	assert_int_equal(m.install.obj, OBJ_CHAIN);
 	assert_int_equal(m.install.total, 1012);
 	for (i = 0; i < MSG_DIGEST_LEN; i++)
 		assert_int_equal(m.install.sha256[i], 0x20 + i);
 	/* V-12, V-18 */
-	n = hex(pvecs[11].payload, p, sizeof(p));
+	n = helpers_hex(pvecs[11].payload, p, sizeof(p));
 	assert_int_equal(msg_dec_state_rsp(p, n, &m.state_rsp), PRC_OK);
 	assert_int_equal(m.state_rsp.state, ST_CERTIFIED);
 	assert_int_equal(m.state_rsp.debug_locked, 0);
-	n = hex(pvecs[17].payload, p, sizeof(p));
+	n = helpers_hex(pvecs[17].payload, p, sizeof(p));
 	assert_int_equal(msg_dec_state_rsp(p, n, &m.state_rsp), PRC_OK);
 	assert_int_equal(m.state_rsp.state, ST_LOCKED);
 	assert_int_equal(m.state_rsp.debug_locked, 1);
 	/* V-13 */
-	n = hex(pvecs[12].payload, p, sizeof(p));
+	n = helpers_hex(pvecs[12].payload, p, sizeof(p));
 	assert_int_equal(msg_dec_prove(p, n, &m.prove), PRC_OK);
 	assert_int_equal(m.prove.challenge_len, 16);
 	for (i = 0; i < 16; i++)
 		assert_int_equal(m.prove.challenge[i], 0xc0 + i);
 	/* V-14 */
-	n = hex(pvecs[13].payload, p, sizeof(p));
+	n = helpers_hex(pvecs[13].payload, p, sizeof(p));
 	assert_int_equal(msg_dec_prove_rsp(p, n, &m.prove_rsp), PRC_OK);
 	assert_int_equal(m.prove_rsp.sig_len, 8);
 	assert_memory_equal(m.prove_rsp.sig, "\x30\x06\x02\x01\x01\x02\x01\x02", 8);
 	/* V-15, V-16 */
-	n = hex(pvecs[14].payload, p, sizeof(p));
+	n = helpers_hex(pvecs[14].payload, p, sizeof(p));
 	assert_int_equal(msg_dec_confirm_pw(p, n, &m.confirm), PRC_OK);
 	assert_string_equal(m.confirm.password, "correct horse 42");
-	n = hex(pvecs[15].payload, p, sizeof(p));
+	n = helpers_hex(pvecs[15].payload, p, sizeof(p));
 	assert_int_equal(msg_dec_confirm_pw_rsp(p, n, &m.confirm_rsp), PRC_OK);
 	assert_int_equal(m.confirm_rsp.match, 1);
 	/* V-20, V-22 */
-	n = hex(pvecs[18].payload, p, sizeof(p));
+	n = helpers_hex(pvecs[18].payload, p, sizeof(p));
 	assert_int_equal(msg_dec_error(p, n, &m.error), PRC_OK);
 	assert_int_equal(m.error.code, PERR_LOCKED);
 	assert_int_equal(m.error.req_type, MSG_LOCK);
 	assert_string_equal(m.error.text, "board is locked; provisioning writes are refused");
-	n = hex(pvecs[19].payload, p, sizeof(p));
+	n = helpers_hex(pvecs[19].payload, p, sizeof(p));
 	assert_int_equal(msg_dec_error(p, n, &m.error), PRC_OK);
 	assert_int_equal(m.error.code, PERR_UNKNOWN_TYPE);
 	assert_int_equal(m.error.req_type, 0x42);
@@ -305,7 +285,7 @@ test_vectors_roundtrip(void **state)
 
 	(void)state;
 	for (i = 0; i < NPVECS; i++) {
-		n = hex(pvecs[i].payload, p, sizeof(p));
+		n = helpers_hex(pvecs[i].payload, p, sizeof(p));
 		memset(&m, 0, sizeof(m));
 		assert_int_equal(dec_any(pvecs[i].k, p, n, &m), PRC_OK);
 		ol = 0;
@@ -341,7 +321,7 @@ test_vectors_encode(void **state)
 	h.chip_id_len = 8;
 	for (i = 0; i < MSG_DIGEST_LEN; i++)
 		h.fw_digest[i] = (uint8_t)i;
-	n = hex(pvecs[1].payload, p, sizeof(p));
+	n = helpers_hex(pvecs[1].payload, p, sizeof(p));
 	assert_int_equal(msg_enc_hello(&h, out, sizeof(out), &ol), PRC_OK);
 	assert_int_equal(ol, n);
 	assert_memory_equal(out, p, n);
@@ -350,7 +330,7 @@ test_vectors_encode(void **state)
 	strcpy(si.serial, "SN-000123");
 	strcpy(si.password, "correct horse 42");
 	si.pw_iterations = 100000;
-	n = hex(pvecs[2].payload, p, sizeof(p));
+	n = helpers_hex(pvecs[2].payload, p, sizeof(p));
 	assert_int_equal(msg_enc_set_identity(&si, out, sizeof(out), &ol), PRC_OK);
 	assert_int_equal(ol, n);
 	assert_memory_equal(out, p, n);
@@ -360,14 +340,14 @@ test_vectors_encode(void **state)
 	rr.offset = 384;
 	rr.data = tail;
 	rr.data_len = 5;
-	n = hex(pvecs[7].payload, p, sizeof(p));
+	n = helpers_hex(pvecs[7].payload, p, sizeof(p));
 	assert_int_equal(msg_enc_read_obj_rsp(&rr, out, sizeof(out), &ol), PRC_OK);
 	assert_int_equal(ol, n);
 	assert_memory_equal(out, p, n);
 
 	pr.sig = sig;
 	pr.sig_len = 8;
-	n = hex(pvecs[13].payload, p, sizeof(p));
+	n = helpers_hex(pvecs[13].payload, p, sizeof(p));
 	assert_int_equal(msg_enc_prove_rsp(&pr, out, sizeof(out), &ol), PRC_OK);
 	assert_int_equal(ol, n);
 	assert_memory_equal(out, p, n);
@@ -376,7 +356,7 @@ test_vectors_encode(void **state)
 	e.code = PERR_UNKNOWN_TYPE;
 	e.req_type = 0x42;
 	strcpy(e.text, "unknown request type");
-	n = hex(pvecs[19].payload, p, sizeof(p));
+	n = helpers_hex(pvecs[19].payload, p, sizeof(p));
 	assert_int_equal(msg_enc_error(&e, out, sizeof(out), &ol), PRC_OK);
 	assert_int_equal(ol, n);
 	assert_memory_equal(out, p, n);
@@ -393,7 +373,7 @@ test_truncated_and_trailing(void **state)
 	(void)state;
 	memset(&sentinel, 0x5a, sizeof(sentinel));
 	for (i = 0; i < NPVECS; i++) {
-		n = hex(pvecs[i].payload, p, sizeof(p));
+		n = helpers_hex(pvecs[i].payload, p, sizeof(p));
 		for (k = 0; k < n; k++) {
 			memcpy(&m, &sentinel, sizeof(m));
 			if (dec_any(pvecs[i].k, p, k, &m) != PRC_SHORT)
@@ -417,14 +397,14 @@ test_invalid_payloads(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(yvecs) / sizeof(yvecs[0]); i++) {
-		n = hex(yvecs[i].payload, p, sizeof(p));
+		n = helpers_hex(yvecs[i].payload, p, sizeof(p));
 		r = dec_any(yvecs[i].k, p, n, &m);
 		if (r != yvecs[i].rc)
 			fail_msg("%s: got %d want %d", yvecs[i].name, r, yvecs[i].rc);
 	}
 	/* Y-15: INSTALL total 4097 */
 	memset(p, 0, sizeof(p));
-	n = hex("02 00 00 10 01", p, sizeof(p)) + 32;
+	n = helpers_hex("02 00 00 10 01", p, sizeof(p)) + 32;
 	assert_int_equal(msg_dec_install(p, n, &m.install), PRC_VALUE);
 	/* Y-16: PROVE challenge of 15 */
 	p[0] = 0x0f;
@@ -444,7 +424,7 @@ test_encode_overflow(void **state)
 	for (i = 0; i < NPVECS; i++) {
 		if (pvecs[i].k == K_EMPTY)
 			continue;
-		n = hex(pvecs[i].payload, p, sizeof(p));
+		n = helpers_hex(pvecs[i].payload, p, sizeof(p));
 		assert_int_equal(dec_any(pvecs[i].k, p, n, &m), PRC_OK);
 		for (cap = 0; cap < n; cap++) {
 			memset(out, GUARD, sizeof(out));
@@ -818,7 +798,7 @@ test_charset(void **state)
 
 	(void)state;
 	for (c = 0; c < 256; c++) {
-		n = hex("00 01 42 03 61 61 61", p, sizeof(p));
+		n = helpers_hex("00 01 42 03 61 61 61", p, sizeof(p));
 		p[5] = (uint8_t)c;
 		if (c >= 0x20 && c <= 0x7e)
 			assert_int_equal(msg_dec_error(p, n, &m.error), PRC_OK);

@@ -1,5 +1,5 @@
 /*
- * test-note.c: station/note.c: checkpoint bodies, strict parsing of untrusted note text, and
+ * test-note.c: station/common/note.c: checkpoint bodies, strict parsing of untrusted note text, and
  * signature verification (Ed25519, signed-note type 0x01, with the Go sumdb/note key-ID vector;
  * ECDSA P-256, type 0x02) with keys made here.
  */

@@ -214,7 +214,7 @@ test_lengths(void **state)
 	struct p11_uri u;
 	size_t i;
 
-	/* token, manufacturer, model, serial, object: P11_URI_FIELD - 1 decoded bytes */
+	/* token, manufacturer, model, serial, object: CAP_P11_URI_VALUE decoded bytes */
 	memset(obj64, 'x', 64);
 	obj64[64] = '\0';
 	snprintf(buf, sizeof(buf), "pkcs11:token=%s;manufacturer=%s;model=%s;serial=%s",
@@ -230,7 +230,7 @@ test_lengths(void **state)
 	expect_reject(buf);
 	snprintf(buf, sizeof(buf), "pkcs11:serial=%sx", obj64);
 	expect_reject(buf);
-	/* object: P11_URI_FIELD - 1 */
+	/* object: CAP_P11_URI_VALUE */
 	snprintf(buf, sizeof(buf), "pkcs11:object=%s", obj64);
 	assert_int_equal(parse(buf, &u), P11_OK);
 	assert_int_equal(strlen(u.object), 64);

@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include <errno.h>
 #include <grp.h>
 #include <sys/prctl.h>
@@ -24,6 +26,7 @@
 
 #include "log.h"
 #include "privsep.h"
+#include "util.h"
 
 static const char *const check_name[] = {
 	"all held",
@@ -43,22 +46,6 @@ static const char *const check_name[] = {
 
 static struct privsep_id target;
 
-static int
-in_child(int (*fn)(void))
-{
-	pid_t pid;
-	int st;
-
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		_exit(fn());
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st));
-	return WEXITSTATUS(st);
-}
-
 static void
 expect_held(int rc)
 {
@@ -67,15 +54,19 @@ expect_held(int rc)
 		    sizeof(check_name[0]) ? check_name[rc] : "?");
 }
 
+static int
+nnp_line(void *ctx, const char *line)
+{
+	(void)ctx;
+	return strcmp(line, "NoNewPrivs:\t1") == 0;
+}
+
 /* Dumpable off, core 0, no_new_privs, seen from inside. 0 or the check number. */
 static int
 check_hardened(void)
 {
 	struct rlimit rl;
 	struct stat st;
-	char line[128];
-	FILE *f;
-	int nnp = 0;
 
 	if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
 		return 6;
@@ -84,13 +75,7 @@ check_hardened(void)
 	 * when the process is not root itself. */
 	if (stat("/proc/self/status", &st) != 0 || (getuid() != 0 && st.st_uid != 0))
 		return 7;
-	if ((f = fopen("/proc/self/status", "re")) == NULL)
-		return 8;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strcmp(line, "NoNewPrivs:\t1\n") == 0)
-			nnp = 1;
-	fclose(f);
-	if (!nnp)
+	if (util_each_line("/proc/self/status", nnp_line, NULL) != 1)
 		return 8;
 	if (getrlimit(RLIMIT_CORE, &rl) != 0 || rl.rlim_cur != 0 || rl.rlim_max != 0)
 		return 9;
@@ -100,7 +85,7 @@ check_hardened(void)
 static int
 child_switch(void)
 {
-	gid_t g[PRIVSEP_MAX_GROUPS + 8];
+	gid_t g[CAP_GROUPS + 8];
 	char why[CAP_REASON];
 	int n, i, k;
 
@@ -143,7 +128,7 @@ test_switch_as_root(void **state)
 		skip(); /* needs root: CI and `sudo make unit` run it */
 	assert_int_equal(pick_target(), 0);
 	assert_true(target.uid != 0);
-	expect_held(in_child(child_switch));
+	expect_held(helpers_in_child(child_switch));
 }
 
 static struct privsep service;
@@ -172,7 +157,7 @@ test_become_signer_as_root(void **state)
 	if (geteuid() != 0 || privsep_init(&service, why, sizeof(why)) != 0)
 		skip(); /* needs root and the users of scripts/users.sh */
 	assert_int_equal(service.mode, PRIVSEP_SERVICE);
-	expect_held(in_child(child_signer));
+	expect_held(helpers_in_child(child_signer));
 }
 
 /* The station drop in developer mode: same uid, hardened all the same. */
@@ -198,7 +183,7 @@ child_developer(void)
 static void
 test_developer_mode_keeps_uid(void **state)
 {
-	expect_held(in_child(child_developer));
+	expect_held(helpers_in_child(child_developer));
 }
 
 static void

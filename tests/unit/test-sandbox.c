@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -36,18 +38,6 @@
 #include "util.h"
 
 #define SKIP_NOLANDLOCK 77
-
-/* As in sandbox.c: sanitizer builds leave ptrace to Landlock (LeakSanitizer needs it). */
-#if defined(__SANITIZE_ADDRESS__)
-#define SANITIZER_BUILD 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(leak_sanitizer)
-#define SANITIZER_BUILD 1
-#endif
-#endif
-#ifndef SANITIZER_BUILD
-#define SANITIZER_BUILD 0
-#endif
 
 /* The child's checks, by exit status. */
 static const char *const check_name[] = {
@@ -73,26 +63,6 @@ static const char *const check_name[] = {
 
 static char tmpdir[64];
 static char rodir[64];
-
-/* Runs fn in a child; returns its exit status (-1 when it died of a signal). */
-static int
-in_child(int (*fn)(void))
-{
-	pid_t pid;
-	int st;
-
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		_exit(fn());
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	if (WIFSIGNALED(st)) {
-		print_error("child killed by signal %d\n", WTERMSIG(st));
-		return -1;
-	}
-	return WEXITSTATUS(st);
-}
 
 static void
 expect_held(int rc)
@@ -186,7 +156,7 @@ child_main(void)
 	if (process_vm_readv(getppid(), &local, 1, &remote, 1, 0) != -1 || errno != EPERM)
 		return 14;
 	errno = 0;
-	if (!SANITIZER_BUILD && (ptrace(PTRACE_TRACEME, 0, NULL, NULL) != -1 || errno != EPERM))
+	if (!SANDBOX_PTRACE_ALLOWED && (ptrace(PTRACE_TRACEME, 0, NULL, NULL) != -1 || errno != EPERM))
 		return 15;
 	snprintf(path, sizeof(path), "%s/label.zpl", tmpdir);
 	if (util_write_file(path, "^XA^XZ", 6, 0600) != 0 || util_write_file(path, "^XA^XZ", 6, 0600) != 0)
@@ -228,7 +198,7 @@ dirs_teardown(void **state)
 static void
 test_confines_files_and_syscalls(void **state)
 {
-	expect_held(in_child(child_main));
+	expect_held(helpers_in_child(child_main));
 }
 
 static void *
@@ -268,7 +238,7 @@ child_threads(void)
 static void
 test_refuses_with_threads(void **state)
 {
-	assert_int_equal(in_child(child_threads), 0);
+	assert_int_equal(helpers_in_child(child_threads), 0);
 }
 
 /* A path that does not exist is skipped, not an error; a NULL path is. */
@@ -302,7 +272,7 @@ child_paths(void)
 static void
 test_paths(void **state)
 {
-	int rc = in_child(child_paths);
+	int rc = helpers_in_child(child_paths);
 
 	if (rc == SKIP_NOLANDLOCK)
 		skip();
@@ -409,7 +379,7 @@ test_classes(void **state)
 	assert_int_equal(bind(srv, (struct sockaddr *)&un, (socklen_t)(offsetof(struct sockaddr_un,
 	    sun_path) + 22)), 0);
 	assert_int_equal(listen(srv, 1), 0);
-	rc = in_child(child_classes);
+	rc = helpers_in_child(child_classes);
 	close(srv);
 	snprintf(p, sizeof(p), "rm -rf '%s' '%s'", spooldir, devdir);
 	assert_int_equal(system(p), 0);

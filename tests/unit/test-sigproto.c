@@ -16,32 +16,12 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "proto.h"
 #include "sigproto.h"
 
-#define GUARD 0xa5
 #define MAXV 256 /* bytes of the longest vector below */
-
-static size_t
-hex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	unsigned v;
-	int k;
-
-	while (*s != '\0') {
-		if (*s == ' ') {
-			s++;
-			continue;
-		}
-		assert_int_equal(sscanf(s, "%2x%n", &v, &k), 1);
-		assert_int_equal(k, 2);
-		assert_true(n < cap);
-		out[n++] = (uint8_t)v;
-		s += 2;
-	}
-	return n;
-}
 
 static void
 print_hex(const char *id, const uint8_t *p, size_t n)
@@ -418,7 +398,7 @@ test_vectors_encode(void **state)
 		build(&vecs[i], &m);
 		ol = 0;
 		assert_int_equal(enc(&vecs[i], &m, out, sizeof(out), &ol), PRC_OK);
-		n = hex(vecs[i].hex, want, sizeof(want));
+		n = helpers_hex(vecs[i].hex, want, sizeof(want));
 		if (ol != n || memcmp(out, want, n) != 0) {
 			print_hex(vecs[i].id, out, ol);
 			bad++;
@@ -440,7 +420,7 @@ test_vectors_decode(void **state)
 	(void)state;
 	for (i = 0; i < NVECS; i++) {
 		build(&vecs[i], &want);
-		n = hex(vecs[i].hex, p, sizeof(p));
+		n = helpers_hex(vecs[i].hex, p, sizeof(p));
 		memset(&got, 0x77, sizeof(got));
 		if (dec(&vecs[i], p, n, &got) != PRC_OK)
 			fail_msg("%s does not decode", vecs[i].id);
@@ -463,7 +443,7 @@ test_vectors_fields(void **state)
 	size_t n;
 
 	(void)state;
-	n = hex(vecs[4].hex, p, sizeof(p)); /* V-5 BOARD */
+	n = helpers_hex(vecs[4].hex, p, sizeof(p)); /* V-5 BOARD */
 	assert_int_equal(sigp_dec_req(p, n, &q), PRC_OK);
 	assert_int_equal(q.op, SIGOP_BOARD);
 	assert_int_equal(q.board.chip_len, 8);
@@ -471,20 +451,20 @@ test_vectors_fields(void **state)
 	assert_string_equal(q.board.model, "thermostat-v2");
 	assert_string_equal(q.board.fixture, "fixture-3");
 	assert_int_equal(q.board.fw_digest[31], 0x1f);
-	n = hex(vecs[9].hex, p, sizeof(p)); /* V-10 ISSUE: the CSR points into the input */
+	n = helpers_hex(vecs[9].hex, p, sizeof(p)); /* V-10 ISSUE: the CSR points into the input */
 	assert_int_equal(sigp_dec_req(p, n, &q), PRC_OK);
 	assert_int_equal(q.csr_len, sizeof(CSR));
 	assert_ptr_equal(q.csr, p + n - sizeof(CSR));
-	n = hex(vecs[16].hex, p, sizeof(p)); /* V-17 FAIL without chip */
+	n = helpers_hex(vecs[16].hex, p, sizeof(p)); /* V-17 FAIL without chip */
 	assert_int_equal(sigp_dec_req(p, n, &q), PRC_OK);
 	assert_int_equal(q.board.chip_len, 0);
 	assert_string_equal(q.code, "E_NO_ANSWER");
-	n = hex(vecs[3].hex, p, sizeof(p)); /* V-4 lot state */
+	n = helpers_hex(vecs[3].hex, p, sizeof(p)); /* V-4 lot state */
 	assert_int_equal(sigp_dec_rsp(SIGOP_SESSION, p, n, &r), PRC_OK);
 	assert_string_equal(r.lot.lot, "LOT-2024-0042");
 	assert_int_equal(r.lot.product_used, 5230);
 	assert_int_equal(r.lot.recovered, 1);
-	n = hex(vecs[38].hex, p, sizeof(p)); /* V-39 refusal */
+	n = helpers_hex(vecs[38].hex, p, sizeof(p)); /* V-39 refusal */
 	assert_int_equal(sigp_dec_rsp(SIGOP_BOARD, p, n, &r), PRC_OK);
 	assert_int_equal(r.status, SIGST_POLICY);
 	assert_int_equal(r.detail, SIGR_FIRMWARE);
@@ -505,7 +485,7 @@ test_truncated_and_trailing(void **state)
 
 	(void)state;
 	for (i = 0; i < NVECS; i++) {
-		n = hex(vecs[i].hex, p, sizeof(p));
+		n = helpers_hex(vecs[i].hex, p, sizeof(p));
 		for (k = 0; k < n; k++)
 			if ((r = dec(&vecs[i], p, k, &m)) != PRC_SHORT)
 				fail_msg("%s truncated to %zu: %d, not PRC_SHORT", vecs[i].id, k, r);
@@ -597,7 +577,7 @@ test_refused(void **state)
 
 	(void)state;
 	for (i = 0; i < NYVECS; i++) {
-		n = hex(yvecs[i].hex, p, sizeof(p));
+		n = helpers_hex(yvecs[i].hex, p, sizeof(p));
 		rc = yvecs[i].dir == REQ ? sigp_dec_req(p, n, &q) : sigp_dec_rsp(yvecs[i].op, p, n, &r);
 		if (rc != yvecs[i].rc)
 			fail_msg("%s: got %d (%s), want %d (%s)", yvecs[i].id, rc, proto_strerror(rc),
