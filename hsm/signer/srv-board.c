@@ -353,30 +353,32 @@ verified(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_
 	srv_att_drop(at); /* the device row, 'verified', carries it to PASS */
 }
 
-/* The device row of chip when it is 'verified' (lock pending): 1, 0 when not, <0 on error. */
+/* The device row of chip when it is 'verified' (lock pending): 1 with serial and cs set; else
+ * 0 with the refusal of request q logged and set in p (or the database error). */
 static int
-pending(struct srv *s, const char *chip, char *serial, char *cs)
+pending(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_rsp *p,
+    char *serial, char *cs)
 {
 	char status[16] = "";
 	int r;
 
 	r = reg_device_find(s->audit, s->prof.cert.product, chip, serial, CAP_SERIAL + 1, cs, 65,
 	    status, sizeof(status));
-	if (r == 1 && strcmp(status, "verified") != 0)
-		r = 0;
-	return r;
+	if (r == 1 && strcmp(status, "verified") == 0)
+		return 1;
+	srv_refuse(s, p, "request.refused", q->op, chip, NULL, SIGST_STATE,
+	    r < 0 ? SIGR_NONE : SIGR_SEQUENCE, "this board is not recorded as verified with its lock "
+	    "pending");
+	return 0;
 }
 
 static void
 pass(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_rsp *p)
 {
 	char serial[CAP_SERIAL + 1] = "", cs[65] = "";
-	int r;
 
-	if ((r = pending(s, chip, serial, cs)) != 1)
-		return srv_refuse(s, p, "request.refused", q->op, chip, NULL, SIGST_STATE,
-		    r < 0 ? SIGR_NONE : SIGR_SEQUENCE, "this board is not recorded as verified with "
-		    "its lock pending");
+	if (!pending(s, q, chip, p, serial, cs))
+		return;
 	if (reg_pass(s->audit, &s->who, s->prof.cert.product, chip, serial, cs, q->resumed,
 	        NULL) != 0) {
 		p->status = SIGST_LOG;
@@ -406,12 +408,9 @@ cert(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_rsp 
     uint8_t **der)
 {
 	char serial[CAP_SERIAL + 1] = "", cs[65] = "";
-	int r;
 
-	if ((r = pending(s, chip, serial, cs)) != 1)
-		return srv_refuse(s, p, "request.refused", q->op, chip, NULL, SIGST_STATE,
-		    r < 0 ? SIGR_NONE : SIGR_SEQUENCE, "this board is not recorded as verified with "
-		    "its lock pending");
+	if (!pending(s, q, chip, p, serial, cs))
+		return;
 	if (reg_cert_der(s->audit, cs, der, &p->blob_len) != 0) {
 		p->status = SIGST_LOG;
 		snprintf(p->text, sizeof(p->text), "the record of this board's certificate is missing");
