@@ -4,6 +4,7 @@
  * an offline HSM, as docs/ describes.
  */
 #include "issue-int.h"
+#include "util.h"
 
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
@@ -108,26 +109,26 @@ issue_demo_ca(const char *root_cn, const char *issuing_cn, const char *org,
 
 	if (!demo_args_ok(root_cn, issuing_cn, org, issuing_spki, spkilen, years, root,
 	    issuing)) {
-		issue_why(why, whycap, "the demo CA needs distinct root and issuing names, an "
+		util_why(why, whycap, "the demo CA needs distinct root and issuing names, an "
 		    "organization, the issuing key and 1..%d years", CAP_CA_YEARS);
 		return ISSUE_ERR_INTERNAL;
 	}
 	if ((ipub = d2i_PUBKEY(NULL, &p, (long)spkilen)) == NULL ||
 	    (size_t)(p - issuing_spki) != spkilen) {
 		log_openssl(LOG_ERROR, "issuing CA public key");
-		issue_why(why, whycap, "the issuing CA public key is not one DER "
+		util_why(why, whycap, "the issuing CA public key is not one DER "
 		    "SubjectPublicKeyInfo; export it from the HSM again");
 		goto out;
 	}
 	if ((rootkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")) == NULL) {
 		log_openssl(LOG_ERROR, "generating the root key");
-		issue_why(why, whycap, "could not generate the demo root key; see the log");
+		util_why(why, whycap, "could not generate the demo root key; see the log");
 		goto out;
 	}
 	if ((r = ca_cert(root_cn, org, rootkey, NULL, rootkey, years, &rc)) != ISSUE_OK ||
 	    (r = ca_cert(issuing_cn, org, ipub, rc, rootkey, years, &ic)) != ISSUE_OK) {
 		log_openssl(LOG_ERROR, "building the demo CA certificates");
-		issue_why(why, whycap, "could not build the demo CA certificates (names too long "
+		util_why(why, whycap, "could not build the demo CA certificates (names too long "
 		    "or invalid?); see the log");
 		goto out;
 	}

@@ -3,6 +3,7 @@
  * the public key comes from the CSR), have the CA sign it, and lint it before anyone sees it.
  */
 #include "issue-int.h"
+#include "util.h"
 
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
@@ -15,13 +16,13 @@ static int
 profile_check(const struct issue_profile *prof, char *why, size_t whycap)
 {
 	if (prof->validity_days > CAP_VALIDITY_DAYS) {
-		issue_why(why, whycap, "profile '%s' asks for %u days of validity (at most %d, or 0 "
+		util_why(why, whycap, "profile '%s' asks for %u days of validity (at most %d, or 0 "
 		    "for no expiry); fix the profile", prof->product, prof->validity_days,
 		    CAP_VALIDITY_DAYS);
 		return ISSUE_ERR_TEMPLATE;
 	}
 	if (prof->subject_cn[0] == '\0') {
-		issue_why(why, whycap, "profile '%s' has no subject CN template; fix the profile",
+		util_why(why, whycap, "profile '%s' has no subject CN template; fix the profile",
 		    prof->product);
 		return ISSUE_ERR_TEMPLATE;
 	}
@@ -173,7 +174,7 @@ cert_body(const struct issue_profile *prof, X509 *ca_cert, const struct issue_su
 		if (r == ISSUE_OK) /* a plain OpenSSL setter failed after a helper succeeded */
 			r = ISSUE_ERR_NOMEM;
 		log_openssl(LOG_ERROR, "building the certificate");
-		issue_why(why, whycap, "internal error building the certificate (%s); see the log",
+		util_why(why, whycap, "internal error building the certificate (%s); see the log",
 		    issue_strerror(r));
 		goto out;
 	}
@@ -202,7 +203,7 @@ cert_sign(const struct issue_ca *ca, X509 *x, char *why, size_t whycap)
 		return r;
 	if ((tbslen = i2d_re_X509_tbs(x, &tbs)) <= 0) {
 		log_openssl(LOG_ERROR, "encoding the tbsCertificate");
-		issue_why(why, whycap, "internal error encoding the certificate; see the log");
+		util_why(why, whycap, "internal error encoding the certificate; see the log");
 		return ISSUE_ERR_INTERNAL;
 	}
 	r = issue_sign_tbs(ca, tbs, (size_t)tbslen, issue_unconst(sig), why, whycap);
@@ -236,7 +237,7 @@ issue_build(const struct issue_profile *prof, const struct issue_ca *ca,
 
 	if (prof == NULL || ca == NULL || ca->cert == NULL || ca->sign == NULL || subj == NULL ||
 	    der == NULL || derlen == NULL) {
-		issue_why(why, whycap, "internal error: issue_build called without a profile, CA, "
+		util_why(why, whycap, "internal error: issue_build called without a profile, CA, "
 		    "signer, subject or output");
 		return ISSUE_ERR_INTERNAL;
 	}
@@ -247,7 +248,7 @@ issue_build(const struct issue_profile *prof, const struct issue_ca *ca,
 		goto out;
 	if ((len = i2d_X509(x, &out)) <= 0) {
 		log_openssl(LOG_ERROR, "encoding the certificate");
-		issue_why(why, whycap, "internal error encoding the certificate; see the log");
+		util_why(why, whycap, "internal error encoding the certificate; see the log");
 		r = ISSUE_ERR_INTERNAL;
 		goto out;
 	}
@@ -256,7 +257,7 @@ issue_build(const struct issue_profile *prof, const struct issue_ca *ca,
 	    why, whycap)) != ISSUE_OK)
 		goto out;
 	if (serial_hexp != NULL && (r = serial_hex(x, &hex)) != ISSUE_OK) {
-		issue_why(why, whycap, "out of memory formatting the serial number");
+		util_why(why, whycap, "out of memory formatting the serial number");
 		goto out;
 	}
 	*der = out;

@@ -3,6 +3,7 @@
  * then failed are void and listed). Signed through the same callback as certificates.
  */
 #include "issue-int.h"
+#include "util.h"
 
 #include <openssl/asn1.h>
 #include <openssl/bn.h>
@@ -94,7 +95,7 @@ crl_template(X509 *ca_cert, X509_CRL **out, char *why, size_t whycap)
 out:
 	if (r == ISSUE_ERR_INTERNAL) {
 		log_openssl(LOG_ERROR, "CRL template");
-		issue_why(why, whycap, "internal error building the CRL; see the log");
+		util_why(why, whycap, "internal error building the CRL; see the log");
 	}
 	X509_ALGOR_free(a);
 	ASN1_TIME_free(t);
@@ -118,7 +119,7 @@ add_revoked(X509_CRL *crl, const struct issue_revoked *rev, char *why, size_t wh
 	/* BN_hex2bn stops at the first non-hex digit and accepts a sign: check it all consumed. */
 	if (len == 0 || len > CAP_CERT_SERIAL_HEX || rev->serial_hex[0] == '-' ||
 	    BN_hex2bn(&bn, rev->serial_hex) != (int)len || BN_is_zero(bn) || rev->revoked_at < 0) {
-		issue_why(why, whycap, "revocation entry '%.*s' (revoked at %lld) is not a positive "
+		util_why(why, whycap, "revocation entry '%.*s' (revoked at %lld) is not a positive "
 		    "hex serial of at most %d digits with a revocation time; check the audit "
 		    "database", CAP_CERT_SERIAL_HEX, rev->serial_hex != NULL ? rev->serial_hex : "",
 		    (long long)rev->revoked_at, CAP_CERT_SERIAL_HEX);
@@ -204,7 +205,7 @@ crl_body(const struct issue_ca *ca, const struct issue_revoked *rev, size_t nrev
 	if (!X509_CRL_sort(crl))
 		goto fail;
 	if (!no_duplicates(crl)) {
-		issue_why(why, whycap, "the revocation list names a serial twice; check the audit "
+		util_why(why, whycap, "the revocation list names a serial twice; check the audit "
 		    "database");
 		r = ISSUE_ERR_INTERNAL;
 		goto out;
@@ -217,7 +218,7 @@ crl_body(const struct issue_ca *ca, const struct issue_revoked *rev, size_t nrev
 	goto out;
 fail:
 	log_openssl(LOG_ERROR, "building the CRL");
-	issue_why(why, whycap, "internal error building the CRL; see the log");
+	util_why(why, whycap, "internal error building the CRL; see the log");
 out:
 	ASN1_TIME_free(t);
 	X509_CRL_free(crl);
@@ -236,7 +237,7 @@ crl_sign(const struct issue_ca *ca, X509_CRL *crl, unsigned char **out, int *out
 
 	if ((tbslen = i2d_re_X509_CRL_tbs(crl, &tbs)) <= 0) {
 		log_openssl(LOG_ERROR, "encoding the tbsCertList");
-		issue_why(why, whycap, "internal error encoding the CRL; see the log");
+		util_why(why, whycap, "internal error encoding the CRL; see the log");
 		return ISSUE_ERR_INTERNAL;
 	}
 	X509_CRL_get0_signature(crl, &sig, &alg);
@@ -246,7 +247,7 @@ crl_sign(const struct issue_ca *ca, X509_CRL *crl, unsigned char **out, int *out
 		return r;
 	if ((len = i2d_X509_CRL(crl, out)) <= 0) {
 		log_openssl(LOG_ERROR, "encoding the CRL");
-		issue_why(why, whycap, "internal error encoding the CRL; see the log");
+		util_why(why, whycap, "internal error encoding the CRL; see the log");
 		return ISSUE_ERR_INTERNAL;
 	}
 	*outlen = len;
@@ -268,7 +269,7 @@ crl_lint(X509 *ca_cert, const unsigned char *der, int len, size_t nrev, char *wh
 	X509_CRL_free(crl);
 	if (!ok) {
 		log_openssl(LOG_ERROR, "checking the signed CRL");
-		issue_why(why, whycap, "the signed CRL does not decode or does not verify under the "
+		util_why(why, whycap, "the signed CRL does not decode or does not verify under the "
 		    "issuing CA certificate's key; check that the HSM key and the CA certificate "
 		    "match");
 		return ISSUE_ERR_LINT;
@@ -288,7 +289,7 @@ issue_crl(const struct issue_ca *ca, const struct issue_revoked *rev, size_t nre
 	if (ca == NULL || ca->cert == NULL || ca->sign == NULL || (rev == NULL && nrev > 0) ||
 	    nrev > INT_MAX || der == NULL || derlen == NULL || next_days == 0 ||
 	    next_days > CAP_VALIDITY_DAYS) {
-		issue_why(why, whycap, "internal error: issue_crl called without a CA, entries or "
+		util_why(why, whycap, "internal error: issue_crl called without a CA, entries or "
 		    "output, or with a next update not 1..%d days away", CAP_VALIDITY_DAYS);
 		return ISSUE_ERR_INTERNAL;
 	}

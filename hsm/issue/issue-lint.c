@@ -3,6 +3,7 @@
  * verifies under the CA key and is exactly what the profile prescribes for the board.
  */
 #include "issue-int.h"
+#include "util.h"
 
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
@@ -55,17 +56,17 @@ lint_names(const struct issue_profile *prof, X509 *ca_cert, X509 *x,
 		goto out;
 	r = ISSUE_ERR_LINT;
 	if (!name_der_eq(X509_get_issuer_name(x), X509_get_subject_name(ca_cert))) {
-		issue_why(why, whycap, "the certificate's issuer is not the CA's subject");
+		util_why(why, whycap, "the certificate's issuer is not the CA's subject");
 		goto out;
 	}
 	if (!name_der_eq(X509_get_subject_name(x), want)) {
-		issue_why(why, whycap, "the certificate's subject is not the one profile '%s' gives "
+		util_why(why, whycap, "the certificate's subject is not the one profile '%s' gives "
 		    "this board", prof->product);
 		goto out;
 	}
 	san = X509_get_ext_d2i(x, NID_subject_alt_name, &crit, NULL);
 	if (!san_eq(san, crit, want_san)) {
-		issue_why(why, whycap, "the certificate's subjectAltName is not the one profile "
+		util_why(why, whycap, "the certificate's subjectAltName is not the one profile "
 		    "'%s' gives this board", prof->product);
 		goto out;
 	}
@@ -133,23 +134,23 @@ lint_exts(const struct issue_profile *prof, X509 *ca_cert, X509 *x, char *why, s
 	int r = ISSUE_ERR_LINT;
 
 	if ((flags & EXFLAG_INVALID) || !lint_ext_set(x)) {
-		issue_why(why, whycap, "the certificate's extensions are malformed, repeated or not "
+		util_why(why, whycap, "the certificate's extensions are malformed, repeated or not "
 		    "the ones this station writes");
 	} else if (!(flags & EXFLAG_BCONS) || (flags & EXFLAG_CA)) {
-		issue_why(why, whycap, "the certificate is not marked CA:FALSE");
+		util_why(why, whycap, "the certificate is not marked CA:FALSE");
 	} else if (!(flags & EXFLAG_KUSAGE) || X509_get_key_usage(x) != KU_DIGITAL_SIGNATURE) {
-		issue_why(why, whycap, "the certificate's keyUsage is not digitalSignature alone");
+		util_why(why, whycap, "the certificate's keyUsage is not digitalSignature alone");
 	} else if (!lint_eku(prof, x)) {
-		issue_why(why, whycap, "the certificate's extendedKeyUsage does not match profile "
+		util_why(why, whycap, "the certificate's extendedKeyUsage does not match profile "
 		    "'%s'", prof->product);
 	} else if (ski == NULL || !X509_pubkey_digest(x, EVP_sha1(), md, &mdlen) ||
 	    (unsigned)ASN1_STRING_length(ski) != mdlen ||
 	    memcmp(ASN1_STRING_get0_data(ski), md, mdlen) != 0) {
-		issue_why(why, whycap, "the certificate's subjectKeyIdentifier is not the SHA-1 of "
+		util_why(why, whycap, "the certificate's subjectKeyIdentifier is not the SHA-1 of "
 		    "its key");
 	} else if (issue_ca_keyid(ca_cert, &want_aki) != ISSUE_OK || aki == NULL ||
 	    ASN1_OCTET_STRING_cmp(aki, want_aki) != 0) {
-		issue_why(why, whycap, "the certificate's authorityKeyIdentifier is not the CA's "
+		util_why(why, whycap, "the certificate's authorityKeyIdentifier is not the CA's "
 		    "key identifier");
 	} else
 		r = ISSUE_OK;
@@ -174,7 +175,7 @@ lint_validity(const struct issue_profile *prof, X509 *x, char *why, size_t whyca
 		    secs == 0;
 	ASN1_TIME_free(never);
 	if (!ok || X509_cmp_time(nb, &limit) != -1) {
-		issue_why(why, whycap, "the certificate's validity does not match profile '%s' "
+		util_why(why, whycap, "the certificate's validity does not match profile '%s' "
 		    "(%u days from issuance); check the station clock", prof->product,
 		    prof->validity_days);
 		return ISSUE_ERR_LINT;
@@ -192,7 +193,7 @@ lint_serial(const X509 *x, char *why, size_t whycap)
 	for (i = 0; i < len; i++)
 		any |= d[i];
 	if (ASN1_STRING_type(s) != V_ASN1_INTEGER || len < 1 || len > SERIAL_BYTES || !any) {
-		issue_why(why, whycap, "the certificate's serial number is not a positive integer "
+		util_why(why, whycap, "the certificate's serial number is not a positive integer "
 		    "of at most %d bytes", SERIAL_BYTES);
 		return ISSUE_ERR_LINT;
 	}
@@ -208,7 +209,7 @@ lint_key(const struct issue_profile *prof, X509 *x, const EVP_PKEY *pub, char *w
 	if (issue_key_check(prof, pk, why, whycap) != ISSUE_OK)
 		return ISSUE_ERR_LINT;
 	if (pub != NULL && EVP_PKEY_eq(pk, pub) != 1) {
-		issue_why(why, whycap, "the certificate's public key is not the key of the board's "
+		util_why(why, whycap, "the certificate's public key is not the key of the board's "
 		    "CSR");
 		return ISSUE_ERR_LINT;
 	}
@@ -225,21 +226,21 @@ issue_lint_pub(const struct issue_profile *prof, X509 *ca_cert, const uint8_t *d
 	int r = ISSUE_ERR_LINT;
 
 	if (prof == NULL || ca_cert == NULL || der == NULL || subj == NULL) {
-		issue_why(why, whycap, "internal error: lint called without a profile, CA, "
+		util_why(why, whycap, "internal error: lint called without a profile, CA, "
 		    "certificate or subject");
 		return ISSUE_ERR_INTERNAL;
 	}
 	if (derlen == 0 || derlen > CAP_CERT_DER ||
 	    (x = d2i_X509(NULL, &p, (long)derlen)) == NULL || (size_t)(p - der) != derlen) {
 		log_openssl(LOG_DEBUG, "lint: decoding");
-		issue_why(why, whycap, "the signed certificate is not one DER certificate of at "
+		util_why(why, whycap, "the signed certificate is not one DER certificate of at "
 		    "most %d bytes", CAP_CERT_DER);
 		goto out;
 	}
 	if (X509_get_version(x) != X509_VERSION_3 ||
 	    X509_verify(x, X509_get0_pubkey(ca_cert)) != 1) {
 		log_openssl(LOG_DEBUG, "lint: verifying");
-		issue_why(why, whycap, "the signed certificate does not verify under the issuing CA "
+		util_why(why, whycap, "the signed certificate does not verify under the issuing CA "
 		    "certificate's key; check that the HSM key and the CA certificate match");
 		goto out;
 	}

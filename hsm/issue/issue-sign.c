@@ -4,6 +4,7 @@
  * the signer's callback, checked to be an X.509 signature.
  */
 #include "issue-int.h"
+#include "util.h"
 
 #include <openssl/bn.h>
 #include <openssl/ec.h>
@@ -79,13 +80,13 @@ issue_sigalg(const X509 *ca_cert, X509_ALGOR *alg, char *why, size_t whycap)
 		ok = X509_ALGOR_set0(alg, OBJ_nid2obj(NID_sha256WithRSAEncryption), V_ASN1_NULL,
 		    NULL);
 	else {
-		issue_why(why, whycap, "the issuing CA key is %s; only EC P-256 and RSA CA keys "
+		util_why(why, whycap, "the issuing CA key is %s; only EC P-256 and RSA CA keys "
 		    "are supported; use such a key for the issuing CA", pk != NULL ? desc :
 		    "unreadable");
 		return ISSUE_ERR_SIGN;
 	}
 	if (!ok) {
-		issue_why(why, whycap, "out of memory setting the signature algorithm");
+		util_why(why, whycap, "out of memory setting the signature algorithm");
 		return ISSUE_ERR_NOMEM;
 	}
 	return ISSUE_OK;
@@ -113,18 +114,18 @@ issue_sign_tbs(const struct issue_ca *ca, const uint8_t *tbs, size_t tbslen,
 	int rc;
 
 	if ((rc = ca->sign(ca->sign_ctx, tbs, tbslen, buf, &len)) != 0) {
-		issue_why(why, whycap, "the CA key did not sign (signer error %d); see the signer "
+		util_why(why, whycap, "the CA key did not sign (signer error %d); see the signer "
 		    "log for the HSM's reason", rc);
 		return ISSUE_ERR_SIGN;
 	}
 	if (len == 0 || len > sizeof(buf) || (ca_is_ec(ca->cert) && !ecdsa_der_ok(buf, len))) {
 		ERR_clear_error();
-		issue_why(why, whycap, "the signer returned a %zu-byte value that is not a valid "
+		util_why(why, whycap, "the signer returned a %zu-byte value that is not a valid "
 		    "X.509 signature (a raw ECDSA r||s?); the signer is faulty", len);
 		return ISSUE_ERR_SIGN;
 	}
 	if (!ASN1_BIT_STRING_set(sig, buf, (int)len)) {
-		issue_why(why, whycap, "out of memory attaching the CA signature");
+		util_why(why, whycap, "out of memory attaching the CA signature");
 		return ISSUE_ERR_NOMEM;
 	}
 	/* What ASN1_item_sign_ctx does: a signature has no unused bits. */

@@ -3,6 +3,7 @@
  * and the subject name and subjectAltName they prescribe for a board (never from CSR fields).
  */
 #include "issue-int.h"
+#include "util.h"
 
 #include <openssl/x509v3.h>
 #include <stdio.h>
@@ -108,7 +109,7 @@ expand_field(const struct issue_profile *prof, const char *tmpl, const char *lab
     const struct issue_subject *subj, char *out, char *why, size_t whycap)
 {
 	if (issue_expand(tmpl, subj, prof->product, out, CAP_EXPAND) != ISSUE_OK) {
-		issue_why(why, whycap, "the %s template of profile '%s' is invalid (unknown {field}, "
+		util_why(why, whycap, "the %s template of profile '%s' is invalid (unknown {field}, "
 		    "unbalanced brace, control character or longer than %d bytes once expanded); "
 		    "fix the profile", label, prof->product, CAP_EXPAND - 1);
 		return ISSUE_ERR_TEMPLATE;
@@ -140,7 +141,7 @@ issue_make_subject(const struct issue_profile *prof, const struct issue_subject 
 		if (val[0] == '\0' || !X509_NAME_add_entry_by_NID(name, name_fields[i].nid,
 		    MBSTRING_UTF8, (const unsigned char *)val, -1, -1, 0)) {
 			log_openssl(LOG_DEBUG, "%s '%s' rejected", name_fields[i].label, val);
-			issue_why(why, whycap, "the %s of profile '%s' expands to '%s', which is empty, "
+			util_why(why, whycap, "the %s of profile '%s' expands to '%s', which is empty, "
 			    "too long or has characters that attribute does not allow; fix the profile",
 			    name_fields[i].label, prof->product, val);
 			r = ISSUE_ERR_TEMPLATE;
@@ -233,7 +234,7 @@ issue_make_san(const struct issue_profile *prof, const struct issue_subject *sub
 		goto out;
 	if ((prof->san_uri[0] != '\0' && !valid_uri(uri)) ||
 	    (prof->san_dns[0] != '\0' && !valid_dns(dns))) {
-		issue_why(why, whycap, "the SAN templates of profile '%s' expand to URI '%s' and "
+		util_why(why, whycap, "the SAN templates of profile '%s' expand to URI '%s' and "
 		    "DNS '%s'; a non-empty template must give a valid URI or host name; fix the "
 		    "profile", prof->product, uri, dns);
 		r = ISSUE_ERR_TEMPLATE;

@@ -5,6 +5,7 @@
  * canonical (re-encoded) form of a CSR.
  */
 #include "issue-int.h"
+#include "util.h"
 
 #include <openssl/crypto.h>
 #include <openssl/objects.h>
@@ -20,7 +21,7 @@ csr_parse(const uint8_t *csr, size_t csrlen, X509_REQ **out, char *why, size_t w
 	X509_REQ *req = NULL;
 
 	if (csrlen == 0 || csrlen > CAP_CSR_DER) {
-		issue_why(why, whycap, "the board sent a %zu-byte CSR (1 to %d expected); re-run the "
+		util_why(why, whycap, "the board sent a %zu-byte CSR (1 to %d expected); re-run the "
 		    "board; if it repeats, the board's firmware is faulty", csrlen, CAP_CSR_DER);
 		return ISSUE_ERR_CSR_PARSE;
 	}
@@ -30,7 +31,7 @@ csr_parse(const uint8_t *csr, size_t csrlen, X509_REQ **out, char *why, size_t w
 	    X509_REQ_get_version(req) != X509_REQ_VERSION_1) {
 		log_openssl(LOG_DEBUG, "CSR rejected by the decoder");
 		X509_REQ_free(req);
-		issue_why(why, whycap, "the board's CSR is not one well-formed DER PKCS#10 v1 "
+		util_why(why, whycap, "the board's CSR is not one well-formed DER PKCS#10 v1 "
 		    "request (%zu bytes); re-run the board; if it repeats, the board's firmware is "
 		    "faulty", csrlen);
 		return ISSUE_ERR_CSR_PARSE;
@@ -59,7 +60,7 @@ check_nonce(const X509_ATTRIBUTE *attr, const uint8_t *nonce, size_t noncelen, c
 	    (t->type != V_ASN1_PRINTABLESTRING && t->type != V_ASN1_UTF8STRING) ||
 	    (size_t)ASN1_STRING_length(t->value.asn1_string) != 2 * noncelen ||
 	    CRYPTO_memcmp(ASN1_STRING_get0_data(t->value.asn1_string), want, 2 * noncelen) != 0) {
-		issue_why(why, whycap, "the CSR does not carry this session's nonce (replayed or "
+		util_why(why, whycap, "the CSR does not carry this session's nonce (replayed or "
 		    "stale CSR); re-run the board");
 		return ISSUE_ERR_NONCE;
 	}
@@ -80,7 +81,7 @@ check_ext_req(const X509_ATTRIBUTE *attr, char *why, size_t whycap)
 	if (X509_ATTRIBUTE_count(attr) != 1 ||
 	    (t = X509_ATTRIBUTE_get0_type(issue_unconst(attr), 0)) == NULL ||
 	    t->type != V_ASN1_SEQUENCE) {
-		issue_why(why, whycap, "the CSR's extensionRequest attribute is malformed; the "
+		util_why(why, whycap, "the CSR's extensionRequest attribute is malformed; the "
 		    "board's firmware is faulty");
 		return ISSUE_ERR_CSR_ATTR;
 	}
@@ -88,7 +89,7 @@ check_ext_req(const X509_ATTRIBUTE *attr, char *why, size_t whycap)
 	exts = d2i_X509_EXTENSIONS(NULL, &p, t->value.sequence->length);
 	if (exts == NULL || p != t->value.sequence->data + t->value.sequence->length) {
 		log_openssl(LOG_DEBUG, "extensionRequest rejected by the decoder");
-		issue_why(why, whycap, "the CSR's extensionRequest attribute is malformed; the "
+		util_why(why, whycap, "the CSR's extensionRequest attribute is malformed; the "
 		    "board's firmware is faulty");
 		goto out;
 	}
@@ -98,7 +99,7 @@ check_ext_req(const X509_ATTRIBUTE *attr, char *why, size_t whycap)
 		if (X509_EXTENSION_get_critical(ext)) {
 			OBJ_obj2txt(name, sizeof(name),
 			    X509_EXTENSION_get_object(issue_unconst(ext)), 0);
-			issue_why(why, whycap, "the CSR requests a critical %s extension; certificates "
+			util_why(why, whycap, "the CSR requests a critical %s extension; certificates "
 			    "are built from the profile only, so the board's firmware expects "
 			    "something it will not get", name);
 			goto out;
@@ -123,7 +124,7 @@ csr_attrs(const X509_REQ *req, const uint8_t *nonce, size_t noncelen, char *why,
 		nid = OBJ_obj2nid(X509_ATTRIBUTE_get0_object(issue_unconst(attr)));
 		if ((nid == NID_pkcs9_challengePassword && seen_pw++ > 0) ||
 		    (nid == NID_ext_req && seen_ext++ > 0)) {
-			issue_why(why, whycap, "the CSR repeats the %s attribute; the board's "
+			util_why(why, whycap, "the CSR repeats the %s attribute; the board's "
 			    "firmware is faulty", OBJ_nid2sn(nid));
 			return ISSUE_ERR_CSR_ATTR;
 		}
@@ -134,7 +135,7 @@ csr_attrs(const X509_REQ *req, const uint8_t *nonce, size_t noncelen, char *why,
 		else {
 			OBJ_obj2txt(name, sizeof(name),
 			    X509_ATTRIBUTE_get0_object(issue_unconst(attr)), 0);
-			issue_why(why, whycap, "the CSR carries an unexpected %s attribute (only "
+			util_why(why, whycap, "the CSR carries an unexpected %s attribute (only "
 			    "challengePassword and extensionRequest are accepted); the board's "
 			    "firmware is not the approved one", name);
 			r = ISSUE_ERR_CSR_ATTR;
@@ -143,7 +144,7 @@ csr_attrs(const X509_REQ *req, const uint8_t *nonce, size_t noncelen, char *why,
 			return r;
 	}
 	if (!seen_pw) {
-		issue_why(why, whycap, "the CSR does not carry this session's nonce (no "
+		util_why(why, whycap, "the CSR does not carry this session's nonce (no "
 		    "challengePassword); re-run the board; if it repeats, the board's firmware is "
 		    "faulty");
 		return ISSUE_ERR_NONCE;
@@ -161,7 +162,7 @@ sig_digest_check(const X509_REQ *req, char *why, size_t whycap)
 	if (OBJ_find_sigid_algs(nid, &md, &pk) == 1 &&
 	    (md == NID_sha256 || md == NID_sha384 || md == NID_sha512))
 		return ISSUE_OK;
-	issue_why(why, whycap, "the board's CSR is signed with %s; the protocol asks for SHA-256 or "
+	util_why(why, whycap, "the board's CSR is signed with %s; the protocol asks for SHA-256 or "
 	    "stronger: the board's firmware is faulty or outdated", nid == NID_undef ? "an unknown "
 	    "algorithm" : OBJ_nid2sn(nid));
 	return ISSUE_ERR_CSR_DIGEST;
@@ -178,7 +179,7 @@ issue_csr_load(const struct issue_profile *prof, const uint8_t *csr, size_t csrl
 
 	if (prof == NULL || csr == NULL || nonce == NULL || noncelen == 0 ||
 	    noncelen > CAP_CSR_NONCE) {
-		issue_why(why, whycap, "internal error: CSR check called without a profile, CSR or "
+		util_why(why, whycap, "internal error: CSR check called without a profile, CSR or "
 		    "a 1..%d byte nonce", CAP_CSR_NONCE);
 		return ISSUE_ERR_INTERNAL;
 	}
@@ -192,7 +193,7 @@ issue_csr_load(const struct issue_profile *prof, const uint8_t *csr, size_t csrl
 		goto out;
 	if (X509_REQ_verify(req, pk) != 1) {
 		log_openssl(LOG_DEBUG, "CSR self-signature check");
-		issue_why(why, whycap, "the board's CSR is signed with a key it does not hold "
+		util_why(why, whycap, "the board's CSR is signed with a key it does not hold "
 		    "(signature check failed); re-run the board; if it repeats, the board's firmware "
 		    "is faulty");
 		r = ISSUE_ERR_CSR_SIG;
@@ -220,7 +221,7 @@ issue_csr_check(const struct issue_profile *prof, const uint8_t *csr, size_t csr
 		return r;
 	if (pub != NULL && (pk = X509_REQ_get_pubkey(req)) == NULL) {
 		log_openssl(LOG_ERROR, "CSR public key");
-		issue_why(why, whycap, "internal error reading the CSR's public key; see the log");
+		util_why(why, whycap, "internal error reading the CSR's public key; see the log");
 		r = ISSUE_ERR_INTERNAL;
 		goto out;
 	}

@@ -27,10 +27,6 @@ issue_unconst(const void *p)
 	return (void *)(uintptr_t)p;
 }
 
-/* issue.c: formats a reason for people into why (why NULL or whycap 0: nothing is written). */
-void issue_why(char *why, size_t whycap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
 /* issue-template.c: *out gets the subject name profile prof prescribes for subj (caller frees).
  * ISSUE_ERR_TEMPLATE (with a reason in why) when a template is invalid or expands to a value the
  * attribute does not allow; ISSUE_ERR_NOMEM. */

@@ -3,6 +3,7 @@
  * certificates), and the name of a key for people.
  */
 #include "issue-int.h"
+#include "util.h"
 
 #include <openssl/evp.h>
 #include <openssl/objects.h>
@@ -62,19 +63,19 @@ issue_key_check(const struct issue_profile *prof, const EVP_PKEY *pk, char *why,
 	char desc[96], allowed[64];
 
 	if (pk == NULL) {
-		issue_why(why, whycap, "the CSR's public key uses an algorithm this station cannot "
+		util_why(why, whycap, "the CSR's public key uses an algorithm this station cannot "
 		    "decode; profile '%s' must allow the board's key type", prof->product);
 		return ISSUE_ERR_KEY_TYPE;
 	}
 	kind = issue_key_kind(pk, desc, sizeof(desc));
 	if (kind == 0 || (prof->key_types & kind) == 0) {
 		allowed_list(prof->key_types, min, allowed, sizeof(allowed));
-		issue_why(why, whycap, "key type %s is not allowed by profile '%s' (allowed: %s); "
+		util_why(why, whycap, "key type %s is not allowed by profile '%s' (allowed: %s); "
 		    "check the board firmware's key settings", desc, prof->product, allowed);
 		return ISSUE_ERR_KEY_TYPE;
 	}
 	if (kind == ISSUE_KEY_RSA && EVP_PKEY_get_bits(pk) < (int)min) {
-		issue_why(why, whycap, "key %s is weaker than profile '%s' allows (RSA keys need at "
+		util_why(why, whycap, "key %s is weaker than profile '%s' allows (RSA keys need at "
 		    "least %u bits); check the board firmware's key settings", desc, prof->product,
 		    min);
 		return ISSUE_ERR_KEY_WEAK;

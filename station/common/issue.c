@@ -31,14 +31,3 @@ issue_strerror(int rc)
 	return "unknown issuance error";
 }
 
-void
-issue_why(char *why, size_t whycap, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why == NULL || whycap == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, whycap, fmt, ap);
-	va_end(ap);
-}

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <openssl/crypto.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -240,4 +241,16 @@ util_exe_dir(char *out, size_t cap)
 		return -1;
 	memcpy(out, buf, strlen(buf) + 1);
 	return 0;
+}
+
+void
+util_why(char *why, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why == NULL || cap == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, cap, fmt, ap);
+	va_end(ap);
 }

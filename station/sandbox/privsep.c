@@ -12,19 +12,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "util.h"
+
 static const char *const fixture_groups[] = { "dialout", "plugdev", NULL };
-
-static void __attribute__((format(printf, 3, 4)))
-say(char *why, size_t cap, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why == NULL || cap == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, cap, fmt, ap);
-	va_end(ap);
-}
 
 /* glibc answers "no such entry" with 0 and a NULL result; other NSS modules with one of these. */
 static int
@@ -92,24 +82,24 @@ privsep_lookup(const char *name, const char *const *extra, struct privsep_id *ou
 	int e = ERANGE, r = PRIVSEP_ERR_LOOKUP, f;
 
 	if (name == NULL || out == NULL || strlen(name) >= sizeof(id.name)) {
-		say(why, cap, "bad user name");
+		util_why(why, cap, "bad user name");
 		return PRIVSEP_ERR_ARG;
 	}
 	memset(&id, 0, sizeof(id));
 	while (e == ERANGE) {
 		if (grow(&buf, &len) != 0) {
-			say(why, cap, "cannot look up user '%s': %s", name, strerror(errno));
+			util_why(why, cap, "cannot look up user '%s': %s", name, strerror(errno));
 			goto out;
 		}
 		e = getpwnam_r(name, &pw, buf, len, &res);
 	}
 	if (res == NULL) {
 		if (!not_found(e)) {
-			say(why, cap, "cannot look up user '%s' in the user database: %s", name,
+			util_why(why, cap, "cannot look up user '%s' in the user database: %s", name,
 			    strerror(e));
 			goto out;
 		}
-		say(why, cap, "there is no system user '%s'", name);
+		util_why(why, cap, "there is no system user '%s'", name);
 		r = PRIVSEP_ERR_NOUSER;
 		goto out;
 	}
@@ -120,7 +110,7 @@ privsep_lookup(const char *name, const char *const *extra, struct privsep_id *ou
 	id.ngroups = 1;
 	for (i = 0; extra != NULL && extra[i] != NULL && id.ngroups < CAP_GROUPS; i++) {
 		if ((f = group_gid(extra[i], &g)) < 0) {
-			say(why, cap, "cannot look up group '%s': %s", extra[i], strerror(errno));
+			util_why(why, cap, "cannot look up group '%s': %s", extra[i], strerror(errno));
 			goto out;
 		}
 		if (f == 0)
@@ -158,18 +148,18 @@ privsep_init(struct privsep *ps, char *why, size_t cap)
 	    (r = privsep_lookup(PRIVSEP_USER_STATION, fixture_groups, &p.station, detail,
 	        sizeof(detail))) != 0) {
 		if (r == PRIVSEP_ERR_NOUSER)
-			say(why, cap, "started as root, the station runs the signer as system user '%s' "
+			util_why(why, cap, "started as root, the station runs the signer as system user '%s' "
 			    "and itself as '%s', but %s; create them with 'scripts/users.sh' or "
 			    "'make install' as root (or start the station as an ordinary user)",
 			    PRIVSEP_USER_SIGNER, PRIVSEP_USER_STATION, detail);
 		else
-			say(why, cap, "%s", detail);
+			util_why(why, cap, "%s", detail);
 		return r;
 	}
 	/* A user mapped to root would make the whole separation a no-op: refuse it. */
 	if (p.signer.uid == 0 || p.station.uid == 0 || p.signer.gid == 0 || p.station.gid == 0 ||
 	    p.signer.uid == p.station.uid) {
-		say(why, cap, "system users '%s' (uid %u) and '%s' (uid %u) must be two distinct users "
+		util_why(why, cap, "system users '%s' (uid %u) and '%s' (uid %u) must be two distinct users "
 		    "other than root, with groups other than root; fix /etc/passwd",
 		    PRIVSEP_USER_SIGNER, (unsigned)p.signer.uid, PRIVSEP_USER_STATION,
 		    (unsigned)p.station.uid);
@@ -236,15 +226,15 @@ privsep_harden(char *why, size_t cap)
 	struct rlimit rl = { 0, 0 };
 
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
-		say(why, cap, "cannot make the process non-dumpable: %s", strerror(errno));
+		util_why(why, cap, "cannot make the process non-dumpable: %s", strerror(errno));
 		return PRIVSEP_ERR_HARDEN;
 	}
 	if (setrlimit(RLIMIT_CORE, &rl) != 0) {
-		say(why, cap, "cannot turn core files off: %s", strerror(errno));
+		util_why(why, cap, "cannot turn core files off: %s", strerror(errno));
 		return PRIVSEP_ERR_HARDEN;
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
-		say(why, cap, "cannot set no_new_privs: %s", strerror(errno));
+		util_why(why, cap, "cannot set no_new_privs: %s", strerror(errno));
 		return PRIVSEP_ERR_HARDEN;
 	}
 	return 0;
@@ -258,7 +248,7 @@ privsep_drop_station(const struct privsep *ps, char *why, size_t cap)
 	if (ps == NULL)
 		return PRIVSEP_ERR_ARG;
 	if (ps->mode == PRIVSEP_SERVICE && (r = privsep_switch(&ps->station)) != 0) {
-		say(why, cap, "cannot switch the station process to system user '%s' (uid %u): %s%s%s",
+		util_why(why, cap, "cannot switch the station process to system user '%s' (uid %u): %s%s%s",
 		    ps->station.name, (unsigned)ps->station.uid, privsep_strerror(r),
 		    r == PRIVSEP_ERR_SETID ? ": " : "", r == PRIVSEP_ERR_SETID ? strerror(errno) : "");
 		return r;

@@ -90,18 +90,6 @@ class_rights(enum sandbox_access a)
 	return 0;
 }
 
-static void __attribute__((format(printf, 3, 4)))
-say(char *why, size_t cap, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why == NULL || cap == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, cap, fmt, ap);
-	va_end(ap);
-}
-
 /* glibc 2.36 has no wrappers for the Landlock system calls. */
 static int
 ll_create_ruleset(const struct ll_ruleset_attr *attr, size_t size, uint32_t flags)
@@ -170,11 +158,11 @@ add_path(int rfd, const char *path, uint64_t want, uint64_t handled, char *why, 
 			log_debug("sandbox: %s does not exist; no rule for it", path);
 			return 1;
 		}
-		say(why, cap, "sandbox: cannot open %s for its access rule: %s", path, strerror(errno));
+		util_why(why, cap, "sandbox: cannot open %s for its access rule: %s", path, strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) != 0) {
-		say(why, cap, "sandbox: cannot stat %s: %s", path, strerror(errno));
+		util_why(why, cap, "sandbox: cannot stat %s: %s", path, strerror(errno));
 		goto out;
 	}
 	memset(&pb, 0, sizeof(pb));
@@ -183,7 +171,7 @@ add_path(int rfd, const char *path, uint64_t want, uint64_t handled, char *why, 
 	if (!S_ISDIR(st.st_mode))
 		pb.allowed_access &= FILE_RIGHTS;
 	if (ll_add_rule(rfd, &pb) != 0) {
-		say(why, cap, "sandbox: Landlock refused the rule for %s: %s", path, strerror(errno));
+		util_why(why, cap, "sandbox: Landlock refused the rule for %s: %s", path, strerror(errno));
 		goto out;
 	}
 	r = 0;
@@ -216,7 +204,7 @@ build_ruleset(int abi, const struct sandbox_rule *rules, size_t n, int *rc, char
 		size = sizeof(attr);
 	}
 	if ((fd = ll_create_ruleset(&attr, size, 0)) < 0) {
-		say(why, cap, "sandbox: Landlock refused to create a ruleset (ABI %d): %s", abi,
+		util_why(why, cap, "sandbox: Landlock refused to create a ruleset (ABI %d): %s", abi,
 		    strerror(errno));
 		*rc = SANDBOX_ERR_LANDLOCK;
 		return -1;
@@ -280,7 +268,7 @@ build_filter(char *why, size_t cap)
 	int nr, e;
 
 	if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL) {
-		say(why, cap, "sandbox: cannot create the seccomp filter (out of memory)");
+		util_why(why, cap, "sandbox: cannot create the seccomp filter (out of memory)");
 		return NULL;
 	}
 	/* NNP on load (libseccomp's default); a system call of another ABI (i386 through int 0x80,
@@ -288,7 +276,7 @@ build_filter(char *why, size_t cap)
 	 * through. TSYNC: see sandbox.h (there is one thread; this keeps it so if that changes). */
 	if ((e = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) != 0 ||
 	    (e = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1)) != 0) {
-		say(why, cap, "sandbox: cannot set the seccomp filter attributes: %s", strerror(-e));
+		util_why(why, cap, "sandbox: cannot set the seccomp filter attributes: %s", strerror(-e));
 		goto fail;
 	}
 	for (i = 0; i < sizeof(denied) / sizeof(denied[0]); i++) {
@@ -296,7 +284,7 @@ build_filter(char *why, size_t cap)
 		    (SANDBOX_PTRACE_ALLOWED && strcmp(denied[i], "ptrace") == 0))
 			continue;
 		if ((e = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0)) != 0) {
-			say(why, cap, "sandbox: cannot add the seccomp rule for %s: %s", denied[i],
+			util_why(why, cap, "sandbox: cannot add the seccomp rule for %s: %s", denied[i],
 			    strerror(-e));
 			goto fail;
 		}
@@ -307,7 +295,7 @@ build_filter(char *why, size_t cap)
 	         SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, TIOCSTI))) != 0 ||
 	    (e = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
 	         SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, TIOCLINUX))) != 0) {
-		say(why, cap, "sandbox: cannot add the seccomp rule for terminal ioctls: %s",
+		util_why(why, cap, "sandbox: cannot add the seccomp rule for terminal ioctls: %s",
 		    strerror(-e));
 		goto fail;
 	}
@@ -315,13 +303,13 @@ build_filter(char *why, size_t cap)
 	 * (2.34+) fall back to clone, whose flags (argument 0 on x86-64 and arm64) are checked. */
 	if ((nr = seccomp_syscall_resolve_name("clone3")) != __NR_SCMP_ERROR &&
 	    (e = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0)) != 0) {
-		say(why, cap, "sandbox: cannot add the seccomp rule for clone3: %s", strerror(-e));
+		util_why(why, cap, "sandbox: cannot add the seccomp rule for clone3: %s", strerror(-e));
 		goto fail;
 	}
 	for (i = 0; i < sizeof(ns_flags) / sizeof(ns_flags[0]); i++) {
 		if ((e = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
 		    SCMP_A0(SCMP_CMP_MASKED_EQ, ns_flags[i], ns_flags[i]))) != 0) {
-			say(why, cap, "sandbox: cannot add the seccomp rule for clone: %s", strerror(-e));
+			util_why(why, cap, "sandbox: cannot add the seccomp rule for clone: %s", strerror(-e));
 			goto fail;
 		}
 	}
@@ -339,17 +327,17 @@ sandbox_enter(const struct sandbox_rule *rules, size_t nrules, char *why, size_t
 	int abi, rfd = -1, n, e, r = SANDBOX_ERR_ARG;
 
 	if ((nrules > 0 && rules == NULL) || nrules > CAP_SANDBOX_PATHS) {
-		say(why, cap, "sandbox: bad rule list (at most %d paths)", CAP_SANDBOX_PATHS);
+		util_why(why, cap, "sandbox: bad rule list (at most %d paths)", CAP_SANDBOX_PATHS);
 		return SANDBOX_ERR_ARG;
 	}
 	for (i = 0; i < nrules; i++) {
 		if (rules[i].path == NULL || class_rights(rules[i].access) == 0) {
-			say(why, cap, "sandbox: a rule without a path or with an unknown access class");
+			util_why(why, cap, "sandbox: a rule without a path or with an unknown access class");
 			return SANDBOX_ERR_ARG;
 		}
 	}
 	if ((n = thread_count()) != 1) {
-		say(why, cap, n < 0 ? "sandbox: cannot count this process's threads (is /proc mounted?)"
+		util_why(why, cap, n < 0 ? "sandbox: cannot count this process's threads (is /proc mounted?)"
 		    : "sandbox: must be entered before any thread is started (%d threads run); Landlock "
 		    "would confine this thread only", n);
 		return SANDBOX_ERR_THREADS;
@@ -363,23 +351,23 @@ sandbox_enter(const struct sandbox_rule *rules, size_t nrules, char *why, size_t
 	if (abi > 0 && (rfd = build_ruleset(abi, rules, nrules, &r, why, cap)) < 0)
 		goto out;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
-		say(why, cap, "sandbox: cannot set no_new_privs: %s", strerror(errno));
+		util_why(why, cap, "sandbox: cannot set no_new_privs: %s", strerror(errno));
 		r = SANDBOX_ERR_LANDLOCK;
 		goto out;
 	}
 	if (rfd >= 0 && ll_restrict_self(rfd) != 0) {
-		say(why, cap, "sandbox: Landlock refused to confine the process: %s", strerror(errno));
+		util_why(why, cap, "sandbox: Landlock refused to confine the process: %s", strerror(errno));
 		r = SANDBOX_ERR_LANDLOCK;
 		goto out;
 	}
 	if ((e = seccomp_load(ctx)) != 0) {
-		say(why, cap, "sandbox: the seccomp filter could not be loaded: %s%s", strerror(-e),
+		util_why(why, cap, "sandbox: the seccomp filter could not be loaded: %s%s", strerror(-e),
 		    rfd >= 0 ? " (Landlock is in place)" : "");
 		r = SANDBOX_ERR_SECCOMP;
 		goto out;
 	}
 	if (abi == 0) {
-		say(why, cap, "sandbox: this kernel has no Landlock (Linux >= 5.13 with landlock in "
+		util_why(why, cap, "sandbox: this kernel has no Landlock (Linux >= 5.13 with landlock in "
 		    "lsm=): file access is not restricted; the seccomp filter is in place");
 		r = SANDBOX_ERR_NOLANDLOCK;
 		goto out;
