@@ -167,13 +167,9 @@ board(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_rsp
 		return refuse_board(s, p, chip, "serial", SIGST_QUOTA, SIGR_FAILURES, "%u attempts of "
 		    "this run ended before a certificate; no more serials are allocated: stop the line "
 		    "and call the engineer", s->voided);
-	if (srv_att_new(s, chip, "") == NULL) {
-		p->status = SIGST_STATE;
-		p->detail = SIGR_SEQUENCE;
-		snprintf(p->text, sizeof(p->text), "%d boards are in progress already; finish or fail "
-		    "them first", CAP_ATTEMPTS);
-		return;
-	}
+	if (srv_att_new(s, chip, "") == NULL)
+		return refuse_board(s, p, chip, "serial", SIGST_STATE, SIGR_SEQUENCE, "%d boards are "
+		    "in progress already; finish or fail them first", CAP_ATTEMPTS);
 	if (reg_serial_alloc(s->audit, &s->who, s->prof.cert.product, s->prof.serial_prefix,
 	        s->prof.serial_digits, chip, p->serial, sizeof(p->serial)) != 0) {
 		srv_att_drop(srv_att_find(s, chip));

@@ -31,7 +31,8 @@ logged() { # logged KIND CODE WHAT: the record holds the refusal
 }
 certs() { sqlite3 "$db" 'SELECT COUNT(*) FROM certs'; }
 # attempt CHIP: a well-behaved board's attempt up to its certificate (for the harvesting test)
-attempt() { n=$(rhex 16); mkcsr "$n" "$T/a.csr"; printf 'board %s\ncommit %s\nissue %s %s %s %s\n' "$1" "$1" "$1" "$n" "$T/a.csr" "$T/a.der"; }
+# (one CSR file per attempt: the driver may read its script after the next attempt was written)
+attempt() { n=$(rhex 16); mkcsr "$n" "$T/a-$n.csr"; printf 'board %s\ncommit %s\nissue %s %s %s %s\n' "$1" "$1" "$1" "$n" "$T/a-$n.csr" "$T/a-$n.der"; }
 
 echo "-- lots: invented, closed, and opened by a provisioning session"
 "$BIN/station" lot open --profile "$P" --lot LOT-A >/dev/null || fail "lot open LOT-A"
