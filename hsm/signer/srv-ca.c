@@ -50,8 +50,9 @@ srv_info(struct srv *s, struct sigp_rsp *p, char **js)
 	p->blob_len = strlen(*js);
 }
 
-void
-srv_crl(struct srv *s, struct sigp_rsp *p, uint8_t **out)
+/* Signs a new CRL into s->crl. 0, or -1 with p set. */
+static int
+crl_sign(struct srv *s, struct sigp_rsp *p)
 {
 	struct issue_revoked *rev = NULL;
 	struct reg_cert_serial *serials = NULL;
@@ -59,7 +60,11 @@ srv_crl(struct srv *s, struct sigp_rsp *p, uint8_t **out)
 	size_t n = 0, i, dl = 0;
 	uint8_t *der = NULL;
 	struct issue_ca ca;
+	int r = -1;
 
+	free(s->crl);
+	s->crl = NULL;
+	s->crl_len = 0;
 	/* A CRL that silently misses entries (busy or failing database, out of memory) would be
 	 * signed and published as complete: refuse instead. */
 	if (reg_void_certs(s->audit, s->issuer, &serials, &n) != 0) {
@@ -85,16 +90,40 @@ srv_crl(struct srv *s, struct sigp_rsp *p, uint8_t **out)
 		snprintf(p->text, sizeof(p->text), "%s", why);
 		goto out;
 	}
-	if (dl > SIGP_MAX_BLOB || (*out = malloc(dl)) == NULL) {
+	if (dl == 0 || dl > CAP_CRL || (s->crl = malloc(dl)) == NULL) {
 		p->status = SIGST_INTERNAL;
-		snprintf(p->text, sizeof(p->text), "the CRL of %zu bytes does not fit one reply", dl);
+		snprintf(p->text, sizeof(p->text), "the CRL of %zu bytes is above %ld", dl, CAP_CRL);
 		goto out;
 	}
-	memcpy(*out, der, dl);
-	p->blob = *out;
-	p->blob_len = dl;
+	memcpy(s->crl, der, dl);
+	s->crl_len = dl;
+	r = 0;
 out:
 	free(serials);
 	free(rev);
 	OPENSSL_free(der);
+	return r;
+}
+
+void
+srv_crl(struct srv *s, const struct sigp_req *q, struct sigp_rsp *p)
+{
+	size_t n;
+
+	/* One signature per CRL: the chunks of one transfer are slices of the same bytes. */
+	if (q->offset == 0 && crl_sign(s, p) != 0)
+		return;
+	if (s->crl == NULL || q->offset >= s->crl_len) {
+		p->status = SIGST_STATE;
+		p->detail = SIGR_SEQUENCE;
+		snprintf(p->text, sizeof(p->text), "no CRL holds offset %lu; ask from offset 0",
+		    (unsigned long)q->offset);
+		return;
+	}
+	n = s->crl_len - q->offset;
+	if (n > SIGP_MAX_BLOB)
+		n = SIGP_MAX_BLOB;
+	p->total = (uint32_t)s->crl_len;
+	p->blob = s->crl + q->offset;
+	p->blob_len = n;
 }

@@ -131,6 +131,7 @@ srv_close(struct srv *s)
 	p11_close(s->p11);
 	X509_free(s->ca_cert);
 	audit_close(s->audit);
+	free(s->crl);
 	free(s);
 }
 
@@ -183,7 +184,7 @@ srv_handle(struct srv *s, const uint8_t *req, size_t reqlen, uint8_t *out, size_
 	case SIGOP_STOP:
 	case SIGOP_FIXTURE_ERROR: srv_lot(s, q, p); break;
 	case SIGOP_INFO: srv_info(s, p, &text); break;
-	case SIGOP_CRL: srv_crl(s, p, &owned); break;
+	case SIGOP_CRL: srv_crl(s, q, p); break;
 	case SIGOP_CHECKPOINT: srv_checkpoint(s, q, p, &text); break;
 	default: srv_board(s, q, p, &owned); break;
 	}

@@ -51,6 +51,8 @@ struct srv {
 	uint64_t last_cp_ms;  /* when this process last signed a checkpoint (due rule) */
 	struct srv_attempt att[CAP_ATTEMPTS];
 	unsigned voided;      /* attempts of this session voided before a certificate */
+	uint8_t *crl;         /* the CRL last signed for this connection, sent in chunks */
+	size_t crl_len;
 };
 
 /* The open attempt of chip, or NULL. */
@@ -101,12 +103,13 @@ void srv_lot(struct srv *s, const struct sigp_req *q, struct sigp_rsp *p);
 void srv_checkpoint(struct srv *s, const struct sigp_req *q, struct sigp_rsp *p, char **note);
 
 /* SIGOP_INFO and SIGOP_CRL (srv-ca.c). INFO: the token, key URIs, CA subject and quotas as
- * compact JSON in *js (malloc'd, the reply's blob; the caller frees it after encoding). CRL: the
- * void certificates of this CA (registry.h reg_void_certs) in a CRL signed with the CA key, in
- * *out (malloc'd, the reply's blob; the caller frees it). On failure p says why (SIGST_LOG: the
- * record could not be read, no CRL signed; SIGST_HSM; SIGST_INTERNAL). */
+ * compact JSON in *js (malloc'd, the reply's blob; the caller frees it after encoding). CRL at
+ * offset 0: the void certificates of this CA (registry.h reg_void_certs) in a CRL signed with the
+ * CA key, kept in s->crl; at every offset: total = its length and the chunk from offset (at most
+ * SIGP_MAX_BLOB bytes, pointing into s->crl). On failure p says why (SIGST_LOG: the record could
+ * not be read, no CRL signed; SIGST_HSM; SIGST_STATE: an offset past the CRL, or none signed). */
 void srv_info(struct srv *s, struct sigp_rsp *p, char **js);
-void srv_crl(struct srv *s, struct sigp_rsp *p, uint8_t **out);
+void srv_crl(struct srv *s, const struct sigp_req *q, struct sigp_rsp *p);
 
 /* srv-sign.c: SHA-256 then CKM_ECDSA with key; the raw r||s from the module is returned as a
  * DER Ecdsa-Sig-Value in sig (*siglen: in capacity, out length). 0 or -1 (logged by p11). */

@@ -37,6 +37,7 @@
 #define CAP_SIG 512               /* one CA signature: RSA-4096; a DER P-256 ECDSA one is <= 72 */
 #define CAP_SERIAL 32             /* product serial */
 #define CAP_CERT_SERIAL_HEX 40    /* certificate serial in hex (RFC 5280 4.1.2.2: 20 octets) */
+#define CAP_CRL (64L * 1024 * 1024) /* one CRL, sent to the station in SIGP_MAX_BLOB chunks */
 #define CAP_SIGNER_MSG 16384      /* one request/response on the signer socket */
 
 /* HSM (p11.h) */

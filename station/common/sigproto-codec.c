@@ -170,8 +170,8 @@ sigp_enc_req(const struct sigp_req *q, uint8_t *buf, size_t cap, size_t *len)
 	case SIGOP_LOT_OPEN:
 	case SIGOP_LOT_CLOSE:
 	case SIGOP_LOT_STATUS: put_str(&w, q->lot, 1, SIGP_MAX_NAME); break;
-	case SIGOP_INFO:
-	case SIGOP_CRL: break;
+	case SIGOP_INFO: break;
+	case SIGOP_CRL: wcur_u32(&w, q->offset); break;
 	case SIGOP_CHECKPOINT:
 		put_flag(&w, q->force);
 		put_str(&w, q->trigger, 1, SIGP_MAX_CODE);
@@ -259,8 +259,8 @@ sigp_dec_req(const uint8_t *buf, size_t len, struct sigp_req *q)
 	case SIGOP_LOT_OPEN:
 	case SIGOP_LOT_CLOSE:
 	case SIGOP_LOT_STATUS: r = cur_str(&c, 1, SIGP_MAX_NAME, q->lot, sizeof(q->lot)); break;
-	case SIGOP_INFO:
-	case SIGOP_CRL: break;
+	case SIGOP_INFO: break;
+	case SIGOP_CRL: r = cur_u32(&c, &q->offset); break;
 	case SIGOP_CHECKPOINT:
 		if ((r = get_flag(&c, &q->force)) == 0)
 			r = cur_str(&c, 1, SIGP_MAX_CODE, q->trigger, sizeof(q->trigger));
@@ -332,8 +332,13 @@ sigp_enc_rsp(uint8_t op, const struct sigp_rsp *p, uint8_t *buf, size_t cap, siz
 		put_str(&w, p->cert_serial, 1, SIGP_MAX_CERT_SERIAL);
 		break;
 	case SIGOP_CERT: put_blob16(&w, p->blob, p->blob_len, 1, CAP_CERT_DER); break;
-	case SIGOP_INFO:
-	case SIGOP_CRL: put_blob16(&w, p->blob, p->blob_len, 1, SIGP_MAX_BLOB); break;
+	case SIGOP_INFO: put_blob16(&w, p->blob, p->blob_len, 1, SIGP_MAX_BLOB); break;
+	case SIGOP_CRL:
+		if (w.err == PRC_OK && (p->total == 0 || p->total > CAP_CRL || p->blob_len > p->total))
+			w.err = PRC_VALUE;
+		wcur_u32(&w, p->total);
+		put_blob16(&w, p->blob, p->blob_len, 1, SIGP_MAX_BLOB);
+		break;
 	case SIGOP_CHECKPOINT:
 		put_flag(&w, p->signed_now);
 		wcur_u32(&w, p->size_hi);
@@ -396,8 +401,18 @@ sigp_dec_rsp(uint8_t op, const uint8_t *buf, size_t len, struct sigp_rsp *p)
 			r = cur_str(&c, 1, SIGP_MAX_CERT_SERIAL, p->cert_serial, sizeof(p->cert_serial));
 		break;
 	case SIGOP_CERT: r = cur_lbytes16(&c, 1, CAP_CERT_DER, &p->blob, &p->blob_len); break;
-	case SIGOP_INFO:
-	case SIGOP_CRL: r = cur_lbytes16(&c, 1, SIGP_MAX_BLOB, &p->blob, &p->blob_len); break;
+	case SIGOP_INFO: r = cur_lbytes16(&c, 1, SIGP_MAX_BLOB, &p->blob, &p->blob_len); break;
+	case SIGOP_CRL:
+		if ((r = cur_u32(&c, &p->total)) != 0)
+			break;
+		if (p->total == 0 || p->total > CAP_CRL) {
+			r = PRC_VALUE;
+			break;
+		}
+		if ((r = cur_lbytes16(&c, 1, SIGP_MAX_BLOB, &p->blob, &p->blob_len)) == 0 &&
+		    p->blob_len > p->total)
+			r = PRC_VALUE;
+		break;
 	case SIGOP_CHECKPOINT:
 		if ((r = get_flag(&c, &p->signed_now)) == 0 && (r = cur_u32(&c, &p->size_hi)) == 0 &&
 		    (r = cur_u32(&c, &p->size_lo)) == 0)

@@ -44,7 +44,7 @@ enum sig_op {
 	SIGOP_LOT_CLOSE = 13,    /* lot -> lot state (admin mode) */
 	SIGOP_LOT_STATUS = 14,   /* lot -> lot state */
 	SIGOP_INFO = 15,         /* - -> JSON text */
-	SIGOP_CRL = 16,          /* - -> CRL DER */
+	SIGOP_CRL = 16,          /* offset -> total, chunk of the CRL DER (offset 0 signs one) */
 	SIGOP_CHECKPOINT = 17    /* force, trigger -> signed, size, note */
 };
 #define SIGOP_MAX 17
@@ -121,6 +121,7 @@ struct sigp_req {
 	char reason[SIGP_MAX_TEXT + 1];          /* FAIL, FIXTURE_ERROR */
 	uint32_t npass, nfail;                   /* STOP */
 	uint8_t force;                           /* CHECKPOINT: 1 now, 0 only when due */
+	uint32_t offset;                         /* CRL: 0 signs a new CRL; then where to read */
 	char trigger[SIGP_MAX_CODE + 1];         /* CHECKPOINT */
 };
 
@@ -145,6 +146,7 @@ struct sigp_rsp {
 	const uint8_t *blob;                     /* ISSUE/CERT cert, INFO text, CRL, note */
 	size_t blob_len;
 	uint8_t signed_now;                      /* CHECKPOINT: 0 when not due */
+	uint32_t total;                          /* CRL: its whole length (1..CAP_CRL) */
 	uint32_t size_hi, size_lo;               /* CHECKPOINT tree size */
 };
 

@@ -380,7 +380,40 @@ signer_info(struct signer *s, char **json, struct signer_err *err)
 int
 signer_crl(struct signer *s, uint8_t **der, size_t *len, struct signer_err *err)
 {
-	return run(s, req_new(SIGOP_CRL, NULL, 0), NULL, der, len, err);
+	struct sigp_req *q;
+	struct sigp_rsp p;
+	uint8_t *buf = NULL, *chunk = NULL;
+	size_t have = 0, total = 0, n = 0;
+
+	/* The CRL comes in chunks of one signed CRL: offset 0 has the signer sign it. */
+	do {
+		if ((q = req_new(SIGOP_CRL, NULL, 0)) != NULL)
+			q->offset = (uint32_t)have;
+		if (run(s, q, &p, &chunk, &n, err) != 0)
+			goto fail;
+		if (have == 0) {
+			total = p.total;
+			if ((buf = malloc(total)) == NULL) {
+				set_err(err, SIGST_INTERNAL, 0, "%s", "out of memory");
+				goto fail;
+			}
+		}
+		if (p.total != total || n == 0 || n > total - have) {
+			set_err(err, SIGST_INTERNAL, 0, "%s", "the signer sent an inconsistent CRL chunk");
+			goto fail;
+		}
+		memcpy(buf + have, chunk, n);
+		have += n;
+		free(chunk);
+		chunk = NULL;
+	} while (have < total);
+	*der = buf;
+	*len = total;
+	return 0;
+fail:
+	free(chunk);
+	free(buf);
+	return -1;
 }
 
 int

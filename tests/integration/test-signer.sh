@@ -282,4 +282,28 @@ confirmed=$(sqlite3 "$db" "SELECT cert_serial FROM certs WHERE status='confirmed
 for c in $confirmed; do echo "$listed" | grep -qx "$c" && fail "CRL lists the valid certificate $c"; done
 openssl crl -in "$T/crl.pem" -noout -issuer -nameopt RFC2253 | grep -qx 'issuer=CN=thermostat-v2 Issuing CA,O=Example Thermostats Ltd' || fail "CRL issuer"
 ok "ca crl --pem: verifies under ca.pem, lists exactly the $(echo "$voids" | wc -l) void certificates (incl. $void2), no confirmed one"
+echo "-- a CRL larger than one signer reply (sent in chunks of one signed CRL)"
+i=0
+{
+	echo "session LOT-DEMO-1 drv"
+	while [ $i -lt 480 ]; do
+		c=$(printf 'c41c%012x' $i); n=$(printf '%032x' $((i + 1)))
+		printf '[req]\nprompt=no\ndistinguished_name=dn\nattributes=att\n[dn]\nCN=x\n[att]\nchallengePassword=%s\n' \
+			"$n" >"$T/crl.cnf"
+		openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout /dev/null \
+			-config "$T/crl.cnf" -outform DER -out "$T/crl-$i.csr" 2>/dev/null || fail "openssl req"
+		printf 'board %s\ncommit %s\nissue %s %s %s %s\nfail %s install E_INSTALL\n' "$c" "$c" "$c" "$n" \
+			"$T/crl-$i.csr" "$T/crl-$i.der" "$c"
+		i=$((i + 1))
+	done
+} | "$DRV" script "$PROFILE" >"$T/crl-many.out" 2>"$T/crl-many.err" || fail "CRL: driver"
+[ "$(grep -c '^ok issued' "$T/crl-many.out")" = 480 ] || { grep -m3 '^refused' "$T/crl-many.out"; fail "CRL: 480 issued"; }
+"$BIN/station" ca crl --profile "$PROFILE" --out "$T/big.crl" 2>"$T/big.err" || fail "ca crl (big): $(cat "$T/big.err")"
+size=$(wc -c <"$T/big.crl")
+[ "$size" -gt 16320 ] || fail "CRL of $size bytes: not larger than one reply"
+openssl crl -inform DER -in "$T/big.crl" -CAfile "$T/ca.pem" -noout 2>&1 | grep -qx 'verify OK' || fail "big CRL does not verify"
+listed=$(openssl crl -inform DER -in "$T/big.crl" -noout -text | grep -c 'Serial Number:')
+voids=$(sqlite3 "$db" "SELECT COUNT(*) FROM certs WHERE status='void'")
+[ "$listed" = "$voids" ] || fail "the big CRL lists $listed certificates, the record has $voids void"
+ok "ca crl: $size bytes ($listed void certificates) in chunks; one signature, verifies under ca.pem"
 echo "PASS test-signer"

@@ -212,7 +212,7 @@ v_info_p(struct vmsg *m)
 }
 
 static void v_crl_q(struct vmsg *m) { m->q.op = SIGOP_CRL; }
-static void v_crl_p(struct vmsg *m) { m->p.blob = CRL; m->p.blob_len = sizeof(CRL); }
+static void v_crl_p(struct vmsg *m) { m->p.total = sizeof(CRL); m->p.blob = CRL; m->p.blob_len = sizeof(CRL); }
 
 static void
 v_cp_q(struct vmsg *m)
@@ -316,8 +316,8 @@ static const struct vec {
 	{ "V-31", REQ, SIGOP_INFO, v_info_q, "0f" },
 	{ "V-32", RSP, SIGOP_INFO, v_info_p,
 	    "00 00 1b 7b 22 6d 6f 64 65 22 3a 22 72 75 6e 22 2c 22 70 72 6f 74 6f 63 6f 6c 22 3a 32 7d" },
-	{ "V-33", REQ, SIGOP_CRL, v_crl_q, "10" },
-	{ "V-34", RSP, SIGOP_CRL, v_crl_p, "00 00 05 30 03 02 01 02" },
+	{ "V-33", REQ, SIGOP_CRL, v_crl_q, "10 00 00 00 00" },
+	{ "V-34", RSP, SIGOP_CRL, v_crl_p, "00 00 00 00 05 00 05 30 03 02 01 02" },
 	{ "V-35", REQ, SIGOP_CHECKPOINT, v_cp_q, "11 01 09 6c 6f 74 2d 63 6c 6f 73 65" },
 	{ "V-36", RSP, SIGOP_CHECKPOINT, v_cp_p,
 	    "00 01 00 00 00 00 00 00 04 d2 00 16 66 61 63 74 6f 72 79 2d 6c 6f 67 0a 31 32 33 34 0a 71 38 33 73 0a" },
@@ -825,10 +825,16 @@ test_encode_reply_limits(void **state)
 	m.p.cert_serial[0] = '\0';
 	assert_int_equal(encp(SIGOP_ISSUE, &m.p), PRC_VALUE);
 
-	/* INFO / CRL 1..SIGP_MAX_BLOB, checkpoint note 0..SIGP_MAX_BLOB */
+	/* INFO / CRL chunk 1..SIGP_MAX_BLOB (a CRL chunk within total, total 1..CAP_CRL),
+	 * checkpoint note 0..SIGP_MAX_BLOB */
 	memset(&m, 0, sizeof(m));
 	m.p.blob = blob;
 	m.p.blob_len = SIGP_MAX_BLOB;
+	m.p.total = SIGP_MAX_BLOB - 1;
+	assert_int_equal(encp(SIGOP_CRL, &m.p), PRC_VALUE);
+	m.p.total = CAP_CRL + 1;
+	assert_int_equal(encp(SIGOP_CRL, &m.p), PRC_VALUE);
+	m.p.total = CAP_CRL;
 	assert_int_equal(encp(SIGOP_INFO, &m.p), PRC_OK);
 	assert_int_equal(encp(SIGOP_CRL, &m.p), PRC_OK);
 	assert_int_equal(encp(SIGOP_CHECKPOINT, &m.p), PRC_OK);
