@@ -67,6 +67,8 @@ static const char *const migrations[] = {
 	" CHECK(status IN ('verified','pass'));",
 	/* 4: lots open and close through log entries (lot.opened, lot.closed); find them fast. */
 	"CREATE INDEX log_kind_lot ON log(kind, lot);",
+	/* 5: the signer counts a chip's certificates before every allocation and issuance. */
+	"CREATE INDEX certs_product_chip ON certs(product, chip_id);",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]) - 1)
 

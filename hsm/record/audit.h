@@ -5,7 +5,8 @@
  * never block the writer in WAL mode.
  * Written only by the signer (PRODUCT §4). Entry bytes and leaf hash: audit-entry.h.
  * Schema 1: tables; schema 2: log.leaf (RFC 6962 leaf hash) and append-only checkpoints;
- * schema 3: devices.status (verified -> pass); schema 4: index of the log by (kind, lot).
+ * schema 3: devices.status (verified -> pass); schema 4: index of the log by (kind, lot);
+ * schema 5: index of certs by (product, chip_id).
  */
 #ifndef AUDIT_H
 #define AUDIT_H
@@ -17,7 +18,7 @@
 
 #include "audit-entry.h"
 
-#define AUDIT_SCHEMA_VERSION 4
+#define AUDIT_SCHEMA_VERSION 5
 
 
 /* Who and where, stamped on every entry. */

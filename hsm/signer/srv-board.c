@@ -57,12 +57,11 @@ refuse_board(struct srv *s, struct sigp_rsp *p, const char *chip, const char *st
 static int
 limits(struct srv *s, struct sigp_rsp *p, const char *chip, const char *step)
 {
-	unsigned long lot_used = 0, prod_used = 0, chip_used = 0;
+	unsigned long chip_used = 0;
 	int closed = 0;
 
+	/* The lot is read each time: an engineer may close it while the run goes on. */
 	if (reg_lot_closed(s->audit, s->lot, &closed, NULL, 0) != 0 ||
-	    reg_quota_used(s->audit, s->lot, &lot_used) != 0 ||
-	    reg_product_certs(s->audit, s->prof.cert.product, &prod_used) != 0 ||
 	    reg_chip_certs(s->audit, s->prof.cert.product, chip, &chip_used) != 0) {
 		p->status = SIGST_LOG;
 		snprintf(p->text, sizeof(p->text), "cannot read the quota from the audit database; "
@@ -80,12 +79,12 @@ limits(struct srv *s, struct sigp_rsp *p, const char *chip, const char *step)
 		    chip, chip_used, s->prof.certs_per_chip);
 		return -1;
 	}
-	if (lot_used >= s->prof.quota) {
+	if (s->lot_used >= s->prof.quota) {
 		refuse_board(s, p, chip, step, SIGST_QUOTA, SIGR_QUOTA_LOT, "lot %s has used its quota "
 		    "of %lu certificates; close the lot", s->lot, s->prof.quota);
 		return -1;
 	}
-	if (prod_used >= s->prof.total) {
+	if (s->product_used >= s->prof.total) {
 		refuse_board(s, p, chip, step, SIGST_QUOTA, SIGR_QUOTA_PRODUCT, "product %s has "
 		    "reached its total of %lu certificates; raise [product] total with a recorded "
 		    "approval", s->prof.cert.product, s->prof.total);
@@ -295,6 +294,8 @@ issue_cert(struct srv *s, const struct sigp_req *q, const char *chip, struct sig
 		    "certificate withheld");
 		return;
 	}
+	s->lot_used++;
+	s->product_used++;
 	p->blob = *der;
 	p->blob_len = derlen;
 	snprintf(p->cert_serial, sizeof(p->cert_serial), "%s", *cert_serial);

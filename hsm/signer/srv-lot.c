@@ -82,7 +82,9 @@ session(struct srv *s, const struct sigp_req *q, struct sigp_rsp *p)
 	    audit_log(s->audit, &s->who, "operator.logon", NULL, NULL, json_pack("{s:s}",
 	        "operator", s->operator_name)) != 0)
 		return db_error(p, "record the start");
-	if (lot_state(s, s->lot, &p->lot) != 0)
+	if (lot_state(s, s->lot, &p->lot) != 0 ||
+	    reg_quota_used(s->audit, s->lot, &s->lot_used) != 0 ||
+	    reg_product_certs(s->audit, s->prof.cert.product, &s->product_used) != 0)
 		return db_error(p, "read the lot's state");
 	p->lot.recovered = recovered;
 	s->session = 1;

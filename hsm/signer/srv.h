@@ -51,6 +51,10 @@ struct srv {
 	uint64_t last_cp_ms;  /* when this process last signed a checkpoint (due rule) */
 	struct srv_attempt att[CAP_ATTEMPTS];
 	unsigned voided;      /* attempts of this session voided before a certificate */
+	/* Certificates of the session's lot and of the product: counted from the record at SESSION,
+	 * then kept here (the run session is the only one that issues on its database: station
+	 * lock), so no count runs over the whole certs table for every board. */
+	unsigned long lot_used, product_used;
 	uint8_t *crl;         /* the CRL last signed for this connection, sent in chunks */
 	size_t crl_len;
 };
