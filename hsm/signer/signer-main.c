@@ -78,13 +78,16 @@ serve(int fd, const char *profile, int mode, long station_uid, const char *opera
 	struct srv *s = NULL;
 	size_t n = 0, rl = 0;
 	struct wcur wc;
-	int r;
+	int r, untrusted;
 
 	why[0] = '\0';
-	if ((station_uid >= 0 && (uid_t)station_uid != getuid() &&
-	        profile_trusted(profile, why, sizeof(why)) != 0) ||
-	    srv_open(profile, 1, &s, why, sizeof(why)) != 0) {
-		if (s == NULL && why[0] != '\0' && strstr(why, "profile") == NULL)
+	untrusted = station_uid >= 0 && (uid_t)station_uid != getuid() &&
+	    profile_trusted(profile, why, sizeof(why)) != 0;
+	if (untrusted || srv_open(profile, 1, &s, why, sizeof(why)) != 0) {
+		/* Recorded in the profile's database, except when the profile is not to be trusted
+		 * (its database path would be the writer's choice). A profile that does not load
+		 * records nothing; a missing key or PIN is recorded. */
+		if (!untrusted && why[0] != '\0')
 			log_startup_failure(profile, why);
 		/* Tell the station why, in answer to its HELLO, then stop. */
 		if (sigp_recv(fd, req, sizeof(req), &n) == 0) {
