@@ -20,7 +20,7 @@ Q := @
 endif
 
 CC      ?= cc
-PKGS    := openssl sqlite3 libserialport libusb-1.0 inih jansson libseccomp
+PKGS    := openssl sqlite3 libserialport libusb-1.0 inih jansson libseccomp ncursesw
 P11INC  := $(shell pkg-config --cflags p11-kit-1 2>/dev/null)
 UMOCK   := umockdev-1.0
 
@@ -55,7 +55,7 @@ CORE_CFLAGS := -std=c99 -pedantic -ffreestanding -fno-builtin $(WARN) -Werror
 #                   (certificates and CRLs), pkcs11/
 #   station/common/ linked by both: the signer-protocol codec, profile, audit-entry format,
 #                   Merkle/notes, CSR checks, log and util
-STATION_DIRS := station/board station/signer-client station/sandbox station/audit
+STATION_DIRS := station/board station/line station/signer-client station/sandbox station/audit
 HSM_DIRS     := hsm/signer hsm/record hsm/issue hsm/pkcs11
 SRC_DIRS     := station/cli station/common $(STATION_DIRS) $(HSM_DIRS)
 COMMON_LIB  := $(wildcard station/common/*.c)
