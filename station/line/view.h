@@ -56,4 +56,11 @@ struct line_view {
 	struct fx_view fx[CAP_FIXTURES];
 };
 
+/*
+ * Copies everything but the lock from src to dst, holding src->lock for the copy (dst->lock is
+ * neither used nor touched). dst->n is at most CAP_FIXTURES. The console and the plain log draw
+ * the copy, so the engine's mutex is held only for a memcpy.
+ */
+void view_snapshot(struct line_view *dst, struct line_view *src);
+
 #endif
