@@ -167,9 +167,16 @@ $(PROBE): $(B)/tests/integration/privsep-probe.o $(LIBSTATION) $(LIBCOMMON) $(LI
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
-integration: $(PROGS) $(DRIVER) $(PROBE)
+# Line console on a scripted view, read back through tmux (tests/integration/test-console-render.sh).
+CONSOLE_DEMO := $(B)/tests/console-demo
+$(CONSOLE_DEMO): $(B)/tests/integration/console-demo.o $(LIBSTATION) $(LIBCOMMON) $(LIBCORE)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+
+integration: $(PROGS) $(DRIVER) $(PROBE) $(CONSOLE_DEMO)
 	@for t in tests/integration/test-*.sh; do echo "  ITEST   $$t"; \
 	  BIN=$(abspath $(BIN)) SIGNER_DRIVER=$(abspath $(DRIVER)) PRIVSEP_PROBE=$(abspath $(PROBE)) \
+	  CONSOLE_DEMO=$(abspath $(CONSOLE_DEMO)) \
 	  $(SAN_ENV) sh $$t || exit 1; done
 
 test: deps

@@ -299,7 +299,7 @@ console_layout_row(char *out, size_t cap, int *look, const struct fx_view *fx, i
 		snprintf(detail, sizeof(detail), "%s", sw->joined ? sw->joined : "");
 		break;
 	}
-	snprintf(buf, sizeof(buf), "%c %-12.40s %-10s %s", sw->mark ? sw->mark : ' ', name, sw->word, detail);
+	snprintf(buf, sizeof(buf), "%c %-8.40s %-10s %s", sw->mark ? sw->mark : ' ', name, sw->word, detail);
 	put(out, cap, buf, width);
 }
 
@@ -322,7 +322,8 @@ console_layout_header(char *out, size_t cap, int row, const struct line_view *v,
 		CLEAN(hsm, v->hsm);
 		CLEAN(ck, v->last_checkpoint);
 		if (v->started_ms != 0 && now_ms > v->started_ms)
-			snprintf(rate, sizeof(rate), "%llu/h", fin * 3600000ULL / (now_ms - v->started_ms));
+			snprintf(rate, sizeof(rate), "%llu/h",
+				 (fin * 3600000ULL + (now_ms - v->started_ms) / 2) / (now_ms - v->started_ms));
 		else
 			snprintf(rate, sizeof(rate), "-/h");
 		if (v->quota == 0)

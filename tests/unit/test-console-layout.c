@@ -162,7 +162,7 @@ test_row_and_text(void **state)
 	snprintf(fx.remedy, sizeof(fx.remedy), "re-insert the board");
 	console_layout_row(row, sizeof(row), &look, &fx, 60, 0);
 	assert_int_equal(look, CONSOLE_LOOK_FAIL);
-	assert_string_equal(row, "! 1-1.4?[2J    FAIL       E_NO_ANSWER re-insert the board");
+	assert_string_equal(row, "! 1-1.4?[2J FAIL       E_NO_ANSWER re-insert the board");
 	console_layout_row(row, sizeof(row), &look, &fx, 20, 0);
 	assert_int_equal(strlen(row), 20);
 
