@@ -179,7 +179,7 @@ console_layout_tile(struct console_tile *t, const struct fx_view *fx, int iw, in
 {
 	const struct state_words *sw = words_of(fx->state);
 	char serial[CAP_SERIAL + 1], step[sizeof(fx->step)], code[sizeof(fx->code)], remedy[sizeof(fx->remedy)];
-	char port[64], buf[CONSOLE_LINE], tm[32], bar[CONSOLE_LINE];
+	char port[64], buf[CONSOLE_LINE], tm[32], bar[CONSOLE_LINE / 2];
 	int i = 0, mid;
 
 	memset(t, 0, sizeof(*t));
@@ -358,8 +358,10 @@ console_layout_grid(struct console_grid *g, unsigned n, int width, int height)
 		g->small = 1;
 		return;
 	}
+	if (n > CAP_FIXTURES)
+		n = CAP_FIXTURES; /* a view holds no more */
 	for (c = 1; c <= n; c++) {
-		int r = (int)((n + c - 1) / c), w = width / (int)c, h = avail / r, score;
+		int r = (int)((n + c - 1) / c), w = width / (int)c, h = r > 0 ? avail / r : avail, score;
 
 		if (w < CONSOLE_TILE_MIN_W)
 			break; /* narrower with every column more */
