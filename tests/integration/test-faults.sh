@@ -275,6 +275,12 @@ sed -n 6p "$T/verify.out" | grep -q "^refused out of sequence SEQUENCE" || fail 
 ok "verify mode: LOOKUP gives PASS with the recorded certificate; CHECKED logs board.checked; BOARD refused (MODE)"
 "$BIN/station" audit verify --db "$db" --ca "$T/ca.pem" >"$T/av.out" 2>&1 || { cat "$T/av.out"; fail "audit verify after quarantine and release"; }
 ok "station audit verify passes with quarantined, released and re-provisioned boards"
+# Tampering still shows: a released row made live again is a second device for the chip.
+cp "$db" "$T/tamper.db"
+sqlite3 "$T/tamper.db" "DROP INDEX devices_chip; UPDATE devices SET status='pass' WHERE chip_id='$qchip' AND status='released'"
+rc=0; "$BIN/station" audit verify --db "$T/tamper.db" --ca "$T/ca.pem" >"$T/avt.out" 2>&1 || rc=$?
+[ "$rc" = 7 ] && grep -q "appears twice" "$T/avt.out" || { cat "$T/avt.out"; fail "audit verify missed a released device made live (exit $rc)"; }
+ok "audit verify detects a released device row edited back to 'pass'"
 
 # --fault-board: only that board is faulty.
 run one-board 2 --fault-board 1 --csr-wrong-nonce
