@@ -69,6 +69,20 @@ static const char *const migrations[] = {
 	"CREATE INDEX log_kind_lot ON log(kind, lot);",
 	/* 5: the signer counts a chip's certificates before every allocation and issuance. */
 	"CREATE INDEX certs_product_chip ON certs(product, chip_id);",
+	/* 6: quarantine (docs/signer-protocol.md S-25): a device may be 'quarantined' (it failed at
+	 * or after its lock: never ships) and then 'released' by an admin session, after which the
+	 * chip is provisioned again from scratch; so (product, chip_id) is unique only among the
+	 * rows that are not released. SQLite cannot change a CHECK: the table is rebuilt. */
+	"CREATE TABLE devices_v6(product TEXT NOT NULL, chip_id TEXT NOT NULL,"
+	" serial TEXT NOT NULL UNIQUE, lot TEXT NOT NULL, cert_serial TEXT NOT NULL,"
+	" fw_version TEXT NOT NULL, fw_digest TEXT NOT NULL, seq INTEGER NOT NULL,"
+	" status TEXT NOT NULL DEFAULT 'pass'"
+	" CHECK(status IN ('verified','pass','quarantined','released')));"
+	"INSERT INTO devices_v6(product,chip_id,serial,lot,cert_serial,fw_version,fw_digest,seq,status)"
+	" SELECT product,chip_id,serial,lot,cert_serial,fw_version,fw_digest,seq,status FROM devices;"
+	"DROP TABLE devices;"
+	"ALTER TABLE devices_v6 RENAME TO devices;"
+	"CREATE UNIQUE INDEX devices_chip ON devices(product, chip_id) WHERE status<>'released';",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]) - 1)
 

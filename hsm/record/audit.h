@@ -6,7 +6,8 @@
  * Written only by the signer (PRODUCT §4). Entry bytes and leaf hash: audit-entry.h.
  * Schema 1: tables; schema 2: log.leaf (RFC 6962 leaf hash) and append-only checkpoints;
  * schema 3: devices.status (verified -> pass); schema 4: index of the log by (kind, lot);
- * schema 5: index of certs by (product, chip_id).
+ * schema 5: index of certs by (product, chip_id); schema 6: devices.status also 'quarantined' and
+ * 'released', (product, chip_id) unique among the rows not released.
  */
 #ifndef AUDIT_H
 #define AUDIT_H
@@ -18,7 +19,7 @@
 
 #include "audit-entry.h"
 
-#define AUDIT_SCHEMA_VERSION 5
+#define AUDIT_SCHEMA_VERSION 6
 
 
 /* Who and where, stamped on every entry. */

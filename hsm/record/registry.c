@@ -72,7 +72,7 @@ reg_device_find(struct audit *a, const char *product, const char *chip, char *se
 	int r, s;
 
 	if ((r = reg_prep(a, "SELECT serial, cert_serial, status FROM devices WHERE product=? AND "
-	                 "chip_id=?", &st, args)) != 0)
+	                 "chip_id=? AND status<>'released'", &st, args)) != 0)
 		return r;
 	s = sqlite3_step(st);
 	if (s == SQLITE_ROW) {
@@ -338,7 +338,8 @@ reg_pass(struct audit *a, const struct audit_who *w, const char *product, const 
 	json_decref(body);
 	if (r == 0) {
 		const char *args[] = { product, chip, NULL };
-		r = reg_run(a, "UPDATE devices SET status='pass' WHERE product=? AND chip_id=?", args,
+		r = reg_run(a, "UPDATE devices SET status='pass' WHERE product=? AND chip_id=?"
+		           " AND status='verified'", args,
 		    "recording a pass");
 	}
 	if ((r = reg_finish(a, r)) == 0 && seq != NULL)

@@ -11,8 +11,9 @@
 #include "audit.h"
 #include "caps.h"
 
-/* Finds the record of (product, chip). Returns 1 and fills serial, cert_serial and status
- * ("verified": checks passed, lock not yet confirmed; "pass") when found, 0 when not, <0 on error. */
+/* Finds the record of (product, chip), a released one aside. Returns 1 and fills serial,
+ * cert_serial and status ("verified": checks passed, lock not yet confirmed; "pass";
+ * "quarantined": never ships) when found, 0 when not, <0 on error. */
 int reg_device_find(struct audit *a, const char *product, const char *chip, char *serial,
     size_t scap, char *cert_serial, size_t ccap, char *status, size_t stcap);
 
@@ -106,6 +107,29 @@ struct reg_cert_serial {
 	char hex[CAP_CERT_SERIAL_HEX + 1];
 };
 int reg_void_certs(struct audit *a, const char *issuer, struct reg_cert_serial **out, size_t *n);
+
+/* Quarantine and re-verification (registry-line.c; docs/auditor-guide.md). */
+
+/* Whether (product, chip) is in quarantine, as the log says: 1 when its last board.quarantined
+ * entry is not followed by a board.released entry, with that entry's serial (may be ""), code,
+ * reason and UTC time copied (each truncated to its cap); 0 when it is not; AUDIT_ERR_DB. */
+int reg_quarantine_find(struct audit *a, const char *product, const char *chip, char *serial,
+    size_t scap, char *code, size_t ccap, char *reason, size_t rcap, char *since, size_t tcap);
+/* Puts chip in quarantine in one transaction: entry board.quarantined {product, code, reason,
+ * cert_serial}; its device row, when it has one, 'quarantined'; cert_serial (may be "") void, so
+ * it is on the next CRL. The serial stays spent. AUDIT_* codes. */
+int reg_quarantine(struct audit *a, const struct audit_who *w, const char *product,
+    const char *chip, const char *serial, const char *cert_serial, const char *code,
+    const char *reason);
+/* Lifts a quarantine: entry board.released {product, reason, operator}; the device row, when
+ * there is one, 'released' (the chip may then be provisioned again, with a new serial). */
+int reg_release(struct audit *a, const struct audit_who *w, const char *product,
+    const char *chip, const char *serial, const char *reason);
+/* Records an end-of-line re-verification of a provisioned board: entry board.checked {product,
+ * result PASS|FAIL, code, reason, fixture, cert_serial}. Changes no table. */
+int reg_checked(struct audit *a, const struct audit_who *w, const char *product,
+    const char *chip, const char *serial, const char *cert_serial, int ok, const char *fixture,
+    const char *code, const char *reason);
 
 /* Checkpoints (srv-checkpoint.c). Readers run inside the caller's transaction (a read snapshot
  * or the write lock); a malformed row (root not a 32-byte blob, negative size, note not text

@@ -23,8 +23,8 @@
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: station-signer serve --fd N --profile FILE [--mode run|admin] [--station-uid UID]\n"
-	           "                            [--operator NAME]\n"
+	fprintf(f, "usage: station-signer serve --fd N --profile FILE [--mode run|admin|verify]\n"
+	           "                            [--station-uid UID] [--operator NAME]\n"
 	           "       station-signer ca-init --profile FILE\n"
 	           "       station-signer token-init --profile FILE --so-pin-file FILE\n"
 	           "The station starts 'serve' itself; run 'station ca init' rather than ca-init.\n");
@@ -120,7 +120,8 @@ serve(int fd, const char *profile, int mode, long station_uid, const char *opera
 	}
 	(void)audit_log(s->audit, &s->who, "hsm.login", NULL, NULL,
 	    json_pack("{s:s,s:s,s:s,s:s}", "module", s->prof.module, "token", s->prof.token_uri,
-	    "mode", mode == SIGMODE_RUN ? "run" : "admin", "separation", s->separated ? "service" :
+	    "mode", mode == SIGMODE_RUN ? "run" : mode == SIGMODE_VERIFY ? "verify" : "admin",
+	    "separation", s->separated ? "service" :
 	    "developer"));
 	for (;;) {
 		r = sigp_recv(fd, req, sizeof(req), &n);
@@ -168,6 +169,8 @@ main(int argc, char **argv)
 				mode = SIGMODE_RUN;
 			else if (strcmp(argv[i], "admin") == 0)
 				mode = SIGMODE_ADMIN;
+			else if (strcmp(argv[i], "verify") == 0)
+				mode = SIGMODE_VERIFY;
 			else {
 				usage(stderr);
 				return 2;

@@ -98,6 +98,7 @@ board(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_rsp
 {
 	const struct sigp_board *b = &q->board;
 	char fw[65], serial[CAP_SERIAL + 1] = "", cs[65] = "", status[16] = "";
+	char qcode[SIGP_MAX_CODE + 1] = "", qwhy[8], since[40] = "";
 	struct srv_attempt *at;
 	json_t *body;
 	int r;
@@ -126,6 +127,19 @@ board(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_rsp
 			p->status = SIGST_LOG;
 		return;
 	}
+	/* S-26: a board in quarantine is never provisioned again until an engineer releases it. */
+	r = reg_quarantine_find(s->audit, s->prof.cert.product, chip, serial, sizeof(serial), qcode,
+	    sizeof(qcode), qwhy, sizeof(qwhy), since, sizeof(since));
+	if (r < 0) {
+		p->status = SIGST_LOG;
+		snprintf(p->text, sizeof(p->text), "cannot read the audit database");
+		return;
+	}
+	if (r == 1)
+		return refuse_board(s, p, chip, "identify", SIGST_POLICY, SIGR_QUARANTINED, "this board "
+		    "(%s %s) is quarantined since %s: %s; it must never ship: red bin. An engineer may "
+		    "release it with 'station board release'", serial[0] ? "serial" : "chip",
+		    serial[0] ? serial : chip, since, qcode);
 	if (b->proto_version != PROTO_VERSION)
 		return refuse_board(s, p, chip, "identify", SIGST_POLICY, SIGR_PROTOCOL, "the board "
 		    "speaks protocol version %u, this station %d; flash the release firmware",
@@ -388,9 +402,15 @@ static void
 fail(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_rsp *p)
 {
 	struct srv_attempt *at = chip[0] != '\0' ? srv_att_find(s, chip) : NULL;
+	char serial[CAP_SERIAL + 1] = "", cs[SIGP_MAX_CERT_SERIAL + 1] = "";
 
+	if (at != NULL) {
+		memcpy(serial, at->serial, sizeof(serial));
+		memcpy(cs, at->cert_serial, sizeof(cs));
+	}
 	/* An open attempt is voided; a board recorded 'verified' keeps its record (the lock is
-	 * finished on re-insert); anything else is only logged. */
+	 * finished on re-insert) unless it failed at or after its lock (S-25: quarantine);
+	 * anything else is only logged. */
 	if (reg_fail(s->audit, &s->who, s->prof.cert.product, chip, at ? at->serial : NULL,
 	        at ? at->cert_serial : NULL, q->step, q->code, q->reason) != 0) {
 		p->status = SIGST_LOG;
@@ -398,6 +418,12 @@ fail(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_rsp 
 		return;
 	}
 	srv_att_void(s, at);
+	if (chip[0] != '\0' && srv_quarantine_code(q->code) &&
+	    srv_quarantine(s, chip, serial, cs, q->code, q->reason) != 0) {
+		p->status = SIGST_LOG;
+		snprintf(p->text, sizeof(p->text), "the failure is recorded but the quarantine is not: "
+		    "put the board in the red bin and call the engineer");
+	}
 }
 
 static void

@@ -142,9 +142,9 @@ srv_lot(struct srv *s, const struct sigp_req *q, struct sigp_rsp *p)
 			db_error(p, "read the lot's state");
 		break;
 	case SIGOP_STOP:
-		if (s->mode != SIGMODE_RUN || !s->session)
+		if (s->mode != SIGMODE_VERIFY && (s->mode != SIGMODE_RUN || !s->session))
 			return srv_refuse(s, p, "request.refused", q->op, NULL, NULL, SIGST_STATE,
-			    SIGR_NO_SESSION, "no run session to stop");
+			    SIGR_NO_SESSION, "no run or verify session to stop");
 		if (audit_log(s->audit, &s->who, "station.stop", NULL, NULL, json_pack("{s:I,s:I}",
 		        "pass", (json_int_t)q->npass, "fail", (json_int_t)q->nfail)) != 0)
 			db_error(p, "record the stop");

@@ -155,8 +155,17 @@ srv_handle(struct srv *s, const uint8_t *req, size_t reqlen, uint8_t *out, size_
 		    "malformed %s request (%s)", sigp_op_name(reqlen ? req[0] : 0), proto_strerror(r));
 		goto encode;
 	}
-	/* S-20: a run session does nothing before SESSION; an admin session provisions nothing. */
-	if (s->mode == SIGMODE_RUN && !s->session && q->op != SIGOP_HELLO && q->op != SIGOP_SESSION) {
+	/* S-20: a run session does nothing before SESSION (but read the record: LOOKUP); an admin
+	 * session provisions nothing; a verify session only reads and records re-checks. */
+	if (s->mode == SIGMODE_VERIFY && q->op != SIGOP_HELLO && q->op != SIGOP_INFO &&
+	    q->op != SIGOP_LOOKUP && q->op != SIGOP_CHECKED && q->op != SIGOP_CHECKPOINT &&
+	    q->op != SIGOP_STOP) {
+		srv_refuse(s, p, "request.refused", q->op, NULL, NULL, SIGST_STATE, SIGR_MODE,
+		    "%s is not allowed in a verify session", sigp_op_name(q->op));
+		goto encode;
+	}
+	if (s->mode == SIGMODE_RUN && !s->session && q->op != SIGOP_HELLO && q->op != SIGOP_SESSION &&
+	    q->op != SIGOP_LOOKUP) {
 		srv_refuse(s, p, "request.refused", q->op, NULL, NULL, SIGST_STATE, SIGR_NO_SESSION,
 		    "no session: the station must name an open lot first");
 		goto encode;
@@ -186,6 +195,9 @@ srv_handle(struct srv *s, const uint8_t *req, size_t reqlen, uint8_t *out, size_
 	case SIGOP_INFO: srv_info(s, p, &text); break;
 	case SIGOP_CRL: srv_crl(s, q, p); break;
 	case SIGOP_CHECKPOINT: srv_checkpoint(s, q, p, &text); break;
+	case SIGOP_LOOKUP:
+	case SIGOP_CHECKED:
+	case SIGOP_RELEASE: srv_line(s, q, p, &owned); break;
 	default: srv_board(s, q, p, &owned); break;
 	}
 encode:

@@ -94,6 +94,20 @@ void srv_refuse(struct srv *s, struct sigp_rsp *p, const char *kind, int op, con
  * A certificate in the reply (p->blob) lives in *owned, which the caller frees after encoding. */
 void srv_board(struct srv *s, const struct sigp_req *q, struct sigp_rsp *p, uint8_t **owned);
 
+/* Line-mode requests (srv-line.c): LOOKUP (run, verify and admin mode; read-only, not logged),
+ * CHECKED (run and verify mode: board.checked for a PASS device, else refused STATE), RELEASE
+ * (admin mode: board.released for a chip in quarantine, else refused STATE). A certificate in
+ * the LOOKUP reply (p->blob) lives in *owned, which the caller frees after encoding. */
+void srv_line(struct srv *s, const struct sigp_req *q, struct sigp_rsp *p, uint8_t **owned);
+/* 1 when a FAIL with code puts the board in quarantine (E_LOCK, E_LOCK_WRITES, E_RESUME). */
+int srv_quarantine_code(const char *code);
+/* Puts chip in quarantine (S-25) unless it already is: its device row, when it has one, is
+ * quarantined with its certificate voided; else serial and cert_serial (the failed attempt's,
+ * may be NULL) are named in the board.quarantined entry. 0, or an AUDIT_* code (nothing
+ * recorded). */
+int srv_quarantine(struct srv *s, const char *chip, const char *serial, const char *cert_serial,
+    const char *code, const char *reason);
+
 /* Session and lot requests (srv-lot.c): SESSION, LOT_OPEN, LOT_CLOSE, LOT_STATUS, STOP,
  * FIXTURE_ERROR. */
 void srv_lot(struct srv *s, const struct sigp_req *q, struct sigp_rsp *p);

@@ -135,10 +135,10 @@ bundle(const struct record *rc, const struct export_opts *o, FILE *f)
 	}
 	for (i = 0; !bad && i < rc->nd; i++) {
 		const struct rec_device *d = &rc->d[i];
-		bad |= json_array_append_new(devs, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I}",
+		bad |= json_array_append_new(devs, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s}",
 		    "product", d->product, "chip_id", d->chip, "serial", d->serial, "lot", d->lot,
 		    "cert_serial", d->cert_serial, "fw_version", d->fw_version, "fw_digest",
-		    d->fw_digest, "seq", (json_int_t)d->seq)) != 0;
+		    d->fw_digest, "seq", (json_int_t)d->seq, "status", d->status)) != 0;
 	}
 	for (i = 0; !bad && i < rc->ns; i++) {
 		const struct rec_serial *s = &rc->s[i];

@@ -488,6 +488,18 @@ check_log_semantics(struct record *rc, struct map *m, struct verify_result *r)
 		int isnew;
 		json_t *b = NULL;
 
+		/* S-27: a released chip may be provisioned again: its next board.verified and
+		 * board.pass belong to a new generation of that product/chip. */
+		if (strcmp(e->kind, "board.released") == 0) {
+			b = json_loads(e->body, 0, NULL);
+			snprintf(key, sizeof(key), "%s/%s", body_get(b, "product"), e->chip);
+			json_decref(b);
+			b = NULL;
+			if ((st = map_at(m, "released", key, &isnew)) == NULL)
+				return;
+			*st = isnew ? 1 : *st + 1;
+			continue;
+		}
 		if (*e->serial == '\0')
 			continue;
 		/* uniq() may grow the map: look the board's state up only after it. */
@@ -509,9 +521,16 @@ check_log_semantics(struct record *rc, struct map *m, struct verify_result *r)
 		} else if (strcmp(e->kind, "board.pass") == 0 || strcmp(e->kind, "board.verified") == 0) {
 			int pass = e->kind[6] == 'p';
 
+			int64_t *gen, g = 0;
+			int gnew;
+
 			b = json_loads(e->body, 0, NULL);
 			snprintf(key, sizeof(key), "%s/%s", body_get(b, "product"), e->chip);
-			/* One board.verified and one board.pass per device at most. */
+			/* map_at may grow the map: read the generation at once. */
+			if ((gen = map_at(m, "released", key, &gnew)) != NULL)
+				g = *gen;
+			snprintf(key + strlen(key), sizeof(key) - strlen(key), "#%lld", (long long)g);
+			/* One board.verified and one board.pass per device (and release) at most. */
 			uniq(m, r, pass ? "log.dev" : "log.vdev", key, e->seq, pass ?
 			    "chip ID of the product (board.pass)" : "chip ID of the product (board.verified)");
 			uniq(m, r, pass ? "log.pass" : "log.vpass", e->serial, e->seq, pass ?
@@ -543,7 +562,13 @@ check_tables(struct record *rc, struct map *m, struct verify_result *r)
 		const struct rec_entry *e = entry_at(rc, d->seq);
 
 		snprintf(key, sizeof(key), "%s/%s", d->product, d->chip);
-		uniq(m, r, "t.dev", key, d->seq, "device (product/chip ID) in the devices table");
+		/* A released row stays for the record; one row per chip is live (schema 6). */
+		if (strcmp(d->status, "released") != 0)
+			uniq(m, r, "t.dev", key, d->seq, "device (product/chip ID) in the devices table");
+		if (*d->status && strcmp(d->status, "verified") != 0 && strcmp(d->status, "pass") != 0 &&
+		    strcmp(d->status, "quarantined") != 0 && strcmp(d->status, "released") != 0)
+			problem(r, "device %s (serial %s) has the unknown status '%s': the devices row "
+			    "was edited", clean(d->chip, c1, sizeof(c1)), d->serial, d->status);
 		uniq(m, r, "t.dserial", d->serial, d->seq, "product serial in the devices table");
 		/* The device row is written with board.verified (before LOCK) or board.pass. */
 		if (e == NULL || (strcmp(e->kind, "board.pass") != 0 &&

@@ -16,6 +16,9 @@ int cli_ca(int argc, char **argv);
 /* `station lot status|close` (cli-lot.c). */
 int cli_lot(int argc, char **argv);
 
+/* `station board release`: lifts a board's quarantine (cli-board.c). */
+int cli_board(int argc, char **argv);
+
 /* `station audit verify|export|proof|check-proof|consistency|checkpoint` (cli-audit.c). */
 int cli_audit(int argc, char **argv);
 
@@ -34,7 +37,7 @@ int cli_become_signer(void);
 int cli_confine(const char *cmd, const struct profile *prof);
 /* Test hook: what this process can reach (STATION_TEST_PROBE_OPEN / _WRITE); see cli-launch.c. */
 void cli_probe(int signer_pid);
-/* Starts the signer for profile in mode (SIGMODE_RUN / SIGMODE_ADMIN) as this command's launcher
+/* Starts the signer for profile in mode (SIGMODE_RUN / SIGMODE_ADMIN / SIGMODE_VERIFY) as this command's launcher
  * (cli-launch.c); operator_name (may be NULL) names who runs an admin command. On failure prints
  * "cmd: the signer did not start: why" and returns -1. */
 int cli_signer(const char *cmd, const char *profile, int mode, const char *operator_name,

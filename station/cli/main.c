@@ -17,6 +17,7 @@ static const struct {
 	{ "ports", cli_ports, "list the serial ports (fixtures) with their USB location" },
 	{ "ca", cli_ca, "key ceremony, CA information and revocation list (init|info|crl)" },
 	{ "lot", cli_lot, "a production lot's state, and its end (status|close)" },
+	{ "board", cli_board, "a quarantined board released by an engineer (release)" },
 	{ "audit", cli_audit, "verify, export and prove the audit record (offline)" },
 };
 

@@ -243,8 +243,12 @@ load_tables(sqlite3 *db, struct record *rc)
 	sqlite3_finalize(st);
 	if (s != SQLITE_DONE)
 		return REC_ERR_OPEN;
-	PREP("SELECT product,chip_id,serial,lot,cert_serial,fw_version,fw_digest,seq FROM devices"
-	     " ORDER BY seq");
+	/* devices.status exists from schema 3 on; a record written before reads as "". */
+	alloc = 0;
+	if (sqlite3_prepare_v2(db, "SELECT product,chip_id,serial,lot,cert_serial,fw_version,"
+	        "fw_digest,seq,status FROM devices ORDER BY seq", -1, &st, NULL) != SQLITE_OK)
+		PREP("SELECT product,chip_id,serial,lot,cert_serial,fw_version,fw_digest,seq,'' FROM"
+		     " devices ORDER BY seq");
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		struct rec_device *d;
 
@@ -254,6 +258,7 @@ load_tables(sqlite3 *db, struct record *rc)
 		d->product = F(0), d->chip = F(1), d->serial = F(2), d->lot = F(3);
 		d->cert_serial = F(4), d->fw_version = F(5), d->fw_digest = F(6);
 		d->seq = sqlite3_column_int64(st, 7);
+		d->status = F(8);
 	}
 	sqlite3_finalize(st);
 	if (s != SQLITE_DONE)
@@ -457,6 +462,9 @@ bundle_tables(json_t *root, struct record *rc)
 		d->serial = jdup(o, "serial", &bad), d->lot = jdup(o, "lot", &bad);
 		d->cert_serial = jdup(o, "cert_serial", &bad);
 		d->fw_version = jdup(o, "fw_version", &bad), d->fw_digest = jdup(o, "fw_digest", &bad);
+		/* Optional: bundles exported before schema 6 carry no status. */
+		d->status = strdup(jstr(o, "status", CAP_AUDIT_FIELD) ? jstr(o, "status",
+		    CAP_AUDIT_FIELD) : "");
 		if (jseq(o, "seq", &d->seq) != 0)
 			d->seq = -1;
 	}
@@ -587,7 +595,7 @@ record_free(struct record *rc)
 	for (i = 0; i < rc->nd; i++) {
 		struct rec_device *d = &rc->d[i];
 		free(d->product), free(d->chip), free(d->serial), free(d->lot);
-		free(d->cert_serial), free(d->fw_version), free(d->fw_digest);
+		free(d->cert_serial), free(d->fw_version), free(d->fw_digest), free(d->status);
 	}
 	for (i = 0; i < rc->ns; i++) {
 		struct rec_serial *x = &rc->s[i];

@@ -41,6 +41,7 @@ struct rec_cert {
 
 struct rec_device {
 	char *product, *chip, *serial, *lot, *cert_serial, *fw_version, *fw_digest;
+	char *status; /* verified|pass|quarantined|released; "" when the record predates it */
 	int64_t seq;
 };
 

@@ -36,18 +36,24 @@ put_blob16(struct wcur *w, const uint8_t *p, size_t n, size_t min, size_t max)
 	wcur_lbytes16(w, p, n);
 }
 
-/* A u16-length text for people: 0..SIGP_MAX_TEXT printable bytes, as get_text16 reads it. */
+/* A u16-length text for people: min..SIGP_MAX_TEXT printable bytes, as get_text16_min reads it. */
 static void
-put_text16(struct wcur *w, const char *s)
+put_text16_min(struct wcur *w, const char *s, size_t min)
 {
 	size_t n = strnlen(s, SIGP_MAX_TEXT + 1), i;
 
-	if (w->err == PRC_OK && n > SIGP_MAX_TEXT)
+	if (w->err == PRC_OK && (n < min || n > SIGP_MAX_TEXT))
 		w->err = PRC_VALUE;
 	for (i = 0; w->err == PRC_OK && i < n; i++)
 		if ((uint8_t)s[i] < 0x20 || (uint8_t)s[i] > 0x7e)
 			w->err = PRC_CHARSET;
 	wcur_lbytes16(w, s, n);
+}
+
+static void
+put_text16(struct wcur *w, const char *s)
+{
+	put_text16_min(w, s, 0);
 }
 
 static void
@@ -88,13 +94,13 @@ get_flag(struct cur *c, uint8_t *v)
 }
 
 static int
-get_text16(struct cur *c, char *dst, size_t cap)
+get_text16_min(struct cur *c, size_t min, char *dst, size_t cap)
 {
 	const uint8_t *p;
 	size_t n = 0, i;
 	int r;
 
-	if ((r = cur_lbytes16(c, 0, SIGP_MAX_TEXT, &p, &n)) != PRC_OK)
+	if ((r = cur_lbytes16(c, min, SIGP_MAX_TEXT, &p, &n)) != PRC_OK)
 		return r;
 	if (n >= cap)
 		return PRC_SPACE;
@@ -104,6 +110,12 @@ get_text16(struct cur *c, char *dst, size_t cap)
 	memcpy(dst, p, n);
 	dst[n] = '\0';
 	return PRC_OK;
+}
+
+static int
+get_text16(struct cur *c, char *dst, size_t cap)
+{
+	return get_text16_min(c, 0, dst, cap);
 }
 
 #define CHIP_MIN MSG_MIN_CHIP_ID
@@ -175,6 +187,18 @@ sigp_enc_req(const struct sigp_req *q, uint8_t *buf, size_t cap, size_t *len)
 	case SIGOP_CHECKPOINT:
 		put_flag(&w, q->force);
 		put_str(&w, q->trigger, 1, SIGP_MAX_CODE);
+		break;
+	case SIGOP_LOOKUP: put_blob8(&w, b->chip, b->chip_len, CHIP_MIN, CHIP_MAX); break;
+	case SIGOP_CHECKED:
+		put_blob8(&w, b->chip, b->chip_len, CHIP_MIN, CHIP_MAX);
+		put_flag(&w, q->ok);
+		put_str(&w, b->fixture, 1, SIGP_MAX_NAME);
+		put_str(&w, q->code, 0, SIGP_MAX_CODE);
+		put_text16(&w, q->reason);
+		break;
+	case SIGOP_RELEASE:
+		put_blob8(&w, b->chip, b->chip_len, CHIP_MIN, CHIP_MAX);
+		put_text16_min(&w, q->reason, 1);
 		break;
 	default: return PRC_VALUE;
 	}
@@ -265,6 +289,18 @@ sigp_dec_req(const uint8_t *buf, size_t len, struct sigp_req *q)
 		if ((r = get_flag(&c, &q->force)) == 0)
 			r = cur_str(&c, 1, SIGP_MAX_CODE, q->trigger, sizeof(q->trigger));
 		break;
+	case SIGOP_LOOKUP: r = get_blob8(&c, CHIP_MIN, CHIP_MAX, b->chip, &b->chip_len); break;
+	case SIGOP_CHECKED:
+		if ((r = get_blob8(&c, CHIP_MIN, CHIP_MAX, b->chip, &b->chip_len)) == 0 &&
+		    (r = get_flag(&c, &q->ok)) == 0 &&
+		    (r = cur_str(&c, 1, SIGP_MAX_NAME, b->fixture, sizeof(b->fixture))) == 0 &&
+		    (r = cur_str(&c, 0, SIGP_MAX_CODE, q->code, sizeof(q->code))) == 0)
+			r = get_text16(&c, q->reason, sizeof(q->reason));
+		break;
+	case SIGOP_RELEASE:
+		if ((r = get_blob8(&c, CHIP_MIN, CHIP_MAX, b->chip, &b->chip_len)) == 0)
+			r = get_text16_min(&c, 1, q->reason, sizeof(q->reason));
+		break;
 	default: return PRC_VALUE;
 	}
 	if (r != PRC_OK)
@@ -345,12 +381,23 @@ sigp_enc_rsp(uint8_t op, const struct sigp_rsp *p, uint8_t *buf, size_t cap, siz
 		wcur_u32(&w, p->size_lo);
 		put_blob16(&w, p->blob, p->blob_len, 0, SIGP_MAX_BLOB);
 		break;
+	case SIGOP_LOOKUP:
+		if (w.err == PRC_OK && p->kind > SIGREC_MAX)
+			w.err = PRC_VALUE;
+		wcur_u8(&w, p->kind);
+		put_str(&w, p->serial, 0, CAP_SERIAL);
+		put_str(&w, p->cert_serial, 0, SIGP_MAX_CERT_SERIAL);
+		put_blob16(&w, p->blob, p->blob_len, 0, CAP_CERT_DER);
+		put_text16(&w, p->reason);
+		break;
 	case SIGOP_COMMIT_PW:
 	case SIGOP_VERIFIED:
 	case SIGOP_PASS:
 	case SIGOP_FAIL:
 	case SIGOP_FIXTURE_ERROR:
-	case SIGOP_STOP: break;
+	case SIGOP_STOP:
+	case SIGOP_CHECKED:
+	case SIGOP_RELEASE: break;
 	default: return PRC_VALUE;
 	}
 done:
@@ -418,12 +465,26 @@ sigp_dec_rsp(uint8_t op, const uint8_t *buf, size_t len, struct sigp_rsp *p)
 		    (r = cur_u32(&c, &p->size_lo)) == 0)
 			r = cur_lbytes16(&c, 0, SIGP_MAX_BLOB, &p->blob, &p->blob_len);
 		break;
+	case SIGOP_LOOKUP:
+		if ((r = cur_u8(&c, &p->kind)) != 0)
+			break;
+		if (p->kind > SIGREC_MAX) {
+			r = PRC_VALUE;
+			break;
+		}
+		if ((r = cur_str(&c, 0, CAP_SERIAL, p->serial, sizeof(p->serial))) == 0 &&
+		    (r = cur_str(&c, 0, SIGP_MAX_CERT_SERIAL, p->cert_serial, sizeof(p->cert_serial))) == 0 &&
+		    (r = cur_lbytes16(&c, 0, CAP_CERT_DER, &p->blob, &p->blob_len)) == 0)
+			r = get_text16(&c, p->reason, sizeof(p->reason));
+		break;
 	case SIGOP_COMMIT_PW:
 	case SIGOP_VERIFIED:
 	case SIGOP_PASS:
 	case SIGOP_FAIL:
 	case SIGOP_FIXTURE_ERROR:
-	case SIGOP_STOP: break;
+	case SIGOP_STOP:
+	case SIGOP_CHECKED:
+	case SIGOP_RELEASE: break;
 	default: return PRC_VALUE;
 	}
 	if (r != PRC_OK)

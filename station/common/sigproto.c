@@ -93,7 +93,7 @@ sigp_refusal_name(int detail)
 	static const char *const names[] = { "NONE", "LOT_NOT_OPEN", "LOT_CLOSED", "QUOTA",
 		"PRODUCT_TOTAL", "CHIP_LIMIT", "MODEL", "FIRMWARE", "PROTOCOL", "DUPLICATE",
 		"LOCKED_UNKNOWN", "NOT_ALLOCATED", "COLLISION", "CSR", "MODE", "NO_SESSION", "SEQUENCE",
-		"NOT_CANONICAL", "FAILURES" };
+		"NOT_CANONICAL", "FAILURES", "QUARANTINED" };
 
 	if (detail < 0 || (size_t)detail >= sizeof(names) / sizeof(names[0]))
 		return "UNKNOWN";
@@ -105,7 +105,7 @@ sigp_op_name(int op)
 {
 	static const char *const names[] = { "UNKNOWN", "HELLO", "SESSION", "BOARD", "COMMIT_PW",
 		"ISSUE", "VERIFIED", "PASS", "FAIL", "FIXTURE_ERROR", "CERT", "STOP", "LOT_OPEN",
-		"LOT_CLOSE", "LOT_STATUS", "INFO", "CRL", "CHECKPOINT" };
+		"LOT_CLOSE", "LOT_STATUS", "INFO", "CRL", "CHECKPOINT", "LOOKUP", "CHECKED", "RELEASE" };
 
 	if (op < 1 || op > SIGOP_MAX)
 		return "UNKNOWN";
@@ -130,6 +130,7 @@ sigp_refusal_ecode(int detail)
 	case SIGR_CSR:
 	case SIGR_NOT_CANONICAL: return "E_CSR";
 	case SIGR_FAILURES: return "E_FAILURES";
+	case SIGR_QUARANTINED: return "E_QUARANTINED";
 	default: return "E_REFUSED";
 	}
 }

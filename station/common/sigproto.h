@@ -45,9 +45,12 @@ enum sig_op {
 	SIGOP_LOT_STATUS = 14,   /* lot -> lot state */
 	SIGOP_INFO = 15,         /* - -> JSON text */
 	SIGOP_CRL = 16,          /* offset -> total, chunk of the CRL DER (offset 0 signs one) */
-	SIGOP_CHECKPOINT = 17    /* force, trigger -> signed, size, note */
+	SIGOP_CHECKPOINT = 17,   /* force, trigger -> signed, size, note */
+	SIGOP_LOOKUP = 18,       /* chip -> kind, serial, cert serial, cert, reason (read-only) */
+	SIGOP_CHECKED = 19,      /* chip, ok, fixture, code, reason -> - (end-of-line re-check) */
+	SIGOP_RELEASE = 20       /* chip, reason -> - (admin mode: lifts a quarantine) */
 };
-#define SIGOP_MAX 17
+#define SIGOP_MAX 20
 
 enum sig_status {
 	SIGST_OK = 0,
@@ -81,10 +84,22 @@ enum sig_refusal {
 	SIGR_NO_SESSION = 15,    /* SESSION first */
 	SIGR_SEQUENCE = 16,      /* a step out of order for this board */
 	SIGR_NOT_CANONICAL = 17, /* CSR not in canonical DER */
-	SIGR_FAILURES = 18       /* too many attempts of this session ended before a certificate */
+	SIGR_FAILURES = 18,      /* too many attempts of this session ended before a certificate */
+	SIGR_QUARANTINED = 19    /* the board is in quarantine (red bin) until an engineer releases it */
 };
 
-enum sig_mode { SIGMODE_RUN = 1, SIGMODE_ADMIN = 2 };
+/* SIGMODE_VERIFY: QA re-verification of provisioned boards (`station verify`): HELLO, INFO,
+ * LOOKUP, CHECKED, CHECKPOINT and STOP only, no lot and no SESSION. */
+enum sig_mode { SIGMODE_RUN = 1, SIGMODE_ADMIN = 2, SIGMODE_VERIFY = 3 };
+
+/* LOOKUP reply: what the record says of a chip. */
+enum sig_record_kind {
+	SIGREC_NONE = 0,        /* no device row */
+	SIGREC_VERIFIED = 1,    /* recorded verified, lock pending */
+	SIGREC_PASS = 2,        /* provisioned */
+	SIGREC_QUARANTINED = 3  /* in quarantine: must never ship */
+};
+#define SIGREC_MAX 3
 
 /* BOARD reply: what the station does with this board. */
 enum sig_disposition {
@@ -109,16 +124,18 @@ struct sigp_req {
 	uint8_t version;                         /* HELLO */
 	char lot[SIGP_MAX_NAME + 1];             /* SESSION, LOT_* */
 	char operator_name[SIGP_MAX_NAME + 1];   /* SESSION */
-	struct sigp_board board;                 /* BOARD; board.chip for the per-board ops */
+	struct sigp_board board;                 /* BOARD; board.chip for the per-board ops;
+	                                          * board.fixture for FIXTURE_ERROR, CHECKED */
 	char password[MSG_MAX_PASSWORD + 1];     /* COMMIT_PW (wipe after use) */
 	uint8_t nonce[MSG_MAX_NONCE];            /* ISSUE */
 	uint8_t nonce_len;
 	const uint8_t *csr;                      /* ISSUE: points into the encoded buffer */
 	size_t csr_len;
 	uint8_t resumed;                         /* PASS */
+	uint8_t ok;                              /* CHECKED: 1 the re-check passed */
 	char step[SIGP_MAX_CODE + 1];            /* FAIL */
-	char code[SIGP_MAX_CODE + 1];            /* FAIL */
-	char reason[SIGP_MAX_TEXT + 1];          /* FAIL, FIXTURE_ERROR */
+	char code[SIGP_MAX_CODE + 1];            /* FAIL (1..31), CHECKED (0..31, "" when ok) */
+	char reason[SIGP_MAX_TEXT + 1];          /* FAIL, FIXTURE_ERROR, CHECKED, RELEASE (1..255) */
 	uint32_t npass, nfail;                   /* STOP */
 	uint8_t force;                           /* CHECKPOINT: 1 now, 0 only when due */
 	uint32_t offset;                         /* CRL: 0 signs a new CRL; then where to read */
@@ -141,9 +158,11 @@ struct sigp_rsp {
 	char ident[SIGP_MAX_NAME + 1];
 	struct sigp_lot lot;                     /* SESSION, LOT_* */
 	uint8_t disposition;                     /* BOARD */
-	char serial[CAP_SERIAL + 1];             /* BOARD */
-	char cert_serial[SIGP_MAX_CERT_SERIAL + 1]; /* BOARD (resume), ISSUE */
-	const uint8_t *blob;                     /* ISSUE/CERT cert, INFO text, CRL, note */
+	uint8_t kind;                            /* LOOKUP: enum sig_record_kind */
+	char serial[CAP_SERIAL + 1];             /* BOARD, LOOKUP */
+	char cert_serial[SIGP_MAX_CERT_SERIAL + 1]; /* BOARD (resume), ISSUE, LOOKUP */
+	char reason[SIGP_MAX_TEXT + 1];          /* LOOKUP: the quarantine reason, else "" */
+	const uint8_t *blob;                     /* ISSUE/CERT/LOOKUP cert, INFO text, CRL, note */
 	size_t blob_len;
 	uint8_t signed_now;                      /* CHECKPOINT: 0 when not due */
 	uint32_t total;                          /* CRL: its whole length (1..CAP_CRL) */

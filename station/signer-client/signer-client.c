@@ -181,7 +181,8 @@ signer_start(const char *profile_path, const struct signer_opts *o, struct signe
 			_exit(126);
 		snprintf(uidarg, sizeof(uidarg), "%ld", o->station_uid);
 		execl(prog, "station-signer", "serve", "--fd", "3", "--profile", profile_path,
-		    "--mode", o->mode == SIGMODE_ADMIN ? "admin" : "run", "--station-uid", uidarg,
+		    "--mode", o->mode == SIGMODE_ADMIN ? "admin" : o->mode == SIGMODE_VERIFY ? "verify" :
+		    "run", "--station-uid", uidarg,
 		    o->operator_name ? "--operator" : (char *)NULL, o->operator_name, (char *)NULL);
 		fprintf(stderr, "station: cannot run %s: %s\n", prog, strerror(errno));
 		_exit(127);
@@ -437,4 +438,53 @@ signer_checkpoint(struct signer *s, int force, const char *trigger, char **note,
 	*size = (uint64_t)p.size_hi << 32 | p.size_lo;
 	*note = (char *)text;
 	return 0;
+}
+
+int
+signer_lookup(struct signer *s, const uint8_t *chip, size_t chip_len, struct signer_record *out,
+    struct signer_err *err)
+{
+	struct sigp_rsp p;
+	uint8_t *der = NULL;
+	size_t n = 0;
+
+	if (run(s, req_new(SIGOP_LOOKUP, chip, chip_len), &p, &der, &n, err) != 0)
+		return -1;
+	memset(out, 0, sizeof(*out));
+	out->kind = p.kind;
+	memcpy(out->serial, p.serial, sizeof(out->serial));
+	memcpy(out->cert_serial, p.cert_serial, sizeof(out->cert_serial));
+	memcpy(out->reason, p.reason, sizeof(out->reason));
+	if (n > 0) {
+		out->cert = der; /* owned by the caller */
+		out->cert_len = n;
+	} else
+		free(der);
+	return 0;
+}
+
+int
+signer_checked(struct signer *s, const uint8_t *chip, size_t chip_len, int ok, const char *fixture,
+    const char *code, const char *reason, struct signer_err *err)
+{
+	struct sigp_req *q = req_new(SIGOP_CHECKED, chip, chip_len);
+
+	if (q != NULL) {
+		q->ok = ok != 0;
+		snprintf(q->board.fixture, sizeof(q->board.fixture), "%s", fixture ? fixture : "");
+		snprintf(q->code, sizeof(q->code), "%s", code ? code : "");
+		snprintf(q->reason, sizeof(q->reason), "%s", reason ? reason : "");
+	}
+	return run(s, q, NULL, NULL, NULL, err);
+}
+
+int
+signer_release(struct signer *s, const uint8_t *chip, size_t chip_len, const char *reason,
+    struct signer_err *err)
+{
+	struct sigp_req *q = req_new(SIGOP_RELEASE, chip, chip_len);
+
+	if (q != NULL)
+		snprintf(q->reason, sizeof(q->reason), "%s", reason ? reason : "");
+	return run(s, q, NULL, NULL, NULL, err);
 }

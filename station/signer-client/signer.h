@@ -24,7 +24,8 @@ struct signer_err {
 
 /* How the launcher starts the signer. */
 struct signer_opts {
-	int mode;          /* SIGMODE_RUN (provisioning) or SIGMODE_ADMIN (lots, CRL, checkpoints) */
+	int mode;          /* SIGMODE_RUN (provisioning), SIGMODE_ADMIN (lots, CRL, checkpoints,
+	                    * releases) or SIGMODE_VERIFY (QA re-verification: LOOKUP, CHECKED) */
 	long station_uid;  /* uid the board-facing process runs under (the signer compares) */
 	const char *operator_name; /* admin mode: who runs the command (NULL: the profile's) */
 	/* Service mode: called in the child between fork and exec to become the signer user
@@ -92,6 +93,36 @@ int signer_crl(struct signer *s, uint8_t **der, size_t *len, struct signer_err *
  * signed note text) and *size when signed, 1 when not due, -1 with err. */
 int signer_checkpoint(struct signer *s, int force, const char *trigger, char **note,
     uint64_t *size, struct signer_err *err);
+/* LOOKUP reply: what the record says of a chip (docs/signer-protocol.md §4.14). */
+struct signer_record {
+	int kind; /* SIGREC_* */
+	char serial[CAP_SERIAL + 1];                /* "" for SIGREC_NONE */
+	char cert_serial[SIGP_MAX_CERT_SERIAL + 1]; /* "" when no certificate is recorded */
+	uint8_t *cert;                              /* recorded DER, or NULL */
+	size_t cert_len; /* malloc'd, caller frees */
+	char reason[SIGP_MAX_TEXT + 1];             /* SIGREC_QUARANTINED: "E_CODE: why"; else "" */
+};
+
+/* LOOKUP (run mode, with or without SESSION; verify and admin mode): the record of chip, read
+ * only and not logged. 0 with *out set (out->cert malloc'd or NULL: the caller frees it), or -1
+ * with err (SIGST_LOG: the record could not be read; the stream failed: SIGST_INTERNAL). */
+int signer_lookup(struct signer *s, const uint8_t *chip, size_t chip_len, struct signer_record *out,
+    struct signer_err *err);
+/* CHECKED (run and verify mode): records board.checked for a provisioned chip: ok = 1 and code
+ * "" (or NULL) when the re-check passed, ok = 0 and its E_* code when not; fixture 1..64 and
+ * reason 0..255 printable characters. 0, or -1 with err: SIGST_STATE/SEQUENCE when the chip has
+ * no PASS device row, SIGST_STATE/MODE in another mode, SIGST_REQUEST when ok and code disagree
+ * or a field is out of its limits, SIGST_LOG. */
+int signer_checked(struct signer *s, const uint8_t *chip, size_t chip_len, int ok, const char *fixture,
+    const char *code, const char *reason, struct signer_err *err);
+/* RELEASE (admin mode): lifts chip's quarantine (board.released, with reason, 1..255 printable
+ * characters, and the admin session's operator); a new BOARD then provisions it from scratch
+ * with a new serial. 0, or -1 with err: SIGST_STATE/SEQUENCE when the chip is not in
+ * quarantine, SIGST_STATE/MODE outside admin mode, SIGST_REQUEST for a reason out of limits,
+ * SIGST_LOG. */
+int signer_release(struct signer *s, const uint8_t *chip, size_t chip_len, const char *reason,
+    struct signer_err *err);
+
 /* Path of the station-signer program: $STATION_SIGNER, else next to this executable, else
  * ../libexec/station/. 0, or -1 when not found. */
 int signer_program(char *path, size_t cap);

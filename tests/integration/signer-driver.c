@@ -3,7 +3,7 @@
  * and test-hostile.sh. Links only the station's side (libstation, libcore: no PKCS#11) and
  * speaks the signer protocol (sigproto.h) to a real station-signer, sending whatever it is told.
  *
- *   signer-driver script PROFILE [run|admin]
+ *   signer-driver script PROFILE [run|admin|verify]
  *       starts the signer in that mode (default run) and reads one command per line on stdin:
  *         session LOT OPERATOR              board CHIP [model=M] [fw=VER] [digest=HEX] [state=N]
  *         commit CHIP [PASSWORD]            issue CHIP NONCEHEX CSR.der OUT.der
@@ -11,6 +11,8 @@
  *         fail CHIP|- STEP CODE             cert CHIP OUT.der
  *         lot-open LOT | lot-close LOT | lot-status LOT
  *         checkpoint [force]                stop
+ *         lookup CHIP [OUT.der]             checked CHIP pass|E_CODE [FIXTURE]
+ *         release CHIP REASON-WORD
  *         raw HEX                           (a request body sent as is, past the encoder)
  *       CHIP is hex; model and firmware default to the profile's first allow-list entry.
  *       Each command prints one line: "ok ..." or "refused <status> <REFUSAL>: <text>".
@@ -163,7 +165,18 @@ command(struct signer *s, const struct profile *prof, char *line)
 		snprintf(q->trigger, sizeof(q->trigger), "driver");
 	} else if (strcmp(argv[0], "stop") == 0)
 		q->op = SIGOP_STOP;
-	else {
+	else if (strcmp(argv[0], "lookup") == 0 && argc >= 2)
+		q->op = SIGOP_LOOKUP;
+	else if (strcmp(argv[0], "checked") == 0 && argc >= 3) {
+		q->op = SIGOP_CHECKED;
+		q->ok = strcmp(argv[2], "pass") == 0;
+		snprintf(q->code, sizeof(q->code), "%s", q->ok ? "" : argv[2]);
+		snprintf(q->board.fixture, sizeof(q->board.fixture), "%s", argc >= 4 ? argv[3] : "eol-1");
+		snprintf(q->reason, sizeof(q->reason), "%s", q->ok ? "" : "re-check failed (test driver)");
+	} else if (strcmp(argv[0], "release") == 0 && argc == 3) {
+		q->op = SIGOP_RELEASE;
+		snprintf(q->reason, sizeof(q->reason), "%s", argv[2]);
+	} else {
 		printf("unknown command %s\n", argv[0]);
 		goto out;
 	}
@@ -194,6 +207,15 @@ command(struct signer *s, const struct profile *prof, char *line)
 		break;
 	case SIGOP_CHECKPOINT:
 		printf("ok checkpoint signed=%u size=%u\n", p->signed_now, p->size_lo);
+		break;
+	case SIGOP_LOOKUP:
+		if (argc >= 3 && p->blob_len > 0 && util_write_file(argv[2], blob, p->blob_len, 0644) != 0) {
+			printf("cannot write the certificate\n");
+			break;
+		}
+		printf("ok lookup %s serial=%s cert=%s der=%zu reason=%s\n", p->kind == SIGREC_NONE ?
+		    "NONE" : p->kind == SIGREC_VERIFIED ? "VERIFIED" : p->kind == SIGREC_PASS ? "PASS" :
+		    "QUARANTINED", p->serial, p->cert_serial, p->blob_len, p->reason);
 		break;
 	default: printf("ok\n"); break;
 	}
@@ -259,7 +281,7 @@ main(int argc, char **argv)
 	if (argc >= 3 && strcmp(argv[1], "maps") == 0)
 		return maps(argv[2], argc >= 4 ? atoi(argv[3]) : 0);
 	if (argc < 3 || strcmp(argv[1], "script") != 0) {
-		fprintf(stderr, "usage: signer-driver script PROFILE [run|admin] < commands\n"
+		fprintf(stderr, "usage: signer-driver script PROFILE [run|admin|verify] < commands\n"
 		                "       signer-driver maps PROFILE [HOLD_SECONDS]\n");
 		return 2;
 	}
@@ -268,7 +290,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "signer-driver: %s\n", prof ? err : "out of memory");
 		return 3;
 	}
-	o.mode = argc >= 4 && strcmp(argv[3], "admin") == 0 ? SIGMODE_ADMIN : SIGMODE_RUN;
+	o.mode = argc >= 4 && strcmp(argv[3], "admin") == 0 ? SIGMODE_ADMIN :
+	    argc >= 4 && strcmp(argv[3], "verify") == 0 ? SIGMODE_VERIFY : SIGMODE_RUN;
 	o.station_uid = (long)getuid();
 	if (signer_start(argv[2], &o, &s, &se) != 0) {
 		printf("start-failed %s: %s\n", sigp_status_name(se.status), se.text);

@@ -6,7 +6,8 @@
 # protocol recovers: noise, late replies, resynchronisation), within the step's timeout budget
 # (no hang), and leave nothing half-recorded: a serial or certificate the attempt consumed is
 # void, and no device row exists (except after LOCK was sent: the board was recorded 'verified'
-# before LOCK, PRODUCT §7, and stays so until it is re-inserted or quarantined).
+# before LOCK, PRODUCT §7, and stays so until it is re-inserted; a lock that failed puts it in
+# quarantine, docs/signer-protocol.md S-25, until 'station board release').
 . "$(dirname "$0")/lib.sh"
 db=$T/station.db
 
@@ -69,7 +70,7 @@ db_clean() {
 	if [ -n "$serial" ]; then
 		st=$(sqlite3 "$db" "SELECT status FROM serials WHERE serial='$serial'")
 		want=void
-		[ "$1" = verified ] && want=used
+		[ "$1" = verified ] || [ "$1" = quarantined ] && want=used
 		[ "$st" = "$want" ] || fail "$name: serial $serial is '$st', expected $want"
 	fi
 	if [ -n "$cs" ]; then
@@ -85,8 +86,8 @@ db_clean() {
 		return 0
 	fi
 	dev=$(sqlite3 "$db" "SELECT status FROM devices WHERE chip_id='$chip'")
-	if [ "$1" = verified ]; then
-		[ "$dev" = verified ] || fail "$name: device row '$dev', expected 'verified' (not pass)"
+	if [ "$1" = verified ] || [ "$1" = quarantined ]; then
+		[ "$dev" = "$1" ] || fail "$name: device row '$dev', expected '$1' (not pass)"
 	else
 		[ -z "$dev" ] || fail "$name: a device row '$dev' was recorded for a failed board"
 	fi
@@ -208,12 +209,78 @@ run dup 1 --duplicate-chip-id $chip
 expect_fail E_DUPLICATE identify $(($(budget hello) + SLACK)) "already provisioned" existing
 
 # --- the lock ------------------------------------------------------------------------------
+# A lock that failed (or was faked) puts the board in quarantine: device 'quarantined', its
+# certificate void (on the CRL), its serial spent, board.quarantined logged.
 run refuse-lock 1 --refuse-lock
-expect_fail E_LOCK lock $(($(budget lock) + SLACK)) "refused" verified
+expect_fail E_LOCK lock $(($(budget lock) + SLACK)) "refused" quarantined
+qchip=$(field chip_id) qserial=$(field serial) qcs=$(field cert_serial)
+[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='board.quarantined' AND chip_id='$qchip' AND
+	serial='$qserial' AND json_extract(body,'\$.code')='E_LOCK' AND json_extract(body,'\$.cert_serial')='$qcs'")" = 1 ] ||
+	fail "refuse-lock: no board.quarantined entry for $qchip"
+[ "$(sqlite3 "$db" "SELECT status FROM certs WHERE cert_serial='$qcs'")" = void ] || fail "refuse-lock: certificate not void"
+ok "refuse-lock: board $qserial quarantined, certificate $qcs void"
 run fake-lock 1 --fake-lock
-expect_fail E_LOCK_WRITES lock $(($(budget lock) + $(budget hello) + $(budget object) + SLACK)) "accepts writes" verified
+expect_fail E_LOCK_WRITES lock $(($(budget lock) + $(budget hello) + $(budget object) + SLACK)) "accepts writes" quarantined
 [ "$(sqlite3 "$db" "SELECT COUNT(*) FROM devices WHERE status='pass' AND chip_id='$(field chip_id)'")" = 0 ] ||
 	fail "fake-lock: recorded PASS"
+
+# The quarantined board comes back: refused E_QUARANTINED (recorded), whatever the fixture.
+run refuse-lock 1
+[ "$rc" = 1 ] && [ "$(field result)" = FAIL ] && [ "$(field code)" = E_QUARANTINED ] ||
+	{ show; fail "quarantined board re-inserted: not refused E_QUARANTINED"; }
+field reason | grep -q "is quarantined since .*E_LOCK.*red bin.*station board release" ||
+	{ show; fail "quarantine refusal text: $(field reason)"; }
+[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='board.fail' AND chip_id='$qchip' AND
+	json_extract(body,'\$.code')='E_QUARANTINED'")" = 1 ] || fail "quarantine refusal not recorded"
+ok "re-inserted quarantined board: E_QUARANTINED ($(field reason | cut -c1-60)...)"
+# Releasing is refused for a board that is not in quarantine, and needs a reason.
+rc=0; "$BIN/station" board release --profile "$PROFILE" --chip 0011223344556677 --reason x \
+	>"$T/rel0.out" 2>"$T/rel0.err" || rc=$?
+[ "$rc" = 1 ] && grep -q "not in quarantine" "$T/rel0.err" || fail "release of an unknown chip: exit $rc $(cat "$T/rel0.err")"
+rc=0; "$BIN/station" board release --profile "$PROFILE" --chip "$qchip" >/dev/null 2>&1 || rc=$?
+[ "$rc" = 2 ] || fail "release without --reason: exit $rc, expected 2"
+"$BIN/station" board release --profile "$PROFILE" --chip "$qchip" --reason "lock examined, board re-flashed" \
+	--operator qa-eng >"$T/rel.out" 2>"$T/rel.err" || fail "board release: $(cat "$T/rel.err")"
+grep -q "released chip $qchip (serial $qserial)" "$T/rel.out" || fail "board release said: $(cat "$T/rel.out")"
+[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='board.released' AND chip_id='$qchip' AND
+	json_extract(body,'\$.operator')='qa-eng' AND json_extract(body,'\$.reason')='lock examined, board re-flashed'")" = 1 ] ||
+	fail "no board.released entry with operator and reason"
+rc=0; "$BIN/station" board release --profile "$PROFILE" --chip "$qchip" --reason again >/dev/null 2>&1 || rc=$?
+[ "$rc" = 1 ] || fail "a second release: exit $rc, expected 1 (not in quarantine)"
+ok "station board release: board.released (operator qa-eng); a second release changes nothing"
+# Released: provisioned again from scratch, with a new serial.
+run refuse-lock 1 --factory-reset
+expect_pass
+nserial=$(field serial)
+[ -n "$nserial" ] && [ "$nserial" != "$qserial" ] || fail "released board: serial '$nserial' (was $qserial)"
+[ "$(sqlite3 "$db" "SELECT status FROM devices WHERE chip_id='$qchip' ORDER BY seq" | tr '\n' ' ')" = "released pass " ] ||
+	fail "device rows of $qchip: $(sqlite3 "$db" "SELECT serial, status FROM devices WHERE chip_id='$qchip'")"
+ok "released board provisioned again: PASS as $nserial (was $qserial)"
+# LOOKUP and CHECKED, in a verify-mode signer (as 'station verify' would use it).
+: "${SIGNER_DRIVER:?SIGNER_DRIVER must point at the signer-driver test program}"
+printf 'lookup %s %s\nchecked %s pass\nchecked %s E_RESUME\nlookup 0011223344556677\nboard %s\nchecked 0011223344556677 pass\n' \
+	"$qchip" "$T/lookup.der" "$qchip" "$qchip" "$qchip" | STATION_SIGNER="$BIN/station-signer" \
+	"$SIGNER_DRIVER" script "$PROFILE" verify >"$T/verify.out" 2>&1 || fail "driver: $(cat "$T/verify.out")"
+ncs=$(sqlite3 "$db" "SELECT cert_serial FROM devices WHERE chip_id='$qchip' AND status='pass'")
+[ "$(sed -n 1p "$T/verify.out")" = "ok lookup PASS serial=$nserial cert=$ncs der=$(wc -c <"$T/lookup.der") reason=" ] ||
+	fail "lookup: $(cat "$T/verify.out")"
+[ "$(sqlite3 "$db" "SELECT hex(der) FROM certs WHERE cert_serial='$ncs'")" = "$(od -An -tx1 "$T/lookup.der" | tr -d ' \n' | tr a-f A-F)" ] ||
+	fail "lookup: not the recorded certificate"
+[ "$(sed -n 2,3p "$T/verify.out" | tr '\n' ' ')" = "ok ok " ] || fail "checked: $(cat "$T/verify.out")"
+[ "$(sed -n 4p "$T/verify.out")" = "ok lookup NONE serial= cert= der=0 reason=" ] || fail "lookup unknown: $(cat "$T/verify.out")"
+sed -n 5p "$T/verify.out" | grep -q "^refused out of sequence MODE" || fail "BOARD in verify mode: $(sed -n 5p "$T/verify.out")"
+sed -n 6p "$T/verify.out" | grep -q "^refused out of sequence SEQUENCE" || fail "CHECKED unknown chip: $(sed -n 6p "$T/verify.out")"
+[ "$(sqlite3 "$db" "SELECT group_concat(json_extract(body,'\$.result')||'/'||json_extract(body,'\$.code')||'/'||json_extract(body,'\$.fixture')||'/'||json_extract(body,'\$.cert_serial')) FROM log WHERE kind='board.checked' AND chip_id='$qchip' AND serial='$nserial'")" = \
+	"PASS//eol-1/$ncs,FAIL/E_RESUME/eol-1/$ncs" ] || fail "board.checked entries"
+ok "verify mode: LOOKUP gives PASS with the recorded certificate; CHECKED logs board.checked; BOARD refused (MODE)"
+"$BIN/station" audit verify --db "$db" --ca "$T/ca.pem" >"$T/av.out" 2>&1 || { cat "$T/av.out"; fail "audit verify after quarantine and release"; }
+ok "station audit verify passes with quarantined, released and re-provisioned boards"
+# Tampering still shows: a released row made live again is a second device for the chip.
+cp "$db" "$T/tamper.db"
+sqlite3 "$T/tamper.db" "DROP INDEX devices_chip; UPDATE devices SET status='pass' WHERE chip_id='$qchip' AND status='released'"
+rc=0; "$BIN/station" audit verify --db "$T/tamper.db" --ca "$T/ca.pem" >"$T/avt.out" 2>&1 || rc=$?
+[ "$rc" = 7 ] && grep -q "appears twice" "$T/avt.out" || { cat "$T/avt.out"; fail "audit verify missed a released device made live (exit $rc)"; }
+ok "audit verify detects a released device row edited back to 'pass'"
 
 # --fault-board: only that board is faulty.
 run one-board 2 --fault-board 1 --csr-wrong-nonce

@@ -259,8 +259,59 @@ static void e_canonical(struct vmsg *m) { refusal(m, SIGST_POLICY, SIGR_NOT_CANO
 static void e_closed(struct vmsg *m) { refusal(m, SIGST_QUOTA, SIGR_LOT_CLOSED, "lot LOT-2024-0042 is closed"); }
 static void e_sequence(struct vmsg *m) { refusal(m, SIGST_STATE, SIGR_SEQUENCE, "PASS before VERIFIED"); }
 static void e_mode(struct vmsg *m) { refusal(m, SIGST_STATE, SIGR_MODE, "LOT_OPEN needs an admin signer"); }
-static void e_request(struct vmsg *m) { refusal(m, SIGST_REQUEST, SIGR_NONE, "unknown op 18"); }
+static void e_request(struct vmsg *m) { refusal(m, SIGST_REQUEST, SIGR_NONE, "unknown op 21"); }
 static void e_hsm(struct vmsg *m) { refusal(m, SIGST_HSM, SIGR_NONE, ""); }
+static void v_lookup_q(struct vmsg *m) { m->q.op = SIGOP_LOOKUP; chip(m); }
+
+static void
+v_lookup_pass(struct vmsg *m)
+{
+	m->p.kind = SIGREC_PASS;
+	strcpy(m->p.serial, "SN-000123");
+	strcpy(m->p.cert_serial, "7d3c9a0e51b2f4a6");
+	m->p.blob = CERT;
+	m->p.blob_len = sizeof(CERT);
+}
+
+static void v_lookup_none(struct vmsg *m) { m->p.kind = SIGREC_NONE; }
+
+static void
+v_lookup_quarantined(struct vmsg *m)
+{
+	v_lookup_pass(m);
+	m->p.kind = SIGREC_QUARANTINED;
+	strcpy(m->p.reason, "E_LOCK: lock not confirmed");
+}
+
+static void
+v_checked_q(struct vmsg *m)
+{
+	m->q.op = SIGOP_CHECKED;
+	chip(m);
+	m->q.ok = 1;
+	strcpy(m->q.board.fixture, "eol-1");
+}
+
+static void
+v_checked_fail_q(struct vmsg *m)
+{
+	m->q.op = SIGOP_CHECKED;
+	chip(m);
+	m->q.ok = 0;
+	strcpy(m->q.board.fixture, "eol-1");
+	strcpy(m->q.code, "E_RESUME");
+	strcpy(m->q.reason, "installed certificate is not the recorded one");
+}
+
+static void
+v_release_q(struct vmsg *m)
+{
+	m->q.op = SIGOP_RELEASE;
+	chip(m);
+	strcpy(m->q.reason, "re-flashed and re-tested");
+}
+
+static void e_quarantined(struct vmsg *m) { refusal(m, SIGST_POLICY, SIGR_QUARANTINED, "board SN-000123 is quarantined"); }
 
 enum dir { REQ, RSP };
 
@@ -333,8 +384,23 @@ static const struct vec {
 	    "08 10 00 14 50 41 53 53 20 62 65 66 6f 72 65 20 56 45 52 49 46 49 45 44" },
 	{ "V-43", RSP, SIGOP_LOT_OPEN, e_mode,
 	    "08 0e 00 1e 4c 4f 54 5f 4f 50 45 4e 20 6e 65 65 64 73 20 61 6e 20 61 64 6d 69 6e 20 73 69 67 6e 65 72" },
-	{ "V-44", RSP, 18, e_request, "05 00 00 0d 75 6e 6b 6e 6f 77 6e 20 6f 70 20 31 38" },
+	{ "V-44", RSP, 21, e_request, "05 00 00 0d 75 6e 6b 6e 6f 77 6e 20 6f 70 20 32 31" },
 	{ "V-45", RSP, SIGOP_ISSUE, e_hsm, "03 00 00 00" },
+	{ "V-46", REQ, SIGOP_LOOKUP, v_lookup_q, "12 08 a1 b2 c3 d4 e5 f6 07 18" },
+	{ "V-47", RSP, SIGOP_LOOKUP, v_lookup_pass,
+	    "00 02 09 53 4e 2d 30 30 30 31 32 33 10 37 64 33 63 39 61 30 65 35 31 62 32 66 34 61 36 00 05 30 03 02 01 01 00 00" },
+	{ "V-48", RSP, SIGOP_LOOKUP, v_lookup_none, "00 00 00 00 00 00 00 00" },
+	{ "V-49", RSP, SIGOP_LOOKUP, v_lookup_quarantined,
+	    "00 03 09 53 4e 2d 30 30 30 31 32 33 10 37 64 33 63 39 61 30 65 35 31 62 32 66 34 61 36 00 05 30 03 02 01 01 00 1a 45 5f 4c 4f 43 4b 3a 20 6c 6f 63 6b 20 6e 6f 74 20 63 6f 6e 66 69 72 6d 65 64" },
+	{ "V-50", REQ, SIGOP_CHECKED, v_checked_q, "13 08 a1 b2 c3 d4 e5 f6 07 18 01 05 65 6f 6c 2d 31 00 00 00" },
+	{ "V-51", REQ, SIGOP_CHECKED, v_checked_fail_q,
+	    "13 08 a1 b2 c3 d4 e5 f6 07 18 00 05 65 6f 6c 2d 31 08 45 5f 52 45 53 55 4d 45 00 2d 69 6e 73 74 61 6c 6c 65 64 20 63 65 72 74 69 66 69 63 61 74 65 20 69 73 20 6e 6f 74 20 74 68 65 20 72 65 63 6f 72 64 65 64 20 6f 6e 65" },
+	{ "V-52", RSP, SIGOP_CHECKED, v_ok, "00" },
+	{ "V-53", REQ, SIGOP_RELEASE, v_release_q,
+	    "14 08 a1 b2 c3 d4 e5 f6 07 18 00 18 72 65 2d 66 6c 61 73 68 65 64 20 61 6e 64 20 72 65 2d 74 65 73 74 65 64" },
+	{ "V-54", RSP, SIGOP_RELEASE, v_ok, "00" },
+	{ "V-55", RSP, SIGOP_BOARD, e_quarantined,
+	    "01 13 00 1e 62 6f 61 72 64 20 53 4e 2d 30 30 30 31 32 33 20 69 73 20 71 75 61 72 61 6e 74 69 6e 65 64" },
 };
 #define NVECS (sizeof(vecs) / sizeof(vecs[0]))
 
@@ -531,7 +597,7 @@ static const struct {
 	{ "Y-2", REQ, 0, "01 02 00", PRC_TRAILING },
 	{ "Y-3", REQ, 0, "04 08 a1 b2 c3 d4 e5 f6 07 18 10 63 6f 72 72 65 63 74 20 68 6f 72 73 65 20 34 32 00",
 	    PRC_TRAILING },
-	{ "Y-4", REQ, 0, "12", PRC_VALUE },
+	{ "Y-4", REQ, 0, "15", PRC_VALUE },
 	{ "Y-5", REQ, 0, "00", PRC_VALUE },
 	{ "Y-6", REQ, 0, "02 41 4c", PRC_TOO_LONG },
 	{ "Y-7", REQ, 0, "02 02 4c 7f 05 61 6c 69 63 65", PRC_CHARSET },
@@ -556,13 +622,23 @@ static const struct {
 	    "00 0d 4c 4f 54 2d 32 30 32 34 2d 30 30 34 32 02 00 00 03 e8 00 00 00 3a 00 01 86 a0 00 00 14 7f 00 00 00 00",
 	    PRC_VALUE },
 	{ "Y-21", RSP, SIGOP_HELLO, "00 02 01 02 01 41", PRC_VALUE },
-	{ "Y-22", RSP, 18, "00", PRC_VALUE },
+	{ "Y-22", RSP, 21, "00", PRC_VALUE },
 	{ "Y-23", RSP, SIGOP_PASS, "08 10 00 02 6f 0a", PRC_CHARSET },
 	{ "Y-24", RSP, SIGOP_PASS, "08 10 01 00", PRC_TOO_LONG },
 	{ "Y-25", RSP, SIGOP_COMMIT_PW, "00 00", PRC_TRAILING },
 	{ "Y-26", RSP, SIGOP_COMMIT_PW, "", PRC_SHORT },
 	{ "Y-27", RSP, SIGOP_CERT, "00 10 01", PRC_TOO_LONG },
 	{ "Y-28", RSP, SIGOP_INFO, "00 00 00", PRC_VALUE },
+	{ "Y-29", REQ, 0, "12 03 a1 b2 c3", PRC_VALUE },
+	{ "Y-30", REQ, 0, "13 08 a1 b2 c3 d4 e5 f6 07 18 02 05 65 6f 6c 2d 31 00 00 00", PRC_VALUE },
+	{ "Y-31", REQ, 0, "13 08 a1 b2 c3 d4 e5 f6 07 18 01 00 00 00 00", PRC_VALUE },
+	{ "Y-32", REQ, 0, "13 08 a1 b2 c3 d4 e5 f6 07 18 01 05 65 6f 6c 2d 31 20", PRC_TOO_LONG },
+	{ "Y-33", REQ, 0, "14 08 a1 b2 c3 d4 e5 f6 07 18 00 00", PRC_VALUE },
+	{ "Y-34", REQ, 0, "14 08 a1 b2 c3 d4 e5 f6 07 18 00 01 0a", PRC_CHARSET },
+	{ "Y-35", RSP, SIGOP_LOOKUP, "00 04 00 00 00 00 00 00", PRC_VALUE },
+	{ "Y-36", RSP, SIGOP_LOOKUP, "00 02 00 00 10 01", PRC_TOO_LONG },
+	{ "Y-37", RSP, SIGOP_CHECKED, "00 00", PRC_TRAILING },
+	{ "Y-38", RSP, SIGOP_RELEASE, "", PRC_SHORT },
 };
 #define NYVECS (sizeof(yvecs) / sizeof(yvecs[0]))
 
@@ -763,6 +839,35 @@ test_encode_request_limits(void **state)
 	strcpy(m.q.reason, "tab\there");
 	assert_int_equal(encq(&m.q), PRC_CHARSET);
 
+	/* LOOKUP / CHECKED / RELEASE: chip 4..32; CHECKED ok a flag, fixture 1..64, code 0..31;
+	 * RELEASE reason 1..255 printable */
+	build(&vecs[45], &m);
+	m.q.board.chip_len = 3;
+	assert_int_equal(encq(&m.q), PRC_VALUE);
+	build(&vecs[49], &m);
+	assert_int_equal(encq(&m.q), PRC_OK);
+	m.q.ok = 2;
+	assert_int_equal(encq(&m.q), PRC_VALUE);
+	m.q.ok = 0;
+	m.q.board.fixture[0] = '\0';
+	assert_int_equal(encq(&m.q), PRC_VALUE);
+	strcpy(m.q.board.fixture, "eol-1");
+	memset(m.q.code, 'E', sizeof(m.q.code)); /* 32 bytes, no NUL */
+	assert_int_equal(encq(&m.q), PRC_VALUE);
+	fill(m.q.code, SIGP_MAX_CODE, 'E');
+	assert_int_equal(encq(&m.q), PRC_OK);
+	strcpy(m.q.reason, "tab\there");
+	assert_int_equal(encq(&m.q), PRC_CHARSET);
+	build(&vecs[52], &m);
+	m.q.reason[0] = '\0';
+	assert_int_equal(encq(&m.q), PRC_VALUE);
+	fill(m.q.reason, SIGP_MAX_TEXT, 'r');
+	assert_int_equal(encq(&m.q), PRC_OK);
+	memset(m.q.reason, 'r', sizeof(m.q.reason));
+	assert_int_equal(encq(&m.q), PRC_VALUE);
+	strcpy(m.q.reason, "new\nline");
+	assert_int_equal(encq(&m.q), PRC_CHARSET);
+
 	/* Unknown ops */
 	memset(&m, 0, sizeof(m));
 	assert_int_equal(encq(&m.q), PRC_VALUE);
@@ -857,6 +962,25 @@ test_encode_reply_limits(void **state)
 	strcpy(m.p.text, "line\n");
 	assert_int_equal(encp(SIGOP_BOARD, &m.p), PRC_CHARSET);
 
+	/* LOOKUP: kind 0..3, serial 0..32, cert serial 0..64, cert 0..CAP_CERT_DER, reason text */
+	build(&vecs[46], &m);
+	m.p.kind = SIGREC_MAX + 1;
+	assert_int_equal(encp(SIGOP_LOOKUP, &m.p), PRC_VALUE);
+	m.p.kind = SIGREC_QUARANTINED;
+	m.p.blob = blob;
+	m.p.blob_len = CAP_CERT_DER;
+	assert_int_equal(encp(SIGOP_LOOKUP, &m.p), PRC_OK);
+	m.p.blob_len = CAP_CERT_DER + 1;
+	assert_int_equal(encp(SIGOP_LOOKUP, &m.p), PRC_VALUE);
+	m.p.blob_len = 0;
+	memset(m.p.serial, 's', sizeof(m.p.serial));
+	assert_int_equal(encp(SIGOP_LOOKUP, &m.p), PRC_VALUE);
+	m.p.serial[0] = '\0';
+	memset(m.p.reason, 'r', sizeof(m.p.reason));
+	assert_int_equal(encp(SIGOP_LOOKUP, &m.p), PRC_VALUE);
+	strcpy(m.p.reason, "line\n");
+	assert_int_equal(encp(SIGOP_LOOKUP, &m.p), PRC_CHARSET);
+
 	/* An OK reply to an unknown op */
 	memset(&m, 0, sizeof(m));
 	assert_int_equal(encp(0, &m.p), PRC_VALUE);
@@ -948,7 +1072,8 @@ test_names(void **state)
 {
 	static const char *const ops[] = { "UNKNOWN", "HELLO", "SESSION", "BOARD", "COMMIT_PW",
 		"ISSUE", "VERIFIED", "PASS", "FAIL", "FIXTURE_ERROR", "CERT", "STOP", "LOT_OPEN",
-		"LOT_CLOSE", "LOT_STATUS", "INFO", "CRL", "CHECKPOINT", "UNKNOWN" };
+		"LOT_CLOSE", "LOT_STATUS", "INFO", "CRL", "CHECKPOINT", "LOOKUP", "CHECKED", "RELEASE",
+		"UNKNOWN" };
 	static const struct {
 		int detail;
 		const char *name, *ecode;
@@ -972,7 +1097,8 @@ test_names(void **state)
 		{ SIGR_SEQUENCE, "SEQUENCE", "E_REFUSED" },
 		{ SIGR_NOT_CANONICAL, "NOT_CANONICAL", "E_CSR" },
 		{ SIGR_FAILURES, "FAILURES", "E_FAILURES" },
-		{ 19, "UNKNOWN", "E_REFUSED" },
+		{ SIGR_QUARANTINED, "QUARANTINED", "E_QUARANTINED" },
+		{ 20, "UNKNOWN", "E_REFUSED" },
 		{ -1, "UNKNOWN", "E_REFUSED" },
 	};
 	static const char *const st[] = { "ok", "refused by policy", "quota reached", "HSM failure",
