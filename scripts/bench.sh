@@ -31,7 +31,7 @@ while [ $r -lt $ROUNDS ]; do
 	/usr/bin/time -f "%e %U %S" -o "$T/time" "$BIN/firmware-stub" sim --boards "$N" --dir "$T/b$r" -- \
 		"$BIN/station" run --profile "$T/profile.ini" --json >"$T/run$r.json" 2>"$T/run$r.err"
 	pass=$(grep -c '"result":"PASS"' "$T/run$r.json" || true)
-	ms=$(sed -n 's/.*"event":"summary".*"elapsed_ms":\([0-9]*\).*/\1/p' "$T/run$r.json")
+	ms=$(jq -r 'select(.event == "summary") | .elapsed_ms' "$T/run$r.json")
 	rate=$(awk "BEGIN{printf \"%.1f\", $pass*1000/($ms>0?$ms:1)}")
 	cpu=$(awk '{printf "%.2f", ($2+$3)*1000}' "$T/time")
 	echo "  round $r: $pass/$N PASS in $ms ms = $rate boards/s; CPU (station+signer+stub) $cpu ms = $(awk "BEGIN{printf \"%.2f\", $cpu/$N}") ms/board"

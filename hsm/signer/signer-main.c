@@ -123,6 +123,11 @@ serve(int fd, const char *profile, int mode, long station_uid, const char *opera
 	    "mode", mode == SIGMODE_RUN ? "run" : mode == SIGMODE_VERIFY ? "verify" : "admin",
 	    "separation", s->separated ? "service" :
 	    "developer"));
+	/* The station decides when to stop and records station.stop first: a Ctrl-C or SIGTERM
+	 * sent to the whole process group (a terminal, a service manager) must not end the
+	 * record under it. The signer stops when its station closes the socket (SIGKILL works). */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
 	for (;;) {
 		r = sigp_recv(fd, req, sizeof(req), &n);
 		if (r == -1 && errno == 0)

@@ -1,5 +1,5 @@
 /* flow.c: provisioning of one board; see flow.h. */
-#include "flow.h"
+#include "flow-int.h"
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -19,30 +19,9 @@
 #include "sigproto.h"
 #include "util.h"
 
-struct fl {
-	const struct flow_env *env;
-	const struct profile *prof;
-	const char *fixture;
-	struct flow_result *res;
-	struct link link;
-	struct msg_hello hello;
-	char fw_hex[65];
-	char password[MSG_MAX_PASSWORD + 1];
-	uint8_t csr[MSG_MAX_CSR];
-	size_t csr_len;
-	uint8_t *cert;
-	size_t cert_len;
-	int verified; /* board.verified is recorded: a later failure is not a void attempt */
-	int recorded; /* the signer refused and recorded this board's failure itself */
-	int resume; /* board recorded 'verified': only the lock remains to be done and confirmed */
-	/* Why the last step failed, for decisions (res->code is only the E_* output for scripts). */
-	int link_rc;   /* LINK_* of the board exchange that failed (call()), LINK_OK when none */
-	int signer_st; /* SIGST_* of the signer reply that failed the board, SIGST_OK when none */
-	uint8_t buf[FRAME_MAX_PAYLOAD];
-};
 
-static int __attribute__((format(printf, 3, 4)))
-fail(struct fl *f, const char *code, const char *fmt, ...)
+int
+flow_fail(struct fl *f, const char *code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -53,8 +32,8 @@ fail(struct fl *f, const char *code, const char *fmt, ...)
 	return -1;
 }
 
-static void
-step(struct fl *f, const char *name, unsigned pct)
+void
+flow_step(struct fl *f, const char *name, unsigned pct)
 {
 	snprintf(f->res->step, sizeof(f->res->step), "%s", name);
 	if (f->env->on_step != NULL)
@@ -62,8 +41,8 @@ step(struct fl *f, const char *name, unsigned pct)
 }
 
 /* One request; on failure the result says why, in the words of the current step. */
-static int
-call(struct fl *f, uint8_t type, size_t reqlen, unsigned timeout, const uint8_t **rsp,
+int
+flow_call(struct fl *f, uint8_t type, size_t reqlen, unsigned timeout, const uint8_t **rsp,
     size_t *rl)
 {
 	char text[MSG_MAX_ERRTEXT + 1];
@@ -76,18 +55,18 @@ call(struct fl *f, uint8_t type, size_t reqlen, unsigned timeout, const uint8_t 
 	case LINK_OK:
 		return 0;
 	case LINK_ERR_TIMEOUT:
-		return fail(f, "E_NO_ANSWER", "no answer from the board during '%s' (%u tries of %u ms); "
+		return flow_fail(f, "E_NO_ANSWER", "no answer from the board during '%s' (%u tries of %u ms); "
 		    "check that it is seated and powered, then re-insert it", f->res->step,
 		    f->prof->to.retries + 1, timeout);
 	case LINK_ERR_HANGUP:
-		return fail(f, "E_DISCONNECTED", "the board was disconnected during '%s'; re-insert "
+		return flow_fail(f, "E_DISCONNECTED", "the board was disconnected during '%s'; re-insert "
 		    "it and run it again", f->res->step);
 	case LINK_ERR_REFUSED:
 		util_sanitize(f->link.err.text, sizeof(f->link.err.text), text, sizeof(text));
-		return fail(f, "E_BOARD_REFUSED", "the board refused '%s': %s (%s); set it aside for "
+		return flow_fail(f, "E_BOARD_REFUSED", "the board refused '%s': %s (%s); set it aside for "
 		    "the firmware team", f->res->step, text, proto_errname(f->link.err.code));
 	default:
-		return fail(f, "E_LINK", "%s during '%s'; check the fixture cable",
+		return flow_fail(f, "E_LINK", "%s during '%s'; check the fixture cable",
 		    link_strerror(r), f->res->step);
 	}
 }
@@ -98,15 +77,15 @@ refused(struct fl *f, const struct signer_err *se, const char *what)
 {
 	f->signer_st = se->status;
 	if (se->status == SIGST_INTERNAL || se->status == SIGST_REQUEST)
-		return fail(f, "E_SIGNER", "the signer failed during '%s': %s; stop the line and call "
+		return flow_fail(f, "E_SIGNER", "the signer failed during '%s': %s; stop the line and call "
 		    "the engineer", what, se->text);
 	if (se->status == SIGST_LOG)
-		return fail(f, "E_DB", "%s; stop the line and call the engineer", se->text);
+		return flow_fail(f, "E_DB", "%s; stop the line and call the engineer", se->text);
 	if (se->status == SIGST_HSM)
-		return fail(f, "E_HSM", "the HSM failed: %s", se->text);
+		return flow_fail(f, "E_HSM", "the HSM failed: %s", se->text);
 	/* POLICY, QUOTA, STATE after a per-board request: recorded by the signer. */
 	f->recorded = 1;
-	return fail(f, sigp_refusal_ecode(se->detail), "%s", se->text);
+	return flow_fail(f, sigp_refusal_ecode(se->detail), "%s", se->text);
 }
 
 static int
@@ -114,19 +93,55 @@ identify(struct fl *f)
 {
 	const uint8_t *rsp;
 	size_t rl = 0;
-	struct sigp_board b;
-	struct signer_board sb;
-	struct signer_err se;
 
-	step(f, "identify", 5);
-	if (call(f, MSG_HELLO, 0, f->prof->to.hello, &rsp, &rl) != 0)
+	flow_step(f, "identify", 5);
+	if (flow_call(f, MSG_HELLO, 0, f->prof->to.hello, &rsp, &rl) != 0)
 		return -1;
 	if (msg_dec_hello(rsp, rl, &f->hello) != 0)
-		return fail(f, "E_PROTOCOL", "the board's identity reply is malformed; check that it runs "
+		return flow_fail(f, "E_PROTOCOL", "the board's identity reply is malformed; check that it runs "
 		    "provisioning firmware of protocol version %d", PROTO_VERSION);
 	util_hex(f->hello.chip_id, f->hello.chip_id_len, f->res->chip_hex, sizeof(f->res->chip_hex));
 	util_hex(f->hello.fw_digest, sizeof(f->hello.fw_digest), f->fw_hex, sizeof(f->fw_hex));
 	snprintf(f->res->fw_version, sizeof(f->res->fw_version), "%s", f->hello.fw_version);
+	return 0;
+}
+
+/* A locked board may be one this line finished: its record decides, and such a board is
+ * verified again instead of provisioned twice. 1: recorded PASS (rec filled); 0: not, provision
+ * it; -1: failed (verify-only and nothing to verify, or the signer failed). */
+static int
+lookup(struct fl *f, struct signer_record *rec)
+{
+	struct signer_err se;
+
+	if (signer_lookup(f->env->signer, f->hello.chip_id, f->hello.chip_id_len, rec, &se) != 0)
+		return refused(f, &se, "identify");
+	snprintf(f->res->serial, sizeof(f->res->serial), "%s", rec->serial);
+	snprintf(f->res->cert_serial, sizeof(f->res->cert_serial), "%s", rec->cert_serial);
+	if (rec->kind == SIGREC_PASS)
+		return 1;
+	if (!f->env->verify_only)
+		return 0;
+	if (rec->kind == SIGREC_QUARANTINED)
+		return flow_fail(f, "E_QUARANTINED", "serial %s is quarantined (%s); it must never ship",
+		    rec->serial, rec->reason);
+	if (rec->kind == SIGREC_VERIFIED)
+		return flow_fail(f, "E_NOT_PROVISIONED", "serial %s is recorded but its lock was never "
+		    "confirmed; send it back to the provisioning line to finish it", rec->serial);
+	return flow_fail(f, "E_NOT_PROVISIONED", "the record has no board with chip %.16s; it was "
+	    "never provisioned on this station: send it back to the provisioning line",
+	    f->res->chip_hex);
+}
+
+/* The signer checks the board's facts against the policy and the record and allocates its
+ * serial (or resumes a board whose lock was interrupted). */
+static int
+allocate(struct fl *f)
+{
+	struct sigp_board b;
+	struct signer_board sb;
+	struct signer_err se;
+
 	/* Facts only: the signer checks model, firmware and record, and allocates the serial. */
 	memset(&b, 0, sizeof(b));
 	memcpy(b.chip, f->hello.chip_id, f->hello.chip_id_len);
@@ -159,12 +174,12 @@ set_password(struct fl *f)
 	size_t len = 0, rl = 0;
 	int tries, r = -1;
 
-	step(f, "password", 25);
+	flow_step(f, "password", 25);
 	/* A commitment collision means two boards would share a password (or an HSM fault):
 	 * draw again; the UNIQUE constraint makes the fleet-wide rule provable. */
 	for (tries = 0; tries < 3; tries++) {
 		if (password_generate(f->password, sizeof(f->password), f->prof->pw_length) != 0)
-			return fail(f, "E_RANDOM", "the random generator failed; stop the line and call "
+			return flow_fail(f, "E_RANDOM", "the random generator failed; stop the line and call "
 			    "the engineer");
 		if ((r = signer_commit_pw(f->env->signer, f->hello.chip_id, f->hello.chip_id_len,
 		         f->password, &se)) == 0 || se.detail != SIGR_COLLISION)
@@ -180,17 +195,17 @@ set_password(struct fl *f)
 	r = msg_enc_set_identity(&m, f->buf, sizeof(f->buf), &len);
 	util_wipe(&m, sizeof(m));
 	if (r != 0)
-		return fail(f, "E_INTERNAL", "cannot encode the identity request");
-	r = call(f, MSG_SET_IDENTITY, len, f->prof->to.set_identity, &rsp, &rl);
+		return flow_fail(f, "E_INTERNAL", "cannot encode the identity request");
+	r = flow_call(f, MSG_SET_IDENTITY, len, f->prof->to.set_identity, &rsp, &rl);
 	util_wipe(f->buf, len);
 	if (r != 0)
 		return -1;
 	return msg_dec_empty(rsp, rl) == 0 ? 0 :
-	    fail(f, "E_PROTOCOL", "malformed reply to the identity request");
+	    flow_fail(f, "E_PROTOCOL", "malformed reply to the identity request");
 }
 
-static int
-read_object(struct fl *f, uint8_t obj, uint8_t *out, size_t cap, size_t *outlen)
+int
+flow_read_object(struct fl *f, uint8_t obj, uint8_t *out, size_t cap, size_t *outlen)
 {
 	struct msg_read_obj m;
 	struct msg_read_obj_rsp rsp;
@@ -202,14 +217,14 @@ read_object(struct fl *f, uint8_t obj, uint8_t *out, size_t cap, size_t *outlen)
 		m.offset = (uint32_t)have;
 		m.max = MSG_MAX_CHUNK;
 		if (msg_enc_read_obj(&m, f->buf, sizeof(f->buf), &len) != 0)
-			return fail(f, "E_INTERNAL", "cannot encode a read request");
-		if (call(f, MSG_READ_OBJECT, len, f->prof->to.object, &p, &rl) != 0)
+			return flow_fail(f, "E_INTERNAL", "cannot encode a read request");
+		if (flow_call(f, MSG_READ_OBJECT, len, f->prof->to.object, &p, &rl) != 0)
 			return -1;
 		if (msg_dec_read_obj_rsp(p, rl, &rsp) != 0 || rsp.obj != obj ||
 		    rsp.offset != have || rsp.total == 0 || rsp.total > cap ||
 		    (total != 0 && rsp.total != total) || rsp.data_len > rsp.total - have ||
 		    (rsp.data_len == 0 && have < rsp.total))
-			return fail(f, "E_PROTOCOL", "the board sent an inconsistent object chunk");
+			return flow_fail(f, "E_PROTOCOL", "the board sent an inconsistent object chunk");
 		total = rsp.total;
 		memcpy(out + have, rsp.data, rsp.data_len);
 		have += rsp.data_len;
@@ -226,23 +241,23 @@ make_key(struct fl *f, uint8_t nonce[16])
 	const uint8_t *rsp;
 	size_t len = 0, rl = 0;
 
-	step(f, "key", 40);
+	flow_step(f, "key", 40);
 	memset(&m, 0, sizeof(m));
 	m.key_type = f->prof->key_type;
 	m.nonce_len = 16;
 	if (RAND_bytes(nonce, 16) != 1)
-		return fail(f, "E_RANDOM", "the random generator failed");
+		return flow_fail(f, "E_RANDOM", "the random generator failed");
 	memcpy(m.nonce, nonce, 16);
 	if (msg_enc_gen_key(&m, f->buf, sizeof(f->buf), &len) != 0)
-		return fail(f, "E_INTERNAL", "cannot encode the key request");
-	if (call(f, MSG_GEN_KEY, len, f->prof->to.gen_key, &rsp, &rl) != 0)
+		return flow_fail(f, "E_INTERNAL", "cannot encode the key request");
+	if (flow_call(f, MSG_GEN_KEY, len, f->prof->to.gen_key, &rsp, &rl) != 0)
 		return -1;
 	if (msg_dec_gen_key_rsp(rsp, rl, &g) != 0)
-		return fail(f, "E_PROTOCOL", "malformed reply to the key request");
-	if (read_object(f, OBJ_CSR, f->csr, sizeof(f->csr), &f->csr_len) != 0)
+		return flow_fail(f, "E_PROTOCOL", "malformed reply to the key request");
+	if (flow_read_object(f, OBJ_CSR, f->csr, sizeof(f->csr), &f->csr_len) != 0)
 		return -1;
 	if (f->csr_len != g.csr_len)
-		return fail(f, "E_PROTOCOL", "the board's CSR is %zu bytes, it announced %u",
+		return flow_fail(f, "E_PROTOCOL", "the board's CSR is %zu bytes, it announced %u",
 		    f->csr_len, g.csr_len);
 	return 0;
 }
@@ -257,10 +272,10 @@ csr_precheck(struct fl *f, const uint8_t nonce[16], uint8_t *out, size_t cap, si
 
 	if ((r = issue_csr_check(&f->prof->cert, f->csr, f->csr_len, nonce, 16, NULL, why,
 	         sizeof(why))) != ISSUE_OK)
-		return fail(f, "E_CSR", "the board's certificate request is not acceptable (%s): %s; "
+		return flow_fail(f, "E_CSR", "the board's certificate request is not acceptable (%s): %s; "
 		    "set it aside for the firmware team", issue_strerror(r), why);
 	if (issue_csr_canonical(f->csr, f->csr_len, out, cap, outlen) != ISSUE_OK)
-		return fail(f, "E_CSR", "the board's certificate request cannot be re-encoded; set it "
+		return flow_fail(f, "E_CSR", "the board's certificate request cannot be re-encoded; set it "
 		    "aside for the firmware team");
 	return 0;
 }
@@ -272,7 +287,7 @@ certify(struct fl *f, const uint8_t nonce[16])
 	uint8_t der[CAP_CSR_DER];
 	size_t dl = 0;
 
-	step(f, "certificate", 55);
+	flow_step(f, "certificate", 55);
 	if (csr_precheck(f, nonce, der, sizeof(der), &dl) != 0)
 		return -1;
 	if (signer_issue(f->env->signer, f->hello.chip_id, f->hello.chip_id_len, nonce, 16, der, dl,
@@ -292,10 +307,10 @@ install(struct fl *f)
 	const uint8_t *rsp;
 	size_t total, off = 0, len = 0, rl = 0, n;
 
-	step(f, "install", 70);
+	flow_step(f, "install", 70);
 	total = f->cert_len + f->env->ca_len;
 	if (total > sizeof(chain))
-		return fail(f, "E_INTERNAL", "certificate chain of %zu bytes exceeds %d", total,
+		return flow_fail(f, "E_INTERNAL", "certificate chain of %zu bytes exceeds %d", total,
 		    MSG_MAX_CHAIN);
 	memcpy(chain, f->cert, f->cert_len);
 	memcpy(chain + f->cert_len, f->env->ca_der, f->env->ca_len);
@@ -307,31 +322,31 @@ install(struct fl *f)
 		w.data = chain + off;
 		w.data_len = (uint16_t)n;
 		if (msg_enc_write_obj(&w, f->buf, sizeof(f->buf), &len) != 0)
-			return fail(f, "E_INTERNAL", "cannot encode a chain chunk");
-		if (call(f, MSG_WRITE_OBJECT, len, f->prof->to.object, &rsp, &rl) != 0)
+			return flow_fail(f, "E_INTERNAL", "cannot encode a chain chunk");
+		if (flow_call(f, MSG_WRITE_OBJECT, len, f->prof->to.object, &rsp, &rl) != 0)
 			return -1;
 		if (msg_dec_write_obj_rsp(rsp, rl, &wr) != 0 || wr.held != off + n)
-			return fail(f, "E_PROTOCOL", "the board lost part of the certificate chain");
+			return flow_fail(f, "E_PROTOCOL", "the board lost part of the certificate chain");
 		off += n;
 	}
 	in.obj = OBJ_CHAIN;
 	in.total = (uint32_t)total;
 	if (EVP_Digest(chain, total, in.sha256, NULL, EVP_sha256(), NULL) != 1 ||
 	    msg_enc_install(&in, f->buf, sizeof(f->buf), &len) != 0)
-		return fail(f, "E_INTERNAL", "cannot encode the install request");
-	if (call(f, MSG_INSTALL, len, f->prof->to.install, &rsp, &rl) != 0) {
+		return flow_fail(f, "E_INTERNAL", "cannot encode the install request");
+	if (flow_call(f, MSG_INSTALL, len, f->prof->to.install, &rsp, &rl) != 0) {
 		if (f->link_rc == LINK_ERR_REFUSED)
 			snprintf(f->res->code, sizeof(f->res->code), "E_INSTALL");
 		return -1;
 	}
 	if (msg_dec_state_rsp(rsp, rl, &st) != 0 || st.state != ST_CERTIFIED)
-		return fail(f, "E_INSTALL", "the board did not report CERTIFIED after installing");
+		return flow_fail(f, "E_INSTALL", "the board did not report CERTIFIED after installing");
 	return 0;
 }
 
 /* PRODUCT §3.7: the board proves it holds the certified key by signing a fresh challenge. */
-static int
-prove(struct fl *f)
+int
+flow_prove(struct fl *f)
 {
 	struct msg_prove m;
 	struct msg_prove_rsp pr;
@@ -343,14 +358,14 @@ prove(struct fl *f)
 	size_t len = 0, rl = 0;
 	int ok = 0;
 
-	step(f, "prove", 80);
+	flow_step(f, "prove", 80);
 	m.challenge_len = 32;
 	if (RAND_bytes(m.challenge, 32) != 1 || msg_enc_prove(&m, f->buf, sizeof(f->buf), &len) != 0)
-		return fail(f, "E_INTERNAL", "cannot make a challenge");
-	if (call(f, MSG_PROVE, len, f->prof->to.prove, &rsp, &rl) != 0)
+		return flow_fail(f, "E_INTERNAL", "cannot make a challenge");
+	if (flow_call(f, MSG_PROVE, len, f->prof->to.prove, &rsp, &rl) != 0)
 		return -1;
 	if (msg_dec_prove_rsp(rsp, rl, &pr) != 0)
-		return fail(f, "E_PROTOCOL", "malformed reply to the key challenge");
+		return flow_fail(f, "E_PROTOCOL", "malformed reply to the key challenge");
 	memcpy(msg, PROVE_PREFIX, PROVE_PREFIX_LEN);
 	memcpy(msg + PROVE_PREFIX_LEN, m.challenge, 32);
 	if ((x = d2i_X509(NULL, &p, (long)f->cert_len)) != NULL && (md = EVP_MD_CTX_new()) != NULL &&
@@ -359,7 +374,7 @@ prove(struct fl *f)
 	EVP_MD_CTX_free(md);
 	X509_free(x);
 	if (!ok)
-		return fail(f, "E_PROVE", "the board could not prove it holds the certified key; its "
+		return flow_fail(f, "E_PROVE", "the board could not prove it holds the certified key; its "
 		    "key store is faulty: set it aside");
 	return 0;
 }
@@ -373,28 +388,27 @@ check_password(struct fl *f)
 	size_t len = 0, rl = 0;
 	int r;
 
-	step(f, "password-check", 85);
+	flow_step(f, "password-check", 85);
 	memset(&cp, 0, sizeof(cp));
 	memcpy(cp.password, f->password, strlen(f->password) + 1);
 	r = msg_enc_confirm_pw(&cp, f->buf, sizeof(f->buf), &len);
 	util_wipe(&cp, sizeof(cp));
 	if (r != 0)
-		return fail(f, "E_INTERNAL", "cannot encode the password check");
-	r = call(f, MSG_CONFIRM_PASSWORD, len, f->prof->to.confirm, &rsp, &rl);
+		return flow_fail(f, "E_INTERNAL", "cannot encode the password check");
+	r = flow_call(f, MSG_CONFIRM_PASSWORD, len, f->prof->to.confirm, &rsp, &rl);
 	util_wipe(f->buf, len);
 	if (r != 0)
 		return -1;
 	if (msg_dec_confirm_pw_rsp(rsp, rl, &cr) != 0 || cr.match != 1)
-		return fail(f, "E_PASSWORD_CHECK", "the board does not accept the password it was "
+		return flow_fail(f, "E_PASSWORD_CHECK", "the board does not accept the password it was "
 		    "given; its storage is faulty: set it aside");
 	return 0;
 }
 
-/* PRODUCT §3.8: lock, then confirm with a fresh hello and a refused write. */
-static int
-lock(struct fl *f)
+/* A fresh hello says LOCKED, debug port closed, same chip; a harmless write is refused. */
+int
+flow_lock_confirm(struct fl *f)
 {
-	struct msg_state_rsp st;
 	struct msg_hello h;
 	struct msg_write_obj w;
 	const uint8_t *rsp;
@@ -402,32 +416,14 @@ lock(struct fl *f)
 	size_t len = 0, rl = 0;
 	int r;
 
-	step(f, "lock", 90);
-	if (f->resume && f->hello.state == ST_LOCKED)
-		goto confirm;
-	if (call(f, MSG_LOCK, 0, f->prof->to.lock, &rsp, &rl) != 0) {
-		/* Unlocked at identify, LOCKED now: our LOCK took effect and its reply was lost (a
-		 * board that resets after burning its lock fuses does this). The confirmation below
-		 * decides, as for any lock. */
-		if (f->link_rc == LINK_ERR_REFUSED && f->link.err.code == PERR_LOCKED) {
-			f->res->code[0] = f->res->reason[0] = '\0';
-			f->link_rc = LINK_OK;
-			goto confirm;
-		}
-		if (f->link_rc == LINK_ERR_REFUSED)
-			snprintf(f->res->code, sizeof(f->res->code), "E_LOCK");
+	if (flow_call(f, MSG_HELLO, 0, f->prof->to.hello, &rsp, &rl) != 0)
 		return -1;
-	}
-	if (msg_dec_state_rsp(rsp, rl, &st) != 0 || st.state != ST_LOCKED || st.debug_locked != 1)
-		return fail(f, "E_LOCK", "the board did not lock (state %s, debug port %s); set it "
-		    "aside", proto_statename(st.state), st.debug_locked ? "closed" : "open");
-confirm:
-	if (call(f, MSG_HELLO, 0, f->prof->to.hello, &rsp, &rl) != 0)
-		return -1;
-	if (msg_dec_hello(rsp, rl, &h) != 0 || h.state != ST_LOCKED || h.debug_locked != 1 ||
-	    h.chip_id_len != f->hello.chip_id_len ||
-	    memcmp(h.chip_id, f->hello.chip_id, h.chip_id_len) != 0)
-		return fail(f, "E_LOCK", "after locking, the board does not report LOCKED with its "
+	if (msg_dec_hello(rsp, rl, &h) == 0 && (h.chip_id_len != f->hello.chip_id_len ||
+	    memcmp(h.chip_id, f->hello.chip_id, h.chip_id_len) != 0))
+		return flow_fail(f, "E_DISCONNECTED", "another board answered during '%s': the board "
+		    "was swapped; re-seat it", f->res->step);
+	if (msg_dec_hello(rsp, rl, &h) != 0 || h.state != ST_LOCKED || h.debug_locked != 1)
+		return flow_fail(f, "E_LOCK", "after locking, the board does not report LOCKED with its "
 		    "debug port closed; set it aside");
 	/* ETSI EN 303 645 5.6: nothing stays open. A harmless write must be refused. */
 	w.obj = OBJ_CHAIN;
@@ -436,15 +432,45 @@ confirm:
 	w.data = &one;
 	w.data_len = 0;
 	if (msg_enc_write_obj(&w, f->buf, sizeof(f->buf), &len) != 0)
-		return fail(f, "E_INTERNAL", "cannot encode the lock probe");
+		return flow_fail(f, "E_INTERNAL", "cannot encode the lock probe");
 	r = link_call(&f->link, MSG_WRITE_OBJECT, f->buf, len, f->prof->to.object,
 	    f->prof->to.retries, &rsp, &rl);
 	if (r == LINK_ERR_REFUSED && f->link.err.code == PERR_LOCKED)
 		return 0;
 	if (r == LINK_ERR_TIMEOUT || r == LINK_ERR_HANGUP)
-		return fail(f, "E_NO_ANSWER", "the board stopped answering after locking; re-insert it");
-	return fail(f, "E_LOCK_WRITES", "the board claims LOCKED but still accepts writes; its "
+		return flow_fail(f, "E_NO_ANSWER", "the board stopped answering after locking; re-insert it");
+	return flow_fail(f, "E_LOCK_WRITES", "the board claims LOCKED but still accepts writes; its "
 	    "provisioning port stays open: quarantine it");
+}
+
+/* PRODUCT §3.8: lock, then confirm with a fresh hello and a refused write. */
+static int
+lock(struct fl *f)
+{
+	struct msg_state_rsp st;
+	const uint8_t *rsp;
+	size_t rl = 0;
+
+	flow_step(f, "lock", 90);
+	if (f->resume && f->hello.state == ST_LOCKED)
+		return flow_lock_confirm(f);
+	if (flow_call(f, MSG_LOCK, 0, f->prof->to.lock, &rsp, &rl) != 0) {
+		/* Unlocked at identify, LOCKED now: our LOCK took effect and its reply was lost (a
+		 * board that resets after burning its lock fuses does this). The confirmation
+		 * decides, as for any lock. */
+		if (f->link_rc == LINK_ERR_REFUSED && f->link.err.code == PERR_LOCKED) {
+			f->res->code[0] = f->res->reason[0] = '\0';
+			f->link_rc = LINK_OK;
+			return flow_lock_confirm(f);
+		}
+		if (f->link_rc == LINK_ERR_REFUSED)
+			snprintf(f->res->code, sizeof(f->res->code), "E_LOCK");
+		return -1;
+	}
+	if (msg_dec_state_rsp(rsp, rl, &st) != 0 || st.state != ST_LOCKED || st.debug_locked != 1)
+		return flow_fail(f, "E_LOCK", "the board did not lock (state %s, debug port %s); set it "
+		    "aside", proto_statename(st.state), st.debug_locked ? "closed" : "open");
+	return flow_lock_confirm(f);
 }
 
 /* VERIFIED or PASS: the signer checks the board's recorded state and records the step. */
@@ -463,7 +489,7 @@ report(struct fl *f, uint8_t op, int resumed)
 		return 0;
 	if (op == SIGOP_PASS && se.status == SIGST_LOG) {
 		f->signer_st = se.status;
-		return fail(f, "E_DB", "cannot record the PASS; re-insert the board to finish it");
+		return flow_fail(f, "E_DB", "cannot record the PASS; re-insert the board to finish it");
 	}
 	return refused(f, &se, op == SIGOP_PASS ? "record" : "label");
 }
@@ -477,18 +503,18 @@ resume(struct fl *f)
 	struct signer_err se;
 	size_t n = 0;
 
-	step(f, "resume", 60);
+	flow_step(f, "resume", 60);
 	if (signer_cert(f->env->signer, f->hello.chip_id, f->hello.chip_id_len, &f->cert,
 	        &f->cert_len, &se) != 0)
 		return refused(f, &se, "resume");
-	if (read_object(f, OBJ_CHAIN, chain, sizeof(chain), &n) != 0)
+	if (flow_read_object(f, OBJ_CHAIN, chain, sizeof(chain), &n) != 0)
 		return -1;
 	if (n < f->cert_len || memcmp(chain, f->cert, f->cert_len) != 0)
-		return fail(f, "E_RESUME", "the board's certificate is not the one recorded for "
+		return flow_fail(f, "E_RESUME", "the board's certificate is not the one recorded for "
 		    "serial %s; quarantine it", f->res->serial);
-	if (prove(f) != 0 || lock(f) != 0)
+	if (flow_prove(f) != 0 || lock(f) != 0)
 		return -1;
-	step(f, "record", 98);
+	flow_step(f, "record", 98);
 	if (report(f, SIGOP_PASS, 1) != 0)
 		return -1;
 	if (snprintf(f->res->label, sizeof(f->res->label), "%s/%s.zpl", f->prof->label_dir,
@@ -503,17 +529,34 @@ run(struct fl *f)
 	uint8_t nonce[16];
 	int r;
 
+	struct signer_record rec;
+
 	if (identify(f) != 0)
+		return -1;
+	if (f->hello.state == ST_LOCKED || f->env->verify_only) {
+		memset(&rec, 0, sizeof(rec));
+		r = lookup(f, &rec);
+		if (r == 1) {
+			f->again = 1;
+			r = flow_reverify(f, &rec);
+			free(rec.cert);
+			return r;
+		}
+		free(rec.cert);
+		if (r < 0)
+			return -1;
+	}
+	if (allocate(f) != 0)
 		return -1;
 	if (f->resume)
 		return resume(f);
 	if (set_password(f) != 0 || make_key(f, nonce) != 0 || certify(f, nonce) != 0 ||
-	    install(f) != 0 || prove(f) != 0 || check_password(f) != 0)
+	    install(f) != 0 || flow_prove(f) != 0 || check_password(f) != 0)
 		return -1;
-	step(f, "label", 88);
+	flow_step(f, "label", 88);
 	if (label_write_zpl(f->prof->label_dir, f->prof->cert.product, f->res->serial, f->password,
 	        f->res->label, sizeof(f->res->label)) != 0)
-		return fail(f, "E_LABEL", "cannot write the product label into '%s'; check the label "
+		return flow_fail(f, "E_LABEL", "cannot write the product label into '%s'; check the label "
 		    "spool directory", f->prof->label_dir);
 	/* Crash safety (PRODUCT §7): the verified record is durable before the board is locked,
 	 * so a board is never locked without a record; if the lock is interrupted, re-inserting
@@ -526,8 +569,15 @@ run(struct fl *f)
 	f->verified = 1;
 	if (lock(f) != 0)
 		return -1;
-	step(f, "record", 98);
+	flow_step(f, "record", 98);
 	return report(f, SIGOP_PASS, 0);
+}
+
+int
+flow_quarantines(const char *code)
+{
+	return strcmp(code, "E_LOCK") == 0 || strcmp(code, "E_LOCK_WRITES") == 0 ||
+	    strcmp(code, "E_RESUME") == 0;
 }
 
 /* FAIL: the signer decides what the attempt consumed and voids it (a board recorded
@@ -580,10 +630,20 @@ flow_provision(const struct flow_env *env, struct xport *x, const char *fixture,
 	if (run(f) == 0) {
 		res->pass = 1;
 		snprintf(res->step, sizeof(res->step), "done");
+	} else if (f->again || env->verify_only) {
+		/* A re-verification records its own outcome (flow_reverify); a verify-only session
+		 * records nothing about a board it was not asked to provision. */
+		if (!f->recorded && f->again)
+			r = -1;
 	} else if (!f->recorded && (res->chip_hex[0] != '\0' || f->signer_st != SIGST_LOG)) {
 		if (record_fail(env, f, res) != 0)
 			r = -1;
 	}
+	res->again = f->again;
+	/* The serial this attempt was given is spent without a board to show for it, unless the
+	 * board was recorded verified and only its lock is pending (finished on re-insert). */
+	res->void_serial = !res->pass && !f->again && res->serial[0] != '\0' &&
+	    (!(f->verified || f->resume) || flow_quarantines(res->code));
 	res->elapsed_ms = util_ms() - t0;
 	util_wipe(f->password, sizeof(f->password));
 	free(f->cert);

@@ -24,10 +24,15 @@ struct flow_env {
 	/* Progress for the console: called at the start of each step (pct 0..100). */
 	void (*on_step)(void *arg, const char *fixture, const char *step, unsigned pct);
 	void *arg;
+	/* `station verify`: only boards the record has as PASS are checked again; nothing is
+	 * provisioned (the signer's verify session refuses it anyway). */
+	int verify_only;
 };
 
 struct flow_result {
 	int pass;
+	int again;               /* with pass: already provisioned, verified again (DONE) */
+	int void_serial;         /* FAIL: the serial given to this attempt is void (spent) */
 	char step[24];           /* step that failed (or "done") */
 	char code[32];           /* E_* for scripts, "" on PASS */
 	char reason[CAP_REASON]; /* for people */
@@ -45,5 +50,10 @@ struct flow_result {
  * recorded (res still says FAIL and why). */
 int flow_provision(const struct flow_env *env, struct xport *x, const char *fixture,
     struct flow_result *res);
+
+/* 1 for the failure codes after which a board is quarantined and never run again (a lock
+ * that did not hold, a certificate that is not the recorded one): E_LOCK, E_LOCK_WRITES,
+ * E_RESUME. The signer decides the same from the FAIL it records. */
+int flow_quarantines(const char *code);
 
 #endif

@@ -10,6 +10,8 @@ int cli_ports(int argc, char **argv);
 
 /* `station run`: provisions the boards on the fixtures (cli-run.c). */
 int cli_run(int argc, char **argv);
+int cli_line(int argc, char **argv);
+int cli_verify(int argc, char **argv);
 /* `station ca init|info|crl` (cli-ca.c). */
 int cli_ca(int argc, char **argv);
 
@@ -53,7 +55,8 @@ enum cli_exit {
 	EXIT_DB = 5,        /* audit database error: the record (database, bundle, key, CA, proof or
 	                     * checkpoint file) cannot be read or written */
 	EXIT_NOFIXTURE = 6, /* no fixture to work on */
-	EXIT_VERIFY = 7     /* station audit: the record, a proof or a checkpoint does not verify */
+	EXIT_VERIFY = 7,    /* station audit: the record, a proof or a checkpoint does not verify */
+	EXIT_INTERRUPTED = 8 /* station line: a second stop signal abandoned the boards in flight */
 };
 
 #endif

@@ -13,7 +13,9 @@ static const struct {
 	int (*fn)(int, char **);
 	const char *help;
 } cmds[] = {
-	{ "run", cli_run, "provision the boards on the fixtures" },
+	{ "line", cli_line, "the always-on line: boards picked up as they are seated, console" },
+	{ "run", cli_run, "provision the boards on the fixtures now, once (a batch)" },
+	{ "verify", cli_verify, "check provisioned boards against the record (end-of-line QA)" },
 	{ "ports", cli_ports, "list the serial ports (fixtures) with their USB location" },
 	{ "ca", cli_ca, "key ceremony, CA information and revocation list (init|info|crl)" },
 	{ "lot", cli_lot, "a production lot's state, and its end (status|close)" },
@@ -33,7 +35,8 @@ usage(FILE *f)
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].help);
 	fprintf(f, "\nexit codes: 0 ok, 1 a board failed, 2 usage, 3 profile, 4 HSM/signer,\n"
-	           "5 audit database, 6 no fixture, 7 audit verification failed.\n"
+	           "5 audit database, 6 no fixture, 7 audit verification failed,\n"
+	           "8 line stopped by a second signal.\n"
 	           "See docs/scripting-guide.md.\n");
 }
 

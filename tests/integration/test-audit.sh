@@ -18,7 +18,7 @@ ok "3 boards PASS, checkpoint of size $s1 signed after station.stop"
 # A second run gives a second checkpoint, so an edit can be localised between the two.
 stub 1 "$T/boards2" -- "$S" run --profile "$PROFILE" >"$T/run2.out" 2>"$T/run2.err" ||
 	{ cat "$T/run2.out" "$T/run2.err"; fail "second run did not pass"; }
-grep -q "^checkpoint: size " "$T/run2.out" || { cat "$T/run2.out"; fail "no checkpoint line in text mode"; }
+grep -q "^record sealed: checkpoint signed over " "$T/run2.out" || { cat "$T/run2.out"; fail "no checkpoint line in text mode"; }
 "$S" audit checkpoint --profile "$PROFILE" >"$T/cp.out" 2>&1 || { cat "$T/cp.out"; fail "audit checkpoint"; }
 head -1 "$T/cp.out" | grep -q '^station/' || { cat "$T/cp.out"; fail "audit checkpoint printed no note"; }
 s2=$(sqlite3 "$db" 'SELECT MAX(size) FROM checkpoints')

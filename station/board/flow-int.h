@@ -1,0 +1,53 @@
+/*
+ * flow-int.h: the state of one board's flow and the steps shared by provisioning (flow.c) and
+ * re-verification of an already provisioned board (reverify.c). Internal to station/board.
+ */
+#ifndef FLOW_INT_H
+#define FLOW_INT_H
+
+#include "flow.h"
+#include "link.h"
+#include "msg.h"
+
+struct fl {
+	const struct flow_env *env;
+	const struct profile *prof;
+	const char *fixture;
+	struct flow_result *res;
+	struct link link;
+	struct msg_hello hello;
+	char fw_hex[65];
+	char password[MSG_MAX_PASSWORD + 1];
+	uint8_t csr[MSG_MAX_CSR];
+	size_t csr_len;
+	uint8_t *cert;
+	size_t cert_len;
+	int verified; /* board.verified is recorded: a later failure is not a void attempt */
+	int recorded; /* the signer refused and recorded this board's failure itself */
+	int again; /* recorded PASS: verified again, not provisioned (reverify.c) */
+	int resume; /* board recorded 'verified': only the lock remains to be done and confirmed */
+	/* Why the last step failed, for decisions (res->code is only the E_* output for scripts). */
+	int link_rc;   /* LINK_* of the board exchange that failed (call()), LINK_OK when none */
+	int signer_st; /* SIGST_* of the signer reply that failed the board, SIGST_OK when none */
+	uint8_t buf[FRAME_MAX_PAYLOAD];
+};
+
+/* Sets the result's code and reason; returns -1 (for `return flow_fail(...)`). */
+int flow_fail(struct fl *f, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Names the current step (the console's progress). */
+void flow_step(struct fl *f, const char *name, unsigned pct);
+/* One board request; 0, or -1 with the result saying why in the words of the current step. */
+int flow_call(struct fl *f, uint8_t type, size_t reqlen, unsigned timeout, const uint8_t **rsp,
+    size_t *rl);
+/* Reads a board object (OBJ_*) in chunks into out[0..cap); 0 or -1 (result set). */
+int flow_read_object(struct fl *f, uint8_t obj, uint8_t *out, size_t cap, size_t *outlen);
+/* The board signs a fresh challenge with the key of f->cert; 0 or -1 (E_PROVE). */
+int flow_prove(struct fl *f);
+/* A fresh hello says LOCKED with the debug port closed and the same chip, and a harmless write
+ * is refused; 0 or -1 (E_LOCK, E_LOCK_WRITES, E_NO_ANSWER). */
+int flow_lock_confirm(struct fl *f);
+/* An already provisioned board (record PASS): checks it against its record (reverify.c). */
+int flow_reverify(struct fl *f, const struct signer_record *rec);
+
+#endif

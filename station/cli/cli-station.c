@@ -1,0 +1,126 @@
+/* cli-station.c: set-up shared by run, line and verify; see cli-station.h. */
+#include "cli-station.h"
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "events.h"
+#include "util.h"
+#include "version.h"
+
+static int
+load_ca_der(const char *path, uint8_t **der, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	unsigned char *p = NULL;
+	X509 *x;
+	int n;
+
+	if (f == NULL)
+		return -1;
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	if (x == NULL || (n = i2d_X509(x, &p)) <= 0) {
+		X509_free(x);
+		return -1;
+	}
+	X509_free(x);
+	*der = p;
+	*len = (size_t)n;
+	return 0;
+}
+
+int
+cli_station_prepare(struct cli_station *st, const char *cmd, const char *profile_path,
+    const char *lot, const char *operator_name, int mode)
+{
+	char err[CAP_REASON * 2];
+
+	memset(st, 0, sizeof(*st));
+	st->cmd = cmd;
+	st->profile_path = profile_path;
+	if ((st->prof = calloc(1, sizeof(*st->prof))) == NULL) {
+		events_error(EXIT_FAIL, "out of memory");
+		return EXIT_FAIL;
+	}
+	if (profile_load(profile_path, st->prof, err, sizeof(err)) != 0) {
+		events_error(EXIT_PROFILE, "%s", err);
+		return EXIT_PROFILE;
+	}
+	if (profile_override(st->prof, lot, operator_name) != 0) {
+		events_error(EXIT_USAGE, "--lot and --operator take printable text of 1 to 64 "
+		    "characters");
+		return EXIT_USAGE;
+	}
+	if (load_ca_der(st->prof->ca_cert, &st->ca_der, &st->ca_len) != 0) {
+		events_error(EXIT_PROFILE, "cannot read the CA certificate '%s'; run 'station ca init "
+		    "--profile %s' first", st->prof->ca_cert, profile_path);
+		return EXIT_PROFILE;
+	}
+	/* The signer owns the record, the lot and the HSM (PRODUCT §4). */
+	if (cli_signer("station", profile_path, mode, NULL, &st->sig) != 0) {
+		events_error(EXIT_HSM, "the signer did not start (see the message above)");
+		return EXIT_HSM;
+	}
+	st->env.prof = st->prof;
+	st->env.signer = st->sig;
+	st->env.ca_der = st->ca_der;
+	st->env.ca_len = st->ca_len;
+	st->env.verify_only = mode != SIGMODE_RUN;
+	return EXIT_OK;
+}
+
+int
+cli_station_enter(struct cli_station *st, unsigned fixtures)
+{
+	struct sigp_lot lot;
+	struct signer_err se;
+	char digest[65];
+	int rc;
+
+	/* This process gives up what it does not need before it talks to any board: root
+	 * (service mode), ptrace, core files, and (service mode) every file but its fixtures,
+	 * profile and labels. */
+	if (cli_confine("station", st->prof) != 0) {
+		events_error(EXIT_HSM, "cannot confine the station (see the message above)");
+		return EXIT_HSM;
+	}
+	cli_probe(signer_pid(st->sig));
+	if (!signer_separated(st->sig))
+		fprintf(stderr, "station: developer mode: station and signer run under one user, so "
+		    "the trust boundary between them is weaker than in service mode (start as root)\n");
+	memset(&lot, 0, sizeof(lot));
+	if (!st->env.verify_only) {
+		/* The signer refuses a lot it never opened or has closed. */
+		if (signer_session(st->sig, st->prof->lot, st->prof->operator_name, &lot, &se) != 0) {
+			rc = se.status == SIGST_QUOTA ? EXIT_PROFILE : se.status == SIGST_LOG ? EXIT_DB :
+			    EXIT_HSM;
+			events_error(rc, "%s", se.text);
+			return rc;
+		}
+		if (lot.recovered > 0)
+			fprintf(stderr, "station: recorded %u interrupted attempt(s) from an earlier run "
+			    "as void; those boards can simply be run again\n", (unsigned)lot.recovered);
+	}
+	util_hex(st->prof->digest, sizeof(st->prof->digest), digest, sizeof(digest));
+	events_emit("start", json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:b,s:I,s:I}", "mode",
+	    st->cmd, "version", STATION_VERSION, "station", st->prof->station_id, "product",
+	    st->prof->cert.product, "lot", st->env.verify_only ? "" : st->prof->lot, "operator",
+	    st->prof->operator_name, "profile", st->profile_path, "profile_sha256", digest,
+	    "fixtures", (int)fixtures, "separated", signer_separated(st->sig), "quota",
+	    (json_int_t)lot.quota, "quota_used", (json_int_t)lot.used));
+	return EXIT_OK;
+}
+
+void
+cli_station_end(struct cli_station *st)
+{
+	signer_stop(st->sig);
+	OPENSSL_free(st->ca_der);
+	free(st->prof);
+	memset(st, 0, sizeof(*st));
+}

@@ -1,0 +1,231 @@
+/*
+ * fixture.c: one fixture's cycle in line mode; see line.h. A fixture is its adapter's physical
+ * position. Its thread opens the adapter while it is listed and then, over and over: waits for a
+ * board (a HELLO probe every LINE_PROBE_MS: harmless in any board state, and never sent while a
+ * board is being worked on), provisions it, shows the result until the board is taken out
+ * (LINE_GONE_PROBES silent probes in a row, or another chip answering), and is ready again.
+ * A hang-up (adapter or USB board unplugged) closes the port; it is opened again when the
+ * supervisor lists it again.
+ */
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "events.h"
+#include "line-int.h"
+#include "link.h"
+#include "log.h"
+#include "msg.h"
+#include "util.h"
+
+enum presence { GONE_LINE = -1, SILENT = 0, PRESENT = 1 };
+
+static void
+nap(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Sets the tile's state (and clears what belongs to a finished board when it becomes idle). */
+static void
+show(struct fixture *fx, enum fx_state st)
+{
+	struct fx_view *v = &fx->ln->view.fx[fx->idx];
+
+	pthread_mutex_lock(&fx->ln->view.lock);
+	if (v->state != st && (st == FX_EMPTY || st == FX_NO_ADAPTER || st == FX_PAUSED)) {
+		v->serial[0] = v->step[0] = v->code[0] = v->remedy[0] = '\0';
+		v->pct = 0;
+		v->started_ms = v->elapsed_ms = 0;
+	}
+	v->state = st;
+	pthread_mutex_unlock(&fx->ln->view.lock);
+}
+
+/* Is a board answering? One HELLO, no retransmission. PRESENT fills chip (the board's ID). */
+static enum presence
+probe(struct link *l, struct xport *x, uint8_t *chip, size_t *chip_len)
+{
+	struct msg_hello h;
+	const uint8_t *rsp;
+	uint16_t seq = 0;
+	size_t rl = 0;
+	int r;
+
+	(void)RAND_bytes((unsigned char *)&seq, sizeof(seq));
+	link_init(l, x, seq);
+	r = link_call(l, MSG_HELLO, NULL, 0, LINE_PROBE_MS, 0, &rsp, &rl);
+	if (r == LINK_ERR_HANGUP || r == LINK_ERR_IO)
+		return GONE_LINE;
+	if (r == LINK_ERR_REFUSED)
+		return PRESENT; /* it answered; the flow will say what is wrong with it */
+	if (r != LINK_OK || msg_dec_hello(rsp, rl, &h) != 0) {
+		*chip_len = 0;
+		return r == LINK_OK ? PRESENT : SILENT;
+	}
+	memcpy(chip, h.chip_id, h.chip_id_len);
+	*chip_len = h.chip_id_len;
+	return PRESENT;
+}
+
+static int
+stopping(struct fixture *fx)
+{
+	int s;
+
+	pthread_mutex_lock(&fx->ln->view.lock);
+	s = fx->ln->view.stopping || fx->ln->abandon;
+	pthread_mutex_unlock(&fx->ln->view.lock);
+	return s;
+}
+
+/* 1 when new boards may start here: listed, not paused, not stopping. */
+static int
+may_start(struct fixture *fx)
+{
+	int ok;
+
+	pthread_mutex_lock(&fx->ln->view.lock);
+	ok = !fx->ln->view.paused && !fx->ln->view.stopping && !fx->ln->abandon;
+	if (ok)
+		fx->ln->busy++;
+	pthread_mutex_unlock(&fx->ln->view.lock);
+	return ok;
+}
+
+static void
+work(struct fixture *fx, struct xport *x)
+{
+	struct fx_view *v = &fx->ln->view.fx[fx->idx];
+	struct flow_result *res;
+	char name[CAP_XPORT_NAME], port[CAP_XPORT_NAME];
+	int recorded;
+
+	if ((res = calloc(1, sizeof(*res))) == NULL) {
+		nap(LINE_PROBE_MS);
+		return;
+	}
+	pthread_mutex_lock(&fx->ln->view.lock);
+	memcpy(name, v->name, sizeof(name));
+	memcpy(port, fx->port, sizeof(port));
+	v->state = FX_WORKING;
+	v->serial[0] = v->code[0] = v->remedy[0] = '\0';
+	snprintf(v->step, sizeof(v->step), "identify");
+	v->pct = 0;
+	v->started_ms = util_ms();
+	pthread_mutex_unlock(&fx->ln->view.lock);
+	recorded = flow_provision(&fx->ln->env, x, name, res) == 0;
+	line_finished(fx->ln, fx, res, recorded);
+	events_result(name, port, res, recorded);
+	free(res);
+}
+
+/* After a result: waits until the board is taken out (or the line stops). GONE_LINE when the
+ * port hung up, SILENT when the fixture is empty, PRESENT when another board was seated at once. */
+static enum presence
+wait_removed(struct fixture *fx, struct link *l, struct xport *x, const uint8_t *chip,
+    size_t chip_len)
+{
+	uint8_t now[MSG_MAX_CHIP_ID];
+	size_t now_len = 0;
+	int silent = 0;
+	enum presence p;
+
+	while (!stopping(fx)) {
+		p = probe(l, x, now, &now_len);
+		if (p == GONE_LINE)
+			return GONE_LINE;
+		if (p == SILENT && ++silent >= LINE_GONE_PROBES)
+			return SILENT;
+		if (p == PRESENT) {
+			silent = 0;
+			if (now_len != 0 && chip_len != 0 &&
+			    (now_len != chip_len || memcmp(now, chip, chip_len) != 0))
+				return PRESENT;
+			nap(LINE_PROBE_MS);
+		}
+	}
+	return SILENT;
+}
+
+/* The cycle on an open port until it hangs up or the line stops. */
+static void
+cycle(struct fixture *fx, struct xport *x, struct link *l)
+{
+	uint8_t chip[MSG_MAX_CHIP_ID];
+	size_t chip_len = 0;
+	enum presence p;
+
+	show(fx, FX_EMPTY);
+	while (!stopping(fx)) {
+		if ((p = probe(l, x, chip, &chip_len)) == GONE_LINE)
+			return;
+		if (p == SILENT) {
+			show(fx, FX_EMPTY);
+			continue; /* the probe itself waited LINE_PROBE_MS */
+		}
+again:
+		if (!may_start(fx)) {
+			if (!stopping(fx))
+				show(fx, FX_PAUSED);
+			nap(LINE_PROBE_MS);
+			continue;
+		}
+		work(fx, x);
+		pthread_mutex_lock(&fx->ln->view.lock);
+		fx->ln->busy--;
+		pthread_mutex_unlock(&fx->ln->view.lock);
+		p = wait_removed(fx, l, x, chip, chip_len);
+		if (p == GONE_LINE)
+			return;
+		if (p == PRESENT) {
+			/* another board answered at once: its chip is the one to watch next */
+			if (probe(l, x, chip, &chip_len) == PRESENT)
+				goto again;
+		}
+		if (!stopping(fx))
+			show(fx, FX_EMPTY);
+	}
+}
+
+void *
+fixture_main(void *arg)
+{
+	struct fixture *fx = arg;
+	struct xport *x = NULL;
+	struct link *l;
+	char port[CAP_XPORT_NAME];
+	int listed, bulk;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return NULL;
+	while (!stopping(fx)) {
+		pthread_mutex_lock(&fx->ln->view.lock);
+		listed = fx->listed;
+		bulk = fx->bulk;
+		memcpy(port, fx->port, sizeof(port));
+		pthread_mutex_unlock(&fx->ln->view.lock);
+		if (!listed) {
+			/* A USB board is its own device: gone means the fixture is empty. */
+			show(fx, bulk ? FX_EMPTY : FX_NO_ADAPTER);
+			nap(LINE_SCAN_MS / 2);
+			continue;
+		}
+		if (xport_open(xport_ops_for(port), port, fx->ln->env.prof->baud, &x) != 0) {
+			log_debug("fixture %s: cannot open %s yet", fx->ln->view.fx[fx->idx].name, port);
+			nap(LINE_SCAN_MS);
+			continue;
+		}
+		cycle(fx, x, l);
+		xport_close(x);
+		x = NULL;
+		/* Hung up: unplugged, or a USB board taken out; the next scan says which. */
+		nap(LINE_SCAN_MS);
+	}
+	free(l);
+	return NULL;
+}

@@ -1,0 +1,40 @@
+/*
+ * line.h: `station line`, the always-on station (docs/operator-guide.md "The shift"). Every
+ * fixture runs its own cycle (fixture.c): wait for a board, provision it (or verify it again
+ * when the record has it as PASS), show the result until the board is taken out, ready again.
+ * Fixtures come and go: the ports are listed again every LINE_SCAN_MS, so a hot-plugged adapter
+ * or a board enumerating on USB is picked up, and an unplugged one is shown as such.
+ *
+ * Stop (SIGTERM, SIGINT, the console's quit): no new boards; boards in flight finish within
+ * their step timeouts; then station.stop and a checkpoint are recorded and line_run returns 0.
+ * A second signal abandons the boards in flight at once (EXIT_INTERRUPTED): nothing recorded is
+ * lost, and the signer records their open attempts as void at its next session.
+ */
+#ifndef LINE_H
+#define LINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flow.h"
+
+#define LINE_SCAN_MS 500u    /* ports listed again (hot-plug latency) */
+#define LINE_PROBE_MS 400u   /* presence probe (HELLO) of an empty or finished fixture */
+#define LINE_GONE_PROBES 2   /* silent probes in a row before a board counts as taken out */
+
+struct console;
+
+struct line_cfg {
+	const struct flow_env *env;   /* profile, signer, CA; env->on_step is set by line_run */
+	char *const *ports;           /* --port names (NULL/0: every USB adapter and USB board) */
+	size_t nports;
+	struct console *console;      /* NULL: text lines (or JSON events) instead */
+};
+
+/* Runs the line until it is stopped; returns the process exit code: EXIT_OK after a graceful
+ * stop, EXIT_INTERRUPTED after a second signal, EXIT_HSM when the signer stopped answering.
+ * SIGINT and SIGTERM must be blocked in every thread before the call (line_run waits for them
+ * itself). */
+int line_run(const struct line_cfg *cfg);
+
+#endif
