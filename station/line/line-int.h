@@ -26,6 +26,7 @@ struct line {
 	struct flow_env env;          /* cfg->env with the line's progress callback */
 	struct line_view view;        /* view.lock guards view and the fixtures' shared fields */
 	struct fixture fx[CAP_FIXTURES];
+	struct cpsched *sched;        /* periodic checkpoints, NULL when off */
 	unsigned busy;                /* boards in flight */
 	volatile int abandon;         /* second signal: stop probing and waiting at once */
 };

@@ -74,6 +74,7 @@ line_finished(struct line *ln, struct fixture *fx, const struct flow_result *r, 
 		    remedy_for(r->code));
 	}
 	pthread_mutex_unlock(&ln->view.lock);
+	cpsched_poke(ln->sched); /* entries were added: a checkpoint may be due */
 }
 
 static int
@@ -258,6 +259,7 @@ supervise(struct line *ln, struct xport_info *all)
 {
 	struct line_view *snap = NULL;
 	uint64_t next_scan = 0, next_quota = 0, now;
+	unsigned long finished = 0, seen;
 	int sig, key, done = 0;
 
 	if (ln->cfg->console != NULL && (snap = calloc(1, sizeof(*snap))) == NULL)
@@ -268,7 +270,11 @@ supervise(struct line *ln, struct xport_info *all)
 			scan(ln, all);
 			next_scan = now + LINE_SCAN_MS;
 		}
-		if (now >= next_quota) {
+		pthread_mutex_lock(&ln->view.lock);
+		seen = ln->view.npass + ln->view.nfail + ln->view.ndone;
+		pthread_mutex_unlock(&ln->view.lock);
+		if (now >= next_quota || seen != finished) {
+			finished = seen;
 			refresh_quota(ln);
 			next_quota = now + QUOTA_EVERY_MS;
 		}
@@ -338,7 +344,6 @@ int
 line_run(const struct line_cfg *cfg)
 {
 	struct xport_info *all = NULL;
-	struct cpsched *sched = NULL;
 	struct line *ln;
 	uint64_t t0 = util_ms();
 	unsigned i;
@@ -362,17 +367,19 @@ line_run(const struct line_cfg *cfg)
 	    ln->env.prof->operator_name);
 	snprintf(ln->view.hsm, sizeof(ln->view.hsm), "ok");
 	ln->view.started_ms = t0;
-	if (cpsched_start(&sched, ln->env.signer, ln->env.prof->checkpoint_entries,
+	if (cpsched_start(&ln->sched, ln->env.signer, ln->env.prof->checkpoint_entries,
 	        ln->env.prof->checkpoint_interval, on_checkpoint, ln) != 0)
 		events_text("warning: periodic checkpoints are off (see above); the stop checkpoint "
 		    "is still signed");
 	supervise(ln, all);
 	abandoned = ln->abandon;
-	cpsched_stop(sched);
 	if (!abandoned) {
+		/* No board is in flight: the fixtures only probe, and stop within LINE_PROBE_MS. */
 		for (i = 0; i < ln->view.n; i++)
 			if (ln->fx[i].started)
 				pthread_join(ln->fx[i].tid, NULL);
+		cpsched_stop(ln->sched);
+		ln->sched = NULL;
 	}
 	finish(ln, t0, abandoned);
 	free(all);
