@@ -167,9 +167,16 @@ $(PROBE): $(B)/tests/integration/privsep-probe.o $(LIBSTATION) $(LIBCOMMON) $(LI
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
-integration: $(PROGS) $(DRIVER) $(PROBE)
+# Station side of the slot-control test (tests/integration/test-sim-slots.sh).
+SLOT_PROBE := $(B)/tests/slot-probe
+$(SLOT_PROBE): $(B)/tests/integration/slot-probe.o $(LIBSTATION) $(LIBCOMMON) $(LIBCORE)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+
+integration: $(PROGS) $(DRIVER) $(PROBE) $(SLOT_PROBE)
 	@for t in tests/integration/test-*.sh; do echo "  ITEST   $$t"; \
 	  BIN=$(abspath $(BIN)) SIGNER_DRIVER=$(abspath $(DRIVER)) PRIVSEP_PROBE=$(abspath $(PROBE)) \
+	  SLOT_PROBE=$(abspath $(SLOT_PROBE)) \
 	  $(SAN_ENV) sh $$t || exit 1; done
 
 test: deps

@@ -6,6 +6,7 @@
  *   firmware-stub attach --tty DEVICE --flash FILE [identity options]
  *       one board on a real serial line (e.g. a USB-serial adapter wired to the station's).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -20,6 +21,7 @@
 #include "board.h"
 #include "faults-opt.h"
 #include "sim.h"
+#include "slots.h"
 
 static void
 usage(FILE *f)
@@ -86,6 +88,28 @@ sim_board(struct sim_adapter *a, void *arg)
 		a->fd = -1; /* the board unplugged itself (--hang-up-at) */
 }
 
+/* Removes a temporary flash directory and the files the boards left in it (*.flash and their
+ * .stats and .tmp files); anything else keeps it, reported. */
+static void
+remove_flash_dir(const char *dir)
+{
+	char path[600];
+	struct dirent *e;
+	DIR *d;
+
+	if ((d = opendir(dir)) != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			if (strstr(e->d_name, ".flash") == NULL ||
+			    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path))
+				continue;
+			(void)unlink(path);
+		}
+		closedir(d);
+	}
+	if (rmdir(dir) != 0)
+		fprintf(stderr, "firmware-stub: cannot remove %s: %s\n", dir, strerror(errno));
+}
+
 static volatile int attach_stop;
 
 static void
@@ -135,11 +159,16 @@ main(int argc, char **argv)
 		{ "chip-id", required_argument, NULL, 'c' }, { "tty", required_argument, NULL, 't' },
 		{ "flash", required_argument, NULL, 'f' }, { "baud", required_argument, NULL, 'b' },
 		{ "factory-reset", no_argument, NULL, 'R' }, { "help", no_argument, NULL, 'h' },
-		{ "usb", no_argument, NULL, 'U' },
+		{ "usb", no_argument, NULL, 'U' }, { "usb-slots", required_argument, NULL, 'K' },
+		{ "slots", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 } };
 	struct faults_cfg fc = { .board = -1, .seed = 1 };
 	struct board_opts o;
-	const char *dir = NULL, *tty = NULL, *flash = NULL, *cmd;
+	const char *dir = NULL, *tty = NULL, *flash = NULL, *cmd, *slots = NULL;
+	struct sim_cfg sc = { 0, 0, 0 };
+	struct slots_cfg slc;
+	long usb_slots = -1;
+	char *end;
 	char tmpl[] = "/tmp/firmware-stub.XXXXXX", path[600];
 	struct sim_ctx ctx;
 	unsigned n = 4, baud = 115200, i;
@@ -188,6 +217,15 @@ main(int argc, char **argv)
 		case 'b': baud = (unsigned)atoi(optarg); break;
 		case 'R': o.factory_reset = 1; break;
 		case 'U': usb = 1; break;
+		case 'S': slots = optarg; break;
+		case 'K':
+			usb_slots = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || usb_slots < 0 || usb_slots > SIM_MAX_ADAPTERS) {
+				fprintf(stderr, "firmware-stub: --usb-slots takes a number in 0..%d\n",
+				    SIM_MAX_ADAPTERS);
+				return 2;
+			}
+			break;
 		case 'h': usage(stdout); return 0;
 		default:
 			if (c >= FAULTS_OPT_FIRST) {
@@ -237,23 +275,37 @@ main(int argc, char **argv)
 		fprintf(stderr, "firmware-stub: cannot create %s: %s\n", dir, strerror(errno));
 		return 1;
 	}
-	if ((ctx.boards = calloc(n, sizeof(*ctx.boards))) == NULL)
-		return 1;
-	for (i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "%s/board-%u.flash", dir, i);
-		if (board_open(&ctx.boards[i], path, &o) != 0)
-			return 1;
-		board_faults(&ctx.boards[i], &fc, i);
+	sc.n = n;
+	sc.usb = usb ? n : usb_slots > 0 ? (unsigned)usb_slots : 0;
+	if (sc.usb > n) {
+		fprintf(stderr, "firmware-stub: --usb-slots %u is more than --boards %u\n", sc.usb, n);
+		return 2;
 	}
-	if (sim_run(n, usb, sim_board, &ctx, optind < argc ? argv + optind : NULL, &status) != 0)
-		status = 1;
-	if (made_tmp) {
+	ctx.boards = NULL;
+	if (slots != NULL) {
+		/* Uevents for hot-plugging need this process under the preload (sim.c). */
+		if (sim_ensure_preload(argv) != 0)
+			return 1;
+		sc.hotplug = 1;
+		slc = (struct slots_cfg){ slots, dir, &o, &fc };
+		if (sim_run_cfg(&sc, slots_board, &slc, optind < argc ? argv + optind : NULL,
+		        &status) != 0)
+			status = 1;
+	} else {
+		if ((ctx.boards = calloc(n, sizeof(*ctx.boards))) == NULL)
+			return 1;
 		for (i = 0; i < n; i++) {
 			snprintf(path, sizeof(path), "%s/board-%u.flash", dir, i);
-			unlink(path);
+			if (board_open(&ctx.boards[i], path, &o) != 0)
+				return 1;
+			board_faults(&ctx.boards[i], &fc, i);
 		}
-		rmdir(dir);
+		if (sim_run_cfg(&sc, sim_board, &ctx, optind < argc ? argv + optind : NULL,
+		        &status) != 0)
+			status = 1;
 	}
+	if (made_tmp)
+		remove_flash_dir(dir);
 	free(ctx.boards);
 	return status;
 }
