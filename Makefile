@@ -173,10 +173,16 @@ $(CONSOLE_DEMO): $(B)/tests/integration/console-demo.o $(LIBSTATION) $(LIBCOMMON
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
-integration: $(PROGS) $(DRIVER) $(PROBE) $(CONSOLE_DEMO)
+# Station side of the slot-control test (tests/integration/test-sim-slots.sh).
+SLOT_PROBE := $(B)/tests/slot-probe
+$(SLOT_PROBE): $(B)/tests/integration/slot-probe.o $(LIBSTATION) $(LIBCOMMON) $(LIBCORE)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+
+integration: $(PROGS) $(DRIVER) $(PROBE) $(CONSOLE_DEMO) $(SLOT_PROBE)
 	@for t in tests/integration/test-*.sh; do echo "  ITEST   $$t"; \
 	  BIN=$(abspath $(BIN)) SIGNER_DRIVER=$(abspath $(DRIVER)) PRIVSEP_PROBE=$(abspath $(PROBE)) \
-	  CONSOLE_DEMO=$(abspath $(CONSOLE_DEMO)) \
+	  CONSOLE_DEMO=$(abspath $(CONSOLE_DEMO)) SLOT_PROBE=$(abspath $(SLOT_PROBE)) \
 	  $(SAN_ENV) sh $$t || exit 1; done
 
 test: deps

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define FLASH_MAGIC "SPSTUB01"
@@ -293,20 +294,32 @@ write_stats(const struct board *b)
 	fclose(f);
 }
 
+static long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int
-board_serve(struct board *b, int fd, volatile int *stop)
+board_serve_for(struct board *b, int fd, volatile int *stop, unsigned ms)
 {
 	struct pollfd pfd;
 	uint8_t buf[1024];
 	ssize_t n;
+	long deadline = mono_ms() + (long)ms, left = 100;
 	int hung_up = 0;
 
 	b->fd = fd;
 	while (!*stop) {
+		if (ms != 0 && (left = deadline - mono_ms()) <= 0)
+			break;
 		pfd.fd = fd;
 		pfd.events = POLLIN;
 		pfd.revents = 0;
-		if (poll(&pfd, 1, 100) < 0) {
+		if (poll(&pfd, 1, left < 100 ? (int)left : 100) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -333,8 +346,23 @@ board_serve(struct board *b, int fd, volatile int *stop)
 		if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL))
 			usleep(20000);
 	}
+	return hung_up;
+}
+
+void
+board_end(struct board *b)
+{
 	if (b->faulty)
 		write_stats(b);
+	b->fd = -1;
+}
+
+int
+board_serve(struct board *b, int fd, volatile int *stop)
+{
+	int hung_up = board_serve_for(b, fd, stop, 0);
+
+	board_end(b);
 	return hung_up;
 }
 

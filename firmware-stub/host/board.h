@@ -40,6 +40,13 @@ void board_faults(struct board *b, const struct faults_cfg *cfg, unsigned index)
  * board closed fd itself (an injected hang-up), 0 otherwise. With faults injected, writes the
  * board's counters to "<flash>.stats" (read by board_show) before returning. */
 int board_serve(struct board *b, int fd, volatile int *stop);
+/* Like board_serve, but returns after ms milliseconds at most (0: no limit) and leaves the session
+ * open: call it again to go on serving, and board_end when the board goes away. Returns 1 when
+ * the board closed fd itself (an injected hang-up: do not call it again on that fd), 0 otherwise. */
+int board_serve_for(struct board *b, int fd, volatile int *stop, unsigned ms);
+/* Ends a session served with board_serve_for: writes "<flash>.stats" when faults are injected.
+ * The persisted state needs nothing more (every change is committed when it happens). */
+void board_end(struct board *b);
 /* Prints the persisted state of the board at flash_path as one JSON line on stdout: state,
  * serial, chip id, debug lock, SHA-256 of the public key (DER SubjectPublicKeyInfo) and the
  * installed chain's length; with "<flash>.stats" present, also the counters of the last served

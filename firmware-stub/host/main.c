@@ -6,6 +6,7 @@
  *   firmware-stub attach --tty DEVICE --flash FILE [identity options]
  *       one board on a real serial line (e.g. a USB-serial adapter wired to the station's).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -18,21 +19,42 @@
 #include <unistd.h>
 
 #include "board.h"
+#include "faults-opt.h"
 #include "sim.h"
+#include "slots.h"
 
 static void
 usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: firmware-stub sim --boards N [--dir DIR] [options] -- COMMAND [ARGS...]\n"
-	    "       firmware-stub sim --boards N [--dir DIR] [options]     (until Ctrl-C)\n"
+	    "       firmware-stub sim --boards N [--dir DIR] [options]     (until Ctrl-C or SIGTERM;\n"
+	    "                                            prints UMOCKDEV_DIR=... on stdout)\n"
+	    "       firmware-stub sim --boards N --slots CTLDIR [--dir DIR] [--usb-slots K] [options] ..."
+	    "\n"
 	    "       firmware-stub attach --tty DEVICE --flash FILE [options]\n"
 	    "       firmware-stub show --flash FILE\n\n"
 	    "sim     N boards (1..64) behind emulated FTDI USB-serial adapters; COMMAND runs with\n"
 	    "        them visible as /dev/ttyUSB0.. (USB path 1-1.1..). Board i keeps its flash in\n"
 	    "        DIR/board-<i>.flash (a new DIR means new boards with random chip ids).\n"
 	    "        --usb: the boards speak on USB bulk instead (1209:0001, interface FF/50/01,\n"
-	    "        station name usb:1-1.<i+1>).\n"
+	    "        station name usb:1-1.<i+1>). --usb-slots K: only the last K of the N are.\n"
+	    "        --slots CTLDIR: what sits in each fixture changes while COMMAND runs. Every\n"
+	    "        100 ms the harness reads CTLDIR/slot-<i> (write it atomically: temporary file,\n"
+	    "        then rename; one line, at most 512 bytes):\n"
+	    "          missing or empty   adapter plugged in, no board: the line is silent (what\n"
+	    "                             the station sends is read and dropped); a USB bulk slot\n"
+	    "                             is then absent\n"
+	    "          board NAME [FLAGS] board NAME is seated, its flash in DIR/NAME.flash (new:\n"
+	    "                             random chip id); FLAGS are the fault options below, for\n"
+	    "                             this board only (not --fault-board). A USB bulk slot\n"
+	    "                             enumerates. NAME: 1..64 of A-Z a-z 0-9 . _ -\n"
+	    "          unplugged          the adapter is removed (gone from sysfs and /dev; an open\n"
+	    "                             port hangs up); anything else plugs it back in with the\n"
+	    "                             same node, USB path and serial\n"
+	    "        A new content takes the old board away (it stops answering; its state is on\n"
+	    "        flash) and seats the new one from power-on. Bad content is reported on stderr\n"
+	    "        and leaves the slot as it was. Boards without FLAGS get the command-line faults.\n"
 	    "attach  one board on a real serial line.\n"
 	    "show    print a board's persisted state as JSON (state, serial, chip id, public key).\n\n"
 	    "options:\n"
@@ -44,6 +66,9 @@ usage(FILE *f)
 	    "  --factory-reset      wipe the board back to BLANK first (host build only)\n"
 	    "  --baud B             line rate for attach (default 115200)\n"
 	    "  --usb                sim: boards on USB bulk instead of behind serial adapters\n"
+	    "  --usb-slots K        sim: the last K of the N boards on USB bulk, the others behind\n"
+	    "                       serial adapters, in one testbed\n"
+	    "  --slots CTLDIR       sim: fixture slots driven by control files (see sim above)\n"
 	    "  -h, --help           this help\n\n"
 	    "fault injection (sim and attach; docs/protocol.md section 8). STEP is one of hello,\n"
 	    "set-identity, gen-key, read, write, install, prove, confirm, lock:\n"
@@ -72,23 +97,6 @@ usage(FILE *f)
 	    "  --line-rate BAUD     transmit no faster than BAUD (8N1: 10 bits per byte)\n");
 }
 
-static int
-unhex(const char *s, uint8_t *out, size_t max, size_t *n)
-{
-	size_t len = strlen(s), i;
-	unsigned v;
-
-	if (len % 2 || len / 2 > max || len == 0)
-		return -1;
-	for (i = 0; i < len / 2; i++) {
-		if (sscanf(s + 2 * i, "%2x", &v) != 1)
-			return -1;
-		out[i] = (uint8_t)v;
-	}
-	*n = len / 2;
-	return 0;
-}
-
 struct sim_ctx {
 	struct board *boards;
 };
@@ -102,119 +110,26 @@ sim_board(struct sim_adapter *a, void *arg)
 		a->fd = -1; /* the board unplugged itself (--hang-up-at) */
 }
 
-enum {
-	OPT_FAULT_BOARD = 256, OPT_DROP, OPT_CORRUPT, OPT_SEED, OPT_HANGUP, OPT_NEVER, OPT_LATE,
-	OPT_REBOOT, OPT_CSR_SIG, OPT_CSR_TYPE, OPT_CSR_WEAK, OPT_CSR_OTHER, OPT_CSR_NONCE, OPT_DUP,
-	OPT_FW, OPT_REFUSE_LOCK, OPT_FAKE_LOCK, OPT_OVERSIZED, OPT_TRUNCATED, OPT_GARBAGE, OPT_AT,
-	OPT_LINE_RATE
-};
-
-static int
-parse_rate(const char *s, double *out)
+/* Removes a temporary flash directory and the files the boards left in it (*.flash and their
+ * .stats and .tmp files); anything else keeps it, reported. */
+static void
+remove_flash_dir(const char *dir)
 {
-	char *end;
-	double v = strtod(s, &end);
+	char path[600];
+	struct dirent *e;
+	DIR *d;
 
-	if (*s == '\0' || *end != '\0' || !(v >= 0 && v <= 1))
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static int
-parse_step(const char *s, unsigned *out, const char *opt)
-{
-	int t = faults_step(s);
-
-	if (t < 0) {
-		fprintf(stderr, "firmware-stub: %s: unknown step '%s' (hello, set-identity, gen-key, "
-		    "read, write, install, prove, confirm, lock)\n", opt, s);
-		return -1;
-	}
-	*out = (unsigned)t;
-	return 0;
-}
-
-static int
-parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out, const char *opt)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (*s == '\0' || *s == '-' || *end != '\0' || errno != 0 || v < lo || v > hi) {
-		fprintf(stderr, "firmware-stub: %s takes a number in %lu..%lu\n", opt, lo, hi);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-/* One fault option into fc. 0, or -1 with a message. */
-static int
-fault_opt(struct faults_cfg *fc, int c, const char *arg)
-{
-	unsigned long v = 0;
-	unsigned t = 0;
-
-	switch (c) {
-	case OPT_FAULT_BOARD:
-		if (parse_uint(arg, 0, SIM_MAX_ADAPTERS - 1, &v, "--fault-board") != 0)
-			return -1;
-		fc->board = (int)v;
-		return 0;
-	case OPT_DROP:
-	case OPT_CORRUPT:
-		if (parse_rate(arg, c == OPT_DROP ? &fc->drop_rate : &fc->corrupt_rate) != 0) {
-			fprintf(stderr, "firmware-stub: a rate is a probability, 0..1\n");
-			return -1;
+	if ((d = opendir(dir)) != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			if (strstr(e->d_name, ".flash") == NULL ||
+			    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path))
+				continue;
+			(void)unlink(path);
 		}
-		return 0;
-	case OPT_SEED:
-		if (parse_uint(arg, 0, 0xffffffffUL, &v, "--seed") != 0)
-			return -1;
-		fc->seed = v;
-		return 0;
-	case OPT_HANGUP: return parse_step(arg, &fc->hang_up_at, "--hang-up-at");
-	case OPT_NEVER: return parse_step(arg, &fc->never_reply_at, "--never-reply-at");
-	case OPT_REBOOT: return parse_step(arg, &fc->reboot_at, "--reboot-at");
-	case OPT_AT:
-		if (parse_step(arg, &t, "--at") != 0)
-			return -1;
-		fc->at_mask |= 1u << t;
-		return 0;
-	case OPT_LATE:
-		if (parse_uint(arg, 0, 600000, &v, "--reply-late") != 0)
-			return -1;
-		fc->reply_late_ms = (unsigned)v;
-		return 0;
-	case OPT_LINE_RATE:
-		if (parse_uint(arg, 300, 12000000, &v, "--line-rate") != 0)
-			return -1;
-		fc->line_rate = (unsigned)v;
-		return 0;
-	case OPT_DUP:
-		if (unhex(arg, fc->dup_chip_id, MSG_MAX_CHIP_ID, &fc->dup_chip_len) != 0 ||
-		    fc->dup_chip_len < MSG_MIN_CHIP_ID) {
-			fc->dup_chip_len = 0;
-			fprintf(stderr, "firmware-stub: --duplicate-chip-id takes 8..64 hex digits\n");
-			return -1;
-		}
-		return 0;
-	case OPT_CSR_SIG: fc->csr_bad_sig = 1; return 0;
-	case OPT_CSR_TYPE: fc->csr_wrong_key_type = 1; return 0;
-	case OPT_CSR_WEAK: fc->csr_weak_key = 1; return 0;
-	case OPT_CSR_OTHER: fc->csr_other_key = 1; return 0;
-	case OPT_CSR_NONCE: fc->csr_wrong_nonce = 1; return 0;
-	case OPT_FW: fc->fw_not_allowed = 1; return 0;
-	case OPT_REFUSE_LOCK: fc->refuse_lock = 1; return 0;
-	case OPT_FAKE_LOCK: fc->fake_lock = 1; return 0;
-	case OPT_OVERSIZED: fc->oversized = 1; return 0;
-	case OPT_TRUNCATED: fc->truncated = 1; return 0;
-	case OPT_GARBAGE: fc->garbage = 1; return 0;
-	default: return -1;
+		closedir(d);
 	}
+	if (rmdir(dir) != 0)
+		fprintf(stderr, "firmware-stub: cannot remove %s: %s\n", dir, strerror(errno));
 }
 
 static volatile int attach_stop;
@@ -258,7 +173,7 @@ attach(const char *tty, const char *flash, const struct board_opts *o, unsigned 
 int
 main(int argc, char **argv)
 {
-	static const struct option opts[] = { { "boards", required_argument, NULL, 'n' },
+	static const struct option general[] = { { "boards", required_argument, NULL, 'n' },
 		{ "dir", required_argument, NULL, 'd' }, { "model", required_argument, NULL, 'm' },
 		{ "hw-rev", required_argument, NULL, 'r' },
 		{ "fw-version", required_argument, NULL, 'V' },
@@ -266,38 +181,31 @@ main(int argc, char **argv)
 		{ "chip-id", required_argument, NULL, 'c' }, { "tty", required_argument, NULL, 't' },
 		{ "flash", required_argument, NULL, 'f' }, { "baud", required_argument, NULL, 'b' },
 		{ "factory-reset", no_argument, NULL, 'R' }, { "help", no_argument, NULL, 'h' },
-		{ "usb", no_argument, NULL, 'U' },
-		{ "fault-board", required_argument, NULL, OPT_FAULT_BOARD },
-		{ "drop-rate", required_argument, NULL, OPT_DROP },
-		{ "corrupt-rate", required_argument, NULL, OPT_CORRUPT },
-		{ "seed", required_argument, NULL, OPT_SEED },
-		{ "hang-up-at", required_argument, NULL, OPT_HANGUP },
-		{ "never-reply-at", required_argument, NULL, OPT_NEVER },
-		{ "reply-late", required_argument, NULL, OPT_LATE },
-		{ "reboot-at", required_argument, NULL, OPT_REBOOT },
-		{ "csr-bad-signature", no_argument, NULL, OPT_CSR_SIG },
-		{ "csr-wrong-key-type", no_argument, NULL, OPT_CSR_TYPE },
-		{ "csr-weak-key", no_argument, NULL, OPT_CSR_WEAK },
-		{ "csr-other-key", no_argument, NULL, OPT_CSR_OTHER },
-		{ "csr-wrong-nonce", no_argument, NULL, OPT_CSR_NONCE },
-		{ "duplicate-chip-id", required_argument, NULL, OPT_DUP },
-		{ "firmware-not-allowed", no_argument, NULL, OPT_FW },
-		{ "refuse-lock", no_argument, NULL, OPT_REFUSE_LOCK },
-		{ "fake-lock", no_argument, NULL, OPT_FAKE_LOCK },
-		{ "oversized-frames", no_argument, NULL, OPT_OVERSIZED },
-		{ "truncated-frames", no_argument, NULL, OPT_TRUNCATED },
-		{ "garbage-frames", no_argument, NULL, OPT_GARBAGE },
-		{ "at", required_argument, NULL, OPT_AT },
-		{ "line-rate", required_argument, NULL, OPT_LINE_RATE }, { NULL, 0, NULL, 0 } };
+		{ "usb", no_argument, NULL, 'U' }, { "usb-slots", required_argument, NULL, 'K' },
+		{ "slots", required_argument, NULL, 'S' },
+		{ NULL, 0, NULL, 0 } };
 	struct faults_cfg fc = { .board = -1, .seed = 1 };
 	struct board_opts o;
-	const char *dir = NULL, *tty = NULL, *flash = NULL, *cmd;
+	const char *dir = NULL, *tty = NULL, *flash = NULL, *cmd, *slots = NULL;
+	struct sim_cfg sc = { 0, 0, 0 };
+	struct slots_cfg slc;
+	long usb_slots = -1;
+	char *end;
 	char tmpl[] = "/tmp/firmware-stub.XXXXXX", path[600];
 	struct sim_ctx ctx;
 	unsigned n = 4, baud = 115200, i;
 	size_t dl = 0;
 	int c, status = 0, made_tmp = 0, usb = 0;
+	/* the general options, then the fault options (faults-opt.h), then the terminator */
+	struct option opts[sizeof(general) / sizeof(general[0]) + 32];
+	size_t ng = sizeof(general) / sizeof(general[0]) - 1;
 
+	if (ng + faults_opt_count + 1 > sizeof(opts) / sizeof(opts[0])) {
+		fprintf(stderr, "firmware-stub: internal error: option table too small\n");
+		return 1;
+	}
+	memcpy(opts, general, ng * sizeof(general[0]));
+	memcpy(opts + ng, faults_opt_table, (faults_opt_count + 1) * sizeof(general[0]));
 	board_default_opts(&o);
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		usage(argc < 2 ? stderr : stdout);
@@ -314,13 +222,13 @@ main(int argc, char **argv)
 		case 'r': o.hw_rev = optarg; break;
 		case 'V': o.fw_version = optarg; break;
 		case 'D':
-			if (unhex(optarg, o.fw_digest, 32, &dl) != 0 || dl != 32) {
+			if (faults_opt_unhex(optarg, o.fw_digest, 32, &dl) != 0 || dl != 32) {
 				fprintf(stderr, "firmware-stub: --fw-digest takes 64 hex digits\n");
 				return 2;
 			}
 			break;
 		case 'c':
-			if (unhex(optarg, o.chip_id, MSG_MAX_CHIP_ID, &o.chip_id_len) != 0 ||
+			if (faults_opt_unhex(optarg, o.chip_id, MSG_MAX_CHIP_ID, &o.chip_id_len) != 0 ||
 			    o.chip_id_len < MSG_MIN_CHIP_ID) {
 				fprintf(stderr, "firmware-stub: --chip-id takes 8..64 hex digits\n");
 				return 2;
@@ -331,10 +239,19 @@ main(int argc, char **argv)
 		case 'b': baud = (unsigned)atoi(optarg); break;
 		case 'R': o.factory_reset = 1; break;
 		case 'U': usb = 1; break;
+		case 'S': slots = optarg; break;
+		case 'K':
+			usb_slots = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || usb_slots < 0 || usb_slots > SIM_MAX_ADAPTERS) {
+				fprintf(stderr, "firmware-stub: --usb-slots takes a number in 0..%d\n",
+				    SIM_MAX_ADAPTERS);
+				return 2;
+			}
+			break;
 		case 'h': usage(stdout); return 0;
 		default:
-			if (c >= OPT_FAULT_BOARD) {
-				if (fault_opt(&fc, c, optarg) != 0)
+			if (c >= FAULTS_OPT_FIRST) {
+				if (faults_opt_apply(&fc, c, optarg) != 0)
 					return 2;
 				break;
 			}
@@ -380,23 +297,37 @@ main(int argc, char **argv)
 		fprintf(stderr, "firmware-stub: cannot create %s: %s\n", dir, strerror(errno));
 		return 1;
 	}
-	if ((ctx.boards = calloc(n, sizeof(*ctx.boards))) == NULL)
-		return 1;
-	for (i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "%s/board-%u.flash", dir, i);
-		if (board_open(&ctx.boards[i], path, &o) != 0)
-			return 1;
-		board_faults(&ctx.boards[i], &fc, i);
+	sc.n = n;
+	sc.usb = usb ? n : usb_slots > 0 ? (unsigned)usb_slots : 0;
+	if (sc.usb > n) {
+		fprintf(stderr, "firmware-stub: --usb-slots %u is more than --boards %u\n", sc.usb, n);
+		return 2;
 	}
-	if (sim_run(n, usb, sim_board, &ctx, optind < argc ? argv + optind : NULL, &status) != 0)
-		status = 1;
-	if (made_tmp) {
+	ctx.boards = NULL;
+	if (slots != NULL) {
+		/* Uevents for hot-plugging need this process under the preload (sim.c). */
+		if (sim_ensure_preload(argv) != 0)
+			return 1;
+		sc.hotplug = 1;
+		slc = (struct slots_cfg){ slots, dir, &o, &fc };
+		if (sim_run_cfg(&sc, slots_board, &slc, optind < argc ? argv + optind : NULL,
+		        &status) != 0)
+			status = 1;
+	} else {
+		if ((ctx.boards = calloc(n, sizeof(*ctx.boards))) == NULL)
+			return 1;
 		for (i = 0; i < n; i++) {
 			snprintf(path, sizeof(path), "%s/board-%u.flash", dir, i);
-			unlink(path);
+			if (board_open(&ctx.boards[i], path, &o) != 0)
+				return 1;
+			board_faults(&ctx.boards[i], &fc, i);
 		}
-		rmdir(dir);
+		if (sim_run_cfg(&sc, sim_board, &ctx, optind < argc ? argv + optind : NULL,
+		        &status) != 0)
+			status = 1;
 	}
+	if (made_tmp)
+		remove_flash_dir(dir);
 	free(ctx.boards);
 	return status;
 }

@@ -20,6 +20,11 @@
  *    transfer) leaves URBs that are dropped, never handed to the next station.
  * The board unplugs by closing its end: from then on every ioctl fails with ENODEV, which
  * libusb reports as LIBUSB_ERROR_NO_DEVICE, as for a real unplug.
+ *
+ * Re-plug (sim_usb_replug, hotplug runs) hands over a new line from another thread: the only
+ * shared field, `pending`, is under a mutex; the worker swaps lines at its next ioctl. Each
+ * client is tagged with the generation of the line it first talked to (GObject data), so that
+ * a client of an earlier generation never reaches the new board.
  */
 #include "sim-usb.h"
 
@@ -27,6 +32,7 @@
 #include <fcntl.h>
 #include <glib-unix.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -64,9 +70,14 @@ struct sim_usb {
 	UMockdevIoctlData *parked_arg;
 	GSource *park_timer;
 	unsigned empty_reaps;   /* empty reaps in a row */
+	unsigned gen;           /* generation of the line, 1.. (worker thread) */
+	pthread_mutex_t mu;     /* guards pending only */
+	int pending;            /* harness end of a new line from sim_usb_replug, -1: none */
 	uint8_t rx[RX_CAP];
 	size_t rx_len;
 };
+
+#define GEN_KEY "sim-usb-gen"
 
 static void start_watch(struct sim_usb *u);
 
@@ -396,6 +407,53 @@ discard(struct sim_usb *u, UMockdevIoctlClient *c)
 	umockdev_ioctl_client_complete(c, -1, EINVAL);
 }
 
+/* Takes a line handed over by sim_usb_replug: the old one is unplugged (its clients' URBs
+ * complete with ENODEV) and closed, the new generation starts empty. Worker thread. */
+static void
+take_pending(struct sim_usb *u)
+{
+	int fd;
+
+	pthread_mutex_lock(&u->mu);
+	fd = u->pending;
+	u->pending = -1;
+	pthread_mutex_unlock(&u->mu);
+	if (fd < 0)
+		return;
+	if (!u->gone)
+		unplug(u);
+	close(u->hfd);
+	u->hfd = fd;
+	u->gone = 0;
+	u->rx_len = 0;
+	u->empty_reaps = 0;
+	u->gen++;
+}
+
+/* A client of an earlier generation: only its own completed URBs, then ENODEV forever. */
+static void
+stale_client(struct sim_usb *u, UMockdevIoctlClient *c, gulong req)
+{
+	UMockdevIoctlData *d;
+	struct urb *x;
+	GError *err = NULL;
+
+	if ((req == USBDEVFS_REAPURB || req == USBDEVFS_REAPURBNDELAY) &&
+	    (x = take(&u->reapable, c)) != NULL) {
+		d = umockdev_ioctl_data_resolve(umockdev_ioctl_client_get_arg(c), 0, _IOC_SIZE(req), &err);
+		if (d != NULL) {
+			umockdev_ioctl_data_set_ptr(d, 0, x->d);
+			urb_free(x);
+			g_object_unref(d);
+			umockdev_ioctl_client_complete(c, 0, 0);
+			return;
+		}
+		g_clear_error(&err);
+		urb_free(x);
+	}
+	umockdev_ioctl_client_complete(c, -1, ENODEV);
+}
+
 static gboolean
 handle(UMockdevIoctlBase *h, UMockdevIoctlClient *c, gpointer p)
 {
@@ -403,8 +461,19 @@ handle(UMockdevIoctlBase *h, UMockdevIoctlClient *c, gpointer p)
 	gulong req = umockdev_ioctl_client_get_request(c);
 	UMockdevIoctlData *d = NULL;
 	GError *err = NULL;
+	unsigned gen;
 
 	(void)h;
+	take_pending(u);
+	gen = GPOINTER_TO_UINT(g_object_get_data(G_OBJECT(c), GEN_KEY));
+	if (gen == 0) {
+		gen = u->gen;
+		g_object_set_data(G_OBJECT(c), GEN_KEY, GUINT_TO_POINTER(gen));
+	}
+	if (gen != u->gen) {
+		stale_client(u, c, req);
+		return TRUE;
+	}
 	start_watch(u);
 	if (u->gone && req != USBDEVFS_REAPURB && req != USBDEVFS_REAPURBNDELAY) {
 		umockdev_ioctl_client_complete(c, -1, ENODEV);
@@ -466,6 +535,9 @@ sim_usb_attach(UMockdevTestbed *tb, const char *devnode, struct sim_usb **out, i
 
 	if ((u = calloc(1, sizeof(*u))) == NULL)
 		return -1;
+	u->gen = 1;
+	u->pending = -1;
+	pthread_mutex_init(&u->mu, NULL);
 	g_queue_init(&u->pending_in);
 	g_queue_init(&u->reapable);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
@@ -490,11 +562,36 @@ sim_usb_attach(UMockdevTestbed *tb, const char *devnode, struct sim_usb **out, i
 	return 0;
 }
 
+int
+sim_usb_replug(struct sim_usb *u, int *board_fd)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+		fprintf(stderr, "sim: USB re-plug: socketpair: %s\n", strerror(errno));
+		return -1;
+	}
+	(void)fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);
+	pthread_mutex_lock(&u->mu);
+	if (u->pending >= 0)
+		close(u->pending); /* re-plugged twice before any client came: the older one goes */
+	u->pending = sv[0];
+	pthread_mutex_unlock(&u->mu);
+	*board_fd = sv[1];
+	return 0;
+}
+
 void
 sim_usb_shutdown(struct sim_usb *u)
 {
-	if (u != NULL && u->hfd >= 0)
+	if (u == NULL)
+		return;
+	if (u->hfd >= 0)
 		(void)shutdown(u->hfd, SHUT_RDWR); /* a board blocked in read() sees EOF */
+	pthread_mutex_lock(&u->mu);
+	if (u->pending >= 0)
+		(void)shutdown(u->pending, SHUT_RDWR);
+	pthread_mutex_unlock(&u->mu);
 }
 
 void
@@ -527,5 +624,8 @@ sim_usb_free(struct sim_usb *u)
 		g_object_unref(u->handler);
 	if (u->hfd >= 0)
 		close(u->hfd);
+	if (u->pending >= 0)
+		close(u->pending);
+	pthread_mutex_destroy(&u->mu);
 	free(u);
 }

@@ -19,6 +19,15 @@ void sim_usb_describe(GString *s, const char *hub, unsigned port, unsigned devnu
  * the board's end of the line (the caller owns it). 0 or -1 (logged). */
 int sim_usb_attach(UMockdevTestbed *tb, const char *devnode, struct sim_usb **out, int *board_fd);
 
+/*
+ * Re-plug after an unplug (sim.c): makes a new board line and returns the board's end in
+ * *board_fd (the caller owns it). The device takes it at its next ioctl, on the worker thread:
+ * the old line is dropped, and clients that used the device before (a station holding the old
+ * device open) keep getting ENODEV, as after a real re-enumeration; new clients get the new
+ * board. Any thread. 0, or -1 (logged) when no socketpair can be made.
+ */
+int sim_usb_replug(struct sim_usb *u, int *board_fd);
+
 /* Wakes a board blocked on its line (it reads EOF); for shutdown. */
 void sim_usb_shutdown(struct sim_usb *u);
 

@@ -65,6 +65,7 @@ struct sim_line {
 	int thread_started;
 	int slave_fd;                /* our hold on the line, see the file comment */
 	int modem_lines;             /* TIOCM_* as the station sees them; worker thread only */
+	int ready;                   /* sim_ready called (or the board function returned) */
 };
 
 struct sim_run {
@@ -74,11 +75,17 @@ struct sim_run {
 	unsigned n;
 	sim_board_fn fn;
 	void *arg;
-	int usb;                     /* boards on USB bulk instead of behind FTDI adapters */
+	unsigned usb_from;           /* lines from this index on are boards on USB bulk */
+	int hotplug;                 /* sim_plug/sim_unplug allowed (sim_cfg.hotplug) */
+	int uevents;                 /* this process runs under the preload: send uevents */
+	pthread_mutex_t mu;          /* the testbed's files, slave_fd, ready, nready */
+	pthread_cond_t ready_cv;
+	unsigned nready;
 	volatile int stop;
 };
 
 static void sim_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int preloaded(void);
 
 static void
 sim_log(const char *fmt, ...)
@@ -155,13 +162,17 @@ dev_add(GString *s, const char *fmt, ...)
  * find the USB attributes, and the directory names give the physical path.
  */
 static void
-describe_adapter(GString *s, unsigned i)
+describe_adapter(GString *s, unsigned i, int with_node)
 {
 	unsigned port = i + 1;
 
-	dev_add(s, "P: " SYS_HUB "/1-1.%u/1-1.%u:1.0/ttyUSB%u/tty/ttyUSB%u\n"
-	    "N: ttyUSB%u\nE: DEVNAME=/dev/ttyUSB%u\nE: SUBSYSTEM=tty\nE: MAJOR=188\nE: MINOR=%u\n"
-	    "A: dev=188:%u\nL: device=../../../ttyUSB%u\n\n", port, port, i, i, i, i, i, i, i);
+	dev_add(s, "P: " SYS_HUB "/1-1.%u/1-1.%u:1.0/ttyUSB%u/tty/ttyUSB%u\n", port, port, i, i);
+	/* umockdev makes the pty for an N: line, once per run and node (it keeps the master by
+	 * name and refuses a second one); a re-plugged adapter gets its pty from plug_line */
+	if (with_node)
+		dev_add(s, "N: ttyUSB%u\n", i);
+	dev_add(s, "E: DEVNAME=/dev/ttyUSB%u\nE: SUBSYSTEM=tty\nE: MAJOR=188\nE: MINOR=%u\n"
+	    "A: dev=188:%u\nL: device=../../../ttyUSB%u\n\n", i, i, i, i);
 	dev_add(s, "P: " SYS_HUB "/1-1.%u/1-1.%u:1.0/ttyUSB%u\nE: SUBSYSTEM=usb-serial\n"
 	    "E: DRIVER=ftdi_sio\nA: port_number=0\n\n", port, port, i);
 	dev_add(s, "P: " SYS_HUB "/1-1.%u/1-1.%u:1.0\nE: SUBSYSTEM=usb\nE: DEVTYPE=usb_interface\n"
@@ -244,7 +255,202 @@ board_main(void *p)
 	struct sim_line *l = p;
 
 	l->run->fn(&l->pub, l->run->arg);
+	sim_ready(&l->pub);
 	return NULL;
+}
+
+/* The sim_line of a board function's adapter (pub is its first member). */
+static struct sim_line *
+line_of(struct sim_adapter *a)
+{
+	return (struct sim_line *)(void *)a;
+}
+
+void
+sim_ready(struct sim_adapter *a)
+{
+	struct sim_line *l = line_of(a);
+
+	pthread_mutex_lock(&l->run->mu);
+	if (!l->ready) {
+		l->ready = 1;
+		l->run->nready++;
+		pthread_cond_signal(&l->run->ready_cv);
+	}
+	pthread_mutex_unlock(&l->run->mu);
+}
+
+/* Waits up to 5 s until every board function is ready (hotplug runs). */
+static void
+wait_ready(struct sim_run *run)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 5;
+	pthread_mutex_lock(&run->mu);
+	while (run->nready < run->n)
+		if (pthread_cond_timedwait(&run->ready_cv, &run->mu, &until) != 0)
+			break;
+	if (run->nready < run->n)
+		sim_log("%u of %u boards not ready after 5 s; starting anyway", run->n - run->nready,
+		    run->n);
+	pthread_mutex_unlock(&run->mu);
+}
+
+#define SYSPATH_MAX 192
+
+/* The sysfs devices of line l, children first (what describe_adapter/sim_usb_describe add).
+ * Returns how many. */
+static unsigned
+line_syspaths(const struct sim_line *l, char paths[4][SYSPATH_MAX])
+{
+	unsigned i = l->pub.index, port = i + 1;
+
+	if (l->pub.usb) {
+		snprintf(paths[0], SYSPATH_MAX, "/sys" SYS_HUB "/1-1.%u", port);
+		return 1;
+	}
+	snprintf(paths[0], SYSPATH_MAX, "/sys" SYS_HUB "/1-1.%u/1-1.%u:1.0/ttyUSB%u/tty/ttyUSB%u",
+	    port, port, i, i);
+	snprintf(paths[1], SYSPATH_MAX, "/sys" SYS_HUB "/1-1.%u/1-1.%u:1.0/ttyUSB%u", port, port, i);
+	snprintf(paths[2], SYSPATH_MAX, "/sys" SYS_HUB "/1-1.%u/1-1.%u:1.0", port, port);
+	snprintf(paths[3], SYSPATH_MAX, "/sys" SYS_HUB "/1-1.%u", port);
+	return 4;
+}
+
+/* Unplugs l; run->mu held. The board's end goes first, so that the station sees the hang-up
+ * even while the files are being removed. */
+static void
+unplug_line(struct sim_run *run, struct sim_line *l)
+{
+	char paths[4][SYSPATH_MAX];
+	unsigned k, np;
+
+	if (l->pub.fd >= 0) {
+		close(l->pub.fd);
+		l->pub.fd = -1;
+	}
+	if (l->slave_fd >= 0) {
+		close(l->slave_fd);
+		l->slave_fd = -1;
+	}
+	if (!l->pub.plugged)
+		return;
+	np = line_syspaths(l, paths);
+	if (run->uevents)
+		for (k = 0; k < np; k++)
+			umockdev_testbed_uevent(run->tb, paths[k], "remove");
+	for (k = 0; k < np; k++)
+		umockdev_testbed_remove_device(run->tb, paths[k]);
+	l->pub.plugged = 0;
+}
+
+/* A new pty for a re-plugged adapter, as umockdev makes one: the master is the board's end,
+ * the testbed's device node a symbolic link to the slave. 0 or -1 (logged). */
+static int
+new_pty(struct sim_run *run, struct sim_line *l)
+{
+	char slave[64], node[PATH_MAX];
+	struct termios t;
+	int m;
+
+	if ((m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0 || grantpt(m) != 0 ||
+	    unlockpt(m) != 0 || ptsname_r(m, slave, sizeof(slave)) != 0) {
+		sim_log("%s: cannot make a pty: %s", l->pub.devnode, strerror(errno));
+		if (m >= 0)
+			close(m);
+		return -1;
+	}
+	if ((l->slave_fd = open(slave, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
+		sim_log("%s: cannot open the pty slave %s: %s", l->pub.devnode, slave, strerror(errno));
+		close(m);
+		return -1;
+	}
+	if (tcgetattr(l->slave_fd, &t) == 0) {
+		cfmakeraw(&t);
+		(void)tcsetattr(l->slave_fd, TCSANOW, &t);
+	}
+	if (tcgetattr(m, &t) == 0) {
+		cfmakeraw(&t);
+		(void)tcsetattr(m, TCSANOW, &t);
+	}
+	if (snprintf(node, sizeof(node), "%s%s", run->root, l->pub.devnode) >= (int)sizeof(node) ||
+	    ((void)unlink(node), symlink(slave, node) != 0)) {
+		sim_log("%s: cannot make the device node: %s", l->pub.devnode, strerror(errno));
+		close(m);
+		return -1;
+	}
+	l->pub.fd = m;
+	return 0;
+}
+
+/* Plugs l in; run->mu held. 0 or -1 (logged; l is then unplugged). */
+static int
+plug_line(struct sim_run *run, struct sim_line *l)
+{
+	char paths[4][SYSPATH_MAX];
+	GString *desc = g_string_new(NULL);
+	GError *err = NULL;
+	unsigned k, np, i = l->pub.index;
+	int r = -1;
+
+	if (l->pub.plugged)
+		unplug_line(run, l); /* plugged but dead: the board closed its end */
+	if (l->pub.usb) {
+		sim_usb_describe(desc, SYS_HUB, i + 1, i + 3, i);
+		if (sim_usb_replug(l->usb, &l->pub.fd) != 0)
+			goto out;
+	} else
+		describe_adapter(desc, i, 0);
+	if (!umockdev_testbed_add_from_string(run->tb, desc->str, &err)) {
+		sim_log("%s: cannot plug it back in: %s", l->pub.devnode, err != NULL ? err->message : "?");
+		goto out;
+	}
+	l->pub.plugged = 1;
+	if (!l->pub.usb && new_pty(run, l) != 0)
+		goto out;
+	if (sim_privsep_wanted() && sim_privsep_prepare(run->root, &l->slave_fd, 1) != 0)
+		goto out;
+	np = line_syspaths(l, paths);
+	if (run->uevents)
+		for (k = np; k-- > 0;)
+			umockdev_testbed_uevent(run->tb, paths[k], "add");
+	r = 0;
+out:
+	if (r != 0)
+		unplug_line(run, l);
+	g_clear_error(&err);
+	g_string_free(desc, TRUE);
+	return r;
+}
+
+int
+sim_unplug(struct sim_adapter *a)
+{
+	struct sim_line *l = line_of(a);
+	int r = -1;
+
+	pthread_mutex_lock(&l->run->mu);
+	if (l->run->hotplug && !l->run->stop) {
+		unplug_line(l->run, l);
+		r = 0;
+	}
+	pthread_mutex_unlock(&l->run->mu);
+	return r;
+}
+
+int
+sim_plug(struct sim_adapter *a)
+{
+	struct sim_line *l = line_of(a);
+	int r = -1;
+
+	pthread_mutex_lock(&l->run->mu);
+	if (l->run->hotplug && !l->run->stop)
+		r = l->pub.plugged && l->pub.fd >= 0 ? 0 : plug_line(l->run, l);
+	pthread_mutex_unlock(&l->run->mu);
+	return r;
 }
 
 /* Environment of the child: ours, with UMOCKDEV_DIR and the preload appended to LD_PRELOAD. */
@@ -384,6 +590,7 @@ stop_boards(struct sim_run *run)
 	__atomic_store_n(&run->stop, 1, __ATOMIC_SEQ_CST);
 	/* With the station gone, dropping our slave hold hangs up the line from the master's
 	 * side, which wakes a board blocked in read() with EIO. */
+	pthread_mutex_lock(&run->mu);
 	for (i = 0; i < run->n; i++) {
 		if (run->lines[i].slave_fd >= 0) {
 			close(run->lines[i].slave_fd);
@@ -391,6 +598,7 @@ stop_boards(struct sim_run *run)
 		}
 		sim_usb_shutdown(run->lines[i].usb);
 	}
+	pthread_mutex_unlock(&run->mu);
 	for (i = 0; i < run->n; i++) {
 		if (run->lines[i].thread_started)
 			pthread_join(run->lines[i].thread, NULL);
@@ -401,11 +609,20 @@ stop_boards(struct sim_run *run)
 	}
 }
 
-/* See sim.h. Setup failures are logged with the umockdev/OS detail and unwound fully. */
 int
 sim_run(unsigned n, int usb, sim_board_fn fn, void *arg, char *const argv[], int *status)
 {
+	struct sim_cfg cfg = { n, usb ? n : 0, 0 };
+
+	return sim_run_cfg(&cfg, fn, arg, argv, status);
+}
+
+/* See sim.h. Setup failures are logged with the umockdev/OS detail and unwound fully. */
+int
+sim_run_cfg(const struct sim_cfg *cfg, sim_board_fn fn, void *arg, char *const argv[], int *status)
+{
 	struct sim_run run;
+	unsigned n = cfg != NULL ? cfg->n : 0;
 	struct sim_line *l;
 	sigset_t block, oldmask;
 	GString *desc = NULL;
@@ -414,7 +631,7 @@ sim_run(unsigned n, int usb, sim_board_fn fn, void *arg, char *const argv[], int
 	unsigned i;
 	int e, r = -1, st = 0;
 
-	if (n < 1 || n > SIM_MAX_ADAPTERS || fn == NULL || status == NULL ||
+	if (n < 1 || n > SIM_MAX_ADAPTERS || cfg->usb > n || fn == NULL || status == NULL ||
 	    (argv != NULL && argv[0] == NULL)) {
 		sim_log("sim_run: bad arguments (n=%u, 1..%d adapters)", n, SIM_MAX_ADAPTERS);
 		return -1;
@@ -422,7 +639,11 @@ sim_run(unsigned n, int usb, sim_board_fn fn, void *arg, char *const argv[], int
 	memset(&run, 0, sizeof(run));
 	run.fn = fn;
 	run.arg = arg;
-	run.usb = usb;
+	run.usb_from = n - cfg->usb;
+	run.hotplug = cfg->hotplug;
+	run.uevents = cfg->hotplug && preloaded();
+	pthread_mutex_init(&run.mu, NULL);
+	pthread_cond_init(&run.ready_cv, NULL);
 	if ((run.lines = calloc(n, sizeof(*run.lines))) == NULL) {
 		sim_log("out of memory");
 		return -1;
@@ -434,14 +655,16 @@ sim_run(unsigned n, int usb, sim_board_fn fn, void *arg, char *const argv[], int
 		l->pub.fd = -1;
 		l->pub.index = i;
 		l->pub.stop = &run.stop;
+		l->pub.usb = i >= run.usb_from;
+		l->pub.plugged = 1;
 		/* the station asserts DTR/RTS itself; the board side says "present" */
 		l->modem_lines = TIOCM_CTS | TIOCM_DSR | TIOCM_CD;
-		if (usb)
+		if (l->pub.usb)
 			snprintf(l->pub.devnode, sizeof(l->pub.devnode), "/dev/bus/usb/001/%03u", i + 3);
 		else
 			snprintf(l->pub.devnode, sizeof(l->pub.devnode), "/dev/ttyUSB%u", i);
 		snprintf(l->pub.usb_path, sizeof(l->pub.usb_path), "1-1.%u", i + 1);
-		snprintf(l->pub.serial, sizeof(l->pub.serial), usb ? "SIMUSB%04u" : "SIM%04u", i);
+		snprintf(l->pub.serial, sizeof(l->pub.serial), l->pub.usb ? "SIMUSB%04u" : "SIM%04u", i);
 	}
 	run.n = n;
 
@@ -460,12 +683,13 @@ sim_run(unsigned n, int usb, sim_board_fn fn, void *arg, char *const argv[], int
 	/* A board writing to a USB line whose harness end is gone must get EPIPE, not die. */
 	signal(SIGPIPE, SIG_IGN);
 	run.tb = umockdev_testbed_new(); /* aborts the process if /tmp is unusable */
+	run.root = umockdev_testbed_get_root_dir(run.tb); /* a copy, ours to free */
 	desc = g_string_new(NULL);
 	for (i = 0; i < n; i++) {
-		if (usb)
+		if (run.lines[i].pub.usb)
 			sim_usb_describe(desc, SYS_HUB, i + 1, i + 3, i);
 		else
-			describe_adapter(desc, i);
+			describe_adapter(desc, i, 1);
 	}
 	describe_hub(desc);
 	if (!umockdev_testbed_add_from_string(run.tb, desc->str, &err)) {
@@ -474,9 +698,12 @@ sim_run(unsigned n, int usb, sim_board_fn fn, void *arg, char *const argv[], int
 	}
 	for (i = 0; i < n; i++) {
 		l = &run.lines[i];
-		if (usb) {
+		if (l->pub.usb) {
 			if (sim_usb_attach(run.tb, l->pub.devnode, &l->usb, &l->pub.fd) != 0)
 				goto out;
+			/* a USB board is its own device: absent until its board function plugs it */
+			if (run.hotplug)
+				unplug_line(&run, l);
 			continue;
 		}
 		l->handler = g_object_new(UMOCKDEV_TYPE_IOCTL_BASE, NULL);
@@ -497,8 +724,8 @@ sim_run(unsigned n, int usb, sim_board_fn fn, void *arg, char *const argv[], int
 		}
 		l->thread_started = 1;
 	}
-
-	run.root = umockdev_testbed_get_root_dir(run.tb); /* a copy, ours to free */
+	if (run.hotplug)
+		wait_ready(&run);
 	if (sim_privsep_wanted()) {
 		int fds[SIM_MAX_ADAPTERS];
 
@@ -511,9 +738,12 @@ sim_run(unsigned n, int usb, sim_board_fn fn, void *arg, char *const argv[], int
 		if (spawn_child(argv, run.root, &oldmask, &pid) != 0)
 			goto out;
 	} else {
-		sim_log("%u simulated %s on %s..%s; reach them with:", n, usb ? "USB bulk boards" :
-		    "adapters",
+		sim_log("%u simulated %s on %s..%s; reach them with:", n, run.usb_from == 0 ?
+		    "USB bulk boards" : run.usb_from < n ? "adapters and USB bulk boards" : "adapters",
 		    run.lines[0].pub.devnode, run.lines[n - 1].pub.devnode);
+		/* for scripts: a line of its own on stdout, flushed */
+		printf("UMOCKDEV_DIR=%s\n", run.root);
+		fflush(stdout);
 		sim_log("  UMOCKDEV_DIR=%s LD_PRELOAD=" PRELOAD_LIB " station ports", run.root);
 		sim_log("stop with SIGINT or SIGTERM");
 	}
@@ -543,6 +773,8 @@ out:
 	if (desc != NULL)
 		g_string_free(desc, TRUE);
 	free(run.lines);
+	pthread_cond_destroy(&run.ready_cv);
+	pthread_mutex_destroy(&run.mu);
 	pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
 	return r;
 }

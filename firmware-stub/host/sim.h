@@ -33,6 +33,8 @@ struct sim_adapter {
 	char usb_path[32];  /* "1-1.<index+1>" physical port shown to the technician */
 	char serial[32];    /* adapter USB serial, "SIM<4-digit index>" */
 	volatile int *stop; /* becomes non-zero when the harness is shutting down */
+	int usb;            /* a board on USB bulk (fd is a socketpair end), not a serial adapter */
+	int plugged;        /* present in the testbed; changed by sim_plug/sim_unplug only */
 };
 
 /*
@@ -68,6 +70,42 @@ typedef void (*sim_board_fn)(struct sim_adapter *a, void *arg);
  * is NULL), or -1 with a message on stderr when the testbed or the child cannot be set up.
  */
 int sim_run(unsigned n, int usb, sim_board_fn fn, void *arg, char *const argv[], int *status);
+
+struct sim_cfg {
+	unsigned n;       /* lines, 1..SIM_MAX_ADAPTERS */
+	unsigned usb;     /* the last `usb` of them (0..n) are boards on USB bulk, the others FTDI
+	                   * adapters; one testbed holds both */
+	int hotplug;      /* the board functions plug and unplug their lines (sim_plug, sim_unplug);
+	                   * USB bulk lines then start unplugged, and argv is started only once every
+	                   * board function has called sim_ready (or returned), at most 5 s later */
+};
+
+/* sim_run with a mix of serial adapters and USB bulk boards, and hotplug. Same contract. */
+int sim_run_cfg(const struct sim_cfg *cfg, sim_board_fn fn, void *arg, char *const argv[],
+    int *status);
+
+/* Hotplug runs: the board function of a says it has set its line up (see sim_cfg.hotplug). */
+void sim_ready(struct sim_adapter *a);
+
+/*
+ * Hotplug runs, from a's own board function: removes the line from the testbed as an unplug
+ * does. The board's end (a->fd) is closed and set to -1 first, so a station holding the port
+ * open sees a hang-up (serial: read() returns 0/EIO; USB: LIBUSB_ERROR_NO_DEVICE), then the
+ * sysfs devices, the device node and its /sys/dev link go, so listing no longer shows it (a
+ * "remove" uevent is sent when this process runs under the umockdev preload). Idempotent.
+ * Returns 0, or -1 when the harness is shutting down or the run is not a hotplug run.
+ */
+int sim_unplug(struct sim_adapter *a);
+
+/*
+ * Hotplug runs, from a's own board function: plugs the line back in, with the same devnode,
+ * USB path and serial: a new pty (serial) or a new board line on the same usbfs node (USB; a
+ * client that had the old device open keeps getting ENODEV, as after a real re-enumeration).
+ * a->fd is the board's new end. Unplugs first when the line is plugged but dead (a->fd < 0:
+ * the board closed it). Returns 0, or -1 (logged) when the line cannot be made or the harness
+ * is shutting down; the line is then unplugged.
+ */
+int sim_plug(struct sim_adapter *a);
 
 /*
  * If this process is not running under the umockdev preload, re-executes it (/proc/self/exe,
