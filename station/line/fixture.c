@@ -182,6 +182,9 @@ again:
 		p = wait_removed(fx, l, x, chip, chip_len);
 		if (p == GONE_LINE)
 			return;
+		if (!stopping(fx))
+			events_emit("removed", json_pack("{s:s,s:b}", "fixture",
+			    fx->ln->view.fx[fx->idx].name, "swapped", p == PRESENT));
 		if (p == PRESENT) {
 			/* another board answered at once: its chip is the one to watch next */
 			if (probe(l, x, chip, &chip_len) == PRESENT)
