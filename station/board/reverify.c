@@ -38,6 +38,9 @@ check(struct fl *f, const struct signer_record *rec)
 	size_t n = 0;
 
 	flow_step(f, "verify", 30);
+	if (f->hello.state != ST_LOCKED)
+		return flow_fail(f, "E_MISMATCH", "the record has serial %s as provisioned and locked, "
+		    "but the board says %s", rec->serial, proto_statename(f->hello.state));
 	if (rec->cert == NULL || rec->cert_len == 0 || rec->cert_len > CAP_CERT_DER)
 		return flow_fail(f, "E_MISMATCH", "the record of serial %s holds no certificate; call "
 		    "the engineer", rec->serial);

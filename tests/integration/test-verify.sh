@@ -1,0 +1,57 @@
+#!/bin/sh
+# station verify (end-of-line QA, issue #11): boards the record has as PASS are checked against
+# it (certificate, CA chain, fresh key-possession proof, lock) and recorded as board.checked;
+# a board whose certificate or lock state disagrees with the record fails E_MISMATCH; a board
+# never provisioned fails E_NOT_PROVISIONED; nothing is provisioned or changed.
+. "$(dirname "$0")/lib.sh"
+db=$T/station.db
+verify() { # verify NAME STUB-ARGS...: station verify on the boards in $T/b (or as the args say)
+	name=$1
+	shift
+	rc=0
+	"$BIN/firmware-stub" sim "$@" -- "$BIN/station" verify --profile "$PROFILE" --json \
+		>"$T/$name.json" 2>"$T/$name.err" || rc=$?
+}
+results() { jq -r 'select(.event == "result") | "\(.fixture) \(.result) \(.code)"' "$T/$1.json" | sort | tr '\n' ';'; }
+
+stub 2 "$T/b" -- "$BIN/station" run --profile "$PROFILE" --json >"$T/run.json" 2>"$T/run.err" ||
+	{ cat "$T/run.json" "$T/run.err"; fail "provisioning run"; }
+c0=$("$BIN/firmware-stub" show --flash "$T/b/board-0.flash" | jq -r .chip_id)
+c1=$("$BIN/firmware-stub" show --flash "$T/b/board-1.flash" | jq -r .chip_id)
+entries=$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind NOT IN ('board.checked','hsm.login','station.stop','checkpoint.signed')")
+certs=$(sqlite3 "$db" "SELECT COUNT(*) FROM certs")
+
+verify good --boards 2 --dir "$T/b"
+[ "$rc" = 0 ] || { cat "$T/good.json" "$T/good.err"; fail "verify of two good boards: exit $rc"; }
+[ "$(results good)" = "1-1.1 DONE ;1-1.2 DONE ;" ] || fail "verify of two good boards: $(results good)"
+[ "$(jq -r 'select(.event == "start") | .mode' "$T/good.json")" = verify ] || fail "no start event of mode verify"
+[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='board.checked' AND json_extract(body,'$.result')='PASS'")" = 2 ] ||
+	fail "the checks were not recorded"
+ok "two provisioned boards: DONE, recorded as board.checked"
+
+# Board 0 claims board 1's chip ID: it holds board 0's certificate, not the one recorded for it.
+verify swapped --boards 2 --dir "$T/b" --fault-board 0 --duplicate-chip-id "$c1"
+[ "$rc" = 1 ] || fail "certificate mismatch: exit $rc"
+[ "$(results swapped)" = "1-1.1 FAIL E_MISMATCH;1-1.2 DONE ;" ] || { cat "$T/swapped.json"; fail "certificate mismatch: $(results swapped)"; }
+jq -r 'select(.event == "result" and .code == "E_MISMATCH") | .reason' "$T/swapped.json" | grep -q "not the one recorded" ||
+	fail "mismatch reason: $(jq -r 'select(.code == "E_MISMATCH") | .reason' "$T/swapped.json")"
+ok "a locked board holding another certificate than recorded for its chip: E_MISMATCH"
+
+# A blank board with a recorded chip ID: the record says locked, the board does not.
+verify blank --boards 1 --dir "$T/blank" --duplicate-chip-id "$c0"
+[ "$rc" = 1 ] && [ "$(results blank)" = "1-1.1 FAIL E_MISMATCH;" ] || { cat "$T/blank.json"; fail "lock state mismatch: $(results blank)"; }
+ok "an unlocked board with a provisioned chip ID: E_MISMATCH ($(jq -r 'select(.code == "E_MISMATCH") | .reason' "$T/blank.json" | cut -c1-60)...)"
+
+verify new --boards 1 --dir "$T/new"
+[ "$rc" = 1 ] && [ "$(results new)" = "1-1.1 FAIL E_NOT_PROVISIONED;" ] || { cat "$T/new.json"; fail "new board: $(results new)"; }
+[ "$("$BIN/firmware-stub" show --flash "$T/new/board-0.flash" | jq -r .state)" = BLANK ] || fail "verify changed a new board"
+ok "a board never provisioned: E_NOT_PROVISIONED, left BLANK"
+
+[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind NOT IN ('board.checked','hsm.login','station.stop','checkpoint.signed')")" = "$entries" ] &&
+	[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM certs")" = "$certs" ] || fail "verify changed the record beyond its checks"
+[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='board.checked' AND json_extract(body,'$.result')='FAIL'")" -ge 2 ] ||
+	fail "failed checks not recorded"
+"$BIN/station" verify --profile "$PROFILE" --lot X >/dev/null 2>&1 && fail "verify accepted --lot"
+"$BIN/station" audit verify --db "$db" >"$T/v.out" 2>&1 || { cat "$T/v.out"; fail "audit verify"; }
+ok "verify records only its checks; audit verify OK"
+echo "PASS test-verify"
