@@ -142,6 +142,8 @@ scan(struct line *ln, struct xport_info *all)
 			snprintf(fx->port, sizeof(fx->port), "%s", all[i].name);
 			snprintf(ln->view.fx[fx->idx].port, sizeof(ln->view.fx[fx->idx].port), "%s",
 			    all[i].name);
+			if (!fx->listed && ln->view.fx[fx->idx].state == FX_NO_ADAPTER)
+				ln->view.fx[fx->idx].state = FX_EMPTY; /* until its thread knows more */
 			fx->listed = 1;
 			fx->bulk = all[i].is_bulk;
 		}
