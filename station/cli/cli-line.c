@@ -84,42 +84,35 @@ cli_line(int argc, char **argv)
 		{ "operator", required_argument, NULL, 'o' }, { "json", no_argument, NULL, 'j' },
 		{ "no-console", no_argument, NULL, 'n' }, { "log", required_argument, NULL, 'L' }, { "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-	const char *profile_path = NULL, *lot = NULL, *op = NULL, *log_path = NULL;
+	const char *log_path = NULL;
 	FILE *logf = NULL;
-	char *ports[CAP_FIXTURES], why[CAP_REASON + CAP_PATH];
-	size_t nports = 0;
+	struct cli_station_args a;
+	char why[CAP_REASON + CAP_PATH];
 	struct console *con = NULL;
 	struct cli_station st;
 	struct line_cfg cfg;
 	sigset_t set;
-	int c, json = 0, plain = 0, rc;
+	int c, r, plain = 0, rc;
 
 	memset(&st, 0, sizeof(st));
+	memset(&a, 0, sizeof(a));
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+		if ((r = cli_station_option(&a, c, optarg)) < 0)
+			return EXIT_USAGE;
+		if (r == 1)
+			continue;
 		switch (c) {
-		case 'p': profile_path = optarg; break;
-		case 'P':
-			if (nports >= CAP_FIXTURES) {
-				fprintf(stderr, "station line: at most %d ports\n", CAP_FIXTURES);
-				return EXIT_USAGE;
-			}
-			ports[nports++] = optarg;
-			break;
-		case 'l': lot = optarg; break;
-		case 'o': op = optarg; break;
-		case 'j': json = 1; break;
 		case 'n': plain = 1; break;
 		case 'L': log_path = optarg; break;
-		case 'v': log_set_level(LOG_DEBUG); break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
-	events_init(json, 1);
-	if (profile_path == NULL || optind != argc) {
+	events_init(a.json, 1);
+	if (a.profile_path == NULL || optind != argc) {
 		usage(stderr);
-		events_error(EXIT_USAGE, "%s", profile_path == NULL ? "--profile is required" :
+		events_error(EXIT_USAGE, "%s", a.profile_path == NULL ? "--profile is required" :
 		    "unexpected argument");
 		return EXIT_USAGE;
 	}
@@ -127,13 +120,14 @@ cli_line(int argc, char **argv)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
-	if ((rc = cli_station_prepare(&st, "line", profile_path, lot, op, SIGMODE_RUN)) != EXIT_OK)
+	if ((rc = cli_station_prepare(&st, "line", a.profile_path, a.lot, a.operator_name,
+	         SIGMODE_RUN)) != EXIT_OK)
 		goto out;
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	/* The console loads what it needs from the terminal database before the sandbox, and
 	 * owns the terminal: log lines and diagnostics go to a file opened now (before the
 	 * sandbox, so the station user need not be able to open it). */
-	if (!json && !plain && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+	if (!a.json && !plain && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
 		if ((logf = open_log(log_path, st.prof, why, sizeof(why))) == NULL) {
 			fprintf(stderr, "station: no console: %s; plain log lines follow\n", why);
 		} else if ((void)setlocale(LC_CTYPE, ""), console_open(&con, why, sizeof(why)) != 0) {
@@ -153,8 +147,8 @@ cli_line(int argc, char **argv)
 		    st.prof->operator_name);
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.env = &st.env;
-	cfg.ports = ports;
-	cfg.nports = nports;
+	cfg.ports = a.ports;
+	cfg.nports = a.nports;
 	cfg.console = con;
 	rc = line_run(&cfg);
 out:

@@ -187,42 +187,36 @@ batch(int argc, char **argv, int verify)
 		{ "operator", required_argument, NULL, 'o' }, { "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 } };
-	const char *profile_path = NULL, *lot = NULL, *op = NULL;
-	char *ports[CAP_FIXTURES];
-	size_t nports = 0, nw = 0, i, npass = 0, ndone = 0;
+	struct cli_station_args a;
+	size_t nw = 0, i, npass = 0, ndone = 0;
 	struct worker *w = NULL;
 	struct cli_station st;
 	struct signer_err se;
 	struct sigp_lot lot_state;
 	struct sigp_req stop;
 	uint64_t t0;
-	int c, json = 0, rc = EXIT_USAGE;
+	int c, r, rc = EXIT_USAGE;
 	char dbuf[32];
 
 	memset(&st, 0, sizeof(st));
+	memset(&a, 0, sizeof(a));
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p': profile_path = optarg; break;
-		case 'P':
-			if (nports >= CAP_FIXTURES) {
-				fprintf(stderr, "station: at most %d ports\n", CAP_FIXTURES);
-				return EXIT_USAGE;
-			}
-			ports[nports++] = optarg;
-			break;
-		case 'l': lot = optarg; break;
-		case 'o': op = optarg; break;
-		case 'j': json = 1; break;
-		case 'v': log_set_level(LOG_DEBUG); break;
-		case 'h': (verify ? usage_verify : usage)(stdout); return EXIT_OK;
-		default: (verify ? usage_verify : usage)(stderr); return EXIT_USAGE;
+		if ((r = cli_station_option(&a, c, optarg)) < 0)
+			return EXIT_USAGE;
+		if (r == 1)
+			continue;
+		if (c == 'h') {
+			(verify ? usage_verify : usage)(stdout);
+			return EXIT_OK;
 		}
-	}
-	events_init(json, 0);
-	if (profile_path == NULL || optind != argc || (verify && lot != NULL)) {
 		(verify ? usage_verify : usage)(stderr);
-		events_error(EXIT_USAGE, "%s", profile_path == NULL ? "--profile is required" :
+		return EXIT_USAGE;
+	}
+	events_init(a.json, 0);
+	if (a.profile_path == NULL || optind != argc || (verify && a.lot != NULL)) {
+		(verify ? usage_verify : usage)(stderr);
+		events_error(EXIT_USAGE, "%s", a.profile_path == NULL ? "--profile is required" :
 		    "unexpected argument");
 		return EXIT_USAGE;
 	}
@@ -230,14 +224,14 @@ batch(int argc, char **argv, int verify)
 		events_error(EXIT_FAIL, "out of memory");
 		return EXIT_FAIL;
 	}
-	if ((rc = cli_station_prepare(&st, verify ? "verify" : "run", profile_path, lot, op,
+	if ((rc = cli_station_prepare(&st, verify ? "verify" : "run", a.profile_path, a.lot, a.operator_name,
 	         verify ? SIGMODE_VERIFY : SIGMODE_RUN)) != EXIT_OK)
 		goto out;
-	if (select_ports(ports, nports, w, CAP_FIXTURES, &nw) != 0 || nw == 0) {
+	if (select_ports(a.ports, a.nports, w, CAP_FIXTURES, &nw) != 0 || nw == 0) {
 		rc = EXIT_NOFIXTURE;
 		events_error(rc, "no fixture found: no USB serial adapter or USB board is connected%s; "
 		    "check the fixture cables ('station ports' lists what is seen)",
-		    nports ? " under the given --port names" : "");
+		    a.nports ? " under the given --port names" : "");
 		goto out;
 	}
 	if ((rc = cli_station_enter(&st, (unsigned)nw)) != EXIT_OK)

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "events.h"
+#include "log.h"
 #include "util.h"
 #include "version.h"
 
@@ -32,6 +33,26 @@ load_ca_der(const char *path, uint8_t **der, size_t *len)
 	*der = p;
 	*len = (size_t)n;
 	return 0;
+}
+
+int
+cli_station_option(struct cli_station_args *a, int c, char *arg)
+{
+	switch (c) {
+	case 'p': a->profile_path = arg; return 1;
+	case 'l': a->lot = arg; return 1;
+	case 'o': a->operator_name = arg; return 1;
+	case 'j': a->json = 1; return 1;
+	case 'v': log_set_level(LOG_DEBUG); return 1;
+	case 'P':
+		if (a->nports >= CAP_FIXTURES) {
+			fprintf(stderr, "station: at most %d --port options\n", CAP_FIXTURES);
+			return -1;
+		}
+		a->ports[a->nports++] = arg;
+		return 1;
+	default: return 0;
+	}
 }
 
 int

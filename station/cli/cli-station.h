@@ -23,6 +23,19 @@ struct cli_station {
 	struct flow_env env;      /* prof, signer and CA for the flows */
 };
 
+/* The options run, line and verify share: --profile (p), --port (P, repeatable), --lot (l),
+ * --operator (o), --json (j), --verbose (v). */
+struct cli_station_args {
+	const char *profile_path, *lot, *operator_name;
+	char *ports[CAP_FIXTURES];
+	size_t nports;
+	int json;
+};
+
+/* Takes option c (getopt's) with its argument: 1 when it was one of the shared ones, 0 when it
+ * is the caller's, -1 after a usage error it reported (too many --port). */
+int cli_station_option(struct cli_station_args *a, int c, char *arg);
+
 /* Loads the profile (with --lot/--operator overrides, either may be NULL) and the CA
  * certificate and starts the signer in mode (SIGMODE_RUN or SIGMODE_VERIFY). Returns EXIT_OK
  * or the exit code of what failed (reported). */

@@ -29,6 +29,7 @@ struct line {
 	struct cpsched *sched;        /* periodic checkpoints, NULL when off */
 	unsigned busy;                /* boards in flight */
 	volatile int abandon;         /* second signal: stop probing and waiting at once */
+	int signer_lost;              /* the signer stopped answering: nothing can be recorded */
 };
 
 /* The fixture's thread: its cycle until ln->view.stopping (boards in flight finish first). */

@@ -198,6 +198,16 @@ refresh_quota(struct line *ln)
 		pthread_mutex_lock(&ln->view.lock);
 		snprintf(ln->view.hsm, sizeof(ln->view.hsm), "%s", se.status == SIGST_INTERNAL ?
 		    "SIGNER LOST" : "FAULT");
+		if (se.status == SIGST_INTERNAL && !ln->signer_lost) {
+			/* Nothing can be recorded any more: no board may start. */
+			ln->signer_lost = 1;
+			ln->view.paused = 1;
+			snprintf(ln->view.message, sizeof(ln->view.message), "STOPPED RECORDING: the "
+			    "signer stopped answering; press q and call the engineer");
+			events_text("the signer stopped answering: %s; no board starts; stop the line "
+			    "and call the engineer", se.text);
+			events_emit("signer_lost", json_pack("{s:s}", "reason", se.text));
+		}
 		pthread_mutex_unlock(&ln->view.lock);
 		return;
 	}
@@ -298,7 +308,7 @@ supervise(struct line *ln, struct xport_info *all)
 			ln->view.paused = 1;
 			snprintf(ln->view.message, sizeof(ln->view.message), "PAUSED: boards in progress "
 			    "finish; no new boards start. Press r to resume.");
-		} else if (key == CONSOLE_RESUME && ln->view.paused) {
+		} else if (key == CONSOLE_RESUME && ln->view.paused && !ln->signer_lost) {
 			ln->view.paused = 0;
 			ln->view.message[0] = '\0';
 			snprintf(ln->view.hsm, sizeof(ln->view.hsm), "ok");
@@ -349,7 +359,7 @@ line_run(const struct line_cfg *cfg)
 	struct line *ln;
 	uint64_t t0 = util_ms();
 	unsigned i;
-	int abandoned;
+	int abandoned, rc;
 
 	if ((ln = calloc(1, sizeof(*ln))) == NULL ||
 	    (all = calloc(CAP_XPORT_LIST, sizeof(*all))) == NULL) {
@@ -392,7 +402,8 @@ line_run(const struct line_cfg *cfg)
 		fflush(NULL);
 		_exit(EXIT_INTERRUPTED);
 	}
+	rc = ln->signer_lost ? EXIT_HSM : EXIT_OK;
 	pthread_mutex_destroy(&ln->view.lock);
 	free(ln);
-	return EXIT_OK;
+	return rc;
 }

@@ -32,7 +32,9 @@ struct line_cfg {
 };
 
 /* Runs the line until it is stopped; returns the process exit code: EXIT_OK after a graceful
- * stop, EXIT_INTERRUPTED after a second signal, EXIT_HSM when the signer stopped answering.
+ * stop, EXIT_HSM when the signer stopped answering during the line (it pauses itself then, and
+ * says so, until it is stopped); after a second signal it does not return but exits
+ * EXIT_INTERRUPTED.
  * SIGINT and SIGTERM must be blocked in every thread before the call (line_run waits for them
  * itself). */
 int line_run(const struct line_cfg *cfg);

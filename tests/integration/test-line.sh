@@ -27,6 +27,9 @@ retries = 1
 EOF
 
 N=9 USB=8
+# A line still running when the script ends (a failed check) is stopped: two signals abandon it.
+pid=
+trap '[ -z "$pid" ] || { kill -TERM $pid; sleep 0.3; kill -TERM $pid; } 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 put() { printf '%s\n' "$2" >"$S/.t$1" && mv "$S/.t$1" "$S/slot-$1"; }
 seat() { put "$1" "board $2${3:+ $3}"; }
 empty() { put "$1" ""; }
@@ -175,6 +178,7 @@ wait_ev '.event == "step" and .fixture == "1-1.1" and .step == "key"'
 kill -TERM $pid
 rc=0
 wait $pid || rc=$?
+pid=
 [ "$rc" = 0 ] || { tail -n 30 "$EV" "$T/line.err"; fail "line after SIGTERM: exit $rc, expected 0"; }
 [ "$(nres 0)" = $((before + 1)) ] && [ "$(lastres 0)" = PASS ] || fail "the board in flight did not finish PASS"
 ev "$EV" | jq -c 'select(.event == "stopping" and .reason == "SIGTERM")' | grep -q . || fail "no stopping event"
@@ -221,8 +225,33 @@ sleep 0.2
 kill -TERM $pid
 rc=0
 wait $pid || rc=$?
+pid=
 [ "$rc" = 8 ] || { cat "$T/ab.json" "$T/ab.err"; fail "second SIGTERM: exit $rc, expected 8"; }
 "$BIN/station" audit verify --db "$db" >"$T/v2.out" 2>&1 || { cat "$T/v2.out"; fail "audit verify after an abandoned line"; }
 ok "two SIGTERMs: exit 8 at once; audit verify OK"
 empty 1
+
+echo "-- the signer dies under the line: it pauses, says so, and exits 4 when stopped"
+"$BIN/firmware-stub" sim --boards 1 --slots "$S" --dir "$F" -- \
+	"$BIN/station" line --profile "$PROFILE" --json >"$T/sl.json" 2>"$T/sl.err" &
+pid=$!
+EV=$T/sl.json
+wm=0
+wait_ev '.event == "fixture"'
+st=$(ps -o pid= --ppid $pid | head -n 1 | tr -d ' ')
+sg=$(ps -o pid= --ppid "$st" | head -n 1 | tr -d ' ')
+[ -n "$sg" ] && [ "$(cat /proc/$sg/comm)" = station-signer ] || fail "signer process not found under $st"
+kill -KILL $sg
+wait_ev '.event == "signer_lost"'
+seat 0 glost
+sleep 1.5
+[ "$(ev "$EV" | jq -c 'select(.event == "result")' | grep -c . || true)" = 0 ] || fail "a board started without a signer"
+kill -TERM $pid
+rc=0
+wait $pid || rc=$?
+pid=
+[ "$rc" = 4 ] || { cat "$T/sl.json" "$T/sl.err"; fail "line without its signer: exit $rc, expected 4"; }
+empty 0
+"$BIN/station" audit verify --db "$db" >"$T/v3.out" 2>&1 || { cat "$T/v3.out"; fail "audit verify after the signer died"; }
+ok "signer killed: signer_lost event, no board started, exit 4; the record verifies"
 echo "PASS test-line"
