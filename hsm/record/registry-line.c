@@ -62,7 +62,7 @@ reg_quarantine(struct audit *a, const struct audit_who *w, const char *product,
 	if (r == 0) {
 		const char *args[] = { product, chip, NULL };
 		r = reg_run(a, "UPDATE devices SET status='quarantined' WHERE product=? AND chip_id=?"
-		           " AND status IN ('verified','pass')", args, "quarantining a device");
+		           " AND status = 'verified'", args, "quarantining a device");
 	}
 	/* Revoked: the certificate the board may hold is on the next CRL. */
 	if (r == 0 && *cert_serial) {

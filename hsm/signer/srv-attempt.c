@@ -55,7 +55,41 @@ srv_att_void(struct srv *s, struct srv_attempt *a)
 {
 	if (a == NULL)
 		return;
-	if (a->cert_serial[0] == '\0')
-		s->voided++;
+	s->voided++; /* with or without a certificate: both burn what the lot was given */
 	srv_att_drop(a);
+}
+
+int
+srv_pending_add(struct srv *s, const char *chip)
+{
+	size_t i, free_slot = CAP_ATTEMPTS;
+
+	if (strlen(chip) >= sizeof(s->lock_pending[0]))
+		return -1;
+	for (i = 0; i < CAP_ATTEMPTS; i++) {
+		if (strcmp(s->lock_pending[i], chip) == 0)
+			return 0;
+		if (s->lock_pending[i][0] == '\0' && free_slot == CAP_ATTEMPTS)
+			free_slot = i;
+	}
+	if (free_slot == CAP_ATTEMPTS)
+		return -1;
+	memcpy(s->lock_pending[free_slot], chip, strlen(chip) + 1);
+	return 0;
+}
+
+int
+srv_pending_take(struct srv *s, const char *chip)
+{
+	size_t i;
+
+	if (chip[0] == '\0')
+		return 0;
+	for (i = 0; i < CAP_ATTEMPTS; i++) {
+		if (strcmp(s->lock_pending[i], chip) == 0) {
+			s->lock_pending[i][0] = '\0';
+			return 1;
+		}
+	}
+	return 0;
 }

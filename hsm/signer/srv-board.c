@@ -162,6 +162,10 @@ board(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_rsp
 	}
 	if (r == 1 && strcmp(status, "verified") == 0) {
 		/* Verified and recorded, but the lock was not confirmed (interrupted): finish it. */
+		if (srv_pending_add(s, chip) != 0)
+			return srv_refuse(s, p, "request.refused", q->op, chip, serial, SIGST_STATE,
+			    SIGR_SEQUENCE, "%d boards await their lock already; finish or fail them first",
+			    CAP_ATTEMPTS);
 		p->disposition = SIGB_RESUME;
 		snprintf(p->serial, sizeof(p->serial), "%s", serial);
 		snprintf(p->cert_serial, sizeof(p->cert_serial), "%s", cs);
@@ -178,7 +182,7 @@ board(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_rsp
 		return;
 	if (s->voided >= CAP_VOID_ATTEMPTS)
 		return refuse_board(s, p, chip, "serial", SIGST_QUOTA, SIGR_FAILURES, "%u attempts of "
-		    "this run ended before a certificate; no more serials are allocated: stop the line "
+		    "this run ended void; no more serials are allocated: stop the line "
 		    "and call the engineer", s->voided);
 	if (srv_att_new(s, chip, "") == NULL)
 		return refuse_board(s, p, chip, "serial", SIGST_STATE, SIGR_SEQUENCE, "%d boards are "
@@ -345,6 +349,10 @@ verified(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_
 	if (at == NULL || at->cert_serial[0] == '\0')
 		return srv_refuse(s, p, "request.refused", q->op, chip, NULL, SIGST_STATE,
 		    SIGR_SEQUENCE, "this board has no issued certificate to confirm");
+	if (srv_pending_add(s, chip) != 0)
+		return srv_refuse(s, p, "request.refused", q->op, chip, at->serial, SIGST_STATE,
+		    SIGR_SEQUENCE, "%d boards await their lock already; finish or fail them first",
+		    CAP_ATTEMPTS);
 	if (reg_last_seen_fw(s->audit, chip, ver, sizeof(ver), fw, sizeof(fw)) != 0) {
 		p->status = SIGST_LOG;
 		snprintf(p->text, sizeof(p->text), "cannot read the board's firmware from the record");
@@ -352,6 +360,8 @@ verified(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_
 	}
 	r = reg_verified(s->audit, &s->who, s->prof.cert.product, chip, at->serial, at->cert_serial,
 	    ver, fw);
+	if (r != 0)
+		(void)srv_pending_take(s, chip);
 	if (r == AUDIT_ERR_CONSTRAINT)
 		return refuse_board(s, p, chip, "record", SIGST_POLICY, SIGR_DUPLICATE, "another board "
 		    "with chip %.16s was recorded while this one was provisioned: two boards share a "
@@ -390,6 +400,7 @@ pass(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_rsp 
 
 	if (!pending(s, q, chip, p, serial, cs))
 		return;
+	(void)srv_pending_take(s, chip);
 	if (reg_pass(s->audit, &s->who, s->prof.cert.product, chip, serial, cs, q->resumed,
 	        NULL) != 0) {
 		p->status = SIGST_LOG;
@@ -403,14 +414,15 @@ fail(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_rsp 
 {
 	struct srv_attempt *at = chip[0] != '\0' ? srv_att_find(s, chip) : NULL;
 	char serial[CAP_SERIAL + 1] = "", cs[SIGP_MAX_CERT_SERIAL + 1] = "";
+	int lock_pending = srv_pending_take(s, chip);
 
 	if (at != NULL) {
 		memcpy(serial, at->serial, sizeof(serial));
 		memcpy(cs, at->cert_serial, sizeof(cs));
 	}
 	/* An open attempt is voided; a board recorded 'verified' keeps its record (the lock is
-	 * finished on re-insert) unless it failed at or after its lock (S-25: quarantine);
-	 * anything else is only logged. */
+	 * finished on re-insert) unless it failed at or after its lock in this session (S-25:
+	 * quarantine); anything else is only logged. */
 	if (reg_fail(s->audit, &s->who, s->prof.cert.product, chip, at ? at->serial : NULL,
 	        at ? at->cert_serial : NULL, q->step, q->code, q->reason) != 0) {
 		p->status = SIGST_LOG;
@@ -418,7 +430,7 @@ fail(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_rsp 
 		return;
 	}
 	srv_att_void(s, at);
-	if (chip[0] != '\0' && srv_quarantine_code(q->code) &&
+	if (lock_pending && srv_quarantine_code(q->code) &&
 	    srv_quarantine(s, chip, serial, cs, q->code, q->reason) != 0) {
 		p->status = SIGST_LOG;
 		snprintf(p->text, sizeof(p->text), "the failure is recorded but the quarantine is not: "

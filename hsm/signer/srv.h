@@ -50,7 +50,11 @@ struct srv {
 	struct audit_who who; /* stamped on every entry this process writes */
 	uint64_t last_cp_ms;  /* when this process last signed a checkpoint (due rule) */
 	struct srv_attempt att[CAP_ATTEMPTS];
-	unsigned voided;      /* attempts of this session voided before a certificate */
+	unsigned voided;      /* attempts of this session that ended void (with or without a certificate) */
+	/* Chips whose lock is pending in this session: recorded VERIFIED, or resumed (BOARD said
+	 * RESUME), and not yet PASS or FAIL. Only their FAIL may quarantine (S-25): a station
+	 * cannot quarantine, and so revoke, any other board by naming its chip. */
+	char lock_pending[CAP_ATTEMPTS][2 * MSG_MAX_CHIP_ID + 1];
 	/* Certificates of the session's lot and of the product: counted from the record at SESSION,
 	 * then kept here (the run session is the only one that issues on its database: station
 	 * lock), so no count runs over the whole certs table for every board. */
@@ -65,7 +69,12 @@ struct srv_attempt *srv_att_find(struct srv *s, const char *chip);
 struct srv_attempt *srv_att_new(struct srv *s, const char *chip, const char *serial);
 /* Ends an attempt; NULL is a no-op. */
 void srv_att_drop(struct srv_attempt *a);
-/* Ends an attempt that was voided, counting it in s->voided when it had no certificate yet;
+/* Chips with their lock pending in this session (srv-attempt.c): add (0, or -1 when
+ * CAP_ATTEMPTS are pending already) and take (1 when chip was pending; it no longer is). */
+int srv_pending_add(struct srv *s, const char *chip);
+int srv_pending_take(struct srv *s, const char *chip);
+
+/* Ends an attempt that was voided, counting it in s->voided whether or not it had a certificate;
  * NULL is a no-op. */
 void srv_att_void(struct srv *s, struct srv_attempt *a);
 

@@ -84,7 +84,7 @@ enum sig_refusal {
 	SIGR_NO_SESSION = 15,    /* SESSION first */
 	SIGR_SEQUENCE = 16,      /* a step out of order for this board */
 	SIGR_NOT_CANONICAL = 17, /* CSR not in canonical DER */
-	SIGR_FAILURES = 18,      /* too many attempts of this session ended before a certificate */
+	SIGR_FAILURES = 18,      /* too many attempts of this session ended void */
 	SIGR_QUARANTINED = 19    /* the board is in quarantine (red bin) until an engineer releases it */
 };
 

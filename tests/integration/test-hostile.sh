@@ -136,7 +136,7 @@ i=0
 	done
 } | "$DRV" script "$PROFILE" >"$T/burn.out" 2>"$T/burn.err" || fail "driver"
 [ "$(grep -c '^ok new' "$T/burn.out")" = 1000 ] || fail "burn: $(grep -c '^ok new' "$T/burn.out") serials allocated"
-tail -n 2 "$T/burn.out" | head -n 1 | grep -q '^refused quota reached FAILURES: 1000 attempts of this run ended before a certificate' ||
+tail -n 2 "$T/burn.out" | head -n 1 | grep -q '^refused quota reached FAILURES: 1000 attempts of this run ended void' ||
 	{ tail -n 3 "$T/burn.out"; fail "the 1001st allocation was not refused"; }
 ok "a run session allocates no serial after 1000 attempts ended void before a certificate (FAILURES); a new session needs the launcher"
 echo "-- a profile path from the caller"

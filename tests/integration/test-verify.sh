@@ -52,6 +52,20 @@ ok "a board never provisioned: E_NOT_PROVISIONED, left BLANK"
 [ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='board.checked' AND json_extract(body,'$.result')='FAIL'")" -ge 2 ] ||
 	fail "failed checks not recorded"
 "$BIN/station" verify --profile "$PROFILE" --lot X >/dev/null 2>&1 && fail "verify accepted --lot"
+
+# A compromised station names a shipped board's chip (or an unseen one) in a lock failure: the
+# signer quarantines, and so revokes, only a board whose lock is pending in that very session.
+cs0=$(sqlite3 "$db" "SELECT cert_serial FROM devices WHERE chip_id='$c0'")
+printf 'session LOT-DEMO-1 mallory\nfail %s lock E_LOCK\nfail deadbeefcafe0001 lock E_LOCK_WRITES\nstop\n' "$c0" |
+	STATION_SIGNER="$BIN/station-signer" "$SIGNER_DRIVER" script "$PROFILE" run >"$T/drv.out" 2>&1 ||
+	{ cat "$T/drv.out"; fail "driver"; }
+[ "$(sqlite3 "$db" "SELECT status FROM devices WHERE chip_id='$c0'")" = pass ] &&
+	[ "$(sqlite3 "$db" "SELECT status FROM certs WHERE cert_serial='$cs0'")" = confirmed ] &&
+	[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='board.quarantined'")" = 0 ] ||
+	fail "a FAIL E_LOCK for a board not in the session quarantined it: $(sqlite3 "$db" "SELECT status FROM devices WHERE chip_id='$c0'")"
+verify after --boards 2 --dir "$T/b"
+[ "$(results after)" = "1-1.1 DONE ;1-1.2 DONE ;" ] || fail "after the forged lock failures: $(results after)"
+ok "FAIL E_LOCK named by a station for a shipped or unseen chip: logged only; the board stays PASS, its certificate valid"
 "$BIN/station" audit verify --db "$db" >"$T/v.out" 2>&1 || { cat "$T/v.out"; fail "audit verify"; }
 ok "verify records only its checks; audit verify OK"
 echo "PASS test-verify"
