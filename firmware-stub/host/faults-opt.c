@@ -31,6 +31,7 @@ const struct option faults_opt_table[] = {
 	{ "garbage-frames", no_argument, NULL, OPT_GARBAGE },
 	{ "at", required_argument, NULL, OPT_AT },
 	{ "line-rate", required_argument, NULL, OPT_LINE_RATE },
+	{ "rotate-chip-id", no_argument, NULL, OPT_ROTATE },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -159,6 +160,7 @@ faults_opt_apply(struct faults_cfg *fc, int c, const char *arg)
 	case OPT_OVERSIZED: fc->oversized = 1; return 0;
 	case OPT_TRUNCATED: fc->truncated = 1; return 0;
 	case OPT_GARBAGE: fc->garbage = 1; return 0;
+	case OPT_ROTATE: fc->rotate_chip = 1; return 0;
 	default: return -1;
 	}
 }

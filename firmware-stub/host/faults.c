@@ -36,7 +36,7 @@ faults_active(const struct faults_cfg *c, unsigned index)
 	    c->reboot_at || c->reply_late_ms || c->line_rate || c->csr_bad_sig ||
 	    c->csr_wrong_key_type || c->csr_weak_key || c->csr_other_key || c->csr_wrong_nonce ||
 	    c->dup_chip_len || c->fw_not_allowed || c->refuse_lock || c->fake_lock ||
-	    c->oversized || c->truncated || c->garbage;
+	    c->oversized || c->truncated || c->garbage || c->rotate_chip;
 }
 
 /* splitmix64: reproducible from --seed, independent per board. */
@@ -194,6 +194,12 @@ handle_frame(struct faults *fx, const struct frame *f)
 	size_t wl = 0, len = 0;
 
 	fx->cur_type = f->type;
+	if (fx->cfg.rotate_chip && f->type == MSG_HELLO && fx->shown.chip_id_len > 0) {
+		/* a hostile board that shows another chip ID at every HELLO */
+		size_t k = fx->shown.chip_id_len;
+		while (k > 0 && ++fx->shown.chip_id[k - 1] == 0)
+			k--;
+	}
 	if (f->type == fx->cfg.hang_up_at) {
 		fx->fired++;
 		return FAULTS_HANGUP;

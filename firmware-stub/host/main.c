@@ -87,6 +87,7 @@ usage(FILE *f)
 	    "  --csr-other-key      CSR of a key other than the one the board holds\n"
 	    "  --csr-wrong-nonce    CSR carrying another nonce than the station's\n"
 	    "  --duplicate-chip-id HEX  report this chip id (boards share it)\n"
+	    "  --rotate-chip-id     report another chip id at every HELLO (a hostile board)\n"
 	    "  --firmware-not-allowed   report a firmware digest that no allow-list holds\n"
 	    "  --refuse-lock        answer LOCK with an error (the debug fuse does not blow)\n"
 	    "  --fake-lock          claim LOCKED but keep accepting writes\n"

@@ -13,6 +13,8 @@ struct fl {
 	const struct flow_env *env;
 	const struct profile *prof;
 	const char *fixture;
+	const uint8_t *expect_chip; /* the chip a presence probe saw, NULL: any */
+	size_t expect_len;
 	struct flow_result *res;
 	struct link link;
 	struct msg_hello hello;

@@ -101,6 +101,10 @@ identify(struct fl *f)
 		return flow_fail(f, "E_PROTOCOL", "the board's identity reply is malformed; check that it runs "
 		    "provisioning firmware of protocol version %d", PROTO_VERSION);
 	util_hex(f->hello.chip_id, f->hello.chip_id_len, f->res->chip_hex, sizeof(f->res->chip_hex));
+	if (f->expect_chip != NULL && (f->hello.chip_id_len != f->expect_len ||
+	    memcmp(f->hello.chip_id, f->expect_chip, f->expect_len) != 0))
+		return flow_fail(f, "E_DISCONNECTED", "another board answered than the one seated a "
+		    "moment ago (its chip ID changed); re-seat it");
 	util_hex(f->hello.fw_digest, sizeof(f->hello.fw_digest), f->fw_hex, sizeof(f->fw_hex));
 	snprintf(f->res->fw_version, sizeof(f->res->fw_version), "%s", f->hello.fw_version);
 	return 0;
@@ -608,7 +612,7 @@ record_fail(const struct flow_env *env, const struct fl *f, const struct flow_re
 
 int
 flow_provision(const struct flow_env *env, struct xport *x, const char *fixture,
-    struct flow_result *res)
+    const uint8_t *chip, size_t chip_len, struct flow_result *res)
 {
 	struct fl *f;
 	uint16_t seq0 = 0;
@@ -624,6 +628,8 @@ flow_provision(const struct flow_env *env, struct xport *x, const char *fixture,
 	f->env = env;
 	f->prof = env->prof;
 	f->fixture = fixture;
+	f->expect_chip = chip;
+	f->expect_len = chip_len;
 	f->res = res;
 	(void)RAND_bytes((unsigned char *)&seq0, sizeof(seq0));
 	link_init(&f->link, x, seq0);

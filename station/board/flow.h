@@ -45,11 +45,13 @@ struct flow_result {
 	uint64_t elapsed_ms;
 };
 
-/* Provisions the board on x, reporting each step to the signer, which records it. Returns 0
+/* Provisions the board on x, reporting each step to the signer, which records it. With chip
+ * (chip_len bytes; NULL: any), the board must still be the one a presence probe saw: another
+ * chip ID at identify fails E_DISCONNECTED before anything is asked of the signer. Returns 0
  * when the outcome (PASS or FAIL) is durably recorded, -1 when even the failure could not be
  * recorded (res still says FAIL and why). */
 int flow_provision(const struct flow_env *env, struct xport *x, const char *fixture,
-    struct flow_result *res);
+    const uint8_t *chip, size_t chip_len, struct flow_result *res);
 
 /* 1 for the failure codes after which a board is quarantined and never run again (a lock
  * that did not hold, a certificate that is not the recorded one): E_LOCK, E_LOCK_WRITES,

@@ -102,7 +102,7 @@ work(void *arg)
 		w->recorded = signer_report(w->env->signer, &q, &se) == 0;
 		goto out;
 	}
-	w->recorded = flow_provision(w->env, x, w->fixture, &w->res) == 0;
+	w->recorded = flow_provision(w->env, x, w->fixture, NULL, 0, &w->res) == 0;
 	cpsched_poke(sched);
 out:
 	xport_close(x);

@@ -20,7 +20,10 @@
 #include "msg.h"
 #include "util.h"
 
-enum presence { GONE_LINE = -1, SILENT = 0, PRESENT = 1 };
+/* What a probe (or two) found: the line hung up, nothing answered, a board answered, or two
+ * probes in a row got different chip IDs (a board swapped that moment, or one that changes
+ * its identity: not started). */
+enum presence { GONE_LINE = -1, SILENT = 0, PRESENT = 1, UNSTABLE = 2 };
 
 static void
 nap(unsigned ms)
@@ -97,17 +100,18 @@ may_start(struct fixture *fx)
 	return ok;
 }
 
-static void
-work(struct fixture *fx, struct xport *x)
+/* Provisions (or verifies again) the board whose chip the probes saw; 1 when it passed. */
+static int
+work(struct fixture *fx, struct xport *x, const uint8_t *chip, size_t chip_len)
 {
 	struct fx_view *v = &fx->ln->view.fx[fx->idx];
 	struct flow_result *res;
 	char name[CAP_XPORT_NAME], port[CAP_XPORT_NAME];
-	int recorded;
+	int recorded, pass;
 
 	if ((res = calloc(1, sizeof(*res))) == NULL) {
 		nap(LINE_PROBE_MS);
-		return;
+		return 0;
 	}
 	pthread_mutex_lock(&fx->ln->view.lock);
 	memcpy(name, v->name, sizeof(name));
@@ -118,17 +122,36 @@ work(struct fixture *fx, struct xport *x)
 	v->pct = 0;
 	v->started_ms = util_ms();
 	pthread_mutex_unlock(&fx->ln->view.lock);
-	recorded = flow_provision(&fx->ln->env, x, name, res) == 0;
+	recorded = flow_provision(&fx->ln->env, x, name, chip_len ? chip : NULL, chip_len, res) == 0;
 	line_finished(fx->ln, fx, res, recorded);
 	events_result(name, port, res, recorded);
+	pass = res->pass;
 	free(res);
+	return pass;
+}
+
+/* A board counts as seated when two probes LINE_SETTLE_MS apart get the same chip ID. */
+static enum presence
+seated(struct link *l, struct xport *x, uint8_t *chip, size_t *chip_len)
+{
+	uint8_t again[MSG_MAX_CHIP_ID];
+	size_t again_len = 0;
+	enum presence p;
+
+	if ((p = probe(l, x, chip, chip_len)) != PRESENT)
+		return p;
+	nap(LINE_SETTLE_MS);
+	if ((p = probe(l, x, again, &again_len)) != PRESENT)
+		return p;
+	return again_len == *chip_len && memcmp(again, chip, again_len) == 0 ? PRESENT : UNSTABLE;
 }
 
 /* After a result: waits until the board is taken out (or the line stops). GONE_LINE when the
- * port hung up, SILENT when the fixture is empty, PRESENT when another board was seated at once. */
+ * port hung up, SILENT when the fixture is empty, PRESENT when another chip answered (a board
+ * swapped at once) unless hold: then only an empty fixture ends the wait. */
 static enum presence
 wait_removed(struct fixture *fx, struct link *l, struct xport *x, const uint8_t *chip,
-    size_t chip_len)
+    size_t chip_len, int hold)
 {
 	uint8_t now[MSG_MAX_CHIP_ID];
 	size_t now_len = 0;
@@ -143,7 +166,7 @@ wait_removed(struct fixture *fx, struct link *l, struct xport *x, const uint8_t 
 			return SILENT;
 		if (p == PRESENT) {
 			silent = 0;
-			if (now_len != 0 && chip_len != 0 &&
+			if (!hold && now_len != 0 && chip_len != 0 &&
 			    (now_len != chip_len || memcmp(now, chip, chip_len) != 0))
 				return PRESENT;
 			nap(LINE_PROBE_MS);
@@ -152,46 +175,49 @@ wait_removed(struct fixture *fx, struct link *l, struct xport *x, const uint8_t 
 	return SILENT;
 }
 
-/* The cycle on an open port until it hangs up or the line stops. */
+/* The cycle on an open port until it hangs up or the line stops. A board that fails
+ * LINE_FAIL_STREAK times in a row without the fixture being empty in between (a board that
+ * changes its identity to be taken for a new one, or one left seated while it keeps failing)
+ * is not started again until it is taken out. */
 static void
 cycle(struct fixture *fx, struct xport *x, struct link *l)
 {
 	uint8_t chip[MSG_MAX_CHIP_ID];
 	size_t chip_len = 0;
+	unsigned streak = 0;
 	enum presence p;
 
 	show(fx, FX_EMPTY);
 	while (!stopping(fx)) {
-		if ((p = probe(l, x, chip, &chip_len)) == GONE_LINE)
+		if ((p = seated(l, x, chip, &chip_len)) == GONE_LINE)
 			return;
 		if (p == SILENT) {
+			streak = 0;
 			show(fx, FX_EMPTY);
 			continue; /* the probe itself waited LINE_PROBE_MS */
 		}
-again:
+		if (p == UNSTABLE)
+			continue;
 		if (!may_start(fx)) {
 			if (!stopping(fx))
 				show(fx, FX_PAUSED);
 			nap(LINE_PROBE_MS);
 			continue;
 		}
-		work(fx, x);
+		streak = work(fx, x, chip, chip_len) ? 0 : streak + 1;
 		pthread_mutex_lock(&fx->ln->view.lock);
 		fx->ln->busy--;
 		pthread_mutex_unlock(&fx->ln->view.lock);
-		p = wait_removed(fx, l, x, chip, chip_len);
+		p = wait_removed(fx, l, x, chip, chip_len, streak >= LINE_FAIL_STREAK);
 		if (p == GONE_LINE)
 			return;
-		if (!stopping(fx))
-			events_emit("removed", json_pack("{s:s,s:b}", "fixture",
-			    fx->ln->view.fx[fx->idx].name, "swapped", p == PRESENT));
-		if (p == PRESENT) {
-			/* another board answered at once: its chip is the one to watch next */
-			if (probe(l, x, chip, &chip_len) == PRESENT)
-				goto again;
-		}
-		if (!stopping(fx))
-			show(fx, FX_EMPTY);
+		if (p == SILENT)
+			streak = 0;
+		if (stopping(fx))
+			return;
+		events_emit("removed", json_pack("{s:s,s:b}", "fixture",
+		    fx->ln->view.fx[fx->idx].name, "swapped", p == PRESENT));
+		show(fx, FX_EMPTY);
 	}
 }
 

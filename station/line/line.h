@@ -21,6 +21,8 @@
 #define LINE_SCAN_MS 500u    /* ports listed again (hot-plug latency) */
 #define LINE_PROBE_MS 400u   /* presence probe (HELLO) of an empty or finished fixture */
 #define LINE_GONE_PROBES 2   /* silent probes in a row before a board counts as taken out */
+#define LINE_SETTLE_MS 100u  /* between the two probes that must see the same chip to start */
+#define LINE_FAIL_STREAK 3   /* failures in a row on a fixture never emptied: hold until it is */
 
 struct console;
 

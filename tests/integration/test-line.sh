@@ -147,6 +147,16 @@ seat 5 g8
 wait_res 5 3; expect 5 PASS
 ok "1-1.6 unplugged while g8 was at 'key': $(results 5 .code | sed -n 2p); plugged back: PASS"
 
+echo "-- a board that shows another chip ID at every probe is never started"
+before=$(nres 2)
+used=$(sqlite3 "$db" "SELECT COUNT(*) FROM certs")
+seat 2 rot --rotate-chip-id
+sleep 4
+[ "$(nres 2)" = "$before" ] && [ "$(sqlite3 "$db" "SELECT COUNT(*) FROM certs")" = "$used" ] ||
+	{ results 2 . | tail -n 3; fail "a rotating chip ID got $(($(nres 2) - before)) attempt(s)"; }
+empty 2
+ok "rotating chip ID: no attempt, no certificate in 4 s (a board starts only when two probes agree)"
+
 echo "-- random churn (seeded): boards seated, pulled, swapped on 8 fixtures"
 i=0
 while [ $i -lt 8 ]; do empty $i; i=$((i + 1)); done
