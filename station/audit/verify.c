@@ -18,9 +18,10 @@
 #include "note.h"
 #include "record.h"
 #include "util.h"
+#include "verify-int.h"
 
-static void __attribute__((format(printf, 2, 3)))
-problem(struct verify_result *r, const char *fmt, ...)
+void
+verify_problem(struct verify_result *r, const char *fmt, ...)
 {
 	va_list ap;
 	char *s = NULL;
@@ -73,104 +74,7 @@ now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* ---- a string -> int64 map (open addressing) for uniqueness and per-board state ---- */
-struct map {
-	char **k;
-	int64_t *v;
-	size_t cap, n;
-};
-
-static uint64_t
-fnv(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 1099511628211ULL;
-	return h;
-}
-
-static int
-map_grow(struct map *m)
-{
-	struct map nm;
-	size_t i;
-
-	nm.cap = m->cap ? m->cap * 2 : 4096;
-	nm.n = m->n;
-	if ((nm.k = calloc(nm.cap, sizeof(*nm.k))) == NULL ||
-	    (nm.v = calloc(nm.cap, sizeof(*nm.v))) == NULL) {
-		free(nm.k);
-		return -1;
-	}
-	for (i = 0; i < m->cap; i++)
-		if (m->k[i] != NULL) {
-			size_t j = fnv(m->k[i]) & (nm.cap - 1);
-			while (nm.k[j] != NULL)
-				j = (j + 1) & (nm.cap - 1);
-			nm.k[j] = m->k[i];
-			nm.v[j] = m->v[i];
-		}
-	free(m->k);
-	free(m->v);
-	*m = nm;
-	return 0;
-}
-
-/* Slot of key: returns a pointer to its value; *isnew says whether it was added (value 0). */
-static int64_t *
-map_at(struct map *m, const char *a, const char *b, int *isnew)
-{
-	char key[2 * CAP_AUDIT_FIELD + 8];
-	size_t j;
-
-	snprintf(key, sizeof(key), "%s\x1f%s", a, b);
-	if ((m->n + 1) * 2 > m->cap && map_grow(m) != 0)
-		return NULL;
-	for (j = fnv(key) & (m->cap - 1); m->k[j] != NULL; j = (j + 1) & (m->cap - 1))
-		if (strcmp(m->k[j], key) == 0) {
-			*isnew = 0;
-			return &m->v[j];
-		}
-	if ((m->k[j] = strdup(key)) == NULL)
-		return NULL;
-	m->v[j] = 0;
-	m->n++;
-	*isnew = 1;
-	return &m->v[j];
-}
-
-static void
-map_free(struct map *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->cap; i++)
-		free(m->k[i]);
-	free(m->k);
-	free(m->v);
-}
-
 /* ---- helpers ---- */
-
-static const char *
-clean(const char *s, char *buf, size_t cap)
-{
-	util_sanitize(s, strlen(s), buf, cap);
-	return buf;
-}
-
-/* "entry #17 (cert.issued, chip ab.., serial X, 2026-..)" */
-static const char *
-describe(const struct rec_entry *e, char *buf, size_t cap)
-{
-	char k[64], c[48], s[48], t[40];
-
-	snprintf(buf, cap, "entry #%lld (%s%s%s%s%s, %s)", (long long)e->seq,
-	    clean(e->kind, k, sizeof(k)), *e->chip ? ", chip " : "", clean(e->chip, c, sizeof(c)),
-	    *e->serial ? ", serial " : "", clean(e->serial, s, sizeof(s)), clean(e->time, t, sizeof(t)));
-	return buf;
-}
 
 static int
 read_small(const char *path, char **out)
@@ -223,7 +127,7 @@ check_note(struct verify_result *r, const char *text, struct cpt *c, EVP_PKEY *k
 
 	c->ok = 0;
 	if (note_parse(text, strlen(text), cp, why, sizeof(why)) != NOTE_OK) {
-		problem(r, "checkpoint %s is not a valid checkpoint: %s", c->src, why);
+		verify_problem(r, "checkpoint %s is not a valid checkpoint: %s", c->src, why);
 		return;
 	}
 	c->size = cp->size;
@@ -231,7 +135,7 @@ check_note(struct verify_result *r, const char *text, struct cpt *c, EVP_PKEY *k
 	if (want_origin[0] && strcmp(cp->origin, want_origin) != 0)
 		warning(r, "checkpoint %s names log '%s', not '%s'", c->src, cp->origin, want_origin);
 	if ((v = note_verify(text, cp, key)) != NOTE_OK) {
-		problem(r, "checkpoint %s: %s (key name %s)", c->src,
+		verify_problem(r, "checkpoint %s: %s (key name %s)", c->src,
 		    v == NOTE_ERR_NOKEY ? "no signature by the audit key" :
 		    "signature does not verify with the audit key: forged or altered", cp->origin);
 		return;
@@ -255,12 +159,12 @@ check_checkpoints(const struct verify_opts *o, struct record *rc, const merkle_h
 	if (rc->ne > 0)
 		(void)note_origin(rc->e[0].station, origin, sizeof(origin));
 	if (total == 0) {
-		problem(r, "no signed checkpoint: nothing proves the log was not rewritten as a "
+		verify_problem(r, "no signed checkpoint: nothing proves the log was not rewritten as a "
 		    "whole; run 'station audit checkpoint' and keep the checkpoint files off the station");
 		return;
 	}
 	if (key == NULL) {
-		problem(r, "no audit public key to check the checkpoints with (give --audit-key)");
+		verify_problem(r, "no audit public key to check the checkpoints with (give --audit-key)");
 		return;
 	}
 	if ((cp = malloc(sizeof(*cp))) == NULL || (c = calloc(total, sizeof(*c))) == NULL)
@@ -272,7 +176,7 @@ check_checkpoints(const struct verify_opts *o, struct record *rc, const merkle_h
 		check_note(r, k->note, &c[nc], key, origin, cp);
 		if (c[nc].ok && (k->size != (int64_t)c[nc].size || !k->root_ok ||
 		                    memcmp(k->root, c[nc].root, 32) != 0)) {
-			problem(r, "checkpoint %s: its size/root columns disagree with its signed note",
+			verify_problem(r, "checkpoint %s: its size/root columns disagree with its signed note",
 			    c[nc].src);
 			c[nc].ok = 0;
 		}
@@ -287,14 +191,14 @@ check_checkpoints(const struct verify_opts *o, struct record *rc, const merkle_h
 		if (util_read_file(o->checkpoints[i], CAP_NOTE, &b, &n) != 0 ||
 		    (text = realloc(b, n + 1)) == NULL) {
 			free(b);
-			problem(r, "cannot read checkpoint file %s (missing, or larger than a checkpoint)",
+			verify_problem(r, "cannot read checkpoint file %s (missing, or larger than a checkpoint)",
 			    o->checkpoints[i]);
 			nc++;
 			continue;
 		}
 		text[n] = '\0';
 		if (strlen(text) != n)
-			problem(r, "checkpoint %s holds a NUL byte", c[nc].src);
+			verify_problem(r, "checkpoint %s holds a NUL byte", c[nc].src);
 		else
 			check_note(r, text, &c[nc], key, origin, cp);
 		free(text);
@@ -303,7 +207,7 @@ check_checkpoints(const struct verify_opts *o, struct record *rc, const merkle_h
 	/* Truncation first: a checkpoint larger than the log. */
 	for (i = 0; i < nc; i++)
 		if (c[i].ok && c[i].size > rc->ne) {
-			problem(r, "the log has %zu entries but checkpoint %s covers %llu: entries were "
+			verify_problem(r, "the log has %zu entries but checkpoint %s covers %llu: entries were "
 			    "removed", rc->ne, c[i].src, (unsigned long long)c[i].size);
 			c[i].ok = 0;
 		}
@@ -314,7 +218,7 @@ check_checkpoints(const struct verify_opts *o, struct record *rc, const merkle_h
 		if (c[i].ok)
 			sizes[nv++] = c[i].size;
 	if (merkle_prefix_roots(leaves, rc->ne, sizes, nv, roots) != 0) {
-		problem(r, "cannot compute the tree roots");
+		verify_problem(r, "cannot compute the tree roots");
 		goto out;
 	}
 	nv = 0;
@@ -333,7 +237,7 @@ check_checkpoints(const struct verify_opts *o, struct record *rc, const merkle_h
 			uint64_t lo;
 
 			lo = have_good ? good : 0;
-			problem(r, "checkpoint %s (size %llu) does not match the log: an entry in #%llu..#%llu "
+			verify_problem(r, "checkpoint %s (size %llu) does not match the log: an entry in #%llu..#%llu "
 			    "was altered, or entries were removed, reordered or inserted there",
 			    c[i].src, (unsigned long long)c[i].size, (unsigned long long)lo,
 			    (unsigned long long)(c[i].size ? c[i].size - 1 : 0));
@@ -341,7 +245,7 @@ check_checkpoints(const struct verify_opts *o, struct record *rc, const merkle_h
 		}
 	}
 	if (!have_good && r->nproblems_all == 0)
-		problem(r, "no checkpoint verified");
+		verify_problem(r, "no checkpoint verified");
 	r->covered = good;
 	if (have_good && good < rc->ne)
 		warning(r, "entries #%llu..#%zu are not yet covered by a signed checkpoint",
@@ -379,31 +283,6 @@ load_cas(const char *pem)
 	return sk;
 }
 
-static const struct rec_entry *
-entry_at(const struct record *rc, int64_t seq)
-{
-	size_t lo = 0, hi = rc->ne;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (rc->e[mid].seq == seq)
-			return &rc->e[mid];
-		if (rc->e[mid].seq < seq)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-static const char *
-body_get(json_t *b, const char *k)
-{
-	json_t *v = json_object_get(b, k);
-
-	return json_is_string(v) ? json_string_value(v) : "";
-}
-
 static void
 check_certs(struct record *rc, STACK_OF(X509) *cas, struct verify_result *r)
 {
@@ -413,17 +292,17 @@ check_certs(struct record *rc, STACK_OF(X509) *cas, struct verify_result *r)
 
 	for (i = 0; i < rc->nc; i++) {
 		const struct rec_cert *c = &rc->c[i];
-		const struct rec_entry *e = entry_at(rc, c->seq);
+		const struct rec_entry *e = verify_entry_at(rc, c->seq);
 		const unsigned char *p = c->der;
 		X509 *x = NULL;
 		json_t *b = NULL;
 		int verified = 0;
 
-		clean(c->cert_serial, cs, sizeof(cs));
-		clean(c->chip, ch, sizeof(ch));
+		verify_clean(c->cert_serial, cs, sizeof(cs));
+		verify_clean(c->chip, ch, sizeof(ch));
 		if (c->der == NULL || c->derlen == 0 ||
 		    (x = d2i_X509(NULL, &p, (long)c->derlen)) == NULL || p != c->der + c->derlen) {
-			problem(r, "certificate %s (chip %s): its DER does not parse", cs, ch);
+			verify_problem(r, "certificate %s (chip %s): its DER does not parse", cs, ch);
 			X509_free(x);
 			ERR_clear_error();
 			continue;
@@ -436,180 +315,20 @@ check_certs(struct record *rc, STACK_OF(X509) *cas, struct verify_result *r)
 		}
 		ERR_clear_error();
 		if (!verified)
-			problem(r, "certificate %s (chip %s): signature does not verify against the CA "
+			verify_problem(r, "certificate %s (chip %s): signature does not verify against the CA "
 			    "certificate: forged or altered", cs, ch);
 		/* Nothing released without a log entry: the entry of that seq holds the same DER. */
 		util_hex(c->der, c->derlen, hex, sizeof(hex));
 		if (e == NULL || strcmp(e->kind, "cert.issued") != 0 ||
 		    (b = json_loads(e->body, JSON_REJECT_DUPLICATES, NULL)) == NULL ||
-		    strcmp(body_get(b, "der_hex"), hex) != 0 ||
-		    strcmp(body_get(b, "cert_serial"), c->cert_serial) != 0 ||
+		    strcmp(verify_body_get(b, "der_hex"), hex) != 0 ||
+		    strcmp(verify_body_get(b, "cert_serial"), c->cert_serial) != 0 ||
 		    strcmp(e->chip, c->chip) != 0 || strcmp(e->serial, c->serial) != 0)
-			problem(r, "certificate %s (chip %s, row seq %lld) has no matching cert.issued "
+			verify_problem(r, "certificate %s (chip %s, row seq %lld) has no matching cert.issued "
 			    "log entry with the same DER: released without a log entry, or its row was "
 			    "edited", cs, ch, (long long)c->seq);
 		json_decref(b);
 		X509_free(x);
-	}
-}
-
-/* ---- uniqueness and per-board order ---- */
-
-enum { F_ALLOC = 1, F_PW = 2, F_CERT = 4, F_PASS = 8 };
-
-static void
-uniq(struct map *m, struct verify_result *r, const char *ns, const char *key, int64_t seq,
-    const char *what)
-{
-	char k[80];
-	int isnew = 0;
-	int64_t *v;
-
-	if (*key == '\0')
-		return;
-	if ((v = map_at(m, ns, key, &isnew)) == NULL)
-		return;
-	if (isnew)
-		*v = seq;
-	else
-		problem(r, "%s %s appears twice: entries/rows #%lld and #%lld", what,
-		    clean(key, k, sizeof(k)), (long long)*v, (long long)seq);
-}
-
-static void
-check_log_semantics(struct record *rc, struct map *m, struct verify_result *r)
-{
-	char d[256], key[2 * CAP_AUDIT_FIELD + 2];
-	size_t i;
-
-	for (i = 0; i < rc->ne; i++) {
-		const struct rec_entry *e = &rc->e[i];
-		int64_t *st, flag = 0, need = 0;
-		int isnew;
-		json_t *b = NULL;
-
-		/* S-27: a released chip may be provisioned again: its next board.verified and
-		 * board.pass belong to a new generation of that product/chip. */
-		if (strcmp(e->kind, "board.released") == 0) {
-			b = json_loads(e->body, 0, NULL);
-			snprintf(key, sizeof(key), "%s/%s", body_get(b, "product"), e->chip);
-			json_decref(b);
-			b = NULL;
-			if ((st = map_at(m, "released", key, &isnew)) == NULL)
-				return;
-			*st = isnew ? 1 : *st + 1;
-			continue;
-		}
-		if (*e->serial == '\0')
-			continue;
-		/* uniq() may grow the map: look the board's state up only after it. */
-		if (strcmp(e->kind, "serial.allocated") == 0) {
-			uniq(m, r, "log.serial", e->serial, e->seq, "product serial (serial.allocated)");
-			flag = F_ALLOC;
-		} else if (strcmp(e->kind, "password.committed") == 0) {
-			b = json_loads(e->body, 0, NULL);
-			uniq(m, r, "log.pw", body_get(b, "commitment"), e->seq,
-			    "password commitment (password.committed)");
-			flag = F_PW;
-		} else if (strcmp(e->kind, "cert.issued") == 0) {
-			b = json_loads(e->body, 0, NULL);
-			uniq(m, r, "log.pk", body_get(b, "pubkey_sha256"), e->seq,
-			    "public key (cert.issued)");
-			snprintf(key, sizeof(key), "%s/%s", body_get(b, "issuer"), body_get(b, "cert_serial"));
-			uniq(m, r, "log.cs", key, e->seq, "certificate serial (cert.issued)");
-			flag = F_CERT;
-		} else if (strcmp(e->kind, "board.pass") == 0 || strcmp(e->kind, "board.verified") == 0) {
-			int pass = e->kind[6] == 'p';
-
-			int64_t *gen, g = 0;
-			int gnew;
-
-			b = json_loads(e->body, 0, NULL);
-			snprintf(key, sizeof(key), "%s/%s", body_get(b, "product"), e->chip);
-			/* map_at may grow the map: read the generation at once. */
-			if ((gen = map_at(m, "released", key, &gnew)) != NULL)
-				g = *gen;
-			snprintf(key + strlen(key), sizeof(key) - strlen(key), "#%lld", (long long)g);
-			/* One board.verified and one board.pass per device (and release) at most. */
-			uniq(m, r, pass ? "log.dev" : "log.vdev", key, e->seq, pass ?
-			    "chip ID of the product (board.pass)" : "chip ID of the product (board.verified)");
-			uniq(m, r, pass ? "log.pass" : "log.vpass", e->serial, e->seq, pass ?
-			    "product serial (board.pass)" : "product serial (board.verified)");
-			flag = F_PASS;
-			need = F_ALLOC | F_PW | F_CERT;
-		}
-		json_decref(b);
-		if (flag == 0)
-			continue;
-		if ((st = map_at(m, "state", e->serial, &isnew)) == NULL)
-			return;
-		if ((*st & need) != need)
-			problem(r, "%s: board accepted without %s%s%sbefore it for that serial",
-			    describe(e, d, sizeof(d)), *st & F_ALLOC ? "" : "serial.allocated ",
-			    *st & F_PW ? "" : "password.committed ", *st & F_CERT ? "" : "cert.issued ");
-		*st |= flag;
-	}
-}
-
-static void
-check_tables(struct record *rc, struct map *m, struct verify_result *r)
-{
-	char key[2 * CAP_AUDIT_FIELD + 2], c1[80];
-	size_t i;
-
-	for (i = 0; i < rc->nd; i++) {
-		const struct rec_device *d = &rc->d[i];
-		const struct rec_entry *e = entry_at(rc, d->seq);
-
-		snprintf(key, sizeof(key), "%s/%s", d->product, d->chip);
-		/* A released row stays for the record; one row per chip is live (schema 6). */
-		if (strcmp(d->status, "released") != 0)
-			uniq(m, r, "t.dev", key, d->seq, "device (product/chip ID) in the devices table");
-		if (*d->status && strcmp(d->status, "verified") != 0 && strcmp(d->status, "pass") != 0 &&
-		    strcmp(d->status, "quarantined") != 0 && strcmp(d->status, "released") != 0)
-			problem(r, "device %s (serial %s) has the unknown status '%s': the devices row "
-			    "was edited", clean(d->chip, c1, sizeof(c1)), d->serial, d->status);
-		uniq(m, r, "t.dserial", d->serial, d->seq, "product serial in the devices table");
-		/* The device row is written with board.verified (before LOCK) or board.pass. */
-		if (e == NULL || (strcmp(e->kind, "board.pass") != 0 &&
-		                     strcmp(e->kind, "board.verified") != 0) || strcmp(e->chip, d->chip) != 0 ||
-		    strcmp(e->serial, d->serial) != 0)
-			problem(r, "device %s (serial %s) has no matching board.verified/board.pass log entry #%lld: "
-			    "the devices row was edited or inserted", clean(d->chip, c1, sizeof(c1)),
-			    d->serial, (long long)d->seq);
-	}
-	for (i = 0; i < rc->ns; i++) {
-		const struct rec_serial *s = &rc->s[i];
-		const struct rec_entry *e = entry_at(rc, s->seq);
-
-		uniq(m, r, "t.serial", s->serial, s->seq, "product serial in the serials table");
-		if (e == NULL || strcmp(e->kind, "serial.allocated") != 0 ||
-		    strcmp(e->serial, s->serial) != 0 || strcmp(e->chip, s->chip) != 0)
-			problem(r, "serial %s has no matching serial.allocated log entry #%lld: the "
-			    "serials row was edited or inserted", clean(s->serial, c1, sizeof(c1)),
-			    (long long)s->seq);
-	}
-	for (i = 0; i < rc->nc; i++) {
-		snprintf(key, sizeof(key), "%s/%s", rc->c[i].issuer, rc->c[i].cert_serial);
-		uniq(m, r, "t.cs", key, rc->c[i].seq, "certificate serial in the certs table");
-		uniq(m, r, "t.pk", rc->c[i].pubkey, rc->c[i].seq, "public key in the certs table");
-	}
-	for (i = 0; i < rc->np; i++) {
-		const struct rec_pw *p = &rc->p[i];
-		const struct rec_entry *e = entry_at(rc, p->seq);
-		json_t *b;
-		int ok;
-
-		uniq(m, r, "t.pw", p->commitment, p->seq, "password commitment in pw_commits");
-		uniq(m, r, "t.pwserial", p->serial, p->seq, "serial in pw_commits");
-		b = e ? json_loads(e->body, 0, NULL) : NULL;
-		ok = e != NULL && strcmp(e->kind, "password.committed") == 0 &&
-		    strcmp(e->serial, p->serial) == 0 && strcmp(body_get(b, "commitment"), p->commitment) == 0;
-		json_decref(b);
-		if (!ok)
-			problem(r, "password commitment of serial %s has no matching password.committed "
-			    "log entry #%lld: the pw_commits row was edited or inserted",
-			    clean(p->serial, c1, sizeof(c1)), (long long)p->seq);
 	}
 }
 
@@ -627,22 +346,22 @@ check_entries(struct record *rc, merkle_hash *leaves, struct verify_result *r)
 
 		if (e->seq > expect) {
 			if (e->seq == expect + 1)
-				problem(r, "entry #%lld is missing", (long long)expect);
+				verify_problem(r, "entry #%lld is missing", (long long)expect);
 			else
-				problem(r, "entries #%lld..#%lld are missing", (long long)expect,
+				verify_problem(r, "entries #%lld..#%lld are missing", (long long)expect,
 				    (long long)e->seq - 1);
 		} else if (e->seq < expect)
-			problem(r, "entry #%lld appears more than once", (long long)e->seq);
+			verify_problem(r, "entry #%lld appears more than once", (long long)e->seq);
 		expect = e->seq + 1;
 		if (record_entry_leaf(e, leaves[i]) != 0)
 			return -1;
 		if (e->bad != NULL)
-			problem(r, "%s: %s", describe(e, d, sizeof(d)), e->bad);
+			verify_problem(r, "%s: %s", verify_describe(e, d, sizeof(d)), e->bad);
 		else if (!e->leaf_ok)
-			problem(r, "%s: has no leaf hash", describe(e, d, sizeof(d)));
+			verify_problem(r, "%s: has no leaf hash", verify_describe(e, d, sizeof(d)));
 		else if (memcmp(e->leaf, leaves[i], 32) != 0)
-			problem(r, "%s: content does not match its leaf hash \xe2\x80\x94 edited after it "
-			    "was written", describe(e, d, sizeof(d)));
+			verify_problem(r, "%s: content does not match its leaf hash \xe2\x80\x94 edited after it "
+			    "was written", verify_describe(e, d, sizeof(d)));
 	}
 	return 0;
 }
@@ -655,7 +374,7 @@ verify_run(const struct verify_opts *o, struct verify_result *r)
 	char path[CAP_PATH + 32], *pem = NULL, *capem = NULL;
 	EVP_PKEY *key = NULL;
 	STACK_OF(X509) *cas = NULL;
-	struct map m;
+	struct vmap m;
 	double t0 = now_s(), t1;
 	int rc_ = VERIFY_ERR_INPUT, lr;
 
@@ -726,12 +445,13 @@ verify_run(const struct verify_opts *o, struct verify_result *r)
 	r->seconds_merkle = now_s() - t1;
 	check_checkpoints(o, rc, leaves, key, r);
 	check_certs(rc, cas, r);
-	check_log_semantics(rc, &m, r);
-	check_tables(rc, &m, r);
+	verify_log_semantics(rc, &m, r);
+	verify_tables(rc, &m, r);
+	verify_quarantines(rc, &m, r);
 	rc_ = r->nproblems_all ? VERIFY_FAIL : VERIFY_OK;
 out:
 	r->seconds_total = now_s() - t0;
-	map_free(&m);
+	vmap_free(&m);
 	free(leaves);
 	free(pem);
 	free(capem);

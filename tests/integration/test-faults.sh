@@ -233,6 +233,16 @@ field reason | grep -q "is quarantined since .*E_LOCK.*red bin.*station board re
 [ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='board.fail' AND chip_id='$qchip' AND
 	json_extract(body,'\$.code')='E_QUARANTINED'")" = 1 ] || fail "quarantine refusal not recorded"
 ok "re-inserted quarantined board: E_QUARANTINED ($(field reason | cut -c1-60)...)"
+# An insider who edits the tables to lift the quarantine (device back to 'pass') or to take
+# the certificate off the CRL (back to 'confirmed') is named by audit verify.
+cp "$db" "$T/q-edit.db"
+[ ! -f "$db-wal" ] || cp "$db-wal" "$T/q-edit.db-wal"
+sqlite3 "$T/q-edit.db" "UPDATE devices SET status='pass' WHERE chip_id='$qchip'; UPDATE certs SET status='confirmed' WHERE cert_serial='$qcs'"
+rc=0; "$BIN/station" audit verify --db "$T/q-edit.db" --ca "$T/ca.pem" >"$T/q-edit.out" 2>&1 || rc=$?
+[ "$rc" = 7 ] && grep -q "taken off the CRL" "$T/q-edit.out" && grep -q "never released it" "$T/q-edit.out" ||
+	{ cat "$T/q-edit.out"; fail "audit verify did not name the edits lifting a quarantine (exit $rc)"; }
+rm -f "$T/q-edit.db" "$T/q-edit.db-wal"
+ok "tables edited to lift the quarantine and take its certificate off the CRL: audit verify names both"
 # Releasing is refused for a board that is not in quarantine, and needs a reason.
 rc=0; "$BIN/station" board release --profile "$PROFILE" --chip 0011223344556677 --reason x \
 	>"$T/rel0.out" 2>"$T/rel0.err" || rc=$?

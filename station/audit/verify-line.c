@@ -1,0 +1,93 @@
+/*
+ * verify-line.c: quarantines and releases (docs/signer-protocol.md S-25..S-27) in the log and
+ * the tables agree: every certificate a board.quarantined names is void (it is on the CRL); a
+ * chip whose last quarantine is not followed by a release has its device row 'quarantined';
+ * a board.released follows the hsm.login of an admin session. The tables are what the signer
+ * and the CRL read; an edit that lifts a quarantine or takes a certificate off the CRL shows
+ * here. (An insider who appends entries with their leaves can forge the login too; only a
+ * checkpoint signed before and kept off the station shows that.)
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "verify-int.h"
+
+void
+verify_quarantines(struct record *rc, struct vmap *m, struct verify_result *r)
+{
+	char key[2 * CAP_AUDIT_FIELD + 2], c1[80], c2[80], d[256];
+	int admin = 0; /* an admin session has logged in (sessions may overlap in the log) */
+	const char *cs, *product;
+	int64_t *v;
+	size_t i;
+	int isnew;
+	json_t *b;
+
+	for (i = 0; i < rc->nc; i++)
+		if ((v = vmap_at(m, "q.cert", rc->c[i].cert_serial, &isnew)) != NULL)
+			*v = (int64_t)i + 1;
+	for (i = 0; i < rc->ne; i++) {
+		const struct rec_entry *e = &rc->e[i];
+
+		if (strcmp(e->kind, "hsm.login") == 0) {
+			b = json_loads(e->body, 0, NULL);
+			admin |= strcmp(verify_body_get(b, "mode"), "admin") == 0;
+			json_decref(b);
+			continue;
+		}
+		if (strcmp(e->kind, "board.quarantined") != 0 && strcmp(e->kind, "board.released") != 0)
+			continue;
+		b = json_loads(e->body, 0, NULL);
+		product = verify_body_get(b, "product");
+		snprintf(key, sizeof(key), "%s/%s", product, e->chip);
+		if ((v = vmap_at(m, "q.state", key, &isnew)) == NULL) {
+			json_decref(b);
+			return;
+		}
+		if (e->kind[6] == 'r') {
+			if (!admin)
+				verify_problem(r, "%s: a release with no admin session logged in before it: "
+				    "forged", verify_describe(e, d, sizeof(d)));
+			*v = -1;
+			json_decref(b);
+			continue;
+		}
+		*v = e->seq + 1;
+		cs = verify_body_get(b, "cert_serial");
+		if (*cs != '\0') {
+			int64_t *c = vmap_at(m, "q.cert", cs, &isnew);
+
+			if (c == NULL) {
+				json_decref(b);
+				return;
+			}
+			if (*c == 0)
+				verify_problem(r, "%s names certificate %s, which the certs table does not "
+				    "hold: its row was deleted", verify_describe(e, d, sizeof(d)),
+				    verify_clean(cs, c1, sizeof(c1)));
+			else if (strcmp(rc->c[*c - 1].status, "void") != 0)
+				verify_problem(r, "certificate %s of quarantined chip %s is '%s' in the certs "
+				    "table, not void: it was taken off the CRL by an edit",
+				    verify_clean(cs, c1, sizeof(c1)), verify_clean(e->chip, c2, sizeof(c2)),
+				    rc->c[*c - 1].status);
+		}
+		json_decref(b);
+	}
+	for (i = 0; i < rc->nd; i++) {
+		const struct rec_device *dv = &rc->d[i];
+
+		if (strcmp(dv->status, "released") == 0)
+			continue;
+		snprintf(key, sizeof(key), "%s/%s", dv->product, dv->chip);
+		if ((v = vmap_at(m, "q.state", key, &isnew)) == NULL)
+			return;
+		/* Quarantined, not released since: the live row must say so (a row made after the
+		 * quarantine, by a later board of a released chip, is another generation). */
+		if (*v > 0 && dv->seq < *v - 1 && strcmp(dv->status, "quarantined") != 0)
+			verify_problem(r, "device %s (serial %s) is '%s' in the devices table, but the log "
+			    "quarantined it (entry #%lld) and never released it: the row was edited",
+			    verify_clean(dv->chip, c1, sizeof(c1)), verify_clean(dv->serial, c2,
+			    sizeof(c2)), dv->status, (long long)(*v - 1));
+	}
+}
