@@ -226,8 +226,10 @@ flow_read_object(struct fl *f, uint8_t obj, uint8_t *out, size_t cap, size_t *ou
 			return -1;
 		if (msg_dec_read_obj_rsp(p, rl, &rsp) != 0 || rsp.obj != obj ||
 		    rsp.offset != have || rsp.total == 0 || rsp.total > cap ||
-		    (total != 0 && rsp.total != total) || rsp.data_len > rsp.total - have ||
-		    (rsp.data_len == 0 && have < rsp.total))
+		    (total != 0 && rsp.total != total) ||
+		    /* P-15: exactly min(max, total - offset) bytes, so a board cannot hold a fixture
+		     * for hours with one-byte chunks, each just inside its timeout. */
+		    rsp.data_len != (rsp.total - have < m.max ? rsp.total - have : m.max))
 			return flow_fail(f, "E_PROTOCOL", "the board sent an inconsistent object chunk");
 		total = rsp.total;
 		memcpy(out + have, rsp.data, rsp.data_len);
