@@ -93,7 +93,7 @@ lookup(struct srv *s, const char *chip, struct sigp_rsp *p, uint8_t **der)
 		if (r == 0)
 			memcpy(p->serial, qserial, sizeof(p->serial));
 		p->kind = SIGREC_QUARANTINED;
-		snprintf(p->reason, sizeof(p->reason), "%s: %s", code, why);
+		util_why(p->reason, sizeof(p->reason), "%s: %s", code, why);
 	}
 }
 
