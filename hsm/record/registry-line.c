@@ -111,3 +111,13 @@ reg_checked(struct audit *a, const struct audit_who *w, const char *product,
 		return AUDIT_ERR_NOMEM;
 	return audit_log(a, w, "board.checked", chip, serial, body);
 }
+
+int
+reg_fails_since_verified(struct audit *a, const char *product, const char *chip, unsigned long *n)
+{
+	const char *args[] = { chip, chip, product, NULL };
+
+	return reg_count(a, "SELECT COUNT(*) FROM log WHERE kind='board.fail' AND chip_id=? AND seq >"
+	                 " (SELECT COALESCE(MAX(seq), 0) FROM log WHERE kind='board.verified' AND"
+	                 " chip_id=? AND json_extract(body,'$.product')=?)", args, n);
+}

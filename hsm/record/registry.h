@@ -110,6 +110,11 @@ int reg_void_certs(struct audit *a, const char *issuer, struct reg_cert_serial *
 
 /* Quarantine and re-verification (registry-line.c; docs/auditor-guide.md). */
 
+/* *n = board.fail entries of chip since its last board.verified (of product): the failed
+ * attempts to finish a board whose lock is pending. 0, or AUDIT_ERR_DB. */
+int reg_fails_since_verified(struct audit *a, const char *product, const char *chip,
+    unsigned long *n);
+
 /* Whether (product, chip) is in quarantine, as the log says: 1 when its last board.quarantined
  * entry is not followed by a board.released entry, with that entry's serial (may be ""), code,
  * reason and UTC time copied (each truncated to its cap); 0 when it is not; AUDIT_ERR_DB. */

@@ -99,6 +99,7 @@ board(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_rsp
 	const struct sigp_board *b = &q->board;
 	char fw[65], serial[CAP_SERIAL + 1] = "", cs[65] = "", status[16] = "";
 	char qcode[SIGP_MAX_CODE + 1] = "", qwhy[8], since[40] = "";
+	unsigned long fails = 0;
 	struct srv_attempt *at;
 	json_t *body;
 	int r;
@@ -161,7 +162,26 @@ board(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_rsp
 		return;
 	}
 	if (r == 1 && strcmp(status, "verified") == 0) {
-		/* Verified and recorded, but the lock was not confirmed (interrupted): finish it. */
+		/* Verified and recorded, but the lock was not confirmed (interrupted): finish it,
+		 * unless it failed CAP_RESUME_FAILS times since (S-25). */
+		if (reg_fails_since_verified(s->audit, s->prof.cert.product, chip, &fails) != 0) {
+			p->status = SIGST_LOG;
+			snprintf(p->text, sizeof(p->text), "cannot read the audit database");
+			return;
+		}
+		if (fails >= CAP_RESUME_FAILS) {
+			if (srv_quarantine(s, chip, serial, cs, "E_LOCK", "its lock was never confirmed: "
+			        "it failed every time it was seated again") != 0) {
+				p->status = SIGST_LOG;
+				snprintf(p->text, sizeof(p->text), "cannot record the quarantine; put the "
+				    "board in the red bin and call the engineer");
+				return;
+			}
+			refuse_board(s, p, chip, "identify", SIGST_POLICY, SIGR_QUARANTINED, "this board "
+			    "(serial %s) failed to confirm its lock %lu times: quarantined; it must never "
+			    "ship: red bin", serial, fails);
+			return;
+		}
 		if (srv_pending_add(s, chip) != 0)
 			return srv_refuse(s, p, "request.refused", q->op, chip, serial, SIGST_STATE,
 			    SIGR_SEQUENCE, "%d boards await their lock already; finish or fail them first",

@@ -13,6 +13,10 @@
  * beyond, the signer allocates no more: a line failing this much needs an engineer, and a
  * compromised station cannot exhaust the serial space (a session is started by the launcher). */
 #define CAP_VOID_ATTEMPTS 1000
+/* A board recorded verified (its lock pending) that failed this many times since is not resumed
+ * again but quarantined: a board that goes silent after LOCK must not keep a valid certificate
+ * and a printed label for ever (threat model, residual risks). */
+#define CAP_RESUME_FAILS 3
 #define CAP_XPORT_NAME 128        /* a port name or USB location, with its NUL */
 #define CAP_XPORT_DESC 128        /* a port's USB serial number, manufacturer or product string */
 #define CAP_XPORT_LIST 128        /* ports one listing returns */

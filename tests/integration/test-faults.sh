@@ -233,6 +233,20 @@ field reason | grep -q "is quarantined since .*E_LOCK.*red bin.*station board re
 [ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='board.fail' AND chip_id='$qchip' AND
 	json_extract(body,'\$.code')='E_QUARANTINED'")" = 1 ] || fail "quarantine refusal not recorded"
 ok "re-inserted quarantined board: E_QUARANTINED ($(field reason | cut -c1-60)...)"
+# A board that goes silent after LOCK looks like a power cut: it is resumed on re-insert, but
+# after CAP_RESUME_FAILS (3) failures since its VERIFIED it is quarantined instead.
+for k in 1 2 3; do
+	run silent-lock 1 --never-reply-at lock
+	[ "$(field code)" = E_NO_ANSWER ] || { show; fail "silent-lock $k: $(field code), expected E_NO_ANSWER"; }
+done
+run silent-lock 1 --never-reply-at lock
+[ "$(field code)" = E_QUARANTINED ] || { show; fail "silent-lock 4: $(field code), expected E_QUARANTINED"; }
+slchip=$(field chip_id)
+slcs=$(sqlite3 "$db" "SELECT cert_serial FROM devices WHERE chip_id='$slchip'")
+[ "$(sqlite3 "$db" "SELECT status FROM devices WHERE chip_id='$slchip'")" = quarantined ] &&
+	[ "$(sqlite3 "$db" "SELECT status FROM certs WHERE cert_serial='$slcs'")" = void ] ||
+	fail "silent-lock: not quarantined with its certificate void"
+ok "a board silent after LOCK: resumed and failed 3 times, then quarantined (certificate $slcs void)"
 # An insider who edits the tables to lift the quarantine (device back to 'pass') or to take
 # the certificate off the CRL (back to 'confirmed') is named by audit verify.
 cp "$db" "$T/q-edit.db"
