@@ -96,6 +96,7 @@ cli_line(int argc, char **argv)
 
 	memset(&st, 0, sizeof(st));
 	memset(&a, 0, sizeof(a));
+	events_init(cli_station_wants_json(argc, argv), 1);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		if ((r = cli_station_option(&a, c, optarg)) < 0)
@@ -106,10 +107,12 @@ cli_line(int argc, char **argv)
 		case 'n': plain = 1; break;
 		case 'L': log_path = optarg; break;
 		case 'h': usage(stdout); return EXIT_OK;
-		default: usage(stderr); return EXIT_USAGE;
+		default:
+			usage(stderr);
+			events_error(EXIT_USAGE, "unknown option or missing value; see --help");
+			return EXIT_USAGE;
 		}
 	}
-	events_init(a.json, 1);
 	if (a.profile_path == NULL || optind != argc) {
 		usage(stderr);
 		events_error(EXIT_USAGE, "%s", a.profile_path == NULL ? "--profile is required" :

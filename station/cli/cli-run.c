@@ -200,6 +200,7 @@ batch(int argc, char **argv, int verify)
 
 	memset(&st, 0, sizeof(st));
 	memset(&a, 0, sizeof(a));
+	events_init(cli_station_wants_json(argc, argv), 0);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		if ((r = cli_station_option(&a, c, optarg)) < 0)
@@ -211,9 +212,9 @@ batch(int argc, char **argv, int verify)
 			return EXIT_OK;
 		}
 		(verify ? usage_verify : usage)(stderr);
+		events_error(EXIT_USAGE, "unknown option or missing value; see --help");
 		return EXIT_USAGE;
 	}
-	events_init(a.json, 0);
 	if (a.profile_path == NULL || optind != argc || (verify && a.lot != NULL)) {
 		(verify ? usage_verify : usage)(stderr);
 		events_error(EXIT_USAGE, "%s", a.profile_path == NULL ? "--profile is required" :

@@ -36,6 +36,17 @@ load_ca_der(const char *path, uint8_t **der, size_t *len)
 }
 
 int
+cli_station_wants_json(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			return 1;
+	return 0;
+}
+
+int
 cli_station_option(struct cli_station_args *a, int c, char *arg)
 {
 	switch (c) {
@@ -46,7 +57,7 @@ cli_station_option(struct cli_station_args *a, int c, char *arg)
 	case 'v': log_set_level(LOG_DEBUG); return 1;
 	case 'P':
 		if (a->nports >= CAP_FIXTURES) {
-			fprintf(stderr, "station: at most %d --port options\n", CAP_FIXTURES);
+			events_error(EXIT_USAGE, "at most %d --port options", CAP_FIXTURES);
 			return -1;
 		}
 		a->ports[a->nports++] = arg;

@@ -32,6 +32,10 @@ struct cli_station_args {
 	int json;
 };
 
+/* 1 when argv holds --json (looked for before the options are parsed, so that even a usage
+ * error is reported as an event). */
+int cli_station_wants_json(int argc, char **argv);
+
 /* Takes option c (getopt's) with its argument: 1 when it was one of the shared ones, 0 when it
  * is the caller's, -1 after a usage error it reported (too many --port). */
 int cli_station_option(struct cli_station_args *a, int c, char *arg);

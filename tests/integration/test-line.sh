@@ -72,6 +72,13 @@ rc=0
 [ "$(ev "$T/err.json" | jq -r 'select(.event == "error") | .exit')" = 3 ] && [ "$(ev "$T/err.json" | grep -c .)" = 1 ] ||
 	{ cat "$T/err.json"; fail "expected exactly one error event with exit 3"; }
 ok "unopened lot: exit 3 and one event: $(ev "$T/err.json" | jq -r .message | cut -c1-70)..."
+for cmd in line run verify; do
+	rc=0
+	"$BIN/station" $cmd --json --no-such-option >"$T/err2.json" 2>/dev/null || rc=$?
+	[ "$rc" = 2 ] && [ "$(ev "$T/err2.json" | jq -r 'select(.event == "error") | .exit')" = 2 ] ||
+		{ cat "$T/err2.json"; fail "station $cmd --json with a bad option: exit $rc"; }
+done
+ok "a bad option with --json (line, run, verify): exit 2 and an error event"
 
 i=0
 while [ $i -lt $N ]; do empty $i; i=$((i + 1)); done
