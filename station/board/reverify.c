@@ -7,6 +7,7 @@
  */
 #include "flow-int.h"
 
+#include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
@@ -34,7 +35,7 @@ chains_to_ca(const uint8_t *der, size_t len, const uint8_t *ca_der, size_t ca_le
 static int
 check(struct fl *f, const struct signer_record *rec)
 {
-	uint8_t chain[MSG_MAX_CHAIN];
+	uint8_t chain[MSG_MAX_CHAIN], challenge[32];
 	size_t n = 0;
 
 	flow_step(f, "verify", 30);
@@ -57,7 +58,9 @@ check(struct fl *f, const struct signer_record *rec)
 	memcpy(f->cert, rec->cert, rec->cert_len);
 	f->cert_len = rec->cert_len;
 	flow_step(f, "prove", 60);
-	if (flow_prove(f) != 0) {
+	if (RAND_bytes(challenge, sizeof(challenge)) != 1)
+		return flow_fail(f, "E_RANDOM", "the random generator failed");
+	if (flow_prove(f, challenge, sizeof(challenge), NULL, 0, NULL) != 0) {
 		if (f->link_rc == LINK_OK)
 			snprintf(f->res->code, sizeof(f->res->code), "E_MISMATCH");
 		return -1;
