@@ -13,6 +13,9 @@
  * beyond, the signer allocates no more: a line failing this much needs an engineer, and a
  * compromised station cannot exhaust the serial space (a session is started by the launcher). */
 #define CAP_VOID_ATTEMPTS 1000
+/* LOOKUPs of one signer session that may find no record; beyond, every LOOKUP is refused: a
+ * station guessing chip IDs to enumerate the record is stopped and shows in the log. */
+#define CAP_LOOKUP_MISSES 1000
 #define CAP_XPORT_NAME 128        /* a port name or USB location, with its NUL */
 #define CAP_XPORT_DESC 128        /* a port's USB serial number, manufacturer or product string */
 #define CAP_XPORT_LIST 128        /* ports one listing returns */
