@@ -66,12 +66,39 @@ kind_of(const char *status)
 	return SIGREC_QUARANTINED;
 }
 
+/* S-30: 1 (p is the refusal) when this session's LOOKUPs found no record CAP_LOOKUP_MISSES
+ * times: the first refusal is logged, the later ones only counted (s->lookups), so guessing chip
+ * IDs can neither go on nor flood the record. 0 otherwise. */
+static int
+lookups_spent(struct srv *s, const char *chip, struct sigp_rsp *p)
+{
+	static const char why[] = "%lu LOOKUPs of this session found no record: no more are answered "
+	    "(a station guessing chip IDs?); call the engineer, then restart the station";
+
+	if (s->lookup_misses < CAP_LOOKUP_MISSES)
+		return 0;
+	if (!s->lookups_refused) {
+		s->lookups_refused = 1;
+		srv_refuse(s, p, "request.refused", SIGOP_LOOKUP, chip, NULL, SIGST_QUOTA, SIGR_LOOKUPS,
+		    why, s->lookup_misses);
+		return 1;
+	}
+	p->status = SIGST_QUOTA;
+	p->detail = SIGR_LOOKUPS;
+	snprintf(p->text, sizeof(p->text), why, s->lookup_misses);
+	return 1;
+}
+
 static void
 lookup(struct srv *s, const char *chip, struct sigp_rsp *p, uint8_t **der)
 {
 	char status[16] = "", code[SIGP_MAX_CODE + 1] = "", why[SIGP_MAX_TEXT + 1] = "";
 	char since[40], qserial[CAP_SERIAL + 1] = "";
 	int r, q;
+
+	s->lookups++;
+	if (lookups_spent(s, chip, p))
+		return;
 
 	r = reg_device_find(s->audit, s->prof.cert.product, chip, p->serial, sizeof(p->serial),
 	    p->cert_serial, sizeof(p->cert_serial), status, sizeof(status));
@@ -96,6 +123,8 @@ lookup(struct srv *s, const char *chip, struct sigp_rsp *p, uint8_t **der)
 		p->kind = SIGREC_QUARANTINED;
 		snprintf(p->reason, sizeof(p->reason), "%s: %s", code, why);
 	}
+	if (p->kind == SIGREC_NONE)
+		s->lookup_misses++;
 	/* S-29: a PASS board is re-checked by proving its key over the signer's own challenge. */
 	if (p->kind == SIGREC_PASS) {
 		if (srv_chal_new(s, chip, p->challenge) != 0) {

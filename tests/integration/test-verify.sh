@@ -99,12 +99,29 @@ verify new --boards 1 --dir "$T/new"
 [ "$rc" = 1 ] && [ "$(results new)" = "1-1.1 FAIL E_NOT_PROVISIONED;" ] || { cat "$T/new.json"; fail "new board: $(results new)"; }
 [ "$("$BIN/firmware-stub" show --flash "$T/new/board-0.flash" | jq -r .state)" = BLANK ] || fail "verify changed a new board"
 ok "a board never provisioned: E_NOT_PROVISIONED, left BLANK"
+stopbody() { sqlite3 "$db" "SELECT json_extract(body,'$.lookups')||'/'||json_extract(body,'$.lookup_misses') FROM log WHERE kind='station.stop' ORDER BY seq DESC LIMIT 1"; }
+[ "$(stopbody)" = 1/1 ] || fail "station.stop of the verify of a new board: lookups/misses $(stopbody), expected 1/1"
+ok "station.stop counts the session's LOOKUPs and those that found no record (1/1)"
 
 [ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind NOT IN ('board.checked','hsm.login','station.stop','checkpoint.signed')")" = "$entries" ] &&
 	[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM certs")" = "$certs" ] || fail "verify changed the record beyond its checks"
 [ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='board.checked' AND json_extract(body,'$.result')='FAIL'")" -ge 2 ] ||
 	fail "failed checks not recorded"
 "$BIN/station" verify --profile "$PROFILE" --lot X >/dev/null 2>&1 && fail "verify accepted --lot"
+
+# S-30: LOOKUPs of guessed chip IDs are bounded and recorded: after 1000 misses in a session every
+# LOOKUP is refused (QUOTA/LOOKUPS, logged once), and station.stop carries the counts.
+{ seq 1 1001 | awk '{ printf "lookup feed%012x\n", $1 }'; printf 'lookup %s\nstop\n' "$c0"; } |
+	STATION_SIGNER="$BIN/station-signer" "$SIGNER_DRIVER" script "$PROFILE" verify >"$T/enum.out" 2>&1 ||
+	{ tail "$T/enum.out"; fail "driver"; }
+[ "$(grep -c '^ok lookup NONE' "$T/enum.out")" = 1000 ] || fail "misses answered: $(grep -c '^ok lookup NONE' "$T/enum.out")"
+sed -n 1001p "$T/enum.out" | grep -q "^refused quota reached LOOKUPS: 1000 LOOKUPs of this session found no record" ||
+	fail "1001st miss: $(sed -n 1001p "$T/enum.out")"
+sed -n 1002p "$T/enum.out" | grep -q "^refused quota reached LOOKUPS" || fail "LOOKUP of a PASS chip after the bound: $(sed -n 1002p "$T/enum.out")"
+[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='request.refused' AND json_extract(body,'$.code')='LOOKUPS'")" = 1 ] ||
+	fail "LOOKUPS refusals logged: $(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='request.refused' AND json_extract(body,'$.code')='LOOKUPS'"), expected 1"
+[ "$(stopbody)" = 1002/1000 ] || fail "station.stop after the enumeration: lookups/misses $(stopbody), expected 1002/1000"
+ok "1000 LOOKUP misses answered, the 1001st and later refused LOOKUPS (logged once); station.stop: 1002 lookups, 1000 misses"
 
 # A compromised station names a shipped board's chip (or an unseen one) in a lock failure: the
 # signer quarantines, and so revokes, only a board whose lock is pending in that very session.
