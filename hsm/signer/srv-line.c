@@ -99,7 +99,6 @@ lookup(struct srv *s, const char *chip, struct sigp_rsp *p, uint8_t **der)
 	s->lookups++;
 	if (lookups_spent(s, chip, p))
 		return;
-
 	r = reg_device_find(s->audit, s->prof.cert.product, chip, p->serial, sizeof(p->serial),
 	    p->cert_serial, sizeof(p->cert_serial), status, sizeof(status));
 	if (r < 0)
