@@ -366,6 +366,54 @@ board_serve(struct board *b, int fd, volatile int *stop)
 	return hung_up;
 }
 
+/* The flash image at path, checked for its shape; 0, or -1 with a message. */
+static int
+read_image(const char *path, struct flash_image *img)
+{
+	ssize_t n = -1;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = read(fd, img, sizeof(*img));
+		close(fd);
+	}
+	if (n != (ssize_t)sizeof(*img) || memcmp(img->magic, FLASH_MAGIC, 8) != 0 ||
+	    img->id.chip_id_len > MSG_MAX_CHIP_ID || img->ps.key_len > DEV_MAX_KEY ||
+	    memchr(img->ps.serial, 0, sizeof(img->ps.serial)) == NULL) {
+		fprintf(stderr, "firmware-stub: %s is not a board flash file\n", path);
+		return -1;
+	}
+	return 0;
+}
+
+int
+board_prove(const char *flash_path, const uint8_t *challenge, size_t clen)
+{
+	struct flash_image img;
+	uint8_t msg[PROVE_PREFIX_LEN + MSG_MAX_CHALLENGE], sig[MSG_MAX_SIG];
+	size_t sl = 0, i;
+
+	if (read_image(flash_path, &img) != 0)
+		return 1;
+	if (img.ps.key_len == 0 || clen < MSG_MIN_CHALLENGE || clen > MSG_MAX_CHALLENGE) {
+		fprintf(stderr, "firmware-stub: %s\n", img.ps.key_len == 0 ? "the board holds no key" :
+		    "a challenge is 16..64 bytes");
+		return 1;
+	}
+	/* P-40: what do_prove (device.c) signs, with the same platform signature. */
+	memcpy(msg, PROVE_PREFIX, PROVE_PREFIX_LEN);
+	memcpy(msg + PROVE_PREFIX_LEN, challenge, clen);
+	if (p_sign(NULL, img.ps.key, img.ps.key_len, msg, PROVE_PREFIX_LEN + clen, sig, sizeof(sig),
+	        &sl) != 0) {
+		fprintf(stderr, "firmware-stub: the board's key cannot sign\n");
+		return 1;
+	}
+	for (i = 0; i < sl; i++)
+		printf("%02x", sig[i]);
+	printf("\n");
+	return 0;
+}
+
 int
 board_show(const char *flash_path)
 {
@@ -374,15 +422,12 @@ board_show(const char *flash_path)
 	char chip[2 * MSG_MAX_CHIP_ID + 1], pk[65] = "";
 	uint8_t dg[32];
 	EVP_PKEY *k = NULL;
-	ssize_t n = -1;
 	char stats[256] = "", spath[600];
 	FILE *sf;
-	int fd, len, i;
+	int len, i;
 
-	if ((fd = open(flash_path, O_RDONLY | O_CLOEXEC)) >= 0) {
-		n = read(fd, &img, sizeof(img));
-		close(fd);
-	}
+	if (read_image(flash_path, &img) != 0)
+		return 1;
 	snprintf(spath, sizeof(spath), "%s.stats", flash_path);
 	if ((sf = fopen(spath, "r")) != NULL) {
 		/* our own one-line object body, checked for its charset before it is printed */
@@ -394,12 +439,6 @@ board_show(const char *flash_path)
 		} else
 			stats[0] = '\0';
 		fclose(sf);
-	}
-	if (n != (ssize_t)sizeof(img) || memcmp(img.magic, FLASH_MAGIC, 8) != 0 ||
-	    img.id.chip_id_len > MSG_MAX_CHIP_ID || img.ps.key_len > DEV_MAX_KEY ||
-	    memchr(img.ps.serial, 0, sizeof(img.ps.serial)) == NULL) {
-		fprintf(stderr, "firmware-stub: %s is not a board flash file\n", flash_path);
-		return 1;
 	}
 	for (i = 0; i < img.id.chip_id_len; i++)
 		snprintf(chip + 2 * i, 3, "%02x", img.id.chip_id[i]);

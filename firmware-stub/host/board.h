@@ -53,6 +53,11 @@ void board_end(struct board *b);
  * session with faults (requests executed, distinct requests, faults fired). Returns a process
  * exit code. */
 int board_show(const char *flash_path);
+/* Prints, as one line of hex on stdout, the signature the board at flash_path would answer to a
+ * PROVE with challenge (clen: MSG_MIN_CHALLENGE..MSG_MAX_CHALLENGE bytes): what a test acting as
+ * a station needs to present a genuine proof to the signer. Returns a process exit code (1 when
+ * the file is not a board's flash, the board holds no key or the length is out of range). */
+int board_prove(const char *flash_path, const uint8_t *challenge, size_t clen);
 /* Default firmware identity of the stub (what the demo profile allows). */
 void board_default_opts(struct board_opts *o);
 

@@ -33,7 +33,8 @@ usage(FILE *f)
 	    "       firmware-stub sim --boards N --slots CTLDIR [--dir DIR] [--usb-slots K] [options] ..."
 	    "\n"
 	    "       firmware-stub attach --tty DEVICE --flash FILE [options]\n"
-	    "       firmware-stub show --flash FILE\n\n"
+	    "       firmware-stub show --flash FILE\n"
+	    "       firmware-stub prove --flash FILE --challenge HEX\n\n"
 	    "sim     N boards (1..64) behind emulated FTDI USB-serial adapters; COMMAND runs with\n"
 	    "        them visible as /dev/ttyUSB0.. (USB path 1-1.1..). Board i keeps its flash in\n"
 	    "        DIR/board-<i>.flash (a new DIR means new boards with random chip ids).\n"
@@ -56,7 +57,9 @@ usage(FILE *f)
 	    "        flash) and seats the new one from power-on. Bad content is reported on stderr\n"
 	    "        and leaves the slot as it was. Boards without FLAGS get the command-line faults.\n"
 	    "attach  one board on a real serial line.\n"
-	    "show    print a board's persisted state as JSON (state, serial, chip id, public key).\n\n"
+	    "show    print a board's persisted state as JSON (state, serial, chip id, public key).\n"
+	    "prove   print in hex the signature the board answers to PROVE with that challenge\n"
+	    "        (16..64 bytes; P-40), as a test acting as a station needs it.\n\n"
 	    "options:\n"
 	    "  --model M            board model (default TH2-DEMO)\n"
 	    "  --hw-rev R           hardware revision (default B)\n"
@@ -184,6 +187,7 @@ main(int argc, char **argv)
 		{ "factory-reset", no_argument, NULL, 'R' }, { "help", no_argument, NULL, 'h' },
 		{ "usb", no_argument, NULL, 'U' }, { "usb-slots", required_argument, NULL, 'K' },
 		{ "slots", required_argument, NULL, 'S' },
+		{ "challenge", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 } };
 	struct faults_cfg fc = { .board = -1, .seed = 1 };
 	struct board_opts o;
@@ -195,7 +199,8 @@ main(int argc, char **argv)
 	char tmpl[] = "/tmp/firmware-stub.XXXXXX", path[600];
 	struct sim_ctx ctx;
 	unsigned n = 4, baud = 115200, i;
-	size_t dl = 0;
+	uint8_t challenge[MSG_MAX_CHALLENGE];
+	size_t dl = 0, clen = 0;
 	int c, status = 0, made_tmp = 0, usb = 0;
 	/* the general options, then the fault options (faults-opt.h), then the terminator */
 	struct option opts[sizeof(general) / sizeof(general[0]) + 32];
@@ -241,6 +246,12 @@ main(int argc, char **argv)
 		case 'R': o.factory_reset = 1; break;
 		case 'U': usb = 1; break;
 		case 'S': slots = optarg; break;
+		case 'C':
+			if (faults_opt_unhex(optarg, challenge, sizeof(challenge), &clen) != 0) {
+				fprintf(stderr, "firmware-stub: --challenge takes 32..128 hex digits\n");
+				return 2;
+			}
+			break;
 		case 'K':
 			usb_slots = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || usb_slots < 0 || usb_slots > SIM_MAX_ADAPTERS) {
@@ -272,6 +283,13 @@ main(int argc, char **argv)
 			return 2;
 		}
 		return board_show(flash);
+	}
+	if (strcmp(cmd, "prove") == 0) {
+		if (flash == NULL || clen == 0 || optind != argc) {
+			usage(stderr);
+			return 2;
+		}
+		return board_prove(flash, challenge, clen);
 	}
 	if (strcmp(cmd, "attach") == 0) {
 		if (tty == NULL || flash == NULL || optind != argc) {

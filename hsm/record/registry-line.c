@@ -100,13 +100,14 @@ reg_release(struct audit *a, const struct audit_who *w, const char *product,
 
 int
 reg_checked(struct audit *a, const struct audit_who *w, const char *product,
-    const char *chip, const char *serial, const char *cert_serial, int ok, const char *fixture,
-    const char *code, const char *reason)
+    const char *chip, const char *serial, const char *cert_serial, int ok, const char *proof,
+    const char *fixture, const char *code, const char *reason)
 {
 	json_t *body;
 
-	body = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "product", product, "result", ok ? "PASS" :
-	    "FAIL", "code", code, "reason", reason, "fixture", fixture, "cert_serial", cert_serial);
+	body = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "product", product, "result", ok ? "PASS" :
+	    "FAIL", "proof", proof, "code", code, "reason", reason, "fixture", fixture, "cert_serial",
+	    cert_serial);
 	if (body == NULL)
 		return AUDIT_ERR_NOMEM;
 	return audit_log(a, w, "board.checked", chip, serial, body);

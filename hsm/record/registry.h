@@ -131,10 +131,12 @@ int reg_quarantine(struct audit *a, const struct audit_who *w, const char *produ
 int reg_release(struct audit *a, const struct audit_who *w, const char *product,
     const char *chip, const char *serial, const char *reason);
 /* Records an end-of-line re-verification of a provisioned board: entry board.checked {product,
- * result PASS|FAIL, code, reason, fixture, cert_serial}. Changes no table. */
+ * result PASS|FAIL, proof ("verified": the signer checked the board's proof over its own
+ * challenge, S-29; "none": a failed re-check, reported), code, reason, fixture, cert_serial}.
+ * Changes no table. 0 or an AUDIT_* code (nothing recorded). */
 int reg_checked(struct audit *a, const struct audit_who *w, const char *product,
-    const char *chip, const char *serial, const char *cert_serial, int ok, const char *fixture,
-    const char *code, const char *reason);
+    const char *chip, const char *serial, const char *cert_serial, int ok, const char *proof,
+    const char *fixture, const char *code, const char *reason);
 
 /* Checkpoints (srv-checkpoint.c). Readers run inside the caller's transaction (a read snapshot
  * or the write lock); a malformed row (root not a 32-byte blob, negative size, note not text

@@ -2,7 +2,7 @@
  * srv-line.c: the signer's line-mode requests (issue #11): LOOKUP (what the record says of a
  * chip), CHECKED (an end-of-line re-verification of a provisioned board, recorded) and RELEASE
  * (an admin lifts a quarantine); and the quarantine itself, which FAIL enters for a board that
- * failed at or after its lock (srv_quarantine). See srv.h and docs/signer-protocol.md S-25..S-27.
+ * failed at or after its lock (srv_quarantine). See srv.h and docs/signer-protocol.md S-25..S-29.
  */
 #include "srv.h"
 
@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "prove.h"
 #include "registry.h"
 #include "util.h"
 
@@ -65,6 +66,29 @@ kind_of(const char *status)
 	return SIGREC_QUARANTINED;
 }
 
+/* S-30: 1 (p is the refusal) when this session's LOOKUPs found no record CAP_LOOKUP_MISSES
+ * times: the first refusal is logged, the later ones only counted (s->lookups), so guessing chip
+ * IDs can neither go on nor flood the record. 0 otherwise. */
+static int
+lookups_spent(struct srv *s, const char *chip, struct sigp_rsp *p)
+{
+	static const char why[] = "%lu LOOKUPs of this session found no record: no more are answered "
+	    "(a station guessing chip IDs?); call the engineer, then restart the station";
+
+	if (s->lookup_misses < CAP_LOOKUP_MISSES)
+		return 0;
+	if (!s->lookups_refused) {
+		s->lookups_refused = 1;
+		srv_refuse(s, p, "request.refused", SIGOP_LOOKUP, chip, NULL, SIGST_QUOTA, SIGR_LOOKUPS,
+		    why, s->lookup_misses);
+		return 1;
+	}
+	p->status = SIGST_QUOTA;
+	p->detail = SIGR_LOOKUPS;
+	snprintf(p->text, sizeof(p->text), why, s->lookup_misses);
+	return 1;
+}
+
 static void
 lookup(struct srv *s, const char *chip, struct sigp_rsp *p, uint8_t **der)
 {
@@ -72,6 +96,9 @@ lookup(struct srv *s, const char *chip, struct sigp_rsp *p, uint8_t **der)
 	char since[40], qserial[CAP_SERIAL + 1] = "";
 	int r, q;
 
+	s->lookups++;
+	if (lookups_spent(s, chip, p))
+		return;
 	r = reg_device_find(s->audit, s->prof.cert.product, chip, p->serial, sizeof(p->serial),
 	    p->cert_serial, sizeof(p->cert_serial), status, sizeof(status));
 	if (r < 0)
@@ -95,6 +122,60 @@ lookup(struct srv *s, const char *chip, struct sigp_rsp *p, uint8_t **der)
 		p->kind = SIGREC_QUARANTINED;
 		util_why(p->reason, sizeof(p->reason), "%s: %s", code, why);
 	}
+	if (p->kind == SIGREC_NONE)
+		s->lookup_misses++;
+	/* S-29: a PASS board is re-checked by proving its key over the signer's own challenge. */
+	if (p->kind == SIGREC_PASS) {
+		if (srv_chal_new(s, chip, p->challenge) != 0) {
+			p->status = SIGST_INTERNAL;
+			p->detail = SIGR_NONE;
+			snprintf(p->text, sizeof(p->text), "the signer's random generator failed");
+			return;
+		}
+		p->challenge_len = SIGP_CHALLENGE;
+	}
+}
+
+struct proof_arg {
+	const uint8_t *der, *sig;
+	size_t der_len, sig_len;
+};
+
+static int
+proves(void *arg, const uint8_t *c)
+{
+	const struct proof_arg *a = arg;
+
+	return prove_check(a->der, a->der_len, c, SIGP_CHALLENGE, a->sig, a->sig_len) == PROVE_OK;
+}
+
+/* S-29: a pass is recorded only with the board's proof over a challenge the signer gave for
+ * this chip (spent: used once), checked with the key of the recorded certificate cs. 0 when it
+ * verifies; otherwise p is the refusal (logged) or the record failure, and -1. */
+static int
+proof(struct srv *s, const struct sigp_req *q, const char *chip, const char *serial,
+    const char *cs, struct sigp_rsp *p)
+{
+	struct proof_arg a = { NULL, q->sig, 0, q->sig_len };
+	uint8_t *der = NULL;
+	int r;
+
+	if (cs[0] == '\0' || reg_cert_der(s->audit, cs, &der, &a.der_len) != 0) {
+		db_error(p, "read the board's certificate");
+		return -1;
+	}
+	a.der = der;
+	r = srv_chal_use(s, chip, proves, &a);
+	free(der);
+	if (r < 0)
+		srv_refuse(s, p, "request.refused", q->op, chip, serial, SIGST_STATE, SIGR_SEQUENCE,
+		    "no challenge is outstanding for chip %.16s: LOOKUP first (a challenge proves one "
+		    "re-check)", chip);
+	else if (r == 0)
+		srv_refuse(s, p, "request.refused", q->op, chip, serial, SIGST_POLICY, SIGR_PROOF,
+		    "the proof given for serial %s does not verify under its recorded certificate %.40s "
+		    "over the signer's challenge; not recorded as checked", serial, cs);
+	return r == 1 ? 0 : -1;
 }
 
 static void
@@ -119,8 +200,10 @@ checked(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_r
 		    SIGR_SEQUENCE, "chip %.16s is %s; only a provisioned (PASS) board is re-checked",
 		    chip, r == 0 ? "not provisioned on this record" : strcmp(status, "verified") == 0 ?
 		    "recorded verified with its lock pending" : "in quarantine");
+	if (q->ok && proof(s, q, chip, serial, cs, p) != 0)
+		return;
 	if (reg_checked(s->audit, &s->who, s->prof.cert.product, chip, serial, cs, q->ok,
-	        q->board.fixture, q->code, q->reason) != 0)
+	        q->ok ? "verified" : "none", q->board.fixture, q->code, q->reason) != 0)
 		return db_error(p, "record the re-check");
 }
 

@@ -145,8 +145,10 @@ srv_lot(struct srv *s, const struct sigp_req *q, struct sigp_rsp *p)
 		if (s->mode != SIGMODE_VERIFY && (s->mode != SIGMODE_RUN || !s->session))
 			return srv_refuse(s, p, "request.refused", q->op, NULL, NULL, SIGST_STATE,
 			    SIGR_NO_SESSION, "no run or verify session to stop");
-		if (audit_log(s->audit, &s->who, "station.stop", NULL, NULL, json_pack("{s:I,s:I}",
-		        "pass", (json_int_t)q->npass, "fail", (json_int_t)q->nfail)) != 0)
+		/* The station's counts, and the signer's own of its LOOKUPs (S-30). */
+		if (audit_log(s->audit, &s->who, "station.stop", NULL, NULL, json_pack("{s:I,s:I,s:I,s:I}",
+		        "pass", (json_int_t)q->npass, "fail", (json_int_t)q->nfail, "lookups",
+		        (json_int_t)s->lookups, "lookup_misses", (json_int_t)s->lookup_misses)) != 0)
 			db_error(p, "record the stop");
 		break;
 	case SIGOP_FIXTURE_ERROR:

@@ -8,8 +8,9 @@
  * the audit record (durably) before releasing a certificate.
  *
  * Files: srv.c opens and closes the state and hands each request to its handler: srv-lot.c,
- * srv-board.c, srv-checkpoint.c, srv-ca.c. What the handlers share is in files of its own
- * (srv-refuse.c, srv-sign.c, srv-attempt.c), so no handler calls back into srv.c.
+ * srv-board.c, srv-line.c, srv-checkpoint.c, srv-ca.c. What the handlers share is in files of
+ * its own (srv-refuse.c, srv-sign.c, srv-attempt.c, srv-challenge.c), so no handler calls back
+ * into srv.c.
  */
 #ifndef SRV_H
 #define SRV_H
@@ -30,6 +31,13 @@ struct srv_attempt {
 	char cert_serial[SIGP_MAX_CERT_SERIAL + 1]; /* "" until ISSUE */
 	int committed;                              /* COMMIT_PW recorded */
 	int in_use;
+};
+
+/* A challenge a LOOKUP gave for a PASS chip (srv-challenge.c), until a CHECKED spends it. */
+struct srv_challenge {
+	char chip[2 * MSG_MAX_CHIP_ID + 1]; /* "" when the slot is free */
+	uint8_t c[SIGP_CHALLENGE];
+	uint64_t seq;                       /* when it was given: the oldest is replaced first */
 };
 
 struct srv {
@@ -59,6 +67,13 @@ struct srv {
 	 * then kept here (the run session is the only one that issues on its database: station
 	 * lock), so no count runs over the whole certs table for every board. */
 	unsigned long lot_used, product_used;
+	/* S-29: challenges outstanding in this session, each used once. */
+	struct srv_challenge chal[CAP_ATTEMPTS];
+	uint64_t chal_seq;
+	/* S-30: LOOKUPs of this session and those that found no record (reported by STOP); at
+	 * CAP_LOOKUP_MISSES misses every further LOOKUP is refused, logged the first time. */
+	unsigned long lookups, lookup_misses;
+	int lookups_refused;
 	uint8_t *crl;         /* the CRL last signed for this connection, sent in chunks */
 	size_t crl_len;
 };
@@ -73,6 +88,16 @@ void srv_att_drop(struct srv_attempt *a);
  * CAP_ATTEMPTS are pending already) and take (1 when chip was pending; it no longer is). */
 int srv_pending_add(struct srv *s, const char *chip);
 int srv_pending_take(struct srv *s, const char *chip);
+
+/* srv-challenge.c (S-29). srv_chal_new draws a fresh challenge for chip from the CSPRNG into
+ * out and keeps it among the session's outstanding ones (with CAP_ATTEMPTS outstanding, the
+ * oldest is replaced): 0, or -1 when the generator failed or chip is empty or too long (nothing
+ * kept). srv_chal_use calls proves(arg, challenge) for each challenge outstanding for chip until
+ * one returns nonzero: that one is spent and the result is 1; when none does, all of chip's are
+ * spent and the result is 0; -1 when chip has none outstanding (nothing called). */
+int srv_chal_new(struct srv *s, const char *chip, uint8_t out[SIGP_CHALLENGE]);
+int srv_chal_use(struct srv *s, const char *chip, int (*proves)(void *arg, const uint8_t *c),
+    void *arg);
 
 /* Ends an attempt that was voided, counting it in s->voided whether or not it had a certificate;
  * NULL is a no-op. */
@@ -103,10 +128,13 @@ void srv_refuse(struct srv *s, struct sigp_rsp *p, const char *kind, int op, con
  * A certificate in the reply (p->blob) lives in *owned, which the caller frees after encoding. */
 void srv_board(struct srv *s, const struct sigp_req *q, struct sigp_rsp *p, uint8_t **owned);
 
-/* Line-mode requests (srv-line.c): LOOKUP (run, verify and admin mode; read-only, not logged),
- * CHECKED (run and verify mode: board.checked for a PASS device, else refused STATE), RELEASE
- * (admin mode: board.released for a chip in quarantine, else refused STATE). A certificate in
- * the LOOKUP reply (p->blob) lives in *owned, which the caller frees after encoding. */
+/* Line-mode requests (srv-line.c): LOOKUP (run, verify and admin mode; read-only and not
+ * logged, but counted, with a challenge for a PASS chip, and refused QUOTA/LOOKUPS after
+ * CAP_LOOKUP_MISSES misses), CHECKED (run and verify mode: board.checked for a PASS device; a
+ * pass only with the board's proof over its outstanding challenge, else refused STATE/SEQUENCE
+ * or POLICY/PROOF), RELEASE (admin mode: board.released for a chip in quarantine, else refused
+ * STATE). A certificate in the LOOKUP reply (p->blob) lives in *owned, which the caller frees
+ * after encoding. */
 void srv_line(struct srv *s, const struct sigp_req *q, struct sigp_rsp *p, uint8_t **owned);
 /* 1 when a FAIL with code puts the board in quarantine (E_LOCK, E_LOCK_WRITES, E_RESUME). */
 int srv_quarantine_code(const char *code);

@@ -44,8 +44,13 @@ int flow_call(struct fl *f, uint8_t type, size_t reqlen, unsigned timeout, const
     size_t *rl);
 /* Reads a board object (OBJ_*) in chunks into out[0..cap); 0 or -1 (result set). */
 int flow_read_object(struct fl *f, uint8_t obj, uint8_t *out, size_t cap, size_t *outlen);
-/* The board signs a fresh challenge with the key of f->cert; 0 or -1 (E_PROVE). */
-int flow_prove(struct fl *f);
+/* The board signs challenge (clen: MSG_MIN_CHALLENGE..MSG_MAX_CHALLENGE bytes) with the key of
+ * f->cert (P-40) and the station checks it (prove_check). When sig is not NULL it receives the
+ * board's signature (at most sigcap bytes) and *siglen its length, set only on success. 0, or -1
+ * with the result set: E_PROVE (the proof does not verify), E_PROTOCOL, E_INTERNAL, or the
+ * link's failure (f->link_rc). */
+int flow_prove(struct fl *f, const uint8_t *challenge, size_t clen, uint8_t *sig, size_t sigcap,
+    size_t *siglen);
 /* A fresh hello says LOCKED with the debug port closed and the same chip, and a harmless write
  * is refused; 0 or -1 (E_LOCK, E_LOCK_WRITES, E_NO_ANSWER). */
 int flow_lock_confirm(struct fl *f);

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "msg.h"
 #include "password.h"
+#include "prove.h"
 #include "issue.h"
 #include "sigproto.h"
 #include "util.h"
@@ -350,39 +351,50 @@ install(struct fl *f)
 	return 0;
 }
 
-/* PRODUCT §3.7: the board proves it holds the certified key by signing a fresh challenge. */
+/* PRODUCT §3.7: the board proves it holds the certified key by signing the challenge. */
 int
-flow_prove(struct fl *f)
+flow_prove(struct fl *f, const uint8_t *challenge, size_t clen, uint8_t *sig, size_t sigcap,
+    size_t *siglen)
 {
 	struct msg_prove m;
 	struct msg_prove_rsp pr;
-	uint8_t msg[PROVE_PREFIX_LEN + 32];
-	const unsigned char *p = f->cert;
 	const uint8_t *rsp;
-	EVP_MD_CTX *md = NULL;
-	X509 *x = NULL;
 	size_t len = 0, rl = 0;
-	int ok = 0;
 
 	flow_step(f, "prove", 80);
-	m.challenge_len = 32;
-	if (RAND_bytes(m.challenge, 32) != 1 || msg_enc_prove(&m, f->buf, sizeof(f->buf), &len) != 0)
-		return flow_fail(f, "E_INTERNAL", "cannot make a challenge");
+	if (clen < MSG_MIN_CHALLENGE || clen > MSG_MAX_CHALLENGE)
+		return flow_fail(f, "E_INTERNAL", "a key challenge of %zu bytes", clen);
+	m.challenge_len = (uint8_t)clen;
+	memcpy(m.challenge, challenge, clen);
+	if (msg_enc_prove(&m, f->buf, sizeof(f->buf), &len) != 0)
+		return flow_fail(f, "E_INTERNAL", "cannot encode the key challenge");
 	if (flow_call(f, MSG_PROVE, len, f->prof->to.prove, &rsp, &rl) != 0)
 		return -1;
 	if (msg_dec_prove_rsp(rsp, rl, &pr) != 0)
 		return flow_fail(f, "E_PROTOCOL", "malformed reply to the key challenge");
-	memcpy(msg, PROVE_PREFIX, PROVE_PREFIX_LEN);
-	memcpy(msg + PROVE_PREFIX_LEN, m.challenge, 32);
-	if ((x = d2i_X509(NULL, &p, (long)f->cert_len)) != NULL && (md = EVP_MD_CTX_new()) != NULL &&
-	    EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, X509_get0_pubkey(x)) == 1)
-		ok = EVP_DigestVerify(md, pr.sig, pr.sig_len, msg, sizeof(msg)) == 1;
-	EVP_MD_CTX_free(md);
-	X509_free(x);
-	if (!ok)
+	if (prove_check(f->cert, f->cert_len, challenge, clen, pr.sig, pr.sig_len) != PROVE_OK)
 		return flow_fail(f, "E_PROVE", "the board could not prove it holds the certified key; its "
 		    "key store is faulty: set it aside");
+	if (sig != NULL) {
+		if (pr.sig_len > sigcap)
+			return flow_fail(f, "E_PROTOCOL", "the board's proof is %u bytes, more than %zu",
+			    pr.sig_len, sigcap);
+		memcpy(sig, pr.sig, pr.sig_len);
+		*siglen = pr.sig_len;
+	}
 	return 0;
+}
+
+/* The proof of a board being provisioned or resumed: a challenge of the station's own. */
+static int
+prove_fresh(struct fl *f)
+{
+	uint8_t challenge[32];
+
+	if (RAND_bytes(challenge, sizeof(challenge)) != 1)
+		return flow_fail(f, "E_RANDOM", "the random generator failed; stop the line and call "
+		    "the engineer");
+	return flow_prove(f, challenge, sizeof(challenge), NULL, 0, NULL);
 }
 
 static int
@@ -518,7 +530,7 @@ resume(struct fl *f)
 	if (n < f->cert_len || memcmp(chain, f->cert, f->cert_len) != 0)
 		return flow_fail(f, "E_RESUME", "the board's certificate is not the one recorded for "
 		    "serial %s; quarantine it", f->res->serial);
-	if (flow_prove(f) != 0 || lock(f) != 0)
+	if (prove_fresh(f) != 0 || lock(f) != 0)
 		return -1;
 	flow_step(f, "record", 98);
 	if (report(f, SIGOP_PASS, 1) != 0)
@@ -557,7 +569,7 @@ run(struct fl *f)
 	if (f->resume)
 		return resume(f);
 	if (set_password(f) != 0 || make_key(f, nonce) != 0 || certify(f, nonce) != 0 ||
-	    install(f) != 0 || flow_prove(f) != 0 || check_password(f) != 0)
+	    install(f) != 0 || prove_fresh(f) != 0 || check_password(f) != 0)
 		return -1;
 	flow_step(f, "label", 88);
 	if (label_write_zpl(f->prof->label_dir, f->prof->cert.product, f->res->serial, f->password,

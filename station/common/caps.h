@@ -15,8 +15,11 @@
 #define CAP_VOID_ATTEMPTS 1000
 /* A board recorded verified (its lock pending) that failed this many times since is not resumed
  * again but quarantined: a board that goes silent after LOCK must not keep a valid certificate
- * and a printed label for ever (threat model, residual risks). */
+ * and a printed label for ever (docs/signer-protocol.md S-25). */
 #define CAP_RESUME_FAILS 3
+/* LOOKUPs of one signer session that may find no record; beyond, every LOOKUP is refused: a
+ * station guessing chip IDs to enumerate the record is stopped and shows in the log. */
+#define CAP_LOOKUP_MISSES 1000
 #define CAP_XPORT_NAME 128        /* a port name or USB location, with its NUL */
 #define CAP_XPORT_DESC 128        /* a port's USB serial number, manufacturer or product string */
 #define CAP_XPORT_LIST 128        /* ports one listing returns */

@@ -93,6 +93,24 @@ get_flag(struct cur *c, uint8_t *v)
 	return PRC_OK;
 }
 
+/* CHECKED's proof (S-29): bytes16[0..SIGP_MAX_SIG], and present exactly when ok (else
+ * PRC_VALUE). */
+static int
+get_sig(struct cur *c, uint8_t ok, uint8_t *dst, uint16_t *n)
+{
+	const uint8_t *p;
+	size_t l = 0;
+	int r;
+
+	if ((r = cur_lbytes16(c, 0, SIGP_MAX_SIG, &p, &l)) != PRC_OK)
+		return r;
+	if ((l != 0) != (ok != 0))
+		return PRC_VALUE;
+	memcpy(dst, p, l);
+	*n = (uint16_t)l;
+	return PRC_OK;
+}
+
 static int
 get_text16_min(struct cur *c, size_t min, char *dst, size_t cap)
 {
@@ -195,6 +213,8 @@ sigp_enc_req(const struct sigp_req *q, uint8_t *buf, size_t cap, size_t *len)
 		put_str(&w, b->fixture, 1, SIGP_MAX_NAME);
 		put_str(&w, q->code, 0, SIGP_MAX_CODE);
 		put_text16(&w, q->reason);
+		/* S-29: the board's proof goes with a pass, and only with a pass. */
+		put_blob16(&w, q->sig, q->sig_len, q->ok ? 1 : 0, q->ok ? SIGP_MAX_SIG : 0);
 		break;
 	case SIGOP_RELEASE:
 		put_blob8(&w, b->chip, b->chip_len, CHIP_MIN, CHIP_MAX);
@@ -294,8 +314,9 @@ sigp_dec_req(const uint8_t *buf, size_t len, struct sigp_req *q)
 		if ((r = get_blob8(&c, CHIP_MIN, CHIP_MAX, b->chip, &b->chip_len)) == 0 &&
 		    (r = get_flag(&c, &q->ok)) == 0 &&
 		    (r = cur_str(&c, 1, SIGP_MAX_NAME, b->fixture, sizeof(b->fixture))) == 0 &&
-		    (r = cur_str(&c, 0, SIGP_MAX_CODE, q->code, sizeof(q->code))) == 0)
-			r = get_text16(&c, q->reason, sizeof(q->reason));
+		    (r = cur_str(&c, 0, SIGP_MAX_CODE, q->code, sizeof(q->code))) == 0 &&
+		    (r = get_text16(&c, q->reason, sizeof(q->reason))) == 0)
+			r = get_sig(&c, q->ok, q->sig, &q->sig_len);
 		break;
 	case SIGOP_RELEASE:
 		if ((r = get_blob8(&c, CHIP_MIN, CHIP_MAX, b->chip, &b->chip_len)) == 0)
@@ -389,6 +410,9 @@ sigp_enc_rsp(uint8_t op, const struct sigp_rsp *p, uint8_t *buf, size_t cap, siz
 		put_str(&w, p->cert_serial, 0, SIGP_MAX_CERT_SERIAL);
 		put_blob16(&w, p->blob, p->blob_len, 0, CAP_CERT_DER);
 		put_text16(&w, p->reason);
+		/* S-29: a challenge comes with a PASS record, and only with one. */
+		put_blob8(&w, p->challenge, p->challenge_len, p->kind == SIGREC_PASS ? SIGP_CHALLENGE : 0,
+		    p->kind == SIGREC_PASS ? SIGP_CHALLENGE : 0);
 		break;
 	case SIGOP_COMMIT_PW:
 	case SIGOP_VERIFIED:
@@ -474,8 +498,11 @@ sigp_dec_rsp(uint8_t op, const uint8_t *buf, size_t len, struct sigp_rsp *p)
 		}
 		if ((r = cur_str(&c, 0, CAP_SERIAL, p->serial, sizeof(p->serial))) == 0 &&
 		    (r = cur_str(&c, 0, SIGP_MAX_CERT_SERIAL, p->cert_serial, sizeof(p->cert_serial))) == 0 &&
-		    (r = cur_lbytes16(&c, 0, CAP_CERT_DER, &p->blob, &p->blob_len)) == 0)
-			r = get_text16(&c, p->reason, sizeof(p->reason));
+		    (r = cur_lbytes16(&c, 0, CAP_CERT_DER, &p->blob, &p->blob_len)) == 0 &&
+		    (r = get_text16(&c, p->reason, sizeof(p->reason))) == 0 &&
+		    (r = get_blob8(&c, 0, SIGP_CHALLENGE, p->challenge, &p->challenge_len)) == 0 &&
+		    p->challenge_len != (p->kind == SIGREC_PASS ? SIGP_CHALLENGE : 0))
+			r = PRC_VALUE;
 		break;
 	case SIGOP_COMMIT_PW:
 	case SIGOP_VERIFIED:

@@ -93,7 +93,7 @@ sigp_refusal_name(int detail)
 	static const char *const names[] = { "NONE", "LOT_NOT_OPEN", "LOT_CLOSED", "QUOTA",
 		"PRODUCT_TOTAL", "CHIP_LIMIT", "MODEL", "FIRMWARE", "PROTOCOL", "DUPLICATE",
 		"LOCKED_UNKNOWN", "NOT_ALLOCATED", "COLLISION", "CSR", "MODE", "NO_SESSION", "SEQUENCE",
-		"NOT_CANONICAL", "FAILURES", "QUARANTINED" };
+		"NOT_CANONICAL", "FAILURES", "QUARANTINED", "PROOF", "LOOKUPS" };
 
 	if (detail < 0 || (size_t)detail >= sizeof(names) / sizeof(names[0]))
 		return "UNKNOWN";
@@ -131,6 +131,7 @@ sigp_refusal_ecode(int detail)
 	case SIGR_NOT_CANONICAL: return "E_CSR";
 	case SIGR_FAILURES: return "E_FAILURES";
 	case SIGR_QUARANTINED: return "E_QUARANTINED";
+	case SIGR_PROOF: return "E_MISMATCH";
 	default: return "E_REFUSED";
 	}
 }

@@ -27,6 +27,8 @@
 #define SIGP_MAX_TEXT (CAP_REASON - 1)
 #define SIGP_MAX_CERT_SERIAL 64
 #define SIGP_MAX_BLOB (CAP_SIGNER_MSG - 64) /* INFO text, CRL, checkpoint note */
+#define SIGP_CHALLENGE 32 /* LOOKUP reply: the signer's challenge for a PASS board's proof (S-29) */
+#define SIGP_MAX_SIG CAP_SIG /* CHECKED: the board's proof, the signature it answered to PROVE */
 
 enum sig_op {
 	SIGOP_HELLO = 1,         /* u8 version -> u8 version, u8 mode, u8 separated, str ident */
@@ -46,8 +48,8 @@ enum sig_op {
 	SIGOP_INFO = 15,         /* - -> JSON text */
 	SIGOP_CRL = 16,          /* offset -> total, chunk of the CRL DER (offset 0 signs one) */
 	SIGOP_CHECKPOINT = 17,   /* force, trigger -> signed, size, note */
-	SIGOP_LOOKUP = 18,       /* chip -> kind, serial, cert serial, cert, reason (read-only) */
-	SIGOP_CHECKED = 19,      /* chip, ok, fixture, code, reason -> - (end-of-line re-check) */
+	SIGOP_LOOKUP = 18,       /* chip -> kind, serial, cert serial, cert, reason, challenge */
+	SIGOP_CHECKED = 19,      /* chip, ok, fixture, code, reason, sig -> - (end-of-line re-check) */
 	SIGOP_RELEASE = 20       /* chip, reason -> - (admin mode: lifts a quarantine) */
 };
 #define SIGOP_MAX 20
@@ -85,7 +87,9 @@ enum sig_refusal {
 	SIGR_SEQUENCE = 16,      /* a step out of order for this board */
 	SIGR_NOT_CANONICAL = 17, /* CSR not in canonical DER */
 	SIGR_FAILURES = 18,      /* too many attempts of this session ended void */
-	SIGR_QUARANTINED = 19    /* the board is in quarantine (red bin) until an engineer releases it */
+	SIGR_QUARANTINED = 19,   /* the board is in quarantine (red bin) until an engineer releases it */
+	SIGR_PROOF = 20,         /* CHECKED: the board's proof does not verify under its recorded cert */
+	SIGR_LOOKUPS = 21        /* CAP_LOOKUP_MISSES LOOKUPs of this session found no record */
 };
 
 /* SIGMODE_VERIFY: QA re-verification of provisioned boards (`station verify`): HELLO, INFO,
@@ -133,6 +137,10 @@ struct sigp_req {
 	size_t csr_len;
 	uint8_t resumed;                         /* PASS */
 	uint8_t ok;                              /* CHECKED: 1 the re-check passed */
+	uint8_t sig[SIGP_MAX_SIG];               /* CHECKED: the board's signature over PROVE_PREFIX ||
+	                                          * the LOOKUP challenge; 1..SIGP_MAX_SIG bytes when
+	                                          * ok, none when not */
+	uint16_t sig_len;
 	char step[SIGP_MAX_CODE + 1];            /* FAIL */
 	char code[SIGP_MAX_CODE + 1];            /* FAIL (1..31), CHECKED (0..31, "" when ok) */
 	char reason[SIGP_MAX_TEXT + 1];          /* FAIL, FIXTURE_ERROR, CHECKED, RELEASE (1..255) */
@@ -162,6 +170,8 @@ struct sigp_rsp {
 	char serial[CAP_SERIAL + 1];             /* BOARD, LOOKUP */
 	char cert_serial[SIGP_MAX_CERT_SERIAL + 1]; /* BOARD (resume), ISSUE, LOOKUP */
 	char reason[SIGP_MAX_TEXT + 1];          /* LOOKUP: the quarantine reason, else "" */
+	uint8_t challenge[SIGP_CHALLENGE];       /* LOOKUP: fresh from the signer's CSPRNG */
+	uint8_t challenge_len;                   /* SIGP_CHALLENGE when kind is SIGREC_PASS, else 0 */
 	const uint8_t *blob;                     /* ISSUE/CERT/LOOKUP cert, INFO text, CRL, note */
 	size_t blob_len;
 	uint8_t signed_now;                      /* CHECKPOINT: 0 when not due */

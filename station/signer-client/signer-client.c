@@ -455,6 +455,8 @@ signer_lookup(struct signer *s, const uint8_t *chip, size_t chip_len, struct sig
 	memcpy(out->serial, p.serial, sizeof(out->serial));
 	memcpy(out->cert_serial, p.cert_serial, sizeof(out->cert_serial));
 	memcpy(out->reason, p.reason, sizeof(out->reason));
+	memcpy(out->challenge, p.challenge, p.challenge_len); /* the codec held it to SIGP_CHALLENGE */
+	out->challenge_len = p.challenge_len;
 	if (n > 0) {
 		out->cert = der; /* owned by the caller */
 		out->cert_len = n;
@@ -465,12 +467,22 @@ signer_lookup(struct signer *s, const uint8_t *chip, size_t chip_len, struct sig
 
 int
 signer_checked(struct signer *s, const uint8_t *chip, size_t chip_len, int ok, const char *fixture,
-    const char *code, const char *reason, struct signer_err *err)
+    const char *code, const char *reason, const uint8_t *sig, size_t sig_len,
+    struct signer_err *err)
 {
 	struct sigp_req *q = req_new(SIGOP_CHECKED, chip, chip_len);
 
+	if (q != NULL && sig_len > sizeof(q->sig)) {
+		free(q);
+		set_err(err, SIGST_REQUEST, 0, "a proof of %zu bytes is more than the %d a CHECKED carries",
+		    sig_len, SIGP_MAX_SIG);
+		return -1;
+	}
 	if (q != NULL) {
 		q->ok = ok != 0;
+		if (sig_len > 0)
+			memcpy(q->sig, sig, sig_len);
+		q->sig_len = (uint16_t)sig_len;
 		snprintf(q->board.fixture, sizeof(q->board.fixture), "%s", fixture ? fixture : "");
 		snprintf(q->code, sizeof(q->code), "%s", code ? code : "");
 		snprintf(q->reason, sizeof(q->reason), "%s", reason ? reason : "");

@@ -101,20 +101,30 @@ struct signer_record {
 	uint8_t *cert;                              /* recorded DER, or NULL */
 	size_t cert_len; /* malloc'd, caller frees */
 	char reason[SIGP_MAX_TEXT + 1];             /* SIGREC_QUARANTINED: "E_CODE: why"; else "" */
+	uint8_t challenge[32];  /* SIGREC_PASS: the signer's challenge for the board's proof (S-29) */
+	size_t challenge_len;   /* 32 (SIGP_CHALLENGE) for SIGREC_PASS, else 0 */
 };
 
 /* LOOKUP (run mode, with or without SESSION; verify and admin mode): the record of chip, read
- * only and not logged. 0 with *out set (out->cert malloc'd or NULL: the caller frees it), or -1
- * with err (SIGST_LOG: the record could not be read; the stream failed: SIGST_INTERNAL). */
+ * only and not logged (but counted, S-30). For a PASS chip the signer gives a fresh challenge,
+ * the only one of that chip it will accept a proof over in a CHECKED. 0 with *out set
+ * (out->cert malloc'd or NULL: the caller frees it), or -1 with err (SIGST_QUOTA/LOOKUPS: the
+ * session's LOOKUPs found no record CAP_LOOKUP_MISSES times; SIGST_LOG: the record could not be
+ * read; SIGST_INTERNAL: the signer's random generator failed, or the stream failed). */
 int signer_lookup(struct signer *s, const uint8_t *chip, size_t chip_len, struct signer_record *out,
     struct signer_err *err);
-/* CHECKED (run and verify mode): records board.checked for a provisioned chip: ok = 1 and code
- * "" (or NULL) when the re-check passed, ok = 0 and its E_* code when not; fixture 1..64 and
- * reason 0..255 printable characters. 0, or -1 with err: SIGST_STATE/SEQUENCE when the chip has
- * no PASS device row, SIGST_STATE/MODE in another mode, SIGST_REQUEST when ok and code disagree
- * or a field is out of its limits, SIGST_LOG. */
+/* CHECKED (run and verify mode): records board.checked for a provisioned chip: ok = 1, code ""
+ * (or NULL) and sig the board's signature (1..SIGP_MAX_SIG bytes) over PROVE_PREFIX || the
+ * challenge of this chip's last LOOKUP when the re-check passed (recorded "proof":"verified"
+ * only once the signer has verified it with the recorded certificate's key); ok = 0, its E_*
+ * code and no signature (NULL, 0) when not. fixture 1..64 and reason 0..255 printable
+ * characters. 0, or -1 with err: SIGST_STATE/SEQUENCE when the chip has no PASS device row or
+ * (ok) no challenge outstanding (LOOKUP first; each is used once), SIGST_POLICY/PROOF when the
+ * signature does not verify, SIGST_STATE/MODE in another mode, SIGST_REQUEST when ok and code
+ * or ok and sig disagree or a field is out of its limits (then nothing is sent), SIGST_LOG. */
 int signer_checked(struct signer *s, const uint8_t *chip, size_t chip_len, int ok, const char *fixture,
-    const char *code, const char *reason, struct signer_err *err);
+    const char *code, const char *reason, const uint8_t *sig, size_t sig_len,
+    struct signer_err *err);
 /* RELEASE (admin mode): lifts chip's quarantine (board.released, with reason, 1..255 printable
  * characters, and the admin session's operator); a new BOARD then provisions it from scratch
  * with a new serial. 0, or -1 with err: SIGST_STATE/SEQUENCE when the chip is not in

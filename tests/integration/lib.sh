@@ -20,3 +20,31 @@ export SOFTHSM2_CONF="$T/softhsm2.conf"
 "$BIN/station" lot open --profile "$PROFILE" >"$T/lot-open.log" 2>&1 || { cat "$T/lot-open.log"; fail "lot open"; }
 # stub N DIR -- station args...: boards behind emulated adapters, station as the child
 stub() { n=$1; d=$2; shift 2; "$BIN/firmware-stub" sim --boards "$n" --dir "$d" "$@"; }
+# A signer-driver session fed one command at a time, for tests that answer what the signer said
+# (sign its LOOKUP challenge with a board's key): driver_open MODE; driver_do COMMAND... sets
+# $out to the driver's one-line answer (call it in this shell, not in $(...)); driver_close ends
+# the session (the driver's exit status).
+driver_open() {
+	: "${SIGNER_DRIVER:?SIGNER_DRIVER must point at the signer-driver test program}"
+	rm -f "$T/drv.fifo"
+	mkfifo "$T/drv.fifo"
+	STATION_SIGNER="$BIN/station-signer" "$SIGNER_DRIVER" script "$PROFILE" "$1" \
+		<"$T/drv.fifo" >"$T/drv.log" 2>"$T/drv.err" &
+	drv_pid=$!
+	exec 7>"$T/drv.fifo"
+	drv_n=0
+}
+driver_do() {
+	echo "$*" >&7
+	drv_n=$((drv_n + 1))
+	drv_w=0
+	while [ "$(wc -l <"$T/drv.log")" -lt "$drv_n" ]; do
+		drv_w=$((drv_w + 1))
+		[ "$drv_w" -lt 1000 ] || { cat "$T/drv.log" "$T/drv.err" >&2; fail "signer-driver: no answer to '$*'"; }
+		sleep 0.01
+	done
+	out=$(sed -n "${drv_n}p" "$T/drv.log")
+}
+driver_close() { exec 7>&-; wait "$drv_pid"; }
+# challenge LINE: the challenge in the driver's answer to a lookup
+challenge() { echo "$1" | sed -n 's/.* challenge=\([0-9a-f]*\) reason=.*/\1/p'; }

@@ -11,10 +11,12 @@
  *         fail CHIP|- STEP CODE             cert CHIP OUT.der
  *         lot-open LOT | lot-close LOT | lot-status LOT
  *         checkpoint [force]                stop
- *         lookup CHIP [OUT.der]             checked CHIP pass|E_CODE [FIXTURE]
+ *         lookup CHIP [OUT.der]             checked CHIP pass|E_CODE [FIXTURE] [sig=HEX|sigfile=F]
  *         release CHIP REASON-WORD
  *         raw HEX                           (a request body sent as is, past the encoder)
  *       CHIP is hex; model and firmware default to the profile's first allow-list entry.
+ *       lookup prints the signer's challenge in hex (challenge=, empty unless PASS); checked
+ *       sends the board's proof given in hex or as a file of raw bytes (none when not given).
  *       Each command prints one line: "ok ..." or "refused <status> <REFUSAL>: <text>".
  *       exit 0 when the commands ran (whatever the signer said), 4 when the signer did not start.
  *   signer-driver maps PROFILE [HOLD_SECONDS]
@@ -171,8 +173,29 @@ command(struct signer *s, const struct profile *prof, char *line)
 		q->op = SIGOP_CHECKED;
 		q->ok = strcmp(argv[2], "pass") == 0;
 		snprintf(q->code, sizeof(q->code), "%s", q->ok ? "" : argv[2]);
-		snprintf(q->board.fixture, sizeof(q->board.fixture), "%s", argc >= 4 ? argv[3] : "eol-1");
+		snprintf(q->board.fixture, sizeof(q->board.fixture), "eol-1");
 		snprintf(q->reason, sizeof(q->reason), "%s", q->ok ? "" : "re-check failed (test driver)");
+		for (i = 3; i < argc; i++) {
+			if (strncmp(argv[i], "sig=", 4) == 0) {
+				int sl = util_unhex(argv[i] + 4, q->sig, sizeof(q->sig));
+
+				if (sl < 0) {
+					printf("bad signature hex\n");
+					goto out;
+				}
+				q->sig_len = (uint16_t)sl;
+			} else if (strncmp(argv[i], "sigfile=", 8) == 0) {
+				if (read_all(argv[i] + 8, &blob, &n) != 0 || n > sizeof(q->sig)) {
+					printf("bad signature file\n");
+					goto out;
+				}
+				memcpy(q->sig, blob, n);
+				q->sig_len = (uint16_t)n;
+				free(blob);
+				blob = NULL;
+			} else
+				snprintf(q->board.fixture, sizeof(q->board.fixture), "%s", argv[i]);
+		}
 	} else if (strcmp(argv[0], "release") == 0 && argc == 3) {
 		q->op = SIGOP_RELEASE;
 		snprintf(q->reason, sizeof(q->reason), "%s", argv[2]);
@@ -213,9 +236,15 @@ command(struct signer *s, const struct profile *prof, char *line)
 			printf("cannot write the certificate\n");
 			break;
 		}
-		printf("ok lookup %s serial=%s cert=%s der=%zu reason=%s\n", p->kind == SIGREC_NONE ?
-		    "NONE" : p->kind == SIGREC_VERIFIED ? "VERIFIED" : p->kind == SIGREC_PASS ? "PASS" :
-		    "QUARANTINED", p->serial, p->cert_serial, p->blob_len, p->reason);
+		{
+			char ch[2 * SIGP_CHALLENGE + 1];
+
+			printf("ok lookup %s serial=%s cert=%s der=%zu challenge=%s reason=%s\n",
+			    p->kind == SIGREC_NONE ? "NONE" : p->kind == SIGREC_VERIFIED ? "VERIFIED" :
+			    p->kind == SIGREC_PASS ? "PASS" : "QUARANTINED", p->serial, p->cert_serial,
+			    p->blob_len, util_hex(p->challenge, p->challenge_len, ch, sizeof(ch)),
+			    p->reason);
+		}
 		break;
 	default: printf("ok\n"); break;
 	}

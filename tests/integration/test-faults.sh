@@ -280,22 +280,30 @@ nserial=$(field serial)
 [ "$(sqlite3 "$db" "SELECT status FROM devices WHERE chip_id='$qchip' ORDER BY seq" | tr '\n' ' ')" = "released pass " ] ||
 	fail "device rows of $qchip: $(sqlite3 "$db" "SELECT serial, status FROM devices WHERE chip_id='$qchip'")"
 ok "released board provisioned again: PASS as $nserial (was $qserial)"
-# LOOKUP and CHECKED, in a verify-mode signer (as 'station verify' would use it).
-: "${SIGNER_DRIVER:?SIGNER_DRIVER must point at the signer-driver test program}"
-printf 'lookup %s %s\nchecked %s pass\nchecked %s E_RESUME\nlookup 0011223344556677\nboard %s\nchecked 0011223344556677 pass\n' \
-	"$qchip" "$T/lookup.der" "$qchip" "$qchip" "$qchip" | STATION_SIGNER="$BIN/station-signer" \
-	"$SIGNER_DRIVER" script "$PROFILE" verify >"$T/verify.out" 2>&1 || fail "driver: $(cat "$T/verify.out")"
+# LOOKUP and CHECKED, in a verify-mode signer (as 'station verify' would use it): a pass goes
+# with the board's proof over the challenge of the LOOKUP (S-29).
 ncs=$(sqlite3 "$db" "SELECT cert_serial FROM devices WHERE chip_id='$qchip' AND status='pass'")
-[ "$(sed -n 1p "$T/verify.out")" = "ok lookup PASS serial=$nserial cert=$ncs der=$(wc -c <"$T/lookup.der") reason=" ] ||
-	fail "lookup: $(cat "$T/verify.out")"
+driver_open verify
+driver_do lookup "$qchip" "$T/lookup.der"
+l1=$out ch=$(challenge "$out")
+[ "$l1" = "ok lookup PASS serial=$nserial cert=$ncs der=$(wc -c <"$T/lookup.der") challenge=$ch reason=" ] &&
+	[ ${#ch} = 64 ] || fail "lookup: $l1"
 [ "$(sqlite3 "$db" "SELECT hex(der) FROM certs WHERE cert_serial='$ncs'")" = "$(od -An -tx1 "$T/lookup.der" | tr -d ' \n' | tr a-f A-F)" ] ||
 	fail "lookup: not the recorded certificate"
-[ "$(sed -n 2,3p "$T/verify.out" | tr '\n' ' ')" = "ok ok " ] || fail "checked: $(cat "$T/verify.out")"
-[ "$(sed -n 4p "$T/verify.out")" = "ok lookup NONE serial= cert= der=0 reason=" ] || fail "lookup unknown: $(cat "$T/verify.out")"
-sed -n 5p "$T/verify.out" | grep -q "^refused out of sequence MODE" || fail "BOARD in verify mode: $(sed -n 5p "$T/verify.out")"
-sed -n 6p "$T/verify.out" | grep -q "^refused out of sequence SEQUENCE" || fail "CHECKED unknown chip: $(sed -n 6p "$T/verify.out")"
-[ "$(sqlite3 "$db" "SELECT group_concat(json_extract(body,'\$.result')||'/'||json_extract(body,'\$.code')||'/'||json_extract(body,'\$.fixture')||'/'||json_extract(body,'\$.cert_serial')) FROM log WHERE kind='board.checked' AND chip_id='$qchip' AND serial='$nserial'")" = \
-	"PASS//eol-1/$ncs,FAIL/E_RESUME/eol-1/$ncs" ] || fail "board.checked entries"
+sig=$("$BIN/firmware-stub" prove --flash "$T/refuse-lock/board-0.flash" --challenge "$ch") || fail "firmware-stub prove"
+driver_do checked "$qchip" pass "sig=$sig"
+l2=$out
+driver_do checked "$qchip" E_RESUME
+[ "$l2 $out" = "ok ok" ] || fail "checked: $l2 / $out"
+driver_do lookup 0011223344556677
+[ "$out" = "ok lookup NONE serial= cert= der=0 challenge= reason=" ] || fail "lookup unknown: $out"
+driver_do board "$qchip"
+case $out in "refused out of sequence MODE"*) ;; *) fail "BOARD in verify mode: $out" ;; esac
+driver_do checked 0011223344556677 pass "sig=$sig"
+case $out in "refused out of sequence SEQUENCE"*) ;; *) fail "CHECKED unknown chip: $out" ;; esac
+driver_close || fail "driver: $(cat "$T/drv.log" "$T/drv.err")"
+[ "$(sqlite3 "$db" "SELECT group_concat(json_extract(body,'\$.result')||'/'||json_extract(body,'\$.proof')||'/'||json_extract(body,'\$.code')||'/'||json_extract(body,'\$.fixture')||'/'||json_extract(body,'\$.cert_serial')) FROM log WHERE kind='board.checked' AND chip_id='$qchip' AND serial='$nserial'")" = \
+	"PASS/verified//eol-1/$ncs,FAIL/none/E_RESUME/eol-1/$ncs" ] || fail "board.checked entries"
 ok "verify mode: LOOKUP gives PASS with the recorded certificate; CHECKED logs board.checked; BOARD refused (MODE)"
 "$BIN/station" audit verify --db "$db" --ca "$T/ca.pem" >"$T/av.out" 2>&1 || { cat "$T/av.out"; fail "audit verify after quarantine and release"; }
 ok "station audit verify passes with quarantined, released and re-provisioned boards"

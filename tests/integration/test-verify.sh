@@ -25,9 +25,62 @@ verify good --boards 2 --dir "$T/b"
 [ "$rc" = 0 ] || { cat "$T/good.json" "$T/good.err"; fail "verify of two good boards: exit $rc"; }
 [ "$(results good)" = "1-1.1 DONE ;1-1.2 DONE ;" ] || fail "verify of two good boards: $(results good)"
 [ "$(jq -r 'select(.event == "start") | .mode' "$T/good.json")" = verify ] || fail "no start event of mode verify"
-[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='board.checked' AND json_extract(body,'$.result')='PASS'")" = 2 ] ||
-	fail "the checks were not recorded"
-ok "two provisioned boards: DONE, recorded as board.checked"
+[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='board.checked' AND json_extract(body,'$.result')='PASS' AND
+	json_extract(body,'$.proof')='verified'")" = 2 ] || fail "the checks were not recorded with a verified proof"
+ok "two provisioned boards: DONE, recorded as board.checked with \"proof\":\"verified\""
+
+# S-29: a PASS is recorded only with the board's proof over the signer's own challenge. A station
+# acting on its own (the driver) with a genuine proof over a challenge of its choice, another
+# board's proof, or a proof already used gets a refusal, recorded, and no PASS.
+passes() { sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='board.checked' AND json_extract(body,'$.result')='PASS'"; }
+refusals() { sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='request.refused' AND json_extract(body,'$.request')='CHECKED' AND json_extract(body,'$.code')='$1'"; }
+prove() { "$BIN/firmware-stub" prove --flash "$T/b/board-$1.flash" --challenge "$2" || fail "firmware-stub prove"; }
+expect() { case $out in "$1"*) ;; *) fail "$2: $out" ;; esac; }
+p0=$(passes) r0=$(refusals PROOF) s0=$(refusals SEQUENCE)
+own=$(prove 0 "$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')")
+driver_open verify
+driver_do checked "$c0" pass "sig=$own"
+expect "refused out of sequence SEQUENCE: no challenge is outstanding" "CHECKED pass without a LOOKUP"
+driver_do lookup "$c0"
+ch=$(challenge "$out")
+[ ${#ch} = 64 ] || fail "LOOKUP of a PASS board: no challenge: $out"
+driver_do checked "$c0" pass "sig=$own"
+expect "refused refused by policy PROOF" "CHECKED pass with a proof over the station's own challenge"
+driver_do checked "$c0" pass "sig=$own"
+expect "refused out of sequence SEQUENCE" "a second try on a spent challenge"
+driver_do lookup "$c0"
+good=$(prove 0 "$(challenge "$out")")
+driver_do checked "$c0" pass "sig=$good"
+expect "ok" "CHECKED pass with the board's proof over the signer's challenge"
+i=0
+while [ $i -lt 10 ]; do
+	driver_do checked "$c0" pass "sig=$good"
+	expect "refused out of sequence SEQUENCE" "replay $i of a used proof"
+	i=$((i + 1))
+done
+driver_do lookup "$c0"
+driver_do checked "$c0" pass "sig=$good"
+expect "refused refused by policy PROOF" "a used proof against a new challenge"
+driver_do lookup "$c0"
+driver_do checked "$c0" pass "sig=$(prove 1 "$(challenge "$out")")"
+expect "refused refused by policy PROOF" "another board's proof for chip $c0"
+# The codec (Y-39..Y-41): a pass without a proof, a failure with one, a proof above 512 bytes.
+hc=$(printf '%02x' $((${#c0} / 2)))$c0
+driver_do raw "13${hc}0105656f6c2d31000000""0000"
+expect "refused malformed request" "CHECKED pass without a proof"
+driver_do raw "13${hc}0005656f6c2d310145000000""0130"
+expect "refused malformed request" "CHECKED failure with a proof"
+driver_do raw "13${hc}0105656f6c2d31000000""0201$(printf '5a%.0s' $(seq 513))"
+expect "refused malformed request" "CHECKED with a proof of 513 bytes"
+driver_do stop
+driver_close || fail "driver"
+[ "$(passes)" = $((p0 + 1)) ] || fail "PASS entries: $(passes), expected $((p0 + 1))"
+[ "$(refusals PROOF)" = $((r0 + 3)) ] && [ "$(refusals SEQUENCE)" = $((s0 + 12)) ] ||
+	fail "refusals: PROOF $(refusals PROOF) (was $r0), SEQUENCE $(refusals SEQUENCE) (was $s0)"
+[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='request.refused' AND json_extract(body,'$.request')='CHECKED' AND
+	json_extract(body,'$.reason') LIKE 'malformed CHECKED request%'")" = 3 ] || fail "malformed CHECKED not recorded"
+ok "CHECKED pass: without LOOKUP, over the station's challenge, replayed (10x), another board's: refused and recorded; one PASS"
+entries=$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind NOT IN ('board.checked','hsm.login','station.stop','checkpoint.signed')")
 
 # Board 0 claims board 1's chip ID: it holds board 0's certificate, not the one recorded for it.
 verify swapped --boards 2 --dir "$T/b" --fault-board 0 --duplicate-chip-id "$c1"
@@ -46,12 +99,29 @@ verify new --boards 1 --dir "$T/new"
 [ "$rc" = 1 ] && [ "$(results new)" = "1-1.1 FAIL E_NOT_PROVISIONED;" ] || { cat "$T/new.json"; fail "new board: $(results new)"; }
 [ "$("$BIN/firmware-stub" show --flash "$T/new/board-0.flash" | jq -r .state)" = BLANK ] || fail "verify changed a new board"
 ok "a board never provisioned: E_NOT_PROVISIONED, left BLANK"
+stopbody() { sqlite3 "$db" "SELECT json_extract(body,'$.lookups')||'/'||json_extract(body,'$.lookup_misses') FROM log WHERE kind='station.stop' ORDER BY seq DESC LIMIT 1"; }
+[ "$(stopbody)" = 1/1 ] || fail "station.stop of the verify of a new board: lookups/misses $(stopbody), expected 1/1"
+ok "station.stop counts the session's LOOKUPs and those that found no record (1/1)"
 
 [ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind NOT IN ('board.checked','hsm.login','station.stop','checkpoint.signed')")" = "$entries" ] &&
 	[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM certs")" = "$certs" ] || fail "verify changed the record beyond its checks"
 [ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='board.checked' AND json_extract(body,'$.result')='FAIL'")" -ge 2 ] ||
 	fail "failed checks not recorded"
 "$BIN/station" verify --profile "$PROFILE" --lot X >/dev/null 2>&1 && fail "verify accepted --lot"
+
+# S-30: LOOKUPs of guessed chip IDs are bounded and recorded: after 1000 misses in a session every
+# LOOKUP is refused (QUOTA/LOOKUPS, logged once), and station.stop carries the counts.
+{ seq 1 1001 | awk '{ printf "lookup feed%012x\n", $1 }'; printf 'lookup %s\nstop\n' "$c0"; } |
+	STATION_SIGNER="$BIN/station-signer" "$SIGNER_DRIVER" script "$PROFILE" verify >"$T/enum.out" 2>&1 ||
+	{ tail "$T/enum.out"; fail "driver"; }
+[ "$(grep -c '^ok lookup NONE' "$T/enum.out")" = 1000 ] || fail "misses answered: $(grep -c '^ok lookup NONE' "$T/enum.out")"
+sed -n 1001p "$T/enum.out" | grep -q "^refused quota reached LOOKUPS: 1000 LOOKUPs of this session found no record" ||
+	fail "1001st miss: $(sed -n 1001p "$T/enum.out")"
+sed -n 1002p "$T/enum.out" | grep -q "^refused quota reached LOOKUPS" || fail "LOOKUP of a PASS chip after the bound: $(sed -n 1002p "$T/enum.out")"
+[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='request.refused' AND json_extract(body,'$.code')='LOOKUPS'")" = 1 ] ||
+	fail "LOOKUPS refusals logged: $(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='request.refused' AND json_extract(body,'$.code')='LOOKUPS'"), expected 1"
+[ "$(stopbody)" = 1002/1000 ] || fail "station.stop after the enumeration: lookups/misses $(stopbody), expected 1002/1000"
+ok "1000 LOOKUP misses answered, the 1001st and later refused LOOKUPS (logged once); station.stop: 1002 lookups, 1000 misses"
 
 # A compromised station names a shipped board's chip (or an unseen one) in a lock failure: the
 # signer quarantines, and so revokes, only a board whose lock is pending in that very session.

@@ -43,6 +43,8 @@ static const uint8_t CERT[5] = { 0x30, 0x03, 0x02, 0x01, 0x01 };
 static const uint8_t CRL[5] = { 0x30, 0x03, 0x02, 0x01, 0x02 };
 static const char INFO_JSON[] = "{\"mode\":\"run\",\"protocol\":2}";
 static const char NOTE[] = "factory-log\n1234\nq83s\n";
+/* LOOKUP challenge c0 c1 .. df; CHECKED proof, illustrative DER-shaped bytes. */
+static const uint8_t PROOF[8] = { 0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x02 };
 
 struct vmsg {
 	struct sigp_req q;
@@ -271,6 +273,9 @@ v_lookup_pass(struct vmsg *m)
 	strcpy(m->p.cert_serial, "7d3c9a0e51b2f4a6");
 	m->p.blob = CERT;
 	m->p.blob_len = sizeof(CERT);
+	for (size_t i = 0; i < SIGP_CHALLENGE; i++)
+		m->p.challenge[i] = (uint8_t)(0xc0 + i);
+	m->p.challenge_len = SIGP_CHALLENGE;
 }
 
 static void v_lookup_none(struct vmsg *m) { m->p.kind = SIGREC_NONE; }
@@ -280,6 +285,8 @@ v_lookup_quarantined(struct vmsg *m)
 {
 	v_lookup_pass(m);
 	m->p.kind = SIGREC_QUARANTINED;
+	memset(m->p.challenge, 0, sizeof(m->p.challenge));
+	m->p.challenge_len = 0;
 	strcpy(m->p.reason, "E_LOCK: lock not confirmed");
 }
 
@@ -290,6 +297,8 @@ v_checked_q(struct vmsg *m)
 	chip(m);
 	m->q.ok = 1;
 	strcpy(m->q.board.fixture, "eol-1");
+	memcpy(m->q.sig, PROOF, sizeof(PROOF));
+	m->q.sig_len = sizeof(PROOF);
 }
 
 static void
@@ -312,6 +321,8 @@ v_release_q(struct vmsg *m)
 }
 
 static void e_quarantined(struct vmsg *m) { refusal(m, SIGST_POLICY, SIGR_QUARANTINED, "board SN-000123 is quarantined"); }
+static void e_proof(struct vmsg *m) { refusal(m, SIGST_POLICY, SIGR_PROOF, "proof for SN-000123 does not verify"); }
+static void e_lookups(struct vmsg *m) { refusal(m, SIGST_QUOTA, SIGR_LOOKUPS, "1000 LOOKUPs found no record"); }
 
 enum dir { REQ, RSP };
 
@@ -388,19 +399,24 @@ static const struct vec {
 	{ "V-45", RSP, SIGOP_ISSUE, e_hsm, "03 00 00 00" },
 	{ "V-46", REQ, SIGOP_LOOKUP, v_lookup_q, "12 08 a1 b2 c3 d4 e5 f6 07 18" },
 	{ "V-47", RSP, SIGOP_LOOKUP, v_lookup_pass,
-	    "00 02 09 53 4e 2d 30 30 30 31 32 33 10 37 64 33 63 39 61 30 65 35 31 62 32 66 34 61 36 00 05 30 03 02 01 01 00 00" },
-	{ "V-48", RSP, SIGOP_LOOKUP, v_lookup_none, "00 00 00 00 00 00 00 00" },
+	    "00 02 09 53 4e 2d 30 30 30 31 32 33 10 37 64 33 63 39 61 30 65 35 31 62 32 66 34 61 36 00 05 30 03 02 01 01 00 00 "
+	    "20 c0 c1 c2 c3 c4 c5 c6 c7 c8 c9 ca cb cc cd ce cf d0 d1 d2 d3 d4 d5 d6 d7 d8 d9 da db dc dd de df" },
+	{ "V-48", RSP, SIGOP_LOOKUP, v_lookup_none, "00 00 00 00 00 00 00 00 00" },
 	{ "V-49", RSP, SIGOP_LOOKUP, v_lookup_quarantined,
-	    "00 03 09 53 4e 2d 30 30 30 31 32 33 10 37 64 33 63 39 61 30 65 35 31 62 32 66 34 61 36 00 05 30 03 02 01 01 00 1a 45 5f 4c 4f 43 4b 3a 20 6c 6f 63 6b 20 6e 6f 74 20 63 6f 6e 66 69 72 6d 65 64" },
-	{ "V-50", REQ, SIGOP_CHECKED, v_checked_q, "13 08 a1 b2 c3 d4 e5 f6 07 18 01 05 65 6f 6c 2d 31 00 00 00" },
+	    "00 03 09 53 4e 2d 30 30 30 31 32 33 10 37 64 33 63 39 61 30 65 35 31 62 32 66 34 61 36 00 05 30 03 02 01 01 00 1a 45 5f 4c 4f 43 4b 3a 20 6c 6f 63 6b 20 6e 6f 74 20 63 6f 6e 66 69 72 6d 65 64 00" },
+	{ "V-50", REQ, SIGOP_CHECKED, v_checked_q,
+	    "13 08 a1 b2 c3 d4 e5 f6 07 18 01 05 65 6f 6c 2d 31 00 00 00 00 08 30 06 02 01 01 02 01 02" },
 	{ "V-51", REQ, SIGOP_CHECKED, v_checked_fail_q,
-	    "13 08 a1 b2 c3 d4 e5 f6 07 18 00 05 65 6f 6c 2d 31 08 45 5f 52 45 53 55 4d 45 00 2d 69 6e 73 74 61 6c 6c 65 64 20 63 65 72 74 69 66 69 63 61 74 65 20 69 73 20 6e 6f 74 20 74 68 65 20 72 65 63 6f 72 64 65 64 20 6f 6e 65" },
+	    "13 08 a1 b2 c3 d4 e5 f6 07 18 00 05 65 6f 6c 2d 31 08 45 5f 52 45 53 55 4d 45 00 2d 69 6e 73 74 61 6c 6c 65 64 20 63 65 72 74 69 66 69 63 61 74 65 20 69 73 20 6e 6f 74 20 74 68 65 20 72 65 63 6f 72 64 65 64 20 6f 6e 65 00 00" },
 	{ "V-52", RSP, SIGOP_CHECKED, v_ok, "00" },
 	{ "V-53", REQ, SIGOP_RELEASE, v_release_q,
 	    "14 08 a1 b2 c3 d4 e5 f6 07 18 00 18 72 65 2d 66 6c 61 73 68 65 64 20 61 6e 64 20 72 65 2d 74 65 73 74 65 64" },
 	{ "V-54", RSP, SIGOP_RELEASE, v_ok, "00" },
 	{ "V-55", RSP, SIGOP_BOARD, e_quarantined,
 	    "01 13 00 1e 62 6f 61 72 64 20 53 4e 2d 30 30 30 31 32 33 20 69 73 20 71 75 61 72 61 6e 74 69 6e 65 64" },
+	{ "V-56", RSP, SIGOP_CHECKED, e_proof,
+	    "01 14 00 23 70 72 6f 6f 66 20 66 6f 72 20 53 4e 2d 30 30 30 31 32 33 20 64 6f 65 73 20 6e 6f 74 20 76 65 72 69 66 79" },
+	{ "V-57", RSP, SIGOP_LOOKUP, e_lookups, "02 15 00 1c 31 30 30 30 20 4c 4f 4f 4b 55 50 73 20 66 6f 75 6e 64 20 6e 6f 20 72 65 63 6f 72 64" },
 };
 #define NVECS (sizeof(vecs) / sizeof(vecs[0]))
 
@@ -639,6 +655,13 @@ static const struct {
 	{ "Y-36", RSP, SIGOP_LOOKUP, "00 02 00 00 10 01", PRC_TOO_LONG },
 	{ "Y-37", RSP, SIGOP_CHECKED, "00 00", PRC_TRAILING },
 	{ "Y-38", RSP, SIGOP_RELEASE, "", PRC_SHORT },
+	{ "Y-39", REQ, 0, "13 08 a1 b2 c3 d4 e5 f6 07 18 01 05 65 6f 6c 2d 31 00 00 00 00 00", PRC_VALUE },
+	{ "Y-40", REQ, 0, "13 08 a1 b2 c3 d4 e5 f6 07 18 00 05 65 6f 6c 2d 31 01 45 00 00 00 01 30", PRC_VALUE },
+	{ "Y-41", REQ, 0, "13 08 a1 b2 c3 d4 e5 f6 07 18 01 05 65 6f 6c 2d 31 00 00 00 02 01", PRC_TOO_LONG },
+	{ "Y-42", RSP, SIGOP_LOOKUP, "00 02 00 00 00 05 30 03 02 01 01 00 00 00", PRC_VALUE },
+	{ "Y-43", RSP, SIGOP_LOOKUP, "00 00 00 00 00 00 00 00 20 c0 c1 c2 c3 c4 c5 c6 c7 c8 c9 ca cb cc cd ce cf d0 d1 d2 d3 d4 d5 d6 d7 d8 d9 da db dc dd de df", PRC_VALUE },
+	{ "Y-44", RSP, SIGOP_LOOKUP, "00 02 00 00 00 00 00 00 21", PRC_TOO_LONG },
+	{ "Y-45", RSP, SIGOP_LOOKUP, "00 02 00 00 00 00 00 00 10 c0 c1 c2 c3 c4 c5 c6 c7 c8 c9 ca cb cc cd ce cf", PRC_VALUE },
 };
 #define NYVECS (sizeof(yvecs) / sizeof(yvecs[0]))
 
@@ -846,6 +869,20 @@ test_encode_request_limits(void **state)
 	assert_int_equal(encq(&m.q), PRC_VALUE);
 	build(&vecs[49], &m);
 	assert_int_equal(encq(&m.q), PRC_OK);
+	/* CHECKED's proof: 1..SIGP_MAX_SIG bytes with ok 1 (S-29), none with ok 0 */
+	m.q.sig_len = 0;
+	assert_int_equal(encq(&m.q), PRC_VALUE);
+	m.q.sig_len = SIGP_MAX_SIG;
+	assert_int_equal(encq(&m.q), PRC_OK);
+	m.q.sig_len = SIGP_MAX_SIG + 1;
+	assert_int_equal(encq(&m.q), PRC_VALUE);
+	m.q.sig_len = 1;
+	m.q.ok = 0;
+	strcpy(m.q.code, "E_PROVE");
+	assert_int_equal(encq(&m.q), PRC_VALUE);
+	m.q.sig_len = 0;
+	assert_int_equal(encq(&m.q), PRC_OK);
+	m.q.code[0] = '\0';
 	m.q.ok = 2;
 	assert_int_equal(encq(&m.q), PRC_VALUE);
 	m.q.ok = 0;
@@ -967,6 +1004,7 @@ test_encode_reply_limits(void **state)
 	m.p.kind = SIGREC_MAX + 1;
 	assert_int_equal(encp(SIGOP_LOOKUP, &m.p), PRC_VALUE);
 	m.p.kind = SIGREC_QUARANTINED;
+	m.p.challenge_len = 0;
 	m.p.blob = blob;
 	m.p.blob_len = CAP_CERT_DER;
 	assert_int_equal(encp(SIGOP_LOOKUP, &m.p), PRC_OK);
@@ -980,6 +1018,20 @@ test_encode_reply_limits(void **state)
 	assert_int_equal(encp(SIGOP_LOOKUP, &m.p), PRC_VALUE);
 	strcpy(m.p.reason, "line\n");
 	assert_int_equal(encp(SIGOP_LOOKUP, &m.p), PRC_CHARSET);
+	/* LOOKUP's challenge: SIGP_CHALLENGE bytes with a PASS record, none with any other (S-29) */
+	build(&vecs[46], &m);
+	assert_int_equal(encp(SIGOP_LOOKUP, &m.p), PRC_OK);
+	m.p.challenge_len = 0;
+	assert_int_equal(encp(SIGOP_LOOKUP, &m.p), PRC_VALUE);
+	m.p.challenge_len = SIGP_CHALLENGE - 1;
+	assert_int_equal(encp(SIGOP_LOOKUP, &m.p), PRC_VALUE);
+	m.p.challenge_len = SIGP_CHALLENGE + 1;
+	assert_int_equal(encp(SIGOP_LOOKUP, &m.p), PRC_VALUE);
+	m.p.challenge_len = SIGP_CHALLENGE;
+	m.p.kind = SIGREC_VERIFIED;
+	assert_int_equal(encp(SIGOP_LOOKUP, &m.p), PRC_VALUE);
+	m.p.challenge_len = 0;
+	assert_int_equal(encp(SIGOP_LOOKUP, &m.p), PRC_OK);
 
 	/* An OK reply to an unknown op */
 	memset(&m, 0, sizeof(m));
@@ -1098,7 +1150,9 @@ test_names(void **state)
 		{ SIGR_NOT_CANONICAL, "NOT_CANONICAL", "E_CSR" },
 		{ SIGR_FAILURES, "FAILURES", "E_FAILURES" },
 		{ SIGR_QUARANTINED, "QUARANTINED", "E_QUARANTINED" },
-		{ 20, "UNKNOWN", "E_REFUSED" },
+		{ SIGR_PROOF, "PROOF", "E_MISMATCH" },
+		{ SIGR_LOOKUPS, "LOOKUPS", "E_REFUSED" },
+		{ 22, "UNKNOWN", "E_REFUSED" },
 		{ -1, "UNKNOWN", "E_REFUSED" },
 	};
 	static const char *const st[] = { "ok", "refused by policy", "quota reached", "HSM failure",
