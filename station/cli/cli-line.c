@@ -82,7 +82,8 @@ cli_line(int argc, char **argv)
 	static const struct option opts[] = { { "profile", required_argument, NULL, 'p' },
 		{ "port", required_argument, NULL, 'P' }, { "lot", required_argument, NULL, 'l' },
 		{ "operator", required_argument, NULL, 'o' }, { "json", no_argument, NULL, 'j' },
-		{ "no-console", no_argument, NULL, 'n' }, { "log", required_argument, NULL, 'L' }, { "verbose", no_argument, NULL, 'v' },
+		{ "no-console", no_argument, NULL, 'n' }, { "log", required_argument, NULL, 'L' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	const char *log_path = NULL;
 	FILE *logf = NULL;
