@@ -118,7 +118,8 @@ reg_fails_since_verified(struct audit *a, const char *product, const char *chip,
 {
 	const char *args[] = { chip, chip, product, NULL };
 
-	return reg_count(a, "SELECT COUNT(*) FROM log WHERE kind='board.fail' AND chip_id=? AND seq >"
+	return reg_count(a, "SELECT COUNT(*) FROM log WHERE kind='board.fail' AND chip_id=? AND"
+	                 " json_extract(body,'$.lock_pending')=1 AND seq >"
 	                 " (SELECT COALESCE(MAX(seq), 0) FROM log WHERE kind='board.verified' AND"
 	                 " chip_id=? AND json_extract(body,'$.product')=?)", args, n);
 }

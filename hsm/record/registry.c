@@ -243,13 +243,14 @@ out:
 int
 reg_fail(struct audit *a, const struct audit_who *w, const char *product, const char *chip,
     const char *serial, const char *cert_serial, const char *step, const char *code,
-    const char *reason)
+    const char *reason, int lock_pending)
 {
 	json_t *body;
 	int r;
 
-	body = json_pack("{s:s,s:s,s:s,s:s,s:s}", "product", product, "step", step, "code", code,
-	    "reason", reason, "cert_serial", cert_serial ? cert_serial : "");
+	body = json_pack("{s:s,s:s,s:s,s:s,s:s,s:b}", "product", product, "step", step, "code", code,
+	    "reason", reason, "cert_serial", cert_serial ? cert_serial : "", "lock_pending",
+	    lock_pending != 0);
 	if (body == NULL)
 		return AUDIT_ERR_NOMEM;
 	if ((r = audit_begin(a)) != 0) {

@@ -34,10 +34,11 @@ int reg_cert_issued(struct audit *a, const struct audit_who *w, const char *issu
     const char *pubkey_sha256, const uint8_t *der, size_t derlen, int64_t *seq);
 
 /* Marks the board's attempt failed: the serial void and, when a certificate was issued, the
- * certificate void (it goes on the CRL). step/code/reason are logged. */
+ * certificate void (it goes on the CRL). step/code/reason are logged, and lock_pending (the
+ * board's lock was pending in this session: only such failures count toward CAP_RESUME_FAILS). */
 int reg_fail(struct audit *a, const struct audit_who *w, const char *product, const char *chip,
     const char *serial, const char *cert_serial, const char *step, const char *code,
-    const char *reason);
+    const char *reason, int lock_pending);
 
 /* Records that every check passed and the board is about to be locked: device row 'verified',
  * serial used, certificate confirmed, entry board.verified. Durable before LOCK is sent. */
@@ -110,8 +111,9 @@ int reg_void_certs(struct audit *a, const char *issuer, struct reg_cert_serial *
 
 /* Quarantine and re-verification (registry-line.c; docs/auditor-guide.md). */
 
-/* *n = board.fail entries of chip since its last board.verified (of product): the failed
- * attempts to finish a board whose lock is pending. 0, or AUDIT_ERR_DB. */
+/* *n = board.fail entries of chip since its last board.verified (of product) that were
+ * recorded while its lock was pending in a session (lock_pending): the failed attempts to finish
+ * it, not failures a station merely named. 0, or AUDIT_ERR_DB. */
 int reg_fails_since_verified(struct audit *a, const char *product, const char *chip,
     unsigned long *n);
 

@@ -93,3 +93,14 @@ srv_pending_take(struct srv *s, const char *chip)
 	}
 	return 0;
 }
+
+int
+srv_pending_has(const struct srv *s, const char *chip)
+{
+	size_t i;
+
+	for (i = 0; chip[0] != '\0' && i < CAP_ATTEMPTS; i++)
+		if (strcmp(s->lock_pending[i], chip) == 0)
+			return 1;
+	return 0;
+}

@@ -40,7 +40,7 @@ refuse_board(struct srv *s, struct sigp_rsp *p, const char *chip, const char *st
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	if (reg_fail(s->audit, &s->who, s->prof.cert.product, chip, at ? at->serial : NULL,
-	        at ? at->cert_serial : NULL, step, sigp_refusal_ecode(detail), text) != 0) {
+	        at ? at->cert_serial : NULL, step, sigp_refusal_ecode(detail), text, 0) != 0) {
 		p->status = SIGST_LOG;
 		p->detail = (uint8_t)detail;
 		snprintf(p->text, sizeof(p->text), "cannot record a refusal in the audit database; stop "
@@ -124,7 +124,7 @@ board(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_rsp
 		p->status = SIGST_POLICY;
 		p->detail = SIGR_DUPLICATE;
 		if (reg_fail(s->audit, &s->who, s->prof.cert.product, chip, NULL, NULL, "identify",
-		        "E_DUPLICATE", p->text) != 0)
+		        "E_DUPLICATE", p->text, 0) != 0)
 			p->status = SIGST_LOG;
 		return;
 	}
@@ -170,6 +170,7 @@ board(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_rsp
 			return;
 		}
 		if (fails >= CAP_RESUME_FAILS) {
+			s->voided++;
 			if (srv_quarantine(s, chip, serial, cs, "E_LOCK", "its lock was never confirmed: "
 			        "it failed every time it was seated again") != 0) {
 				p->status = SIGST_LOG;
@@ -180,6 +181,18 @@ board(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_rsp
 			refuse_board(s, p, chip, "identify", SIGST_POLICY, SIGR_QUARANTINED, "this board "
 			    "(serial %s) failed to confirm its lock %lu times: quarantined; it must never "
 			    "ship: red bin", serial, fails);
+			return;
+		}
+		/* Like an open attempt (above): a second board finishing the same chip now means
+		 * two boards share a chip ID; the first keeps its resume, this one is refused. */
+		if (srv_pending_has(s, chip)) {
+			snprintf(p->text, sizeof(p->text), "another board with chip %.16s is being "
+			    "finished now: two boards share a chip id; quarantine both", chip);
+			p->status = SIGST_POLICY;
+			p->detail = SIGR_DUPLICATE;
+			if (reg_fail(s->audit, &s->who, s->prof.cert.product, chip, NULL, NULL,
+			        "identify", "E_DUPLICATE", p->text, 0) != 0)
+				p->status = SIGST_LOG;
 			return;
 		}
 		if (srv_pending_add(s, chip) != 0)
@@ -444,14 +457,17 @@ fail(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_rsp 
 	 * finished on re-insert) unless it failed at or after its lock in this session (S-25:
 	 * quarantine); anything else is only logged. */
 	if (reg_fail(s->audit, &s->who, s->prof.cert.product, chip, at ? at->serial : NULL,
-	        at ? at->cert_serial : NULL, q->step, q->code, q->reason) != 0) {
+	        at ? at->cert_serial : NULL, q->step, q->code, q->reason, lock_pending) != 0) {
 		p->status = SIGST_LOG;
 		snprintf(p->text, sizeof(p->text), "cannot record the failure");
 		return;
 	}
 	srv_att_void(s, at);
-	if (lock_pending && srv_quarantine_code(q->code) &&
-	    srv_quarantine(s, chip, serial, cs, q->code, q->reason) != 0) {
+	if (!lock_pending || !srv_quarantine_code(q->code))
+		return;
+	/* A quarantine voids the certificate: it counts toward the session's voided attempts. */
+	s->voided++;
+	if (srv_quarantine(s, chip, serial, cs, q->code, q->reason) != 0) {
 		p->status = SIGST_LOG;
 		snprintf(p->text, sizeof(p->text), "the failure is recorded but the quarantine is not: "
 		    "put the board in the red bin and call the engineer");

@@ -88,6 +88,7 @@ void srv_att_drop(struct srv_attempt *a);
  * CAP_ATTEMPTS are pending already) and take (1 when chip was pending; it no longer is). */
 int srv_pending_add(struct srv *s, const char *chip);
 int srv_pending_take(struct srv *s, const char *chip);
+int srv_pending_has(const struct srv *s, const char *chip); /* 1 when chip's lock is pending */
 
 /* srv-challenge.c (S-29). srv_chal_new draws a fresh challenge for chip from the CSPRNG into
  * out and keeps it among the session's outstanding ones (with CAP_ATTEMPTS outstanding, the

@@ -139,6 +139,56 @@ i=0
 tail -n 2 "$T/burn.out" | head -n 1 | grep -q '^refused quota reached FAILURES: 1000 attempts of this run ended void' ||
 	{ tail -n 3 "$T/burn.out"; fail "the 1001st allocation was not refused"; }
 ok "a run session allocates no serial after 1000 attempts ended void before a certificate (FAILURES); a new session needs the launcher"
+echo "-- certificates voided by quarantines count toward the 1000 too"
+# 10 boards verified then failed E_LOCK (each quarantined, its certificate voided), then BOARD
+# and FAIL until refused: exactly 990 more serials (review of 2026-11-30, second pass, finding 1).
+i=0
+{
+	echo "session LOT-DEMO-1 x"
+	while [ $i -lt 10 ]; do
+		c=$(printf '00beef00%08x' $i)
+		attempt "$c"
+		echo "verified $c"
+		echo "fail $c lock E_LOCK"
+		i=$((i + 1))
+	done
+	i=0
+	while [ $i -lt 991 ]; do
+		c=$(printf '00c0de00%08x' $i)
+		echo "board $c"
+		echo "fail $c key E_NO_ANSWER"
+		i=$((i + 1))
+	done
+} | "$DRV" script "$PROFILE" >"$T/burnq.out" 2>"$T/burnq.err" || fail "driver"
+[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='board.quarantined' AND chip_id LIKE '00beef00%'")" = 10 ] ||
+	fail "burnq: the 10 lock failures were not quarantined"
+[ "$(grep -c '^ok new' "$T/burnq.out")" = 1000 ] ||
+	fail "burnq: $(grep -c '^ok new' "$T/burnq.out") serials allocated, expected 10 + 990"
+grep -q '^refused quota reached FAILURES' "$T/burnq.out" || fail "burnq: no FAILURES refusal"
+ok "10 quarantines (certificates voided) + 990 other void attempts: the next serial is refused"
+
+echo "-- a chip resumed twice at once; failures a station only names"
+# verified, then the session ends: its lock is pending for the next session
+mkv() { { echo "session LOT-DEMO-1 x"; attempt "$1"; echo "verified $1"; echo stop; } |
+	"$DRV" script "$PROFILE" >"$T/mkv.out" 2>&1 || fail "driver"
+	[ "$(sqlite3 "$db" "SELECT status FROM devices WHERE chip_id='$1'")" = verified ] || { cat "$T/mkv.out"; fail "mkv $1"; }; }
+A=00a0a0a0a0a0a0a0
+mkv $A
+printf 'session LOT-DEMO-1 x\nboard %s\nboard %s\nfail %s lock E_LOCK\nstop\n' $A $A $A | "$DRV" script "$PROFILE" >"$T/rr.out" 2>&1 ||
+	fail "driver"
+sed -n 2p "$T/rr.out" | grep -q '^ok resume' && sed -n 3p "$T/rr.out" | grep -q 'DUPLICATE' ||
+	{ cat "$T/rr.out"; fail "a second RESUME of a chip whose lock is pending was not refused DUPLICATE"; }
+[ "$(sqlite3 "$db" "SELECT status FROM devices WHERE chip_id='$A'")" = quarantined ] ||
+	fail "the resumed board's lock failure did not quarantine it"
+ok "a second board resuming the same chip at once: refused DUPLICATE; the first board's E_LOCK still quarantines"
+B=00b0b0b0b0b0b0b0
+mkv $B
+printf 'session LOT-DEMO-1 x\nfail %s identify E_NO_ANSWER\nfail %s identify E_NO_ANSWER\nfail %s identify E_NO_ANSWER\nboard %s\nstop\n' \
+	$B $B $B $B | "$DRV" script "$PROFILE" >"$T/nf.out" 2>&1 || fail "driver"
+sed -n 5p "$T/nf.out" | grep -q '^ok resume' && [ "$(sqlite3 "$db" "SELECT status FROM devices WHERE chip_id='$B'")" = verified ] ||
+	{ cat "$T/nf.out"; fail "failures a station only named pushed a board into quarantine"; }
+ok "three failures named without the board (lock not pending) do not count toward CAP_RESUME_FAILS"
+
 echo "-- a profile path from the caller"
 h=$(find "$top/station" -name sigproto.h)
 [ -n "$h" ] && ! grep -q 'char [a-z_]*\(path\|profile\)' "$h" || fail "a signer request carries a path"
