@@ -50,6 +50,8 @@ verify_quarantines(struct record *rc, struct vmap *m, struct verify_result *r)
 				verify_problem(r, "%s: a release with no admin session logged in before it: "
 				    "forged", verify_describe(e, d, sizeof(d)));
 			*v = -1;
+			if ((v = vmap_at(m, "q.nrel", key, &isnew)) != NULL)
+				(*v)++;
 			json_decref(b);
 			continue;
 		}
@@ -74,20 +76,59 @@ verify_quarantines(struct record *rc, struct vmap *m, struct verify_result *r)
 		}
 		json_decref(b);
 	}
+	/* The live (not released) device row of each product/chip, by index + 1. */
 	for (i = 0; i < rc->nd; i++) {
 		const struct rec_device *dv = &rc->d[i];
 
-		if (strcmp(dv->status, "released") == 0)
-			continue;
 		snprintf(key, sizeof(key), "%s/%s", dv->product, dv->chip);
-		if ((v = vmap_at(m, "q.state", key, &isnew)) == NULL)
+		if (strcmp(dv->status, "released") == 0) {
+			/* Each released row needs its own board.released in the log. */
+			int64_t *nrel, *nrows;
+
+			if ((nrows = vmap_at(m, "q.relrows", key, &isnew)) == NULL)
+				return;
+			(*nrows)++;
+			if ((nrel = vmap_at(m, "q.nrel", key, &isnew)) == NULL)
+				return;
+			if (*nrows > *nrel)
+				verify_problem(r, "device %s (serial %s) is 'released' in the devices table, "
+				    "but the log holds fewer board.released entries for the chip: the row "
+				    "was edited", verify_clean(dv->chip, c1, sizeof(c1)),
+				    verify_clean(dv->serial, c2, sizeof(c2)));
+			continue;
+		}
+		if ((v = vmap_at(m, "q.row", key, &isnew)) == NULL)
 			return;
-		/* Quarantined, not released since: the live row must say so (a row made after the
-		 * quarantine, by a later board of a released chip, is another generation). */
-		if (*v > 0 && dv->seq < *v - 1 && strcmp(dv->status, "quarantined") != 0)
-			verify_problem(r, "device %s (serial %s) is '%s' in the devices table, but the log "
-			    "quarantined it (entry #%lld) and never released it: the row was edited",
+		*v = (int64_t)i + 1;
+	}
+	/* Each chip quarantined and not released since: its row is there and says so. The last
+	 * board.quarantined of a chip is the one its q.state names. */
+	for (i = 0; i < rc->ne; i++) {
+		const struct rec_entry *e = &rc->e[i];
+		const struct rec_device *dv;
+		int64_t *row;
+
+		if (strcmp(e->kind, "board.quarantined") != 0)
+			continue;
+		b = json_loads(e->body, 0, NULL);
+		snprintf(key, sizeof(key), "%s/%s", verify_body_get(b, "product"), e->chip);
+		json_decref(b);
+		if ((v = vmap_at(m, "q.state", key, &isnew)) == NULL ||
+		    (row = vmap_at(m, "q.row", key, &isnew)) == NULL)
+			return;
+		if (*v != e->seq + 1)
+			continue; /* released since, or quarantined again later */
+		if (*row == 0) {
+			verify_problem(r, "%s: the chip has no device row any more (deleted, or its "
+			    "product or chip changed): the devices table was edited",
+			    verify_describe(e, d, sizeof(d)));
+			continue;
+		}
+		dv = &rc->d[*row - 1];
+		if (dv->seq < e->seq && strcmp(dv->status, "quarantined") != 0)
+			verify_problem(r, "device %s (serial %s) is '%s' in the devices table, but the "
+			    "log quarantined it (entry #%lld) and never released it: the row was edited",
 			    verify_clean(dv->chip, c1, sizeof(c1)), verify_clean(dv->serial, c2,
-			    sizeof(c2)), dv->status, (long long)(*v - 1));
+			    sizeof(c2)), dv->status, (long long)e->seq);
 	}
 }

@@ -255,8 +255,16 @@ sqlite3 "$T/q-edit.db" "UPDATE devices SET status='pass' WHERE chip_id='$qchip';
 rc=0; "$BIN/station" audit verify --db "$T/q-edit.db" --ca "$T/ca.pem" >"$T/q-edit.out" 2>&1 || rc=$?
 [ "$rc" = 7 ] && grep -q "taken off the CRL" "$T/q-edit.out" && grep -q "never released it" "$T/q-edit.out" ||
 	{ cat "$T/q-edit.out"; fail "audit verify did not name the edits lifting a quarantine (exit $rc)"; }
+for edit in "UPDATE devices SET status='released' WHERE chip_id='$qchip'" \
+	"DELETE FROM devices WHERE chip_id='$qchip'" "UPDATE devices SET product='other' WHERE chip_id='$qchip'"; do
+	cp "$db" "$T/q-edit.db"
+	[ ! -f "$db-wal" ] || cp "$db-wal" "$T/q-edit.db-wal"
+	sqlite3 "$T/q-edit.db" "$edit"
+	rc=0; "$BIN/station" audit verify --db "$T/q-edit.db" --ca "$T/ca.pem" >"$T/q-edit.out" 2>&1 || rc=$?
+	[ "$rc" = 7 ] || { cat "$T/q-edit.out"; fail "audit verify missed: $edit"; }
+done
 rm -f "$T/q-edit.db" "$T/q-edit.db-wal"
-ok "tables edited to lift the quarantine and take its certificate off the CRL: audit verify names both"
+ok "tables edited to lift the quarantine (pass, released, row deleted, product renamed) or take its certificate off the CRL: audit verify names each"
 # Releasing is refused for a board that is not in quarantine, and needs a reason.
 rc=0; "$BIN/station" board release --profile "$PROFILE" --chip 0011223344556677 --reason x \
 	>"$T/rel0.out" 2>"$T/rel0.err" || rc=$?
