@@ -100,7 +100,8 @@ may_start(struct fixture *fx)
 	return ok;
 }
 
-/* Provisions (or verifies again) the board whose chip the probes saw; 1 when it passed. */
+/* Provisions (or verifies again) the board whose chip the probes saw: 1 when it passed, -1 when
+ * it failed having spent a serial (void), 0 when it failed without spending one. */
 static int
 work(struct fixture *fx, struct xport *x, const uint8_t *chip, size_t chip_len)
 {
@@ -125,7 +126,7 @@ work(struct fixture *fx, struct xport *x, const uint8_t *chip, size_t chip_len)
 	recorded = flow_provision(&fx->ln->env, x, name, chip_len ? chip : NULL, chip_len, res) == 0;
 	line_finished(fx->ln, fx, res, recorded);
 	events_result(name, port, res, recorded);
-	pass = res->pass;
+	pass = res->pass ? 1 : res->void_serial ? -1 : 0;
 	free(res);
 	return pass;
 }
@@ -175,44 +176,95 @@ wait_removed(struct fixture *fx, struct link *l, struct xport *x, const uint8_t 
 	return SILENT;
 }
 
-/* The cycle on an open port until it hangs up or the line stops. A board that fails
- * LINE_FAIL_STREAK times in a row without the fixture being empty in between (a board that
- * changes its identity to be taken for a new one, or one left seated while it keeps failing)
- * is not started again until it is taken out. */
+/* How long a fixture must have been empty before it starts a board again, after streak boards
+ * in a row failed there having spent their serials: none below LINE_FAIL_STREAK, then
+ * LINE_HOLD_MS, doubling, at most LINE_HOLD_MAX_MS. */
+static uint64_t
+hold_ms(unsigned streak)
+{
+	uint64_t ms = LINE_HOLD_MS;
+	unsigned k;
+
+	if (streak < LINE_FAIL_STREAK)
+		return 0;
+	for (k = LINE_FAIL_STREAK; k < streak && ms < LINE_HOLD_MAX_MS; k++)
+		ms *= 2;
+	return ms < LINE_HOLD_MAX_MS ? ms : LINE_HOLD_MAX_MS;
+}
+
+/* A board seated too soon after a run of failures: the tile says how long to leave the fixture
+ * empty, and the fixture waits for it to be taken out. */
+static void
+held(struct fixture *fx, unsigned streak, uint64_t need)
+{
+	struct fx_view *v = &fx->ln->view.fx[fx->idx];
+
+	pthread_mutex_lock(&fx->ln->view.lock);
+	v->state = FX_FAIL;
+	snprintf(v->code, sizeof(v->code), "HELD");
+	snprintf(v->remedy, sizeof(v->remedy), "%u failures in a row: leave the fixture empty %llu s",
+	    streak, (unsigned long long)(need / 1000));
+	pthread_mutex_unlock(&fx->ln->view.lock);
+	events_emit("held", json_pack("{s:s,s:i,s:I}", "fixture", v->name, "failures", (int)streak,
+	    "empty_ms", (json_int_t)need));
+	events_text("%-10s HELD  %u failures in a row: leave the fixture empty for %llu s", v->name,
+	    streak, (unsigned long long)(need / 1000));
+}
+
+/* The cycle on an open port until it hangs up or the line stops. After LINE_FAIL_STREAK boards
+ * in a row failed on this fixture having spent their serials (a faulty fixture, or a hostile
+ * board that changes its chip ID while it is out of the fixture for a moment), a board starts
+ * only when the fixture was empty for hold_ms() before it was seated; a pass ends the streak. A
+ * failed board stays shown until it is taken out; while a streak holds, another chip answering
+ * does not count as a swap. */
 static void
 cycle(struct fixture *fx, struct xport *x, struct link *l)
 {
 	uint8_t chip[MSG_MAX_CHIP_ID];
 	size_t chip_len = 0;
+	uint64_t empty_since = util_ms(), need;
 	unsigned streak = 0;
 	enum presence p;
+	int r;
 
 	show(fx, FX_EMPTY);
 	while (!stopping(fx)) {
 		if ((p = seated(l, x, chip, &chip_len)) == GONE_LINE)
 			return;
 		if (p == SILENT) {
-			streak = 0;
+			if (empty_since == 0)
+				empty_since = util_ms();
 			show(fx, FX_EMPTY);
 			continue; /* the probe itself waited LINE_PROBE_MS */
 		}
 		if (p == UNSTABLE)
 			continue;
+		if ((need = hold_ms(streak)) != 0 &&
+		    (empty_since == 0 || util_ms() - empty_since < need)) {
+			held(fx, streak, need);
+			empty_since = 0;
+			if ((p = wait_removed(fx, l, x, chip, chip_len, 1)) == GONE_LINE)
+				return;
+			empty_since = util_ms();
+			continue;
+		}
 		if (!may_start(fx)) {
 			if (!stopping(fx))
 				show(fx, FX_PAUSED);
 			nap(LINE_PROBE_MS);
 			continue;
 		}
-		streak = work(fx, x, chip, chip_len) ? 0 : streak + 1;
+		empty_since = 0;
+		r = work(fx, x, chip, chip_len);
+		streak = r > 0 ? 0 : r < 0 ? streak + 1 : streak;
 		pthread_mutex_lock(&fx->ln->view.lock);
 		fx->ln->busy--;
 		pthread_mutex_unlock(&fx->ln->view.lock);
-		p = wait_removed(fx, l, x, chip, chip_len, streak >= LINE_FAIL_STREAK);
+		p = wait_removed(fx, l, x, chip, chip_len, hold_ms(streak) != 0);
 		if (p == GONE_LINE)
 			return;
 		if (p == SILENT)
-			streak = 0;
+			empty_since = util_ms();
 		if (stopping(fx))
 			return;
 		events_emit("removed", json_pack("{s:s,s:b}", "fixture",

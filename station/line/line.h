@@ -22,7 +22,9 @@
 #define LINE_PROBE_MS 400u   /* presence probe (HELLO) of an empty or finished fixture */
 #define LINE_GONE_PROBES 2   /* silent probes in a row before a board counts as taken out */
 #define LINE_SETTLE_MS 100u  /* between the two probes that must see the same chip to start */
-#define LINE_FAIL_STREAK 3   /* failures in a row on a fixture never emptied: hold until it is */
+#define LINE_FAIL_STREAK 3   /* boards in a row failed with their serial spent: the fixture holds */
+#define LINE_HOLD_MS 5000u   /* ...until it was empty this long before the next board, doubling */
+#define LINE_HOLD_MAX_MS 60000u /* with each further failure, up to this */
 
 struct console;
 

@@ -164,6 +164,32 @@ sleep 4
 empty 2
 ok "rotating chip ID: no attempt, no certificate in 4 s (a board starts only when two probes agree)"
 
+echo "-- a fixture where boards keep failing with their serial spent holds (a board that changes"
+echo "   its chip ID while it is out of the fixture for a moment, or a faulty fixture)"
+n0=$(nres 3)
+k=1
+while [ $k -le 3 ]; do
+	seat 3 flap$k --csr-wrong-nonce
+	wait_res 3 $((n0 + k)); expect 3 FAIL E_CSR
+	[ "$(lastres 3 .void)" = true ] || fail "flap$k: serial not void"
+	mark
+	empty 3
+	wait_ev '.event == "removed" and .fixture == "1-1.4"'
+	sleep 0.3
+	k=$((k + 1))
+done
+mark
+seat 3 flap4 --csr-wrong-nonce
+wait_ev '.event == "held" and .fixture == "1-1.4"'
+sleep 1
+[ "$(nres 3)" = $((n0 + 3)) ] || fail "a fourth failing board started at once on a held fixture"
+empty 3
+sleep 6.5
+seat 3 g9
+wait_res 3 $((n0 + 4)); expect 3 PASS
+ok "3 spent failures in a row: the next board seated at once is held; after 5 s empty, a board passes"
+empty 3
+
 echo "-- random churn (seeded): boards seated, pulled, swapped on 8 fixtures"
 i=0
 while [ $i -lt 8 ]; do empty $i; i=$((i + 1)); done
@@ -188,16 +214,17 @@ echo "-- SIGTERM with a board in flight: it finishes, then stop and checkpoint"
 i=0
 while [ $i -lt 8 ]; do empty $i; i=$((i + 1)); done
 sleep 1.5
-before=$(nres 0)
+# on the USB fixture, which the churn left alone (a churned fixture may be holding)
+before=$(nres $USB)
 mark
-seat 0 glast "--reply-late 150"
-wait_ev '.event == "step" and .fixture == "1-1.1" and .step == "key"'
+seat $USB glast "--reply-late 150"
+wait_ev '.event == "step" and .fixture == "1-1.9" and .step == "key"'
 kill -TERM $pid
 rc=0
 wait $pid || rc=$?
 pid=
 [ "$rc" = 0 ] || { tail -n 30 "$EV" "$T/line.err"; fail "line after SIGTERM: exit $rc, expected 0"; }
-[ "$(nres 0)" = $((before + 1)) ] && [ "$(lastres 0)" = PASS ] || fail "the board in flight did not finish PASS"
+[ "$(nres $USB)" = $((before + 1)) ] && [ "$(lastres $USB)" = PASS ] || fail "the board in flight did not finish PASS"
 ev "$EV" | jq -c 'select(.event == "stopping" and .reason == "SIGTERM")' | grep -q . || fail "no stopping event"
 [ "$(ev "$EV" | jq -r 'select(.event == "checkpoint" and .trigger == "stop") | .ok')" = true ] || fail "no stop checkpoint"
 [ "$(ev "$EV" | tail -n 1 | jq -r .event)" = summary ] || fail "the last event is not the summary"
@@ -222,7 +249,7 @@ fl=$(awk -F'\t' '$2 == "E_LOCK" { print $3 }' "$T/res.tsv" | head -n 1)
 [ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='board.quarantined' AND chip_id='$fl'")" -ge 1 ] || fail "flock not quarantined in the record"
 [ "$(sqlite3 "$db" "SELECT kind FROM log WHERE kind IN ('station.start','station.stop') ORDER BY seq DESC LIMIT 1")" = station.stop ] ||
 	fail "the record does not end its session with station.stop"
-for f in "$F"/g0.flash "$F"/g7.flash "$F"/glast.flash; do
+for f in "$F"/g0.flash "$F"/g7.flash "$F"/g9.flash "$F"/glast.flash; do
 	[ "$("$BIN/firmware-stub" show --flash "$f" | jq -r .state)" = LOCKED ] || fail "$f not LOCKED"
 done
 "$BIN/station" audit verify --db "$db" >"$T/v.out" 2>&1 || { cat "$T/v.out"; fail "audit verify after the line"; }
