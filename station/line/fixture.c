@@ -101,7 +101,8 @@ may_start(struct fixture *fx)
 }
 
 /* Provisions (or verifies again) the board whose chip the probes saw: 1 when it passed, -1 when
- * it failed having spent a serial (void), 0 when it failed without spending one. */
+ * it failed having spent something bounded (a serial, or a LOOKUP miss: E_LOCKED_UNKNOWN), 0
+ * when it failed without. */
 static int
 work(struct fixture *fx, struct xport *x, const uint8_t *chip, size_t chip_len)
 {
@@ -126,7 +127,10 @@ work(struct fixture *fx, struct xport *x, const uint8_t *chip, size_t chip_len)
 	recorded = flow_provision(&fx->ln->env, x, name, chip_len ? chip : NULL, chip_len, res) == 0;
 	line_finished(fx->ln, fx, res, recorded);
 	events_result(name, port, res, recorded);
-	pass = res->pass ? 1 : res->void_serial ? -1 : 0;
+	/* A locked board with no record costs a LOOKUP miss, which the signer bounds per session:
+	 * it counts like a spent serial. */
+	pass = res->pass ? 1 : res->void_serial || strcmp(res->code, "E_LOCKED_UNKNOWN") == 0 ?
+	    -1 : 0;
 	free(res);
 	return pass;
 }
