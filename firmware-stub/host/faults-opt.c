@@ -32,6 +32,7 @@ const struct option faults_opt_table[] = {
 	{ "at", required_argument, NULL, OPT_AT },
 	{ "line-rate", required_argument, NULL, OPT_LINE_RATE },
 	{ "rotate-chip-id", no_argument, NULL, OPT_ROTATE },
+	{ "short-chunks", no_argument, NULL, OPT_SHORT_CHUNKS },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -161,6 +162,7 @@ faults_opt_apply(struct faults_cfg *fc, int c, const char *arg)
 	case OPT_TRUNCATED: fc->truncated = 1; return 0;
 	case OPT_GARBAGE: fc->garbage = 1; return 0;
 	case OPT_ROTATE: fc->rotate_chip = 1; return 0;
+	case OPT_SHORT_CHUNKS: fc->short_chunks = 1; return 0;
 	default: return -1;
 	}
 }

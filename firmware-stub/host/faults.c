@@ -36,7 +36,7 @@ faults_active(const struct faults_cfg *c, unsigned index)
 	    c->reboot_at || c->reply_late_ms || c->line_rate || c->csr_bad_sig ||
 	    c->csr_wrong_key_type || c->csr_weak_key || c->csr_other_key || c->csr_wrong_nonce ||
 	    c->dup_chip_len || c->fw_not_allowed || c->refuse_lock || c->fake_lock ||
-	    c->oversized || c->truncated || c->garbage || c->rotate_chip;
+	    c->oversized || c->truncated || c->garbage || c->rotate_chip || c->short_chunks;
 }
 
 /* splitmix64: reproducible from --seed, independent per board. */
@@ -131,6 +131,24 @@ fake_hello(struct faults *fx, const struct frame *f, uint8_t *out, size_t cap, s
 	return frame_encode(f->type, f->seq, pl, len, out, cap, wl) == PRC_OK ? 0 : -1;
 }
 
+/* A READ_OBJECT reply carrying one byte of its chunk (--short-chunks): legal for the codec, but
+ * not the min(max, total - offset) bytes P-15 asks for, so a station could be held for hours. */
+static int
+short_chunk(struct faults *fx, const struct frame *f, uint8_t *out, size_t cap, size_t *wl)
+{
+	struct msg_read_obj_rsp m;
+	uint8_t pl[FRAME_MAX_PAYLOAD];
+	size_t len = 0;
+
+	if (msg_dec_read_obj_rsp(f->payload, f->len, &m) != 0 || m.data_len <= 1)
+		return -1;
+	m.data_len = 1;
+	fx->fired++;
+	if (msg_enc_read_obj_rsp(&m, pl, sizeof(pl), &len) != 0)
+		return -1;
+	return frame_encode(f->type, f->seq, pl, len, out, cap, wl) == PRC_OK ? 0 : -1;
+}
+
 static int
 f_send(void *ctx, const uint8_t *p, size_t n)
 {
@@ -146,6 +164,12 @@ f_send(void *ctx, const uint8_t *p, size_t n)
 		sleep_us(fx->cfg.reply_late_ms * 1000ul);
 	if (fx->fake_locked && wire_type(fx, p, n, &f) == (MSG_HELLO | MSG_RESPONSE) &&
 	    fake_hello(fx, &f, alt, sizeof(alt), &wl) == 0) {
+		p = alt;
+		n = wl;
+	}
+	if (fx->cfg.short_chunks &&
+	    wire_type(fx, p, n, &f) == (MSG_READ_OBJECT | MSG_RESPONSE) &&
+	    short_chunk(fx, &f, alt, sizeof(alt), &wl) == 0) {
 		p = alt;
 		n = wl;
 	}

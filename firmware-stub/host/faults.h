@@ -35,7 +35,8 @@ struct faults_cfg {
 	int fw_not_allowed;
 	int refuse_lock, fake_lock;
 	int oversized, truncated, garbage;
-	int rotate_chip;                  /* a new chip ID at every HELLO */
+	int rotate_chip;                 /* a new chip ID at every HELLO */
+	int short_chunks;                /* READ_OBJECT replies carry one byte of their chunk */
 	unsigned at_mask;                /* steps the malformed frames apply to */
 	int board;                       /* board index the faults apply to, -1 = every board */
 };

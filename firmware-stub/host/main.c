@@ -91,6 +91,7 @@ usage(FILE *f)
 	    "  --csr-wrong-nonce    CSR carrying another nonce than the station's\n"
 	    "  --duplicate-chip-id HEX  report this chip id (boards share it)\n"
 	    "  --rotate-chip-id     report another chip id at every HELLO (a hostile board)\n"
+	    "  --short-chunks       answer READ_OBJECT with one byte of each chunk (a slow board)\n"
 	    "  --firmware-not-allowed   report a firmware digest that no allow-list holds\n"
 	    "  --refuse-lock        answer LOCK with an error (the debug fuse does not blow)\n"
 	    "  --fake-lock          claim LOCKED but keep accepting writes\n"

@@ -115,6 +115,11 @@ expect_fail E_DISCONNECTED lock $(($(budget lock) + SLACK)) disconnected verifie
 run never 1 --never-reply-at install
 expect_fail E_NO_ANSWER install $(($(budget install) + SLACK)) "no answer.*install"
 
+# A board sending one byte of each READ_OBJECT chunk would hold its fixture for hours at the
+# object timeout per byte: the first short chunk fails it (P-15).
+run short 1 --short-chunks
+expect_fail E_PROTOCOL key $(($(budget object) + $(budget gen_key) + SLACK)) "inconsistent object chunk"
+
 run never-hello 1 --never-reply-at hello
 expect_fail E_NO_ANSWER identify $(($(budget hello) + SLACK)) "no answer"
 
