@@ -422,6 +422,11 @@ handle(struct dev *d, const struct frame *f)
 		return;
 	}
 	d->executed++;
+	/* P-6: a request longer than the board announced is refused, not half processed. */
+	if (f->len > d->id->max_payload) {
+		reply_error(d, f->seq, f->type, PERR_BAD_LENGTH, err_text(PERR_BAD_LENGTH));
+		return;
+	}
 	switch (f->type) {
 	case MSG_HELLO: r = do_hello(d, f, &len); break;
 	case MSG_SET_IDENTITY: r = do_set_identity(d, f, &len); break;

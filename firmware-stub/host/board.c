@@ -254,6 +254,8 @@ board_open(struct board *b, const char *flash_path, const struct board_opts *o)
 		b->id.caps = CAP_KEY_EC_P256 | CAP_KEY_EC_P384 | CAP_KEY_RSA_2048 | CAP_DEBUG_LOCK;
 		b->id.max_payload = FRAME_MAX_PAYLOAD;
 	}
+	if (o->max_payload != 0) /* a property of the firmware, not of the persisted record */
+		b->id.max_payload = (uint16_t)o->max_payload;
 	b->pf = (struct dev_platform){ .ctx = b, .rng = p_rng, .sha256 = p_sha256,
 		.pw_hash = p_pw_hash, .keygen = p_keygen, .csr = p_csr, .sign = p_sign,
 		.chain_check = p_chain_check, .store = p_store, .lock_debug = p_lock_debug,

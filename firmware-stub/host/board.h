@@ -18,6 +18,7 @@ struct board_opts {
 	uint8_t chip_id[MSG_MAX_CHIP_ID];
 	size_t chip_id_len; /* 0 = random (kept in the flash file) */
 	int factory_reset;  /* host build only: wipe the persisted record to BLANK first */
+	unsigned max_payload; /* announced in HELLO and enforced (P-6); 0 = FRAME_MAX_PAYLOAD */
 };
 
 struct board {

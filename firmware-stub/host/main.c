@@ -63,6 +63,7 @@ usage(FILE *f)
 	    "options:\n"
 	    "  --model M            board model (default TH2-DEMO)\n"
 	    "  --hw-rev R           hardware revision (default B)\n"
+	    "  --max-payload N      largest request payload the board accepts, 64..1024 (P-6)\n"
 	    "  --fw-version V       firmware version (default 1.4.2)\n"
 	    "  --fw-digest HEX      firmware SHA-256 (default: digest of the reference image)\n"
 	    "  --chip-id HEX        chip unique id, 4..32 bytes (default random; attach only)\n"
@@ -189,6 +190,7 @@ main(int argc, char **argv)
 		{ "usb", no_argument, NULL, 'U' }, { "usb-slots", required_argument, NULL, 'K' },
 		{ "slots", required_argument, NULL, 'S' },
 		{ "challenge", required_argument, NULL, 'C' },
+		{ "max-payload", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 } };
 	struct faults_cfg fc = { .board = -1, .seed = 1 };
 	struct board_opts o;
@@ -227,6 +229,14 @@ main(int argc, char **argv)
 		case 'd': dir = optarg; break;
 		case 'm': o.model = optarg; break;
 		case 'r': o.hw_rev = optarg; break;
+		case 'P':
+			o.max_payload = (unsigned)strtoul(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || o.max_payload < 64 ||
+			    o.max_payload > FRAME_MAX_PAYLOAD) {
+				fprintf(stderr, "firmware-stub: --max-payload takes 64..%d\n", FRAME_MAX_PAYLOAD);
+				return 2;
+			}
+			break;
 		case 'V': o.fw_version = optarg; break;
 		case 'D':
 			if (faults_opt_unhex(optarg, o.fw_digest, 32, &dl) != 0 || dl != 32) {

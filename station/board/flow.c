@@ -312,7 +312,7 @@ install(struct fl *f)
 	struct msg_install in;
 	struct msg_state_rsp st;
 	const uint8_t *rsp;
-	size_t total, off = 0, len = 0, rl = 0, n;
+	size_t total, off = 0, len = 0, rl = 0, n, chunk;
 
 	flow_step(f, "install", 70);
 	total = f->cert_len + f->env->ca_len;
@@ -321,8 +321,12 @@ install(struct fl *f)
 		    MSG_MAX_CHAIN);
 	memcpy(chain, f->cert, f->cert_len);
 	memcpy(chain + f->cert_len, f->env->ca_der, f->env->ca_len);
+	/* P-6: chunks that fit the board's announced payload (request header: 11 bytes). */
+	chunk = f->hello.max_payload > 11 + 1 ? f->hello.max_payload - 11u : 1u;
+	if (chunk > MSG_MAX_CHUNK)
+		chunk = MSG_MAX_CHUNK;
 	while (off < total) {
-		n = total - off > MSG_MAX_CHUNK ? MSG_MAX_CHUNK : total - off;
+		n = total - off > chunk ? chunk : total - off;
 		w.obj = OBJ_CHAIN;
 		w.total = (uint32_t)total;
 		w.offset = (uint32_t)off;
@@ -485,7 +489,10 @@ lock(struct fl *f)
 			snprintf(f->res->code, sizeof(f->res->code), "E_LOCK");
 		return -1;
 	}
-	if (msg_dec_state_rsp(rsp, rl, &st) != 0 || st.state != ST_LOCKED || st.debug_locked != 1)
+	if (msg_dec_state_rsp(rsp, rl, &st) != 0)
+		return flow_fail(f, "E_LOCK", "the board's reply to the lock request is malformed: its "
+		    "lock is not confirmed; set it aside");
+	if (st.state != ST_LOCKED || st.debug_locked != 1)
 		return flow_fail(f, "E_LOCK", "the board did not lock (state %s, debug port %s); set it "
 		    "aside", proto_statename(st.state), st.debug_locked ? "closed" : "open");
 	return flow_lock_confirm(f);

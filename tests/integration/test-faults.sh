@@ -120,6 +120,10 @@ expect_fail E_NO_ANSWER install $(($(budget install) + SLACK)) "no answer.*insta
 run short 1 --short-chunks
 expect_fail E_PROTOCOL key $(($(budget object) + $(budget gen_key) + SLACK)) "inconsistent object chunk"
 
+# P-6: a board that accepts payloads of 128 bytes only is sent certificate chunks that fit.
+run small-payload 1 --max-payload 128
+expect_pass
+
 run never-hello 1 --never-reply-at hello
 expect_fail E_NO_ANSWER identify $(($(budget hello) + SLACK)) "no answer"
 
