@@ -448,6 +448,7 @@ verify_run(const struct verify_opts *o, struct verify_result *r)
 	verify_log_semantics(rc, &m, r);
 	verify_tables(rc, &m, r);
 	verify_quarantines(rc, &m, r);
+	verify_rows(rc, &m, r);
 	rc_ = r->nproblems_all ? VERIFY_FAIL : VERIFY_OK;
 out:
 	r->seconds_total = now_s() - t0;

@@ -1,0 +1,62 @@
+#!/bin/sh
+# Issue #12: a record nobody edits quietly. Edits of the tables derived from the log, made with
+# the sqlite3 CLI on a copy (triggers dropped), must each make `station audit verify` exit 7 and
+# name the table; --checkpoint takes directories and several files; what verify prints from the
+# record is sanitised; unterminated runs are reported; export --since refuses a date it cannot read.
+. "$(dirname "$0")/lib.sh"
+S="$BIN/station"
+db=$T/station.db
+
+stub 2 "$T/boards" -- "$S" run --profile "$PROFILE" >"$T/run1.out" 2>"$T/run1.err" ||
+	{ cat "$T/run1.out" "$T/run1.err"; fail "run did not pass"; }
+"$S" audit verify --db "$db" >"$T/v.out" 2>"$T/v.err" || { cat "$T/v.out" "$T/v.err"; fail "verify of an untouched record"; }
+ok "2 boards PASS, the untouched record verifies"
+sqlite3 "$db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+
+tamper() {
+	d=$T/case-$1
+	mkdir -p "$d"
+	cp "$db" "$d/station.db"
+	cp "$T/audit-key.pem" "$T/ca.pem" "$d/"
+	sqlite3 "$d/station.db" "$2" || fail "$1: sqlite3 refused the edit"
+	rc=0
+	"$S" audit verify --db "$d/station.db" >"$d/out" 2>"$d/err" || rc=$?
+	[ "$rc" = 7 ] || { cat "$d/out" "$d/err"; fail "$1: verify exited $rc, expected 7"; }
+}
+expect() { grep -q -- "$2" "$T/case-$1/err" || { cat "$T/case-$1/err"; fail "$1: stderr lacks '$2'"; }; }
+
+tamper counter "UPDATE counters SET value=value+5"
+expect counter "counters row serial:"
+ok "an edited counters.value is named"
+
+tamper devlot "UPDATE devices SET lot='LOT-OTHER' WHERE rowid=(SELECT MIN(rowid) FROM devices)"
+expect devlot "devices row .*: lot is 'LOT-OTHER' but log entry #"
+ok "an edited devices.lot is named"
+
+tamper devfw "UPDATE devices SET fw_digest='00' WHERE rowid=(SELECT MIN(rowid) FROM devices)"
+expect devfw "devices row .*: fw_digest is '00' but log entry #"
+ok "an edited devices.fw_digest is named"
+
+tamper serprod "UPDATE serials SET product='other' WHERE rowid=(SELECT MIN(rowid) FROM serials)"
+expect serprod "serials row .*: product is 'other' but log entry #"
+ok "an edited serials.product is named"
+
+tamper certprod "UPDATE certs SET product='other' WHERE rowid=(SELECT MIN(rowid) FROM certs)"
+expect certprod "certs row .*: product is 'other' but log entry #"
+ok "an edited certs.product is named"
+
+tamper serstatus "UPDATE serials SET status='void' WHERE rowid=(SELECT MIN(rowid) FROM serials)"
+expect serstatus "serials row .*: status is 'void' but log entry #"
+ok "an edited serials.status is named"
+
+# An escape sequence in an edited serial never reaches the auditor's terminal.
+tamper escape "UPDATE serials SET serial='SN'||char(27)||'[2J'||char(27)||']0;pwned'||char(7) WHERE rowid=(SELECT MIN(rowid) FROM serials)"
+esc=$(printf '\033')
+bel=$(printf '\007')
+if grep -q "$esc" "$T/case-escape/err" "$T/case-escape/out" || grep -q "$bel" "$T/case-escape/err" "$T/case-escape/out"; then
+	fail "escape: a control byte from the database reached the output"
+fi
+expect escape "serial"
+"$S" audit verify --db "$T/case-escape/station.db" --json >"$T/case-escape/json" 2>&1 || true
+grep -q "$esc" "$T/case-escape/json" && fail "escape: ESC in --json output"
+ok "an escape sequence in an edited serial does not reach the output"
