@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include "audit-entry.h"
@@ -94,6 +95,67 @@ load_key(const char *path)
 /* ---- verify ---- */
 
 static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Adds one --checkpoint argument to o: a file, or a directory whose *.checkpoint files are all
+ * added (sorted by name). Paths made here go into owned[*nowned] (the caller frees them).
+ * Returns 0, or EXIT_USAGE after saying why. */
+static int
+add_checkpoint(struct verify_opts *o, const char *arg, char **owned, size_t *nowned)
+{
+	struct stat sb;
+	struct dirent *de;
+	DIR *d;
+	size_t first = *nowned, len, k;
+	int rc = 0;
+
+	if (stat(arg, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		if (o->ncheckpoints >= CAP_VERIFY_FILES) {
+			fprintf(stderr, "station audit verify: at most %d checkpoint files\n", CAP_VERIFY_FILES);
+			return EXIT_USAGE;
+		}
+		o->checkpoints[o->ncheckpoints++] = arg;
+		return 0;
+	}
+	if ((d = opendir(arg)) == NULL) {
+		fprintf(stderr, "station audit verify: cannot read the directory %s: %s\n", arg,
+		    strerror(errno));
+		return EXIT_USAGE;
+	}
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (len <= 11 || strcmp(de->d_name + len - 11, ".checkpoint") != 0)
+			continue;
+		if (o->ncheckpoints + (*nowned - first) >= CAP_VERIFY_FILES) {
+			fprintf(stderr, "station audit verify: more than %d checkpoint files (in %s)\n",
+			    CAP_VERIFY_FILES, arg);
+			rc = EXIT_USAGE;
+			break;
+		}
+		if (asprintf(&owned[*nowned], "%s/%s", arg, de->d_name) < 0) {
+			fprintf(stderr, "station audit verify: out of memory\n");
+			rc = EXIT_USAGE;
+			break;
+		}
+		(*nowned)++;
+	}
+	closedir(d);
+	if (rc != 0)
+		return rc;
+	if (*nowned == first) {
+		fprintf(stderr, "station audit verify: no *.checkpoint file in the directory %s\n", arg);
+		return EXIT_USAGE;
+	}
+	qsort(owned + first, *nowned - first, sizeof(*owned), cmp_str);
+	for (k = first; k < *nowned; k++)
+		o->checkpoints[o->ncheckpoints++] = owned[k];
+	return 0;
+}
+
+static int
 cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = { { "db", required_argument, NULL, 'd' },
@@ -103,6 +165,9 @@ cmd_verify(int argc, char **argv)
 		{ NULL, 0, NULL, 0 } };
 	struct verify_opts o;
 	struct verify_result r;
+	char **owned = NULL;
+	const char *cpargs[CAP_VERIFY_FILES];
+	size_t ncpargs = 0, nowned = 0;
 	int c, json = 0, rc;
 	size_t i;
 
@@ -113,19 +178,23 @@ cmd_verify(int argc, char **argv)
 		case 'd': o.db = optarg; break;
 		case 'b': o.bundle = optarg; break;
 		case 'c':
-			if (o.ncheckpoints >= CAP_VERIFY_FILES) {
-				fprintf(stderr, "station audit verify: at most %d --checkpoint files\n",
+			if (ncpargs >= CAP_VERIFY_FILES) {
+				fprintf(stderr, "station audit verify: at most %d --checkpoint arguments\n",
 				    CAP_VERIFY_FILES);
 				return EXIT_USAGE;
 			}
-			o.checkpoints[o.ncheckpoints++] = optarg;
+			cpargs[ncpargs++] = optarg;
 			break;
 		case 'a': o.ca = optarg; break;
 		case 'k': o.audit_key = optarg; break;
 		case 'j': json = 1; break;
 		case 'h':
-			printf("usage: station audit verify (--db FILE | --bundle FILE) [--checkpoint FILE]...\n"
-			       "                            [--ca FILE] [--audit-key FILE] [--json]\n"
+			printf("usage: station audit verify (--db FILE | --bundle FILE)\n"
+			       "                            [--checkpoint FILE|DIR [FILE...]]... [--ca FILE]\n"
+			       "                            [--audit-key FILE] [--json]\n"
+			       "--checkpoint takes a file or a directory (every *.checkpoint in it), may be given\n"
+			       "several times, and takes the files a shell glob adds after it\n"
+			       "(--checkpoint copy/checkpoints/*.checkpoint).\n"
 			       "Recomputes every leaf and the Merkle tree, checks every checkpoint (stored and\n"
 			       "given) with the audit public key, every certificate against the CA and the log,\n"
 			       "uniqueness of chip IDs, serials, certificate serials, public keys and password\n"
@@ -136,11 +205,39 @@ cmd_verify(int argc, char **argv)
 		default: return EXIT_USAGE;
 		}
 	}
-	if (optind != argc || (o.db == NULL) == (o.bundle == NULL)) {
+	if ((o.db == NULL) == (o.bundle == NULL)) {
 		fprintf(stderr, "station audit verify: give exactly one of --db FILE or --bundle FILE\n");
 		return EXIT_USAGE;
 	}
+	/* A shell glob after --checkpoint gives the files after the first as operands. */
+	if (optind != argc && ncpargs == 0) {
+		fprintf(stderr, "station audit verify: unexpected argument '%s' (checkpoint files "
+		    "follow --checkpoint)\n", argv[optind]);
+		return EXIT_USAGE;
+	}
+	for (; optind < argc; optind++) {
+		if (ncpargs >= CAP_VERIFY_FILES) {
+			fprintf(stderr, "station audit verify: at most %d checkpoint files\n",
+			    CAP_VERIFY_FILES);
+			return EXIT_USAGE;
+		}
+		cpargs[ncpargs++] = argv[optind];
+	}
+	if ((owned = calloc(CAP_VERIFY_FILES, sizeof(*owned))) == NULL) {
+		fprintf(stderr, "station audit verify: out of memory\n");
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < ncpargs; i++)
+		if ((rc = add_checkpoint(&o, cpargs[i], owned, &nowned)) != 0) {
+			for (i = 0; i < nowned; i++)
+				free(owned[i]);
+			free(owned);
+			return rc;
+		}
 	rc = verify_run(&o, &r);
+	for (i = 0; i < nowned; i++)
+		free(owned[i]);
+	free(owned);
 	if (rc == VERIFY_ERR_INPUT)
 		fprintf(stderr, "station audit verify: %s\n", r.input_error);
 	for (i = 0; i < r.nproblems; i++)

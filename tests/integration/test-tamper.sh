@@ -60,3 +60,23 @@ expect escape "serial"
 "$S" audit verify --db "$T/case-escape/station.db" --json >"$T/case-escape/json" 2>&1 || true
 grep -q "$esc" "$T/case-escape/json" && fail "escape: ESC in --json output"
 ok "an escape sequence in an edited serial does not reach the output"
+
+# --checkpoint: a directory, several files, and a shell glob (the auditor guide's form).
+stub 1 "$T/boards2" -- "$S" run --profile "$PROFILE" >"$T/run2.out" 2>"$T/run2.err" ||
+	{ cat "$T/run2.out" "$T/run2.err"; fail "second run did not pass"; }
+ncp=$(ls "$T/checkpoints"/*.checkpoint | wc -l)
+[ "$ncp" -ge 2 ] || fail "expected two checkpoint files, found $ncp"
+stored=$(sqlite3 "$db" 'SELECT COUNT(*) FROM checkpoints')
+"$S" audit verify --db "$db" --json --checkpoint "$T/checkpoints" >"$T/vdir.json" 2>&1 || { cat "$T/vdir.json"; fail "--checkpoint DIR"; }
+grep -q "\"checkpoints\":$((stored + ncp))," "$T/vdir.json" || { cat "$T/vdir.json"; fail "--checkpoint DIR did not read $ncp files"; }
+set -- "$T/checkpoints"/*.checkpoint
+"$S" audit verify --db "$db" --json --checkpoint "$1" --checkpoint "$2" >"$T/vtwo.json" 2>&1 || { cat "$T/vtwo.json"; fail "two --checkpoint"; }
+grep -q "\"checkpoints\":$((stored + 2))," "$T/vtwo.json" || { cat "$T/vtwo.json"; fail "two --checkpoint files not both read"; }
+"$S" audit verify --db "$db" --json --checkpoint "$T/checkpoints"/*.checkpoint >"$T/vglob.json" 2>&1 || { cat "$T/vglob.json"; fail "--checkpoint glob"; }
+grep -q "\"checkpoints\":$((stored + ncp))," "$T/vglob.json" || { cat "$T/vglob.json"; fail "--checkpoint glob did not read $ncp files"; }
+mkdir -p "$T/cpbad"
+sed '2s/^./X/' "$1" >"$T/cpbad/1.checkpoint"
+rc=0
+"$S" audit verify --db "$db" --checkpoint "$T/cpbad" >/dev/null 2>"$T/vbad.err" || rc=$?
+[ "$rc" = 7 ] && grep -q "cpbad/1.checkpoint" "$T/vbad.err" || { cat "$T/vbad.err"; fail "a bad checkpoint in a directory: rc $rc"; }
+ok "--checkpoint takes a directory ($ncp files), several files and a shell glob; a bad file in a directory is named"
