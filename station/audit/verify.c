@@ -247,9 +247,10 @@ check_checkpoints(const struct verify_opts *o, struct record *rc, const merkle_h
 	if (!have_good && r->nproblems_all == 0)
 		verify_problem(r, "no checkpoint verified");
 	r->covered = good;
-	if (have_good && good < rc->ne)
-		warning(r, "entries #%llu..#%zu are not yet covered by a signed checkpoint",
-		    (unsigned long long)good, rc->ne - 1);
+	if (good < rc->ne)
+		warning(r, "%llu entries (#%llu..#%zu) are not covered by any signed checkpoint: "
+		    "nothing proves they were not rewritten; run 'station audit checkpoint'",
+		    (unsigned long long)(rc->ne - good), (unsigned long long)good, rc->ne - 1);
 	r->checkpoints = nc;
 out:
 	free(cp);
@@ -329,6 +330,41 @@ check_certs(struct record *rc, STACK_OF(X509) *cas, struct verify_result *r)
 			    "edited", cs, ch, (long long)c->seq);
 		json_decref(b);
 		X509_free(x);
+	}
+}
+
+/* ---- runs ---- */
+
+/* A run is station.start .. station.stop; a start with no stop before the next start (or the
+ * end of the log) is a station that crashed, lost power or is still running. */
+static void
+check_runs(struct record *rc, struct verify_result *r)
+{
+	const struct rec_entry *open = NULL;
+	char d[256];
+	size_t i;
+
+	for (i = 0; i <= rc->ne; i++) {
+		const struct rec_entry *e = i < rc->ne ? &rc->e[i] : NULL;
+		int start = e != NULL && strcmp(e->kind, "station.start") == 0;
+
+		if (e != NULL && strcmp(e->kind, "station.stop") == 0) {
+			open = NULL;
+			continue;
+		}
+		if ((start || e == NULL) && open != NULL) {
+			r->unterminated++;
+			if (e != NULL)
+				warning(r, "unterminated run: %s has no station.stop before the next "
+				    "station.start (#%lld): the station crashed or lost power",
+				    verify_describe(open, d, sizeof(d)), (long long)e->seq);
+			else
+				warning(r, "unterminated run: %s has no station.stop before the end of the "
+				    "log: the station is still running, crashed or lost power",
+				    verify_describe(open, d, sizeof(d)));
+		}
+		if (start)
+			open = e;
 	}
 }
 
@@ -444,6 +480,8 @@ verify_run(const struct verify_opts *o, struct verify_result *r)
 	(void)merkle_root(leaves, rc->ne, root);
 	r->seconds_merkle = now_s() - t1;
 	check_checkpoints(o, rc, leaves, key, r);
+	r->uncovered = rc->ne - r->covered;
+	check_runs(rc, r);
 	check_certs(rc, cas, r);
 	verify_log_semantics(rc, &m, r);
 	verify_tables(rc, &m, r);

@@ -255,6 +255,12 @@ cmd_verify(int argc, char **argv)
 		json_t *pa = json_array(), *wa = json_array();
 		char *s;
 
+		if (o2 != NULL) {
+			json_object_set_new(o2, "uncovered", json_integer((json_int_t)r.uncovered));
+			json_object_set_new(o2, "unterminated_runs",
+			    json_integer((json_int_t)r.unterminated));
+		}
+
 		for (i = 0; i < r.nproblems; i++)
 			json_array_append_new(pa, json_string(r.problems[i]));
 		for (i = 0; i < r.nwarnings; i++)
@@ -276,6 +282,13 @@ cmd_verify(int argc, char **argv)
 		       "%llu certificates, %llu devices in %.3f s\n", (unsigned long long)r.entries,
 		    (unsigned long long)r.checkpoints, (unsigned long long)r.covered,
 		    (unsigned long long)r.certs, (unsigned long long)r.devices, r.seconds_total);
+	}
+	if (!json && rc != VERIFY_ERR_INPUT) {
+		printf("not covered by a signed checkpoint: %llu of %llu entries\n",
+		    (unsigned long long)r.uncovered, (unsigned long long)r.entries);
+		if (r.unterminated > 0)
+			printf("unterminated runs: %llu (see the warnings)\n",
+			    (unsigned long long)r.unterminated);
 	}
 	verify_result_free(&r);
 	return rc == VERIFY_OK ? EXIT_OK : rc == VERIFY_FAIL ? EXIT_VERIFY : EXIT_DB;

@@ -80,3 +80,22 @@ rc=0
 "$S" audit verify --db "$db" --checkpoint "$T/cpbad" >/dev/null 2>"$T/vbad.err" || rc=$?
 [ "$rc" = 7 ] && grep -q "cpbad/1.checkpoint" "$T/vbad.err" || { cat "$T/vbad.err"; fail "a bad checkpoint in a directory: rc $rc"; }
 ok "--checkpoint takes a directory ($ncp files), several files and a shell glob; a bad file in a directory is named"
+
+# Coverage and unterminated runs: a station.start appended with its leaf (as a station that
+# died right after starting leaves it) is outside every checkpoint and has no station.stop.
+d=$T/case-open
+mkdir -p "$d"
+sqlite3 "$db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+cp "$db" "$d/station.db"
+cp "$T/audit-key.pem" "$T/ca.pem" "$d/"
+n=$(sqlite3 "$db" 'SELECT COUNT(*) FROM log')
+sqlite3 -newline '' "$db" "SELECT 'SPLOG1'||char(10)||$n||char(10)||time||char(10)||station||char(10)||operator||char(10)||lot||char(10)||'station.start'||char(10)||''||char(10)||''||char(10)||'{}' FROM log WHERE seq=$((n - 1))" >"$d/entry.bin"
+leaf=$({ printf '\000'; cat "$d/entry.bin"; } | sha256sum | cut -c1-64)
+sqlite3 "$d/station.db" "INSERT INTO log(seq,time,station,operator,lot,kind,chip_id,serial,body,leaf) SELECT $n,time,station,operator,lot,'station.start','','','{}',X'$leaf' FROM log WHERE seq=$((n - 1))"
+"$S" audit verify --db "$d/station.db" >"$d/out" 2>"$d/err" || { cat "$d/out" "$d/err"; fail "open run: verify failed"; }
+grep -q "^not covered by a signed checkpoint: 1 of $((n + 1)) entries" "$d/out" || { cat "$d/out"; fail "open run: no coverage line"; }
+grep -q "unterminated run: entry #$n (station.start" "$d/err" || { cat "$d/err"; fail "open run: not reported"; }
+"$S" audit verify --db "$d/station.db" --json >"$d/json" 2>/dev/null || fail "open run: verify --json"
+grep -q '"uncovered":1' "$d/json" && grep -q '"unterminated_runs":1' "$d/json" || { cat "$d/json"; fail "open run: json fields"; }
+grep -q "^not covered by a signed checkpoint: 0 of " "$T/v.out" || { cat "$T/v.out"; fail "no coverage line on a sealed record"; }
+ok "the entries no checkpoint covers are counted, and a run with no station.stop is named (#$n)"
