@@ -20,6 +20,20 @@
 #include "util.h"
 #include "verify-int.h"
 
+/* Every message leaves the verifier as printable ASCII: it quotes the record's strings (and
+ * the checkpoint notes'), and an edited serial must not reach the auditor's terminal as an
+ * escape sequence, whatever path formatted it (issue #12). */
+static char *
+scrub(char *s)
+{
+	char *p;
+
+	for (p = s; p != NULL && *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+			*p = '?';
+	return s;
+}
+
 void
 verify_problem(struct verify_result *r, const char *fmt, ...)
 {
@@ -34,7 +48,7 @@ verify_problem(struct verify_result *r, const char *fmt, ...)
 		s = NULL;
 	va_end(ap);
 	if (s != NULL)
-		r->problems[r->nproblems++] = s;
+		r->problems[r->nproblems++] = scrub(s);
 }
 
 static void __attribute__((format(printf, 2, 3)))
@@ -50,7 +64,7 @@ warning(struct verify_result *r, const char *fmt, ...)
 		s = NULL;
 	va_end(ap);
 	if (s != NULL)
-		r->warnings[r->nwarnings++] = s;
+		r->warnings[r->nwarnings++] = scrub(s);
 }
 
 void
@@ -396,7 +410,7 @@ check_entries(struct record *rc, merkle_hash *leaves, struct verify_result *r)
 		else if (!e->leaf_ok)
 			verify_problem(r, "%s: has no leaf hash", verify_describe(e, d, sizeof(d)));
 		else if (memcmp(e->leaf, leaves[i], 32) != 0)
-			verify_problem(r, "%s: content does not match its leaf hash \xe2\x80\x94 edited after it "
+			verify_problem(r, "%s: content does not match its leaf hash: edited after it "
 			    "was written", verify_describe(e, d, sizeof(d)));
 	}
 	return 0;
@@ -489,6 +503,7 @@ verify_run(const struct verify_opts *o, struct verify_result *r)
 	verify_rows(rc, &m, r);
 	rc_ = r->nproblems_all ? VERIFY_FAIL : VERIFY_OK;
 out:
+	(void)scrub(r->input_error);
 	r->seconds_total = now_s() - t0;
 	vmap_free(&m);
 	free(leaves);

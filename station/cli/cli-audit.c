@@ -484,8 +484,11 @@ cmd_proof(int argc, char **argv)
 			continue;
 		count++;
 		if ((uint64_t)i >= cp->size) {
+			char kind[64];
+
+			util_sanitize(e->kind, strlen(e->kind), kind, sizeof(kind));
 			fprintf(stderr, "station audit proof: entry #%zu (%s) is not covered by the latest "
-			    "checkpoint (size %llu) yet; run 'station audit checkpoint'\n", i, e->kind,
+			    "checkpoint (size %llu) yet; run 'station audit checkpoint'\n", i, kind,
 			    (unsigned long long)cp->size);
 			r = EXIT_VERIFY;
 			continue;

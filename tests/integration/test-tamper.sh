@@ -50,7 +50,7 @@ expect serstatus "serials row .*: status is 'void' but log entry #"
 ok "an edited serials.status is named"
 
 # An escape sequence in an edited serial never reaches the auditor's terminal.
-tamper escape "UPDATE serials SET serial='SN'||char(27)||'[2J'||char(27)||']0;pwned'||char(7) WHERE rowid=(SELECT MIN(rowid) FROM serials)"
+tamper escape "UPDATE serials SET serial='SN'||char(27)||'[2J'||char(27)||']0;pwned'||char(7) WHERE rowid=(SELECT MIN(rowid) FROM serials); UPDATE devices SET serial='DV'||char(27)||'[31m'||char(155)||'2J' WHERE rowid=(SELECT MIN(rowid) FROM devices)"
 esc=$(printf '\033')
 bel=$(printf '\007')
 if grep -q "$esc" "$T/case-escape/err" "$T/case-escape/out" || grep -q "$bel" "$T/case-escape/err" "$T/case-escape/out"; then
@@ -59,6 +59,7 @@ fi
 expect escape "serial"
 "$S" audit verify --db "$T/case-escape/station.db" --json >"$T/case-escape/json" 2>&1 || true
 grep -q "$esc" "$T/case-escape/json" && fail "escape: ESC in --json output"
+LC_ALL=C grep -q "$(printf '\233')" "$T/case-escape/err" && fail "escape: a C1 CSI byte reached the output"
 ok "an escape sequence in an edited serial does not reach the output"
 
 # --checkpoint: a directory, several files, and a shell glob (the auditor guide's form).
