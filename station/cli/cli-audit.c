@@ -305,7 +305,7 @@ cmd_export(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' }, { "profile", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	const char *fmt = NULL, *out = NULL, *db = NULL, *profile = NULL;
-	char dbp[CAP_PATH], why[512], p[CAP_PATH + 32];
+	char dbp[CAP_PATH], why[512], p[CAP_PATH + 32], since[40], until[40];
 	char *ca = NULL, *root = NULL, *key = NULL, *chain = NULL;
 	struct export_opts o;
 	struct record *rc = NULL;
@@ -318,17 +318,33 @@ cmd_export(int argc, char **argv)
 		switch (c) {
 		case 'f': fmt = optarg; break;
 		case 'l': o.lot = optarg; break;
-		case 's': o.since = optarg; break;
-		case 'u': o.until = optarg; break;
+		case 's':
+		case 'u':
+			/* The log's times are UTC text: a date it cannot read would silently select
+			 * nothing or everything. */
+			if (export_parse_time(optarg, c == 's' ? since : until, sizeof(since), why,
+			        sizeof(why)) != 0) {
+				util_sanitize(optarg, strlen(optarg), p, sizeof(p));
+				fprintf(stderr, "station audit export: --%s '%s' %s\n", c == 's' ? "since" :
+				    "until", p, why);
+				return EXIT_USAGE;
+			}
+			if (c == 's')
+				o.since = since;
+			else
+				o.until = until;
+			break;
 		case 'o': out = optarg; break;
 		case 'd': db = optarg; break;
 		case 'p': profile = optarg; break;
 		case 'h':
 			printf("usage: station audit export --format csv|json|bundle [--lot L] [--since T]\n"
 			       "           [--until T] [--out FILE] (--db FILE | --profile FILE)\n"
-			       "csv/json: entries for people (filters: lot; UTC time, since inclusive, until\n"
-			       "exclusive, e.g. 2026-11-01). bundle: the whole record (filters ignored) with the\n"
-			       "checkpoints, CA chain and audit public key, for 'station audit verify --bundle'.\n%s",
+			       "csv/json: entries for people (filters: lot; time, since inclusive, until\n"
+			       "exclusive; an RFC 3339 date or date-time: 2026-11-01, 2026-11-01T08:00:00Z,\n"
+			       "2026-11-01T09:00:00+01:00). bundle: the whole record (filters ignored) with\n"
+			       "the checkpoints, CA chain and audit public key, for 'station audit verify\n"
+			       "--bundle'.\n%s",
 			    EXITS);
 			return EXIT_OK;
 		default: return EXIT_USAGE;

@@ -100,3 +100,19 @@ grep -q "unterminated run: entry #$n (station.start" "$d/err" || { cat "$d/err";
 grep -q '"uncovered":1' "$d/json" && grep -q '"unterminated_runs":1' "$d/json" || { cat "$d/json"; fail "open run: json fields"; }
 grep -q "^not covered by a signed checkpoint: 0 of " "$T/v.out" || { cat "$T/v.out"; fail "no coverage line on a sealed record"; }
 ok "the entries no checkpoint covers are counted, and a run with no station.stop is named (#$n)"
+
+# export --since/--until: RFC 3339 dates and date-times only.
+for bad in yesterday 2026-13-01 2026-02-30 2026-11-01T25:00:00Z 2026-11-01T08:00:00 "2026-11-01 junk" ""; do
+	rc=0
+	"$S" audit export --format csv --db "$db" --since "$bad" >/dev/null 2>"$T/since.err" || rc=$?
+	[ "$rc" = 2 ] && grep -q "is not an RFC 3339 date" "$T/since.err" || { cat "$T/since.err"; fail "export --since '$bad': exit $rc"; }
+done
+rc=0
+"$S" audit export --format csv --db "$db" --until tomorrow >/dev/null 2>&1 || rc=$?
+[ "$rc" = 2 ] || fail "export --until tomorrow: exit $rc"
+all=$("$S" audit export --format csv --db "$db" | wc -l)
+[ "$("$S" audit export --format csv --db "$db" --since 2000-01-01 | wc -l)" = "$all" ] || fail "--since 2000-01-01 dropped entries"
+[ "$("$S" audit export --format csv --db "$db" --since 2000-01-01T00:00:00.5+02:00 | wc -l)" = "$all" ] || fail "--since with an offset"
+[ "$("$S" audit export --format csv --db "$db" --since 2999-01-01T00:00:00Z | wc -l)" = 1 ] || fail "--since in the future kept entries"
+[ "$("$S" audit export --format csv --db "$db" --until 2000-01-01 | wc -l)" = 1 ] || fail "--until 2000-01-01 kept entries"
+ok "export --since/--until take RFC 3339 dates and date-times; 'yesterday' and friends are a usage error (exit 2)"
