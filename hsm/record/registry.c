@@ -105,6 +105,7 @@ reg_serial_alloc(struct audit *a, const struct audit_who *w, const char *product
 	const char *up[] = { name, NULL };
 	const char *sel[] = { name, NULL };
 	sqlite3_stmt *st = NULL;
+	json_t *body = NULL;
 	long long n = 0;
 	int64_t seq = 0;
 	int r;
@@ -132,7 +133,15 @@ reg_serial_alloc(struct audit *a, const struct audit_who *w, const char *product
 		r = AUDIT_ERR_ARG;
 		goto out;
 	}
-	if ((r = audit_append(a, w, "serial.allocated", chip, buf, NULL, &seq)) != 0)
+	/* The product goes into the entry, so a verifier rebuilds serials.product and the
+	 * counter from the log alone. */
+	if ((body = json_pack("{s:s}", "product", product)) == NULL) {
+		r = AUDIT_ERR_NOMEM;
+		goto out;
+	}
+	r = audit_append(a, w, "serial.allocated", chip, buf, body, &seq);
+	json_decref(body);
+	if (r != 0)
 		goto out;
 	snprintf(seqs, sizeof(seqs), "%lld", (long long)seq);
 	{
@@ -200,8 +209,8 @@ reg_cert_issued(struct audit *a, const struct audit_who *w, const char *issuer,
 	int r;
 
 	/* The whole certificate goes into the log entry, so the log alone proves what was issued. */
-	if ((body = json_pack("{s:s,s:s,s:s}", "issuer", issuer, "cert_serial", cert_serial,
-	         "pubkey_sha256", pubkey_sha256)) == NULL)
+	if ((body = json_pack("{s:s,s:s,s:s,s:s}", "issuer", issuer, "cert_serial", cert_serial,
+	         "pubkey_sha256", pubkey_sha256, "product", product)) == NULL)
 		return AUDIT_ERR_NOMEM;
 	if ((hex = malloc(derlen * 2 + 1)) == NULL) {
 		json_decref(body);

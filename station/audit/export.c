@@ -1,12 +1,83 @@
 /* export.c: CSV, JSON and bundle exports; see export.h. */
 #include "export.h"
 
+#include <ctype.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "caps.h"
 #include "util.h"
+
+/* n digits at s as a number, -1 when they are not all digits. */
+static int
+digits(const char *s, int n)
+{
+	int v = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+int
+export_parse_time(const char *in, char *out, size_t cap, char *why, size_t wcap)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	const char *p = in;
+	struct tm tm;
+	time_t t;
+	int y, mo, d, h, mi, sec, ms = 0, nf = 0, off = 0, oh, om;
+	char b[32];
+
+	if (strlen(in) < 10 || (y = digits(p, 4)) < 0 || p[4] != '-' || (mo = digits(p + 5, 2)) < 1 ||
+	    mo > 12 || p[7] != '-' || (d = digits(p + 8, 2)) < 1 || d > mdays[mo - 1] ||
+	    (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))))
+		goto bad;
+	p += 10;
+	if (*p == '\0') {
+		if (snprintf(out, cap, "%.10s", in) >= (int)cap)
+			goto bad;
+		return 0;
+	}
+	if ((*p != 'T' && *p != 't' && *p != ' ') || (h = digits(p + 1, 2)) < 0 || h > 23 ||
+	    p[3] != ':' || (mi = digits(p + 4, 2)) < 0 || mi > 59 || p[6] != ':' ||
+	    (sec = digits(p + 7, 2)) < 0 || sec > 60)
+		goto bad;
+	p += 9;
+	if (*p == '.') {
+		for (p++; isdigit((unsigned char)*p); p++, nf++)
+			if (nf < 3)
+				ms = ms * 10 + (*p - '0');
+		if (nf == 0)
+			goto bad;
+		for (; nf < 3; nf++)
+			ms *= 10;
+	}
+	if ((*p == 'Z' || *p == 'z') && p[1] == '\0')
+		off = 0;
+	else if ((*p == '+' || *p == '-') && (oh = digits(p + 1, 2)) >= 0 && oh <= 23 &&
+	    p[3] == ':' && (om = digits(p + 4, 2)) >= 0 && om <= 59 && p[6] == '\0')
+		off = (*p == '-' ? -1 : 1) * (oh * 3600 + om * 60);
+	else
+		goto bad;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900, tm.tm_mon = mo - 1, tm.tm_mday = d;
+	tm.tm_hour = h, tm.tm_min = mi, tm.tm_sec = sec;
+	t = timegm(&tm) - off;
+	if (gmtime_r(&t, &tm) == NULL || strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%S", &tm) == 0 ||
+	    snprintf(out, cap, "%s.%03dZ", b, ms) >= (int)cap)
+		goto bad;
+	return 0;
+bad:
+	snprintf(why, wcap, "is not an RFC 3339 date (2026-11-01) or date-time "
+	    "(2026-11-01T08:00:00Z, 2026-11-01T09:00:00+01:00)");
+	return -1;
+}
 
 /* RFC 4180: quote when the field holds a comma, quote, CR or LF (or edge spaces); double
  * quotes inside. */

@@ -24,6 +24,12 @@ struct export_opts {
 	const char *audit_key_pem; /* bundle: audit public key text (borrowed, may be NULL) */
 };
 
+/* Reads an RFC 3339 date ("2026-11-01") or date-time ("2026-11-01T08:00:00Z",
+ * "2026-11-01T09:00:00.5+01:00"; 'T' or a space between) and writes into out the UTC form the
+ * log's times compare with ("2026-11-01", or "2026-11-01T07:00:00.500Z"). Returns 0, or -1
+ * with why set (nothing else is accepted: "yesterday", "2026-13-01", "2026-11-01T25:00Z"). */
+int export_parse_time(const char *in, char *out, size_t cap, char *why, size_t wcap);
+
 /* Writes the record to out. 0, or -1 on a write error / out of memory. */
 int export_write(const struct record *rc, const struct export_opts *o, FILE *out);
 

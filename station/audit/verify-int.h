@@ -41,6 +41,9 @@ const char *verify_body_get(json_t *b, const char *k);
 /* verify-state.c */
 void verify_log_semantics(struct record *rc, struct vmap *m, struct verify_result *r);
 void verify_tables(struct record *rc, struct vmap *m, struct verify_result *r);
+/* verify-rows.c: every column of every derived table against the log (rebuilt statuses and
+ * counters). Call after verify_tables. */
+void verify_rows(struct record *rc, struct vmap *m, struct verify_result *r);
 /* verify-line.c */
 void verify_quarantines(struct record *rc, struct vmap *m, struct verify_result *r);
 

@@ -20,6 +20,20 @@
 #include "util.h"
 #include "verify-int.h"
 
+/* Every message leaves the verifier as printable ASCII: it quotes the record's strings (and
+ * the checkpoint notes'), and an edited serial must not reach the auditor's terminal as an
+ * escape sequence, whatever path formatted it (issue #12). */
+static char *
+scrub(char *s)
+{
+	char *p;
+
+	for (p = s; p != NULL && *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+			*p = '?';
+	return s;
+}
+
 void
 verify_problem(struct verify_result *r, const char *fmt, ...)
 {
@@ -34,7 +48,7 @@ verify_problem(struct verify_result *r, const char *fmt, ...)
 		s = NULL;
 	va_end(ap);
 	if (s != NULL)
-		r->problems[r->nproblems++] = s;
+		r->problems[r->nproblems++] = scrub(s);
 }
 
 static void __attribute__((format(printf, 2, 3)))
@@ -50,7 +64,7 @@ warning(struct verify_result *r, const char *fmt, ...)
 		s = NULL;
 	va_end(ap);
 	if (s != NULL)
-		r->warnings[r->nwarnings++] = s;
+		r->warnings[r->nwarnings++] = scrub(s);
 }
 
 void
@@ -247,9 +261,10 @@ check_checkpoints(const struct verify_opts *o, struct record *rc, const merkle_h
 	if (!have_good && r->nproblems_all == 0)
 		verify_problem(r, "no checkpoint verified");
 	r->covered = good;
-	if (have_good && good < rc->ne)
-		warning(r, "entries #%llu..#%zu are not yet covered by a signed checkpoint",
-		    (unsigned long long)good, rc->ne - 1);
+	if (good < rc->ne)
+		warning(r, "%llu entries (#%llu..#%zu) are not covered by any signed checkpoint: "
+		    "nothing proves they were not rewritten; run 'station audit checkpoint'",
+		    (unsigned long long)(rc->ne - good), (unsigned long long)good, rc->ne - 1);
 	r->checkpoints = nc;
 out:
 	free(cp);
@@ -332,6 +347,41 @@ check_certs(struct record *rc, STACK_OF(X509) *cas, struct verify_result *r)
 	}
 }
 
+/* ---- runs ---- */
+
+/* A run is station.start .. station.stop; a start with no stop before the next start (or the
+ * end of the log) is a station that crashed, lost power or is still running. */
+static void
+check_runs(struct record *rc, struct verify_result *r)
+{
+	const struct rec_entry *open = NULL;
+	char d[256];
+	size_t i;
+
+	for (i = 0; i <= rc->ne; i++) {
+		const struct rec_entry *e = i < rc->ne ? &rc->e[i] : NULL;
+		int start = e != NULL && strcmp(e->kind, "station.start") == 0;
+
+		if (e != NULL && strcmp(e->kind, "station.stop") == 0) {
+			open = NULL;
+			continue;
+		}
+		if ((start || e == NULL) && open != NULL) {
+			r->unterminated++;
+			if (e != NULL)
+				warning(r, "unterminated run: %s has no station.stop before the next "
+				    "station.start (#%lld): the station crashed or lost power",
+				    verify_describe(open, d, sizeof(d)), (long long)e->seq);
+			else
+				warning(r, "unterminated run: %s has no station.stop before the end of the "
+				    "log: the station is still running, crashed or lost power",
+				    verify_describe(open, d, sizeof(d)));
+		}
+		if (start)
+			open = e;
+	}
+}
+
 /* ---- entries ---- */
 
 static int
@@ -360,7 +410,7 @@ check_entries(struct record *rc, merkle_hash *leaves, struct verify_result *r)
 		else if (!e->leaf_ok)
 			verify_problem(r, "%s: has no leaf hash", verify_describe(e, d, sizeof(d)));
 		else if (memcmp(e->leaf, leaves[i], 32) != 0)
-			verify_problem(r, "%s: content does not match its leaf hash \xe2\x80\x94 edited after it "
+			verify_problem(r, "%s: content does not match its leaf hash: edited after it "
 			    "was written", verify_describe(e, d, sizeof(d)));
 	}
 	return 0;
@@ -444,12 +494,16 @@ verify_run(const struct verify_opts *o, struct verify_result *r)
 	(void)merkle_root(leaves, rc->ne, root);
 	r->seconds_merkle = now_s() - t1;
 	check_checkpoints(o, rc, leaves, key, r);
+	r->uncovered = rc->ne - r->covered;
+	check_runs(rc, r);
 	check_certs(rc, cas, r);
 	verify_log_semantics(rc, &m, r);
 	verify_tables(rc, &m, r);
 	verify_quarantines(rc, &m, r);
+	verify_rows(rc, &m, r);
 	rc_ = r->nproblems_all ? VERIFY_FAIL : VERIFY_OK;
 out:
+	(void)scrub(r->input_error);
 	r->seconds_total = now_s() - t0;
 	vmap_free(&m);
 	free(leaves);

@@ -38,6 +38,9 @@ struct verify_result {
 	char input_error[512];
 	uint64_t entries, checkpoints, certs, devices;
 	uint64_t covered;     /* entries covered by the largest verified checkpoint */
+	uint64_t uncovered;   /* entries no verified checkpoint covers (entries - covered) */
+	uint64_t unterminated; /* station.start entries with no station.stop before the next start
+	                        * or the end of the log (each is also a warning) */
 	double seconds_total, seconds_merkle;
 };
 

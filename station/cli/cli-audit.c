@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include "audit-entry.h"
@@ -94,6 +95,67 @@ load_key(const char *path)
 /* ---- verify ---- */
 
 static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Adds one --checkpoint argument to o: a file, or a directory whose *.checkpoint files are all
+ * added (sorted by name). Paths made here go into owned[*nowned] (the caller frees them).
+ * Returns 0, or EXIT_USAGE after saying why. */
+static int
+add_checkpoint(struct verify_opts *o, const char *arg, char **owned, size_t *nowned)
+{
+	struct stat sb;
+	struct dirent *de;
+	DIR *d;
+	size_t first = *nowned, len, k;
+	int rc = 0;
+
+	if (stat(arg, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		if (o->ncheckpoints >= CAP_VERIFY_FILES) {
+			fprintf(stderr, "station audit verify: at most %d checkpoint files\n", CAP_VERIFY_FILES);
+			return EXIT_USAGE;
+		}
+		o->checkpoints[o->ncheckpoints++] = arg;
+		return 0;
+	}
+	if ((d = opendir(arg)) == NULL) {
+		fprintf(stderr, "station audit verify: cannot read the directory %s: %s\n", arg,
+		    strerror(errno));
+		return EXIT_USAGE;
+	}
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (len <= 11 || strcmp(de->d_name + len - 11, ".checkpoint") != 0)
+			continue;
+		if (o->ncheckpoints + (*nowned - first) >= CAP_VERIFY_FILES) {
+			fprintf(stderr, "station audit verify: more than %d checkpoint files (in %s)\n",
+			    CAP_VERIFY_FILES, arg);
+			rc = EXIT_USAGE;
+			break;
+		}
+		if (asprintf(&owned[*nowned], "%s/%s", arg, de->d_name) < 0) {
+			fprintf(stderr, "station audit verify: out of memory\n");
+			rc = EXIT_USAGE;
+			break;
+		}
+		(*nowned)++;
+	}
+	closedir(d);
+	if (rc != 0)
+		return rc;
+	if (*nowned == first) {
+		fprintf(stderr, "station audit verify: no *.checkpoint file in the directory %s\n", arg);
+		return EXIT_USAGE;
+	}
+	qsort(owned + first, *nowned - first, sizeof(*owned), cmp_str);
+	for (k = first; k < *nowned; k++)
+		o->checkpoints[o->ncheckpoints++] = owned[k];
+	return 0;
+}
+
+static int
 cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = { { "db", required_argument, NULL, 'd' },
@@ -103,6 +165,9 @@ cmd_verify(int argc, char **argv)
 		{ NULL, 0, NULL, 0 } };
 	struct verify_opts o;
 	struct verify_result r;
+	char **owned = NULL;
+	const char *cpargs[CAP_VERIFY_FILES];
+	size_t ncpargs = 0, nowned = 0;
 	int c, json = 0, rc;
 	size_t i;
 
@@ -113,19 +178,23 @@ cmd_verify(int argc, char **argv)
 		case 'd': o.db = optarg; break;
 		case 'b': o.bundle = optarg; break;
 		case 'c':
-			if (o.ncheckpoints >= CAP_VERIFY_FILES) {
-				fprintf(stderr, "station audit verify: at most %d --checkpoint files\n",
+			if (ncpargs >= CAP_VERIFY_FILES) {
+				fprintf(stderr, "station audit verify: at most %d --checkpoint arguments\n",
 				    CAP_VERIFY_FILES);
 				return EXIT_USAGE;
 			}
-			o.checkpoints[o.ncheckpoints++] = optarg;
+			cpargs[ncpargs++] = optarg;
 			break;
 		case 'a': o.ca = optarg; break;
 		case 'k': o.audit_key = optarg; break;
 		case 'j': json = 1; break;
 		case 'h':
-			printf("usage: station audit verify (--db FILE | --bundle FILE) [--checkpoint FILE]...\n"
-			       "                            [--ca FILE] [--audit-key FILE] [--json]\n"
+			printf("usage: station audit verify (--db FILE | --bundle FILE)\n"
+			       "                            [--checkpoint FILE|DIR [FILE...]]... [--ca FILE]\n"
+			       "                            [--audit-key FILE] [--json]\n"
+			       "--checkpoint takes a file or a directory (every *.checkpoint in it), may be given\n"
+			       "several times, and takes the files a shell glob adds after it\n"
+			       "(--checkpoint copy/checkpoints/*.checkpoint).\n"
 			       "Recomputes every leaf and the Merkle tree, checks every checkpoint (stored and\n"
 			       "given) with the audit public key, every certificate against the CA and the log,\n"
 			       "uniqueness of chip IDs, serials, certificate serials, public keys and password\n"
@@ -136,11 +205,39 @@ cmd_verify(int argc, char **argv)
 		default: return EXIT_USAGE;
 		}
 	}
-	if (optind != argc || (o.db == NULL) == (o.bundle == NULL)) {
+	if ((o.db == NULL) == (o.bundle == NULL)) {
 		fprintf(stderr, "station audit verify: give exactly one of --db FILE or --bundle FILE\n");
 		return EXIT_USAGE;
 	}
+	/* A shell glob after --checkpoint gives the files after the first as operands. */
+	if (optind != argc && ncpargs == 0) {
+		fprintf(stderr, "station audit verify: unexpected argument '%s' (checkpoint files "
+		    "follow --checkpoint)\n", argv[optind]);
+		return EXIT_USAGE;
+	}
+	for (; optind < argc; optind++) {
+		if (ncpargs >= CAP_VERIFY_FILES) {
+			fprintf(stderr, "station audit verify: at most %d checkpoint files\n",
+			    CAP_VERIFY_FILES);
+			return EXIT_USAGE;
+		}
+		cpargs[ncpargs++] = argv[optind];
+	}
+	if ((owned = calloc(CAP_VERIFY_FILES, sizeof(*owned))) == NULL) {
+		fprintf(stderr, "station audit verify: out of memory\n");
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < ncpargs; i++)
+		if ((rc = add_checkpoint(&o, cpargs[i], owned, &nowned)) != 0) {
+			for (i = 0; i < nowned; i++)
+				free(owned[i]);
+			free(owned);
+			return rc;
+		}
 	rc = verify_run(&o, &r);
+	for (i = 0; i < nowned; i++)
+		free(owned[i]);
+	free(owned);
 	if (rc == VERIFY_ERR_INPUT)
 		fprintf(stderr, "station audit verify: %s\n", r.input_error);
 	for (i = 0; i < r.nproblems; i++)
@@ -157,6 +254,12 @@ cmd_verify(int argc, char **argv)
 		    r.seconds_total, "merkle_seconds", r.seconds_merkle);
 		json_t *pa = json_array(), *wa = json_array();
 		char *s;
+
+		if (o2 != NULL) {
+			json_object_set_new(o2, "uncovered", json_integer((json_int_t)r.uncovered));
+			json_object_set_new(o2, "unterminated_runs",
+			    json_integer((json_int_t)r.unterminated));
+		}
 
 		for (i = 0; i < r.nproblems; i++)
 			json_array_append_new(pa, json_string(r.problems[i]));
@@ -180,6 +283,13 @@ cmd_verify(int argc, char **argv)
 		    (unsigned long long)r.checkpoints, (unsigned long long)r.covered,
 		    (unsigned long long)r.certs, (unsigned long long)r.devices, r.seconds_total);
 	}
+	if (!json && rc != VERIFY_ERR_INPUT) {
+		printf("not covered by a signed checkpoint: %llu of %llu entries\n",
+		    (unsigned long long)r.uncovered, (unsigned long long)r.entries);
+		if (r.unterminated > 0)
+			printf("unterminated runs: %llu (see the warnings)\n",
+			    (unsigned long long)r.unterminated);
+	}
 	verify_result_free(&r);
 	return rc == VERIFY_OK ? EXIT_OK : rc == VERIFY_FAIL ? EXIT_VERIFY : EXIT_DB;
 }
@@ -195,7 +305,7 @@ cmd_export(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' }, { "profile", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	const char *fmt = NULL, *out = NULL, *db = NULL, *profile = NULL;
-	char dbp[CAP_PATH], why[512], p[CAP_PATH + 32];
+	char dbp[CAP_PATH], why[512], p[CAP_PATH + 32], since[40], until[40];
 	char *ca = NULL, *root = NULL, *key = NULL, *chain = NULL;
 	struct export_opts o;
 	struct record *rc = NULL;
@@ -208,17 +318,33 @@ cmd_export(int argc, char **argv)
 		switch (c) {
 		case 'f': fmt = optarg; break;
 		case 'l': o.lot = optarg; break;
-		case 's': o.since = optarg; break;
-		case 'u': o.until = optarg; break;
+		case 's':
+		case 'u':
+			/* The log's times are UTC text: a date it cannot read would silently select
+			 * nothing or everything. */
+			if (export_parse_time(optarg, c == 's' ? since : until, sizeof(since), why,
+			        sizeof(why)) != 0) {
+				util_sanitize(optarg, strlen(optarg), p, sizeof(p));
+				fprintf(stderr, "station audit export: --%s '%s' %s\n", c == 's' ? "since" :
+				    "until", p, why);
+				return EXIT_USAGE;
+			}
+			if (c == 's')
+				o.since = since;
+			else
+				o.until = until;
+			break;
 		case 'o': out = optarg; break;
 		case 'd': db = optarg; break;
 		case 'p': profile = optarg; break;
 		case 'h':
 			printf("usage: station audit export --format csv|json|bundle [--lot L] [--since T]\n"
 			       "           [--until T] [--out FILE] (--db FILE | --profile FILE)\n"
-			       "csv/json: entries for people (filters: lot; UTC time, since inclusive, until\n"
-			       "exclusive, e.g. 2026-11-01). bundle: the whole record (filters ignored) with the\n"
-			       "checkpoints, CA chain and audit public key, for 'station audit verify --bundle'.\n%s",
+			       "csv/json: entries for people (filters: lot; time, since inclusive, until\n"
+			       "exclusive; an RFC 3339 date or date-time: 2026-11-01, 2026-11-01T08:00:00Z,\n"
+			       "2026-11-01T09:00:00+01:00). bundle: the whole record (filters ignored) with\n"
+			       "the checkpoints, CA chain and audit public key, for 'station audit verify\n"
+			       "--bundle'.\n%s",
 			    EXITS);
 			return EXIT_OK;
 		default: return EXIT_USAGE;
@@ -374,8 +500,11 @@ cmd_proof(int argc, char **argv)
 			continue;
 		count++;
 		if ((uint64_t)i >= cp->size) {
+			char kind[64];
+
+			util_sanitize(e->kind, strlen(e->kind), kind, sizeof(kind));
 			fprintf(stderr, "station audit proof: entry #%zu (%s) is not covered by the latest "
-			    "checkpoint (size %llu) yet; run 'station audit checkpoint'\n", i, e->kind,
+			    "checkpoint (size %llu) yet; run 'station audit checkpoint'\n", i, kind,
 			    (unsigned long long)cp->size);
 			r = EXIT_VERIFY;
 			continue;

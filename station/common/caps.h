@@ -69,7 +69,7 @@
 #define CAP_CHECKPOINTS 100000    /* checkpoints a verifier will load */
 #define CAP_PEM 65536             /* a PEM key or certificate chain file */
 #define CAP_VERIFY_PROBLEMS 200   /* problems a verification reports (all are counted) */
-#define CAP_VERIFY_FILES 64       /* --checkpoint files given to one verification */
+#define CAP_VERIFY_FILES 1024     /* checkpoint files given to one verification (directories expanded) */
 
 /* Privilege separation (privsep.h) */
 #define CAP_USERNAME 64           /* a system user name (station, station-signer) */

@@ -306,6 +306,20 @@ load_tables(sqlite3 *db, struct record *rc)
 		k->time = F(3);
 	}
 	sqlite3_finalize(st);
+	if (s != SQLITE_DONE)
+		return REC_ERR_OPEN;
+	PREP("SELECT name,value FROM counters ORDER BY name");
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		struct rec_counter *n;
+
+		if (grow((void **)&rc->n, &alloc, rc->nn, sizeof(*rc->n)) != 0)
+			goto nomem;
+		n = &rc->n[rc->nn++];
+		n->name = F(0);
+		n->value = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	rc->have_counters = 1;
 	return s == SQLITE_DONE ? REC_OK : REC_ERR_OPEN;
 nomem:
 	sqlite3_finalize(st);
@@ -605,7 +619,9 @@ record_free(struct record *rc)
 		free(rc->p[i].commitment), free(rc->p[i].serial);
 	for (i = 0; i < rc->nk; i++)
 		free(rc->k[i].note), free(rc->k[i].time);
-	free(rc->e), free(rc->c), free(rc->d), free(rc->s), free(rc->p), free(rc->k);
+	for (i = 0; i < rc->nn; i++)
+		free(rc->n[i].name);
+	free(rc->e), free(rc->c), free(rc->d), free(rc->s), free(rc->p), free(rc->k), free(rc->n);
 	free(rc->ca_pem);
 	free(rc->audit_key_pem);
 	free(rc);

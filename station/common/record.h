@@ -55,6 +55,12 @@ struct rec_pw {
 	int64_t seq;
 };
 
+/* counters(name, value): the serial counter of each product ("serial:<product>"). */
+struct rec_counter {
+	char *name;
+	int64_t value;
+};
+
 struct rec_checkpoint {
 	int64_t size;
 	uint8_t root[32];
@@ -76,6 +82,9 @@ struct record {
 	size_t np;
 	struct rec_checkpoint *k;
 	size_t nk;
+	struct rec_counter *n;
+	size_t nn;
+	int have_counters;   /* the counters table was read (a database; a bundle has none) */
 	char *ca_pem;        /* bundle only: the CA chain (PEM) */
 	char *audit_key_pem; /* bundle only: the audit public key (PEM SPKI) */
 };

@@ -1,0 +1,118 @@
+#!/bin/sh
+# Issue #12: a record nobody edits quietly. Edits of the tables derived from the log, made with
+# the sqlite3 CLI on a copy (triggers dropped), must each make `station audit verify` exit 7 and
+# name the table; --checkpoint takes directories and several files; what verify prints from the
+# record is sanitised; unterminated runs are reported; export --since refuses a date it cannot read.
+. "$(dirname "$0")/lib.sh"
+S="$BIN/station"
+db=$T/station.db
+
+stub 2 "$T/boards" -- "$S" run --profile "$PROFILE" >"$T/run1.out" 2>"$T/run1.err" ||
+	{ cat "$T/run1.out" "$T/run1.err"; fail "run did not pass"; }
+"$S" audit verify --db "$db" >"$T/v.out" 2>"$T/v.err" || { cat "$T/v.out" "$T/v.err"; fail "verify of an untouched record"; }
+ok "2 boards PASS, the untouched record verifies"
+sqlite3 "$db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+
+tamper() {
+	d=$T/case-$1
+	mkdir -p "$d"
+	cp "$db" "$d/station.db"
+	cp "$T/audit-key.pem" "$T/ca.pem" "$d/"
+	sqlite3 "$d/station.db" "$2" || fail "$1: sqlite3 refused the edit"
+	rc=0
+	"$S" audit verify --db "$d/station.db" >"$d/out" 2>"$d/err" || rc=$?
+	[ "$rc" = 7 ] || { cat "$d/out" "$d/err"; fail "$1: verify exited $rc, expected 7"; }
+}
+expect() { grep -q -- "$2" "$T/case-$1/err" || { cat "$T/case-$1/err"; fail "$1: stderr lacks '$2'"; }; }
+
+tamper counter "UPDATE counters SET value=value+5"
+expect counter "counters row serial:"
+ok "an edited counters.value is named"
+
+tamper devlot "UPDATE devices SET lot='LOT-OTHER' WHERE rowid=(SELECT MIN(rowid) FROM devices)"
+expect devlot "devices row .*: lot is 'LOT-OTHER' but log entry #"
+ok "an edited devices.lot is named"
+
+tamper devfw "UPDATE devices SET fw_digest='00' WHERE rowid=(SELECT MIN(rowid) FROM devices)"
+expect devfw "devices row .*: fw_digest is '00' but log entry #"
+ok "an edited devices.fw_digest is named"
+
+tamper serprod "UPDATE serials SET product='other' WHERE rowid=(SELECT MIN(rowid) FROM serials)"
+expect serprod "serials row .*: product is 'other' but log entry #"
+ok "an edited serials.product is named"
+
+tamper certprod "UPDATE certs SET product='other' WHERE rowid=(SELECT MIN(rowid) FROM certs)"
+expect certprod "certs row .*: product is 'other' but log entry #"
+ok "an edited certs.product is named"
+
+tamper serstatus "UPDATE serials SET status='void' WHERE rowid=(SELECT MIN(rowid) FROM serials)"
+expect serstatus "serials row .*: status is 'void' but log entry #"
+ok "an edited serials.status is named"
+
+# An escape sequence in an edited serial never reaches the auditor's terminal.
+tamper escape "UPDATE serials SET serial='SN'||char(27)||'[2J'||char(27)||']0;pwned'||char(7) WHERE rowid=(SELECT MIN(rowid) FROM serials); UPDATE devices SET serial='DV'||char(27)||'[31m'||char(155)||'2J' WHERE rowid=(SELECT MIN(rowid) FROM devices)"
+esc=$(printf '\033')
+bel=$(printf '\007')
+if grep -q "$esc" "$T/case-escape/err" "$T/case-escape/out" || grep -q "$bel" "$T/case-escape/err" "$T/case-escape/out"; then
+	fail "escape: a control byte from the database reached the output"
+fi
+expect escape "serial"
+"$S" audit verify --db "$T/case-escape/station.db" --json >"$T/case-escape/json" 2>&1 || true
+grep -q "$esc" "$T/case-escape/json" && fail "escape: ESC in --json output"
+LC_ALL=C grep -q "$(printf '\233')" "$T/case-escape/err" && fail "escape: a C1 CSI byte reached the output"
+ok "an escape sequence in an edited serial does not reach the output"
+
+# --checkpoint: a directory, several files, and a shell glob (the auditor guide's form).
+stub 1 "$T/boards2" -- "$S" run --profile "$PROFILE" >"$T/run2.out" 2>"$T/run2.err" ||
+	{ cat "$T/run2.out" "$T/run2.err"; fail "second run did not pass"; }
+ncp=$(ls "$T/checkpoints"/*.checkpoint | wc -l)
+[ "$ncp" -ge 2 ] || fail "expected two checkpoint files, found $ncp"
+stored=$(sqlite3 "$db" 'SELECT COUNT(*) FROM checkpoints')
+"$S" audit verify --db "$db" --json --checkpoint "$T/checkpoints" >"$T/vdir.json" 2>&1 || { cat "$T/vdir.json"; fail "--checkpoint DIR"; }
+grep -q "\"checkpoints\":$((stored + ncp))," "$T/vdir.json" || { cat "$T/vdir.json"; fail "--checkpoint DIR did not read $ncp files"; }
+set -- "$T/checkpoints"/*.checkpoint
+"$S" audit verify --db "$db" --json --checkpoint "$1" --checkpoint "$2" >"$T/vtwo.json" 2>&1 || { cat "$T/vtwo.json"; fail "two --checkpoint"; }
+grep -q "\"checkpoints\":$((stored + 2))," "$T/vtwo.json" || { cat "$T/vtwo.json"; fail "two --checkpoint files not both read"; }
+"$S" audit verify --db "$db" --json --checkpoint "$T/checkpoints"/*.checkpoint >"$T/vglob.json" 2>&1 || { cat "$T/vglob.json"; fail "--checkpoint glob"; }
+grep -q "\"checkpoints\":$((stored + ncp))," "$T/vglob.json" || { cat "$T/vglob.json"; fail "--checkpoint glob did not read $ncp files"; }
+mkdir -p "$T/cpbad"
+sed '2s/^./X/' "$1" >"$T/cpbad/1.checkpoint"
+rc=0
+"$S" audit verify --db "$db" --checkpoint "$T/cpbad" >/dev/null 2>"$T/vbad.err" || rc=$?
+[ "$rc" = 7 ] && grep -q "cpbad/1.checkpoint" "$T/vbad.err" || { cat "$T/vbad.err"; fail "a bad checkpoint in a directory: rc $rc"; }
+ok "--checkpoint takes a directory ($ncp files), several files and a shell glob; a bad file in a directory is named"
+
+# Coverage and unterminated runs: a station.start appended with its leaf (as a station that
+# died right after starting leaves it) is outside every checkpoint and has no station.stop.
+d=$T/case-open
+mkdir -p "$d"
+sqlite3 "$db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+cp "$db" "$d/station.db"
+cp "$T/audit-key.pem" "$T/ca.pem" "$d/"
+n=$(sqlite3 "$db" 'SELECT COUNT(*) FROM log')
+sqlite3 -newline '' "$db" "SELECT 'SPLOG1'||char(10)||$n||char(10)||time||char(10)||station||char(10)||operator||char(10)||lot||char(10)||'station.start'||char(10)||''||char(10)||''||char(10)||'{}' FROM log WHERE seq=$((n - 1))" >"$d/entry.bin"
+leaf=$({ printf '\000'; cat "$d/entry.bin"; } | sha256sum | cut -c1-64)
+sqlite3 "$d/station.db" "INSERT INTO log(seq,time,station,operator,lot,kind,chip_id,serial,body,leaf) SELECT $n,time,station,operator,lot,'station.start','','','{}',X'$leaf' FROM log WHERE seq=$((n - 1))"
+"$S" audit verify --db "$d/station.db" >"$d/out" 2>"$d/err" || { cat "$d/out" "$d/err"; fail "open run: verify failed"; }
+grep -q "^not covered by a signed checkpoint: 1 of $((n + 1)) entries" "$d/out" || { cat "$d/out"; fail "open run: no coverage line"; }
+grep -q "unterminated run: entry #$n (station.start" "$d/err" || { cat "$d/err"; fail "open run: not reported"; }
+"$S" audit verify --db "$d/station.db" --json >"$d/json" 2>/dev/null || fail "open run: verify --json"
+grep -q '"uncovered":1' "$d/json" && grep -q '"unterminated_runs":1' "$d/json" || { cat "$d/json"; fail "open run: json fields"; }
+grep -q "^not covered by a signed checkpoint: 0 of " "$T/v.out" || { cat "$T/v.out"; fail "no coverage line on a sealed record"; }
+ok "the entries no checkpoint covers are counted, and a run with no station.stop is named (#$n)"
+
+# export --since/--until: RFC 3339 dates and date-times only.
+for bad in yesterday 2026-13-01 2026-02-30 2026-11-01T25:00:00Z 2026-11-01T08:00:00 "2026-11-01 junk" ""; do
+	rc=0
+	"$S" audit export --format csv --db "$db" --since "$bad" >/dev/null 2>"$T/since.err" || rc=$?
+	[ "$rc" = 2 ] && grep -q "is not an RFC 3339 date" "$T/since.err" || { cat "$T/since.err"; fail "export --since '$bad': exit $rc"; }
+done
+rc=0
+"$S" audit export --format csv --db "$db" --until tomorrow >/dev/null 2>&1 || rc=$?
+[ "$rc" = 2 ] || fail "export --until tomorrow: exit $rc"
+all=$("$S" audit export --format csv --db "$db" | wc -l)
+[ "$("$S" audit export --format csv --db "$db" --since 2000-01-01 | wc -l)" = "$all" ] || fail "--since 2000-01-01 dropped entries"
+[ "$("$S" audit export --format csv --db "$db" --since 2000-01-01T00:00:00.5+02:00 | wc -l)" = "$all" ] || fail "--since with an offset"
+[ "$("$S" audit export --format csv --db "$db" --since 2999-01-01T00:00:00Z | wc -l)" = 1 ] || fail "--since in the future kept entries"
+[ "$("$S" audit export --format csv --db "$db" --until 2000-01-01 | wc -l)" = 1 ] || fail "--until 2000-01-01 kept entries"
+ok "export --since/--until take RFC 3339 dates and date-times; 'yesterday' and friends are a usage error (exit 2)"
