@@ -2,11 +2,46 @@
 #include "label.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "util.h"
+
+/* Creates path, which must not exist (a file or link planted there is never written through),
+ * mode 0600. A partial file is removed. 0 or -1 (errno). */
+static int
+write_new(const char *path, const char *buf, size_t n)
+{
+	size_t off = 0;
+	ssize_t w = -1;
+	int fd, saved;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
+		return -1;
+	while (off < n) {
+		if ((w = write(fd, buf + off, n - off)) < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			goto fail;
+		off += (size_t)w;
+	}
+	if (fsync(fd) != 0)
+		goto fail;
+	if (close(fd) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	return 0;
+fail:
+	saved = w == 0 ? EIO : errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	return errno = saved, -1;
+}
 
 int
 label_write_zpl(const char *dir, const char *product, const char *serial,
@@ -31,7 +66,7 @@ label_write_zpl(const char *dir, const char *product, const char *serial,
 	    product, serial, password, serial, password);
 	if (n < 0 || n >= (int)sizeof(zpl))
 		return errno = ENAMETOOLONG, -1;
-	r = util_write_file(file, zpl, (size_t)n, 0600);
+	r = write_new(file, zpl, (size_t)n);
 	util_wipe(zpl, sizeof(zpl));
 	if (r == 0 && path != NULL)
 		snprintf(path, cap, "%s", file);

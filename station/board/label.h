@@ -8,7 +8,9 @@
 
 #include <stddef.h>
 
-/* Writes <dir>/<serial>.zpl. path (if not NULL) gets the file name. 0 or -1 (errno). */
+/* Writes <dir>/<serial>.zpl, created new (O_EXCL|O_NOFOLLOW, mode 0600): an existing file or
+ * link of that name makes it fail (EEXIST/ELOOP) without touching it. path (if not NULL) gets
+ * the file name. 0 or -1 (errno). */
 int label_write_zpl(const char *dir, const char *product, const char *serial,
     const char *password, char *path, size_t cap);
 

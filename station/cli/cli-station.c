@@ -1,11 +1,13 @@
 /* cli-station.c: set-up shared by run, line and verify; see cli-station.h. */
 #include "cli-station.h"
 
+#include <errno.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "events.h"
@@ -120,6 +122,22 @@ cli_station_enter(struct cli_station *st, unsigned fixtures)
 	if (cli_confine("station", st->prof) != 0) {
 		events_error(EXIT_HSM, "cannot confine the station (see the message above)");
 		return EXIT_HSM;
+	}
+	/* Issue #12: a label directory the boards could not write would cost each a serial and a
+	 * certificate before E_LABEL. Checked as the user that writes the labels (after the drop
+	 * in service mode), before the session: the signer has allocated nothing yet. */
+	if (!st->env.verify_only) {
+		char err[CAP_REASON * 2];
+
+		if (!cli_service_mode() && mkdir(st->prof->label_dir, 0700) != 0 && errno != EEXIST) {
+			events_error(EXIT_PROFILE, "%s: cannot create the label directory '%s': %s",
+			    st->profile_path, st->prof->label_dir, strerror(errno));
+			return EXIT_PROFILE;
+		}
+		if (profile_check_label_dir(st->prof, -1, err, sizeof(err)) != 0) {
+			events_error(EXIT_PROFILE, "%s", err);
+			return EXIT_PROFILE;
+		}
 	}
 	cli_probe(signer_pid(st->sig));
 	if (!signer_separated(st->sig))

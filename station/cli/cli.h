@@ -15,6 +15,9 @@ int cli_verify(int argc, char **argv);
 /* `station ca init|info|crl` (cli-ca.c). */
 int cli_ca(int argc, char **argv);
 
+/* `station profile check FILE` (cli-profile.c). */
+int cli_profile(int argc, char **argv);
+
 /* `station lot status|close` (cli-lot.c). */
 int cli_lot(int argc, char **argv);
 

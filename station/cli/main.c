@@ -18,6 +18,7 @@ static const struct {
 	{ "verify", cli_verify, "check provisioned boards against the record (end-of-line QA)" },
 	{ "ports", cli_ports, "list the serial ports (fixtures) with their USB location" },
 	{ "ca", cli_ca, "key ceremony, CA information and revocation list (init|info|crl)" },
+	{ "profile", cli_profile, "check a profile and its label directory before a run (check)" },
 	{ "lot", cli_lot, "a production lot's state, and its end (status|close)" },
 	{ "board", cli_board, "a quarantined board released by an engineer (release)" },
 	{ "audit", cli_audit, "verify, export and prove the audit record (offline)" },

@@ -10,14 +10,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "proto.h"
 #include "util.h"
 
 struct pctx {
 	struct profile *p; /* p->path is set: relative paths are next to the profile */
-	char err[CAP_REASON];
+	char err[CAP_REASON]; /* the reason on_kv failed (set by the setters) */
 	int seen_product, seen_cert;
+	/* Line accounting: inih goes on after a bad line and reports only the first line, so
+	 * on_kv records each problem with the line the reader is on (count_lines). */
+	FILE *f;
+	int lineno, at_bol;
+	int first_line;   /* line of the first problem on_kv found, 0 = none */
+	char *report;     /* every problem, "file:line: reason\n" each (truncated to repcap) */
+	size_t replen, repcap;
+	unsigned nproblems;
 };
 
 static int
@@ -34,6 +44,65 @@ set_str(struct pctx *c, char *dst, size_t cap, const char *v, const char *key)
 	}
 	memcpy(dst, v, strlen(v) + 1);
 	return 1;
+}
+
+/* Safe for a file name and a ZPL field: letters, digits, '-' and '_' (no '/', '.', '^', '~',
+ * spaces or control characters). */
+static int
+safe_word(const char *v)
+{
+	const char *q;
+
+	for (q = v; *q != '\0'; q++) {
+		if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9') ||
+		    *q == '-' || *q == '_'))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+set_word(struct pctx *c, char *dst, size_t cap, const char *v, const char *key)
+{
+	if (v[0] == '\0' || !safe_word(v)) {
+		snprintf(c->err, sizeof(c->err), "'%s' may hold only letters, digits, '-' and '_' (it "
+		    "goes into label file names and ZPL labels), not '%.64s'", key, v);
+		return 0;
+	}
+	return set_str(c, dst, cap, v, key);
+}
+
+/* A certificate template: text with {serial}, {chip}, {model} or {product}, braces balanced. */
+static int
+set_template(struct pctx *c, char *dst, size_t cap, const char *v, const char *key)
+{
+	static const char *const vars[] = { "serial", "chip", "model", "product" };
+	const char *q, *end;
+	size_t i, n;
+
+	for (q = v; *q != '\0'; q++) {
+		if (*q == '}') {
+			snprintf(c->err, sizeof(c->err), "'%s' has a '}' without its '{'", key);
+			return 0;
+		}
+		if (*q != '{')
+			continue;
+		if ((end = strpbrk(q + 1, "{}")) == NULL || *end == '{') {
+			snprintf(c->err, sizeof(c->err), "'%s' has a '{' without its '}'", key);
+			return 0;
+		}
+		n = (size_t)(end - q - 1);
+		for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+			if (strlen(vars[i]) == n && memcmp(vars[i], q + 1, n) == 0)
+				break;
+		if (i == sizeof(vars) / sizeof(vars[0])) {
+			snprintf(c->err, sizeof(c->err), "'%s' uses the unknown variable {%.*s} (known: "
+			    "{serial}, {chip}, {model}, {product})", key, (int)(n > 32 ? 32 : n), q + 1);
+			return 0;
+		}
+		q = end;
+	}
+	return set_str(c, dst, cap, v, key);
 }
 
 static int
@@ -182,7 +251,7 @@ set_eku(struct pctx *c, const char *v)
 #define KEY(s, k) (strcasecmp(section, s) == 0 && strcmp(name, k) == 0)
 
 static int
-on_kv(void *user, const char *section, const char *name, const char *v)
+handle_kv(void *user, const char *section, const char *name, const char *v)
 {
 	struct pctx *c = user;
 	struct profile *p = c->p;
@@ -227,12 +296,12 @@ on_kv(void *user, const char *section, const char *name, const char *v)
 		return set_path(c, p->root_cert, sizeof(p->root_cert), v, name);
 	if (KEY("product", "name")) {
 		c->seen_product = 1;
-		return set_str(c, ip->product, sizeof(ip->product), v, name);
+		return set_word(c, ip->product, sizeof(ip->product), v, name);
 	}
 	if (KEY("product", "model"))
-		return set_str(c, p->model, sizeof(p->model), v, name);
+		return set_word(c, p->model, sizeof(p->model), v, name);
 	if (KEY("product", "serial_prefix"))
-		return set_str(c, p->serial_prefix, sizeof(p->serial_prefix), v, name);
+		return set_word(c, p->serial_prefix, sizeof(p->serial_prefix), v, name);
 	if (KEY("product", "serial_digits"))
 		return set_u(c, &p->serial_digits, v, 4, 12, name);
 	if (KEY("product", "quota"))
@@ -249,18 +318,18 @@ on_kv(void *user, const char *section, const char *name, const char *v)
 		return set_u(c, &p->pw_iterations, v, MSG_MIN_PW_ITER, MSG_MAX_PW_ITER, name);
 	if (KEY("certificate", "subject_cn")) {
 		c->seen_cert = 1;
-		return set_str(c, ip->subject_cn, sizeof(ip->subject_cn), v, name);
+		return set_template(c, ip->subject_cn, sizeof(ip->subject_cn), v, name);
 	}
 	if (KEY("certificate", "subject_o"))
-		return set_str(c, ip->subject_o, sizeof(ip->subject_o), v, name);
+		return set_template(c, ip->subject_o, sizeof(ip->subject_o), v, name);
 	if (KEY("certificate", "subject_ou"))
-		return set_str(c, ip->subject_ou, sizeof(ip->subject_ou), v, name);
+		return set_template(c, ip->subject_ou, sizeof(ip->subject_ou), v, name);
 	if (KEY("certificate", "subject_serial"))
-		return set_str(c, ip->subject_serial, sizeof(ip->subject_serial), v, name);
+		return set_template(c, ip->subject_serial, sizeof(ip->subject_serial), v, name);
 	if (KEY("certificate", "san_uri"))
-		return set_str(c, ip->san_uri, sizeof(ip->san_uri), v, name);
+		return set_template(c, ip->san_uri, sizeof(ip->san_uri), v, name);
 	if (KEY("certificate", "san_dns"))
-		return set_str(c, ip->san_dns, sizeof(ip->san_dns), v, name);
+		return set_template(c, ip->san_dns, sizeof(ip->san_dns), v, name);
 	if (KEY("certificate", "validity_days"))
 		return set_u(c, &ip->validity_days, v, 0, CAP_VALIDITY_DAYS, name);
 	if (KEY("certificate", "key_types"))
@@ -293,6 +362,56 @@ on_kv(void *user, const char *section, const char *name, const char *v)
 	}
 	snprintf(c->err, sizeof(c->err), "unknown key '%s' in section [%s]", name, section);
 	return 0;
+}
+
+static void
+add_problem(struct pctx *c, int line, const char *why)
+{
+	int n;
+
+	c->nproblems++;
+	if (c->report == NULL || c->replen >= c->repcap)
+		return;
+	if (line > 0)
+		n = snprintf(c->report + c->replen, c->repcap - c->replen, "%s%s:%d: %s",
+		    c->replen ? "\n" : "", c->p->path, line, why);
+	else
+		n = snprintf(c->report + c->replen, c->repcap - c->replen, "%s%s: %s",
+		    c->replen ? "\n" : "", c->p->path, why);
+	c->replen = n < 0 ? c->repcap : c->replen + (size_t)n;
+	if (c->replen > c->repcap)
+		c->replen = c->repcap;
+}
+
+/* Each key's problem is reported at the line the key is on, with its own reason (inih goes on
+ * after a failed line, so a later key must not overwrite an earlier key's reason). */
+static int
+on_kv(void *user, const char *section, const char *name, const char *v)
+{
+	struct pctx *c = user;
+
+	c->err[0] = '\0';
+	if (handle_kv(user, section, name, v))
+		return 1;
+	if (c->first_line == 0)
+		c->first_line = c->lineno;
+	add_problem(c, c->lineno, c->err[0] ? c->err : "invalid value");
+	return 0;
+}
+
+/* inih's reader: fgets that counts lines (a line longer than inih's buffer comes in pieces). */
+static char *
+count_lines(char *buf, int size, void *stream)
+{
+	struct pctx *c = stream;
+	char *r = fgets(buf, size, c->f);
+
+	if (r == NULL)
+		return NULL;
+	if (c->at_bol)
+		c->lineno++;
+	c->at_bol = strchr(buf, '\n') != NULL;
+	return r;
 }
 
 static void
@@ -343,11 +462,13 @@ file_digest(const char *path, uint8_t out[32], char *err, size_t errcap)
 	return r;
 }
 
-int
-profile_load(const char *path, struct profile *out, char *err, size_t errcap)
+/* Parses path into *out; problems go to err: only the first (all == 0) or every one, one a line. */
+static int
+load(const char *path, struct profile *out, char *err, size_t errcap, int all)
 {
 	struct profile *p = NULL;
 	struct pctx c;
+	char rep[CAP_REASON * 8], *first_nl;
 	int line, r = -1;
 
 	if ((p = malloc(sizeof(*p))) == NULL) {
@@ -357,6 +478,10 @@ profile_load(const char *path, struct profile *out, char *err, size_t errcap)
 	defaults(p);
 	memset(&c, 0, sizeof(c));
 	c.p = p;
+	c.at_bol = 1;
+	rep[0] = '\0';
+	c.report = rep;
+	c.repcap = sizeof(rep);
 	if (strlen(path) >= sizeof(p->path)) {
 		snprintf(err, errcap, "profile path too long");
 		goto out;
@@ -364,33 +489,48 @@ profile_load(const char *path, struct profile *out, char *err, size_t errcap)
 	memcpy(p->path, path, strlen(path) + 1);
 	if (file_digest(path, p->digest, err, errcap) != 0)
 		goto out;
-	line = ini_parse(path, on_kv, &c);
-	if (line < 0) {
+	if ((c.f = fopen(path, "r")) == NULL) {
 		snprintf(err, errcap, "%s: cannot open the profile: %s", path, strerror(errno));
 		goto out;
 	}
-	if (line > 0) {
-		snprintf(err, errcap, "%s:%d: %s", path, line, c.err[0] ? c.err : "syntax error");
+	line = ini_parse_stream(count_lines, &c, on_kv, &c);
+	fclose(c.f);
+	if (line < 0) {
+		snprintf(err, errcap, "%s: cannot parse the profile (out of memory)", path);
 		goto out;
+	}
+	if (line > 0 && (c.first_line == 0 || line < c.first_line)) {
+		/* inih's first error is a line it could not parse: no handler call saw it. */
+		char again[sizeof(rep)];
+
+		snprintf(again, sizeof(again), "%s", rep);
+		c.replen = 0;
+		rep[0] = '\0';
+		add_problem(&c, line, "syntax error (expected [section], key = value or a comment)");
+		if (again[0])
+			c.replen += (size_t)snprintf(rep + c.replen, sizeof(rep) - c.replen, "\n%s",
+			    again);
+		if (c.replen >= sizeof(rep))
+			c.replen = sizeof(rep) - 1;
 	}
 	/* Required keys: a profile without them would issue certificates nobody can interpret. */
-	if (!c.seen_product || p->model[0] == '\0' || p->serial_prefix[0] == '\0' ||
+	/* A key refused above looks missing here: name missing keys only when none was refused. */
+	if (c.nproblems == 0 && (!c.seen_product || p->model[0] == '\0' || p->serial_prefix[0] == '\0' ||
 	    p->database[0] == '\0' || p->ca_cert[0] == '\0' || p->token_uri[0] == '\0' ||
-	    p->ca_key_uri[0] == '\0' || p->commit_key_uri[0] == '\0' || !c.seen_cert) {
-		snprintf(err, errcap,
-		    "%s: missing required keys; a profile needs [product] name, model, serial_prefix; "
-		    "[station] database; [hsm] token, ca_key, commit_key, ca_cert; [certificate] subject_cn",
-		    path);
-		goto out;
-	}
-	if (p->nallow == 0) {
-		snprintf(err, errcap,
-		    "%s: [firmware] has no 'allow' entry; no board could pass (ETSI EN 303 645 5.7)", path);
-		goto out;
-	}
+	    p->ca_key_uri[0] == '\0' || p->commit_key_uri[0] == '\0' || !c.seen_cert))
+		add_problem(&c, 0, "missing required keys; a profile needs [product] name, model, "
+		    "serial_prefix; [station] database; [hsm] token, ca_key, commit_key, ca_cert; "
+		    "[certificate] subject_cn");
+	if (p->nallow == 0)
+		add_problem(&c, 0, "[firmware] has no 'allow' entry; no board could pass (ETSI EN 303 "
+		    "645 5.7)");
 	if (p->label_dir[0] == '\0' &&
-	    util_sibling(path, "labels", p->label_dir, sizeof(p->label_dir)) != 0) {
-		snprintf(err, errcap, "%s: profile directory path too long", path);
+	    util_sibling(path, "labels", p->label_dir, sizeof(p->label_dir)) != 0)
+		add_problem(&c, 0, "profile directory path too long");
+	if (c.nproblems > 0) {
+		if (!all && (first_nl = strchr(rep, '\n')) != NULL)
+			*first_nl = '\0';
+		snprintf(err, errcap, "%s", rep);
 		goto out;
 	}
 	memcpy(out, p, sizeof(*p));
@@ -398,6 +538,18 @@ profile_load(const char *path, struct profile *out, char *err, size_t errcap)
 out:
 	free(p);
 	return r;
+}
+
+int
+profile_load(const char *path, struct profile *out, char *err, size_t errcap)
+{
+	return load(path, out, err, errcap, 0);
+}
+
+int
+profile_load_all(const char *path, struct profile *out, char *err, size_t errcap)
+{
+	return load(path, out, err, errcap, 1);
 }
 
 int
@@ -424,4 +576,42 @@ profile_fw_allowed(const struct profile *p, const char *version, const uint8_t d
 			return (int)i;
 	}
 	return -1;
+}
+
+int
+profile_check_label_dir(const struct profile *p, long other_uid, char *err, size_t errcap)
+{
+	struct stat st;
+
+	if (lstat(p->label_dir, &st) != 0) {
+		snprintf(err, errcap, "%s: the label directory '%s' cannot be used: %s; create it "
+		    "(mode 0700, owned by the user the station runs as)", p->path, p->label_dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errcap, "%s: the label directory '%s' is not a directory (a symbolic "
+		    "link or a file); point label_dir at a real directory", p->path, p->label_dir);
+		return -1;
+	}
+	if (st.st_uid != geteuid() && st.st_uid != 0 && (other_uid < 0 ||
+	    st.st_uid != (uid_t)other_uid)) {
+		snprintf(err, errcap, "%s: the label directory '%s' belongs to uid %ld, not to the "
+		    "user the station runs as (uid %ld) nor root; chown it", p->path, p->label_dir,
+		    (long)st.st_uid, (long)geteuid());
+		return -1;
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		snprintf(err, errcap, "%s: the label directory '%s' is writable by its group or by "
+		    "everyone (mode %03o); the labels hold passwords: chmod go-w it", p->path,
+		    p->label_dir, (unsigned)(st.st_mode & 0777));
+		return -1;
+	}
+	if (access(p->label_dir, W_OK | X_OK) != 0) {
+		snprintf(err, errcap, "%s: the label directory '%s' is not writable by this user "
+		    "(uid %ld): %s; fix its owner or mode", p->path, p->label_dir, (long)geteuid(),
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
 }

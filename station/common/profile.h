@@ -67,8 +67,19 @@ struct profile {
 };
 
 /* Loads path into *p. On error returns -1 and writes "file:line: what is wrong; what to do" into
- * err. Missing optional keys get documented defaults; required keys are checked. */
+ * err (the first problem, at the line of the key that has it). Missing optional keys get
+ * documented defaults; required keys are checked. Refused (docs/scripting-guide.md): templates
+ * with a variable other than {serial}, {chip}, {model}, {product} or unbalanced braces;
+ * [product] name, model and serial_prefix with anything but letters, digits, '-' and '_' (they
+ * go into label file names and ZPL). *p is written only on success. */
 int profile_load(const char *path, struct profile *p, char *err, size_t errcap);
+/* Same as profile_load, but err gets every problem found, one "file:line: reason" a line
+ * (truncated to errcap). */
+int profile_load_all(const char *path, struct profile *p, char *err, size_t errcap);
+/* Checks p->label_dir before any board: it exists, is a directory (not a link), belongs to the
+ * effective user, root or other_uid (-1 = none), is not group- or world-writable, and this
+ * process may write into it. 0, or -1 with "file: what is wrong; what to do" in err. */
+int profile_check_label_dir(const struct profile *p, long other_uid, char *err, size_t errcap);
 /* Command-line overrides of [station] lot and operator (NULL = keep the profile's): -1, with
  * nothing changed, unless each is non-empty printable text that fits. */
 int profile_override(struct profile *p, const char *lot, const char *op);
