@@ -28,6 +28,8 @@ driver_open() {
 	: "${SIGNER_DRIVER:?SIGNER_DRIVER must point at the signer-driver test program}"
 	rm -f "$T/drv.fifo"
 	mkfifo "$T/drv.fifo"
+	# made here: the driver opens it only after the fifo, which driver_do may beat (a load flake)
+	: >"$T/drv.log"
 	STATION_SIGNER="$BIN/station-signer" "$SIGNER_DRIVER" script "$PROFILE" "$1" \
 		<"$T/drv.fifo" >"$T/drv.log" 2>"$T/drv.err" &
 	drv_pid=$!
