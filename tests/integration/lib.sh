@@ -50,3 +50,15 @@ driver_do() {
 driver_close() { exec 7>&-; wait "$drv_pid"; }
 # challenge LINE: the challenge in the driver's answer to a lookup
 challenge() { echo "$1" | sed -n 's/.* challenge=\([0-9a-f]*\) reason=.*/\1/p'; }
+# tamper NAME SQL: SQL run on a fresh copy of $db (keys beside it); `station audit verify` must
+# fail (exit 7). The copy, its output and errors stay in $T/case-NAME.
+tamper() {
+	d=$T/case-$1
+	mkdir -p "$d"
+	cp "$db" "$d/station.db"
+	cp "$T/audit-key.pem" "$T/ca.pem" "$d/"
+	sqlite3 "$d/station.db" "$2" || fail "$1: sqlite3 refused the edit"
+	rc=0
+	"$BIN/station" audit verify --db "$d/station.db" >"$d/out" 2>"$d/err" || rc=$?
+	[ "$rc" = 7 ] || { cat "$d/out" "$d/err"; fail "$1: verify exited $rc, expected 7"; }
+}

@@ -31,17 +31,6 @@ grep -q '"verified":true' "$T/v.json" || fail "json verify"
 ok "verify passes on the untouched record ($n entries, checkpoints $s1 and $s2)"
 
 sqlite3 "$db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
-# tamper NAME SQL: run SQL on a fresh copy (with the keys beside it) and expect verify to fail.
-tamper() {
-	d=$T/case-$1
-	mkdir -p "$d"
-	cp "$db" "$d/station.db"
-	cp "$T/audit-key.pem" "$T/ca.pem" "$d/"
-	sqlite3 "$d/station.db" "$2" || fail "$1: sqlite3 refused the edit"
-	rc=0
-	"$S" audit verify --db "$d/station.db" >"$d/out" 2>"$d/err" || rc=$?
-	[ "$rc" = 7 ] || { cat "$d/err"; fail "$1: verify exited $rc, expected 7"; }
-}
 expect() { grep -q -- "$2" "$T/case-$1/err" || { cat "$T/case-$1/err"; fail "$1: stderr lacks '$2'"; }; }
 
 c=$(sqlite3 "$db" "SELECT MIN(seq) FROM log WHERE kind='cert.issued'")

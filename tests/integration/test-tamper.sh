@@ -13,16 +13,6 @@ stub 2 "$T/boards" -- "$S" run --profile "$PROFILE" >"$T/run1.out" 2>"$T/run1.er
 ok "2 boards PASS, the untouched record verifies"
 sqlite3 "$db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
 
-tamper() {
-	d=$T/case-$1
-	mkdir -p "$d"
-	cp "$db" "$d/station.db"
-	cp "$T/audit-key.pem" "$T/ca.pem" "$d/"
-	sqlite3 "$d/station.db" "$2" || fail "$1: sqlite3 refused the edit"
-	rc=0
-	"$S" audit verify --db "$d/station.db" >"$d/out" 2>"$d/err" || rc=$?
-	[ "$rc" = 7 ] || { cat "$d/out" "$d/err"; fail "$1: verify exited $rc, expected 7"; }
-}
 expect() { grep -q -- "$2" "$T/case-$1/err" || { cat "$T/case-$1/err"; fail "$1: stderr lacks '$2'"; }; }
 
 tamper counter "UPDATE counters SET value=value+5"
