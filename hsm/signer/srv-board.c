@@ -463,7 +463,7 @@ fail(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_rsp 
 		return;
 	}
 	srv_att_void(s, at);
-	if (!lock_pending || !srv_quarantine_code(q->code))
+	if (!lock_pending || !sigp_quarantine_code(q->code))
 		return;
 	/* A quarantine voids the certificate: it counts toward the session's voided attempts. */
 	s->voided++;

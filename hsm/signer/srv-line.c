@@ -25,15 +25,6 @@ db_error(struct sigp_rsp *p, const char *what)
 }
 
 int
-srv_quarantine_code(const char *code)
-{
-	/* S-25: the lock failed or was not confirmed (the board may be locked with an identity
-	 * it must not keep), or the certificate a resumed board holds is not the recorded one. */
-	return strcmp(code, "E_LOCK") == 0 || strcmp(code, "E_LOCK_WRITES") == 0 ||
-	    strcmp(code, "E_RESUME") == 0;
-}
-
-int
 srv_quarantine(struct srv *s, const char *chip, const char *serial, const char *cert_serial,
     const char *code, const char *reason)
 {

@@ -137,8 +137,6 @@ void srv_board(struct srv *s, const struct sigp_req *q, struct sigp_rsp *p, uint
  * STATE). A certificate in the LOOKUP reply (p->blob) lives in *owned, which the caller frees
  * after encoding. */
 void srv_line(struct srv *s, const struct sigp_req *q, struct sigp_rsp *p, uint8_t **owned);
-/* 1 when a FAIL with code puts the board in quarantine (E_LOCK, E_LOCK_WRITES, E_RESUME). */
-int srv_quarantine_code(const char *code);
 /* Puts chip in quarantine (S-25) unless it already is: its device row, when it has one, is
  * quarantined with its certificate voided; else serial and cert_serial (the failed attempt's,
  * may be NULL) are named in the board.quarantined entry. 0, or an AUDIT_* code (nothing

@@ -598,13 +598,6 @@ run(struct fl *f)
 	return report(f, SIGOP_PASS, 0);
 }
 
-int
-flow_quarantines(const char *code)
-{
-	return strcmp(code, "E_LOCK") == 0 || strcmp(code, "E_LOCK_WRITES") == 0 ||
-	    strcmp(code, "E_RESUME") == 0;
-}
-
 /* FAIL: the signer decides what the attempt consumed and voids it (a board recorded
  * 'verified' keeps its record: the lock is finished on re-insert). */
 static int
@@ -670,7 +663,7 @@ flow_provision(const struct flow_env *env, struct xport *x, const char *fixture,
 	/* The serial this attempt was given is spent without a board to show for it, unless the
 	 * board was recorded verified and only its lock is pending (finished on re-insert). */
 	res->void_serial = !res->pass && !f->again && res->serial[0] != '\0' &&
-	    (!(f->verified || f->resume) || flow_quarantines(res->code));
+	    (!(f->verified || f->resume) || sigp_quarantine_code(res->code));
 	res->elapsed_ms = util_ms() - t0;
 	util_wipe(f->password, sizeof(f->password));
 	free(f->cert);

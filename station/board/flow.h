@@ -53,9 +53,5 @@ struct flow_result {
 int flow_provision(const struct flow_env *env, struct xport *x, const char *fixture,
     const uint8_t *chip, size_t chip_len, struct flow_result *res);
 
-/* 1 for the failure codes after which a board is quarantined and never run again (a lock
- * that did not hold, a certificate that is not the recorded one): E_LOCK, E_LOCK_WRITES,
- * E_RESUME. The signer decides the same from the FAIL it records. */
-int flow_quarantines(const char *code);
 
 #endif

@@ -119,12 +119,10 @@ on_checkpoint(void *arg, const char *trigger, int ok, uint64_t size, const char 
 	if (!ok) {
 		fprintf(stderr, "station: warning: no checkpoint signed (%s): %s; run 'station audit "
 		    "checkpoint' later\n", trigger, text);
-		events_emit("checkpoint", json_pack("{s:s,s:b,s:s}", "trigger", trigger, "ok", 0,
-		    "reason", text));
+		events_checkpoint(trigger, 0, 0, text);
 		return;
 	}
-	events_emit("checkpoint", json_pack("{s:s,s:b,s:I,s:s}", "trigger", trigger, "ok", 1,
-	    "size", (json_int_t)size, "note", text));
+	events_checkpoint(trigger, 1, size, text);
 	if (strcmp(trigger, "stop") == 0)
 		events_text("record sealed: checkpoint signed over its first %llu entries",
 		    (unsigned long long)size);

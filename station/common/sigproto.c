@@ -2,6 +2,7 @@
 #include "sigproto.h"
 
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 static int
@@ -134,4 +135,13 @@ sigp_refusal_ecode(int detail)
 	case SIGR_PROOF: return "E_MISMATCH";
 	default: return "E_REFUSED";
 	}
+}
+
+int
+sigp_quarantine_code(const char *code)
+{
+	/* S-25: the lock failed or was not confirmed (the board may be locked with an identity
+	 * it must not keep), or the certificate a resumed board holds is not the recorded one. */
+	return strcmp(code, "E_LOCK") == 0 || strcmp(code, "E_LOCK_WRITES") == 0 ||
+	    strcmp(code, "E_RESUME") == 0;
 }

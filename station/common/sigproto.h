@@ -200,6 +200,10 @@ const char *sigp_status_name(int status);
 const char *sigp_refusal_name(int detail);
 /* The board failure code for scripts (docs/scripting-guide.md) of a refusal: "E_MODEL", ... */
 const char *sigp_refusal_ecode(int detail);
+/* 1 for the FAIL codes that put a board whose lock is pending in quarantine (S-25): E_LOCK,
+ * E_LOCK_WRITES, E_RESUME. One list for the signer, which decides, and the station, which says
+ * whether a failed board's serial is spent. */
+int sigp_quarantine_code(const char *code);
 /* Name of an op ("ISSUE"), "UNKNOWN" for others. */
 const char *sigp_op_name(int op);
 

@@ -123,6 +123,17 @@ events_error(int exit_code, const char *fmt, ...)
 	events_emit("error", json_pack("{s:i,s:s}", "exit", exit_code, "message", msg));
 }
 
+void
+events_checkpoint(const char *trigger, int ok, uint64_t size, const char *text)
+{
+	if (ok)
+		events_emit("checkpoint", json_pack("{s:s,s:b,s:I,s:s}", "trigger", trigger, "ok", 1,
+		    "size", (json_int_t)size, "note", text));
+	else
+		events_emit("checkpoint", json_pack("{s:s,s:b,s:s}", "trigger", trigger, "ok", 0,
+		    "reason", text));
+}
+
 const char *
 events_duration(uint64_t ms, char *buf, size_t cap)
 {

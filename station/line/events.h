@@ -40,6 +40,10 @@ void events_error(int exit_code, const char *fmt, ...) __attribute__((format(pri
 void events_result(const char *fixture, const char *port, const struct flow_result *r,
     int recorded);
 
+/* The "checkpoint" event of a checkpoint signed (ok: size, note) or not (text is the reason);
+ * the caller tells people in its own words. */
+void events_checkpoint(const char *trigger, int ok, uint64_t size, const char *text);
+
 /* "84 ms" below a second, "2.3 s" above. */
 const char *events_duration(uint64_t ms, char *buf, size_t cap);
 

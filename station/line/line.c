@@ -176,16 +176,14 @@ on_checkpoint(void *arg, const char *trigger, int ok, uint64_t size, const char 
 
 	if (!ok) {
 		events_text("checkpoint not signed (%s): %s", trigger, text);
-		events_emit("checkpoint", json_pack("{s:s,s:b,s:s}", "trigger", trigger, "ok", 0,
-		    "reason", text));
+		events_checkpoint(trigger, 0, 0, text);
 		return;
 	}
 	pthread_mutex_lock(&ln->view.lock);
 	localtime_r(&t, &tm);
 	strftime(ln->view.last_checkpoint, sizeof(ln->view.last_checkpoint), "%H:%M:%S", &tm);
 	pthread_mutex_unlock(&ln->view.lock);
-	events_emit("checkpoint", json_pack("{s:s,s:b,s:I,s:s}", "trigger", trigger, "ok", 1,
-	    "size", (json_int_t)size, "note", text));
+	events_checkpoint(trigger, 1, size, text);
 }
 
 static void
