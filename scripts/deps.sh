@@ -6,7 +6,9 @@ set -eu
 
 PKGS="build-essential pkg-config libssl-dev openssl libsqlite3-dev sqlite3 libserialport-dev
 libusb-1.0-0-dev softhsm2 umockdev libumockdev-dev libcmocka-dev libinih-dev libjansson-dev
-libqrencode-dev libp11-kit-dev libseccomp-dev libncurses-dev tmux procps jq"
+libqrencode-dev libp11-kit-dev libseccomp-dev libncurses-dev tmux procps jq
+opensc libengine-pkcs11-openssl swtpm swtpm-tools tpm2-tools libtpm2-pkcs11-1 libtpm2-pkcs11-tools
+libtss2-tcti-swtpm0 tpm2-abrmd libtss2-tcti-tabrmd0 dbus iproute2"
 
 missing=""
 for p in $PKGS; do

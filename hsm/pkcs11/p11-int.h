@@ -18,6 +18,23 @@ struct p11_tokid {
 	char label[33], manuf[33], model[17], serial[17];
 };
 
+/* What a module is known to need (p11-quirk.c), found from C_GetInfo's manufacturer. */
+struct p11_quirks {
+	const char *name;       /* "tpm2-pkcs11", or NULL for a module with no known quirks */
+	int max_loaded;         /* keys it can hold in use at once (0 = no limit) */
+	int tpm;                /* a TPM behind it: dictionary-attack lockout, no secret-key gen */
+};
+
+/* A private or secret key p11_find handed out: found again (same URI) after a re-login or a
+ * re-initialised module, where the module may number it differently. */
+struct p11_key {
+	char *uri;
+	CK_OBJECT_CLASS cls;
+	CK_OBJECT_HANDLE given;         /* the handle the caller holds */
+	CK_OBJECT_HANDLE cur;           /* the handle in the current login */
+	int loaded;                     /* used since the last login */
+};
+
 struct p11 {
 	void *dl;
 	CK_FUNCTION_LIST_PTR f;
@@ -27,6 +44,17 @@ struct p11 {
 	int have_sess;
 	struct p11_tokid tok;           /* of the logged-in token */
 	char shown[33];                 /* label for messages (control characters replaced) */
+	struct p11_quirks q;
+	/* for logging in again (p11-recover.c): the token URI and the PIN (wiped by p11_close) */
+	char *token_uri;
+	char pin[CAP_PIN];
+	size_t pin_len;
+	int have_pin;
+	struct p11_key keys[CAP_P11_KEYS];
+	size_t nkeys;
+	int max_loaded;                 /* the quirk's, or the profile's [hsm] max_loaded_keys */
+	int nloaded;                    /* keys used since the last login */
+	unsigned recoveries;            /* successful re-logins and re-initialisations */
 };
 
 /* PKCS#11 prototypes lack const on input buffers; modules do not write through them. */
@@ -66,5 +94,26 @@ int p11_find_objects(struct p11 *p, CK_ATTRIBUTE *t, CK_ULONG nt, CK_OBJECT_HAND
  * logged and mapped, a value that is not a CK_ULONG is P11_ERR_FUNC. *out set only on P11_OK. */
 int p11_get_ulong_attr(struct p11 *p, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type,
     CK_ULONG *out);
+
+/* p11-quirk.c: p->q from C_GetInfo (a module that cannot say is a module with no quirks). */
+void p11_quirks_read(struct p11 *p);
+/* p11-module.c: C_Finalize and C_Initialize the module again when p is its only user in this
+ * process (the state a lost device leaves behind goes with it); P11_OK, or P11_ERR_MODULE when
+ * C_Initialize fails (logged). With other users it does nothing and returns P11_OK. */
+int p11_module_reset(struct p11 *p);
+/* p11-object.c: p11_find without registering the key and without logging a miss. */
+int p11_find_quiet(struct p11 *p, const char *uri, CK_OBJECT_CLASS cls, CK_OBJECT_HANDLE *out);
+/* p11-recover.c: the registered key for the handle a caller holds (NULL: not registered);
+ * p11_make_room logs in again first when key k (NULL: a key about to be generated, which needs
+ * every slot free) would not fit beside the keys in use; call p11_key_used after each use. */
+struct p11_key *p11_key_of(struct p11 *p, CK_OBJECT_HANDLE given);
+int p11_make_room(struct p11 *p, const struct p11_key *k);
+void p11_key_used(struct p11 *p, struct p11_key *k);
+/* p11-recover.c: whether a failed call's rv may mean the device or its state was lost (worth
+ * logging in again or re-initialising), and doing so: *attempt counts up from 0; P11_OK when
+ * the session is back (keys found again), else the last error. Bounded: P11_RECOVER_TRIES. */
+int p11_recoverable(CK_RV rv);
+int p11_recover(struct p11 *p, int attempt);
+#define P11_RECOVER_TRIES 4
 
 #endif

@@ -150,10 +150,14 @@ p11_gen_ec(struct p11 *p, const char *curve, const char *label, const uint8_t *i
 		/* Leave CKA_ID out when there is none. */
 		npub = sizeof(pub) / sizeof(pub[0]) - (idlen == 0);
 		npriv = secret_attrs(priv, &yes, &no, label, id, idlen);
+		/* a new key stays in use: a module with few slots logs in again first */
+		if ((r = p11_make_room(p, NULL)) != P11_OK)
+			return r;
 		rv = p->f->C_GenerateKeyPair(p->sess, &m, pub, npub, priv, npriv, &hpub, &hpriv);
 	}
 	if (rv != CKR_OK)
 		return p11_ckr_fail(rv, "C_GenerateKeyPair (%s) for key '%s' failed", curve, shown);
+	p11_key_used(p, NULL);
 	if ((r = check_protected(p, hpriv, hpub, shown)) != P11_OK)
 		return r;
 	log_info("generated %s key pair '%s' on HSM token '%s'", curve, shown, p->shown);
@@ -185,8 +189,22 @@ p11_gen_hmac_key(struct p11 *p, const char *label, const uint8_t *id, size_t idl
 		return r;
 	p11_display_copy(shown, sizeof(shown), label);
 	n = 4 + secret_attrs(t + 4, &yes, &no, label, id, idlen);
-	if ((rv = p->f->C_GenerateKey(p->sess, &m, t, n, &h)) != CKR_OK)
+	if ((r = p11_make_room(p, NULL)) != P11_OK)
+		return r;
+	rv = p->f->C_GenerateKey(p->sess, &m, t, n, &h);
+	if (rv == CKR_FUNCTION_NOT_SUPPORTED || rv == CKR_MECHANISM_INVALID) {
+		/* tpm2-pkcs11 has no C_GenerateKey: its own tool makes secret keys */
+		log_error("PKCS#11 module '%s' cannot generate an HMAC key (C_GenerateKey: %s). "
+		    "Create it with the module's own tool, labelled '%s' on token '%s'%s, then run "
+		    "'station ca init' again: it adopts a key it finds by the profile's URI "
+		    "(docs/key-ceremony.md)", p->path, p11_ckr_name(rv), shown, p->shown, p->q.tpm ?
+		    " (tpm2-pkcs11: tpm2_ptool addkey --algorithm hmac:sha256 --key-label LABEL "
+		    "--label TOKEN, behind tpm2-abrmd; scripts/tpm-setup.sh does it)" : "");
+		return P11_ERR_FUNC;
+	}
+	if (rv != CKR_OK)
 		return p11_ckr_fail(rv, "C_GenerateKey (HMAC secret) for key '%s' failed", shown);
+	p11_key_used(p, NULL);
 	if ((r = check_protected(p, h, CK_INVALID_HANDLE, shown)) != P11_OK)
 		return r;
 	log_info("generated HMAC key '%s' on HSM token '%s'", shown, p->shown);

@@ -62,7 +62,18 @@ module_acquire(struct p11 *p)
 		m->ours = 1;
 	else if (rv == CKR_CRYPTOKI_ALREADY_INITIALIZED)
 		log_debug("PKCS#11 module '%s' was already initialized in this process", p->path);
-	else {
+	else if (rv == CKR_GENERAL_ERROR || rv == CKR_DEVICE_ERROR) {
+		/* a module that cannot reach its device fails here (tpm2-pkcs11: no TPM) */
+		log_error("C_Initialize of PKCS#11 module '%s' failed (%s): the module cannot reach "
+		    "its HSM. Check that the HSM is connected and powered%s%s%s", p->path,
+		    p11_ckr_name(rv), getenv("TPM2_PKCS11_TCTI") != NULL ? "; tpm2-pkcs11: the TPM "
+		    "at TPM2_PKCS11_TCTI=" : "", getenv("TPM2_PKCS11_TCTI") != NULL ?
+		    getenv("TPM2_PKCS11_TCTI") : "", getenv("TPM2_PKCS11_TCTI") != NULL ?
+		    " must answer (a TPM chip, or swtpm for tests)" : "");
+		free(m);
+		r = P11_ERR_MODULE;
+		goto out;
+	} else {
 		p11_ckr_fail(rv, "C_Initialize of PKCS#11 module '%s' failed", p->path);
 		free(m);
 		r = P11_ERR_MODULE;
@@ -108,6 +119,32 @@ module_release(struct p11 *p)
 		free(m);
 	}
 	pthread_mutex_unlock(&modules_lock);
+}
+
+int
+p11_module_reset(struct p11 *p)
+{
+	CK_C_INITIALIZE_ARGS args;
+	struct p11_module *m;
+	CK_RV rv;
+	int r = P11_OK;
+
+	pthread_mutex_lock(&modules_lock);
+	for (m = modules; m != NULL; m = m->next) {
+		if (m->f == p->f)
+			break;
+	}
+	if (m != NULL && m->refs == 1 && m->ours) {
+		(void)p->f->C_Finalize(NULL);
+		memset(&args, 0, sizeof(args));
+		args.flags = CKF_OS_LOCKING_OK;
+		if ((rv = p->f->C_Initialize(&args)) != CKR_OK &&
+		    rv != CKR_CRYPTOKI_ALREADY_INITIALIZED)
+			r = p11_ckr_fail(rv, "C_Initialize of PKCS#11 module '%s' failed again",
+			    p->path) == P11_ERR_NOMEM ? P11_ERR_NOMEM : P11_ERR_MODULE;
+	}
+	pthread_mutex_unlock(&modules_lock);
+	return r;
 }
 
 int
@@ -173,6 +210,7 @@ p11_open(const char *module_path, struct p11 **out)
 		p->f = NULL;
 		goto out;
 	}
+	p11_quirks_read(p);
 	*out = p;
 	p = NULL; /* owned by caller */
 	r = P11_OK;
@@ -204,6 +242,8 @@ module_unload(void *dl)
 void
 p11_close(struct p11 *p)
 {
+	size_t i;
+
 	if (p == NULL)
 		return;
 	if (p->f != NULL)
@@ -211,6 +251,9 @@ p11_close(struct p11 *p)
 	if (p->dl != NULL)
 		module_unload(p->dl);
 	free(p->path);
+	free(p->token_uri);
+	for (i = 0; i < p->nkeys; i++)
+		free(p->keys[i].uri);
 	OPENSSL_cleanse(p, sizeof(*p));
 	free(p);
 }

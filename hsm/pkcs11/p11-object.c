@@ -2,6 +2,7 @@
  * p11-object.c: objects on the logged-in token: find the one a key URI names (C_FindObjects*),
  * and read its fixed-size attributes (class, key type, CK_BBOOL flags).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -108,6 +109,30 @@ check_uri_token(const struct p11 *p, const struct p11_uri *u, const char *uri)
 	return P11_ERR_TOKEN;
 }
 
+/* Registers a key p11_find handed out, so p11-recover.c can find it again. */
+static int
+remember(struct p11 *p, const char *uri, CK_OBJECT_CLASS cls, CK_OBJECT_HANDLE h)
+{
+	struct p11_key *k;
+
+	if (p11_key_of(p, h) != NULL)
+		return P11_OK;
+	if (p->nkeys >= CAP_P11_KEYS) {
+		log_error("more than %d HSM keys in use (internal error)", CAP_P11_KEYS);
+		return P11_ERR_ARG;
+	}
+	k = &p->keys[p->nkeys];
+	if ((k->uri = strdup(uri)) == NULL) {
+		log_error("out of memory finding an HSM key");
+		return P11_ERR_NOMEM;
+	}
+	k->cls = cls;
+	k->given = k->cur = h;
+	k->loaded = 0;
+	p->nkeys++;
+	return P11_OK;
+}
+
 int
 p11_find(struct p11 *p, const char *uri, CK_OBJECT_CLASS cls, CK_OBJECT_HANDLE *out)
 {
@@ -148,6 +173,24 @@ p11_find(struct p11 *p, const char *uri, CK_OBJECT_CLASS cls, CK_OBJECT_HANDLE *
 			    p11_class_name(cls), uri);
 		return P11_ERR_KEY;
 	}
+	if ((cls == CKO_PRIVATE_KEY || cls == CKO_SECRET_KEY) && (r = remember(p, uri, cls, h)) != P11_OK)
+		return r;
+	*out = h;
+	return P11_OK;
+}
+
+int
+p11_find_quiet(struct p11 *p, const char *uri, CK_OBJECT_CLASS cls, CK_OBJECT_HANDLE *out)
+{
+	struct p11_uri u;
+	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+	CK_ULONG count = 0;
+	int r;
+
+	if ((r = p11_uri_parse(uri, &u)) != P11_OK || (r = find_uri(p, &u, cls, &h, &count)) != P11_OK)
+		return r;
+	if (count != 1)
+		return P11_ERR_KEY;
 	*out = h;
 	return P11_OK;
 }

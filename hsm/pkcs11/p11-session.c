@@ -148,12 +148,39 @@ p11_login(struct p11 *p, const char *token_uri, const char *pin, size_t pin_len)
 	/* A NULL PIN with a protected authentication path: the PIN is entered on the HSM's pad. */
 	rv = p->f->C_Login(sess, CKU_USER, p11_unconst(pin), (CK_ULONG)pin_len);
 	if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
-		if (rv == CKR_PIN_INCORRECT)
+		if (rv == CKR_PIN_LOCKED && p->q.tpm) {
+			log_error("the TPM behind HSM token '%s' is in its dictionary-attack lockout "
+			    "(CKR_PIN_LOCKED): it refuses every PIN, the right one too, until it "
+			    "recovers by itself (tpm2_getcap properties-variable: inLockout, "
+			    "TPM2_PT_LOCKOUT_RECOVERY seconds) or the TPM owner clears it "
+			    "(tpm2_dictionarylockout --clear-lockout). Fix the PIN file first; a "
+			    "security officer's PIN reset does not end a TPM lockout", shown);
+			r = P11_ERR_PIN;
+		} else if (rv == CKR_PIN_INCORRECT && p->q.tpm) {
+			log_error("the TPM behind HSM token '%s' refused the PIN (CKR_PIN_INCORRECT); "
+			    "check the PIN file before trying again: each wrong PIN counts toward the "
+			    "TPM's dictionary-attack lockout, which then refuses even the right PIN",
+			    shown);
+			r = P11_ERR_PIN;
+		} else if (rv == CKR_PIN_INCORRECT)
 			r = p11_ckr_fail(rv, "HSM refused the PIN");
 		else
 			r = p11_ckr_fail(rv, "C_Login to HSM token '%s' failed", shown);
 		goto out;
 	}
+	/* kept for logging in again (p11-recover.c); wiped by p11_close */
+	if (p->token_uri != token_uri) {
+		free(p->token_uri);
+		if ((p->token_uri = strdup(token_uri)) == NULL) {
+			log_error("out of memory logging in to HSM token '%s'", shown);
+			r = P11_ERR_NOMEM;
+			goto out;
+		}
+	}
+	if (pin != NULL && pin != p->pin)
+		memcpy(p->pin, pin, pin_len);
+	p->pin_len = pin_len;
+	p->have_pin = pin != NULL;
 	p->slot = slot;
 	p->sess = sess;
 	p->have_sess = 1;

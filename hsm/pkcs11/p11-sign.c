@@ -10,27 +10,21 @@
 #include "log.h"
 #include "p11-int.h"
 
-int
-p11_sign(struct p11 *p, CK_OBJECT_HANDLE key, CK_MECHANISM_TYPE mech, const uint8_t *in,
-    size_t inlen, uint8_t *sig, size_t *siglen)
+/* One C_SignInit + C_Sign with key; *rv gets the module's answer for a failed call. */
+static int
+sign_once(struct p11 *p, CK_OBJECT_HANDLE key, CK_MECHANISM_TYPE mech, const uint8_t *in,
+    size_t inlen, uint8_t *sig, size_t *siglen, CK_RV *rvp)
 {
 	CK_MECHANISM m = { mech, NULL, 0 };
 	CK_ULONG l, need;
 	uint8_t *tmp;
 	CK_RV rv;
-	int r;
 
-	if ((r = p11_need_session(p, "p11_sign")) != P11_OK)
-		return r;
-	if ((in == NULL && inlen != 0) || sig == NULL || siglen == NULL || *siglen == 0) {
-		log_error("p11_sign: bad arguments (internal error)");
-		return P11_ERR_ARG;
-	}
 	/* PKCS#11 needs a C_SignInit for every single-part signature. */
-	if ((rv = p->f->C_SignInit(p->sess, &m, key)) != CKR_OK)
+	if ((*rvp = rv = p->f->C_SignInit(p->sess, &m, key)) != CKR_OK)
 		return p11_ckr_fail(rv, "C_SignInit (mechanism 0x%lx) failed", (unsigned long)mech);
 	l = (CK_ULONG)*siglen;
-	rv = p->f->C_Sign(p->sess, p11_unconst(in), (CK_ULONG)inlen, sig, &l);
+	*rvp = rv = p->f->C_Sign(p->sess, p11_unconst(in), (CK_ULONG)inlen, sig, &l);
 	if (rv == CKR_BUFFER_TOO_SMALL) {
 		/*
 		 * CKR_BUFFER_TOO_SMALL leaves the operation active; finish it into a scratch
@@ -56,6 +50,49 @@ p11_sign(struct p11 *p, CK_OBJECT_HANDLE key, CK_MECHANISM_TYPE mech, const uint
 	}
 	*siglen = (size_t)l;
 	return P11_OK;
+}
+
+int
+p11_sign(struct p11 *p, CK_OBJECT_HANDLE key, CK_MECHANISM_TYPE mech, const uint8_t *in,
+    size_t inlen, uint8_t *sig, size_t *siglen)
+{
+	struct p11_key *k;
+	size_t cap;
+	CK_RV rv;
+	int r, attempt = 0;
+
+	if ((r = p11_need_session(p, "p11_sign")) != P11_OK)
+		return r;
+	if ((in == NULL && inlen != 0) || sig == NULL || siglen == NULL || *siglen == 0) {
+		log_error("p11_sign: bad arguments (internal error)");
+		return P11_ERR_ARG;
+	}
+	k = p11_key_of(p, key);
+	cap = *siglen;
+	for (;;) {
+		rv = CKR_OK;
+		*siglen = cap;
+		if ((r = p11_make_room(p, k)) != P11_OK)
+			rv = CKR_DEVICE_ERROR;  /* the login to make room failed: recover */
+		else if ((r = sign_once(p, k != NULL ? k->cur : key, mech, in, inlen, sig, siglen,
+		    &rv)) == P11_OK) {
+			p11_key_used(p, k);
+			return P11_OK;
+		}
+		if (!p11_recoverable(rv))
+			return r;
+		/* possibly a lost device: log in again, then re-initialise the module (bounded) */
+		for (;;) {
+			if (attempt >= P11_RECOVER_TRIES) {
+				log_error("HSM token '%s' did not come back after %d attempts; check the "
+				    "HSM (or TPM) and its connection, then start again", p->shown,
+				    P11_RECOVER_TRIES);
+				return P11_ERR_DEVICE;
+			}
+			if (p11_recover(p, attempt++) == P11_OK)
+				break;
+		}
+	}
 }
 
 int

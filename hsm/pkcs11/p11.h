@@ -52,6 +52,13 @@ int p11_open(const char *module_path, struct p11 **out);
 int p11_login(struct p11 *p, const char *token_uri, const char *pin, size_t pin_len);
 void p11_close(struct p11 *p); /* logout, close session, C_Finalize, dlclose. NULL is a no-op. */
 
+/* How many times a lost HSM session was brought back (logged in again or the module
+ * re-initialised) since p11_open: callers record it. */
+unsigned p11_recoveries(const struct p11 *p);
+/* Keys the token may hold in use at once (0 = no limit); the module's known limit is the
+ * default (tpm2-pkcs11: 2), [hsm] max_loaded_keys overrides it. */
+void p11_set_max_loaded(struct p11 *p, int n);
+
 /* Find exactly one object matching uri (object/id/type) with class cls. */
 int p11_find(struct p11 *p, const char *uri, CK_OBJECT_CLASS cls, CK_OBJECT_HANDLE *out);
 /* Generic single-part C_SignInit + C_Sign. *siglen is in: capacity, out: length. */
@@ -74,6 +81,13 @@ int p11_key_type(struct p11 *p, CK_OBJECT_HANDLE obj, CK_ULONG *kt);
 /* Whether the token's slot offers mechanism mech with all of the flags need (e.g. CKF_SIGN):
  * *ok = 1 or 0; CKR_MECHANISM_INVALID is a plain 0, not an error. Needs a logged-in session. */
 int p11_mech_ok(struct p11 *p, CK_MECHANISM_TYPE mech, CK_FLAGS need, int *ok);
+/* CKA_ID of obj into id (cap bytes at most): *len = 0 when the object has an empty one. */
+int p11_get_id(struct p11 *p, CK_OBJECT_HANDLE obj, uint8_t *id, size_t cap, size_t *len);
+/* Store an X.509 certificate (DER, with its DER subject) on the token as a public token object
+ * labelled label with CKA_ID id, unless a certificate with that label is there already
+ * (*created = 0). A module that refuses certificate objects fails with its CKR_* logged. */
+int p11_put_cert(struct p11 *p, const uint8_t *der, size_t derlen, const uint8_t *subject,
+    size_t sublen, const char *label, const uint8_t *id, size_t idlen, int *created);
 /* Token info for display: label, manufacturer, model, serial (NUL-terminated, trimmed). */
 int p11_token_info(struct p11 *p, char *label, char *manuf, char *model, char *serial, size_t cap);
 

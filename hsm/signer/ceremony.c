@@ -2,6 +2,7 @@
 #include "ceremony.h"
 
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,11 +14,23 @@
 #include "srv.h"
 #include "util.h"
 
-/* KIND_SIGNING: Ed25519 where the module offers it, else P-256 (the audit key: signed notes
- * know both; C2SP recommends Ed25519). */
+/* KIND_SIGNING: EC P-256 unless the profile asks for Ed25519 (the audit key: signed notes know
+ * both). P-256 is the default because OpenSSL's PKCS#11 engine (libp11 0.4.12, Debian 12) finds
+ * no key at all on a token that also holds an Ed25519 key, and operators use it on this token. */
 enum key_kind { KIND_EC, KIND_SIGNING, KIND_HMAC };
 
-/* Makes sure the key named by uri exists; generates it when absent. */
+/* PRODUCT §7: HSM failures are recorded, the ceremony's too. */
+static void
+key_failed(struct srv *s, const struct audit_who *w, const char *uri, const char *purpose)
+{
+	log_error("cannot generate the %s in the token", purpose);
+	(void)audit_log(s->audit, w, "hsm.error", NULL, NULL, json_pack("{s:s,s:s,s:s,s:s}",
+	    "operation", "key.generate", "purpose", purpose, "uri", uri, "reason",
+	    "the HSM did not generate the key (see the signer's message)"));
+}
+
+/* Makes sure the key named by uri exists; generates it when absent, with the URI's id or, when
+ * it gives none, a random 8-byte CKA_ID (so tools pair the key with its certificate). */
 static int
 ensure_key(struct srv *s, const struct audit_who *w, const char *uri, enum key_kind kind,
     const char *purpose)
@@ -25,6 +38,7 @@ ensure_key(struct srv *s, const struct audit_who *w, const char *uri, enum key_k
 	struct p11_uri u;
 	int exists = 0, gen = 0, sign = 0;
 	const char *curve = "prime256v1", *type = "EC P-256";
+	char idhex[2 * sizeof(u.id) + 1];
 	json_t *b;
 
 	if (p11_uri_parse(uri, &u) != 0 || u.object[0] == '\0') {
@@ -38,29 +52,39 @@ ensure_key(struct srv *s, const struct audit_who *w, const char *uri, enum key_k
 		printf("  %-22s present  %s\n", purpose, uri);
 		return 0;
 	}
-	if (kind == KIND_SIGNING && strcmp(s->prof.audit_key_type, "ec-p256") != 0) {
+	if (kind == KIND_SIGNING && strcmp(s->prof.audit_key_type, "ed25519") == 0) {
 		if (p11_mech_ok(s->p11, CKM_EC_EDWARDS_KEY_PAIR_GEN, CKF_GENERATE_KEY_PAIR, &gen) != 0 ||
 		    p11_mech_ok(s->p11, CKM_EDDSA, CKF_SIGN, &sign) != 0)
 			return 4;
-		if (gen && sign) {
-			curve = "ed25519";
-			type = "Ed25519";
-		} else if (strcmp(s->prof.audit_key_type, "ed25519") == 0) {
+		if (!gen || !sign) {
 			log_error("the HSM module does not offer Ed25519 (CKM_EC_EDWARDS_KEY_PAIR_GEN and "
-			    "CKM_EDDSA); set [hsm] audit_key_type = auto or ec-p256");
+			    "CKM_EDDSA); set [hsm] audit_key_type = ec-p256 (or auto)");
 			return 4;
 		}
+		curve = "ed25519";
+		type = "Ed25519";
+		log_warn("an Ed25519 key on token '%s' hides every key of that token from OpenSSL's "
+		    "PKCS#11 engine (libp11 0.4.12); keep it on a token of its own if operators use "
+		    "that engine", u.token);
 	}
 	if (kind == KIND_HMAC)
 		type = "HMAC-SHA-256 secret";
+	if (u.id_len == 0) {
+		u.id_len = 8;
+		if (RAND_bytes(u.id, (int)u.id_len) != 1) {
+			log_error("no random bytes for the key's CKA_ID");
+			return 4;
+		}
+	}
+	util_hex(u.id, u.id_len, idhex, sizeof(idhex));
 	if ((kind == KIND_HMAC ? p11_gen_hmac_key(s->p11, u.object, u.id, u.id_len) :
 	                         p11_gen_ec(s->p11, curve, u.object, u.id, u.id_len)) != 0) {
-		log_error("cannot generate the %s in the token", purpose);
+		key_failed(s, w, uri, purpose);
 		return 4;
 	}
-	printf("  %-22s created  %s (%s)\n", purpose, uri, type);
-	b = json_pack("{s:s,s:s,s:s,s:b,s:b}", "purpose", purpose, "uri", uri, "type", type,
-	    "extractable", 0, "sensitive", 1);
+	printf("  %-22s created  %s (%s, id %s)\n", purpose, uri, type, idhex);
+	b = json_pack("{s:s,s:s,s:s,s:s,s:b,s:b}", "purpose", purpose, "uri", uri, "type", type,
+	    "id", idhex, "extractable", 0, "sensitive", 1);
 	if (b == NULL || audit_log(s->audit, w, "key.generated", NULL, NULL, b) != 0)
 		return 5;
 	return 0;
@@ -157,6 +181,40 @@ out:
 	return r;
 }
 
+/* The issuing CA certificate stored on the token beside its key (same label and CKA_ID), so
+ * pkcs11-tool, p11tool and OpenSSL's engine show the pair. A module that refuses certificate
+ * objects only costs that convenience: a warning. */
+static void
+pair_cert(struct srv *s)
+{
+	struct p11_uri u;
+	CK_OBJECT_HANDLE key;
+	uint8_t id[sizeof(u.id)], *der = NULL, *sub = NULL;
+	size_t idlen = 0;
+	int dl, sl, created = 0;
+	FILE *f;
+	X509 *x = NULL;
+
+	if (p11_uri_parse(s->prof.ca_key_uri, &u) != 0 || (f = fopen(s->prof.ca_cert, "r")) == NULL)
+		return;
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	if (x == NULL || (dl = i2d_X509(x, &der)) <= 0 ||
+	    (sl = i2d_X509_NAME(X509_get_subject_name(x), &sub)) <= 0 ||
+	    p11_find(s->p11, s->prof.ca_key_uri, CKO_PRIVATE_KEY, &key) != 0 ||
+	    p11_get_id(s->p11, key, id, sizeof(id), &idlen) != 0 ||
+	    p11_put_cert(s->p11, der, (size_t)dl, sub, (size_t)sl, u.object, id, idlen,
+	        &created) != 0)
+		log_warn("the issuing CA certificate is not stored on the token beside its key; "
+		    "tools will list the key without it (the station does not need it there)");
+	else
+		printf("  %-22s %s  pkcs11:token=%s;object=%s;type=cert\n", "CA certificate on token",
+		    created ? "created" : "present", u.token, u.object);
+	OPENSSL_free(der);
+	OPENSSL_free(sub);
+	X509_free(x);
+}
+
 int
 ceremony_init(const char *profile_path)
 {
@@ -182,6 +240,7 @@ ceremony_init(const char *profile_path)
 	    (r = ensure_key(s, &w, s->prof.commit_key_uri, KIND_HMAC, "password commitment key")) != 0 ||
 	    (r = certify(s, &w)) != 0)
 		goto out;
+	pair_cert(s);
 	printf("ceremony complete\n");
 out:
 	srv_close(s);

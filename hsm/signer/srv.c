@@ -70,6 +70,8 @@ srv_open(const char *profile_path, int need_keys, struct srv **out, char *why, s
 		    s->prof.module);
 		goto out;
 	}
+	if (s->prof.max_loaded_set)
+		p11_set_max_loaded(s->p11, (int)s->prof.max_loaded_keys);
 	if (p11_login(s->p11, s->prof.token_uri, pin, pinlen) != 0) {
 		snprintf(why, cap, "cannot log in to the HSM token '%s' (see the message above)",
 		    s->prof.token_uri);
@@ -201,6 +203,12 @@ srv_handle(struct srv *s, const uint8_t *req, size_t reqlen, uint8_t *out, size_
 	default: srv_board(s, q, p, &owned); break;
 	}
 encode:
+	if (p11_recoveries(s->p11) != s->hsm_recoveries) {
+		/* PRODUCT §7: a lost HSM that came back is on the record, like one that did not */
+		s->hsm_recoveries = p11_recoveries(s->p11);
+		(void)audit_log(s->audit, &s->who, "hsm.recovered", NULL, NULL, json_pack("{s:s,s:i}",
+		    "operation", sigp_op_name(q->op), "recoveries", (json_int_t)s->hsm_recoveries));
+	}
 	if (sigp_enc_rsp(q->op, p, out, cap, outlen) != 0) {
 		log_error("the reply to %s did not encode", sigp_op_name(q->op));
 		goto fallback;

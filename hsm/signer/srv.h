@@ -46,6 +46,7 @@ struct srv {
 	CK_OBJECT_HANDLE ca_key, commit_key;
 	CK_OBJECT_HANDLE audit_key; /* checkpoint signing key (one key, one purpose) */
 	int have_audit_key;
+	unsigned hsm_recoveries;    /* p11_recoveries already recorded (hsm.recovered) */
 	int audit_is_ed25519;       /* else EC P-256 (signed-note types 0x01 / 0x02) */
 	X509 *ca_cert;
 	int ca_is_ec;

@@ -115,8 +115,12 @@ out:
 static void
 on_checkpoint(void *arg, const char *trigger, int ok, uint64_t size, const char *text)
 {
-	(void)arg;
+	int *unsealed = arg;
+
 	if (!ok) {
+		/* the run's own record left unsealed is an HSM failure for scripts (exit 4) */
+		if (unsealed != NULL && strcmp(trigger, "stop") == 0)
+			*unsealed = 1;
 		fprintf(stderr, "station: warning: no checkpoint signed (%s): %s; run 'station audit "
 		    "checkpoint' later\n", trigger, text);
 		events_checkpoint(trigger, 0, 0, text);
@@ -193,7 +197,7 @@ batch(int argc, char **argv, int verify)
 	struct sigp_lot lot_state;
 	struct sigp_req stop;
 	uint64_t t0;
-	int c, r, rc = EXIT_USAGE;
+	int c, r, rc = EXIT_USAGE, unsealed = 0;
 	char dbuf[32];
 
 	memset(&st, 0, sizeof(st));
@@ -273,7 +277,9 @@ batch(int argc, char **argv, int verify)
 	stop.nfail = (uint32_t)(nw - npass - ndone);
 	if (signer_report(st.sig, &stop, &se) != 0)
 		fprintf(stderr, "station: warning: the stop was not recorded: %s\n", se.text);
-	(void)cpsched_now(st.sig, "stop", on_checkpoint, NULL);
+	(void)cpsched_now(st.sig, "stop", on_checkpoint, &unsealed);
+	if (unsealed && rc == EXIT_OK)
+		rc = EXIT_HSM;
 	memset(&lot_state, 0, sizeof(lot_state));
 	if (verify) {
 		events_emit("summary", json_pack("{s:I,s:I,s:I,s:I}", "boards", (json_int_t)nw,

@@ -52,6 +52,7 @@
 #define CAP_P11_URI_VALUE 64      /* a decoded pkcs11: URI attribute value, also a label we create */
 #define CAP_P11_SLOTS 1024        /* more slots than this is a broken module */
 #define CAP_P11_FIND 1000         /* matching objects counted before stopping */
+#define CAP_P11_KEYS 8            /* keys a signer finds and keeps usable */
 #define CAP_P11_SIG 16384         /* a signature a module says needs a larger buffer */
 #define CAP_EC_PARAMS 256         /* CKA_EC_PARAMS: a named-curve OID is ~10 bytes */
 #define CAP_EC_POINT 512          /* CKA_EC_POINT: uncompressed P-521 in an OCTET STRING is 136 */

@@ -286,6 +286,10 @@ handle_kv(void *user, const char *section, const char *name, const char *v)
 		    "ec-p256)", v);
 		return 0;
 	}
+	if (KEY("hsm", "max_loaded_keys")) {
+		p->max_loaded_set = 1;
+		return set_u(c, &p->max_loaded_keys, v, 0, CAP_P11_KEYS, name);
+	}
 	if (KEY("hsm", "commit_key"))
 		return set_str(c, p->commit_key_uri, sizeof(p->commit_key_uri), v, name);
 	if (KEY("hsm", "pin_file"))

@@ -37,7 +37,9 @@ struct profile {
 	char token_uri[CAP_TEMPLATE];
 	char ca_key_uri[CAP_TEMPLATE];
 	char audit_key_uri[CAP_TEMPLATE];
-	char audit_key_type[8]; /* for `ca init`: "auto" (Ed25519 if offered), "ed25519", "ec-p256" */
+	char audit_key_type[8]; /* for `ca init`: "auto" (= EC P-256), "ed25519", "ec-p256" */
+	unsigned max_loaded_keys; /* keys the HSM holds in use at once: 0 = no limit */
+	int max_loaded_set;       /* given in the profile (else the module's known limit) */
 	char commit_key_uri[CAP_TEMPLATE];
 	char pin_file[CAP_PATH];
 	char ca_cert[CAP_PATH];

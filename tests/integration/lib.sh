@@ -14,8 +14,21 @@ export BIN
 # Run as root, the other tests keep one uid (STATION_MODE=developer); service mode, with its two
 # users and the sandbox, is test-privsep's.
 [ "$(id -u)" != 0 ] || export STATION_MODE=developer
-"$top/scripts/hsm-setup.sh" "$T" >"$T/setup.log" 2>&1 || { cat "$T/setup.log"; fail "hsm setup"; }
-export SOFTHSM2_CONF="$T/softhsm2.conf"
+if [ "${STATION_HSM:-softhsm2}" = tpm ]; then
+	# the second module: tpm2-pkcs11 on a private swtpm (stopped with the test), on a free port
+	sed -i -e 's#^module = .*#module = /usr/lib/x86_64-linux-gnu/pkcs11/libtpm2_pkcs11.so#' \
+		-e 's#station-demo#station-tpm#g' "$PROFILE"
+	for TPM_PORT in $(shuf -i 20000-39998 -n 20); do
+		ss -ltnH "( sport = :$TPM_PORT or sport = :$((TPM_PORT + 1)) )" | grep -q . || break
+	done
+	export TPM_PORT
+	trap 'TPM_STOP=1 "$top/scripts/tpm-setup.sh" "$T"; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+	"$top/scripts/tpm-setup.sh" "$T" >"$T/setup.log" 2>&1 || { cat "$T/setup.log"; fail "tpm setup"; }
+	. "$T/tpm.env"
+else
+	"$top/scripts/hsm-setup.sh" "$T" >"$T/setup.log" 2>&1 || { cat "$T/setup.log"; fail "hsm setup"; }
+	export SOFTHSM2_CONF="$T/softhsm2.conf"
+fi
 "$BIN/station" ca init --profile "$PROFILE" >"$T/ceremony.log" 2>&1 || { cat "$T/ceremony.log"; fail "ca init"; }
 "$BIN/station" lot open --profile "$PROFILE" >"$T/lot-open.log" 2>&1 || { cat "$T/lot-open.log"; fail "lot open"; }
 # stub N DIR -- station args...: boards behind emulated adapters, station as the child

@@ -421,6 +421,41 @@ test_hmac(void **state)
 	p11_close(p);
 }
 
+/* A token that holds one key in use at a time (like a TPM without a resource manager): the
+ * layer logs in again before each switch, finds the keys again, and every signature is good. */
+static void
+test_max_loaded(void **state)
+{
+	static const char msg[] = "switch keys";
+	uint8_t m[64], first[64], dg[SHA256_DIGEST_LENGTH], sig[128];
+	size_t l, sl;
+	CK_OBJECT_HANDLE k, e;
+	int i;
+	struct p11 *p = open_login();
+
+	assert_int_equal(p11_gen_hmac_key(p, "hmac-ml", (const uint8_t *)"\x21", 1), P11_OK);
+	assert_int_equal(p11_gen_ec(p, "prime256v1", "ec-ml", (const uint8_t *)"\x22", 1), P11_OK);
+	assert_int_equal(p11_find(p, "pkcs11:token=p11test;object=hmac-ml", CKO_SECRET_KEY, &k), P11_OK);
+	assert_int_equal(p11_find(p, "pkcs11:token=p11test;object=ec-ml", CKO_PRIVATE_KEY, &e), P11_OK);
+	p11_set_max_loaded(p, 1);
+	SHA256((const unsigned char *)msg, strlen(msg), dg);
+	for (i = 0; i < 4; i++) {
+		l = sizeof(m);
+		assert_int_equal(p11_sign(p, k, CKM_SHA256_HMAC, (const uint8_t *)msg, strlen(msg), m,
+		    &l), P11_OK);
+		assert_int_equal(l, 32);
+		if (i == 0)
+			memcpy(first, m, 32);
+		assert_memory_equal(m, first, 32);      /* the same key each time */
+		sl = sizeof(sig);
+		assert_int_equal(p11_sign(p, e, CKM_ECDSA, dg, sizeof(dg), sig, &sl), P11_OK);
+		assert_int_equal(sl, 64);
+	}
+	/* making room is not a recovery */
+	assert_int_equal(p11_recoveries(p), 0);
+	p11_close(p);
+}
+
 /* Two handles in one process: C_Initialize once, finalize with the last close. */
 static void
 test_two_handles(void **state)
@@ -572,6 +607,7 @@ main(void)
 		cmocka_unit_test(test_find_errors),
 		cmocka_unit_test(test_ambiguous),
 		cmocka_unit_test(test_hmac),
+		cmocka_unit_test(test_max_loaded),
 		cmocka_unit_test(test_two_handles),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_read_pin),
