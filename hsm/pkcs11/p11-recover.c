@@ -73,7 +73,7 @@ p11_make_room(struct p11 *p, const struct p11_key *k)
 	/* a key generation (k NULL) needs a second free slot for a moment (measured on swtpm) */
 	if (k != NULL ? p->nloaded < p->max_loaded : p->nloaded == 0)
 		return P11_OK;
-	log_debug("HSM token '%s' holds %d keys in use: logging in again to unload them",
+	log_debug("HSM token '%s' holds %d key(s) in use: logging in again to unload them",
 	    p->shown, p->nloaded);
 	return relogin(p);
 }

@@ -56,7 +56,8 @@ void p11_close(struct p11 *p); /* logout, close session, C_Finalize, dlclose. NU
  * re-initialised) since p11_open: callers record it. */
 unsigned p11_recoveries(const struct p11 *p);
 /* Keys the token may hold in use at once (0 = no limit); the module's known limit is the
- * default (tpm2-pkcs11: 2), [hsm] max_loaded_keys overrides it. */
+ * default (tpm2-pkcs11: 2), [hsm] max_loaded_keys overrides it. Making room logs the process out
+ * and in again, so a limit assumes one handle per module in the process (the signer's case). */
 void p11_set_max_loaded(struct p11 *p, int n);
 
 /* Find exactly one object matching uri (object/id/type) with class cls. */

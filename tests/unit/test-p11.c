@@ -433,8 +433,8 @@ test_max_loaded(void **state)
 	int i;
 	struct p11 *p = open_login();
 
-	assert_int_equal(p11_gen_hmac_key(p, "hmac-ml", (const uint8_t *)"\x21", 1), P11_OK);
-	assert_int_equal(p11_gen_ec(p, "prime256v1", "ec-ml", (const uint8_t *)"\x22", 1), P11_OK);
+	assert_int_equal(p11_gen_hmac_key(p, "hmac-ml", (const uint8_t *)"\x31", 1), P11_OK);
+	assert_int_equal(p11_gen_ec(p, "prime256v1", "ec-ml", (const uint8_t *)"\x32", 1), P11_OK);
 	assert_int_equal(p11_find(p, "pkcs11:token=p11test;object=hmac-ml", CKO_SECRET_KEY, &k), P11_OK);
 	assert_int_equal(p11_find(p, "pkcs11:token=p11test;object=ec-ml", CKO_PRIVATE_KEY, &e), P11_OK);
 	p11_set_max_loaded(p, 1);
