@@ -2,8 +2,9 @@
 # tpm-setup.sh DIR: the second PKCS#11 module, tpm2-pkcs11 on a software TPM (swtpm), for a
 # station under DIR (idempotent; the same steps as a TPM-backed station PC, with swtpm standing in
 # for the TPM chip):
-#   - swtpm listening on 127.0.0.1 only (port TPM_PORT, default 42321; control port +1), state in
-#     DIR/tpm, PID in DIR/swtpm.pid; reused when already running;
+#   - swtpm on Unix sockets in DIR (mode 600), state in DIR/tpm, PID in DIR/swtpm.pid; reused
+#     when already running; the TPM's owner and lockout authorisations set to random values kept
+#     in DIR/tpm-owner.auth and DIR/tpm-lockout.auth (mode 600);
 #   - DIR/tpm.env: TPM2_PKCS11_TCTI and TPM2_PKCS11_STORE (the module's token store, DIR/tpm-store)
 #     for whoever loads the module; source it;
 #   - random user and SO PINs in mode-600 files (DIR/hsm-user.pin, DIR/hsm-so.pin), and a token
@@ -12,12 +13,14 @@
 #     PKCS#11 (C_GenerateKey is not implemented): made with the module's own tpm2_ptool, behind a
 #     private tpm2-abrmd that is stopped again afterwards. `station ca init` then adopts it by URI.
 # DIR/profile.ini must exist and name the module, token and commit_key. The PINs never appear on
-# a command line (tpm2_ptool gets the user PIN inside its own process).
+# a command line: tpm2_ptool gets the user PIN inside its own process. tpm2_ptool itself, though,
+# hands values derived from the PIN (the unseal authorisation of the token's wrapping key) to the
+# tpm2-tools it runs, on their command lines, for the moments they run: make the key at the
+# ceremony, with nobody else on the machine, or with /proc mounted hidepid=2 (a warning says so).
 #   TPM_STOP=1 tpm-setup.sh DIR   stops this DIR's swtpm (by its PID file) and nothing else.
 set -eu
 dir=$(cd "$1" && pwd)
 bin=${BIN:-$(cd "$(dirname "$0")/.." && pwd)/build/bin}
-port=${TPM_PORT:-42321}
 die() { echo "tpm-setup.sh: $*" >&2; exit 1; }
 
 # our_pid FILE: the PID in FILE when it is a live process whose command line names this DIR
@@ -38,6 +41,8 @@ stop_pid() {
 }
 
 if [ -n "${TPM_STOP:-}" ]; then
+	# an orderly shutdown first: a TPM counts an unorderly one toward its lockout
+	[ ! -f "$dir/tpm.env" ] || (. "$dir/tpm.env"; tpm2_shutdown >/dev/null 2>&1) || true
 	stop_pid "$dir/swtpm.pid"
 	exit 0
 fi
@@ -47,28 +52,22 @@ done
 module=$(sed -n 's/^module *= *//p' "$dir/profile.ini")
 [ -f "$module" ] || die "the profile's module '$module' is missing; run scripts/deps.sh as root"
 umask 077
+chmod 700 "$dir"
 mkdir -p "$dir/tpm" "$dir/tpm-store"
 
 if ! our_pid "$dir/swtpm.pid" >/dev/null; then
-	rm -f "$dir/swtpm.pid"
-	# Q: the control port must be free too; a busy port is a clear error, never someone else's TPM
-	if command -v ss >/dev/null 2>&1 && ss -ltnH "( sport = :$port or sport = :$((port + 1)) )" | grep -q .; then
-		die "port $port or $((port + 1)) is in use; set TPM_PORT to a free one"
-	fi
+	rm -f "$dir/swtpm.pid" "$dir/swtpm.sock" "$dir/swtpm.sock.ctrl"
+	# Unix sockets in this mode-700 directory, mode 600: no other local user reaches the TPM
+	# (on TCP anyone could clear it, destroying every key)
 	swtpm socket --tpm2 --tpmstate dir="$dir/tpm" \
-		--server type=tcp,port="$port",bindaddr=127.0.0.1 \
-		--ctrl type=tcp,port="$((port + 1))",bindaddr=127.0.0.1 \
+		--server type=unixio,path="$dir/swtpm.sock",mode=0600 \
+		--ctrl type=unixio,path="$dir/swtpm.sock.ctrl",mode=0600 \
 		--flags not-need-init,startup-clear --pid file="$dir/swtpm.pid" \
 		--log file="$dir/swtpm.log",level=1 --daemon || die "swtpm did not start; see $dir/swtpm.log"
-	echo "$port" >"$dir/tpm.port"
 fi
-port=$(cat "$dir/tpm.port")
-tcti="swtpm:host=127.0.0.1,port=$port"
-cat >"$dir/tpm.env" <<EOF
-export TPM2_PKCS11_TCTI='$tcti'
-export TPM2_PKCS11_STORE='$dir/tpm-store'
-export TPM2TOOLS_TCTI='$tcti'
-EOF
+tcti="swtpm:path=$dir/swtpm.sock"
+printf "export TPM2_PKCS11_TCTI='%s'\nexport TPM2_PKCS11_STORE='%s'\nexport TPM2TOOLS_TCTI='%s'\n" \
+	"$tcti" "$dir/tpm-store" "$tcti" >"$dir/tpm.env"
 . "$dir/tpm.env"
 i=0
 until tpm2_getcap properties-fixed >/dev/null 2>&1; do
@@ -110,6 +109,9 @@ if [ ! -f "$dir/tpm-store/commit-key.made" ]; then
 		[ $i -lt 50 ] || die "tpm2-abrmd did not come up: $(cat "$dir/abrmd.log")"
 		sleep 0.1
 	done
+	grep -q "^proc /proc proc .*hidepid=\(2\|invisible\)" /proc/mounts ||
+		echo "tpm-setup.sh: warning: tpm2_ptool puts PIN-derived values on tpm2-tools' command lines" \
+			"for a moment; /proc is not mounted hidepid=2, so other local users could read them" >&2
 	# the user PIN is read inside tpm2_ptool's own process: never on its command line
 	TPM2TOOLS_TCTI=tabrmd:bus_type=session PTOOL_PIN_FILE="$dir/hsm-user.pin" /usr/bin/python3 - \
 		"$token" "$klabel" "$dir/tpm-store" >"$dir/addkey.log" 2>&1 <<'EOF' ||
@@ -133,4 +135,14 @@ EOF
 	echo "$klabel" >"$dir/tpm-store/commit-key.made"
 	echo "tpm-setup.sh: HMAC-SHA-256 key '$klabel' made with tpm2_ptool in token '$token'"
 fi
+# The TPM's owner and lockout authorisations: random, mode 600, so nobody without them can clear
+# the TPM (destroying the keys) or reset its dictionary-attack lockout. A fresh TPM has empty ones;
+# set last: the token and its keys are made under the owner hierarchy.
+for h in owner lockout; do
+	[ -s "$dir/tpm-$h.auth" ] && continue
+	rm -f "$dir/tpm-$h.auth"
+	(set -C; od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >"$dir/tpm-$h.auth")
+	tpm2_changeauth -c "$h" "file:$dir/tpm-$h.auth" >/dev/null 2>&1 ||
+		die "cannot set the TPM's $h authorisation (was it set before? keep $dir/tpm-$h.auth)"
+done
 echo "tpm-setup.sh: swtpm on $tcti (PID $(cat "$dir/swtpm.pid")); source $dir/tpm.env"

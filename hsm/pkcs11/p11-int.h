@@ -33,6 +33,8 @@ struct p11_key {
 	CK_OBJECT_HANDLE given;         /* the handle the caller holds */
 	CK_OBJECT_HANDLE cur;           /* the handle in the current login */
 	int loaded;                     /* used since the last login */
+	uint8_t kcv[32];                /* a secret key's HMAC of a fixed text: the same key after */
+	int have_kcv;                   /* a re-login (a swapped key is refused) */
 };
 
 struct p11 {
@@ -43,6 +45,8 @@ struct p11 {
 	CK_SESSION_HANDLE sess;
 	int have_sess;
 	struct p11_tokid tok;           /* of the logged-in token */
+	struct p11_tokid pinned;        /* of the first login: the only token logged in to again */
+	int have_pinned;
 	char shown[33];                 /* label for messages (control characters replaced) */
 	struct p11_quirks q;
 	/* for logging in again (p11-recover.c): the token URI and the PIN (wiped by p11_close) */
@@ -55,6 +59,7 @@ struct p11 {
 	int max_loaded;                 /* the quirk's, or the profile's [hsm] max_loaded_keys */
 	int nloaded;                    /* keys used since the last login */
 	unsigned recoveries;            /* successful re-logins and re-initialisations */
+	int broken;                     /* a key was swapped: nothing more is signed */
 };
 
 /* PKCS#11 prototypes lack const on input buffers; modules do not write through them. */
@@ -95,6 +100,13 @@ int p11_find_objects(struct p11 *p, CK_ATTRIBUTE *t, CK_ULONG nt, CK_OBJECT_HAND
 int p11_get_ulong_attr(struct p11 *p, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type,
     CK_ULONG *out);
 
+/* p11-sign.c: one C_SignInit + C_Sign with key handle key, no recovery; *rv gets the module's
+ * answer (CKR_OK on success). Failures are logged and mapped. */
+int p11_sign_once(struct p11 *p, CK_OBJECT_HANDLE key, CK_MECHANISM_TYPE mech, const uint8_t *in,
+    size_t inlen, uint8_t *sig, size_t *siglen, CK_RV *rv);
+/* p11-recover.c: k->kcv computed (secret keys: HMAC-SHA-256 of a fixed text); P11_OK, or the
+ * error of the failed signature (logged). */
+int p11_key_check_value(struct p11 *p, struct p11_key *k, uint8_t out[32]);
 /* p11-quirk.c: p->q from C_GetInfo (a module that cannot say is a module with no quirks). */
 void p11_quirks_read(struct p11 *p);
 /* p11-module.c: C_Finalize and C_Initialize the module again when p is its only user in this

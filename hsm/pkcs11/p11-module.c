@@ -29,35 +29,54 @@ struct p11_module {
 static pthread_mutex_t modules_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct p11_module *modules;
 
+/* The registered module with function list f, or NULL; modules_lock held. */
+static struct p11_module *
+module_find(CK_FUNCTION_LIST_PTR f)
+{
+	struct p11_module *m;
+
+	for (m = modules; m != NULL; m = m->next) {
+		if (m->f == f)
+			return m;
+	}
+	return NULL;
+}
+
+/*
+ * C_Initialize with CKF_OS_LOCKING_OK, which is required: with C_Initialize(NULL) SoftHSM2 (and
+ * others) turn their mutexes off, and concurrent sessions crash
+ * (notes/hsm-signing-and-costs.md #1).
+ */
+static CK_RV
+module_init(CK_FUNCTION_LIST_PTR f)
+{
+	CK_C_INITIALIZE_ARGS args;
+
+	memset(&args, 0, sizeof(args));
+	args.flags = CKF_OS_LOCKING_OK;
+	return f->C_Initialize(&args);
+}
+
 /* Registry of initialized modules; see struct p11_module. */
 static int
 module_acquire(struct p11 *p)
 {
-	CK_C_INITIALIZE_ARGS args;
 	struct p11_module *m;
 	CK_RV rv;
 	int r = P11_ERR_MODULE;
 
 	pthread_mutex_lock(&modules_lock);
-	for (m = modules; m != NULL; m = m->next) {
-		if (m->f == p->f) {
-			m->refs++;
-			r = P11_OK;
-			goto out;
-		}
+	if ((m = module_find(p->f)) != NULL) {
+		m->refs++;
+		r = P11_OK;
+		goto out;
 	}
 	if ((m = calloc(1, sizeof(*m))) == NULL) {
 		log_error("out of memory loading PKCS#11 module '%s'", p->path);
 		r = P11_ERR_NOMEM;
 		goto out;
 	}
-	/*
-	 * CKF_OS_LOCKING_OK is required: with C_Initialize(NULL) SoftHSM2 (and others) turn
-	 * their mutexes off, and concurrent sessions crash (notes/hsm-signing-and-costs.md #1).
-	 */
-	memset(&args, 0, sizeof(args));
-	args.flags = CKF_OS_LOCKING_OK;
-	rv = p->f->C_Initialize(&args);
+	rv = module_init(p->f);
 	if (rv == CKR_OK)
 		m->ours = 1;
 	else if (rv == CKR_CRYPTOKI_ALREADY_INITIALIZED)
@@ -124,21 +143,15 @@ module_release(struct p11 *p)
 int
 p11_module_reset(struct p11 *p)
 {
-	CK_C_INITIALIZE_ARGS args;
 	struct p11_module *m;
 	CK_RV rv;
 	int r = P11_OK;
 
 	pthread_mutex_lock(&modules_lock);
-	for (m = modules; m != NULL; m = m->next) {
-		if (m->f == p->f)
-			break;
-	}
+	m = module_find(p->f);
 	if (m != NULL && m->refs == 1 && m->ours) {
 		(void)p->f->C_Finalize(NULL);
-		memset(&args, 0, sizeof(args));
-		args.flags = CKF_OS_LOCKING_OK;
-		if ((rv = p->f->C_Initialize(&args)) != CKR_OK &&
+		if ((rv = module_init(p->f)) != CKR_OK &&
 		    rv != CKR_CRYPTOKI_ALREADY_INITIALIZED)
 			r = p11_ckr_fail(rv, "C_Initialize of PKCS#11 module '%s' failed again",
 			    p->path) == P11_ERR_NOMEM ? P11_ERR_NOMEM : P11_ERR_MODULE;

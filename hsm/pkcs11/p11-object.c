@@ -130,6 +130,15 @@ remember(struct p11 *p, const char *uri, CK_OBJECT_CLASS cls, CK_OBJECT_HANDLE h
 	k->given = k->cur = h;
 	k->loaded = 0;
 	p->nkeys++;
+	/* a secret key's check value, to know it again after a re-login (p11-recover.c); a key
+	 * that cannot HMAC has none and is found again by its URI alone */
+	if (cls == CKO_SECRET_KEY) {
+		if (p11_make_room(p, k) == P11_OK && p11_key_check_value(p, k, k->kcv) == P11_OK)
+			k->have_kcv = 1;
+		else
+			log_warn("no check value for key '%s': after a re-login it is found by its URI "
+			    "alone", uri);
+	}
 	return P11_OK;
 }
 
@@ -179,15 +188,30 @@ p11_find(struct p11 *p, const char *uri, CK_OBJECT_CLASS cls, CK_OBJECT_HANDLE *
 	return P11_OK;
 }
 
+/* How many objects of class cls the key URI uri names (it must name them by object= or id=),
+ * and the first; nothing is logged for a miss. */
+static int
+count_uri(struct p11 *p, const char *uri, CK_OBJECT_CLASS cls, CK_OBJECT_HANDLE *h,
+    CK_ULONG *count)
+{
+	struct p11_uri u;
+	int r;
+
+	if ((r = p11_uri_parse(uri, &u)) != P11_OK)
+		return r;
+	if (u.object[0] == '\0' && u.id_len == 0)
+		return P11_ERR_URI;
+	return find_uri(p, &u, cls, h, count);
+}
+
 int
 p11_find_quiet(struct p11 *p, const char *uri, CK_OBJECT_CLASS cls, CK_OBJECT_HANDLE *out)
 {
-	struct p11_uri u;
 	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
 	CK_ULONG count = 0;
 	int r;
 
-	if ((r = p11_uri_parse(uri, &u)) != P11_OK || (r = find_uri(p, &u, cls, &h, &count)) != P11_OK)
+	if ((r = count_uri(p, uri, cls, &h, &count)) != P11_OK)
 		return r;
 	if (count != 1)
 		return P11_ERR_KEY;
@@ -198,18 +222,13 @@ p11_find_quiet(struct p11 *p, const char *uri, CK_OBJECT_CLASS cls, CK_OBJECT_HA
 int
 p11_exists(struct p11 *p, const char *uri, CK_OBJECT_CLASS cls, int *exists)
 {
-	struct p11_uri u;
 	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
 	CK_ULONG count = 0;
 	int r;
 
 	if ((r = p11_need_session(p, "p11_exists")) != P11_OK)
 		return r;
-	if ((r = p11_uri_parse(uri, &u)) != P11_OK)
-		return r;
-	if (u.object[0] == '\0' && u.id_len == 0)
-		return P11_ERR_URI;
-	if ((r = find_uri(p, &u, cls, &h, &count)) != P11_OK)
+	if ((r = count_uri(p, uri, cls, &h, &count)) != P11_OK)
 		return r;
 	*exists = count > 0;
 	return P11_OK;

@@ -26,20 +26,55 @@ p11_key_of(struct p11 *p, CK_OBJECT_HANDLE given)
 	return NULL;
 }
 
-/* Finds every registered key again; none is loaded in a fresh login. */
+#define KCV_TEXT "station key check value v1"
+
+int
+p11_key_check_value(struct p11 *p, struct p11_key *k, uint8_t out[32])
+{
+	size_t l = 32;
+	CK_RV rv;
+	int r;
+
+	if ((r = p11_sign_once(p, k->cur, CKM_SHA256_HMAC, (const uint8_t *)KCV_TEXT,
+	    sizeof(KCV_TEXT) - 1, out, &l, &rv)) != P11_OK)
+		return r;
+	p11_key_used(p, k);
+	return l == 32 ? P11_OK : P11_ERR_FUNC;
+}
+
+/*
+ * Finds every registered key again (none is loaded in a fresh login). A secret key must give the
+ * check value it gave when it was first found: a key replaced under the same label and id (by
+ * someone with the PIN) is refused, never used. (The CA and audit keys need no such check: every
+ * certificate, CRL and checkpoint is verified under the public key the signer started with.)
+ */
 static int
 refind(struct p11 *p)
 {
+	uint8_t kcv[32];
 	size_t i;
 	int r;
 
 	p->nloaded = 0;
-	for (i = 0; i < p->nkeys; i++) {
+	for (i = 0; i < p->nkeys; i++)
 		p->keys[i].loaded = 0;
+	for (i = 0; i < p->nkeys; i++) {
 		if ((r = p11_find_quiet(p, p->keys[i].uri, p->keys[i].cls, &p->keys[i].cur)) != P11_OK) {
 			log_error("key '%s' is no longer on HSM token '%s' after logging in again",
 			    p->keys[i].uri, p->shown);
 			return r;
+		}
+		if (!p->keys[i].have_kcv)
+			continue;
+		if ((r = p11_make_room(p, &p->keys[i])) != P11_OK ||
+		    (r = p11_key_check_value(p, &p->keys[i], kcv)) != P11_OK)
+			return r;
+		if (memcmp(kcv, p->keys[i].kcv, sizeof(kcv)) != 0) {
+			log_error("key '%s' on HSM token '%s' is not the key the signer started with (its "
+			    "check value changed after logging in again): someone replaced it; stop the "
+			    "line and check the token", p->keys[i].uri, p->shown);
+			p->broken = 1;
+			return P11_ERR_KEY;
 		}
 	}
 	return P11_OK;
@@ -60,14 +95,22 @@ relogin(struct p11 *p)
 	if (rv != CKR_OK && rv != CKR_USER_NOT_LOGGED_IN)
 		return p11_ckr_fail(rv, "C_Logout from HSM token '%s' failed", p->shown);
 	rv = p->f->C_Login(p->sess, CKU_USER, (CK_UTF8CHAR_PTR)p->pin, (CK_ULONG)p->pin_len);
-	if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN)
-		return p11_ckr_fail(rv, "C_Login to HSM token '%s' again failed", p->shown);
+	if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) {
+		if (p11_ckr_fail(rv, "C_Login to HSM token '%s' again failed", p->shown) == P11_ERR_PIN) {
+			/* never again with this PIN: each try counts toward a lockout */
+			p->have_pin = 0;
+			return P11_ERR_PIN;
+		}
+		return P11_ERR_DEVICE;
+	}
 	return refind(p);
 }
 
 int
 p11_make_room(struct p11 *p, const struct p11_key *k)
 {
+	if (p->broken)
+		return P11_ERR_KEY;
 	if (p->max_loaded <= 0 || (k != NULL && k->loaded))
 		return P11_OK;
 	/* a key generation (k NULL) needs a second free slot for a moment (measured on swtpm) */
@@ -82,7 +125,8 @@ void
 p11_key_used(struct p11 *p, struct p11_key *k)
 {
 	if (k == NULL) {
-		p->nloaded++;
+		/* a key generated just now: on a TPM it holds more than one slot until logout */
+		p->nloaded = p->max_loaded > 0 ? p->max_loaded : p->nloaded + 1;
 	} else if (!k->loaded) {
 		k->loaded = 1;
 		p->nloaded++;
@@ -105,16 +149,25 @@ p11_recover(struct p11 *p, int attempt)
 	long ms;
 	int r;
 
+	if (p->broken)
+		return P11_ERR_KEY;
 	if (!p->have_pin || p->token_uri == NULL)
-		return P11_ERR_DEVICE;
-	if (attempt == 0 && p->have_sess) {
-		/* first: a fresh login (also what a full TPM needs) */
+		return P11_ERR_PIN;
+	/*
+	 * First, except on a TPM: a fresh login on the same session. On a TPM a lost connection
+	 * leaves the module's TPM session broken, and a login through it can fail the unseal with
+	 * the PIN and count toward the dictionary-attack lockout; a full TPM is avoided there by
+	 * p11_make_room instead.
+	 */
+	if (attempt == 0 && p->have_sess && !p->q.tpm) {
 		log_warn("HSM token '%s' failed; logging in again (attempt 1 of %d)", p->shown,
 		    P11_RECOVER_TRIES);
 		if ((r = relogin(p)) == P11_OK) {
 			p->recoveries++;
 			return P11_OK;
 		}
+		if (r == P11_ERR_PIN || r == P11_ERR_KEY)
+			return r;
 	}
 	/* then: the module re-initialised, after 0.25 s, 0.5 s, 1 s, 2 s */
 	ms = 250L << attempt;
@@ -127,9 +180,15 @@ p11_recover(struct p11 *p, int attempt)
 		(void)p->f->C_CloseSession(p->sess);
 		p->have_sess = 0;
 	}
-	if ((r = p11_module_reset(p)) != P11_OK ||
-	    (r = p11_login(p, p->token_uri, p->pin, p->pin_len)) != P11_OK ||
-	    (r = refind(p)) != P11_OK)
+	/* p11_login logs in only to the token of the first login (p->pinned) */
+	if ((r = p11_module_reset(p)) != P11_OK)
+		return r;
+	if ((r = p11_login(p, p->token_uri, p->pin, p->pin_len)) != P11_OK) {
+		if (r == P11_ERR_PIN)
+			p->have_pin = 0;
+		return r;
+	}
+	if ((r = refind(p)) != P11_OK)
 		return r;
 	p->recoveries++;
 	log_warn("HSM token '%s' is back (module re-initialised)", p->shown);

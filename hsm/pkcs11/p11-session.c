@@ -21,6 +21,13 @@ p11_need_session(const struct p11 *p, const char *fn)
 	return P11_OK;
 }
 
+static int
+tokid_same(const struct p11_tokid *a, const struct p11_tokid *b)
+{
+	return strcmp(a->label, b->label) == 0 && strcmp(a->manuf, b->manuf) == 0 &&
+	    strcmp(a->model, b->model) == 0 && strcmp(a->serial, b->serial) == 0;
+}
+
 int
 p11_login(struct p11 *p, const char *token_uri, const char *pin, size_t pin_len)
 {
@@ -108,6 +115,15 @@ p11_login(struct p11 *p, const char *token_uri, const char *pin, size_t pin_len)
 		if (!(ti.flags & CKF_TOKEN_INITIALIZED) ||
 		    !p11_token_matches(&u, slots[i], &id))
 			continue;
+		/* logging in again (p11-recover.c): only to the token of the first login, so the
+		 * PIN never goes to another token that took its label */
+		if (p->have_pinned && !tokid_same(&id, &p->pinned)) {
+			p11_display_copy(shown, sizeof(shown), p->pinned.serial);
+			log_warn("HSM token in slot %lu matches %s but is not the token the signer "
+			    "started with (serial '%s'); not logging in to it", (unsigned long)slots[i],
+			    wanted, shown);
+			continue;
+		}
 		if (nmatch++ == 0) {
 			slot = slots[i];
 			found_ti = ti;
@@ -153,7 +169,8 @@ p11_login(struct p11 *p, const char *token_uri, const char *pin, size_t pin_len)
 			    "(CKR_PIN_LOCKED): it refuses every PIN, the right one too, until it "
 			    "recovers by itself (tpm2_getcap properties-variable: inLockout, "
 			    "TPM2_PT_LOCKOUT_RECOVERY seconds) or the TPM owner clears it "
-			    "(tpm2_dictionarylockout --clear-lockout). Fix the PIN file first; a "
+			    "(tpm2_dictionarylockout --clear-lockout -p <lockout authorisation>). Fix the "
+			    "PIN file first; a "
 			    "security officer's PIN reset does not end a TPM lockout", shown);
 			r = P11_ERR_PIN;
 		} else if (rv == CKR_PIN_INCORRECT && p->q.tpm) {
@@ -181,6 +198,10 @@ p11_login(struct p11 *p, const char *token_uri, const char *pin, size_t pin_len)
 		memcpy(p->pin, pin, pin_len);
 	p->pin_len = pin_len;
 	p->have_pin = pin != NULL;
+	if (!p->have_pinned) {
+		p->pinned = id;
+		p->have_pinned = 1;
+	}
 	p->slot = slot;
 	p->sess = sess;
 	p->have_sess = 1;

@@ -10,9 +10,8 @@
 #include "log.h"
 #include "p11-int.h"
 
-/* One C_SignInit + C_Sign with key; *rv gets the module's answer for a failed call. */
-static int
-sign_once(struct p11 *p, CK_OBJECT_HANDLE key, CK_MECHANISM_TYPE mech, const uint8_t *in,
+int
+p11_sign_once(struct p11 *p, CK_OBJECT_HANDLE key, CK_MECHANISM_TYPE mech, const uint8_t *in,
     size_t inlen, uint8_t *sig, size_t *siglen, CK_RV *rvp)
 {
 	CK_MECHANISM m = { mech, NULL, 0 };
@@ -72,9 +71,12 @@ p11_sign(struct p11 *p, CK_OBJECT_HANDLE key, CK_MECHANISM_TYPE mech, const uint
 	for (;;) {
 		rv = CKR_OK;
 		*siglen = cap;
-		if ((r = p11_make_room(p, k)) != P11_OK)
+		if ((r = p11_make_room(p, k)) != P11_OK) {
+			if (r == P11_ERR_PIN || r == P11_ERR_KEY)
+				return r;       /* a wrong PIN or a swapped key: never retried */
 			rv = CKR_DEVICE_ERROR;  /* the login to make room failed: recover */
-		else if ((r = sign_once(p, k != NULL ? k->cur : key, mech, in, inlen, sig, siglen,
+		}
+		else if ((r = p11_sign_once(p, k != NULL ? k->cur : key, mech, in, inlen, sig, siglen,
 		    &rv)) == P11_OK) {
 			p11_key_used(p, k);
 			return P11_OK;
@@ -89,8 +91,10 @@ p11_sign(struct p11 *p, CK_OBJECT_HANDLE key, CK_MECHANISM_TYPE mech, const uint
 				    P11_RECOVER_TRIES);
 				return P11_ERR_DEVICE;
 			}
-			if (p11_recover(p, attempt++) == P11_OK)
+			if ((r = p11_recover(p, attempt++)) == P11_OK)
 				break;
+			if (r == P11_ERR_PIN || r == P11_ERR_KEY)
+				return r;
 		}
 	}
 }

@@ -29,6 +29,70 @@ key_failed(struct srv *s, const struct audit_who *w, const char *uri, const char
 	    "the HSM did not generate the key (see the signer's message)"));
 }
 
+/* Whether obj's CKA_x is true; a missing or secret attribute counts as false. */
+static int
+attr_true(struct srv *s, CK_OBJECT_HANDLE obj, CK_ATTRIBUTE_TYPE type)
+{
+	int v = 0;
+
+	return p11_get_bool_attr(s->p11, obj, type, &v) == 0 && v;
+}
+
+/*
+ * A key that is already on the token is adopted only if the token says it was made there and
+ * never left it: sensitive, not extractable, always sensitive, never extractable, and CKA_LOCAL
+ * (generated on the token, not imported) unless [hsm] allow_imported_keys = yes (a key restored
+ * from a wrapped backup). Recorded as key.adopted with what the token says, so a planted key is
+ * refused or at least on the record.
+ */
+static int
+adopt_key(struct srv *s, const struct audit_who *w, const char *uri, enum key_kind kind,
+    const char *purpose)
+{
+	CK_OBJECT_CLASS cls = kind == KIND_HMAC ? CKO_SECRET_KEY : CKO_PRIVATE_KEY;
+	CK_OBJECT_HANDLE h;
+	uint8_t id[CAP_P11_URI_VALUE];
+	char idhex[2 * CAP_P11_URI_VALUE + 1] = "";
+	size_t idlen = 0;
+	int sens, extr, asens, nextr, local;
+	json_t *b;
+
+	if (p11_find(s->p11, uri, cls, &h) != 0)
+		return 4;
+	sens = attr_true(s, h, CKA_SENSITIVE);
+	extr = attr_true(s, h, CKA_EXTRACTABLE);
+	asens = attr_true(s, h, CKA_ALWAYS_SENSITIVE);
+	nextr = attr_true(s, h, CKA_NEVER_EXTRACTABLE);
+	local = attr_true(s, h, CKA_LOCAL);
+	if (p11_get_id(s->p11, h, id, sizeof(id), &idlen) == 0)
+		util_hex(id, idlen, idhex, sizeof(idhex));
+	if (!sens || extr || !asens || !nextr) {
+		log_error("the %s '%s' on the token is not one that never left it (sensitive %d, "
+		    "extractable %d, always sensitive %d, never extractable %d): refused; generate a "
+		    "new key in the token under another label", purpose, uri, sens, extr, asens, nextr);
+		(void)audit_log(s->audit, w, "hsm.error", NULL, NULL, json_pack("{s:s,s:s,s:s,s:s}",
+		    "operation", "key.adopt", "purpose", purpose, "uri", uri, "reason",
+		    "the key may have left the token"));
+		return 4;
+	}
+	if (!local && !s->prof.allow_imported_keys) {
+		log_error("the %s '%s' was imported into the token (CKA_LOCAL false), not generated "
+		    "there: refused. A key restored from a wrapped backup is adopted with [hsm] "
+		    "allow_imported_keys = yes; otherwise generate a new key under another label",
+		    purpose, uri);
+		(void)audit_log(s->audit, w, "hsm.error", NULL, NULL, json_pack("{s:s,s:s,s:s,s:s}",
+		    "operation", "key.adopt", "purpose", purpose, "uri", uri, "reason",
+		    "the key was imported, not generated in the token"));
+		return 4;
+	}
+	printf("  %-22s present  %s (id %s%s)\n", purpose, uri, idhex[0] ? idhex : "none",
+	    local ? "" : ", imported");
+	b = json_pack("{s:s,s:s,s:s,s:b,s:b,s:b,s:b,s:b}", "purpose", purpose, "uri", uri, "id",
+	    idhex, "sensitive", sens, "extractable", extr, "always_sensitive", asens,
+	    "never_extractable", nextr, "local", local);
+	return b != NULL && audit_log(s->audit, w, "key.adopted", NULL, NULL, b) == 0 ? 0 : 5;
+}
+
 /* Makes sure the key named by uri exists; generates it when absent, with the URI's id or, when
  * it gives none, a random 8-byte CKA_ID (so tools pair the key with its certificate). */
 static int
@@ -48,10 +112,8 @@ ensure_key(struct srv *s, const struct audit_who *w, const char *uri, enum key_k
 	if (p11_exists(s->p11, uri, kind == KIND_HMAC ? CKO_SECRET_KEY : CKO_PRIVATE_KEY,
 	        &exists) != 0)
 		return 4;
-	if (exists) {
-		printf("  %-22s present  %s\n", purpose, uri);
-		return 0;
-	}
+	if (exists)
+		return adopt_key(s, w, uri, kind, purpose);
 	if (kind == KIND_SIGNING && strcmp(s->prof.audit_key_type, "ed25519") == 0) {
 		if (p11_mech_ok(s->p11, CKM_EC_EDWARDS_KEY_PAIR_GEN, CKF_GENERATE_KEY_PAIR, &gen) != 0 ||
 		    p11_mech_ok(s->p11, CKM_EDDSA, CKF_SIGN, &sign) != 0)

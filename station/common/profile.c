@@ -151,6 +151,18 @@ set_u(struct pctx *c, unsigned *dst, const char *v, unsigned long min, unsigned 
 }
 
 /* "0", "90s", "10m", "2h" or plain seconds, up to a week -> seconds */
+/* yes / no */
+static int
+set_yesno(struct pctx *c, int *dst, const char *v, const char *key)
+{
+	if (strcmp(v, "yes") == 0 || strcmp(v, "no") == 0) {
+		*dst = strcmp(v, "yes") == 0;
+		return 1;
+	}
+	snprintf(c->err, sizeof(c->err), "%s must be yes or no, not '%s'", key, v);
+	return 0;
+}
+
 static int
 set_duration(struct pctx *c, unsigned long *dst, const char *v, const char *key)
 {
@@ -290,6 +302,8 @@ handle_kv(void *user, const char *section, const char *name, const char *v)
 		p->max_loaded_set = 1;
 		return set_u(c, &p->max_loaded_keys, v, 0, CAP_P11_KEYS, name);
 	}
+	if (KEY("hsm", "allow_imported_keys"))
+		return set_yesno(c, &p->allow_imported_keys, v, name);
 	if (KEY("hsm", "commit_key"))
 		return set_str(c, p->commit_key_uri, sizeof(p->commit_key_uri), v, name);
 	if (KEY("hsm", "pin_file"))

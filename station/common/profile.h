@@ -40,6 +40,7 @@ struct profile {
 	char audit_key_type[8]; /* for `ca init`: "auto" (= EC P-256), "ed25519", "ec-p256" */
 	unsigned max_loaded_keys; /* keys the HSM holds in use at once: 0 = no limit */
 	int max_loaded_set;       /* given in the profile (else the module's known limit) */
+	int allow_imported_keys;  /* `ca init` adopts keys with CKA_LOCAL false (restored backups) */
 	char commit_key_uri[CAP_TEMPLATE];
 	char pin_file[CAP_PATH];
 	char ca_cert[CAP_PATH];

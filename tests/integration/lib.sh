@@ -15,13 +15,9 @@ export BIN
 # users and the sandbox, is test-privsep's.
 [ "$(id -u)" != 0 ] || export STATION_MODE=developer
 if [ "${STATION_HSM:-softhsm2}" = tpm ]; then
-	# the second module: tpm2-pkcs11 on a private swtpm (stopped with the test), on a free port
+	# the second module: tpm2-pkcs11 on a private swtpm (stopped with the test)
 	sed -i -e 's#^module = .*#module = /usr/lib/x86_64-linux-gnu/pkcs11/libtpm2_pkcs11.so#' \
 		-e 's#station-demo#station-tpm#g' "$PROFILE"
-	for TPM_PORT in $(shuf -i 20000-39998 -n 20); do
-		ss -ltnH "( sport = :$TPM_PORT or sport = :$((TPM_PORT + 1)) )" | grep -q . || break
-	done
-	export TPM_PORT
 	trap 'TPM_STOP=1 "$top/scripts/tpm-setup.sh" "$T"; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 	"$top/scripts/tpm-setup.sh" "$T" >"$T/setup.log" 2>&1 || { cat "$T/setup.log"; fail "tpm setup"; }
 	. "$T/tpm.env"

@@ -62,6 +62,32 @@ pkcs11-tool --module "$(sed -n 's/^module = //p' "$PROFILE")" --token-label stat
 grep -A4 "label: *issuing-ca" "$T/certs.out" | grep -q "ID: *$id" || { cat "$T/certs.out"; fail "no certificate with the CA key's label and CKA_ID $id on the token"; }
 ok "the engine signs a CSR with the CA key (PIN from a mode-600 config, not argv); certificate 'issuing-ca' on the token carries the key's CKA_ID $id"
 
+echo "-- a key planted in the token (imported, not generated there) is not adopted"
+M=$(sed -n 's/^module = //p' "$PROFILE")
+openssl ecparam -name prime256v1 -genkey -noout -out "$T/planted.pem" 2>/dev/null
+openssl pkcs8 -topk8 -nocrypt -in "$T/planted.pem" -outform DER -out "$T/planted.der"
+# the insider's own tool, with the PIN on its command line (the station never does this)
+pkcs11-tool --module "$M" --token-label station-demo --login --pin "$(cat "$T/hsm-user.pin")" \
+	--write-object "$T/planted.der" --type privkey --label planted-ca --id 99 >"$T/plant.out" 2>&1 ||
+	{ cat "$T/plant.out"; fail "could not plant a key"; }
+mkdir -p "$T/planted"
+sed -e 's/object=issuing-ca/object=planted-ca/' -e "s#^database = .*#database = $T/planted/station.db#" \
+	-e "s#^pin_file = .*#pin_file = $T/hsm-user.pin#" -e "s#^ca_cert = .*#ca_cert = $T/planted/ca.pem#" \
+	-e "s#^root_cert = .*#root_cert = $T/planted/root.pem#" "$PROFILE" >"$T/planted/profile.ini"
+rc=0
+"$BIN/station" ca init --profile "$T/planted/profile.ini" >"$T/planted/ceremony.log" 2>&1 || rc=$?
+[ "$rc" = 4 ] || { cat "$T/planted/ceremony.log"; fail "a planted key: ca init exited $rc, not 4"; }
+grep -q "issuing CA key 'pkcs11:token=station-demo;object=planted-ca' .*refused" "$T/planted/ceremony.log" ||
+	{ cat "$T/planted/ceremony.log"; fail "no refusal naming the planted key"; }
+[ ! -e "$T/planted/ca.pem" ] || fail "a CA certificate was made over the planted key"
+[ "$(sqlite3 "$T/planted/station.db" "SELECT COUNT(*) FROM log WHERE kind='hsm.error' AND body LIKE '%key.adopt%'")" = 1 ] ||
+	fail "the refusal is not recorded"
+[ "$(sqlite3 "$T/station.db" "SELECT COUNT(*) FROM log WHERE kind='key.adopted'")" = 0 ] || fail "key.adopted on a fresh ceremony"
+"$BIN/station" ca init --profile "$PROFILE" >"$T/again.log" 2>&1 || { cat "$T/again.log"; fail "second ca init"; }
+[ "$(sqlite3 "$T/station.db" "SELECT COUNT(*) FROM log WHERE kind='key.adopted' AND body LIKE '%\"local\":true%'")" = 3 ] ||
+	fail "the second ceremony did not record its three keys as adopted"
+ok "a planted key: refused ($(grep -o 'not one that never left it\|imported into the token' "$T/planted/ceremony.log" | head -1)), hsm.error recorded, no CA certificate; keys made in the token: key.adopted with their attributes"
+
 echo "-- [hsm] audit_key_type = ed25519"
 mkprof ed ed25519
 P=$T/ed/profile.ini
