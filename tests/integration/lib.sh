@@ -10,6 +10,9 @@ trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "  ok: $*"; }
 cp "$top/scripts/demo-profile.ini" "$PROFILE"
+# The usual umask, so that tests see the modes the station gives its files (a stricter one would
+# hide a file the station leaves world-readable).
+umask 022
 export BIN
 # Run as root, the other tests keep one uid (STATION_MODE=developer); service mode, with its two
 # users and the sandbox, is test-privsep's.

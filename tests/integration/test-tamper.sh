@@ -159,3 +159,29 @@ all=$("$S" audit export --format csv --db "$db" | wc -l)
 [ "$("$S" audit export --format csv --db "$db" --since 2999-01-01T00:00:00Z | wc -l)" = 1 ] || fail "--since in the future kept entries"
 [ "$("$S" audit export --format csv --db "$db" --until 2000-01-01 | wc -l)" = 1 ] || fail "--until 2000-01-01 kept entries"
 ok "export --since/--until take RFC 3339 dates and date-times; 'yesterday' and friends are a usage error (exit 2)"
+
+# File modes (issue #12), developer mode, umask 022 (lib.sh): the record (database, -wal, -shm)
+# and the signer's own files are 0600; the checkpoint notes and the audit public key are public
+# (0644: nothing in them is secret, and they are meant to leave the station). -wal and -shm
+# exist while the signer holds the database: a line with no fixture holds it until SIGTERM.
+"$S" line --profile "$PROFILE" --json >"$T/modes.json" 2>"$T/modes.err" &
+lpid=$!
+w=0
+while ! grep -q '"event":"start"' "$T/modes.json" && [ $w -lt 300 ]; do
+	w=$((w + 1))
+	sleep 0.1
+done
+stat -c '%a %n' "$db" "$db-wal" "$db-shm" "$db.lock" >"$T/modes.live" 2>&1 || :
+kill -TERM $lpid
+rc=0
+wait $lpid || rc=$?
+[ $w -lt 300 ] && [ $rc = 0 ] || { cat "$T/modes.json" "$T/modes.err"; fail "modes: the line did not start, or did not stop on SIGTERM (exit $rc)"; }
+for f in "$db" "$db-wal" "$db-shm" "$db.lock"; do
+	grep -qx "600 $f" "$T/modes.live" || { cat "$T/modes.live"; fail "modes: $f is not 0600 while the signer runs"; }
+done
+mode() { [ "$(stat -c %a "$1")" = "$2" ] || fail "modes: $1 is $(stat -c %a "$1"), expected $2"; }
+mode "$db" 600
+mode "$db.signer-state" 600
+mode "$T/checkpoints" 755
+for f in "$T/checkpoints"/*.checkpoint "$T/audit-key.pem" "$T/ca.pem"; do mode "$f" 644; done
+ok "file modes, developer mode: station.db, -wal, -shm (live), .lock, .signer-state 0600; checkpoints/ 0755, $(ls "$T/checkpoints" | wc -l) checkpoint files, audit-key.pem, ca.pem 0644"
