@@ -176,6 +176,33 @@ audit_station_lock(const char *path)
 	return fd;
 }
 
+/*
+ * The record is the signer's: chip IDs, commitments and certificates are nobody else's to read.
+ * A new database is created 0600 here, before SQLite (which would make it 0644 under umask 022,
+ * and a descriptor opened in that instant would outlive a later chmod); an existing one is made
+ * 0600. SQLite gives the -wal and -shm files the database's mode when it creates them; those a
+ * crash left behind keep theirs, so they are made 0600 too. No descriptor is opened on an
+ * existing file: closing it would drop this process's SQLite (POSIX) locks on it.
+ */
+static void
+make_private(const char *path)
+{
+	static const char *const sfx[] = { "-wal", "-shm" };
+	char p[4096];
+	struct stat st;
+	size_t i;
+	int fd;
+
+	if ((fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) >= 0)
+		close(fd);
+	else
+		(void)chmod(path, 0600);
+	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++)
+		if (snprintf(p, sizeof(p), "%s%s", path, sfx[i]) < (int)sizeof(p) &&
+		    lstat(p, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 07777) != 0600)
+			(void)chmod(p, 0600);
+}
+
 int
 audit_open(const char *path, struct audit **out)
 {
@@ -184,15 +211,13 @@ audit_open(const char *path, struct audit **out)
 
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return AUDIT_ERR_NOMEM;
+	make_private(path);
 	if (sqlite3_open_v2(path, &a->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	        SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
 		log_error("cannot open the audit database '%s': %s; check the [station] database path",
 		    path, a->db ? sqlite3_errmsg(a->db) : "out of memory");
 		goto fail;
 	}
-	/* The record is the signer's: chip IDs, commitments and certificates are nobody else's to
-	 * read (SQLite gives the -wal and -shm files the database's mode). */
-	(void)chmod(path, 0600);
 	sqlite3_busy_timeout(a->db, 10000);
 	/* PRODUCT §7: WAL with full sync, so a committed PASS survives power loss. */
 	if ((r = exec(a, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"

@@ -218,11 +218,23 @@ check_checkpoints(const struct verify_opts *o, struct record *rc, const merkle_h
 		free(text);
 		nc++;
 	}
-	/* Truncation first: a checkpoint larger than the log. */
+	/* Truncation first: a checkpoint larger than the log. Deleting the newest entries with
+	 * their checkpoint rows leaves a database consistent with itself; only a checkpoint kept
+	 * elsewhere (--checkpoint) shows it, and says how many went (issue #12). */
 	for (i = 0; i < nc; i++)
 		if (c[i].ok && c[i].size > rc->ne) {
+			uint64_t gone = c[i].size - rc->ne;
+			char range[80]; /* 20 + 20 + 20 digits and the words */
+
+			if (gone == 1)
+				snprintf(range, sizeof(range), "1 entry: #%zu", rc->ne);
+			else
+				snprintf(range, sizeof(range), "%llu entries: #%zu..#%llu",
+				    (unsigned long long)gone, rc->ne, (unsigned long long)(c[i].size - 1));
 			verify_problem(r, "the log has %zu entries but checkpoint %s covers %llu: entries were "
-			    "removed", rc->ne, c[i].src, (unsigned long long)c[i].size);
+			    "removed (%s)", rc->ne, c[i].src, (unsigned long long)c[i].size, range);
+			if (gone > r->removed)
+				r->removed = gone;
 			c[i].ok = 0;
 		}
 	qsort(c, nc, sizeof(*c), cmp_cpt);

@@ -39,6 +39,9 @@ struct verify_result {
 	uint64_t entries, checkpoints, certs, devices;
 	uint64_t covered;     /* entries covered by the largest verified checkpoint */
 	uint64_t uncovered;   /* entries no verified checkpoint covers (entries - covered) */
+	uint64_t removed;     /* entries a signature-verified checkpoint covers that the log no
+	                       * longer holds (its largest size - entries; each such checkpoint is
+	                       * also a problem) */
 	uint64_t unterminated; /* station.start entries with no station.stop before the next start
 	                        * or the end of the log (each is also a warning) */
 	double seconds_total, seconds_merkle;

@@ -200,7 +200,9 @@ cmd_verify(int argc, char **argv)
 			       "uniqueness of chip IDs, serials, certificate serials, public keys and password\n"
 			       "commitments, and that each board.pass follows its serial, password and\n"
 			       "certificate entries. Keys default to audit-key.pem and ca.pem next to the\n"
-			       "database, or to those in the bundle. Needs no HSM.\n%s", EXITS);
+			       "database, or to those in the bundle. Needs no HSM. Only checkpoint files kept\n"
+			       "off the station show entries deleted from the end of the log together with\n"
+			       "their checkpoints ('entries were removed').\n%s", EXITS);
 			return EXIT_OK;
 		default: return EXIT_USAGE;
 		}
@@ -257,6 +259,9 @@ cmd_verify(int argc, char **argv)
 
 		if (o2 != NULL) {
 			json_object_set_new(o2, "uncovered", json_integer((json_int_t)r.uncovered));
+			json_object_set_new(o2, "removed", json_integer((json_int_t)r.removed));
+			json_object_set_new(o2, "checkpoint_files",
+			    json_integer((json_int_t)o.ncheckpoints));
 			json_object_set_new(o2, "unterminated_runs",
 			    json_integer((json_int_t)r.unterminated));
 		}
@@ -286,6 +291,15 @@ cmd_verify(int argc, char **argv)
 	if (!json && rc != VERIFY_ERR_INPUT) {
 		printf("not covered by a signed checkpoint: %llu of %llu entries\n",
 		    (unsigned long long)r.uncovered, (unsigned long long)r.entries);
+		if (r.removed > 0)
+			printf("removed: %llu of the %llu entries a signed checkpoint covers\n",
+			    (unsigned long long)r.removed, (unsigned long long)(r.entries + r.removed));
+		/* What the count cannot show (issue #12): the newest entries deleted together with
+		 * the checkpoints that covered them leave a record consistent with itself. */
+		if (o.ncheckpoints == 0)
+			printf("no --checkpoint file given: entries deleted from the end of the log together "
+			       "with their checkpoints would not show; give the checkpoint files kept off "
+			       "the station\n");
 		if (r.unterminated > 0)
 			printf("unterminated runs: %llu (see the warnings)\n",
 			    (unsigned long long)r.unterminated);

@@ -10,6 +10,9 @@ trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "  ok: $*"; }
 cp "$top/scripts/demo-profile.ini" "$PROFILE"
+# The usual umask, so that tests see the modes the station gives its files (a stricter one would
+# hide a file the station leaves world-readable).
+umask 022
 export BIN
 # Run as root, the other tests keep one uid (STATION_MODE=developer); service mode, with its two
 # users and the sandbox, is test-privsep's.
@@ -59,15 +62,21 @@ driver_do() {
 driver_close() { exec 7>&-; wait "$drv_pid"; }
 # challenge LINE: the challenge in the driver's answer to a lookup
 challenge() { echo "$1" | sed -n 's/.* challenge=\([0-9a-f]*\) reason=.*/\1/p'; }
-# tamper NAME SQL: SQL run on a fresh copy of $db (keys beside it); `station audit verify` must
-# fail (exit 7). The copy, its output and errors stay in $T/case-NAME.
+# tamper NAME SQL [RC [ARG...]]: SQL run on a fresh copy of $db (keys beside it, no checkpoint
+# files); `station audit verify --db copy ARG...` must exit RC (default 7: verification failed).
+# The copy, its output and errors stay in $T/case-NAME.
 tamper() {
+	t_name=$1
 	d=$T/case-$1
+	t_sql=$2
+	t_want=${3:-7}
+	shift 2
+	[ $# = 0 ] || shift
 	mkdir -p "$d"
 	cp "$db" "$d/station.db"
 	cp "$T/audit-key.pem" "$T/ca.pem" "$d/"
-	sqlite3 "$d/station.db" "$2" || fail "$1: sqlite3 refused the edit"
+	sqlite3 "$d/station.db" "$t_sql" || fail "$t_name: sqlite3 refused the edit"
 	rc=0
-	"$BIN/station" audit verify --db "$d/station.db" >"$d/out" 2>"$d/err" || rc=$?
-	[ "$rc" = 7 ] || { cat "$d/out" "$d/err"; fail "$1: verify exited $rc, expected 7"; }
+	"$BIN/station" audit verify --db "$d/station.db" "$@" >"$d/out" 2>"$d/err" || rc=$?
+	[ "$rc" = "$t_want" ] || { cat "$d/out" "$d/err"; fail "$t_name: verify exited $rc, expected $t_want"; }
 }

@@ -20,6 +20,8 @@ if ! getent passwd station >/dev/null || ! getent passwd station-signer >/dev/nu
 	"$top/scripts/users.sh"
 fi
 uid=$(id -u station)
+# The usual umask: the modes checked below are the ones the station sets.
+umask 022
 T=$(mktemp -d /tmp/station-itest.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 
@@ -58,7 +60,7 @@ P=$S/profile.ini
 [ "$(stat -c %U "$S/station.db")" = station-signer ] || fail "the database is not the signer user's: $(ls -l "$S/station.db")"
 ok "ceremony and lot open as root: the signer ran as station-signer (it owns station.db)"
 rc=0
-STATION_TEST_PRIVSEP=1 STATION_TEST_PROBE_OPEN="$S/hsm-user.pin:$S/tokens:$P:$top/README.md" \
+STATION_TEST_PRIVSEP=1 STATION_TEST_PROBE_OPEN="$S/hsm-user.pin:$S/tokens:$P:$top/README.md:$S/station.db:$S/station.db-wal:$S/station.db-shm" \
     STATION_TEST_PROBE_WRITE="$S/station.db" \
     "$BIN/firmware-stub" sim --boards 3 --dir "$T/svc-boards" -- "$BIN/station" run --profile "$P" --json \
     >"$T/svc.json" 2>"$T/svc.err" || rc=$?
@@ -69,6 +71,11 @@ probe "uid $uid euid $uid"
 probe "read $S/hsm-user.pin: Permission denied"
 probe "read $S/tokens: Permission denied"
 probe "write $S/station.db: Permission denied"
+# the signer holds the database while the station runs: its -wal and -shm exist, and the
+# board-facing process can read none of the three (their modes and its sandbox both refuse)
+probe "read $S/station.db: Permission denied"
+probe "read $S/station.db-wal: Permission denied"
+probe "read $S/station.db-shm: Permission denied"
 probe "read $P: ok"
 probe "read $top/README.md: Permission denied"
 grep -q "^probe: ptrace signer [0-9]*: Operation not permitted$" "$T/svc.err" || { cat "$T/svc.err"; fail "ptrace of the signer"; }
@@ -93,6 +100,34 @@ sep=$(sqlite3 "$S/station.db" "SELECT json_extract(body,'\$.separation') FROM lo
 ok "ca info: separation service, signer uid $(id -u station-signer); hsm.login records it"
 "$BIN/station" audit verify --db "$S/station.db" >"$T/svc-verify.out" 2>&1 || { cat "$T/svc-verify.out"; fail "verify"; }
 ok "$(cat "$T/svc-verify.out")"
+
+# File modes (issue #12), service mode: the record (database, -wal, -shm) and the signer's own
+# files are station-signer's, 0600; the checkpoint notes and the audit public key are public
+# (0644). -wal and -shm exist while the signer holds the database: a line with no fixture holds
+# it until SIGTERM.
+STATION_MODE= "$BIN/station" line --profile "$P" --json >"$T/modes.json" 2>"$T/modes.err" &
+lpid=$!
+w=0
+while ! grep -q '"event":"start"' "$T/modes.json" && [ $w -lt 300 ]; do
+	w=$((w + 1))
+	sleep 0.1
+done
+db=$S/station.db
+stat -c '%a %U %n' "$db" "$db-wal" "$db-shm" "$db.lock" >"$T/modes.live" 2>&1 || :
+kill -TERM $lpid
+rc=0
+wait $lpid || rc=$?
+[ $w -lt 300 ] && [ $rc = 0 ] || { cat "$T/modes.json" "$T/modes.err"; fail "modes: the line did not start, or did not stop on SIGTERM (exit $rc)"; }
+grep -q '"separated":true' "$T/modes.json" || { cat "$T/modes.json"; fail "modes: the line was not in service mode"; }
+for f in "$db" "$db-wal" "$db-shm" "$db.lock"; do
+	grep -qx "600 station-signer $f" "$T/modes.live" || { cat "$T/modes.live"; fail "modes: $f is not station-signer's 0600 while the signer runs"; }
+done
+mode() { [ "$(stat -c '%a %U' "$1")" = "$2" ] || fail "modes: $1 is $(stat -c '%a %U' "$1"), expected $2"; }
+mode "$db" "600 station-signer"
+mode "$db.signer-state" "600 station-signer"
+mode "$S/checkpoints" "755 station-signer"
+for f in "$S/checkpoints"/*.checkpoint "$S/audit-key.pem"; do mode "$f" "644 station-signer"; done
+ok "file modes, service mode: station.db, -wal, -shm (live), .lock, .signer-state station-signer 0600; checkpoints/ 0755, checkpoint files and audit-key.pem 0644"
 
 echo "-- what the station user cannot do"
 cp "$P" "$S/evil.ini" && chown station "$S/evil.ini"
