@@ -141,7 +141,12 @@ empty 4
 wait_res 4 2; expect 4 FAIL
 wait_ev '.event == "removed" and .fixture == "1-1.5"'
 case $(lastres 4 .code) in E_NO_ANSWER | E_DISCONNECTED) ;; *) fail "pulled board: $(lastres 4 .code)" ;; esac
-[ "$(lastres 4 .void)" = true ] || fail "pulled after its serial: not void"
+# void unless the board had already passed its proof (then its lock is pending and finished on
+# re-insert); on a loaded machine the pull can be seen only after that step
+case $(lastres 4 .step) in
+lock | record) [ "$(lastres 4 .void)" = false ] || fail "pulled after its proof: void" ;;
+*) [ "$(lastres 4 .void)" = true ] || fail "pulled after its serial, at $(lastres 4 .step): not void" ;;
+esac
 seat 4 g7
 wait_res 4 3; expect 4 PASS
 ok "g7 pulled at 'certificate': $(results 4 .code | sed -n 2p), serial void; seated again: PASS"
