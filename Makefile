@@ -66,6 +66,12 @@ STUB_SRC    := $(wildcard firmware-stub/host/*.c)
 
 obj = $(patsubst %.c,$(B)/%.o,$(1))
 
+# `station version`: the git revision, written to a header only when it changed, so that only
+# cli-version.o is rebuilt. Outside a git checkout (a tarball) it is "unknown"; GIT_REV=... on
+# the command line or in the environment wins (make deb passes its own).
+GIT_REV ?= $(shell [ -e .git ] && git describe --always --dirty 2>/dev/null || echo unknown)
+GEN     := $(B)/gen
+
 LIBCORE    := $(B)/libcore.a
 LIBCOMMON  := $(B)/libcommon.a
 LIBSTATION := $(B)/libstation.a
@@ -77,7 +83,7 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz-*.c)
 REPLAY_BIN := $(patsubst tests/fuzz/%.c,$(B)/replay/%,$(FUZZ_SRC))
 
-.PHONY: all test unit replay freestanding integration demo bench asan fuzz lint clean install deps
+.PHONY: all test unit replay freestanding integration demo bench asan fuzz lint clean install deps FORCE
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -100,6 +106,13 @@ $(B)/firmware-stub/core/%.o: firmware-stub/core/%.c
 $(B)/lib%.a:
 	@mkdir -p $(dir $@)
 	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(GEN)/git-rev.h: FORCE
+	@mkdir -p $(dir $@)
+	@printf '#define STATION_GIT_REV "%s"\n' '$(GIT_REV)' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(B)/station/cli/cli-version.o: CFLAGS_ALL += -I$(GEN)
+$(B)/station/cli/cli-version.o: $(GEN)/git-rev.h
 
 $(LIBCORE): $(call obj,$(CORE_SRC))
 $(LIBCOMMON): $(call obj,$(COMMON_LIB))
