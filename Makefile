@@ -1,11 +1,13 @@
 # Factory provisioning station: plain, non-recursive GNU make.
 #   make            release build: build/bin/station, build/bin/station-signer, build/bin/firmware-stub
-#   make test       unit tests, fuzz-corpus replay, freestanding check, integration tests
+#   make test       unit tests, fuzz-corpus replay, freestanding check, integration tests,
+#                   man pages, install, unit, udev rules, package (lintian)
 #   make demo       provision simulated boards on the embedded default (SoftHSM2 under var/demo)
 #   make asan       the same programs and tests under AddressSanitizer/UBSan (build/asan/)
 #   make fuzz       libFuzzer targets under clang (FUZZ_SECONDS per target, default 60)
 #   make lint       clang-format check and cppcheck
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (programs, man pages, docs, unit, udev rules)
+#   make deb        the Debian package, build/deb/factory-station_<version>_<arch>.deb
 # V=1 shows commands. CI=1 turns warnings into errors.
 
 VARIANT ?= release
@@ -66,6 +68,12 @@ STUB_SRC    := $(wildcard firmware-stub/host/*.c)
 
 obj = $(patsubst %.c,$(B)/%.o,$(1))
 
+# `station version`: the git revision, written to a header only when it changed, so that only
+# cli-version.o is rebuilt. Outside a git checkout (a tarball) it is "unknown"; GIT_REV=... on
+# the command line or in the environment wins (make deb passes its own).
+GIT_REV ?= $(shell [ -e .git ] && git describe --always --dirty 2>/dev/null || echo unknown)
+GEN     := $(B)/gen
+
 LIBCORE    := $(B)/libcore.a
 LIBCOMMON  := $(B)/libcommon.a
 LIBSTATION := $(B)/libstation.a
@@ -77,7 +85,8 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz-*.c)
 REPLAY_BIN := $(patsubst tests/fuzz/%.c,$(B)/replay/%,$(FUZZ_SRC))
 
-.PHONY: all test unit replay freestanding integration demo bench asan fuzz lint clean install deps
+.PHONY: all test unit replay freestanding integration package-test demo bench asan fuzz lint clean install deb deps \
+        FORCE
 .DEFAULT_GOAL := all
 .SECONDARY:
 
@@ -100,6 +109,13 @@ $(B)/firmware-stub/core/%.o: firmware-stub/core/%.c
 $(B)/lib%.a:
 	@mkdir -p $(dir $@)
 	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(GEN)/git-rev.h: FORCE
+	@mkdir -p $(dir $@)
+	@printf '#define STATION_GIT_REV "%s"\n' '$(GIT_REV)' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(B)/station/cli/cli-version.o: CFLAGS_ALL += -I$(GEN)
+$(B)/station/cli/cli-version.o: $(GEN)/git-rev.h
 
 $(LIBCORE): $(call obj,$(CORE_SRC))
 $(LIBCOMMON): $(call obj,$(COMMON_LIB))
@@ -187,7 +203,7 @@ integration: $(PROGS) $(DRIVER) $(PROBE) $(CONSOLE_DEMO) $(SLOT_PROBE)
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(MAKE) --no-print-directory freestanding unit replay integration
+	$(Q)$(MAKE) --no-print-directory freestanding unit replay integration package-test
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -213,14 +229,70 @@ lint:
 	$(Q)cppcheck -q --error-exitcode=1 --enable=warning,portability --inline-suppr \
 	  --suppress=missingIncludeSystem -Ifirmware-stub/core $(addprefix -I,$(SRC_DIRS)) station hsm firmware-stub
 
+# Install like a product (issue #13): programs, man pages, docs and the example profile, the
+# systemd unit, udev rules and logrotate file. DESTDIR stages it (no root needed; the system
+# users are then made by the package's postinst or scripts/users.sh on the station PC).
+# With PREFIX=/usr (the package) system files go where Debian 12 looks for them (/lib/systemd,
+# /lib/udev, /etc); with another PREFIX under it (systemd also reads /usr/local/lib/systemd/system;
+# udev rules and logrotate files from there must be copied to /etc by hand).
+MANPAGES     := $(wildcard docs/man/*.1)
+DOCS         := README.md LICENSE $(wildcard docs/*.md)
+SYSDIR_BASE  := $(if $(filter /usr,$(PREFIX)),,$(PREFIX))
+BINDIR       ?= $(PREFIX)/bin
+LIBEXECDIR   ?= $(PREFIX)/libexec/station
+MANDIR       ?= $(PREFIX)/share/man
+DOCDIR       ?= $(PREFIX)/share/doc/factory-station
+UNITDIR      ?= $(SYSDIR_BASE)/lib/systemd/system
+UDEVRULESDIR ?= $(SYSDIR_BASE)/lib/udev/rules.d
+SYSCONFDIR   ?= $(if $(SYSDIR_BASE),$(PREFIX)/etc,/etc)
+STATEDIR     ?= /var/lib/station
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/station
-	install -m 755 build/bin/station $(DESTDIR)$(PREFIX)/bin/station
-	install -m 755 build/bin/station-signer $(DESTDIR)$(PREFIX)/libexec/station/station-signer
-	install -m 755 build/bin/firmware-stub $(DESTDIR)$(PREFIX)/bin/firmware-stub
-	$(if $(DESTDIR),@echo "  (staged install: run scripts/users.sh as root on the station PC)",scripts/users.sh)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(MANDIR)/man1 \
+	  $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(UNITDIR) $(DESTDIR)$(UDEVRULESDIR) \
+	  $(DESTDIR)$(SYSCONFDIR)/logrotate.d $(DESTDIR)$(STATEDIR)
+	install -m 755 $(BIN)/station $(DESTDIR)$(BINDIR)/station
+	install -m 755 $(BIN)/firmware-stub $(DESTDIR)$(BINDIR)/firmware-stub
+	install -m 755 $(BIN)/station-signer $(DESTDIR)$(LIBEXECDIR)/station-signer
+	install -m 755 scripts/users.sh scripts/service-dir.sh scripts/hsm-setup.sh $(DESTDIR)$(LIBEXECDIR)/
+	install -m 644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+	install -m 644 scripts/demo-profile.ini $(DESTDIR)$(DOCDIR)/examples/profile.ini
+	install -m 644 scripts/system/station.env.example $(DESTDIR)$(DOCDIR)/examples/station.env
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' scripts/system/station@.service.in \
+	  >$(DESTDIR)$(UNITDIR)/station@.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/station@.service
+	install -m 644 scripts/system/70-factory-station.rules $(DESTDIR)$(UDEVRULESDIR)/
+	install -m 644 scripts/system/factory-station.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/factory-station
+	$(if $(DESTDIR),@echo "  (staged install: the package's postinst, or scripts/users.sh as root, makes the users)",scripts/users.sh)
+
+# Debian package (issue #13): the sources and scripts/debian/ (the tree has no top-level debian/)
+# staged in build/deb/, built there by dpkg-buildpackage with debhelper. The staged tree gets a
+# copy of this tree's release build, so that packaging after `make` compiles nothing again (same
+# sources, same flags; delete build/deb/*/build for a build from scratch).
+DEB_VERSION := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' scripts/debian/changelog)
+DEB_ARCH    := $(shell dpkg --print-architecture 2>/dev/null)
+DEB_SRC     := build/deb/factory-station-$(DEB_VERSION)
+DEB         := build/deb/factory-station_$(DEB_VERSION)_$(DEB_ARCH).deb
+
+deb: all
+	$(Q)rm -rf build/deb && mkdir -p $(DEB_SRC)/build
+	$(Q)cp -a Makefile README.md LICENSE station firmware-stub hsm scripts docs $(DEB_SRC)/
+	$(Q)cp -a scripts/debian $(DEB_SRC)/debian
+	$(Q)tar -C build -cf - --exclude=release/tests --exclude=release/replay --exclude=release/freestanding \
+	  release bin | tar -C $(DEB_SRC)/build -xf -
+	@echo "  DPKG    $(DEB) (log: build/deb/build.log)"
+	$(Q)cd $(DEB_SRC) && GIT_REV='$(GIT_REV)' dpkg-buildpackage -b -nc -us -uc >../build.log 2>&1 || \
+	  { tail -40 ../build.log; exit 1; }
+
+# Installing like a product (issue #13): man pages, the staged install, the systemd unit, the
+# udev rules and the Debian package with lintian (tests/package/).
+package-test: all
+	$(Q)$(MAKE) --no-print-directory deb
+	@for t in tests/package/test-*.sh; do echo "  PTEST   $$t"; \
+	  BIN=$(abspath $(BIN)) DEB=$(abspath $(DEB)) sh $$t || exit 1; done
 
 clean:
 	rm -rf build
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find build -path build/deb -prune -o -name '*.d' -type f -print 2>/dev/null)

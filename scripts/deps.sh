@@ -1,5 +1,7 @@
 #!/bin/sh
-# deps.sh: make sure the Debian 12 packages the build, the demo and the tests need are installed.
+# deps.sh: make sure the Debian 12 packages the build, the demo and the tests need are installed
+# (the last line is for `make deb` and tests/package/: debhelper, lintian, man-page lint,
+# systemd-analyze, udevadm).
 # Idempotent and silent when everything is present. Installs what is missing when run as root,
 # otherwise says exactly what to run. Only Debian's package archive is contacted.
 set -eu
@@ -8,7 +10,8 @@ PKGS="build-essential pkg-config libssl-dev openssl libsqlite3-dev sqlite3 libse
 libusb-1.0-0-dev softhsm2 umockdev libumockdev-dev libcmocka-dev libinih-dev libjansson-dev
 libqrencode-dev libp11-kit-dev libseccomp-dev libncurses-dev tmux procps jq
 opensc libengine-pkcs11-openssl swtpm swtpm-tools tpm2-tools libtpm2-pkcs11-1 libtpm2-pkcs11-tools
-libtss2-tcti-swtpm0 tpm2-abrmd libtss2-tcti-tabrmd0 dbus iproute2"
+libtss2-tcti-swtpm0 tpm2-abrmd libtss2-tcti-tabrmd0 dbus iproute2
+debhelper lintian mandoc groff-base systemd udev"
 
 missing=""
 for p in $PKGS; do

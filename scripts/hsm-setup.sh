@@ -5,7 +5,16 @@
 # station-signer (so no PIN ever appears on a command line). Prints the SOFTHSM2_CONF to export.
 set -eu
 dir=$1
-bin=${BIN:-$(cd "$(dirname "$0")/.." && pwd)/build/bin}
+# station-signer: $BIN, else next to this script (installed: PREFIX/libexec/station/), else the
+# build tree's
+here=$(cd "$(dirname "$0")" && pwd)
+if [ -n "${BIN:-}" ]; then
+	bin=$BIN
+elif [ -x "$here/station-signer" ]; then
+	bin=$here
+else
+	bin=$(cd "$here/.." && pwd)/build/bin
+fi
 mkdir -p "$dir/tokens"
 chmod 700 "$dir"
 conf="$dir/softhsm2.conf"

@@ -157,12 +157,15 @@ cli_station_enter(struct cli_station *st, unsigned fixtures)
 			    "as void; those boards can simply be run again\n", (unsigned)lot.recovered);
 	}
 	util_hex(st->prof->digest, sizeof(st->prof->digest), digest, sizeof(digest));
-	events_emit("start", json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:b,s:I,s:I}", "mode",
-	    st->cmd, "version", STATION_VERSION, "station", st->prof->station_id, "product",
-	    st->prof->cert.product, "lot", st->env.verify_only ? "" : st->prof->lot, "operator",
-	    st->prof->operator_name, "profile", st->profile_path, "profile_sha256", digest,
-	    "fixtures", (int)fixtures, "separated", signer_separated(st->sig), "quota",
-	    (json_int_t)lot.quota, "quota_used", (json_int_t)lot.used));
+	/* "version" stays the release string it always was (fields are only ever added); "build"
+	 * (issue #13) adds the git revision and the library versions this process runs with. */
+	events_emit("start", json_pack("{s:s,s:s,s:o,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:b,s:I,s:I}",
+	    "mode", st->cmd, "version", STATION_VERSION, "build", cli_version_json(), "station",
+	    st->prof->station_id, "product", st->prof->cert.product, "lot",
+	    st->env.verify_only ? "" : st->prof->lot, "operator", st->prof->operator_name, "profile",
+	    st->profile_path, "profile_sha256", digest, "fixtures", (int)fixtures, "separated",
+	    signer_separated(st->sig), "quota", (json_int_t)lot.quota, "quota_used",
+	    (json_int_t)lot.used));
 	return EXIT_OK;
 }
 

@@ -27,6 +27,14 @@ int cli_board(int argc, char **argv);
 /* `station audit verify|export|proof|check-proof|consistency|checkpoint` (cli-audit.c). */
 int cli_audit(int argc, char **argv);
 
+/* `station version [--json]`, also `station --version` (cli-version.c). */
+int cli_version(int argc, char **argv);
+struct json_t;
+/* The build object of `station version --json` and of the start event: version, git, openssl,
+ * sqlite, libusb, libserialport (strings). A new reference (the caller owns it), NULL when out
+ * of memory. */
+struct json_t *cli_version_json(void);
+
 struct signer;
 struct profile;
 /* Decides the privilege-separation mode once (privsep.h): service when run as root (unless root

@@ -22,6 +22,7 @@ static const struct {
 	{ "lot", cli_lot, "a production lot's state, and its end (status|close)" },
 	{ "board", cli_board, "a quarantined board released by an engineer (release)" },
 	{ "audit", cli_audit, "verify, export and prove the audit record (offline)" },
+	{ "version", cli_version, "release, git revision and library versions (also --version)" },
 };
 
 static void
@@ -29,7 +30,8 @@ usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: station <command> [options]   (station <command> --help for details)\n\n"
+	fprintf(f, "usage: station <command> [options]   (station <command> --help for details)\n"
+	           "       station --version\n\n"
 	           "Factory provisioning station: gives each board a unique password, a key pair\n"
 	           "it generated itself and an HSM-signed certificate, locks it, and records it all.\n\n"
 	           "commands:\n");
@@ -38,7 +40,7 @@ usage(FILE *f)
 	fprintf(f, "\nexit codes: 0 ok, 1 a board failed, 2 usage, 3 profile, 4 HSM/signer,\n"
 	           "5 audit database, 6 no fixture, 7 audit verification failed,\n"
 	           "8 line stopped by a second signal.\n"
-	           "See docs/scripting-guide.md.\n");
+	           "See station(1) and docs/scripting-guide.md.\n");
 }
 
 int
@@ -60,6 +62,8 @@ main(int argc, char **argv)
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (strcmp(argv[1], cmds[i].name) == 0)
 			return cmds[i].fn(argc - 1, argv + 1);
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0)
+		return cli_version(argc - 1, argv + 1);
 	fprintf(stderr, "station: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;

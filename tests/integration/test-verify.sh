@@ -25,6 +25,11 @@ verify good --boards 2 --dir "$T/b"
 [ "$rc" = 0 ] || { cat "$T/good.json" "$T/good.err"; fail "verify of two good boards: exit $rc"; }
 [ "$(results good)" = "1-1.1 DONE ;1-1.2 DONE ;" ] || fail "verify of two good boards: $(results good)"
 [ "$(jq -r 'select(.event == "start") | .mode' "$T/good.json")" = verify ] || fail "no start event of mode verify"
+# issue #13: the start event names the build (the same object as `station version --json`).
+[ "$(jq -c 'select(.event == "start") | .build' "$T/good.json")" = "$("$BIN/station" version --json)" ] ||
+	fail "the start event's build object is not station version --json's"
+[ "$(jq -r 'select(.event == "start") | [.version, .build.git, .build.openssl, .build.sqlite, .build.libusb] |
+	map(select(. != null and . != "")) | length' "$T/good.json")" = 5 ] || fail "start event: version fields missing"
 [ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='board.checked' AND json_extract(body,'$.result')='PASS' AND
 	json_extract(body,'$.proof')='verified'")" = 2 ] || fail "the checks were not recorded with a verified proof"
 ok "two provisioned boards: DONE, recorded as board.checked with \"proof\":\"verified\""
