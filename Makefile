@@ -20,7 +20,8 @@ Q := @
 endif
 
 CC      ?= cc
-PKGS    := openssl sqlite3 libserialport libusb-1.0 inih jansson libseccomp ncursesw
+PKGS    := openssl sqlite3 libserialport libusb-1.0 inih jansson libseccomp ncursesw \
+           cairo cairo-ft freetype2 libqrencode
 P11INC  := $(shell pkg-config --cflags p11-kit-1 2>/dev/null)
 UMOCK   := umockdev-1.0
 
@@ -38,7 +39,7 @@ LDF_cover   := --coverage
 
 CFLAGS_ALL = -std=c11 -g $(WARN) $(OPT_$(VARIANT)) -D_GNU_SOURCE -MMD -MP \
              -Ifirmware-stub/core $(addprefix -I,$(SRC_DIRS)) $(P11INC) $(shell pkg-config --cflags $(PKGS))
-LIBS     := $(shell pkg-config --libs $(PKGS)) -lpthread -ldl
+LIBS     := $(shell pkg-config --libs $(PKGS)) -lcups -lpthread -ldl
 LDFLAGS_ALL = $(LDF_$(VARIANT))
 
 # The portable device core: C99, no heap, no stdio, freestanding.

@@ -19,6 +19,7 @@
 
 #include "cli.h"
 #include "confine.h"
+#include "label-printer.h"
 #include "privsep.h"
 #include "profile.h"
 #include "sandbox.h"
@@ -111,6 +112,49 @@ cli_confine(const char *cmd, const struct profile *prof)
 		privsep_describe(&ps, desc, sizeof(desc));
 		fprintf(stderr, "%s: %s; sandboxed (Landlock ABI %d, seccomp)\n", cmd, desc,
 		    sandbox_landlock_abi());
+	}
+	return 0;
+}
+
+/* In the printer helper, before it serves: as confine_printer says (confine.h). */
+static const struct profile *printer_prof; /* the helper's profile, for printer_confine */
+
+static int
+printer_confine(void *arg, char *why, size_t cap)
+{
+	const struct profile *p = printer_prof;
+	struct confine_printer_paths pp;
+	char dir[CAP_PATH], *slash;
+
+	(void)arg;
+	memset(&pp, 0, sizeof(pp));
+	pp.label_dir = p->label_dir;
+	if (p->label.output == LABEL_OUT_DEVICE) {
+		/* the directory: a printer plugged in later is a new node there */
+		snprintf(dir, sizeof(dir), "%s", p->label.printer);
+		if ((slash = strrchr(dir, '/')) != NULL && slash != dir)
+			*slash = '\0';
+		pp.device = dir;
+	}
+	pp.port = p->label.output == LABEL_OUT_TCP ? p->label.port :
+	    p->label.output == LABEL_OUT_CUPS ? 631 : 0;
+	return confine_printer(&ps, &pp, why, cap);
+}
+
+int
+cli_printer_start(const char *cmd, const struct profile *prof, struct label_printer **out)
+{
+	char why[CAP_REASON];
+
+	*out = NULL;
+	if (prof->label.output == LABEL_OUT_DIR)
+		return 0;
+	if (cli_privsep(cmd) != 0)
+		return -1;
+	printer_prof = prof;
+	if (label_printer_start(prof, printer_confine, NULL, out, why, sizeof(why)) != 0) {
+		fprintf(stderr, "%s: %s\n", cmd, why);
+		return -1;
 	}
 	return 0;
 }

@@ -40,6 +40,12 @@ int cli_become_signer(void);
  * station user and enters the sandbox (service mode), hardens the process (both modes). Prints
  * why and returns -1 when it could not: the caller must not go on. */
 int cli_confine(const char *cmd, const struct profile *prof);
+struct label_printer;
+/* `station run`/`line`, before cli_confine: forks the label printer helper (label-printer.h),
+ * confined by confine_printer (service mode: the station user, its own sandbox with the
+ * printer's port), when [label] output is not dir (*out NULL then). Prints why and returns -1
+ * when it cannot. */
+int cli_printer_start(const char *cmd, const struct profile *prof, struct label_printer **out);
 /* Test hook: what this process can reach (STATION_TEST_PROBE_OPEN / _WRITE); see cli-launch.c. */
 void cli_probe(int signer_pid);
 /* Starts the signer for profile in mode (SIGMODE_RUN / SIGMODE_ADMIN / SIGMODE_VERIFY) as this command's launcher
