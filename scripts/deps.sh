@@ -6,7 +6,8 @@ set -eu
 
 PKGS="build-essential pkg-config libssl-dev openssl libsqlite3-dev sqlite3 libserialport-dev
 libusb-1.0-0-dev softhsm2 umockdev libumockdev-dev libcmocka-dev libinih-dev libjansson-dev
-libqrencode-dev libp11-kit-dev libseccomp-dev libncurses-dev tmux procps jq"
+libqrencode-dev libp11-kit-dev libseccomp-dev libncurses-dev tmux procps jq
+libcairo2-dev libfreetype-dev fonts-dejavu-core libcups2-dev zbar-tools python3"
 
 missing=""
 for p in $PKGS; do

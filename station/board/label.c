@@ -117,10 +117,8 @@ label_path(const char *dir, const char *serial, unsigned fmt, char *out, size_t 
 	return n < 0 || (size_t)n >= cap ? -1 : 0;
 }
 
-/* Creates path, which must not exist (a file or link planted there is never written through),
- * mode 0600, and fsyncs it. A partial file is removed. 0 or -1 (errno). */
-static int
-write_new(const char *path, const void *buf, size_t n)
+int
+label_write_new(const char *path, const void *buf, size_t n)
 {
 	const char *p = buf;
 	size_t off = 0;
@@ -164,15 +162,54 @@ sync_dir(const char *dir)
 }
 
 int
+label_draw(const struct profile *p, struct label_kit *k, const struct label_values *v,
+    unsigned formats, char **zpl, size_t *zlen, uint8_t **png, size_t *plen, char *why,
+    size_t wcap)
+{
+	struct label_layout *l = NULL;
+	char lwhy[CAP_REASON], *z = NULL;
+	uint8_t *g = NULL;
+	size_t zl = 0, gl = 0;
+	int line = 0, r = -1;
+
+	if (label_layout_build(&p->label, v, &l, &line, lwhy, sizeof(lwhy)) != 0) {
+		where(why, wcap, p->path, line, lwhy);
+		return -1;
+	}
+	if ((formats & LABEL_FMT_ZPL) && ((z = malloc(CAP_LABEL_ZPL)) == NULL ||
+	        label_zpl(l, z, CAP_LABEL_ZPL, &zl) != 0)) {
+		util_why(why, wcap, "cannot draw the ZPL label: %s", strerror(errno));
+		goto out;
+	}
+	if ((formats & LABEL_FMT_PNG) && label_png(k->fonts, l, &g, &gl, lwhy, sizeof(lwhy)) != 0) {
+		util_why(why, wcap, "cannot draw the PNG label: %s", lwhy);
+		goto out;
+	}
+	*zpl = z;
+	*zlen = zl;
+	*png = g;
+	*plen = gl;
+	z = NULL; /* owned by the caller */
+	g = NULL;
+	r = 0;
+out:
+	if (z != NULL) {
+		util_wipe(z, CAP_LABEL_ZPL);
+		free(z);
+	}
+	label_layout_free(l);
+	return r;
+}
+
+int
 label_spool(const struct profile *p, struct label_kit *k, const struct label_values *v,
     char *path, size_t cap, char *preview, size_t pcap, char *why, size_t wcap)
 {
 	const struct label_profile *lp = &p->label;
-	struct label_layout *l = NULL;
-	char zfile[CAP_PATH], pfile[CAP_PATH], lwhy[CAP_REASON], *zpl = NULL;
+	char zfile[CAP_PATH], pfile[CAP_PATH], *zpl = NULL;
 	uint8_t *png = NULL;
 	size_t zlen = 0, plen = 0;
-	int line = 0, made_zpl = 0, r = -1;
+	int made_zpl = 0, r = -1;
 
 	if (strpbrk(v->serial, "/^~") != NULL || v->serial[0] == '.' ||
 	    label_path(p->label_dir, v->serial, LABEL_FMT_ZPL, zfile, sizeof(zfile)) != 0 ||
@@ -180,31 +217,18 @@ label_spool(const struct profile *p, struct label_kit *k, const struct label_val
 		util_why(why, wcap, "the serial '%s' cannot name a label file", v->serial);
 		return -1;
 	}
-	if (label_layout_build(lp, v, &l, &line, lwhy, sizeof(lwhy)) != 0) {
-		where(why, wcap, p->path, line, lwhy);
+	if (label_draw(p, k, v, lp->formats, &zpl, &zlen, &png, &plen, why, wcap) != 0)
 		return -1;
-	}
-	if (lp->formats & LABEL_FMT_ZPL) {
-		if ((zpl = malloc(CAP_LABEL_ZPL)) == NULL ||
-		    label_zpl(l, zpl, CAP_LABEL_ZPL, &zlen) != 0) {
-			util_why(why, wcap, "cannot draw the ZPL label: %s", strerror(errno));
-			goto out;
-		}
-		if (write_new(zfile, zpl, zlen) != 0) {
+	if (zpl != NULL) {
+		if (label_write_new(zfile, zpl, zlen) != 0) {
 			util_why(why, wcap, "cannot create the label %s: %s", zfile, strerror(errno));
 			goto out;
 		}
 		made_zpl = 1;
 	}
-	if (lp->formats & LABEL_FMT_PNG) {
-		if (label_png(k->fonts, l, &png, &plen, lwhy, sizeof(lwhy)) != 0) {
-			util_why(why, wcap, "cannot draw the PNG label: %s", lwhy);
-			goto out;
-		}
-		if (write_new(pfile, png, plen) != 0) {
-			util_why(why, wcap, "cannot create the label %s: %s", pfile, strerror(errno));
-			goto out;
-		}
+	if (png != NULL && label_write_new(pfile, png, plen) != 0) {
+		util_why(why, wcap, "cannot create the label %s: %s", pfile, strerror(errno));
+		goto out;
 	}
 	sync_dir(p->label_dir);
 	snprintf(path, cap, "%s", lp->send == LABEL_FMT_PNG ? pfile : zfile);
@@ -221,7 +245,6 @@ out:
 		util_wipe(png, plen);
 		free(png);
 	}
-	label_layout_free(l);
 	return r;
 }
 

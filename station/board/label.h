@@ -10,6 +10,7 @@
 #define LABEL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "label-layout.h"
 #include "profile.h"
@@ -38,6 +39,17 @@ int label_path(const char *dir, const char *serial, unsigned fmt, char *out, siz
  * not rendered). On failure nothing is left in the spool. 0, or -1 with why (for the engineer). */
 int label_spool(const struct profile *p, struct label_kit *k, const struct label_values *v,
     char *path, size_t cap, char *preview, size_t pcap, char *why, size_t wcap);
+
+/* Draws v's label in formats (LABEL_FMT_*): *zpl (CAP_LABEL_ZPL bytes allocated, *zlen used)
+ * and *png (*plen), NULL for a format not asked. The caller wipes and frees both (they show the
+ * password). 0, or -1 with why. */
+int label_draw(const struct profile *p, struct label_kit *k, const struct label_values *v,
+    unsigned formats, char **zpl, size_t *zlen, uint8_t **png, size_t *plen, char *why,
+    size_t wcap);
+
+/* Creates path, which must not exist (a file or link planted there is never written through:
+ * EEXIST, ELOOP), mode 0600, and fsyncs it; a partial file is removed. 0 or -1 (errno). */
+int label_write_new(const char *path, const void *buf, size_t n);
 
 /* Removes serial's spool files (every format). 0 when none is left, -1 (errno) otherwise. */
 int label_unspool(const char *dir, const char *serial);

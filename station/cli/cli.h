@@ -24,6 +24,9 @@ int cli_lot(int argc, char **argv);
 /* `station board release`: lifts a board's quarantine (cli-board.c). */
 int cli_board(int argc, char **argv);
 
+/* `station label reprint|list|sample` (cli-label.c). */
+int cli_label(int argc, char **argv);
+
 /* `station audit verify|export|proof|check-proof|consistency|checkpoint` (cli-audit.c). */
 int cli_audit(int argc, char **argv);
 
