@@ -51,6 +51,8 @@ struct label_printer;
 int cli_printer_start(const char *cmd, const struct profile *prof, struct label_printer **out);
 /* Test hook: what this process can reach (STATION_TEST_PROBE_OPEN / _WRITE); see cli-launch.c. */
 void cli_probe(int signer_pid);
+/* Test hook: TCP connects to the ports of STATION_TEST_PROBE_TCP, as `who`; see cli-launch.c. */
+void cli_probe_tcp(const char *who);
 /* Starts the signer for profile in mode (SIGMODE_RUN / SIGMODE_ADMIN / SIGMODE_VERIFY) as this command's launcher
  * (cli-launch.c); operator_name (may be NULL) names who runs an admin command. On failure prints
  * "cmd: the signer did not start: why" and returns -1. */
