@@ -446,6 +446,30 @@ test_helper(void **state)
 	label_kit_free(k);
 }
 
+/* CUPS (libcups): a cupsd that cannot be reached keeps the label, with a reason that says so.
+ * (No cupsd is started here: a job accepted by one is not tested.) */
+static void
+test_cups_unreachable(void **state)
+{
+	struct label_kit *k = NULL;
+	char err[512], p1[256], pv[256], sock[128];
+	struct stat st;
+
+	(void)state;
+	snprintf(sock, sizeof(sock), "%s/no-cupsd.sock", dir);
+	assert_int_equal(setenv("CUPS_SERVER", sock, 1), 0);
+	load("output = cups:zebra\ntimeout = 1000\n");
+	assert_int_equal(label_kit_load(prof, &k, err, sizeof(err)), 0);
+	assert_int_equal(label_spool(prof, k, &vals, p1, sizeof(p1), pv, sizeof(pv), err,
+	    sizeof(err)), 0);
+	assert_int_equal(label_printer_once(prof, vals.serial, err, sizeof(err)), 1);
+	assert_non_null(strstr(err, "CUPS"));
+	assert_int_equal(stat(p1, &st), 0);
+	assert_int_equal(label_printer_once(prof, "TH2-00000077", err, sizeof(err)), 2);
+	unsetenv("CUPS_SERVER");
+	label_kit_free(k);
+}
+
 int
 main(void)
 {
@@ -459,6 +483,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_zhs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_helper, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cups_unreachable, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
