@@ -39,7 +39,7 @@ LDF_cover   := --coverage
 
 CFLAGS_ALL = -std=c11 -g $(WARN) $(OPT_$(VARIANT)) -D_GNU_SOURCE -MMD -MP \
              -Ifirmware-stub/core $(addprefix -I,$(SRC_DIRS)) $(P11INC) $(shell pkg-config --cflags $(PKGS))
-LIBS     := $(shell pkg-config --libs $(PKGS)) -lcups -lpthread -ldl
+LIBS     := $(shell pkg-config --libs $(PKGS)) -lpthread -ldl
 LDFLAGS_ALL = $(LDF_$(VARIANT))
 
 # The portable device core: C99, no heap, no stdio, freestanding.
