@@ -22,7 +22,8 @@ Q := @
 endif
 
 CC      ?= cc
-PKGS    := openssl sqlite3 libserialport libusb-1.0 inih jansson libseccomp ncursesw
+PKGS    := openssl sqlite3 libserialport libusb-1.0 inih jansson libseccomp ncursesw \
+           cairo cairo-ft freetype2 libqrencode
 P11INC  := $(shell pkg-config --cflags p11-kit-1 2>/dev/null)
 UMOCK   := umockdev-1.0
 

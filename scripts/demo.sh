@@ -33,6 +33,7 @@ echo "== open the lot (the signer opens lots; a run works only on an open lot)"
 
 mkdir -p "$DEMO/boards"
 run="$DEMO/boards/run-$(date -u +%Y%m%dT%H%M%SZ)-$$"
+: >"$DEMO/boards/.labels-since"
 echo "== provisioning $BOARDS simulated boards (flash files in ${run#$top/})"
 rc=0
 "$BIN/firmware-stub" sim --boards "$BOARDS" --dir "$run" -- \
@@ -42,6 +43,9 @@ echo "== provisioning 2 simulated boards on USB bulk (no serial adapter; fixture
 	"$BIN/station" run --profile "$DEMO/profile.ini" || rc=$?
 echo "== lot status"
 "$BIN/station" lot status --profile "$DEMO/profile.ini" || rc=$?
-echo "== labels (the only place passwords go): ${DEMO#$top/}/labels/"
+echo "== labels (the only place passwords go): ${DEMO#$top/}/labels/ (ZPL for the printer, PNG to look at)"
+find "$DEMO/labels" -name '*.png' -newer "$DEMO/boards/.labels-since" 2>/dev/null | sort |
+	sed "s#^$top/#   preview: #"
+echo "   (a made-up one: build/bin/station label sample --profile ${DEMO#$top/}/profile.ini --out DIR)"
 echo "== audit database: ${DEMO#$top/}/station.db"
 exit $rc

@@ -11,7 +11,8 @@ libusb-1.0-0-dev softhsm2 umockdev libumockdev-dev libcmocka-dev libinih-dev lib
 libqrencode-dev libp11-kit-dev libseccomp-dev libncurses-dev tmux procps jq
 opensc libengine-pkcs11-openssl swtpm swtpm-tools tpm2-tools libtpm2-pkcs11-1 libtpm2-pkcs11-tools
 libtss2-tcti-swtpm0 tpm2-abrmd libtss2-tcti-tabrmd0 dbus iproute2
-debhelper lintian mandoc groff-base systemd udev"
+debhelper lintian mandoc groff-base systemd udev
+libcairo2-dev libfreetype-dev fonts-dejavu-core libcups2-dev zbar-tools python3"
 
 missing=""
 for p in $PKGS; do

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
@@ -414,6 +415,33 @@ board_prove(const char *flash_path, const uint8_t *challenge, size_t clen)
 		printf("%02x", sig[i]);
 	printf("\n");
 	return 0;
+}
+
+int
+board_check_password(const char *flash_path, const char *pw)
+{
+	struct flash_image img;
+	uint8_t v[MSG_DIGEST_LEN];
+	size_t n = strlen(pw);
+	int match;
+
+	if (read_image(flash_path, &img) != 0)
+		return 2;
+	if (img.ps.pw_iterations == 0) {
+		fprintf(stderr, "firmware-stub: the board holds no password verifier\n");
+		return 2;
+	}
+	/* What do_confirm_pw (device.c) computes, with the same platform hash. */
+	if (n < MSG_MIN_PASSWORD || n > MSG_MAX_PASSWORD ||
+	    p_pw_hash(NULL, pw, n, img.ps.pw_salt, sizeof(img.ps.pw_salt), img.ps.pw_iterations,
+	        v) != 0) {
+		fprintf(stderr, "firmware-stub: cannot hash that password\n");
+		return 2;
+	}
+	match = CRYPTO_memcmp(v, img.ps.pw_verifier, sizeof(v)) == 0;
+	OPENSSL_cleanse(v, sizeof(v));
+	printf("{\"match\":%s}\n", match ? "true" : "false");
+	return match ? 0 : 1;
 }
 
 int

@@ -59,6 +59,11 @@ int board_show(const char *flash_path);
  * a station needs to present a genuine proof to the signer. Returns a process exit code (1 when
  * the file is not a board's flash, the board holds no key or the length is out of range). */
 int board_prove(const char *flash_path, const uint8_t *challenge, size_t clen);
+/* Checks pw against the password verifier the board at flash_path stores (its salt, its
+ * iterations, PBKDF2-HMAC-SHA-256, as CONFIRM_PASSWORD does) and prints {"match":true|false}.
+ * Returns 0 match, 1 no match, 2 when the file is not a board's flash, it holds no verifier or
+ * pw's length is out of MSG_MIN_PASSWORD..MSG_MAX_PASSWORD. */
+int board_check_password(const char *flash_path, const char *pw);
 /* Default firmware identity of the stub (what the demo profile allows). */
 void board_default_opts(struct board_opts *o);
 

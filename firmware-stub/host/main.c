@@ -34,7 +34,8 @@ usage(FILE *f)
 	    "\n"
 	    "       firmware-stub attach --tty DEVICE --flash FILE [options]\n"
 	    "       firmware-stub show --flash FILE\n"
-	    "       firmware-stub prove --flash FILE --challenge HEX\n\n"
+	    "       firmware-stub prove --flash FILE --challenge HEX\n"
+	    "       firmware-stub check-password --flash FILE    (the password on stdin)\n\n"
 	    "sim     N boards (1..64) behind emulated FTDI USB-serial adapters; COMMAND runs with\n"
 	    "        them visible as /dev/ttyUSB0.. (USB path 1-1.1..). Board i keeps its flash in\n"
 	    "        DIR/board-<i>.flash (a new DIR means new boards with random chip ids).\n"
@@ -59,7 +60,10 @@ usage(FILE *f)
 	    "attach  one board on a real serial line.\n"
 	    "show    print a board's persisted state as JSON (state, serial, chip id, public key).\n"
 	    "prove   print in hex the signature the board answers to PROVE with that challenge\n"
-	    "        (16..64 bytes; P-40), as a test acting as a station needs it.\n\n"
+	    "        (16..64 bytes; P-40), as a test acting as a station needs it.\n"
+	    "check-password  read one line from stdin and check it against the password verifier\n"
+	    "        the board stores (as CONFIRM_PASSWORD does); prints {\"match\":true|false};\n"
+	    "        exit 0 match, 1 no match, 2 no verifier or bad input. (A label's password.)\n\n"
 	    "options:\n"
 	    "  --model M            board model (default TH2-DEMO)\n"
 	    "  --hw-rev R           hardware revision (default B)\n"
@@ -294,6 +298,21 @@ main(int argc, char **argv)
 			return 2;
 		}
 		return board_show(flash);
+	}
+	if (strcmp(cmd, "check-password") == 0) {
+		char pw[MSG_MAX_PASSWORD + 3];
+
+		if (flash == NULL || optind != argc) {
+			usage(stderr);
+			return 2;
+		}
+		/* stdin, not argv: a password is never a command-line argument */
+		if (fgets(pw, sizeof(pw), stdin) == NULL)
+			return 2;
+		pw[strcspn(pw, "\r\n")] = '\0';
+		status = board_check_password(flash, pw);
+		memset(pw, 0, sizeof(pw));
+		return status;
 	}
 	if (strcmp(cmd, "prove") == 0) {
 		if (flash == NULL || clen == 0 || optind != argc) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "sigproto.h"
 #include "util.h"
 
 int
@@ -252,7 +253,7 @@ out:
 int
 reg_fail(struct audit *a, const struct audit_who *w, const char *product, const char *chip,
     const char *serial, const char *cert_serial, const char *step, const char *code,
-    const char *reason, int lock_pending)
+    const char *reason, int lock_pending, int label)
 {
 	json_t *body;
 	int r;
@@ -262,6 +263,12 @@ reg_fail(struct audit *a, const struct audit_who *w, const char *product, const 
 	    lock_pending != 0);
 	if (body == NULL)
 		return AUDIT_ERR_NOMEM;
+	/* S-31: a label made for this attempt (void when the attempt is) */
+	if (label != SIGL_NONE && json_object_set_new(body, "label",
+	        json_string(sigp_label_name(label))) != 0) {
+		json_decref(body);
+		return AUDIT_ERR_NOMEM;
+	}
 	if ((r = audit_begin(a)) != 0) {
 		json_decref(body);
 		return r;
@@ -327,17 +334,18 @@ reg_verified(struct audit *a, const struct audit_who *w, const char *product,
 
 int
 reg_pass(struct audit *a, const struct audit_who *w, const char *product, const char *chip,
-    const char *serial, const char *cert_serial, int resumed, int64_t *seq)
+    const char *serial, const char *cert_serial, int resumed, int label, int64_t *seq)
 {
 	json_t *body;
 	int64_t s = 0;
 	int r;
 
 	/* What the lock confirmation established (flow.c lock()): the board reports LOCKED with
-	 * its debug port closed, and a harmless write was refused (ETSI EN 303 645 5.6). */
-	body = json_pack("{s:s,s:s,s:b,s:{s:s,s:b,s:b}}", "product", product, "cert_serial",
+	 * its debug port closed, and a harmless write was refused (ETSI EN 303 645 5.6); and what
+	 * became of its label (S-31). */
+	body = json_pack("{s:s,s:s,s:b,s:{s:s,s:b,s:b},s:s}", "product", product, "cert_serial",
 	    cert_serial, "resumed", resumed, "lock", "state", "LOCKED", "debug_locked", 1,
-	    "write_refused", 1);
+	    "write_refused", 1, "label", sigp_label_name(label));
 	if (body == NULL)
 		return AUDIT_ERR_NOMEM;
 	if ((r = audit_begin(a)) != 0) {

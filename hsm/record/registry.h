@@ -35,10 +35,11 @@ int reg_cert_issued(struct audit *a, const struct audit_who *w, const char *issu
 
 /* Marks the board's attempt failed: the serial void and, when a certificate was issued, the
  * certificate void (it goes on the CRL). step/code/reason are logged, and lock_pending (the
- * board's lock was pending in this session: only such failures count toward CAP_RESUME_FAILS). */
+ * board's lock was pending in this session: only such failures count toward CAP_RESUME_FAILS),
+ * and label (enum sig_label; logged when not SIGL_NONE: that label is void with the attempt). */
 int reg_fail(struct audit *a, const struct audit_who *w, const char *product, const char *chip,
     const char *serial, const char *cert_serial, const char *step, const char *code,
-    const char *reason, int lock_pending);
+    const char *reason, int lock_pending, int label);
 
 /* Records that every check passed and the board is about to be locked: device row 'verified',
  * serial used, certificate confirmed, entry board.verified. Durable before LOCK is sent. */
@@ -47,9 +48,10 @@ int reg_verified(struct audit *a, const struct audit_who *w, const char *product
     const char *fw_digest);
 
 /* Records the confirmed lock: device row 'pass', entry board.pass (resumed = 1 when a re-inserted
- * board finished its lock after an interruption). Durable before the fixture shows PASS. */
+ * board finished its lock after an interruption) and what became of its label (enum sig_label).
+ * Durable before the fixture shows PASS. */
 int reg_pass(struct audit *a, const struct audit_who *w, const char *product, const char *chip,
-    const char *serial, const char *cert_serial, int resumed, int64_t *seq);
+    const char *serial, const char *cert_serial, int resumed, int label, int64_t *seq);
 
 /* The DER of a recorded certificate (malloc'd; caller frees). */
 int reg_cert_der(struct audit *a, const char *cert_serial, uint8_t **der, size_t *len);

@@ -40,7 +40,7 @@ refuse_board(struct srv *s, struct sigp_rsp *p, const char *chip, const char *st
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	if (reg_fail(s->audit, &s->who, s->prof.cert.product, chip, at ? at->serial : NULL,
-	        at ? at->cert_serial : NULL, step, sigp_refusal_ecode(detail), text, 0) != 0) {
+	        at ? at->cert_serial : NULL, step, sigp_refusal_ecode(detail), text, 0, SIGL_NONE) != 0) {
 		p->status = SIGST_LOG;
 		p->detail = (uint8_t)detail;
 		snprintf(p->text, sizeof(p->text), "cannot record a refusal in the audit database; stop "
@@ -124,7 +124,7 @@ board(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_rsp
 		p->status = SIGST_POLICY;
 		p->detail = SIGR_DUPLICATE;
 		if (reg_fail(s->audit, &s->who, s->prof.cert.product, chip, NULL, NULL, "identify",
-		        "E_DUPLICATE", p->text, 0) != 0)
+		        "E_DUPLICATE", p->text, 0, SIGL_NONE) != 0)
 			p->status = SIGST_LOG;
 		return;
 	}
@@ -191,7 +191,7 @@ board(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_rsp
 			p->status = SIGST_POLICY;
 			p->detail = SIGR_DUPLICATE;
 			if (reg_fail(s->audit, &s->who, s->prof.cert.product, chip, NULL, NULL,
-			        "identify", "E_DUPLICATE", p->text, 0) != 0)
+			        "identify", "E_DUPLICATE", p->text, 0, SIGL_NONE) != 0)
 				p->status = SIGST_LOG;
 			return;
 		}
@@ -435,7 +435,7 @@ pass(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_rsp 
 		return;
 	(void)srv_pending_take(s, chip);
 	if (reg_pass(s->audit, &s->who, s->prof.cert.product, chip, serial, cs, q->resumed,
-	        NULL) != 0) {
+	        q->label, NULL) != 0) {
 		p->status = SIGST_LOG;
 		snprintf(p->text, sizeof(p->text), "cannot record the PASS; re-insert the board to "
 		    "finish it");
@@ -457,7 +457,7 @@ fail(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_rsp 
 	 * finished on re-insert) unless it failed at or after its lock in this session (S-25:
 	 * quarantine); anything else is only logged. */
 	if (reg_fail(s->audit, &s->who, s->prof.cert.product, chip, at ? at->serial : NULL,
-	        at ? at->cert_serial : NULL, q->step, q->code, q->reason, lock_pending) != 0) {
+	        at ? at->cert_serial : NULL, q->step, q->code, q->reason, lock_pending, q->label) != 0) {
 		p->status = SIGST_LOG;
 		snprintf(p->text, sizeof(p->text), "cannot record the failure");
 		return;

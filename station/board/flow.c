@@ -4,13 +4,16 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "label.h"
+#include "label-printer.h"
 #include "link.h"
 #include "log.h"
 #include "msg.h"
@@ -498,6 +501,76 @@ lock(struct fl *f)
 	return flow_lock_confirm(f);
 }
 
+/* PRODUCT §3.10: the label is drawn and spooled before the board is recorded verified and
+ * locked: the password must be safe on its label before the board can no longer take another. */
+static int
+make_label(struct fl *f)
+{
+	struct label_values v;
+	char why[CAP_REASON];
+
+	flow_step(f, "label", 88);
+	v.product = f->prof->cert.product;
+	v.model = f->prof->model;
+	v.serial = f->res->serial;
+	v.password = f->password;
+	if (label_spool(f->prof, f->env->labels, &v, f->res->label, sizeof(f->res->label),
+	        f->res->preview, sizeof(f->res->preview), why, sizeof(why)) != 0) {
+		f->res->label[0] = f->res->preview[0] = '\0';
+		log_error("fixture %s: %s", f->fixture, why);
+		return flow_fail(f, "E_LABEL", "cannot write the product label into '%s' (%s); check "
+		    "the label spool directory", f->prof->label_dir, why);
+	}
+	f->res->label_state = SIGL_SPOOLED;
+	return 0;
+}
+
+/* Sends the spooled label to the printer (output other than dir) before the lock, so that a
+ * label is never printed for a board the record does not hold as verified. A printer that is
+ * off or jams is not the board's fault: the label stays in the spool for `station label
+ * reprint` and the board goes on (issue #13). */
+static void
+print_label(struct fl *f)
+{
+	char note[CAP_REASON], clean[CAP_REASON];
+	int r;
+
+	if (f->env->printer == NULL || f->res->label_state != SIGL_SPOOLED)
+		return;
+	flow_step(f, "print", 89);
+	r = label_printer_print(f->env->printer, f->res->serial, note, sizeof(note));
+	if (r == 0) {
+		f->res->label_state = SIGL_PRINTED;
+		f->res->label[0] = f->res->preview[0] = '\0'; /* gone from the spool */
+		return;
+	}
+	util_sanitize(note, strnlen(note, sizeof(note)), clean, sizeof(clean));
+	f->res->label_state = SIGL_KEPT;
+	snprintf(f->res->label_note, sizeof(f->res->label_note), "%s", clean);
+	log_warn("fixture %s: the label of %s was not printed (%s); it is kept for 'station label "
+	    "reprint %s'", f->fixture, f->res->serial, clean, f->res->serial);
+}
+
+/* A resumed board's label was spooled in an earlier attempt: still in the spool, it was not
+ * printed (output = dir, or the printer failed then) and is sent now; gone, it was printed. */
+static void
+resume_label(struct fl *f)
+{
+	struct stat st;
+	char png[CAP_PATH];
+
+	if (label_path(f->prof->label_dir, f->res->serial, f->prof->label.send, f->res->label,
+	        sizeof(f->res->label)) != 0 || lstat(f->res->label, &st) != 0 || !S_ISREG(st.st_mode)) {
+		f->res->label[0] = '\0';
+		return;
+	}
+	if (label_path(f->prof->label_dir, f->res->serial, LABEL_FMT_PNG, png, sizeof(png)) == 0 &&
+	    lstat(png, &st) == 0 && S_ISREG(st.st_mode))
+		snprintf(f->res->preview, sizeof(f->res->preview), "%s", png);
+	f->res->label_state = SIGL_SPOOLED;
+	print_label(f);
+}
+
 /* VERIFIED or PASS: the signer checks the board's recorded state and records the step. */
 static int
 report(struct fl *f, uint8_t op, int resumed)
@@ -510,6 +583,7 @@ report(struct fl *f, uint8_t op, int resumed)
 	memcpy(q.board.chip, f->hello.chip_id, f->hello.chip_id_len);
 	q.board.chip_len = f->hello.chip_id_len;
 	q.resumed = resumed != 0;
+	q.label = op == SIGOP_PASS ? (uint8_t)f->res->label_state : SIGL_NONE;
 	if (signer_report(f->env->signer, &q, &se) == 0)
 		return 0;
 	if (op == SIGOP_PASS && se.status == SIGST_LOG) {
@@ -537,15 +611,13 @@ resume(struct fl *f)
 	if (n < f->cert_len || memcmp(chain, f->cert, f->cert_len) != 0)
 		return flow_fail(f, "E_RESUME", "the board's certificate is not the one recorded for "
 		    "serial %s; quarantine it", f->res->serial);
-	if (prove_fresh(f) != 0 || lock(f) != 0)
+	if (prove_fresh(f) != 0)
+		return -1;
+	resume_label(f);
+	if (lock(f) != 0)
 		return -1;
 	flow_step(f, "record", 98);
-	if (report(f, SIGOP_PASS, 1) != 0)
-		return -1;
-	if (snprintf(f->res->label, sizeof(f->res->label), "%s/%s.zpl", f->prof->label_dir,
-	        f->res->serial) >= (int)sizeof(f->res->label))
-		f->res->label[0] = '\0';
-	return 0;
+	return report(f, SIGOP_PASS, 1);
 }
 
 static int
@@ -578,20 +650,15 @@ run(struct fl *f)
 	if (set_password(f) != 0 || make_key(f, nonce) != 0 || certify(f, nonce) != 0 ||
 	    install(f) != 0 || prove_fresh(f) != 0 || check_password(f) != 0)
 		return -1;
-	flow_step(f, "label", 88);
-	if (label_write_zpl(f->prof->label_dir, f->prof->cert.product, f->res->serial, f->password,
-	        f->res->label, sizeof(f->res->label)) != 0)
-		return flow_fail(f, "E_LABEL", "cannot write the product label into '%s'; check the label "
-		    "spool directory", f->prof->label_dir);
+	if (make_label(f) != 0)
+		return -1;
 	/* Crash safety (PRODUCT §7): the verified record is durable before the board is locked,
 	 * so a board is never locked without a record; if the lock is interrupted, re-inserting
-	 * the board finishes it (resume). */
-	if ((r = report(f, SIGOP_VERIFIED, 0)) != 0) {
-		unlink(f->res->label);
-		f->res->label[0] = '\0';
+	 * the board finishes it (resume). A label of an attempt that fails here is void. */
+	if ((r = report(f, SIGOP_VERIFIED, 0)) != 0)
 		return -1;
-	}
 	f->verified = 1;
+	print_label(f);
 	if (lock(f) != 0)
 		return -1;
 	flow_step(f, "record", 98);
@@ -617,6 +684,7 @@ record_fail(const struct flow_env *env, const struct fl *f, const struct flow_re
 	snprintf(q->step, sizeof(q->step), "%s", res->step[0] ? res->step : "connect");
 	snprintf(q->code, sizeof(q->code), "%s", res->code[0] ? res->code : "E_INTERNAL");
 	snprintf(q->reason, sizeof(q->reason), "%s", res->reason);
+	q->label = (uint8_t)res->label_state;
 	r = signer_report(env->signer, q, &se);
 	if (r != 0)
 		log_error("fixture %s: cannot record the failure: %s", f->fixture, se.text);
@@ -664,6 +732,16 @@ flow_provision(const struct flow_env *env, struct xport *x, const char *fixture,
 	 * board was recorded verified and only its lock is pending (finished on re-insert). */
 	res->void_serial = !res->pass && !f->again && res->serial[0] != '\0' &&
 	    (!(f->verified || f->resume) || sigp_quarantine_code(res->code));
+	/* The label of a void attempt is void too (issue #13): announced (events.c), recorded
+	 * with the FAIL (S-31), and taken out of the spool so that nothing prints it later. A
+	 * resumed board's label was made in an earlier attempt. */
+	res->label_void = res->void_serial && (res->label_state != SIGL_NONE || f->resume);
+	if (res->label_void && res->label_state != SIGL_PRINTED && res->serial[0] != '\0') {
+		if (label_unspool(f->prof->label_dir, res->serial) != 0)
+			log_error("fixture %s: cannot remove the void label of %s from %s: %s",
+			    f->fixture, res->serial, f->prof->label_dir, strerror(errno));
+		res->label[0] = res->preview[0] = '\0';
+	}
 	res->elapsed_ms = util_ms() - t0;
 	util_wipe(f->password, sizeof(f->password));
 	free(f->cert);

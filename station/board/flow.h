@@ -16,11 +16,16 @@
 #include "signer.h"
 #include "xport.h"
 
+struct label_kit;
+struct label_printer;
+
 struct flow_env {
 	const struct profile *prof;
 	struct signer *signer;
 	const uint8_t *ca_der; /* issuing CA certificate, sent after the device certificate */
 	size_t ca_len;
+	struct label_kit *labels;       /* fonts for the label (label.h), loaded before the sandbox */
+	struct label_printer *printer;  /* the printer helper (label-printer.h); NULL: output = dir */
 	/* Progress for the console: called at the start of each step (pct 0..100). */
 	void (*on_step)(void *arg, const char *fixture, const char *step, unsigned pct);
 	void *arg;
@@ -40,7 +45,12 @@ struct flow_result {
 	char serial[CAP_SERIAL + 1];
 	char cert_serial[SIGP_MAX_CERT_SERIAL + 1];
 	char fw_version[33];
-	char label[CAP_PATH];
+	char label[CAP_PATH];    /* the spooled label ([label] send format), "" when none was made */
+	char preview[CAP_PATH];  /* its PNG, "" when not rendered */
+	int label_state;         /* enum sig_label: spooled (output = dir), printed, kept, none */
+	int label_void;          /* FAIL: a label was made (or printed in an earlier attempt) for
+	                          * the serial this attempt voided: throw it away */
+	char label_note[CAP_REASON]; /* kept: why the printer did not take it */
 	unsigned long retransmits;
 	uint64_t elapsed_ms;
 };

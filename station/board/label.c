@@ -1,20 +1,126 @@
-/* label.c: ZPL product labels; see label.h. */
+/* label.c: one board's label, drawn and spooled; see label.h. */
 #include "label.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "label-png.h"
+#include "label-zpl.h"
+#include "msg.h"
 #include "util.h"
 
-/* Creates path, which must not exist (a file or link planted there is never written through),
- * mode 0600. A partial file is removed. 0 or -1 (errno). */
-static int
-write_new(const char *path, const char *buf, size_t n)
+struct label_kit {
+	struct label_fonts *fonts;
+};
+
+int
+label_kit_load(const struct profile *p, struct label_kit **out, char *err, size_t cap)
 {
+	struct label_kit *k;
+	char why[CAP_REASON];
+
+	if ((k = calloc(1, sizeof(*k))) == NULL) {
+		util_why(err, cap, "out of memory");
+		return -1;
+	}
+	if (label_fonts_load(p->label.font, p->label.mono_font, &k->fonts, why, sizeof(why)) != 0) {
+		util_why(err, cap, "%s: [label] fonts: %s", p->path, why);
+		free(k);
+		return -1;
+	}
+	*out = k;
+	return 0;
+}
+
+void
+label_kit_free(struct label_kit *k)
+{
+	if (k == NULL)
+		return;
+	label_fonts_free(k->fonts);
+	free(k);
+}
+
+/* "file:line: why", or "file: [label] (default layout): why" for line 0. */
+static void
+where(char *out, size_t cap, const char *path, int line, const char *why)
+{
+	if (line > 0)
+		util_why(out, cap, "%s:%d: %s", path, line, why);
+	else
+		util_why(out, cap, "%s: [label] (default layout): %s", path, why);
+}
+
+int
+label_check(const struct profile *p, struct label_kit *k, char *err, size_t cap)
+{
+	char serial[CAP_SERIAL + 1], password[MSG_MAX_PASSWORD + 1], why[CAP_REASON];
+	struct label_values v;
+	struct label_layout *l = NULL;
+	const struct label_item *it;
+	unsigned i;
+	int line = 0, w, r = -1;
+
+	/* The widest values: every digit an 8, every password character a W (the mono font
+	 * gives all the same width; the regular one is not used for passwords). */
+	snprintf(serial, sizeof(serial), "%s", p->serial_prefix);
+	for (i = (unsigned)strlen(serial); i < strlen(p->serial_prefix) + p->serial_digits &&
+	    i < CAP_SERIAL; i++)
+		serial[i] = '8';
+	serial[i] = '\0';
+	memset(password, 'W', p->pw_length);
+	password[p->pw_length] = '\0';
+	v.product = p->cert.product;
+	v.model = p->model;
+	v.serial = serial;
+	v.password = password;
+	if (label_layout_build(&p->label, &v, &l, &line, why, sizeof(why)) != 0) {
+		where(err, cap, p->path, line, why);
+		return -1;
+	}
+	for (i = 0; i < l->nitem; i++) {
+		it = &l->item[i];
+		if (it->kind == LABEL_F_QR)
+			continue;
+		if ((w = label_png_text_width(k->fonts, it->mono, it->size, it->text)) < 0) {
+			where(err, cap, p->path, it->line, "cannot measure a text with the PNG fonts");
+			goto out;
+		}
+		if (it->x + (unsigned)w > l->width) {
+			snprintf(why, sizeof(why), "the %s text runs %u dots past the label's right edge "
+			    "(%u dots at %u dpi) with a %s of %zu characters; make it smaller, move it "
+			    "left or use a wider label", it->kind == LABEL_F_PASSWORD ? "password" :
+			    it->kind == LABEL_F_SERIAL ? "serial" : "field's",
+			    it->x + (unsigned)w - l->width, l->width, l->dpi,
+			    it->kind == LABEL_F_PASSWORD ? "password" : "value",
+			    it->kind == LABEL_F_PASSWORD ? strlen(password) : strlen(it->text));
+			where(err, cap, p->path, it->line, why);
+			goto out;
+		}
+	}
+	r = 0;
+out:
+	label_layout_free(l);
+	return r;
+}
+
+int
+label_path(const char *dir, const char *serial, unsigned fmt, char *out, size_t cap)
+{
+	int n = snprintf(out, cap, "%s/%s.%s", dir, serial, fmt == LABEL_FMT_PNG ? "png" : "zpl");
+
+	return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+int
+label_write_new(const char *path, const void *buf, size_t n)
+{
+	const char *p = buf;
 	size_t off = 0;
 	ssize_t w = -1;
 	int fd, saved;
@@ -22,7 +128,7 @@ write_new(const char *path, const char *buf, size_t n)
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
 		return -1;
 	while (off < n) {
-		if ((w = write(fd, buf + off, n - off)) < 0 && errno == EINTR)
+		if ((w = write(fd, p + off, n - off)) < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
 			goto fail;
@@ -43,32 +149,122 @@ fail:
 	return errno = saved, -1;
 }
 
-int
-label_write_zpl(const char *dir, const char *product, const char *serial,
-    const char *password, char *path, size_t cap)
+/* The directory entry of a new file is durable only once the directory is synced. */
+static void
+sync_dir(const char *dir)
 {
-	char file[1024], zpl[1024];
-	int n, r;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+	if (fd >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+}
+
+int
+label_draw(const struct profile *p, struct label_kit *k, const struct label_values *v,
+    unsigned formats, char **zpl, size_t *zlen, uint8_t **png, size_t *plen, char *why,
+    size_t wcap)
+{
+	struct label_layout *l = NULL;
+	char lwhy[CAP_REASON], *z = NULL;
+	uint8_t *g = NULL;
+	size_t zl = 0, gl = 0;
+	int line = 0, r = -1;
+
+	if (label_layout_build(&p->label, v, &l, &line, lwhy, sizeof(lwhy)) != 0) {
+		where(why, wcap, p->path, line, lwhy);
 		return -1;
-	if (snprintf(file, sizeof(file), "%s/%s.zpl", dir, serial) >= (int)sizeof(file))
-		return errno = ENAMETOOLONG, -1;
-	/* ^BQ draws the QR code in the printer itself; the payload is the onboarding string a
-	 * companion app scans. Serial and password are charset-checked printable ASCII without '^'
-	 * or '~' (ZPL control characters): serials come from the profile, passwords from an
-	 * alphanumeric alphabet. */
-	if (strpbrk(serial, "^~") != NULL || strpbrk(password, "^~") != NULL)
-		return errno = EINVAL, -1;
-	n = snprintf(zpl, sizeof(zpl),
-	    "^XA\n^CI28\n^FO30,30^A0N,32,32^FD%s^FS\n^FO30,80^A0N,28,28^FDS/N: %s^FS\n"
-	    "^FO30,120^A0N,28,28^FDPassword: %s^FS\n^FO420,20^BQN,2,5^FDQA,S:%s;P:%s;^FS\n^XZ\n",
-	    product, serial, password, serial, password);
-	if (n < 0 || n >= (int)sizeof(zpl))
-		return errno = ENAMETOOLONG, -1;
-	r = write_new(file, zpl, (size_t)n);
-	util_wipe(zpl, sizeof(zpl));
-	if (r == 0 && path != NULL)
-		snprintf(path, cap, "%s", file);
+	}
+	if ((formats & LABEL_FMT_ZPL) && ((z = malloc(CAP_LABEL_ZPL)) == NULL ||
+	        label_zpl(l, z, CAP_LABEL_ZPL, &zl) != 0)) {
+		util_why(why, wcap, "cannot draw the ZPL label: %s", strerror(errno));
+		goto out;
+	}
+	if ((formats & LABEL_FMT_PNG) && label_png(k->fonts, l, &g, &gl, lwhy, sizeof(lwhy)) != 0) {
+		util_why(why, wcap, "cannot draw the PNG label: %s", lwhy);
+		goto out;
+	}
+	*zpl = z;
+	*zlen = zl;
+	*png = g;
+	*plen = gl;
+	z = NULL; /* owned by the caller */
+	g = NULL;
+	r = 0;
+out:
+	if (z != NULL) {
+		util_wipe(z, CAP_LABEL_ZPL);
+		free(z);
+	}
+	label_layout_free(l);
 	return r;
+}
+
+int
+label_spool(const struct profile *p, struct label_kit *k, const struct label_values *v,
+    char *path, size_t cap, char *preview, size_t pcap, char *why, size_t wcap)
+{
+	const struct label_profile *lp = &p->label;
+	char zfile[CAP_PATH], pfile[CAP_PATH], *zpl = NULL;
+	uint8_t *png = NULL;
+	size_t zlen = 0, plen = 0;
+	int made_zpl = 0, r = -1;
+
+	if (strpbrk(v->serial, "/^~") != NULL || v->serial[0] == '.' ||
+	    label_path(p->label_dir, v->serial, LABEL_FMT_ZPL, zfile, sizeof(zfile)) != 0 ||
+	    label_path(p->label_dir, v->serial, LABEL_FMT_PNG, pfile, sizeof(pfile)) != 0) {
+		util_why(why, wcap, "the serial '%s' cannot name a label file", v->serial);
+		return -1;
+	}
+	if (label_draw(p, k, v, lp->formats, &zpl, &zlen, &png, &plen, why, wcap) != 0)
+		return -1;
+	if (zpl != NULL) {
+		if (label_write_new(zfile, zpl, zlen) != 0) {
+			util_why(why, wcap, "cannot create the label %s: %s", zfile, strerror(errno));
+			goto out;
+		}
+		made_zpl = 1;
+	}
+	if (png != NULL && label_write_new(pfile, png, plen) != 0) {
+		util_why(why, wcap, "cannot create the label %s: %s", pfile, strerror(errno));
+		goto out;
+	}
+	sync_dir(p->label_dir);
+	snprintf(path, cap, "%s", lp->send == LABEL_FMT_PNG ? pfile : zfile);
+	snprintf(preview, pcap, "%s", (lp->formats & LABEL_FMT_PNG) ? pfile : "");
+	r = 0;
+out:
+	if (r != 0 && made_zpl)
+		unlink(zfile);
+	if (zpl != NULL) {
+		util_wipe(zpl, CAP_LABEL_ZPL);
+		free(zpl);
+	}
+	if (png != NULL) {
+		util_wipe(png, plen);
+		free(png);
+	}
+	return r;
+}
+
+int
+label_unspool(const char *dir, const char *serial)
+{
+	static const unsigned fmts[] = { LABEL_FMT_ZPL, LABEL_FMT_PNG };
+	char path[CAP_PATH];
+	size_t i;
+	int r = 0, saved = 0;
+
+	for (i = 0; i < sizeof(fmts) / sizeof(fmts[0]); i++) {
+		if (label_path(dir, serial, fmts[i], path, sizeof(path)) != 0)
+			return errno = ENAMETOOLONG, -1;
+		if (unlink(path) != 0 && errno != ENOENT) {
+			saved = errno;
+			r = -1;
+		}
+	}
+	if (r == 0)
+		sync_dir(dir);
+	return r == 0 ? 0 : (errno = saved, -1);
 }

@@ -12,13 +12,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/ptrace.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "confine.h"
+#include "label-printer.h"
 #include "privsep.h"
 #include "profile.h"
 #include "sandbox.h"
@@ -115,6 +119,82 @@ cli_confine(const char *cmd, const struct profile *prof)
 	return 0;
 }
 
+/* In the printer helper, before it serves: as confine_printer says (confine.h). */
+static const struct profile *printer_prof; /* the helper's profile, for printer_confine */
+
+static int
+printer_confine(void *arg, char *why, size_t cap)
+{
+	const struct profile *p = printer_prof;
+	struct confine_printer_paths pp;
+	char dir[CAP_PATH], *slash;
+	int r;
+
+	(void)arg;
+	memset(&pp, 0, sizeof(pp));
+	pp.label_dir = p->label_dir;
+	if (p->label.output == LABEL_OUT_DEVICE) {
+		/* the directory: a printer plugged in later is a new node there */
+		snprintf(dir, sizeof(dir), "%s", p->label.printer);
+		if ((slash = strrchr(dir, '/')) != NULL && slash != dir)
+			*slash = '\0';
+		pp.device = dir;
+	}
+	pp.port = p->label.output == LABEL_OUT_TCP ? p->label.port :
+	    p->label.output == LABEL_OUT_CUPS ? 631 : 0;
+	if ((r = confine_printer(&ps, &pp, why, cap)) < 0)
+		return r;
+	cli_probe_tcp("printer helper");
+	return r;
+}
+
+int
+cli_printer_start(const char *cmd, const struct profile *prof, struct label_printer **out)
+{
+	char why[CAP_REASON];
+
+	*out = NULL;
+	if (prof->label.output == LABEL_OUT_DIR)
+		return 0;
+	if (cli_privsep(cmd) != 0)
+		return -1;
+	printer_prof = prof;
+	if (label_printer_start(prof, printer_confine, NULL, out, why, sizeof(why)) != 0) {
+		fprintf(stderr, "%s: %s\n", cmd, why);
+		return -1;
+	}
+	return 0;
+}
+
+/* Test hook (tests/integration/test-privsep.sh): STATION_TEST_PROBE_TCP lists TCP ports on
+ * 127.0.0.1, separated by ':', to connect to; one line per attempt on stderr:
+ * "probe: <who> uid N: tcp 127.0.0.1:<port>: ok" or the errno text. */
+void
+cli_probe_tcp(const char *who)
+{
+	const char *list = getenv("STATION_TEST_PROBE_TCP");
+	char buf[256], *p, *save = NULL;
+	struct sockaddr_in in;
+	int fd, r;
+
+	if (list == NULL)
+		return;
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (p = strtok_r(buf, ":", &save); p != NULL; p = strtok_r(NULL, ":", &save)) {
+		memset(&in, 0, sizeof(in));
+		in.sin_family = AF_INET;
+		in.sin_port = htons((uint16_t)atoi(p));
+		in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		r = -1;
+		if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0) {
+			r = connect(fd, (struct sockaddr *)&in, sizeof(in));
+			close(fd);
+		}
+		fprintf(stderr, "probe: %s uid %d: tcp 127.0.0.1:%s: %s\n", who, (int)geteuid(), p,
+		    r == 0 ? "ok" : strerror(errno));
+	}
+}
+
 /* Test hook (tests/integration/test-privsep.sh): what a board that took over this process could
  * reach. STATION_TEST_PROBE_OPEN lists paths to open for reading, STATION_TEST_PROBE_WRITE
  * paths to open for writing, separated by ':'; the signer is traced with PTRACE_ATTACH. One line
@@ -126,6 +206,7 @@ cli_probe(int signer_pid)
 	char buf[CAP_PATH * 4], *p, *save = NULL;
 	int i, fd;
 
+	cli_probe_tcp("station");
 	if (lists[0] == NULL && lists[1] == NULL)
 		return;
 	fprintf(stderr, "probe: uid %d euid %d\n", (int)getuid(), (int)geteuid());

@@ -72,6 +72,9 @@ usage(FILE *f)
 	    "q quit (boards in progress finish first), h help. SIGTERM or SIGINT stop the same way;\n"
 	    "a second one abandons the boards in progress (their attempts are recorded void).\n"
 	    "The HSM PIN comes from [hsm] pin_file, $STATION_HSM_PIN or a prompt; never the command line.\n"
+	    "Each board's label goes to [label] output before its lock; a tile says LABEL VOID when\n"
+	    "its board then failed, NO LABEL when the printer did not take it ('station label\n"
+	    "reprint'; docs/operator-guide.md \"Labels\").\n"
 	    "exit: 0 stopped, 2 usage, 3 profile or lot, 4 HSM/signer, 5 database,\n"
 	    "      8 stopped by a second signal\n");
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "label.h"
 #include "privsep.h"
 #include "profile.h"
 
@@ -28,6 +29,9 @@ usage(FILE *f)
 	    "       It also checks [station] label_dir: it must exist, be a directory (not a link),\n"
 	    "       belong to this user, root or the '" PRIVSEP_USER_STATION "' user, not be group- or\n"
 	    "       world-writable, and be writable by this user.\n"
+	    "       The [label] layout is drawn once with the longest serial and password: a QR\n"
+	    "       code with modules under 2 dots or 0.25 mm, or a text running off the label, is\n"
+	    "       named at its field's line ('station label sample' shows the label).\n"
 	    "       The signer is not started: the HSM, the database and the CA are not checked.\n"
 	    "exit: 0 ok, 2 usage, 3 the profile or its label directory has a problem\n");
 }
@@ -39,6 +43,7 @@ cli_profile(int argc, char **argv)
 		{ NULL, 0, NULL, 0 } };
 	char err[CAP_REASON * 8];
 	struct profile *prof = NULL;
+	struct label_kit *kit = NULL;
 	struct passwd *pw;
 	long station_uid = -1;
 	const char *path;
@@ -73,6 +78,12 @@ cli_profile(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		bad = 1;
 	}
+	if (label_kit_load(prof, &kit, err, sizeof(err)) != 0 ||
+	    label_check(prof, kit, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		bad = 1;
+	}
+	label_kit_free(kit);
 	if (!bad) {
 		printf("profile %s: ok\n", path);
 		rc = EXIT_OK;

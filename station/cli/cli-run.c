@@ -70,6 +70,8 @@ usage(FILE *f)
 	    "  -h, --help         this help\n\n"
 	    "The HSM PIN comes from [hsm] pin_file, $STATION_HSM_PIN or a prompt; never the command line.\n"
 	    "A board the record already has as PASS is checked again (DONE), not provisioned twice.\n"
+	    "Each board's label goes to [label] output before its lock; a label the printer did not\n"
+	    "take is kept for 'station label reprint' (docs/scripting-guide.md \"The label\").\n"
 	    "For a shift at the line, with boards picked up as they are seated, see 'station line'.\n"
 	    "exit: 0 every board PASS or DONE, 1 a board failed, 2 usage, 3 profile, 4 HSM,\n"
 	    "      5 database, 6 no fixture\n");

@@ -11,6 +11,9 @@
 
 #include "cli.h"
 #include "events.h"
+#include "label-printer.h"
+#include "label.h"
+#include "label-out.h"
 #include "log.h"
 #include "util.h"
 #include "version.h"
@@ -95,6 +98,14 @@ cli_station_prepare(struct cli_station *st, const char *cmd, const char *profile
 		    "--profile %s' first", st->prof->ca_cert, profile_path);
 		return EXIT_PROFILE;
 	}
+	/* The label's fonts are read now (the sandbox would refuse them later), and its layout is
+	 * drawn once with the longest values: a QR code too small or a text off the label is a
+	 * profile error before any serial is spent. */
+	if (mode == SIGMODE_RUN && (label_kit_load(st->prof, &st->env.labels, err, sizeof(err)) != 0 ||
+	        label_check(st->prof, st->env.labels, err, sizeof(err)) != 0)) {
+		events_error(EXIT_PROFILE, "%s", err);
+		return EXIT_PROFILE;
+	}
 	/* The signer owns the record, the lot and the HSM (PRODUCT §4). */
 	if (cli_signer("station", profile_path, mode, NULL, &st->sig) != 0) {
 		events_error(EXIT_HSM, "the signer did not start (see the message above)");
@@ -113,9 +124,21 @@ cli_station_enter(struct cli_station *st, unsigned fixtures)
 {
 	struct sigp_lot lot;
 	struct signer_err se;
-	char digest[65];
+	char digest[65], where[CAP_PATH + 16];
 	int rc;
 
+	if (!st->env.verify_only && !cli_service_mode() && mkdir(st->prof->label_dir, 0700) != 0 &&
+	    errno != EEXIST) {
+		events_error(EXIT_PROFILE, "%s: cannot create the label directory '%s': %s",
+		    st->profile_path, st->prof->label_dir, strerror(errno));
+		return EXIT_PROFILE;
+	}
+	/* The printer helper holds the one network connection the station makes, so that the
+	 * board-facing process keeps none (docs/threat-model.md B5); forked before threads. */
+	if (!st->env.verify_only && cli_printer_start("station", st->prof, &st->env.printer) != 0) {
+		events_error(EXIT_HSM, "the label printer helper did not start (see the message above)");
+		return EXIT_HSM;
+	}
 	/* This process gives up what it does not need before it talks to any board: root
 	 * (service mode), ptrace, core files, and (service mode) every file but its fixtures,
 	 * profile and labels. */
@@ -129,11 +152,6 @@ cli_station_enter(struct cli_station *st, unsigned fixtures)
 	if (!st->env.verify_only) {
 		char err[CAP_REASON * 2];
 
-		if (!cli_service_mode() && mkdir(st->prof->label_dir, 0700) != 0 && errno != EEXIST) {
-			events_error(EXIT_PROFILE, "%s: cannot create the label directory '%s': %s",
-			    st->profile_path, st->prof->label_dir, strerror(errno));
-			return EXIT_PROFILE;
-		}
 		if (profile_check_label_dir(st->prof, -1, err, sizeof(err)) != 0) {
 			events_error(EXIT_PROFILE, "%s", err);
 			return EXIT_PROFILE;
@@ -159,13 +177,14 @@ cli_station_enter(struct cli_station *st, unsigned fixtures)
 	util_hex(st->prof->digest, sizeof(st->prof->digest), digest, sizeof(digest));
 	/* "version" stays the release string it always was (fields are only ever added); "build"
 	 * (issue #13) adds the git revision and the library versions this process runs with. */
-	events_emit("start", json_pack("{s:s,s:s,s:o,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:b,s:I,s:I}",
+	label_out_describe(&st->prof->label, where, sizeof(where));
+	events_emit("start", json_pack("{s:s,s:s,s:o,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:b,s:I,s:I,s:s}",
 	    "mode", st->cmd, "version", STATION_VERSION, "build", cli_version_json(), "station",
 	    st->prof->station_id, "product", st->prof->cert.product, "lot",
 	    st->env.verify_only ? "" : st->prof->lot, "operator", st->prof->operator_name, "profile",
 	    st->profile_path, "profile_sha256", digest, "fixtures", (int)fixtures, "separated",
 	    signer_separated(st->sig), "quota", (json_int_t)lot.quota, "quota_used",
-	    (json_int_t)lot.used));
+	    (json_int_t)lot.used, "labels", where));
 	return EXIT_OK;
 }
 
@@ -173,6 +192,8 @@ void
 cli_station_end(struct cli_station *st)
 {
 	signer_stop(st->sig);
+	label_printer_stop(st->env.printer);
+	label_kit_free(st->env.labels);
 	OPENSSL_free(st->ca_der);
 	free(st->prof);
 	memset(st, 0, sizeof(*st));

@@ -20,7 +20,7 @@ struct cli_station {
 	struct signer *sig;
 	uint8_t *ca_der;          /* the issuing CA certificate (DER), sent with each device cert */
 	size_t ca_len;
-	struct flow_env env;      /* prof, signer and CA for the flows */
+	struct flow_env env;      /* prof, signer and CA for the flows; labels and printer (run) */
 };
 
 /* The options run, line and verify share: --profile (p), --port (P, repeatable), --lot (l),

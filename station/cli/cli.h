@@ -24,6 +24,9 @@ int cli_lot(int argc, char **argv);
 /* `station board release`: lifts a board's quarantine (cli-board.c). */
 int cli_board(int argc, char **argv);
 
+/* `station label reprint|list|sample` (cli-label.c). */
+int cli_label(int argc, char **argv);
+
 /* `station audit verify|export|proof|check-proof|consistency|checkpoint` (cli-audit.c). */
 int cli_audit(int argc, char **argv);
 
@@ -48,8 +51,16 @@ int cli_become_signer(void);
  * station user and enters the sandbox (service mode), hardens the process (both modes). Prints
  * why and returns -1 when it could not: the caller must not go on. */
 int cli_confine(const char *cmd, const struct profile *prof);
+struct label_printer;
+/* `station run`/`line`, before cli_confine: forks the label printer helper (label-printer.h),
+ * confined by confine_printer (service mode: the station user, its own sandbox with the
+ * printer's port), when [label] output is not dir (*out NULL then). Prints why and returns -1
+ * when it cannot. */
+int cli_printer_start(const char *cmd, const struct profile *prof, struct label_printer **out);
 /* Test hook: what this process can reach (STATION_TEST_PROBE_OPEN / _WRITE); see cli-launch.c. */
 void cli_probe(int signer_pid);
+/* Test hook: TCP connects to the ports of STATION_TEST_PROBE_TCP, as `who`; see cli-launch.c. */
+void cli_probe_tcp(const char *who);
 /* Starts the signer for profile in mode (SIGMODE_RUN / SIGMODE_ADMIN / SIGMODE_VERIFY) as this command's launcher
  * (cli-launch.c); operator_name (may be NULL) names who runs an admin command. On failure prints
  * "cmd: the signer did not start: why" and returns -1. */

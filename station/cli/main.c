@@ -21,6 +21,7 @@ static const struct {
 	{ "profile", cli_profile, "check a profile and its label directory before a run (check)" },
 	{ "lot", cli_lot, "a production lot's state, and its end (status|close)" },
 	{ "board", cli_board, "a quarantined board released by an engineer (release)" },
+	{ "label", cli_label, "labels kept for reprint, reprint, a sample (reprint|list|sample)" },
 	{ "audit", cli_audit, "verify, export and prove the audit record (offline)" },
 	{ "version", cli_version, "release, git revision and library versions (also --version)" },
 };

@@ -72,11 +72,22 @@
 #define CAP_VERIFY_PROBLEMS 200   /* problems a verification reports (all are counted) */
 #define CAP_VERIFY_FILES 1024     /* checkpoint files given to one verification (directories expanded) */
 
+/* Labels (label-*.h; [label] in profile.h) */
+#define CAP_LABEL_FIELDS 16       /* [label] field lines */
+#define CAP_LABEL_TEXT 97         /* one text of the label ([label] report_url), with its NUL */
+#define CAP_LABEL_MM 1500         /* largest label side, tenths of a millimetre (150 mm) */
+#define CAP_LABEL_PIXELS (4L * 1024 * 1024) /* dots of one label (width x height at its dpi) */
+#define CAP_LABEL_ZPL 65536       /* one ZPL label (the QR code is a ^GFA graphic field) */
+#define CAP_LABEL_PNG (2L * 1024 * 1024) /* one PNG label */
+#define CAP_LABEL_QR 4096         /* one QR payload, bytes */
+#define CAP_PRINTER_REPLY 512     /* a printer's answer to a status query (~HS: three lines) */
+
 /* Privilege separation (privsep.h) */
 #define CAP_USERNAME 64           /* a system user name (station, station-signer) */
 #define CAP_PW_BUF 1048576        /* scratch of getpwnam_r/getgrnam_r (grown from 4 KiB on ERANGE) */
 #define CAP_GROUPS 3              /* groups the station user keeps: its own, dialout, plugdev */
 /* Sandbox (sandbox.h) */
 #define CAP_SANDBOX_PATHS 64      /* paths given to sandbox_enter, read-only and read-write each */
+#define CAP_SANDBOX_PORTS 4       /* TCP ports a sandboxed process may connect to */
 
 #endif

@@ -13,25 +13,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "profile-int.h"
 #include "proto.h"
 #include "util.h"
 
-struct pctx {
-	struct profile *p; /* p->path is set: relative paths are next to the profile */
-	char err[CAP_REASON]; /* the reason on_kv failed (set by the setters) */
-	int seen_product, seen_cert;
-	/* Line accounting: inih goes on after a bad line and reports only the first line, so
-	 * on_kv records each problem with the line the reader is on (count_lines). */
-	FILE *f;
-	int lineno, at_bol;
-	int first_line;   /* line of the first problem on_kv found, 0 = none */
-	char *report;     /* every problem, "file:line: reason\n" each (truncated to repcap) */
-	size_t replen, repcap;
-	unsigned nproblems;
-};
 
-static int
-set_str(struct pctx *c, char *dst, size_t cap, const char *v, const char *key)
+int
+profile_set_str(struct pctx *c, char *dst, size_t cap, const char *v, const char *key)
 {
 	if (strlen(v) >= cap) {
 		snprintf(c->err, sizeof(c->err), "value of '%s' is too long (max %zu characters)", key,
@@ -69,16 +57,16 @@ set_word(struct pctx *c, char *dst, size_t cap, const char *v, const char *key)
 		    "goes into label file names and ZPL labels), not '%.64s'", key, v);
 		return 0;
 	}
-	return set_str(c, dst, cap, v, key);
+	return profile_set_str(c, dst, cap, v, key);
 }
 
-/* A certificate template: text with {serial}, {chip}, {model} or {product}, braces balanced. */
-static int
-set_template(struct pctx *c, char *dst, size_t cap, const char *v, const char *key)
+int
+profile_check_template(struct pctx *c, const char *v, const char *key, const char *const *vars,
+    size_t nvars)
 {
-	static const char *const vars[] = { "serial", "chip", "model", "product" };
 	const char *q, *end;
-	size_t i, n;
+	char known[128];
+	size_t i, n, k = 0;
 
 	for (q = v; *q != '\0'; q++) {
 		if (*q == '}') {
@@ -92,32 +80,47 @@ set_template(struct pctx *c, char *dst, size_t cap, const char *v, const char *k
 			return 0;
 		}
 		n = (size_t)(end - q - 1);
-		for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		for (i = 0; i < nvars; i++)
 			if (strlen(vars[i]) == n && memcmp(vars[i], q + 1, n) == 0)
 				break;
-		if (i == sizeof(vars) / sizeof(vars[0])) {
+		if (i == nvars) {
+			known[0] = '\0';
+			for (i = 0; i < nvars && k < sizeof(known); i++)
+				k += (size_t)snprintf(known + k, sizeof(known) - k, "%s{%s}", i ? ", " : "",
+				    vars[i]);
 			snprintf(c->err, sizeof(c->err), "'%s' uses the unknown variable {%.*s} (known: "
-			    "{serial}, {chip}, {model}, {product})", key, (int)(n > 32 ? 32 : n), q + 1);
+			    "%s)", key, (int)(n > 32 ? 32 : n), q + 1, known);
 			return 0;
 		}
 		q = end;
 	}
-	return set_str(c, dst, cap, v, key);
+	return 1;
 }
 
+/* A certificate template: text with {serial}, {chip}, {model} or {product}, braces balanced. */
 static int
-set_path(struct pctx *c, char *dst, size_t cap, const char *v, const char *key)
+set_template(struct pctx *c, char *dst, size_t cap, const char *v, const char *key)
+{
+	static const char *const vars[] = { "serial", "chip", "model", "product" };
+
+	if (!profile_check_template(c, v, key, vars, sizeof(vars) / sizeof(vars[0])))
+		return 0;
+	return profile_set_str(c, dst, cap, v, key);
+}
+
+int
+profile_set_path(struct pctx *c, char *dst, size_t cap, const char *v, const char *key)
 {
 	char tmp[CAP_PATH * 2];
 
 	if (v[0] == '/')
-		return set_str(c, dst, cap, v, key);
+		return profile_set_str(c, dst, cap, v, key);
 	if (util_sibling(c->p->path, v, tmp, sizeof(tmp)) != 0) {
 		snprintf(c->err, sizeof(c->err), "value of '%s' is too long (max %zu characters)", key,
 		    cap - 1);
 		return 0;
 	}
-	return set_str(c, dst, cap, tmp, key);
+	return profile_set_str(c, dst, cap, tmp, key);
 }
 
 static int
@@ -138,8 +141,8 @@ set_uint(struct pctx *c, unsigned long *dst, const char *v, unsigned long min, u
 	return 1;
 }
 
-static int
-set_u(struct pctx *c, unsigned *dst, const char *v, unsigned long min, unsigned long max,
+int
+profile_set_u(struct pctx *c, unsigned *dst, const char *v, unsigned long min, unsigned long max,
     const char *key)
 {
 	unsigned long x;
@@ -212,7 +215,7 @@ set_key_types(struct pctx *c, const char *v)
 	char buf[256], *tok, *save = NULL;
 	unsigned mask = 0;
 
-	if (!set_str(c, buf, sizeof(buf), v, "key_types"))
+	if (!profile_set_str(c, buf, sizeof(buf), v, "key_types"))
 		return 0;
 	for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
 		if (strcmp(tok, "ec-p256") == 0)
@@ -243,7 +246,7 @@ set_eku(struct pctx *c, const char *v)
 {
 	char buf[128], *tok, *save = NULL;
 
-	if (!set_str(c, buf, sizeof(buf), v, "eku"))
+	if (!profile_set_str(c, buf, sizeof(buf), v, "eku"))
 		return 0;
 	c->p->cert.eku_client_auth = c->p->cert.eku_server_auth = 0;
 	for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
@@ -272,46 +275,46 @@ handle_kv(void *user, const char *section, const char *name, const char *v)
 	unsigned long ul;
 
 	if (KEY("station", "id"))
-		return set_str(c, p->station_id, sizeof(p->station_id), v, name);
+		return profile_set_str(c, p->station_id, sizeof(p->station_id), v, name);
 	if (KEY("station", "database"))
-		return set_path(c, p->database, sizeof(p->database), v, name);
+		return profile_set_path(c, p->database, sizeof(p->database), v, name);
 	if (KEY("station", "operator"))
-		return set_str(c, p->operator_name, sizeof(p->operator_name), v, name);
+		return profile_set_str(c, p->operator_name, sizeof(p->operator_name), v, name);
 	if (KEY("station", "lot"))
-		return set_str(c, p->lot, sizeof(p->lot), v, name);
+		return profile_set_str(c, p->lot, sizeof(p->lot), v, name);
 	if (KEY("station", "label_dir"))
-		return set_path(c, p->label_dir, sizeof(p->label_dir), v, name);
+		return profile_set_path(c, p->label_dir, sizeof(p->label_dir), v, name);
 	if (KEY("station", "baud"))
-		return set_u(c, &p->baud, v, 1200, 4000000, name);
+		return profile_set_u(c, &p->baud, v, 1200, 4000000, name);
 	if (KEY("hsm", "module"))
-		return set_str(c, p->module, sizeof(p->module), v, name);
+		return profile_set_str(c, p->module, sizeof(p->module), v, name);
 	if (KEY("hsm", "token"))
-		return set_str(c, p->token_uri, sizeof(p->token_uri), v, name);
+		return profile_set_str(c, p->token_uri, sizeof(p->token_uri), v, name);
 	if (KEY("hsm", "ca_key"))
-		return set_str(c, p->ca_key_uri, sizeof(p->ca_key_uri), v, name);
+		return profile_set_str(c, p->ca_key_uri, sizeof(p->ca_key_uri), v, name);
 	if (KEY("hsm", "audit_key"))
-		return set_str(c, p->audit_key_uri, sizeof(p->audit_key_uri), v, name);
+		return profile_set_str(c, p->audit_key_uri, sizeof(p->audit_key_uri), v, name);
 	if (KEY("hsm", "audit_key_type")) {
 		if (strcmp(v, "auto") == 0 || strcmp(v, "ed25519") == 0 || strcmp(v, "ec-p256") == 0)
-			return set_str(c, p->audit_key_type, sizeof(p->audit_key_type), v, name);
+			return profile_set_str(c, p->audit_key_type, sizeof(p->audit_key_type), v, name);
 		snprintf(c->err, sizeof(c->err), "unknown audit_key_type '%s' (known: auto, ed25519, "
 		    "ec-p256)", v);
 		return 0;
 	}
 	if (KEY("hsm", "max_loaded_keys")) {
 		p->max_loaded_set = 1;
-		return set_u(c, &p->max_loaded_keys, v, 0, CAP_P11_KEYS, name);
+		return profile_set_u(c, &p->max_loaded_keys, v, 0, CAP_P11_KEYS, name);
 	}
 	if (KEY("hsm", "allow_imported_keys"))
 		return set_yesno(c, &p->allow_imported_keys, v, name);
 	if (KEY("hsm", "commit_key"))
-		return set_str(c, p->commit_key_uri, sizeof(p->commit_key_uri), v, name);
+		return profile_set_str(c, p->commit_key_uri, sizeof(p->commit_key_uri), v, name);
 	if (KEY("hsm", "pin_file"))
-		return set_path(c, p->pin_file, sizeof(p->pin_file), v, name);
+		return profile_set_path(c, p->pin_file, sizeof(p->pin_file), v, name);
 	if (KEY("hsm", "ca_cert"))
-		return set_path(c, p->ca_cert, sizeof(p->ca_cert), v, name);
+		return profile_set_path(c, p->ca_cert, sizeof(p->ca_cert), v, name);
 	if (KEY("hsm", "root_cert"))
-		return set_path(c, p->root_cert, sizeof(p->root_cert), v, name);
+		return profile_set_path(c, p->root_cert, sizeof(p->root_cert), v, name);
 	if (KEY("product", "name")) {
 		c->seen_product = 1;
 		return set_word(c, ip->product, sizeof(ip->product), v, name);
@@ -321,7 +324,7 @@ handle_kv(void *user, const char *section, const char *name, const char *v)
 	if (KEY("product", "serial_prefix"))
 		return set_word(c, p->serial_prefix, sizeof(p->serial_prefix), v, name);
 	if (KEY("product", "serial_digits"))
-		return set_u(c, &p->serial_digits, v, 4, 12, name);
+		return profile_set_u(c, &p->serial_digits, v, 4, 12, name);
 	if (KEY("product", "quota"))
 		return set_uint(c, &p->quota, v, 1, 1000000000UL, name);
 	if (KEY("product", "total"))
@@ -331,9 +334,9 @@ handle_kv(void *user, const char *section, const char *name, const char *v)
 	if (KEY("firmware", "allow"))
 		return add_allow(c, v);
 	if (KEY("password", "length"))
-		return set_u(c, &p->pw_length, v, 12, MSG_MAX_PASSWORD, name);
+		return profile_set_u(c, &p->pw_length, v, 12, MSG_MAX_PASSWORD, name);
 	if (KEY("password", "verifier_iterations"))
-		return set_u(c, &p->pw_iterations, v, MSG_MIN_PW_ITER, MSG_MAX_PW_ITER, name);
+		return profile_set_u(c, &p->pw_iterations, v, MSG_MIN_PW_ITER, MSG_MAX_PW_ITER, name);
 	if (KEY("certificate", "subject_cn")) {
 		c->seen_cert = 1;
 		return set_template(c, ip->subject_cn, sizeof(ip->subject_cn), v, name);
@@ -349,11 +352,11 @@ handle_kv(void *user, const char *section, const char *name, const char *v)
 	if (KEY("certificate", "san_dns"))
 		return set_template(c, ip->san_dns, sizeof(ip->san_dns), v, name);
 	if (KEY("certificate", "validity_days"))
-		return set_u(c, &ip->validity_days, v, 0, CAP_VALIDITY_DAYS, name);
+		return profile_set_u(c, &ip->validity_days, v, 0, CAP_VALIDITY_DAYS, name);
 	if (KEY("certificate", "key_types"))
 		return set_key_types(c, v);
 	if (KEY("certificate", "rsa_min_bits"))
-		return set_u(c, &ip->rsa_min_bits, v, 2048, 16384, name);
+		return profile_set_u(c, &ip->rsa_min_bits, v, 2048, 16384, name);
 	if (KEY("certificate", "eku"))
 		return set_eku(c, v);
 	if (KEY("audit", "checkpoint_entries"))
@@ -370,7 +373,7 @@ handle_kv(void *user, const char *section, const char *name, const char *v)
 		    strcmp(name, "confirm_password") == 0 ? &t->confirm :
 		    strcmp(name, "lock") == 0 ? &t->lock : NULL;
 		if (strcmp(name, "retries") == 0)
-			return set_u(c, &t->retries, v, 0, 10, name);
+			return profile_set_u(c, &t->retries, v, 0, 10, name);
 		if (dst != NULL) {
 			if (!set_uint(c, &ul, v, 50, 60000, name))
 				return 0;
@@ -378,12 +381,18 @@ handle_kv(void *user, const char *section, const char *name, const char *v)
 			return 1;
 		}
 	}
+	if (strcasecmp(section, "label") == 0) {
+		int r = profile_label_kv(c, name, v);
+
+		if (r >= 0)
+			return r;
+	}
 	snprintf(c->err, sizeof(c->err), "unknown key '%s' in section [%s]", name, section);
 	return 0;
 }
 
-static void
-add_problem(struct pctx *c, int line, const char *why)
+void
+profile_problem(struct pctx *c, int line, const char *why)
 {
 	int n;
 
@@ -413,7 +422,7 @@ on_kv(void *user, const char *section, const char *name, const char *v)
 		return 1;
 	if (c->first_line == 0)
 		c->first_line = c->lineno;
-	add_problem(c, c->lineno, c->err[0] ? c->err : "invalid value");
+	profile_problem(c, c->lineno, c->err[0] ? c->err : "invalid value");
 	return 0;
 }
 
@@ -455,6 +464,7 @@ defaults(struct profile *p)
 	p->key_type = KEY_EC_P256;
 	p->checkpoint_entries = 1000;
 	p->checkpoint_interval = 600;
+	profile_label_defaults(&p->label);
 	/* docs/protocol.md P-8 defaults */
 	p->to = (struct step_timeouts){ .hello = 500, .set_identity = 3000, .gen_key = 10000,
 		.object = 1000, .install = 3000, .prove = 3000, .confirm = 3000, .lock = 2000,
@@ -524,27 +534,28 @@ load(const char *path, struct profile *out, char *err, size_t errcap, int all)
 		snprintf(again, sizeof(again), "%s", rep);
 		c.replen = 0;
 		rep[0] = '\0';
-		add_problem(&c, line, "syntax error (expected [section], key = value or a comment)");
+		profile_problem(&c, line, "syntax error (expected [section], key = value or a comment)");
 		if (again[0])
 			c.replen += (size_t)snprintf(rep + c.replen, sizeof(rep) - c.replen, "\n%s",
 			    again);
 		if (c.replen >= sizeof(rep))
 			c.replen = sizeof(rep) - 1;
 	}
+	profile_label_finish(&c);
 	/* Required keys: a profile without them would issue certificates nobody can interpret. */
 	/* A key refused above looks missing here: name missing keys only when none was refused. */
 	if (c.nproblems == 0 && (!c.seen_product || p->model[0] == '\0' || p->serial_prefix[0] == '\0' ||
 	    p->database[0] == '\0' || p->ca_cert[0] == '\0' || p->token_uri[0] == '\0' ||
 	    p->ca_key_uri[0] == '\0' || p->commit_key_uri[0] == '\0' || !c.seen_cert))
-		add_problem(&c, 0, "missing required keys; a profile needs [product] name, model, "
+		profile_problem(&c, 0, "missing required keys; a profile needs [product] name, model, "
 		    "serial_prefix; [station] database; [hsm] token, ca_key, commit_key, ca_cert; "
 		    "[certificate] subject_cn");
 	if (p->nallow == 0)
-		add_problem(&c, 0, "[firmware] has no 'allow' entry; no board could pass (ETSI EN 303 "
+		profile_problem(&c, 0, "[firmware] has no 'allow' entry; no board could pass (ETSI EN 303 "
 		    "645 5.7)");
 	if (p->label_dir[0] == '\0' &&
 	    util_sibling(path, "labels", p->label_dir, sizeof(p->label_dir)) != 0)
-		add_problem(&c, 0, "profile directory path too long");
+		profile_problem(&c, 0, "profile directory path too long");
 	if (c.nproblems > 0) {
 		if (!all && (first_nl = strchr(rep, '\n')) != NULL)
 			*first_nl = '\0';

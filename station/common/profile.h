@@ -22,6 +22,44 @@ struct step_timeouts {
 	unsigned retries;
 };
 
+/* [label]: one layout, drawn as ZPL and PNG (station/board/label-*.h; docs/scripting-guide.md
+ * "The label"). Lengths are in tenths of a millimetre. */
+enum label_field_kind {
+	LABEL_F_PRODUCT = 0, LABEL_F_MODEL, LABEL_F_SERIAL, LABEL_F_PASSWORD, LABEL_F_QR,
+	LABEL_F_SUPPORT, LABEL_F_REPORT, LABEL_F_COUNT
+};
+#define LABEL_FMT_ZPL 1u
+#define LABEL_FMT_PNG 2u
+enum label_output_kind { LABEL_OUT_DIR = 0, LABEL_OUT_TCP, LABEL_OUT_CUPS, LABEL_OUT_DEVICE };
+enum label_status_kind { LABEL_STATUS_NONE = 0, LABEL_STATUS_ZEBRA };
+
+struct label_field {
+	unsigned kind;     /* enum label_field_kind */
+	unsigned x, y;     /* top-left corner from the label's top-left corner */
+	unsigned size;     /* text: character height; qr: the side, quiet zone included */
+	char caption[33];  /* text before the value ("S/N"), "" for none */
+	int line;          /* its profile line, for what only drawing finds (label_check) */
+};
+
+struct label_profile {
+	unsigned width, height;   /* tenths of a millimetre */
+	unsigned dpi;             /* 152, 203, 300 or 600 */
+	unsigned formats;         /* LABEL_FMT_* rendered into the spool */
+	unsigned send;            /* LABEL_FMT_ZPL or LABEL_FMT_PNG: what goes to the printer */
+	struct label_field field[CAP_LABEL_FIELDS];
+	unsigned nfield;          /* 0 in the file: the default layout (profile.c) */
+	char qr_content[CAP_TEMPLATE]; /* {serial} {password} {model} {product} */
+	char support_end[11];     /* YYYY-MM-DD, "" when not given */
+	char report_url[CAP_LABEL_TEXT];
+	char font[CAP_PATH], mono_font[CAP_PATH]; /* TrueType files for PNG (mono: serial, password) */
+	unsigned output;          /* enum label_output_kind */
+	char printer[CAP_PATH];   /* tcp: host; cups: queue; device: path */
+	unsigned port;            /* tcp */
+	unsigned status;          /* enum label_status_kind: asked of the printer around a label */
+	unsigned timeout;         /* ms for one label to reach the printer (and, with status, print) */
+	int line_output;          /* profile line of 'output' (0: default) for errors found later */
+};
+
 struct profile {
 	char path[CAP_PATH];
 	uint8_t digest[32]; /* SHA-256 of the file, recorded in the audit log */
@@ -67,6 +105,8 @@ struct profile {
 	 * checkpoint_interval seconds that added entries (0 = off), besides station stop and lot end */
 	unsigned long checkpoint_entries;
 	unsigned long checkpoint_interval;
+	/* [label] */
+	struct label_profile label;
 };
 
 /* Loads path into *p. On error returns -1 and writes "file:line: what is wrong; what to do" into

@@ -64,6 +64,15 @@ put_flag(struct wcur *w, uint8_t v)
 	wcur_u8(w, v);
 }
 
+/* enum sig_label: 0..SIGL_MAX. */
+static void
+put_label(struct wcur *w, uint8_t v)
+{
+	if (w->err == PRC_OK && v > SIGL_MAX)
+		w->err = PRC_VALUE;
+	wcur_u8(w, v);
+}
+
 /* Readers: each returns 0 or a negative PRC_* and leaves the field unset on failure. */
 static int
 get_blob8(struct cur *c, size_t min, size_t max, uint8_t *dst, uint8_t *n)
@@ -88,6 +97,20 @@ get_flag(struct cur *c, uint8_t *v)
 	if ((r = cur_u8(c, &b)) != PRC_OK)
 		return r;
 	if (b > 1)
+		return PRC_VALUE;
+	*v = b;
+	return PRC_OK;
+}
+
+static int
+get_label(struct cur *c, uint8_t *v)
+{
+	uint8_t b = 0;
+	int r;
+
+	if ((r = cur_u8(c, &b)) != PRC_OK)
+		return r;
+	if (b > SIGL_MAX)
 		return PRC_VALUE;
 	*v = b;
 	return PRC_OK;
@@ -178,6 +201,7 @@ sigp_enc_req(const struct sigp_req *q, uint8_t *buf, size_t cap, size_t *len)
 	case SIGOP_PASS:
 		put_blob8(&w, b->chip, b->chip_len, CHIP_MIN, CHIP_MAX);
 		put_flag(&w, q->resumed);
+		put_label(&w, q->label);
 		break;
 	case SIGOP_FAIL:
 		/* Empty chip: the board failed before it identified itself. */
@@ -188,6 +212,7 @@ sigp_enc_req(const struct sigp_req *q, uint8_t *buf, size_t cap, size_t *len)
 		put_str(&w, q->step, 1, SIGP_MAX_CODE);
 		put_str(&w, q->code, 1, SIGP_MAX_CODE);
 		put_text16(&w, q->reason);
+		put_label(&w, q->label);
 		break;
 	case SIGOP_FIXTURE_ERROR:
 		put_str(&w, b->fixture, 1, SIGP_MAX_NAME);
@@ -278,8 +303,9 @@ sigp_dec_req(const uint8_t *buf, size_t len, struct sigp_req *q)
 	case SIGOP_VERIFIED:
 	case SIGOP_CERT: r = get_blob8(&c, CHIP_MIN, CHIP_MAX, b->chip, &b->chip_len); break;
 	case SIGOP_PASS:
-		if ((r = get_blob8(&c, CHIP_MIN, CHIP_MAX, b->chip, &b->chip_len)) == 0)
-			r = get_flag(&c, &q->resumed);
+		if ((r = get_blob8(&c, CHIP_MIN, CHIP_MAX, b->chip, &b->chip_len)) == 0 &&
+		    (r = get_flag(&c, &q->resumed)) == 0)
+			r = get_label(&c, &q->label);
 		break;
 	case SIGOP_FAIL:
 		if ((r = get_blob8(&c, 0, CHIP_MAX, b->chip, &b->chip_len)) != 0)
@@ -289,8 +315,9 @@ sigp_dec_req(const uint8_t *buf, size_t len, struct sigp_req *q)
 			break;
 		}
 		if ((r = cur_str(&c, 1, SIGP_MAX_CODE, q->step, sizeof(q->step))) == 0 &&
-		    (r = cur_str(&c, 1, SIGP_MAX_CODE, q->code, sizeof(q->code))) == 0)
-			r = get_text16(&c, q->reason, sizeof(q->reason));
+		    (r = cur_str(&c, 1, SIGP_MAX_CODE, q->code, sizeof(q->code))) == 0 &&
+		    (r = get_text16(&c, q->reason, sizeof(q->reason))) == 0)
+			r = get_label(&c, &q->label);
 		break;
 	case SIGOP_FIXTURE_ERROR:
 		if ((r = cur_str(&c, 1, SIGP_MAX_NAME, b->fixture, sizeof(b->fixture))) == 0)

@@ -73,6 +73,18 @@ sigp_recv(int fd, uint8_t *buf, size_t cap, size_t *len)
 }
 
 const char *
+sigp_label_name(int label)
+{
+	switch (label) {
+	case SIGL_NONE: return "none";
+	case SIGL_SPOOLED: return "spooled";
+	case SIGL_PRINTED: return "printed";
+	case SIGL_KEPT: return "kept";
+	default: return "unknown";
+	}
+}
+
+const char *
 sigp_status_name(int status)
 {
 	switch (status) {

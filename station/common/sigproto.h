@@ -1,5 +1,5 @@
 /*
- * sigproto.h: the station-signer protocol, version 2 (docs/signer-protocol.md; PRODUCT §4).
+ * sigproto.h: the station-signer protocol, version 3 (docs/signer-protocol.md; PRODUCT §4).
  * One codec for both processes: the board-facing station encodes requests and decodes replies,
  * the signer decodes requests and encodes replies, with the same field tables and limits.
  *
@@ -21,7 +21,7 @@
 #include "caps.h"
 #include "proto.h"
 
-#define SIGP_VERSION 2
+#define SIGP_VERSION 3
 #define SIGP_MAX_NAME 64  /* lot, operator, fixture */
 #define SIGP_MAX_CODE 31  /* step names, E_* codes, checkpoint triggers */
 #define SIGP_MAX_TEXT (CAP_REASON - 1)
@@ -37,8 +37,8 @@ enum sig_op {
 	SIGOP_COMMIT_PW = 4,     /* chip, password -> - */
 	SIGOP_ISSUE = 5,         /* chip, nonce, csr -> cert, cert serial */
 	SIGOP_VERIFIED = 6,      /* chip -> - (firmware from the board's last board.seen) */
-	SIGOP_PASS = 7,          /* chip, resumed -> - */
-	SIGOP_FAIL = 8,          /* chip (may be empty), step, code, reason -> - */
+	SIGOP_PASS = 7,          /* chip, resumed, label -> - */
+	SIGOP_FAIL = 8,          /* chip (may be empty), step, code, reason, label -> - */
 	SIGOP_FIXTURE_ERROR = 9, /* fixture, reason -> - */
 	SIGOP_CERT = 10,         /* chip -> cert (the recorded one of a board awaiting its lock) */
 	SIGOP_STOP = 11,         /* pass, fail -> - */
@@ -105,6 +105,16 @@ enum sig_record_kind {
 };
 #define SIGREC_MAX 3
 
+/* PASS and FAIL: what became of the board's product label (docs/signer-protocol.md S-31). A
+ * label of a FAIL whose serial the signer voids is void. */
+enum sig_label {
+	SIGL_NONE = 0,    /* no label was made in this attempt */
+	SIGL_SPOOLED = 1, /* written to the label directory, not sent to a printer (output = dir) */
+	SIGL_PRINTED = 2, /* the printer took it; the spool copy is gone */
+	SIGL_KEPT = 3     /* the printer failed: kept in the spool for `station label reprint` */
+};
+#define SIGL_MAX 3
+
 /* BOARD reply: what the station does with this board. */
 enum sig_disposition {
 	SIGB_NEW = 1,    /* provision it: serial allocated */
@@ -136,6 +146,7 @@ struct sigp_req {
 	const uint8_t *csr;                      /* ISSUE: points into the encoded buffer */
 	size_t csr_len;
 	uint8_t resumed;                         /* PASS */
+	uint8_t label;                           /* PASS, FAIL: enum sig_label */
 	uint8_t ok;                              /* CHECKED: 1 the re-check passed */
 	uint8_t sig[SIGP_MAX_SIG];               /* CHECKED: the board's signature over PROVE_PREFIX ||
 	                                          * the LOOKUP challenge; 1..SIGP_MAX_SIG bytes when
@@ -196,6 +207,8 @@ int sigp_send(int fd, const uint8_t *body, size_t len);
  * -2 when the announced length is 0 or above cap (the stream is then unusable). */
 int sigp_recv(int fd, uint8_t *buf, size_t cap, size_t *len);
 const char *sigp_status_name(int status);
+/* "none", "spooled", "printed", "kept" (enum sig_label), as logged and in events; "unknown". */
+const char *sigp_label_name(int label);
 /* Stable name of a refusal ("LOT_NOT_OPEN"), as logged; "UNKNOWN" for others. */
 const char *sigp_refusal_name(int detail);
 /* The board failure code for scripts (docs/scripting-guide.md) of a refusal: "E_MODEL", ... */

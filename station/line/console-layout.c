@@ -179,7 +179,7 @@ console_layout_tile(struct console_tile *t, const struct fx_view *fx, int iw, in
 {
 	const struct state_words *sw = words_of(fx->state);
 	char serial[CAP_SERIAL + 1], step[sizeof(fx->step)], code[sizeof(fx->code)], remedy[sizeof(fx->remedy)];
-	char port[64], buf[CONSOLE_LINE], tm[32], bar[CONSOLE_LINE / 2];
+	char port[64], buf[CONSOLE_LINE], tm[32], bar[CONSOLE_LINE / 2], label[sizeof(fx->label)];
 	int i = 0, mid;
 
 	memset(t, 0, sizeof(*t));
@@ -198,6 +198,7 @@ console_layout_tile(struct console_tile *t, const struct fx_view *fx, int iw, in
 	CLEAN(code, fx->code);
 	CLEAN(remedy, fx->remedy);
 	CLEAN(port, fx->port);
+	CLEAN(label, fx->label);
 
 	if (fx->state == FX_FAIL)
 		snprintf(buf, sizeof(buf), "FAIL%s%s", code[0] ? " " : "", code);
@@ -212,6 +213,9 @@ console_layout_tile(struct console_tile *t, const struct fx_view *fx, int iw, in
 	case FX_FAIL:
 		/* the remedy before anything else: it is what the technician acts on */
 		wrap(t, &i, mid < i + 3 ? mid : i + 3, remedy, iw);
+		/* a label printed for it is void: next, before where it failed */
+		if (label[0] != '\0')
+			wrap(t, &i, mid < i + 2 ? mid : i + 2, label, iw);
 		if (step[0] != '\0') {
 			snprintf(buf, sizeof(buf), "failed at: %s", step);
 			wrap(t, &i, i + 1 <= mid ? i + 1 : mid, buf, iw);
@@ -231,7 +235,10 @@ console_layout_tile(struct console_tile *t, const struct fx_view *fx, int iw, in
 		}
 		break;
 	default:
-		if (sw->note != NULL)
+		/* a PASS whose label the printer did not take: that, not the usual note */
+		if (label[0] != '\0')
+			wrap(t, &i, mid < i + 2 ? mid : i + 2, label, iw);
+		else if (sw->note != NULL)
 			wrap(t, &i, mid < i + 2 ? mid : i + 2, sw->note, iw);
 		break;
 	}
@@ -272,8 +279,10 @@ console_layout_row(char *out, size_t cap, int *look, const struct fx_view *fx, i
 	const struct state_words *sw = words_of(fx->state);
 	char name[CAP_XPORT_NAME], serial[CAP_SERIAL + 1], step[sizeof(fx->step)], code[sizeof(fx->code)];
 	char remedy[sizeof(fx->remedy)], tm[32], bar[16], detail[256], buf[CONSOLE_LINE];
+	char label[sizeof(fx->label)];
 
 	CLEAN(name, fx->name);
+	CLEAN(label, fx->label);
 	CLEAN(serial, fx->serial);
 	CLEAN(step, fx->step);
 	CLEAN(code, fx->code);
@@ -289,11 +298,11 @@ console_layout_row(char *out, size_t cap, int *look, const struct fx_view *fx, i
 	case FX_PASS:
 	case FX_DONE:
 		fmt_time(tm, sizeof(tm), elapsed(fx, now_ms), 1);
-		snprintf(detail, sizeof(detail), "%s%s%s %s", sw->joined ? sw->joined : "", sw->joined ? "  " : "",
-			 serial[0] ? serial : "-", tm);
+		snprintf(detail, sizeof(detail), "%s%s%s %s%s%s", sw->joined ? sw->joined : "",
+			 sw->joined ? "  " : "", serial[0] ? serial : "-", tm, label[0] ? "  " : "", label);
 		break;
 	case FX_FAIL:
-		snprintf(detail, sizeof(detail), "%s %s", code, remedy);
+		snprintf(detail, sizeof(detail), "%s %s%s%s", code, remedy, label[0] ? "; " : "", label);
 		break;
 	default:
 		snprintf(detail, sizeof(detail), "%s", sw->joined ? sw->joined : "");

@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "remedy.h"
+#include "sigproto.h"
 
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 static int json_mode, stamp_mode;
@@ -150,19 +151,50 @@ verdict(const struct flow_result *r)
 	return r->pass ? (r->again ? "DONE" : "PASS") : "FAIL";
 }
 
+/* What became of the board's label, when one was made (issue #13): the "label" event and, in
+ * text mode, a line after the result. A void label is always announced, a kept one (printer
+ * failure) says how to reprint it. */
+static void
+label_news(const char *fixture, const struct flow_result *r)
+{
+	if (r->label_state == SIGL_NONE && !r->label_void)
+		return;
+	if (json_mode) {
+		events_emit("label", json_pack("{s:s,s:s,s:s,s:b,s:s,s:s,s:s}", "fixture", fixture,
+		    "serial", r->serial, "state", sigp_label_name(r->label_state), "void", r->label_void,
+		    "path", r->label, "preview", r->preview, "reason", r->label_note));
+		return;
+	}
+	if (r->label_void && r->label_state == SIGL_PRINTED)
+		events_text("%-10s LABEL %s VOID: its board failed; throw the printed label away", fixture,
+		    r->serial);
+	else if (r->label_void && r->label_state == SIGL_NONE)
+		events_text("%-10s LABEL %s VOID: its board failed; throw away the label printed for it "
+		    "earlier", fixture, r->serial);
+	else if (r->label_void)
+		events_text("%-10s LABEL %s VOID: its board failed; the label was not printed and is "
+		    "removed (if anything printed it from the label directory, throw it away)", fixture,
+		    r->serial);
+	else if (r->label_state == SIGL_KEPT)
+		events_text("%-10s LABEL %s NOT PRINTED: %s; kept: 'station label reprint %s' once the "
+		    "printer is fixed", fixture, r->serial, r->label_note, r->serial);
+}
+
 void
 events_result(const char *fixture, const char *port, const struct flow_result *r, int recorded)
 {
 	char d[32];
 
+	label_news(fixture, r);
 	if (json_mode) {
 		events_emit("result", json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,"
-		    "s:I,s:I,s:b,s:b}", "fixture", fixture, "port", port, "result", verdict(r), "step",
+		    "s:I,s:I,s:b,s:b,s:s,s:b}", "fixture", fixture, "port", port, "result", verdict(r), "step",
 		    r->step, "code", r->code, "reason", r->reason, "remedy", r->pass ? "" :
 		    remedy_for(r->code), "chip_id", r->chip_hex, "serial", r->serial, "cert_serial",
 		    r->cert_serial, "label", r->label, "fw_version", r->fw_version, "elapsed_ms",
 		    (json_int_t)r->elapsed_ms, "retransmits", (json_int_t)r->retransmits, "recorded",
-		    recorded, "void", r->void_serial));
+		    recorded, "void", r->void_serial, "label_state", sigp_label_name(r->label_state),
+		    "label_void", r->label_void));
 		return;
 	}
 	if (r->pass)

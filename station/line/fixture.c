@@ -119,7 +119,7 @@ work(struct fixture *fx, struct xport *x, const uint8_t *chip, size_t chip_len)
 	memcpy(name, v->name, sizeof(name));
 	memcpy(port, fx->port, sizeof(port));
 	v->state = FX_WORKING;
-	v->serial[0] = v->code[0] = v->remedy[0] = '\0';
+	v->serial[0] = v->code[0] = v->remedy[0] = v->label[0] = '\0';
 	snprintf(v->step, sizeof(v->step), "identify");
 	v->pct = 0;
 	v->started_ms = util_ms();

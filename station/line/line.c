@@ -19,6 +19,7 @@
 #include "line-int.h"
 #include "log.h"
 #include "remedy.h"
+#include "sigproto.h"
 #include "util.h"
 
 #define TICK_MS 100u
@@ -55,6 +56,8 @@ line_finished(struct line *ln, struct fixture *fx, const struct flow_result *r, 
 	snprintf(v->step, sizeof(v->step), "%s", r->step);
 	snprintf(v->code, sizeof(v->code), "%s", r->code);
 	snprintf(v->remedy, sizeof(v->remedy), "%s", r->pass ? "" : remedy_for(r->code));
+	snprintf(v->label, sizeof(v->label), "%s", r->label_void ? VIEW_LABEL_VOID :
+	    r->label_state == SIGL_KEPT ? VIEW_LABEL_KEPT : "");
 	v->pct = r->pass ? 100 : v->pct;
 	v->elapsed_ms = r->elapsed_ms;
 	v->boards++;

@@ -24,6 +24,10 @@ enum fx_state {
 	FX_PAUSED          /* the station is paused; boards are not started */
 };
 
+/* The operator guide's words for a label (docs/operator-guide.md "Labels"). */
+#define VIEW_LABEL_VOID "LABEL VOID: throw its label away"
+#define VIEW_LABEL_KEPT "NO LABEL: printer fault; keep the board for its reprint"
+
 struct fx_view {
 	char name[CAP_XPORT_NAME];     /* physical position, e.g. "1-1.3" (the tile's title) */
 	char port[CAP_XPORT_NAME];     /* what the station opens, e.g. "/dev/ttyUSB2" */
@@ -35,6 +39,8 @@ struct fx_view {
 	uint64_t elapsed_ms;           /* of the finished board (PASS/DONE/FAIL) */
 	char code[32];                 /* E_* of a FAIL */
 	char remedy[96];               /* one short line of what to do (remedy.h), FAIL only */
+	char label[64];                /* what to do about the board's label, "" when nothing
+	                                * (VIEW_LABEL_VOID, VIEW_LABEL_KEPT) */
 	unsigned boards;               /* boards finished on this fixture since the start */
 };
 

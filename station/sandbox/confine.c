@@ -73,3 +73,32 @@ confine_station(const struct privsep *ps, const struct confine_paths *paths, cha
 	r = sandbox_enter(rules, n, why, cap);
 	return r == SANDBOX_ERR_NOLANDLOCK ? 1 : r;
 }
+
+int
+confine_printer(const struct privsep *ps, const struct confine_printer_paths *pp, char *why,
+    size_t cap)
+{
+	struct sandbox_rule rules[8];
+	unsigned ports[1];
+	size_t n = 0;
+	int r;
+
+	if (ps->mode != PRIVSEP_SERVICE)
+		return privsep_harden(why, cap);
+	if ((r = privsep_switch(&ps->station)) != 0) {
+		util_why(why, cap, "cannot become the station user: %s", privsep_strerror(r));
+		return r;
+	}
+	if ((r = privsep_harden(why, cap)) != 0)
+		return r;
+	rules[n++] = (struct sandbox_rule){ "/usr", SANDBOX_READ };
+	rules[n++] = (struct sandbox_rule){ "/lib", SANDBOX_READ };
+	rules[n++] = (struct sandbox_rule){ "/lib64", SANDBOX_READ };
+	rules[n++] = (struct sandbox_rule){ "/etc", SANDBOX_READ };
+	rules[n++] = (struct sandbox_rule){ pp->label_dir, SANDBOX_LABELS };
+	if (pp->device != NULL)
+		rules[n++] = (struct sandbox_rule){ pp->device, SANDBOX_DEVICES };
+	ports[0] = pp->port;
+	r = sandbox_enter_ports(rules, n, ports, pp->port ? 1 : 0, why, cap);
+	return r == SANDBOX_ERR_NOLANDLOCK ? 1 : r;
+}

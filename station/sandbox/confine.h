@@ -31,4 +31,21 @@ struct confine_paths {
 int confine_station(const struct privsep *ps, const struct confine_paths *paths, char *why,
     size_t cap);
 
+/* What the label printer helper keeps (label-printer.h). */
+struct confine_printer_paths {
+	const char *label_dir; /* read a label, remove it once printed */
+	const char *device;    /* output = device: the printer's device file, else NULL */
+	unsigned port;         /* output = tcp: the printer's port; cups: IPP's; 0: none */
+};
+
+/*
+ * Confines the label printer helper, a child forked by the station before its own sandbox
+ * (single-threaded): service mode, privsep_switch to the station user and privsep_harden, then
+ * sandbox_enter_ports with: read /usr /lib /lib64 /etc (name resolution, CUPS's client.conf);
+ * labels pp->label_dir; devices pp->device; connecting to TCP pp->port only. Developer mode:
+ * privsep_harden. 0; 1 without Landlock (why says so); negative with why: the child must exit.
+ */
+int confine_printer(const struct privsep *ps, const struct confine_printer_paths *pp, char *why,
+    size_t cap);
+
 #endif

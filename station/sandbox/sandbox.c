@@ -47,6 +47,7 @@
 #define LL_SCOPE_ABSTRACT_UNIX (1ULL << 0) /* ABI 6 */
 #define LL_SCOPE_SIGNAL (1ULL << 1)
 #define LL_RULE_PATH_BENEATH 1
+#define LL_RULE_NET_PORT 2 /* ABI 4 */
 #define LL_CREATE_RULESET_VERSION (1U << 0)
 
 /* struct landlock_ruleset_attr as of ABI 6; the kernel is given the size of the ABI in use. */
@@ -59,6 +60,11 @@ struct ll_ruleset_attr {
 struct ll_path_beneath_attr {
 	uint64_t allowed_access;
 	int32_t parent_fd;
+} __attribute__((packed));
+
+struct ll_net_port_attr {
+	uint64_t allowed_access;
+	uint64_t port;
 } __attribute__((packed));
 
 /* Rights a non-directory can carry (others make landlock_add_rule fail with EINVAL). */
@@ -80,6 +86,10 @@ class_rights(enum sandbox_access a)
 		 * (READ_DIR: opening the directory to fsync it; names are serials, not secrets) */
 		return LL_FS_MAKE_REG | LL_FS_WRITE_FILE | LL_FS_REMOVE_FILE | LL_FS_TRUNCATE |
 		    LL_FS_READ_DIR;
+	case SANDBOX_LABELS:
+		/* the printer helper: read a label the station names, remove it once printed;
+		 * create and write nothing */
+		return LL_FS_READ_FILE | LL_FS_READ_DIR | LL_FS_REMOVE_FILE;
 	case SANDBOX_RW:
 		/* MAKE_SOCK: under umockdev, libusb's uevent netlink socket becomes a UNIX socket
 		 * bound in the testbed ($UMOCKDEV_DIR/event<fd>) */
@@ -101,6 +111,12 @@ static int
 ll_add_rule(int fd, const struct ll_path_beneath_attr *pb)
 {
 	return (int)syscall(SYS_landlock_add_rule, fd, LL_RULE_PATH_BENEATH, pb, 0U);
+}
+
+static int
+ll_add_port(int fd, const struct ll_net_port_attr *np)
+{
+	return (int)syscall(SYS_landlock_add_rule, fd, LL_RULE_NET_PORT, np, 0U);
 }
 
 static int
@@ -182,8 +198,10 @@ out:
 
 /* Builds the ruleset for abi (> 0). The ruleset fd, or -1 (why set; SANDBOX_ERR_* in *rc). */
 static int
-build_ruleset(int abi, const struct sandbox_rule *rules, size_t n, int *rc, char *why, size_t cap)
+build_ruleset(int abi, const struct sandbox_rule *rules, size_t n, const unsigned *ports,
+    size_t nports, int *rc, char *why, size_t cap)
 {
+	struct ll_net_port_attr np;
 	struct ll_ruleset_attr attr;
 	uint64_t handled = fs_handled(abi);
 	size_t i, size = sizeof(attr.handled_access_fs);
@@ -191,8 +209,9 @@ build_ruleset(int abi, const struct sandbox_rule *rules, size_t n, int *rc, char
 
 	memset(&attr, 0, sizeof(attr));
 	attr.handled_access_fs = handled;
-	/* ABI 4: TCP is handled and no port is granted: the station speaks to its fixtures and its
-	 * signer only (a network label printer, when it comes, gets its port rule here). */
+	/* ABI 4: TCP is handled and no port is granted but the given ones, for connecting only:
+	 * the station speaks to its fixtures and its signer only; the label printer helper to its
+	 * printer's port (label-printer.h). */
 	if (abi >= 4) {
 		attr.handled_access_net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
 		size = offsetof(struct ll_ruleset_attr, scoped);
@@ -212,6 +231,16 @@ build_ruleset(int abi, const struct sandbox_rule *rules, size_t n, int *rc, char
 	for (i = 0; i < n; i++)
 		if (add_path(fd, rules[i].path, class_rights(rules[i].access), handled, why, cap) < 0)
 			goto fail;
+	for (i = 0; abi >= 4 && i < nports; i++) {
+		memset(&np, 0, sizeof(np));
+		np.allowed_access = LL_NET_CONNECT_TCP;
+		np.port = ports[i];
+		if (ll_add_port(fd, &np) != 0) {
+			util_why(why, cap, "sandbox: Landlock refused the rule for TCP port %u: %s",
+			    ports[i], strerror(errno));
+			goto fail;
+		}
+	}
 	return fd;
 fail:
 	close(fd);
@@ -322,10 +351,27 @@ fail:
 int
 sandbox_enter(const struct sandbox_rule *rules, size_t nrules, char *why, size_t cap)
 {
+	return sandbox_enter_ports(rules, nrules, NULL, 0, why, cap);
+}
+
+int
+sandbox_enter_ports(const struct sandbox_rule *rules, size_t nrules, const unsigned *ports,
+    size_t nports, char *why, size_t cap)
+{
 	scmp_filter_ctx ctx = NULL;
 	size_t i;
 	int abi, rfd = -1, n, e, r = SANDBOX_ERR_ARG;
 
+	if (nports > CAP_SANDBOX_PORTS || (nports > 0 && ports == NULL)) {
+		util_why(why, cap, "sandbox: bad port list (at most %d ports)", CAP_SANDBOX_PORTS);
+		return SANDBOX_ERR_ARG;
+	}
+	for (i = 0; i < nports; i++) {
+		if (ports[i] == 0 || ports[i] > 65535) {
+			util_why(why, cap, "sandbox: TCP port %u out of range", ports[i]);
+			return SANDBOX_ERR_ARG;
+		}
+	}
 	if ((nrules > 0 && rules == NULL) || nrules > CAP_SANDBOX_PATHS) {
 		util_why(why, cap, "sandbox: bad rule list (at most %d paths)", CAP_SANDBOX_PATHS);
 		return SANDBOX_ERR_ARG;
@@ -348,7 +394,7 @@ sandbox_enter(const struct sandbox_rule *rules, size_t nrules, char *why, size_t
 		goto out;
 	}
 	abi = sandbox_landlock_abi();
-	if (abi > 0 && (rfd = build_ruleset(abi, rules, nrules, &r, why, cap)) < 0)
+	if (abi > 0 && (rfd = build_ruleset(abi, rules, nrules, ports, nports, &r, why, cap)) < 0)
 		goto out;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
 		util_why(why, cap, "sandbox: cannot set no_new_privs: %s", strerror(errno));
@@ -372,8 +418,8 @@ sandbox_enter(const struct sandbox_rule *rules, size_t nrules, char *why, size_t
 		r = SANDBOX_ERR_NOLANDLOCK;
 		goto out;
 	}
-	log_debug("sandbox: Landlock ABI %d (kernel %d), %zu path rules; seccomp deny-list loaded",
-	    abi, kernel_abi(), nrules);
+	log_debug("sandbox: Landlock ABI %d (kernel %d), %zu path rules, %zu TCP ports; seccomp "
+	    "deny-list loaded", abi, kernel_abi(), nrules, nports);
 	r = 0;
 out:
 	if (rfd >= 0)

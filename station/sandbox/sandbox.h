@@ -73,7 +73,9 @@ enum sandbox_access {
 	SANDBOX_DEVICES = 2, /* also open for writing and use device ioctls (ABI 5); create nothing */
 	SANDBOX_SPOOL = 3,   /* create regular files, write, rename and remove them, list the
 	                      * directory; never read a file */
-	SANDBOX_RW = 4       /* read, write, create and remove files, directories and UNIX sockets */
+	SANDBOX_RW = 4,      /* read, write, create and remove files, directories and UNIX sockets */
+	SANDBOX_LABELS = 5   /* read files, list the directory, remove files; create and write
+	                      * nothing (the label printer helper, label-printer.h) */
 };
 
 struct sandbox_rule {
@@ -93,6 +95,15 @@ struct sandbox_rule {
  * why gets a sentence for people on every non-zero return (may be NULL).
  */
 int sandbox_enter(const struct sandbox_rule *rules, size_t n, char *why, size_t cap);
+
+/*
+ * sandbox_enter, with connecting to TCP ports[0..nports) allowed (at most CAP_SANDBOX_PORTS, each
+ * 1..65535): Landlock (ABI 4) restricts TCP by port, not by address: any host on those ports.
+ * Binding stays refused. Below ABI 4 TCP is not restricted at all (as for sandbox_enter).
+ * SANDBOX_ERR_ARG for a bad port list; otherwise as sandbox_enter.
+ */
+int sandbox_enter_ports(const struct sandbox_rule *rules, size_t n, const unsigned *ports,
+    size_t nports, char *why, size_t cap);
 
 /* The Landlock ABI sandbox_enter would use: min(kernel's, 6), 0 when the kernel has none.
  * For diagnostics (`station ca info`). */

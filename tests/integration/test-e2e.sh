@@ -47,7 +47,7 @@ ok "locked boards seated again are verified against their record (DONE, board.ch
 # The plaintext password goes to the label and nowhere else.
 n=0
 for lab in "$T"/labels/*.zpl; do
-	pw=$(sed -n 's/.*Password: \([^^]*\)^FS.*/\1/p' "$lab")
+	pw=$(sed -n 's/.*\^FDPassword \([^^]*\)\^FS.*/\1/p' "$lab")
 	[ ${#pw} -ge 12 ] || fail "label $lab holds no password"
 	for f in "$db" "$db-wal" "$T"/run1.json "$T"/run1.err "$T"/run2.json "$T"/run2.err "$T"/boards/*.flash; do
 		[ -f "$f" ] || continue

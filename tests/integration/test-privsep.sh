@@ -129,6 +129,35 @@ mode "$S/checkpoints" "755 station-signer"
 for f in "$S/checkpoints"/*.checkpoint "$S/audit-key.pem"; do mode "$f" "644 station-signer"; done
 ok "file modes, service mode: station.db, -wal, -shm (live), .lock, .signer-state station-signer 0600; checkpoints/ 0755, checkpoint files and audit-key.pem 0644"
 
+echo "-- labels in service mode: the printer helper prints, the board-facing process has no network"
+mkdir -p "$T/jobs"
+rm -f "$T/port"
+python3 "$top/tests/integration/printer-sim.py" serve "$T/port" "$T/jobs" none &
+sim_pid=$!
+w=0; while [ ! -s "$T/port" ]; do w=$((w + 1)); [ $w -lt 500 ] || fail "printer-sim"; sleep 0.02; done
+port=$(cat "$T/port")
+# another listener the helper must not reach: only the printer's port is its
+python3 "$top/tests/integration/printer-sim.py" serve "$T/port2" "$T/jobs2" none &
+sim2_pid=$!
+mkdir -p "$T/jobs2"
+w=0; while [ ! -s "$T/port2" ]; do w=$((w + 1)); [ $w -lt 500 ] || fail "printer-sim 2"; sleep 0.02; done
+port2=$(cat "$T/port2")
+sed "s#^output = dir#output = tcp:127.0.0.1:$port#" "$P" >"$S/tcp.ini"
+chown root:root "$S/tcp.ini" && chmod 644 "$S/tcp.ini"
+rc=0
+STATION_TEST_PRIVSEP=1 STATION_TEST_PROBE_TCP="$port:$port2" \
+    "$BIN/firmware-stub" sim --boards 1 --dir "$T/svc-boards3" -- "$BIN/station" run --profile "$S/tcp.ini" --json \
+    >"$T/svc3.json" 2>"$T/svc.err" || rc=$?
+kill "$sim_pid" "$sim2_pid" 2>/dev/null || true
+[ $rc = 0 ] && [ "$(jq -r 'select(.event == "label") | .state' "$T/svc3.json")" = printed ] ||
+	{ cat "$T/svc.err" "$T/svc3.json"; fail "service run with a TCP printer: exit $rc"; }
+[ -n "$(ls "$T/jobs")" ] || fail "the printer got nothing"
+probe "station uid $uid: tcp 127.0.0.1:$port: Permission denied"
+probe "station uid $uid: tcp 127.0.0.1:$port2: Permission denied"
+probe "printer helper uid $uid: tcp 127.0.0.1:$port: ok"
+probe "printer helper uid $uid: tcp 127.0.0.1:$port2: Permission denied"
+ok "the label printed through the helper (uid $uid), which reaches only its printer's port"
+
 echo "-- what the station user cannot do"
 cp "$P" "$S/evil.ini" && chown station "$S/evil.ini"
 rc=0; "$BIN/station" ca info --profile "$S/evil.ini" >/dev/null 2>"$T/evil.err" || rc=$?

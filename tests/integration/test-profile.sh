@@ -38,6 +38,26 @@ bad prefix-dot 'serial_prefix = TH2.' "'serial_prefix' may hold only letters, di
 bad prefix-zpl 'serial_prefix = TH2^XA' "'serial_prefix' may hold only letters, digits"
 bad prefix-tilde 'serial_prefix = TH2~' "'serial_prefix' may hold only letters, digits"
 bad name-zpl 'name = thermo^FS' "'name' may hold only letters, digits"
+bad label-dpi 'dpi = 250' "'dpi' must be the printer's resolution: 152, 203, 300 or 600"
+bad label-support 'support_end = 2031-02-30' "'support_end' must be the last day of security updates"
+bad label-output 'output = tcp:printer' "'output' must be dir, tcp:HOST:PORT"
+bad label-url 'report_url = https://x.example/^XA' "'report_url' must be where to report vulnerabilities"
+
+# Issue #13: what only drawing the label tells (a QR code too small for its content, a text off
+# the label) is named at its field's line by profile check, and run refuses to start on it.
+sed 's/^output = dir$/output = dir\nfield = serial 2 2 3\nfield = password 2 6 3\nfield = qr 50 2 8/' \
+	"$PROFILE" >"$T/qr.ini"
+line=$(grep -n '^field = qr' "$T/qr.ini" | cut -d: -f1)
+rc=0
+"$BIN/station" profile check "$T/qr.ini" 2>"$T/qr.err" || rc=$?
+[ "$rc" = 3 ] && grep -qF "$T/qr.ini:$line: the QR code has 29 modules" "$T/qr.err" ||
+	{ cat "$T/qr.err"; fail "a QR code of 1-dot modules: exit $rc"; }
+rc=0
+stub 1 "$T/qrrun" -- "$BIN/station" run --profile "$T/qr.ini" >/dev/null 2>"$T/qrrun.err" || rc=$?
+[ "$rc" = 3 ] && grep -qF "$T/qr.ini:$line: the QR code" "$T/qrrun.err" ||
+	{ cat "$T/qrrun.err"; fail "run with a QR code of 1-dot modules: exit $rc"; }
+[ "$(serials)" = 0 ] || fail "run with a bad label layout allocated a serial"
+ok "a QR code too small for its content: profile check and run name the field's line (exit 3), no serial spent"
 
 # Two bad keys: each at its own line (inih goes on after the first).
 cp "$PROFILE" "$T/extra.ini"

@@ -143,6 +143,20 @@ test_tile_words(void **state)
 	assert_string_equal(t.line[0], "PASS");
 	assert_true(says(&t, "label"));
 
+	/* issue #13: a PASS whose label the printer did not take, a FAIL whose label is void */
+	snprintf(fx.label, sizeof(fx.label), VIEW_LABEL_KEPT);
+	console_layout_tile(&t, &fx, 30, 6, 0, "-");
+	assert_true(says(&t, "NO LABEL: printer fault;"));
+	assert_true(says(&t, "reprint"));
+	fixture(&fx, "1-1.4", FX_FAIL);
+	snprintf(fx.code, sizeof(fx.code), "E_LOCK");
+	snprintf(fx.remedy, sizeof(fx.remedy), "red bin: it must never ship");
+	snprintf(fx.label, sizeof(fx.label), VIEW_LABEL_VOID);
+	console_layout_tile(&t, &fx, 30, 6, 0, "-");
+	assert_string_equal(t.line[1], "red bin: it must never ship");
+	assert_string_equal(t.line[2], "LABEL VOID: throw its label");
+	assert_string_equal(t.line[3], "away");
+
 	/* a state the engine never writes is shown as such */
 	fixture(&fx, "x", (enum fx_state)77);
 	console_layout_tile(&t, &fx, 24, 4, 0, "-");

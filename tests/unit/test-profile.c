@@ -1,8 +1,8 @@
 /*
  * test-profile.c: station/common/profile.c: what a profile must not get past profile_load (issue
  * #12: each would spend a serial per board before failing, or write outside the label
- * directory, or inject ZPL), the file:line of each problem, the label directory check, and
- * label_write_zpl never writing through an existing file.
+ * directory, or inject ZPL), the file:line of each problem, the label directory check, and the
+ * [label] section (issue #13): every value checked at load at its own line.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,7 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "label.h"
 #include "profile.h"
 
 /* A valid profile; line numbers below (one a line: subject_cn is line 16). */
@@ -206,36 +205,135 @@ test_label_dir(void **state)
 	free(p);
 }
 
+/* [label] (profile-label.c): a full section loads; the good profile gets the default layout. */
 static void
-test_label_exclusive(void **state)
+test_label_section(void **state)
 {
-	char file[192], out[256], buf[64];
-	int fd;
-	ssize_t n;
-	struct stat st;
+	struct profile *p = calloc(1, sizeof(*p));
+	char err[1024];
 
 	(void)state;
-	assert_int_equal(label_write_zpl(dir, "p", "TH2-00000001", "pw", out, sizeof(out)), 0);
-	assert_int_equal(stat(out, &st), 0);
-	assert_int_equal(st.st_mode & 0777, 0600);
-	/* a second label for the serial, a planted file, a planted link: never written through */
-	assert_int_equal(label_write_zpl(dir, "p", "TH2-00000001", "pw2", NULL, 0), -1);
-	snprintf(file, sizeof(file), "%s/TH2-00000002.zpl", dir);
-	fd = open(file, O_WRONLY | O_CREAT | O_EXCL, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, "planted", 7), 7);
-	close(fd);
-	assert_int_equal(label_write_zpl(dir, "p", "TH2-00000002", "pw", NULL, 0), -1);
-	fd = open(file, O_RDONLY);
-	n = read(fd, buf, sizeof(buf));
-	close(fd);
-	assert_int_equal(n, 7);
-	assert_memory_equal(buf, "planted", 7);
-	snprintf(out, sizeof(out), "%s/victim", dir);
-	snprintf(file, sizeof(file), "%s/TH2-00000003.zpl", dir);
-	assert_int_equal(symlink(out, file), 0);
-	assert_int_equal(label_write_zpl(dir, "p", "TH2-00000003", "pw", NULL, 0), -1);
-	assert_int_equal(access(out, F_OK), -1);
+	assert_non_null(p);
+	write_profile(0, NULL, NULL);
+	assert_int_equal(profile_load(path, p, err, sizeof(err)), 0);
+	assert_int_equal(p->label.width, 600);
+	assert_int_equal(p->label.height, 300);
+	assert_int_equal(p->label.dpi, 203);
+	assert_int_equal(p->label.output, LABEL_OUT_DIR);
+	assert_int_equal(p->label.formats, LABEL_FMT_ZPL | LABEL_FMT_PNG);
+	assert_int_equal(p->label.nfield, 5); /* no support_end, report_url: no PSTI lines */
+	assert_string_equal(p->label.qr_content, "WIFI:T:WPA;S:{serial};P:{password};;");
+	write_profile(0, NULL, "[label]\nwidth_mm = 50.5\nheight_mm = 25\ndpi = 300\n"
+	    "formats = zpl\nfield = serial 1 1 3\nfield = password 1.5 5 3.5 Kennwort\n"
+	    "field = qr 30 1 20\nfield = support 1 20 2\nfield = report 1 22.5 2 -\n"
+	    "qr_content = https://example.com/setup#s={serial}&p={password}&m={model}\n"
+	    "support_end = 2032-02-29\nreport_url = security@example.com\n"
+	    "output = tcp:[fe80::1]:9100\nstatus = zebra\ntimeout = 2500\n");
+	if (profile_load(path, p, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(p->label.width, 505);
+	assert_int_equal(p->label.dpi, 300);
+	assert_int_equal(p->label.formats, LABEL_FMT_ZPL);
+	assert_int_equal(p->label.nfield, 5);
+	assert_int_equal(p->label.field[1].kind, LABEL_F_PASSWORD);
+	assert_int_equal(p->label.field[1].x, 15);
+	assert_int_equal(p->label.field[1].size, 35);
+	assert_int_equal(p->label.field[1].line, 24);
+	assert_string_equal(p->label.field[1].caption, "Kennwort");
+	assert_string_equal(p->label.field[0].caption, "S/N");
+	assert_string_equal(p->label.field[4].caption, "");
+	assert_int_equal(p->label.output, LABEL_OUT_TCP);
+	assert_string_equal(p->label.printer, "[fe80::1]");
+	assert_int_equal(p->label.port, 9100);
+	assert_int_equal(p->label.status, LABEL_STATUS_ZEBRA);
+	assert_int_equal(p->label.timeout, 2500);
+	write_profile(0, NULL, "[label]\noutput = cups:zebra-1\nsend = zpl\n");
+	assert_int_equal(profile_load(path, p, err, sizeof(err)), 0);
+	assert_int_equal(p->label.output, LABEL_OUT_CUPS);
+	assert_string_equal(p->label.printer, "zebra-1");
+	write_profile(0, NULL, "[label]\noutput = device:/dev/usb/lp0\nformats = zpl, png\n"
+	    "send = png\n");
+	assert_int_equal(profile_load(path, p, err, sizeof(err)), 0);
+	assert_int_equal(p->label.output, LABEL_OUT_DEVICE);
+	assert_string_equal(p->label.printer, "/dev/usb/lp0");
+	assert_int_equal(p->label.send, LABEL_FMT_PNG);
+	free(p);
+}
+
+/* Every [label] value is checked at load, each at its own line (the section is line 18). */
+static void
+test_label_refused(void **state)
+{
+	static const struct {
+		const char *lines;
+		int line;
+		const char *want;
+	} bad[] = {
+		{ "dpi = 250\n", 19, "'dpi' must be the printer's resolution" },
+		{ "width_mm = 5\n", 19, "'width_mm' must be millimetres from 10.0 to 150.0" },
+		{ "height_mm = 30.25\n", 19, "at most one decimal" },
+		{ "formats = pdf\n", 19, "'formats' must be zpl, png or both" },
+		{ "send = zpl, png\n", 19, "'send' must be zpl or png" },
+		{ "field = barcode 1 1 3\n", 19, "unknown label field 'barcode'" },
+		{ "field = serial 1 1\n", 19, "'field' must read 'KIND X Y SIZE [CAPTION]'" },
+		{ "field = serial 1 1 0.5\n", 19, "'field SIZE' must be millimetres from 1.0" },
+		{ "field = qr 1 1 3\n", 19, "'qr field SIZE' must be millimetres from 5.0" },
+		{ "field = serial 1 1 3 S/N^FS\n", 19, "a field caption is printable text" },
+		{ "field = qr 1 1 20 caption\n", 19, "the qr field takes no caption" },
+		{ "field = serial 1 1 3\nfield = serial 1 5 3\n", 20, "has a 'serial' field already "
+		    "(line 19)" },
+		{ "field = serial 1 1 3\nfield = password 1 28 3\n", 20, "the password field runs "
+		    "off the label" },
+		{ "field = serial 1 1 3\nfield = password 1 5 3\nfield = support 1 9 2\n", 21,
+		    "the support field needs [label] support_end" },
+		{ "qr_content = WIFI:S:{serial};;\n", 19, "must hold {serial} and {password}" },
+		{ "qr_content = {serial}{password}{chip}\n", 19, "unknown variable {chip}" },
+		{ "support_end = 2031-02-29\n", 19, "'support_end' must be the last day" },
+		{ "support_end = 31.12.2031\n", 19, "YYYY-MM-DD" },
+		{ "report_url = https://example.com/a b\n", 19, "'report_url' must be where to report" },
+		{ "report_url = https://x^XA\n", 19, "'report_url' must be" },
+		{ "output = tcp:printer\n", 19, "'output' must be dir, tcp:HOST:PORT" },
+		{ "output = tcp:printer:0\n", 19, "'output' must be" },
+		{ "output = tcp:-x:9100\n", 19, "'output' must be" },
+		{ "output = cups:a/b\n", 19, "'output' must be" },
+		{ "output = device:lp0\n", 19, "'output' must be" },
+		{ "output = lpr\n", 19, "'output' must be" },
+		{ "status = zebra\n", 19, "status = zebra needs output = tcp" },
+		{ "status = maybe\n", 19, "'status' must be none or zebra" },
+		{ "timeout = 10\n", 19, "'timeout' must be a whole number from 100 to 60000" },
+		{ "formats = zpl\nsend = png\n", 20, "send = png is not among the formats" },
+		{ "output = tcp:p:9100\nsend = png\n", 20, "a raw printer port takes ZPL" },
+		{ "font = /nonexistent/font.ttf\n", 19, "is not a readable font file" },
+		{ "colour = red\n", 19, "unknown key 'colour' in section [label]" },
+	};
+	char extra[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(extra, sizeof(extra), "[label]\n%s", bad[i].lines);
+		write_profile(0, NULL, extra);
+		refused(bad[i].line, bad[i].want);
+	}
+}
+
+/* A label without a password or serial field, or a default layout on a smaller label: refused
+ * without a line of its own (no 'field' line says it). */
+static void
+test_label_layout_missing(void **state)
+{
+	struct profile *p = calloc(1, sizeof(*p));
+	char err[2048];
+
+	(void)state;
+	assert_non_null(p);
+	write_profile(0, NULL, "[label]\nfield = serial 1 1 3\n");
+	assert_int_equal(profile_load(path, p, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "[label] has no password field"));
+	write_profile(0, NULL, "[label]\nwidth_mm = 40\n");
+	assert_int_equal(profile_load(path, p, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "the default layout needs a label of 60 x 30 mm"));
+	free(p);
 }
 
 int
@@ -248,7 +346,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_prefix, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_key_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_label_dir, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_label_exclusive, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_label_section, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_label_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_label_layout_missing, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -390,6 +390,113 @@ test_classes(void **state)
 		    sizeof(class_check[0]) ? class_check[rc] : "?");
 }
 
+/* The label printer helper's sandbox (label-printer.h): connecting to its printer's port only
+ * (ABI 4: Landlock restricts TCP by port), its labels to read and remove but not create. */
+static unsigned port_ok, port_other;
+static char labeldir[64];
+
+static int
+tcp_to(unsigned port)
+{
+	struct sockaddr_in in;
+	int fd, r;
+
+	memset(&in, 0, sizeof(in));
+	in.sin_family = AF_INET;
+	in.sin_port = htons((uint16_t)port);
+	in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	errno = 0;
+	r = connect(fd, (struct sockaddr *)&in, sizeof(in));
+	close(fd);
+	return r == 0 ? 0 : errno;
+}
+
+static int
+child_printer(void)
+{
+	const struct sandbox_rule rules[] = { { labeldir, SANDBOX_LABELS } };
+	const unsigned ports[] = { port_ok }, bad[] = { 0 };
+	char path[128], why[CAP_REASON] = "", buf[8];
+	int r, fd;
+
+	if (sandbox_enter_ports(rules, 1, bad, 1, why, sizeof(why)) != SANDBOX_ERR_ARG)
+		return 1;
+	r = sandbox_enter_ports(rules, 1, ports, 1, why, sizeof(why));
+	if (r == SANDBOX_ERR_NOLANDLOCK)
+		return SKIP_NOLANDLOCK;
+	if (r != 0) {
+		fprintf(stderr, "sandbox_enter_ports: %s\n", why);
+		return 1;
+	}
+	if (tcp_to(port_ok) != 0)
+		return 2;
+	if (sandbox_landlock_abi() >= 4 && tcp_to(port_other) != EACCES)
+		return 3;
+	snprintf(path, sizeof(path), "%s/TH2-1.zpl", labeldir);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || read(fd, buf, sizeof(buf)) != 6)
+		return 4;
+	close(fd);
+	if (unlink(path) != 0)
+		return 5;
+	snprintf(path, sizeof(path), "%s/new.zpl", labeldir);
+	errno = 0;
+	if (open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600) >= 0 || errno != EACCES)
+		return 6;
+	return 0;
+}
+
+static const char *const printer_check[] = {
+	"all held", "sandbox_enter_ports failed (or took port 0)",
+	"the printer's port could not be reached", "another TCP port was reached (ABI 4)",
+	"a label could not be read", "a printed label could not be removed",
+	"a file could be created among the labels (or not EACCES)",
+};
+
+static int
+listener(unsigned *port)
+{
+	struct sockaddr_in in;
+	socklen_t sl = sizeof(in);
+	int fd;
+
+	memset(&in, 0, sizeof(in));
+	in.sin_family = AF_INET;
+	in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&in, sizeof(in)), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&in, &sl), 0);
+	*port = ntohs(in.sin_port);
+	return fd;
+}
+
+static void
+test_printer_ports(void **state)
+{
+	char p[160];
+	int a, b, rc;
+
+	(void)state;
+	snprintf(labeldir, sizeof(labeldir), "/tmp/test-sandbox-labels.XXXXXX");
+	assert_non_null(mkdtemp(labeldir));
+	snprintf(p, sizeof(p), "%s/TH2-1.zpl", labeldir);
+	assert_int_equal(util_write_file(p, "^XA^XZ", 6, 0600), 0);
+	a = listener(&port_ok);
+	b = listener(&port_other);
+	rc = helpers_in_child(child_printer);
+	close(a);
+	close(b);
+	snprintf(p, sizeof(p), "rm -rf '%s'", labeldir);
+	assert_int_equal(system(p), 0);
+	if (rc == SKIP_NOLANDLOCK)
+		skip();
+	if (rc != 0)
+		fail_msg("check %d: %s", rc, rc > 0 && (size_t)rc < sizeof(printer_check) /
+		    sizeof(printer_check[0]) ? printer_check[rc] : "?");
+}
+
 static void
 test_abi_and_strerror(void **state)
 {
@@ -409,6 +516,7 @@ main(void)
 		cmocka_unit_test(test_refuses_with_threads),
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_classes),
+		cmocka_unit_test(test_printer_ports),
 		cmocka_unit_test(test_abi_and_strerror),
 	};
 

@@ -166,7 +166,14 @@ v_issue_p(struct vmsg *m)
 }
 
 static void v_verified_q(struct vmsg *m) { m->q.op = SIGOP_VERIFIED; chip(m); }
-static void v_pass_q(struct vmsg *m) { m->q.op = SIGOP_PASS; chip(m); m->q.resumed = 0; }
+static void
+v_pass_q(struct vmsg *m)
+{
+	m->q.op = SIGOP_PASS;
+	chip(m);
+	m->q.resumed = 0;
+	m->q.label = SIGL_PRINTED;
+}
 
 static void
 v_fail_q(struct vmsg *m)
@@ -176,6 +183,7 @@ v_fail_q(struct vmsg *m)
 	strcpy(m->q.step, "certificate");
 	strcpy(m->q.code, "E_CSR");
 	strcpy(m->q.reason, "CSR signature does not verify");
+	m->q.label = SIGL_NONE;
 }
 
 static void
@@ -333,8 +341,8 @@ static const struct vec {
 	void (*build)(struct vmsg *);
 	const char *hex;
 } vecs[] = {
-	{ "V-1", REQ, SIGOP_HELLO, v_hello_q, "01 02" },
-	{ "V-2", RSP, SIGOP_HELLO, v_hello_p, "00 02 01 01 0c 73 69 67 6e 65 72 2d 6c 69 6e 65 33" },
+	{ "V-1", REQ, SIGOP_HELLO, v_hello_q, "01 03" },
+	{ "V-2", RSP, SIGOP_HELLO, v_hello_p, "00 03 01 01 0c 73 69 67 6e 65 72 2d 6c 69 6e 65 33" },
 	{ "V-3", REQ, SIGOP_SESSION, v_session_q, "02 0d 4c 4f 54 2d 32 30 32 34 2d 30 30 34 32 05 61 6c 69 63 65" },
 	{ "V-4", RSP, SIGOP_SESSION, v_session_p,
 	    "00 0d 4c 4f 54 2d 32 30 32 34 2d 30 30 34 32 00 00 00 03 e8 00 00 00 11 00 01 86 a0 00 00 14 6e 00 00 00 01" },
@@ -352,12 +360,12 @@ static const struct vec {
 	    "00 00 05 30 03 02 01 01 10 37 64 33 63 39 61 30 65 35 31 62 32 66 34 61 36" },
 	{ "V-12", REQ, SIGOP_VERIFIED, v_verified_q, "06 08 a1 b2 c3 d4 e5 f6 07 18" },
 	{ "V-13", RSP, SIGOP_VERIFIED, v_ok, "00" },
-	{ "V-14", REQ, SIGOP_PASS, v_pass_q, "07 08 a1 b2 c3 d4 e5 f6 07 18 00" },
+	{ "V-14", REQ, SIGOP_PASS, v_pass_q, "07 08 a1 b2 c3 d4 e5 f6 07 18 00 02" },
 	{ "V-15", RSP, SIGOP_PASS, v_ok, "00" },
 	{ "V-16", REQ, SIGOP_FAIL, v_fail_q,
-	    "08 08 a1 b2 c3 d4 e5 f6 07 18 0b 63 65 72 74 69 66 69 63 61 74 65 05 45 5f 43 53 52 00 1d 43 53 52 20 73 69 67 6e 61 74 75 72 65 20 64 6f 65 73 20 6e 6f 74 20 76 65 72 69 66 79" },
+	    "08 08 a1 b2 c3 d4 e5 f6 07 18 0b 63 65 72 74 69 66 69 63 61 74 65 05 45 5f 43 53 52 00 1d 43 53 52 20 73 69 67 6e 61 74 75 72 65 20 64 6f 65 73 20 6e 6f 74 20 76 65 72 69 66 79 00" },
 	{ "V-17", REQ, SIGOP_FAIL, v_fail_nochip_q,
-	    "08 00 08 69 64 65 6e 74 69 66 79 0b 45 5f 4e 4f 5f 41 4e 53 57 45 52 00 12 6e 6f 20 61 6e 73 77 65 72 20 74 6f 20 48 45 4c 4c 4f" },
+	    "08 00 08 69 64 65 6e 74 69 66 79 0b 45 5f 4e 4f 5f 41 4e 53 57 45 52 00 12 6e 6f 20 61 6e 73 77 65 72 20 74 6f 20 48 45 4c 4c 4f 00" },
 	{ "V-18", RSP, SIGOP_FAIL, v_ok, "00" },
 	{ "V-19", REQ, SIGOP_FIXTURE_ERROR, v_fixture_q,
 	    "09 09 66 69 78 74 75 72 65 2d 33 00 1b 70 6f 72 74 20 2f 64 65 76 2f 74 74 79 55 53 42 33 20 77 65 6e 74 20 61 77 61 79" },
@@ -610,7 +618,7 @@ static const struct {
 	int rc;
 } yvecs[] = {
 	{ "Y-1", REQ, 0, "", PRC_SHORT },
-	{ "Y-2", REQ, 0, "01 02 00", PRC_TRAILING },
+	{ "Y-2", REQ, 0, "01 03 00", PRC_TRAILING },
 	{ "Y-3", REQ, 0, "04 08 a1 b2 c3 d4 e5 f6 07 18 10 63 6f 72 72 65 63 74 20 68 6f 72 73 65 20 34 32 00",
 	    PRC_TRAILING },
 	{ "Y-4", REQ, 0, "15", PRC_VALUE },
@@ -662,6 +670,8 @@ static const struct {
 	{ "Y-43", RSP, SIGOP_LOOKUP, "00 00 00 00 00 00 00 00 20 c0 c1 c2 c3 c4 c5 c6 c7 c8 c9 ca cb cc cd ce cf d0 d1 d2 d3 d4 d5 d6 d7 d8 d9 da db dc dd de df", PRC_VALUE },
 	{ "Y-44", RSP, SIGOP_LOOKUP, "00 02 00 00 00 00 00 00 21", PRC_TOO_LONG },
 	{ "Y-45", RSP, SIGOP_LOOKUP, "00 02 00 00 00 00 00 00 10 c0 c1 c2 c3 c4 c5 c6 c7 c8 c9 ca cb cc cd ce cf", PRC_VALUE },
+	{ "Y-46", REQ, 0, "07 08 a1 b2 c3 d4 e5 f6 07 18 00 04", PRC_VALUE },
+	{ "Y-47", REQ, 0, "07 08 a1 b2 c3 d4 e5 f6 07 18 00", PRC_SHORT },
 };
 #define NYVECS (sizeof(yvecs) / sizeof(yvecs[0]))
 
@@ -1077,13 +1087,13 @@ test_framing(void **state)
 	(void)state;
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	/* F-1: V-1 framed */
-	assert_int_equal(sigp_send(sv[0], (const uint8_t *)"\x01\x02", 2), 0);
+	assert_int_equal(sigp_send(sv[0], (const uint8_t *)"\x01\x03", 2), 0);
 	assert_int_equal(read(sv[1], buf, 6), 6);
-	assert_memory_equal(buf, "\x00\x00\x00\x02\x01\x02", 6);
+	assert_memory_equal(buf, "\x00\x00\x00\x02\x01\x03", 6);
 	assert_int_equal(write(sv[0], buf, 6), 6);
 	assert_int_equal(sigp_recv(sv[1], in, sizeof(in), &n), 0);
 	assert_int_equal(n, 2);
-	assert_memory_equal(in, "\x01\x02", 2);
+	assert_memory_equal(in, "\x01\x03", 2);
 	/* the largest body (a socketpair buffers it whole) */
 	memset(big, 0x5a, sizeof(big));
 	assert_int_equal(sigp_send(sv[0], big, CAP_SIGNER_MSG), 0);

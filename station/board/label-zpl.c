@@ -1,0 +1,98 @@
+/* label-zpl.c: ZPL II labels; see label-zpl.h. */
+#include "label-zpl.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+struct zbuf {
+	char *p;
+	size_t cap, n;
+	int err;
+};
+
+static void zput(struct zbuf *z, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+zput(struct zbuf *z, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	if (z->err)
+		return;
+	va_start(ap, fmt);
+	k = vsnprintf(z->p + z->n, z->cap - z->n, fmt, ap);
+	va_end(ap);
+	if (k < 0 || (size_t)k >= z->cap - z->n) {
+		z->err = ENOSPC;
+		return;
+	}
+	z->n += (size_t)k;
+}
+
+/* The QR code as ^GFA: one bit a dot, rows padded to whole bytes, in hex. */
+static void
+zqr(struct zbuf *z, const struct label_layout *l, const struct label_item *it)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	unsigned side = l->qr.modules * it->module, row = (side + 7) / 8, x, y, b;
+	uint8_t byte;
+
+	zput(z, "^FO%u,%u^GFA,%u,%u,%u,", it->x + 4 * it->module, it->y + 4 * it->module,
+	    row * side, row * side, row);
+	for (y = 0; y < side && !z->err; y++) {
+		if (z->cap - z->n < 2 * (size_t)row + 1) {
+			z->err = ENOSPC;
+			return;
+		}
+		for (b = 0; b < row; b++) {
+			byte = 0;
+			for (x = b * 8; x < b * 8 + 8; x++)
+				if (x < side && l->qr.dark[(y / it->module) * l->qr.modules + x / it->module])
+					byte |= (uint8_t)(0x80 >> (x % 8));
+			z->p[z->n++] = hex[byte >> 4];
+			z->p[z->n++] = hex[byte & 15];
+		}
+	}
+	if (!z->err)
+		z->p[z->n] = '\0';
+	zput(z, "^FS\n");
+}
+
+int
+label_zpl(const struct label_layout *l, char *buf, size_t cap, size_t *len)
+{
+	struct zbuf z = { buf, cap < CAP_LABEL_ZPL ? cap : CAP_LABEL_ZPL, 0, 0 };
+	const struct label_item *it;
+	unsigned i;
+
+	if (z.cap == 0)
+		return errno = ENOSPC, -1;
+	for (i = 0; i < l->nitem; i++)
+		if (strpbrk(l->item[i].text, "^~") != NULL)
+			return errno = EINVAL, -1;
+	/* ^CI28: UTF-8 (the texts are ASCII); ^PW/^LL: the label's size; ^LH0,0: no offset. */
+	zput(&z, "^XA\n^CI28\n^PW%u\n^LL%u\n^LH0,0\n", l->width, l->height);
+	for (i = 0; i < l->nitem; i++) {
+		it = &l->item[i];
+		if (it->kind == LABEL_F_QR) {
+			zqr(&z, l, it);
+			continue;
+		}
+		/* OCR-B (font E) is a bitmap font: the printer rounds to a whole multiple of its
+		 * 28 x 15 dot cell (8 dots/mm); ^A0 scales freely. */
+		if (it->mono)
+			zput(&z, "^FO%u,%u^AEN,%u,%u^FD%s^FS\n", it->x, it->y, it->size,
+			    it->size * 15 / 28, it->text);
+		else
+			zput(&z, "^FO%u,%u^A0N,%u,%u^FD%s^FS\n", it->x, it->y, it->size, it->size,
+			    it->text);
+	}
+	zput(&z, "^PQ1\n^XZ\n");
+	if (z.err)
+		return errno = z.err, -1;
+	*len = z.n;
+	return 0;
+}
