@@ -86,12 +86,34 @@ static const char *const migrations[] = {
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]) - 1)
 
+const char *
+audit_db_hint(struct audit *a)
+{
+	switch (sqlite3_errcode(a->db)) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return " (another process has held a lock on the database for 10 s: close the sqlite3 "
+		    "shell, backup or other program that has it open, then run again; nothing "
+		    "recorded is lost)";
+	case SQLITE_FULL:
+		return " (the file system that holds the database is full: free space there, then "
+		    "run again; nothing recorded is lost)";
+	case SQLITE_READONLY:
+		return " (the database or its directory cannot be written: check its permissions "
+		    "and mount)";
+	case SQLITE_IOERR:
+		return " (the disk reported an I/O error: check the disk and the kernel log)";
+	default:
+		return "";
+	}
+}
+
 static int
 db_fail(struct audit *a, const char *what)
 {
 	int ext = sqlite3_extended_errcode(a->db);
 
-	log_error("audit database: %s: %s", what, sqlite3_errmsg(a->db));
+	log_error("audit database: %s: %s%s", what, sqlite3_errmsg(a->db), audit_db_hint(a));
 	if ((ext & 0xff) == SQLITE_CONSTRAINT)
 		return AUDIT_ERR_CONSTRAINT;
 	return AUDIT_ERR_DB;
@@ -103,7 +125,7 @@ exec(struct audit *a, const char *sql)
 	char *msg = NULL;
 
 	if (sqlite3_exec(a->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		log_error("audit database: %s", msg ? msg : sqlite3_errmsg(a->db));
+		log_error("audit database: %s%s", msg ? msg : sqlite3_errmsg(a->db), audit_db_hint(a));
 		sqlite3_free(msg);
 		return AUDIT_ERR_DB;
 	}

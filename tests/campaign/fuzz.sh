@@ -6,7 +6,8 @@
 # nice 19, CAMPAIGN_FUZZ_JOBS (default 2) at a time, each on build/fuzz/corpus-<name> seeded from
 # tests/fuzz/corpus/<name>. CAMPAIGN_FUZZ_TARGETS="frame msg" runs only those.
 #
-# Results, one line per target, in $CAMPAIGN_OUT/fuzz/results (default build/campaign):
+# Results, one line per target (a target run again replaces its line), in
+# $CAMPAIGN_OUT/fuzz/results (default build/campaign):
 #   <target> <cpu-seconds> <execs> <corpus-before> <corpus-after> <findings> <exit> ok|FINDING
 # A crash, leak, timeout or out-of-memory input libFuzzer leaves is copied to
 # tests/fuzz/corpus/<name>/campaign-<kind>-<sha1> (replayed by `make test` from then on, so it
@@ -19,7 +20,7 @@ JOBS=${CAMPAIGN_FUZZ_JOBS:-2}
 OUT=build/fuzz
 RES=${CAMPAIGN_OUT:-$top/build/campaign}/fuzz
 mkdir -p "$RES"
-: >"$RES/results"
+touch "$RES/results"
 tck=$(getconf CLK_TCK)
 
 echo "campaign-fuzz: building the targets (scripts/fuzz.sh, FUZZ_BUILD_ONLY=1)"
@@ -36,6 +37,7 @@ one() {
 	mkdir -p "$corpus"
 	cp -p "tests/fuzz/corpus/$name"/* "$corpus"/ 2>/dev/null || true
 	before=$(find "$corpus" -type f | wc -l)
+	sed -i "/^$t /d" "$RES/results"
 	rm -f "$RES/$t"-crash-* "$RES/$t"-leak-* "$RES/$t"-timeout-* "$RES/$t"-oom-*
 	# exec keeps the pid: $! is the fuzzer itself
 	(ulimit -t $((N + 120)) && exec nice -n 19 "./$OUT/$t" -max_total_time=$((N * 100)) -max_len=2048 \

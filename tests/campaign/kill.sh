@@ -41,16 +41,25 @@ fail() { KEEP=1; echo "FAIL: $* (kept $T)" >&2; exit 1; }
 
 rnd() { d=$(od -An -N4 -tu4 /dev/urandom | tr -d ' '); echo $((d % $1)); }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
-# child PID NAME: the pid of PID's child process named NAME, or nothing
+# The poll below runs every 10 ms while a run starts: shell built-ins only, no process per look.
+# child PID NAME: kid= the pid of PID's child named NAME (children of its main thread), or ""
 child() {
-	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
-		[ "$(cat /proc/"$c"/comm 2>/dev/null)" != "$2" ] || { echo "$c"; return 0; }
+	kid=""
+	kids=""
+	read -r kids <"/proc/$1/task/$1/children" 2>/dev/null || true
+	for c in $kids; do
+		comm=""
+		read -r comm <"/proc/$c/comm" 2>/dev/null || true
+		[ "$comm" != "$2" ] || { kid=$c; return 0; }
 	done
 }
 # alive PID: the process exists and is not a zombie
 alive() {
-	s=$(cut -d' ' -f3 /proc/"$1"/stat 2>/dev/null) || return 1
-	[ -n "$s" ] && [ "$s" != Z ]
+	stat=""
+	read -r stat <"/proc/$1/stat" 2>/dev/null || return 1
+	# shellcheck disable=SC2086
+	set -- $stat
+	[ "$3" != Z ]
 }
 # phase FILE: how far the run got, from its last JSON event
 phase() {
@@ -70,31 +79,34 @@ rc4=0 rc4s=0 rc0=0 phases=""
 check() {
 	d=$1
 	checks=$((checks + 1))
-	[ "$(sqlite3 "$db" 'PRAGMA integrity_check')" = ok ] || fail "kill $kills: database integrity check failed"
 	t0=$(now_ms)
 	"$BIN/station" audit verify --db "$db" >"$T/v.out" 2>&1 ||
 		{ cat "$T/v.out"; fail "kill $kills ($d): audit verify failed"; }
 	t=$(($(now_ms) - t0))
 	verify_ms=$((verify_ms + t))
 	[ "$t" -le "$verify_max" ] || verify_max=$t
+	# one jq per board and one sqlite3 for all the boards
+	sql="PRAGMA integrity_check;"
 	for f in "$d"/board-*.flash; do
 		[ -f "$f" ] || continue
-		show=$("$BIN/firmware-stub" show --flash "$f")
-		chip=$(echo "$show" | jq -r .chip_id)
-		serial=$(echo "$show" | jq -r .serial)
-		if [ -n "$serial" ]; then
-			[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='serial.allocated' AND serial='$serial' AND chip_id='$chip'")" = 1 ] ||
-				fail "kill $kills: board $f holds serial $serial, not allocated to chip $chip in the log"
+		# shellcheck disable=SC2046
+		set -- $("$BIN/firmware-stub" show --flash "$f" | jq -r 'def v: if . == null or . == "" then "-" else tostring end;
+			[(.chip_id | v), (.chain_len | v), (.pubkey_sha256 | v), (.serial | v)] | join(" ")')
+		[ $# = 4 ] || fail "kill $kills: firmware-stub show $f: unexpected output"
+		if [ "$4" != - ]; then
+			sql="$sql SELECT 'serial $f $4 ' || COUNT(*) FROM log WHERE kind='serial.allocated' AND serial='$4' AND chip_id='$1';"
 		fi
-		[ "$(echo "$show" | jq -r .chain_len)" != 0 ] || continue
+		[ "$2" != 0 ] || continue
 		held=$((held + 1))
-		pk=$(echo "$show" | jq -r .pubkey_sha256)
-		[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM log WHERE kind='cert.issued' AND chip_id='$chip' AND json_extract(body,'\$.pubkey_sha256')='$pk'")" = 1 ] ||
-			fail "kill $kills: board $f holds a certificate for key $pk that the log lacks"
+		sql="$sql SELECT 'cert $f $3 ' || COUNT(*) FROM log WHERE kind='cert.issued' AND chip_id='$1' AND json_extract(body,'\$.pubkey_sha256')='$3';"
 	done
-	[ "$(sqlite3 "$db" "SELECT (SELECT COUNT(*) - COUNT(DISTINCT serial) FROM log WHERE kind='serial.allocated')
-		+ (SELECT COUNT(*) - COUNT(DISTINCT serial) FROM serials) + (SELECT COUNT(*) - COUNT(DISTINCT cert_serial) FROM certs)")" = 0 ] ||
-		fail "kill $kills: a serial or certificate serial was issued twice"
+	sql="$sql SELECT 'dup ' || ((SELECT COUNT(*) - COUNT(DISTINCT serial) FROM log WHERE kind='serial.allocated')
+		+ (SELECT COUNT(*) - COUNT(DISTINCT serial) FROM serials) + (SELECT COUNT(*) - COUNT(DISTINCT cert_serial) FROM certs));"
+	sqlite3 "$db" "$sql" >"$T/q.out" || fail "kill $kills: the database does not open"
+	[ "$(sed -n 1p "$T/q.out")" = ok ] || fail "kill $kills: database integrity check failed"
+	bad=$(sed -n '2,$p' "$T/q.out" | grep -v ' 1$' | grep -v '^dup 0$' || true)
+	[ -z "$bad" ] || fail "kill $kills: $(echo "$bad" | sed 's/^serial \(.*\) \(.*\) 0$/board \1 holds serial \2, not allocated to its chip in the log/;
+		s/^cert \(.*\) \(.*\) 0$/board \1 holds a certificate for key \2 that the log lacks/; s/^dup .*/a serial or certificate serial was issued twice/')"
 	rc=0
 	timeout 60 "$BIN/firmware-stub" sim --boards 3 --dir "$d" -- \
 		"$BIN/station" run --profile "$PROFILE" --json >"$T/re.out" 2>"$T/re.err" || rc=$?
@@ -120,10 +132,9 @@ while [ $kills -lt "$N" ]; do
 	victim="" st="" w=0
 	while [ -z "$victim" ] && [ $w -lt 1000 ]; do
 		w=$((w + 1))
-		fs=$(child "$sim" firmware-stub)
-		[ -z "$fs" ] || st=$(child "$fs" station)
+		[ -n "$st" ] || { child "$sim" firmware-stub; [ -z "$kid" ] || { child "$kid" station; st=$kid; }; }
 		if [ -n "$st" ]; then
-			if [ "$TARGET" = station ]; then victim=$st; else victim=$(child "$st" station-signer); fi
+			if [ "$TARGET" = station ]; then victim=$st; else child "$st" station-signer; victim=$kid; fi
 		fi
 		[ -n "$victim" ] || { kill -0 "$sim" 2>/dev/null || break; sleep 0.01; }
 	done
@@ -138,7 +149,7 @@ while [ $kills -lt "$N" ]; do
 	ms=$(rnd "$WIN")
 	sleep "$(awk "BEGIN{printf \"%.3f\", $ms/1000}")"
 	sg=""
-	[ "$TARGET" = signer ] || sg=$(child "$st" station-signer)
+	[ "$TARGET" = signer ] || { child "$st" station-signer; sg=$kid; }
 	ph=$(phase "$d.out")
 	hit=0
 	if alive "$victim" && kill -9 "$victim" 2>/dev/null; then hit=1; fi
