@@ -89,6 +89,11 @@ static const char *const migrations[] = {
 const char *
 audit_db_hint(struct audit *a)
 {
+	/* SQLite reports a full disk as SQLITE_FULL, or as an I/O error (writing the WAL, growing
+	 * the -shm file): the errno tells. */
+	if (sqlite3_system_errno(a->db) == ENOSPC)
+		return " (the file system that holds the database is full: free space there, then "
+		    "run again; nothing recorded is lost)";
 	switch (sqlite3_errcode(a->db)) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:

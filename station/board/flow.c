@@ -621,7 +621,8 @@ record_fail(const struct flow_env *env, const struct fl *f, const struct flow_re
 	snprintf(q->reason, sizeof(q->reason), "%s", res->reason);
 	r = signer_report(env->signer, q, &se);
 	if (r != 0)
-		log_error("fixture %s: cannot record the failure: %s", f->fixture, se.text);
+		log_error("fixture %s: the failure is not recorded (%s); the attempt is recorded void "
+		    "when the station starts again", f->fixture, se.text);
 	free(q);
 	return r;
 }

@@ -77,7 +77,8 @@ usage(FILE *f)
 	    "SIGTERM or SIGINT: the boards in progress finish and are recorded, then the run stops;\n"
 	    "a second one abandons them (exit 8; their attempts are recorded void at the next start).\n"
 	    "exit: 0 every board PASS or DONE, 1 a board failed, 2 usage, 3 profile, 4 HSM (or the\n"
-	    "      signer stopped answering), 5 database, 6 no fixture, 8 abandoned by a second signal\n");
+	    "      signer stopped answering), 5 database (also: a result could not be recorded),\n"
+	    "      6 no fixture, 8 abandoned by a second signal\n");
 }
 
 static void
@@ -331,12 +332,12 @@ batch(int argc, char **argv, int verify)
 	stop.op = SIGOP_STOP;
 	stop.npass = (uint32_t)(npass + ndone);
 	stop.nfail = (uint32_t)(nw - npass - ndone);
+	for (i = 0; i < nw; i++)
+		nlost += !w[i].recorded;
 	if (signer_report(st.sig, &stop, &se) != 0) {
 		if (se.status == SIGST_INTERNAL) {
 			/* Killed or crashed: nothing more can be recorded, and a run that ends with
 			 * exit 1 would claim each failure is (docs/scripting-guide.md). */
-			for (i = 0; i < nw; i++)
-				nlost += !w[i].recorded;
 			events_emit("signer_lost", json_pack("{s:s,s:I}", "reason", se.text,
 			    "unrecorded", (json_int_t)nlost));
 			fprintf(stderr, "station: the signer stopped answering: %s; %zu of %zu board "
@@ -347,6 +348,17 @@ batch(int argc, char **argv, int verify)
 			goto out;
 		}
 		fprintf(stderr, "station: warning: the stop was not recorded: %s\n", se.text);
+		if (se.status == SIGST_LOG)
+			rc = EXIT_DB;
+	}
+	/* The record could not be written (a full disk, a lock held too long): exit 1 would say
+	 * every failure is recorded. */
+	if (nlost > 0) {
+		fprintf(stderr, "station: %zu of %zu board result(s) could not be recorded: the audit "
+		    "database could not be written (see the signer's message above). Nothing recorded "
+		    "is lost: the interrupted attempts are recorded void when the station starts again; "
+		    "fix the cause, then run those boards again\n", nlost, nw);
+		rc = EXIT_DB;
 	}
 	(void)cpsched_now(st.sig, "stop", on_checkpoint, NULL);
 	memset(&lot_state, 0, sizeof(lot_state));

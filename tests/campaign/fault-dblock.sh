@@ -7,7 +7,8 @@
 #           to do ("another process has held a lock") on stderr, no board started;
 #   mid     a lock held for DBLOCK_HOLD (25) s during a run of boards at 2400 baud: a board whose write
 #           waited past 10 s ends FAIL E_DB ("... audit database"), recorded when a later
-#           write gets through, else void at the next start; the others PASS after the wait.
+#           write gets through; else the run exits 5 ("could not be recorded") and the attempt
+#           is recorded void at the next start; the others PASS after the wait.
 # Each: nothing lost; with the lock released the boards run again to PASS. FAULT_QUICK=1 runs
 # only the short case (make test).
 . "$(dirname "$0")/../integration/lib.sh"
@@ -69,18 +70,25 @@ lock_db
 sleep $HOLD
 unlock_db
 end_run
+mid_rc=$rc
 f=$(results mid | grep -c '"code":"E_DB"' || true)
 p=$(results mid | grep -c '"result":"PASS"' || true)
 [ $((f + p)) = 3 ] || { show_run mid; fail "mid: $f E_DB + $p PASS of 3 boards"; }
-if [ "$f" -gt 0 ]; then
+unrec=$(results mid | grep -c '"recorded":false' || true)
+if [ "$unrec" -gt 0 ]; then
+	[ "$rc" = 5 ] && grep -q 'could not be recorded' "$T/mid.err" ||
+		{ show_run mid; fail "mid: $unrec result(s) not recorded: exit $rc (expected 5) or no 'could not be recorded'"; }
+elif [ "$f" -gt 0 ]; then
 	[ "$rc" = 1 ] || { show_run mid; fail "mid: exit $rc, expected 1"; }
+fi
+if [ "$f" -gt 0 ]; then
 	results mid | grep '"code":"E_DB"' | jq -r .reason | grep -qv 'audit database' &&
 		{ show_run mid; fail "mid: an E_DB reason that does not name the audit database"; }
 	grep -q 'another process has held a lock' "$T/mid.err" || { show_run mid; fail "mid: no hint on stderr"; }
 fi
 nothing_lost mid "$T/mid"
 recovers mid 3
-ok "mid: a ${HOLD} s lock during a run: $f board(s) FAIL E_DB, $p PASS after the wait; nothing lost; all PASS after"
-figure dblock_mid "${HOLD} s lock during a run: $f E_DB, $p PASS; recovered"
+ok "mid: a ${HOLD} s lock during a run: $f board(s) FAIL E_DB ($unrec not recorded then), $p PASS after the wait, exit $mid_rc; nothing lost; all PASS after"
+figure dblock_mid "${HOLD} s lock during a run: $f E_DB ($unrec unrecorded until the next start), $p PASS, exit $mid_rc; recovered"
 figure dblock_mid_reason "$(results mid | grep -m1 '"code":"E_DB"' | jq -r .reason)"
 echo "PASS fault-dblock"
