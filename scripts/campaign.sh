@@ -2,7 +2,8 @@
 # campaign.sh: the reliability campaign (issue #12, `make campaign`), then docs/reliability.md.
 #
 #   scripts/campaign.sh                  everything: kills and fuzzing side by side, then faults, then the report
-#   scripts/campaign.sh kill faults      only those parts (then `scripts/campaign.sh report`)
+#   scripts/campaign.sh kill faults      only those parts (then `scripts/campaign.sh report`);
+#                                        kill-station and kill-signer are each half of kill
 #
 # Parts (each writes its figures under CAMPAIGN_OUT, default build/campaign):
 #   kill     tests/campaign/kill.sh: CAMPAIGN_KILLS (default 1000) kill -9 of the station and as
@@ -44,7 +45,7 @@ part() {
 # The programs under test are copied, so that a rebuild during a long campaign changes nothing
 # under it; each part notes the commit (and whether the tree had changes) it ran on.
 tag=$(echo "$parts" | tr ' ' '-')
-if want kill || want fuzz || want faults; then
+if [ -n "$(echo " $parts " | grep -E ' (kill|kill-station|kill-signer|fuzz|faults) ')" ]; then
 	make --no-print-directory CI=1 all >"$OUT/build.log" 2>&1 || { cat "$OUT/build.log"; exit 2; }
 	rm -rf "$OUT/bin-$tag"
 	cp -a build/bin "$OUT/bin-$tag"
@@ -53,9 +54,14 @@ if want kill || want fuzz || want faults; then
 	for p in $parts; do echo "$v" >"$OUT/commit-$p"; done
 fi
 echo "started $(stamp): $parts" >>"$OUT/times"
-if want kill; then
-	rm -f "$OUT"/kill-*.result "$OUT"/kill-*.status
-	for t in station signer; do
+targets=""
+! want kill && ! want kill-station || targets="station"
+! want kill && ! want kill-signer || targets="$targets signer"
+if [ -n "$targets" ]; then
+	for t in $targets; do
+		rm -f "$OUT"/kill-$t-*.result "$OUT"/kill-$t-*.status
+	done
+	for t in $targets; do
 		s=1
 		while [ "$s" -le "$SHARDS" ]; do
 			k=$((KILLS / SHARDS))
