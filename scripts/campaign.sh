@@ -12,8 +12,9 @@
 #            they compute); every property is checked after every kill; nice 10
 #   fuzz     tests/campaign/fuzz.sh: every fuzz target for CAMPAIGN_FUZZ_CPU_SECONDS (default
 #            1800) CPU-seconds, nice 19; runs alongside the kills
-#   faults   tests/campaign/fault-*.sh, one after the other: HSM lost, disk full, database
-#            locked, clock stepped back, SIGTERM at random instants (CAMPAIGN_SIGTERMS, default 100)
+#   faults   tests/campaign/fault-*.sh, one after the other: HSM lost (CAMPAIGN_HSM_CASES runs,
+#            default 5), disk full, database locked, clock stepped back, SIGTERM at random
+#            instants (CAMPAIGN_SIGTERMS, default 100)
 #   report   scripts/campaign-report.sh: docs/reliability.md from the figures found
 # Exit: 0 when every part that ran passed; the report is written either way and says which failed.
 set -eu
@@ -23,6 +24,7 @@ OUT=${CAMPAIGN_OUT:-$top/build/campaign}
 KILLS=${CAMPAIGN_KILLS:-1000}
 SHARDS=${CAMPAIGN_SHARDS:-2}
 export CAMPAIGN_OUT=$OUT BIN=$top/build/bin
+export SIGTERMS=${CAMPAIGN_SIGTERMS:-100} HSM_CASES=${CAMPAIGN_HSM_CASES:-5}
 [ "$(id -u)" != 0 ] || export STATION_MODE=developer
 parts=${*:-kill fuzz faults report}
 mkdir -p "$OUT"

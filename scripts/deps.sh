@@ -6,7 +6,7 @@ set -eu
 
 PKGS="build-essential pkg-config libssl-dev openssl libsqlite3-dev sqlite3 libserialport-dev
 libusb-1.0-0-dev softhsm2 umockdev libumockdev-dev libcmocka-dev libinih-dev libjansson-dev
-libqrencode-dev libp11-kit-dev libseccomp-dev libncurses-dev tmux procps jq"
+libqrencode-dev libp11-kit-dev libseccomp-dev libncurses-dev tmux procps jq faketime"
 
 missing=""
 for p in $PKGS; do

@@ -154,9 +154,9 @@ wait_boards(const sigset_t *stopset)
 			    (json_int_t)in_progress()));
 			continue;
 		}
-		events_text("abandoned %zu board(s) in progress (%s again): nothing recorded is lost; "
-		    "their attempts are recorded void when the station starts again; run those boards "
-		    "again", in_progress(), why);
+		fprintf(stderr, "station: abandoned %zu board(s) in progress (%s again): nothing "
+		    "recorded is lost; their attempts are recorded void when the station starts again; "
+		    "run those boards again\n", in_progress(), why);
 		fflush(NULL);
 		_exit(EXIT_INTERRUPTED);
 	}
