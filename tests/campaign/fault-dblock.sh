@@ -12,7 +12,7 @@
 # Each: nothing lost; with the lock released the boards run again to PASS. FAULT_QUICK=1 runs
 # only the short case (make test).
 . "$(dirname "$0")/../integration/lib.sh"
-. "$(dirname "$0")/fault-lib.sh"
+. "$(dirname "$0")/lib-faults.sh"
 HOLD=${DBLOCK_HOLD:-25}
 
 # lock_db: another process holds the database's write lock until unlock_db

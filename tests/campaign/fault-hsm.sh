@@ -10,7 +10,7 @@
 # with no token at start the station exits 4: the signer did not start, with the CKR_ value. Nothing lost, and with the token
 # back the boards run again to PASS.
 . "$(dirname "$0")/../integration/lib.sh"
-. "$(dirname "$0")/fault-lib.sh"
+. "$(dirname "$0")/lib-faults.sh"
 N=${HSM_CASES:-1}
 tok=$T/tokens
 rnd() { d=$(od -An -N4 -tu4 /dev/urandom | tr -d ' '); echo $((d % $1)); }

@@ -13,7 +13,7 @@
 #              attempts are recorded void at the next start and the boards, run again, PASS.
 # Each time: nothing lost (audit verify, no certificate outside the log, no serial twice).
 . "$(dirname "$0")/../integration/lib.sh"
-. "$(dirname "$0")/fault-lib.sh"
+. "$(dirname "$0")/lib-faults.sh"
 N=${SIGTERMS:-100}
 rnd() { d=$(od -An -N4 -tu4 /dev/urandom | tr -d ' '); echo $((d % $1)); }
 entries() { sqlite3 "$db" 'SELECT COUNT(*) FROM log'; }

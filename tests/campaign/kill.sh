@@ -10,7 +10,8 @@
 # start (HSM log-in, start-up recovery), every step of the boards and the stop checkpoint; the
 # step the run had reached (its last JSON event) is tallied per kill.
 #
-# After every CHECK_EVERY-th kill (default 1: every kill) and after the last one:
+# After every CHECK_EVERY-th kill (default 1: every kill) and after the last one (and, with
+# CHECK_EVERY > 1, the certificate check over every board of every run at the end):
 #   - the database opens and passes PRAGMA integrity_check;
 #   - `station audit verify --db` exits 0 (timed);
 #   - no board of the killed run holds a certificate that the log does not hold, and a serial
@@ -52,17 +53,17 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 child() {
 	kid=""
 	kids=""
-	read -r kids <"/proc/$1/task/$1/children" 2>/dev/null || true
+	read -r kids 2>/dev/null <"/proc/$1/task/$1/children" || true
 	for c in $kids; do
 		comm=""
-		read -r comm <"/proc/$c/comm" 2>/dev/null || true
+		read -r comm 2>/dev/null <"/proc/$c/comm" || true
 		[ "$comm" != "$2" ] || { kid=$c; return 0; }
 	done
 }
 # alive PID: the process exists and is not a zombie
 alive() {
 	stat=""
-	read -r stat <"/proc/$1/stat" 2>/dev/null || return 1
+	read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
 	# shellcheck disable=SC2086
 	set -- $stat
 	[ "$3" != Z ]
@@ -205,6 +206,21 @@ while [ $kills -lt "$N" ]; do
 	[ $((kills % 100)) != 0 ] || echo "  ... $kills kills ($misses misses), $checks checks, $(($(now_ms) - t_start)) ms"
 done
 [ -z "$last" ] || check "$last"
+# checked one kill in CHECK_EVERY: no board of any run holds a certificate the log lacks
+if [ "$EVERY" -gt 1 ]; then
+	sql=""
+	for f in "$T"/b*/board-*.flash; do
+		# shellcheck disable=SC2046
+		set -- $("$BIN/firmware-stub" show --flash "$f" | jq -r '"\(.chip_id) \(.chain_len) \(.pubkey_sha256)"')
+		[ "${2:-0}" != 0 ] || continue
+		held=$((held + 1))
+		sql="$sql SELECT 'cert $f $3 ' || COUNT(*) FROM log WHERE kind='cert.issued' AND chip_id='$1' AND json_extract(body,'\$.pubkey_sha256')='$3';"
+	done
+	if [ -n "$sql" ]; then
+		bad=$(sqlite3 "$db" "$sql" | grep -v ' 1$' || true)
+		[ -z "$bad" ] || fail "certificate(s) outside the log: $bad"
+	fi
+fi
 [ "$(sqlite3 "$db" 'PRAGMA integrity_check')" = ok ] || fail "integrity after the campaign"
 "$BIN/station" audit verify --db "$db" >"$T/v.out" 2>&1 || { cat "$T/v.out"; fail "final audit verify"; }
 entries=$(sqlite3 "$db" 'SELECT COUNT(*) FROM log')

@@ -1,4 +1,4 @@
-# fault-lib.sh: what the fault scripts of the campaign (tests/campaign/fault-*.sh) share. Source
+# lib-faults.sh: what the fault scripts of the campaign (tests/campaign/fault-*.sh) share. Source
 # it after tests/integration/lib.sh. Each fault script injects its fault into real components
 # (SoftHSM2's token files, the file system under the database, SQLite's locks, the clock, a
 # signal) while `station run` provisions boards behind the firmware-stub simulator, and checks:
