@@ -192,3 +192,6 @@ else
 	echo "Not run."
 fi
 echo
+
+# What the campaign found when it was built (a fixed text, kept with the tests).
+[ ! -f "$top/tests/campaign/findings.md" ] || cat "$top/tests/campaign/findings.md"
