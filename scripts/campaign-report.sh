@@ -44,7 +44,9 @@ EOF
 for p in kill kill-station kill-signer faults fuzz; do
 	[ -f "$OUT/commit-$p" ] && echo "  - \`$p\`: $(commit "$p")"
 done
-[ -f "$OUT/times" ] && sed 's/^/  - /' "$OUT/times"
+# the last start and end of each set of parts (an interrupted attempt is superseded)
+[ -f "$OUT/times" ] && awk '{ k = $1 " " $3; l[k] = $0; if (!(k in o)) { o[k] = n++ } }
+	END { for (k in l) print o[k], l[k] }' "$OUT/times" | sort -n | cut -d' ' -f2- | sed 's/^/  - /'
 cat <<EOF
 
 | component | version |
@@ -91,6 +93,10 @@ for t in station signer; do
 		continue
 	fi
 	n=$(sum kills $files)
+	c=kill
+	[ ! -f "$OUT/commit-kill-$t" ] || c=kill-$t
+	echo "Ran on commit $(commit "$c")."
+	echo
 	echo "| figure | value |"
 	echo "|---|---|"
 	echo "| kills (SIGKILL that hit a live $t) | **$n** of $KILLS asked, in $(echo $files | wc -w) independent station directories |"
