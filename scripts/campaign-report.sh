@@ -160,7 +160,9 @@ for f in hsm disk dblock clock sigterm; do
 		sed 's/^\([^ ]*\) \(.*\)$/- `\1`: \2/' "$r"
 		echo
 	fi
-	echo "Outcome: $(status "fault-$f")"
+	c=faults
+	[ ! -f "$OUT/commit-fault-$f" ] || c=fault-$f
+	echo "Outcome: $(status "fault-$f"), on commit $(commit "$c")"
 	echo
 done
 

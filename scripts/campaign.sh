@@ -14,7 +14,7 @@
 #            1800) CPU-seconds, nice 19; runs alongside the kills
 #   faults   tests/campaign/fault-*.sh, one after the other: HSM lost (CAMPAIGN_HSM_CASES runs,
 #            default 5), disk full, database locked, clock stepped back, SIGTERM at random
-#            instants (CAMPAIGN_SIGTERMS, default 100)
+#            instants (CAMPAIGN_SIGTERMS, default 100); CAMPAIGN_FAULTS="dblock disk" runs only those
 #   report   scripts/campaign-report.sh: docs/reliability.md from the figures found
 # Exit: 0 when every part that ran passed; the report is written either way and says which failed.
 set -eu
@@ -53,7 +53,10 @@ if [ -n "$(echo " $parts " | grep -E ' (kill|kill-station|kill-signer|fuzz|fault
 	cp -a build/bin "$OUT/bin-$tag"
 	BIN=$OUT/bin-$tag
 	v="$(git describe --always --dirty 2>/dev/null || echo unknown) $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-	for p in $parts; do echo "$v" >"$OUT/commit-$p"; done
+	for p in $parts; do
+		# a rerun of some faults keeps the commit of the full faults run; each fault has its own
+		[ "$p" = faults ] && [ -n "${CAMPAIGN_FAULTS:-}" ] || echo "$v" >"$OUT/commit-$p"
+	done
 fi
 echo "started $(stamp): $parts" >>"$OUT/times"
 targets=""
@@ -79,9 +82,11 @@ if want fuzz; then
 fi
 wait
 if want faults; then
-	rm -f "$OUT"/fault-*.result "$OUT"/fault-*.status
-	for f in tests/campaign/fault-*.sh; do
-		n=$(basename "$f" .sh)
+	[ -n "${CAMPAIGN_FAULTS:-}" ] || rm -f "$OUT"/fault-*.result "$OUT"/fault-*.status
+	for n in ${CAMPAIGN_FAULTS:-$(ls tests/campaign/fault-*.sh | sed 's|.*/\(.*\)\.sh|\1|')}; do
+		n=fault-${n#fault-}
+		f=tests/campaign/$n.sh
+		echo "$v" >"$OUT/commit-$n"
 		part "$n" env RESULT="$OUT/$n.result" nice -n 10 sh "$f"
 		wait
 	done

@@ -5,7 +5,7 @@
 #   short   a lock of 3 s during a run: the signer waits, every board PASS;
 #   start   a lock held while the station starts: exit 4, "database is locked" and what
 #           to do ("another process has held a lock") on stderr, no board started;
-#   mid     a lock held for DBLOCK_HOLD (25) s during a run of boards at 2400 baud: a board whose write
+#   mid     a lock held for DBLOCK_HOLD (25) s during a run of boards at 1200 baud: a board whose write
 #           waited past 10 s ends FAIL E_DB ("... audit database"), recorded when a later
 #           write gets through; else the run exits 5 ("could not be recorded") and the attempt
 #           is recorded void at the next start; the others PASS after the wait.
@@ -64,9 +64,11 @@ figure dblock_start_message "$(grep -m1 'database is locked' "$T/start.err" | cu
 nothing_lost start
 recovers start 2
 
-# mid: locked for longer than the busy timeout during a run
-start_run mid 3 --line-rate 2400
+# mid: locked for longer than the busy timeout during a run (boards at 1200 baud take about
+# 9 s, so the lock comes while each still has writes to do, even on a loaded machine)
+start_run mid 3 --line-rate 1200
 lock_db
+[ -z "$(results mid)" ] || { unlock_db; end_run; fail "mid: a board finished before the lock was taken (machine too slow?)"; }
 sleep $HOLD
 unlock_db
 end_run
@@ -74,6 +76,7 @@ mid_rc=$rc
 f=$(results mid | grep -c '"code":"E_DB"' || true)
 p=$(results mid | grep -c '"result":"PASS"' || true)
 [ $((f + p)) = 3 ] || { show_run mid; fail "mid: $f E_DB + $p PASS of 3 boards"; }
+[ "$f" -gt 0 ] || { show_run mid; fail "mid: a ${HOLD} s lock failed no board"; }
 unrec=$(results mid | grep -c '"recorded":false' || true)
 if [ "$unrec" -gt 0 ]; then
 	[ "$rc" = 5 ] && grep -q 'could not be recorded' "$T/mid.err" ||

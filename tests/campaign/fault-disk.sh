@@ -49,6 +49,7 @@ fi
 start_run mid 3 --line-rate 2400
 sleep 0.3
 fill
+[ -z "$(results mid)" ] || { end_run; unfill; fail "mid: a board finished before the disk was full"; }
 end_run
 unfill
 mid_rc=$rc

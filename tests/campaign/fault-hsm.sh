@@ -21,6 +21,7 @@ while [ $i -lt "$N" ]; do
 	start_run hsm$i 3 --line-rate 2400
 	sleep "$(awk "BEGIN{printf \"%.3f\", (100 + $(rnd 1400))/1000}")"
 	mv "$tok" "$tok.gone"
+	[ -z "$(results hsm$i)" ] || { end_run; mv "$tok.gone" "$tok"; fail "hsm$i: a board finished before the token went"; }
 	end_run
 	mv "$tok.gone" "$tok"
 	f=$(results hsm$i | grep -c '"code":"E_HSM"' || true)
