@@ -30,17 +30,26 @@ FUZZ_BUILD_ONLY=1 nice -n 19 scripts/fuzz.sh >"$RES/build.log" 2>&1 || {
 	exit 2
 }
 
-# one TARGET: run it for N CPU-seconds, append its line to the results
+# one TARGET: run it for N CPU-seconds (CAMPAIGN_FUZZ_RESUME=1: what its line in the results
+# lacks of N; the line then adds both rounds up), and write its line in the results
 one() {
 	t=$1 name=${1#fuzz-}
 	corpus=$OUT/corpus-$name
 	mkdir -p "$corpus"
 	cp -p "tests/fuzz/corpus/$name"/* "$corpus"/ 2>/dev/null || true
 	before=$(find "$corpus" -type f | wc -l)
+	pcpu=0 pexecs=0 pfound=0
+	if [ -n "${CAMPAIGN_FUZZ_RESUME:-}" ] && prev=$(grep "^$t " "$RES/results"); then
+		# shellcheck disable=SC2086
+		set -- $prev
+		pcpu=$2 pexecs=$3 before=$4 pfound=$6
+		[ "$pcpu" -lt "$N" ] || { echo "campaign-fuzz: $t: $pcpu of $N CPU-s already"; return 0; }
+	fi
+	budget=$((N - pcpu))
 	sed -i "/^$t /d" "$RES/results"
 	rm -f "$RES/$t"-crash-* "$RES/$t"-leak-* "$RES/$t"-timeout-* "$RES/$t"-oom-*
 	# exec keeps the pid: $! is the fuzzer itself
-	(ulimit -t $((N + 120)) && exec nice -n 19 "./$OUT/$t" -max_total_time=$((N * 100)) -max_len=2048 \
+	(ulimit -t $((budget + 120)) && exec nice -n 19 "./$OUT/$t" -max_total_time=$((N * 100)) -max_len=2048 \
 		-timeout=10 -print_final_stats=1 -artifact_prefix="$RES/$t-" "$corpus") >"$RES/$t.log" 2>&1 &
 	pid=$!
 	cpu=0
@@ -49,7 +58,7 @@ one() {
 		set -- $st
 		cpu=$(($2 + $3))
 		[ "$1" != Z ] || break
-		[ "$cpu" -lt $((N * tck)) ] || kill -INT "$pid" 2>/dev/null || true
+		[ "$cpu" -lt $((budget * tck)) ] || kill -INT "$pid" 2>/dev/null || true
 		sleep 2
 	done
 	rc=0
@@ -69,8 +78,10 @@ one() {
 	[ "$found" = 0 ] || verdict=FINDING
 	# 72: libFuzzer's exit after SIGINT (the budget was spent); 0: it ran out of max_total_time
 	[ "$rc" = 72 ] || [ "$rc" = 0 ] || verdict=FINDING
-	echo "$t $((cpu / tck)) ${execs:-0} $before $after $found $rc $verdict" >>"$RES/results"
-	echo "campaign-fuzz: $t: $((cpu / tck)) CPU-s, ${execs:-0} execs, corpus $before -> $after, $verdict (exit $rc)"
+	cpu=$((pcpu + cpu / tck)) execs=$((pexecs + ${execs:-0})) found=$((pfound + found))
+	[ "$found" = 0 ] || verdict=FINDING
+	echo "$t $cpu $execs $before $after $found $rc $verdict" >>"$RES/results"
+	echo "campaign-fuzz: $t: $cpu CPU-s, $execs execs, corpus $before -> $after, $verdict (exit $rc)"
 }
 
 targets=${CAMPAIGN_FUZZ_TARGETS:-$(ls tests/fuzz/fuzz-*.c | sed 's|.*/fuzz-\(.*\)\.c|\1|')}
