@@ -152,7 +152,9 @@ for f in hsm disk dblock clock sigterm; do
 	sigterm) echo "### SIGTERM at random instants (\`fault-sigterm.sh\`)" ;;
 	esac
 	echo
+	echo '```text'
 	sed -n '2,/^\. /p' "$top/tests/campaign/fault-$f.sh" | grep '^#' | sed 's/^# \{0,1\}//'
+	echo '```'
 	echo
 	if [ -f "$r" ]; then
 		echo "Figures of this run:"

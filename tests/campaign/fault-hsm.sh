@@ -6,9 +6,9 @@
 # 2400 baud, the token taken away at a random instant of each (0.1 to 1.5 s after the start);
 # then one start with no token at all.
 # Clear error: each board that needed the HSM then ends FAIL E_HSM with "the HSM failed" in its
-# reason, the signer names the CKR_ value on stderr, the station exits 1 (each failure recorded);
-# with no token at start the station exits 4: the signer did not start, with the CKR_ value. Nothing lost, and with the token
-# back the boards run again to PASS.
+# reason, the signer names the CKR_ value on stderr, the station exits 1 (each failure
+# recorded); with no token at start the station exits 4: the signer did not start, with the
+# CKR_ value. Nothing lost, and with the token back the boards run again to PASS.
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/lib-faults.sh"
 N=${HSM_CASES:-1}
