@@ -5,6 +5,7 @@
 #   make demo       provision simulated boards on the embedded default (SoftHSM2 under var/demo)
 #   make asan       the same programs and tests under AddressSanitizer/UBSan (build/asan/)
 #   make fuzz       libFuzzer targets under clang (FUZZ_SECONDS per target, default 60)
+#   make campaign   the reliability campaign (kills, faults, CPU-timed fuzzing) -> docs/reliability.md
 #   make lint       clang-format check and cppcheck
 #   make install    PREFIX=/usr/local DESTDIR= (programs, man pages, docs, unit, udev rules)
 #   make deb        the Debian package, build/deb/factory-station_<version>_<arch>.deb
@@ -86,7 +87,7 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz-*.c)
 REPLAY_BIN := $(patsubst tests/fuzz/%.c,$(B)/replay/%,$(FUZZ_SRC))
 
-.PHONY: all test unit replay freestanding integration package-test demo bench asan fuzz lint clean install deb deps \
+.PHONY: all test unit replay freestanding integration package-test demo bench asan fuzz campaign lint clean install deb deps \
         FORCE
 .DEFAULT_GOAL := all
 .SECONDARY:
@@ -220,6 +221,12 @@ asan: deps
 
 fuzz: deps
 	$(Q)scripts/fuzz.sh
+
+# Issue #12: CAMPAIGN_KILLS (1000) kill -9 of the station and of the signer, the faults, every
+# fuzz target for CAMPAIGN_FUZZ_CPU_SECONDS (1800) CPU-seconds; writes docs/reliability.md.
+campaign: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/campaign.sh
 
 # Style (STYLE.md): tabs, lines of at most 120 columns, no trailing blanks; then cppcheck.
 # (clang-format has no preset for this OpenSSH/BSD layout, so it is not enforced.)

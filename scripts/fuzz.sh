@@ -11,6 +11,7 @@
 # tests/fuzz/corpus/<name>; new inputs found stay there, copy the useful ones back by hand) and
 # crash files build/fuzz/fuzz-<name>-crash-*. Exits non-zero when a build fails or a target
 # finds a crash; every crash found must become a file under tests/fuzz/corpus/<name>/.
+# FUZZ_BUILD_ONLY=1 builds the targets and runs none (tests/campaign/fuzz.sh runs them by CPU time).
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -91,6 +92,11 @@ for src in $targets; do
 		status=1
 		summary="$summary
   $t: BUILD FAILED"
+		continue
+	fi
+	if [ -n "${FUZZ_BUILD_ONLY:-}" ]; then
+		summary="$summary
+  $t: built"
 		continue
 	fi
 	corpus="$OUT/corpus-$name"

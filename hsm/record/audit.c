@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "caps.h"
 #include "log.h"
@@ -20,7 +21,13 @@ struct audit {
 	sqlite3 *db;
 	sqlite3_stmt *ins;
 	sqlite3_stmt *next;
+	sqlite3_stmt *prev; /* the time of entry ?1 */
 };
+
+/* A clock that went back by at most this much (an NTP step, a leap second smeared late) is
+ * absorbed: the entry takes its predecessor's time. More is refused (issue #12's campaign):
+ * the record's times must not go backwards, nor certificates be dated by a wrong clock. */
+#define CLOCK_SLACK_MS 1000
 
 /* Schema migrations, index = version reached. Never edit a shipped step; add a new one. */
 static const char *const migrations[] = {
@@ -86,12 +93,39 @@ static const char *const migrations[] = {
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]) - 1)
 
+const char *
+audit_db_hint(struct audit *a)
+{
+	/* SQLite reports a full disk as SQLITE_FULL, or as an I/O error (writing the WAL, growing
+	 * the -shm file): the errno tells. */
+	if (sqlite3_system_errno(a->db) == ENOSPC)
+		return " (the file system that holds the database is full: free space there, then "
+		    "run again; nothing recorded is lost)";
+	switch (sqlite3_errcode(a->db)) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return " (another process has held a lock on the database for 10 s: close the sqlite3 "
+		    "shell, backup or other program that has it open, then run again; nothing "
+		    "recorded is lost)";
+	case SQLITE_FULL:
+		return " (the file system that holds the database is full: free space there, then "
+		    "run again; nothing recorded is lost)";
+	case SQLITE_READONLY:
+		return " (the database or its directory cannot be written: check its permissions "
+		    "and mount)";
+	case SQLITE_IOERR:
+		return " (the disk reported an I/O error: check the disk and the kernel log)";
+	default:
+		return "";
+	}
+}
+
 static int
 db_fail(struct audit *a, const char *what)
 {
 	int ext = sqlite3_extended_errcode(a->db);
 
-	log_error("audit database: %s: %s", what, sqlite3_errmsg(a->db));
+	log_error("audit database: %s: %s%s", what, sqlite3_errmsg(a->db), audit_db_hint(a));
 	if ((ext & 0xff) == SQLITE_CONSTRAINT)
 		return AUDIT_ERR_CONSTRAINT;
 	return AUDIT_ERR_DB;
@@ -103,7 +137,7 @@ exec(struct audit *a, const char *sql)
 	char *msg = NULL;
 
 	if (sqlite3_exec(a->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		log_error("audit database: %s", msg ? msg : sqlite3_errmsg(a->db));
+		log_error("audit database: %s%s", msg ? msg : sqlite3_errmsg(a->db), audit_db_hint(a));
 		sqlite3_free(msg);
 		return AUDIT_ERR_DB;
 	}
@@ -228,7 +262,9 @@ audit_open(const char *path, struct audit **out)
 	        "INSERT INTO log(seq,time,station,operator,lot,kind,chip_id,serial,body,leaf)"
 	        " VALUES(?,?,?,?,?,?,?,?,?,?)", -1, &a->ins, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(a->db, "SELECT COALESCE(MAX(seq)+1,0) FROM log", -1, &a->next,
-	        NULL) != SQLITE_OK) {
+	        NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(a->db, "SELECT time FROM log WHERE seq = ?", -1, &a->prev, NULL) !=
+	        SQLITE_OK) {
 		r = db_fail(a, "preparing statements");
 		goto fail;
 	}
@@ -246,6 +282,7 @@ audit_close(struct audit *a)
 		return;
 	sqlite3_finalize(a->ins);
 	sqlite3_finalize(a->next);
+	sqlite3_finalize(a->prev);
 	sqlite3_close(a->db);
 	free(a);
 }
@@ -287,6 +324,59 @@ field_ok(const char *s)
 	return s != NULL && strlen(s) <= CAP_AUDIT_FIELD && util_printable(s);
 }
 
+/* Milliseconds since the epoch of an entry time (YYYY-MM-DDTHH:MM:SS.mmmZ), or -1. */
+static int64_t
+entry_ms(const char *t)
+{
+	struct tm tm;
+	int ms = 0;
+	char z = 0;
+
+	memset(&tm, 0, sizeof(tm));
+	if (t == NULL || sscanf(t, "%4d-%2d-%2dT%2d:%2d:%2d.%3d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+	        &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms, &z) != 8 || z != 'Z')
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (int64_t)timegm(&tm) * 1000 + ms;
+}
+
+/* The time for entry seq: now, or its predecessor's when the clock went back by at most
+ * CLOCK_SLACK_MS. AUDIT_ERR_CLOCK (logged, with what to do) when it went back by more. */
+static int
+entry_time(struct audit *a, int64_t seq, char *now, size_t cap)
+{
+	const char *prev;
+	int64_t pm, nm;
+	int r = AUDIT_OK;
+
+	util_utc_now(now, cap);
+	if (seq == 0)
+		return AUDIT_OK;
+	sqlite3_reset(a->prev);
+	sqlite3_bind_int64(a->prev, 1, seq - 1);
+	if (sqlite3_step(a->prev) != SQLITE_ROW) {
+		r = db_fail(a, "reading the last entry's time");
+		goto out;
+	}
+	prev = (const char *)sqlite3_column_text(a->prev, 0);
+	if ((pm = entry_ms(prev)) < 0 || (nm = entry_ms(now)) < 0 || nm >= pm)
+		goto out;
+	if (pm - nm <= CLOCK_SLACK_MS) {
+		snprintf(now, cap, "%s", prev);
+		goto out;
+	}
+	log_error("the system clock (%s) is %lld s behind the last audit entry (#%lld, %s): the "
+	    "record's times must not go backwards, so nothing more is recorded or issued. Set the "
+	    "clock right (timedatectl; NTP), then run again; nothing recorded is lost. If that entry's "
+	    "time is the wrong one (the clock was ahead), call the engineer", now,
+	    (long long)((pm - nm + 999) / 1000), (long long)(seq - 1), prev);
+	r = AUDIT_ERR_CLOCK;
+out:
+	sqlite3_reset(a->prev);
+	return r;
+}
+
 int
 audit_append(struct audit *a, const struct audit_who *w, const char *kind, const char *chip,
     const char *serial, json_t *body, int64_t *seq)
@@ -310,7 +400,6 @@ audit_append(struct audit *a, const struct audit_who *w, const char *kind, const
 		free(js);
 		return AUDIT_ERR_NOMEM;
 	}
-	util_utc_now(now, sizeof(now));
 	sqlite3_reset(a->next);
 	if (sqlite3_step(a->next) != SQLITE_ROW) {
 		r = db_fail(a, "numbering a log entry");
@@ -318,6 +407,8 @@ audit_append(struct audit *a, const struct audit_who *w, const char *kind, const
 	}
 	next = sqlite3_column_int64(a->next, 0);
 	sqlite3_reset(a->next);
+	if ((r = entry_time(a, next, now, sizeof(now))) != 0)
+		goto out;
 	sqlite3_reset(a->ins);
 	sqlite3_bind_int64(a->ins, 1, next);
 	sqlite3_bind_text(a->ins, 2, now, -1, SQLITE_TRANSIENT);
@@ -374,6 +465,7 @@ audit_strerror(int rc)
 	case AUDIT_ERR_ARG: return "invalid audit field";
 	case AUDIT_ERR_NOMEM: return "out of memory";
 	case AUDIT_ERR_CORRUPT: return "audit database holds a malformed row";
+	case AUDIT_ERR_CLOCK: return "the clock is behind the last audit entry";
 	default: return "unknown audit error";
 	}
 }

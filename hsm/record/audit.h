@@ -40,6 +40,10 @@ int audit_station_lock(const char *path);
 int audit_open(const char *path, struct audit **out);
 void audit_close(struct audit *a); /* NULL is a no-op */
 sqlite3 *audit_db(struct audit *a);
+/* What to do about the last failed SQLite call on a's connection, for a log line (issue #12's
+ * campaign: a lock held by another process, a full disk, a read-only or failing disk): a static
+ * string starting with " (", or "" for other errors. */
+const char *audit_db_hint(struct audit *a);
 
 int audit_begin(struct audit *a); /* BEGIN IMMEDIATE */
 /* BEGIN (deferred): the first read takes a snapshot that later appends do not change; end it

@@ -20,7 +20,7 @@ reg_st_fail(struct audit *a, sqlite3_stmt *st, const char *what)
 		sqlite3_finalize(st);
 		return AUDIT_ERR_CONSTRAINT;
 	}
-	log_error("audit database: %s: %s", what, sqlite3_errmsg(audit_db(a)));
+	log_error("audit database: %s: %s%s", what, sqlite3_errmsg(audit_db(a)), audit_db_hint(a));
 	sqlite3_finalize(st);
 	return AUDIT_ERR_DB;
 }

@@ -83,8 +83,10 @@ refused(struct fl *f, const struct signer_err *se, const char *what)
 	if (se->status == SIGST_INTERNAL || se->status == SIGST_REQUEST)
 		return flow_fail(f, "E_SIGNER", "the signer failed during '%s': %s; stop the line and call "
 		    "the engineer", what, se->text);
+	/* The signer's text may carry the remedy already: say it once. */
 	if (se->status == SIGST_LOG)
-		return flow_fail(f, "E_DB", "%s; stop the line and call the engineer", se->text);
+		return flow_fail(f, "E_DB", "%s%s", se->text, strstr(se->text, "call the engineer") ?
+		    "" : "; stop the line and call the engineer");
 	if (se->status == SIGST_HSM)
 		return flow_fail(f, "E_HSM", "the HSM failed: %s", se->text);
 	/* POLICY, QUOTA, STATE after a per-board request: recorded by the signer. */
@@ -687,7 +689,8 @@ record_fail(const struct flow_env *env, const struct fl *f, const struct flow_re
 	q->label = (uint8_t)res->label_state;
 	r = signer_report(env->signer, q, &se);
 	if (r != 0)
-		log_error("fixture %s: cannot record the failure: %s", f->fixture, se.text);
+		log_error("fixture %s: the failure is not recorded (%s); the attempt is recorded void "
+		    "when the station starts again", f->fixture, se.text);
 	free(q);
 	return r;
 }

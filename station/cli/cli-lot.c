@@ -22,7 +22,8 @@ usage(FILE *f)
 	    "       station lot status --profile FILE [--lot LOT] [--json]\n"
 	    "       station lot close  --profile FILE [--lot LOT] [--operator NAME] [--json]\n"
 	    "open:   the signer opens the lot (lot.opened): provisioning runs take only an open lot;\n"
-	    "        opening an open lot changes nothing; a closed lot is never reopened.\n"
+	    "        opening an open lot changes nothing; a closed lot is never reopened. Either\n"
+	    "        way a checkpoint is signed over the record as it stands.\n"
 	    "status: whether the lot is open or closed, its quota and the product's total.\n"
 	    "close:  ends the lot: records lot.closed with its counts and signs a checkpoint of\n"
 	    "        the audit log through the HSM. A closed lot takes no more boards, even in a\n"
@@ -141,6 +142,15 @@ cli_lot(int argc, char **argv)
 	}
 	if (sop == SIGOP_LOT_CLOSE && signer_checkpoint(sig, 1, "lot-end", &note, &size, &se) != 0) {
 		fprintf(stderr, "station: lot %s is closed, but no checkpoint was signed: %s; run "
+		    "'station audit checkpoint --profile %s'\n", prof->lot, se.text, profile_path);
+		print(json, &l, 0);
+		goto out;
+	}
+	/* Opening signs a checkpoint too: a record with none fails `audit verify`, and a station
+	 * killed in its first run, before its stop checkpoint, must leave a record that verifies
+	 * (PRODUCT §7; found by issue #12's kill campaign). */
+	if (sop == SIGOP_LOT_OPEN && signer_checkpoint(sig, 1, "lot-start", &note, &size, &se) != 0) {
+		fprintf(stderr, "station: lot %s is open, but no checkpoint was signed: %s; run "
 		    "'station audit checkpoint --profile %s'\n", prof->lot, se.text, profile_path);
 		print(json, &l, 0);
 		goto out;

@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,8 @@ struct worker {
 };
 
 static struct cpsched *sched; /* periodic checkpoints of this run, NULL when off */
+static pthread_mutex_t busy_lock = PTHREAD_MUTEX_INITIALIZER;
+static size_t busy; /* boards in progress */
 
 static void
 usage_verify(FILE *f)
@@ -73,8 +76,11 @@ usage(FILE *f)
 	    "Each board's label goes to [label] output before its lock; a label the printer did not\n"
 	    "take is kept for 'station label reprint' (docs/scripting-guide.md \"The label\").\n"
 	    "For a shift at the line, with boards picked up as they are seated, see 'station line'.\n"
-	    "exit: 0 every board PASS or DONE, 1 a board failed, 2 usage, 3 profile, 4 HSM,\n"
-	    "      5 database, 6 no fixture\n");
+	    "SIGTERM or SIGINT: the boards in progress finish and are recorded, then the run stops;\n"
+	    "a second one abandons them (exit 8; their attempts are recorded void at the next start).\n"
+	    "exit: 0 every board PASS or DONE, 1 a board failed, 2 usage, 3 profile, 4 HSM (or the\n"
+	    "      signer stopped answering), 5 database (also: a result could not be recorded),\n"
+	    "      6 no fixture, 8 abandoned by a second signal\n");
 }
 
 static void
@@ -109,7 +115,53 @@ work(void *arg)
 out:
 	xport_close(x);
 	events_result(w->fixture, w->port.name, &w->res, w->recorded);
+	pthread_mutex_lock(&busy_lock);
+	busy--;
+	pthread_mutex_unlock(&busy_lock);
 	return NULL;
+}
+
+static size_t
+in_progress(void)
+{
+	size_t n;
+
+	pthread_mutex_lock(&busy_lock);
+	n = busy;
+	pthread_mutex_unlock(&busy_lock);
+	return n;
+}
+
+/* PRODUCT §8: SIGTERM/SIGINT (blocked in every thread) stop gracefully: the boards in progress
+ * finish and are recorded, then the stop and its checkpoint. A second signal abandons them:
+ * the process exits at once (EXIT_INTERRUPTED) and the signer, seeing the connection close,
+ * leaves their attempts open for start-up recovery to record void. Returns when no board is in
+ * progress. */
+static void
+wait_boards(const sigset_t *stopset)
+{
+	struct timespec ts = { 0, 100 * 1000000L };
+	const char *why;
+	int s, stopping = 0;
+
+	while (in_progress() > 0) {
+		if ((s = sigtimedwait(stopset, NULL, &ts)) <= 0)
+			continue;
+		why = s == SIGINT ? "SIGINT" : "SIGTERM";
+		if (!stopping) {
+			stopping = 1;
+			events_text("stopping (%s): %zu board(s) in progress finish first; %s again "
+			    "abandons them", why, in_progress(), why);
+			events_emit("stopping", json_pack("{s:s,s:I}", "reason", why, "in_progress",
+			    (json_int_t)in_progress()));
+			continue;
+		}
+		fprintf(stderr, "station: abandoned %zu board(s) in progress (%s again): nothing "
+		    "recorded is lost; their attempts are recorded void when the station starts again; "
+		    "run those boards again\n", in_progress(), why);
+		fflush(NULL);
+		_exit(EXIT_INTERRUPTED);
+	}
 }
 
 /* PRODUCT §7: checkpoints at stop, lot end and every N entries / M minutes (cpsched.h). A
@@ -192,19 +244,26 @@ batch(int argc, char **argv, int verify)
 		{ "verbose", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 } };
 	struct cli_station_args a;
-	size_t nw = 0, i, npass = 0, ndone = 0;
+	size_t nw = 0, i, npass = 0, ndone = 0, nlost = 0;
 	struct worker *w = NULL;
 	struct cli_station st;
 	struct signer_err se;
 	struct sigp_lot lot_state;
 	struct sigp_req stop;
 	uint64_t t0;
+	sigset_t stopset;
 	int c, r, rc = EXIT_USAGE, unsealed = 0;
 	char dbuf[32];
 
 	memset(&st, 0, sizeof(st));
 	memset(&a, 0, sizeof(a));
 	events_init(cli_station_wants_json(argc, argv), 0);
+	/* Before the signer and the workers exist, so that every thread inherits it: a stop
+	 * signal that comes while the signer starts waits for wait_boards(). */
+	sigemptyset(&stopset);
+	sigaddset(&stopset, SIGINT);
+	sigaddset(&stopset, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stopset, NULL);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		if ((r = cli_station_option(&a, c, optarg)) < 0)
@@ -253,6 +312,7 @@ batch(int argc, char **argv, int verify)
 		fprintf(stderr, "station: warning: periodic checkpoints are off for this run (see the "
 		    "message above); the stop checkpoint is still signed\n");
 	t0 = util_ms();
+	busy = nw;
 	for (i = 0; i < nw; i++) {
 		w[i].env = &st.env;
 		w[i].prof = st.prof;
@@ -260,6 +320,7 @@ batch(int argc, char **argv, int verify)
 		if (!w[i].started)
 			work(&w[i]);
 	}
+	wait_boards(&stopset);
 	rc = EXIT_OK;
 	for (i = 0; i < nw; i++) {
 		if (w[i].started)
@@ -277,8 +338,34 @@ batch(int argc, char **argv, int verify)
 	stop.op = SIGOP_STOP;
 	stop.npass = (uint32_t)(npass + ndone);
 	stop.nfail = (uint32_t)(nw - npass - ndone);
-	if (signer_report(st.sig, &stop, &se) != 0)
+	for (i = 0; i < nw; i++)
+		nlost += !w[i].recorded;
+	if (signer_report(st.sig, &stop, &se) != 0) {
+		if (se.status == SIGST_INTERNAL) {
+			/* Killed or crashed: nothing more can be recorded, and a run that ends with
+			 * exit 1 would claim each failure is (docs/scripting-guide.md). */
+			events_emit("signer_lost", json_pack("{s:s,s:I}", "reason", se.text,
+			    "unrecorded", (json_int_t)nlost));
+			fprintf(stderr, "station: the signer stopped answering: %s; %zu of %zu board "
+			    "result(s) could not be recorded. Nothing recorded is lost: the interrupted "
+			    "attempts are recorded void when the station starts again; restart it and run "
+			    "those boards again\n", se.text, nlost, nw);
+			rc = EXIT_HSM;
+			goto out;
+		}
 		fprintf(stderr, "station: warning: the stop was not recorded: %s\n", se.text);
+		if (se.status == SIGST_LOG)
+			rc = EXIT_DB;
+	}
+	/* The record could not be written (a full disk, a lock held too long): exit 1 would say
+	 * every failure is recorded. */
+	if (nlost > 0) {
+		fprintf(stderr, "station: %zu of %zu board result(s) could not be recorded: the audit "
+		    "database could not be written (see the signer's message above). Nothing recorded "
+		    "is lost: the interrupted attempts are recorded void when the station starts again; "
+		    "fix the cause, then run those boards again\n", nlost, nw);
+		rc = EXIT_DB;
+	}
 	(void)cpsched_now(st.sig, "stop", on_checkpoint, &unsealed);
 	if (unsealed && rc == EXIT_OK)
 		rc = EXIT_HSM;

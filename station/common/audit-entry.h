@@ -23,7 +23,8 @@ enum audit_rc {
 	AUDIT_ERR_SCHEMA = -3,     /* database made by a newer station */
 	AUDIT_ERR_ARG = -4,        /* a field is not printable ASCII or too long */
 	AUDIT_ERR_NOMEM = -5,      /* out of memory, or more rows than a CAP_* ceiling */
-	AUDIT_ERR_CORRUPT = -6     /* a stored row is malformed (corrupt or edited database) */
+	AUDIT_ERR_CORRUPT = -6,    /* a stored row is malformed (corrupt or edited database) */
+	AUDIT_ERR_CLOCK = -7       /* the clock is behind the last entry: times would go backwards */
 };
 
 /* Canonical bytes of an entry into a malloc'd buffer (caller frees). AUDIT_OK, or

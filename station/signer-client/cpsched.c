@@ -59,7 +59,7 @@ loop(void *arg)
 	pthread_mutex_lock(&c->mu);
 	while (!c->stop) {
 		if (!c->poked) {
-			clock_gettime(CLOCK_REALTIME, &ts);
+			clock_gettime(CLOCK_MONOTONIC, &ts);
 			ts.tv_sec += 1;
 			(void)pthread_cond_timedwait(&c->cv, &c->mu, &ts);
 		}
@@ -83,6 +83,7 @@ cpsched_start(struct cpsched **out, struct signer *sig, unsigned long entries,
     unsigned long interval, cpsched_report report, void *arg)
 {
 	struct cpsched *c;
+	pthread_condattr_t ca;
 
 	*out = NULL;
 	if (entries == 0 && interval == 0)
@@ -93,7 +94,12 @@ cpsched_start(struct cpsched **out, struct signer *sig, unsigned long entries,
 	c->report = report;
 	c->arg = arg;
 	pthread_mutex_init(&c->mu, NULL);
-	pthread_cond_init(&c->cv, NULL);
+	/* Monotonic: a wall clock stepped back (NTP, an operator) must not stall the wait by the
+	 * size of the step (issue #12's campaign). */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->cv, &ca);
+	pthread_condattr_destroy(&ca);
 	if (pthread_create(&c->tid, NULL, loop, c) != 0) {
 		log_error("cannot start the checkpoint thread: %s", strerror(errno));
 		goto fail;
