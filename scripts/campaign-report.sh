@@ -203,5 +203,7 @@ else
 fi
 echo
 
+# What whoever ran the campaign noted about this run (build/campaign/notes.md), if anything.
+[ ! -f "$OUT/notes.md" ] || { cat "$OUT/notes.md"; echo; }
 # What the campaign found when it was built (a fixed text, kept with the tests).
 [ ! -f "$top/tests/campaign/findings.md" ] || cat "$top/tests/campaign/findings.md"

@@ -46,7 +46,6 @@ one() {
 		[ "$pcpu" -lt "$N" ] || { echo "campaign-fuzz: $t: $pcpu of $N CPU-s already"; return 0; }
 	fi
 	budget=$((N - pcpu))
-	sed -i "/^$t /d" "$RES/results"
 	rm -f "$RES/$t"-crash-* "$RES/$t"-leak-* "$RES/$t"-timeout-* "$RES/$t"-oom-*
 	# exec keeps the pid: $! is the fuzzer itself
 	(ulimit -t $((budget + 120)) && exec nice -n 19 "./$OUT/$t" -max_total_time=$((N * 100)) -max_len=2048 \
@@ -80,7 +79,13 @@ one() {
 	[ "$rc" = 72 ] || [ "$rc" = 0 ] || verdict=FINDING
 	cpu=$((pcpu + cpu / tck)) execs=$((pexecs + ${execs:-0})) found=$((pfound + found))
 	[ "$found" = 0 ] || verdict=FINDING
-	echo "$t $cpu $execs $before $after $found $rc $verdict" >>"$RES/results"
+	# one line per target: appended whole (O_APPEND), the old one dropped under a lock
+	(
+		flock 9
+		grep -v "^$t " "$RES/results" >"$RES/results.new" || true
+		echo "$t $cpu $execs $before $after $found $rc $verdict" >>"$RES/results.new"
+		mv "$RES/results.new" "$RES/results"
+	) 9>"$RES/results.lock"
 	echo "campaign-fuzz: $t: $cpu CPU-s, $execs execs, corpus $before -> $after, $verdict (exit $rc)"
 }
 
