@@ -120,21 +120,11 @@ label_path(const char *dir, const char *serial, unsigned fmt, char *out, size_t 
 int
 label_write_new(const char *path, const void *buf, size_t n)
 {
-	const char *p = buf;
-	size_t off = 0;
-	ssize_t w = -1;
 	int fd, saved;
 
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
 		return -1;
-	while (off < n) {
-		if ((w = write(fd, p + off, n - off)) < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			goto fail;
-		off += (size_t)w;
-	}
-	if (fsync(fd) != 0)
+	if (util_write_all(fd, buf, n) != 0 || fsync(fd) != 0)
 		goto fail;
 	if (close(fd) != 0) {
 		fd = -1;
@@ -142,7 +132,7 @@ label_write_new(const char *path, const void *buf, size_t n)
 	}
 	return 0;
 fail:
-	saved = w == 0 ? EIO : errno;
+	saved = errno;
 	if (fd >= 0)
 		close(fd);
 	unlink(path);

@@ -121,25 +121,37 @@ out:
 }
 
 int
-util_write_file(const char *path, const void *buf, size_t n, unsigned mode)
+util_write_all(int fd, const void *buf, size_t n)
 {
-	char tmp[4096], dir[4096];
 	const uint8_t *p = buf;
 	size_t off = 0;
 	ssize_t w;
+
+	while (off < n) {
+		if ((w = write(fd, p + off, n - off)) < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	return 0;
+}
+
+int
+util_write_file(const char *path, const void *buf, size_t n, unsigned mode)
+{
+	char tmp[4096], dir[4096];
 	int fd, dfd, saved;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
 		return errno = ENAMETOOLONG, -1;
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)) < 0)
 		return -1;
-	while (off < n) {
-		if ((w = write(fd, p + off, n - off)) < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			goto fail;
-		off += (size_t)w;
-	}
+	if (util_write_all(fd, buf, n) != 0)
+		goto fail;
 	if (fsync(fd) != 0 || close(fd) != 0) {
 		fd = -1;
 		goto fail;

@@ -24,6 +24,9 @@ void util_sanitize(const char *s, size_t n, char *out, size_t cap);
 int util_read_file(const char *path, size_t cap, uint8_t **buf, size_t *n);
 /* Writes a file atomically (temp + fsync + rename + fsync dir), mode as given. 0 or -1 (errno). */
 int util_write_file(const char *path, const void *buf, size_t n, unsigned mode);
+/* All n bytes of buf to fd, through EINTR and short writes: 0, or -1 with errno (EIO when the
+ * file takes no byte). */
+int util_write_all(int fd, const void *buf, size_t n);
 /* Formats a sentence for people into why (cap bytes; NULL or 0 ignores it): the "why" out-parameter
  * of every function that explains its failure. */
 void util_why(char *why, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
