@@ -22,6 +22,9 @@ struct audit {
 	sqlite3_stmt *ins;
 	sqlite3_stmt *next;
 	sqlite3_stmt *prev; /* the time of entry ?1 */
+	int batch;          /* inside audit_batch_begin .. audit_batch_end */
+	int depth;          /* savepoints open inside the batch (audit_begin without its end) */
+	int batch_lost;     /* SQLite rolled the batch's transaction back (disk full, I/O error) */
 };
 
 /* A clock that went back by at most this much (an NTP step, a leap second smeared late) is
@@ -293,29 +296,111 @@ audit_db(struct audit *a)
 	return a->db;
 }
 
+/*
+ * Group commit (issue #14): inside a batch, a transaction of the callers is a savepoint of the
+ * batch's one transaction, so the requests of several fixtures cost one durable commit. SQLite
+ * may roll a whole transaction back by itself on some errors (SQLITE_FULL, SQLITE_IOERR,
+ * SQLITE_NOMEM): from then on every audit_begin of the batch fails, so that nothing later in
+ * the batch is committed on its own (autocommit) while the earlier work is gone, and
+ * audit_batch_end reports the loss.
+ */
 int
 audit_begin(struct audit *a)
 {
-	return exec(a, "BEGIN IMMEDIATE");
+	int r;
+
+	if (!a->batch)
+		return exec(a, "BEGIN IMMEDIATE");
+	if (a->batch_lost || sqlite3_get_autocommit(a->db)) {
+		a->batch_lost = 1;
+		log_error("audit database: the group commit's transaction was rolled back by SQLite "
+		    "(see the message before); nothing more is written in it");
+		return AUDIT_ERR_DB;
+	}
+	if ((r = exec(a, "SAVEPOINT req")) == 0)
+		a->depth++;
+	return r;
 }
 
 int
 audit_begin_read(struct audit *a)
 {
+	if (a->batch) {
+		log_error("audit database: a read snapshot cannot be taken inside a group commit");
+		return AUDIT_ERR_ARG;
+	}
 	return exec(a, "BEGIN DEFERRED");
 }
 
 int
 audit_commit(struct audit *a)
 {
-	return exec(a, "COMMIT");
+	int r;
+
+	if (!a->batch)
+		return exec(a, "COMMIT");
+	if (a->depth == 0 || a->batch_lost || sqlite3_get_autocommit(a->db)) {
+		a->batch_lost = a->batch_lost || sqlite3_get_autocommit(a->db);
+		return AUDIT_ERR_DB;
+	}
+	r = exec(a, "RELEASE req");
+	a->depth--;
+	return r;
 }
 
 void
 audit_rollback(struct audit *a)
 {
+	if (!a->batch) {
+		if (!sqlite3_get_autocommit(a->db))
+			(void)exec(a, "ROLLBACK");
+		return;
+	}
+	if (a->depth == 0)
+		return;
+	if (!a->batch_lost && !sqlite3_get_autocommit(a->db)) {
+		(void)exec(a, "ROLLBACK TO req");
+		(void)exec(a, "RELEASE req");
+	} else
+		a->batch_lost = 1;
+	a->depth--;
+}
+
+int
+audit_batch_begin(struct audit *a)
+{
+	int r;
+
+	if (a->batch)
+		return AUDIT_ERR_ARG;
+	if ((r = exec(a, "BEGIN IMMEDIATE")) != 0)
+		return r;
+	a->batch = 1;
+	a->depth = 0;
+	a->batch_lost = 0;
+	return AUDIT_OK;
+}
+
+int
+audit_batch_end(struct audit *a)
+{
+	int r = AUDIT_OK, lost;
+
+	if (!a->batch)
+		return AUDIT_ERR_ARG;
+	a->batch = 0;
+	lost = a->batch_lost || a->depth != 0 || sqlite3_get_autocommit(a->db);
+	a->depth = 0;
+	a->batch_lost = 0;
+	if (lost) {
+		log_error("audit database: a group commit was lost before it was written; none of "
+		    "its requests is recorded");
+		r = AUDIT_ERR_DB;
+	} else if ((r = exec(a, "COMMIT")) != 0)
+		log_error("audit database: a group commit failed; none of its requests is recorded");
 	if (!sqlite3_get_autocommit(a->db))
 		(void)exec(a, "ROLLBACK");
+	return r;
 }
 
 static int

@@ -45,12 +45,24 @@ sqlite3 *audit_db(struct audit *a);
  * string starting with " (", or "" for other errors. */
 const char *audit_db_hint(struct audit *a);
 
-int audit_begin(struct audit *a); /* BEGIN IMMEDIATE */
+/* BEGIN IMMEDIATE; inside a batch (below) a savepoint of the batch's transaction instead.
+ * Fails (AUDIT_ERR_DB) inside a batch whose transaction SQLite has rolled back. */
+int audit_begin(struct audit *a);
 /* BEGIN (deferred): the first read takes a snapshot that later appends do not change; end it
  * with audit_commit. Readers never block the writer in WAL mode. */
 int audit_begin_read(struct audit *a);
 int audit_commit(struct audit *a);
 void audit_rollback(struct audit *a);
+
+/* Group commit (issue #14): between audit_batch_begin and audit_batch_end, every transaction
+ * of audit_begin/audit_commit/audit_rollback is a savepoint of one transaction, which
+ * audit_batch_end commits durably (one fsync for all). Nothing of the batch is durable before
+ * audit_batch_end returns 0: its caller must not release any reply before that. audit_batch_end
+ * returns AUDIT_ERR_DB (logged) when the commit failed or SQLite had rolled the transaction
+ * back: then NOTHING of the batch is recorded, whatever the callers inside were told.
+ * audit_begin_read is refused inside a batch. Not nestable (AUDIT_ERR_ARG). */
+int audit_batch_begin(struct audit *a);
+int audit_batch_end(struct audit *a);
 
 /* Appends one entry inside the caller's transaction. chip/serial may be NULL (stored as "").
  * body (borrowed) is a JSON object; NULL means {}. *seq (if not NULL) gets the entry number. */

@@ -1,9 +1,13 @@
 /*
  * signer-main.c: station-signer, the only program that loads PKCS#11 (PRODUCT §4, §6).
- *   station-signer serve --fd N --profile FILE   serve sigproto.h requests on fd N (the station starts this)
+ *   station-signer serve --fd N [--channels K] --profile FILE
+ *                                               serve sigproto.h requests on fds N..N+K-1 (the
+ *                                               station starts this; K sockets, one request in
+ *                                               flight on each, docs/signer-protocol.md)
  *   station-signer ca-init --profile FILE        key ceremony on the configured token
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,8 +27,9 @@
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: station-signer serve --fd N --profile FILE [--mode run|admin|verify]\n"
-	           "                            [--station-uid UID] [--operator NAME]\n"
+	fprintf(f, "usage: station-signer serve --fd N [--channels K] --profile FILE\n"
+	           "                            [--mode run|admin|verify] [--station-uid UID]\n"
+	           "                            [--operator NAME]\n"
 	           "       station-signer ca-init --profile FILE\n"
 	           "       station-signer token-init --profile FILE --so-pin-file FILE\n"
 	           "The station starts 'serve' itself; run 'station ca init' rather than ca-init.\n");
@@ -70,15 +75,110 @@ log_startup_failure(const char *profile, const char *why)
 	free(prof);
 }
 
+/* One signer socket of the station (signer.h: a channel per request in flight). */
+struct chan {
+	int fd;
+	int ready;   /* a request was read and waits for its reply */
+	size_t n, rl;
+	uint8_t req[CAP_SIGNER_MSG], rsp[CAP_SIGNER_MSG];
+};
+
+/*
+ * Serves the station's requests on its nch channels until it closes them. Requests that arrive
+ * together on several channels are handled one after the other as always, but the per-board
+ * ones among them share one durable commit (audit_batch_begin/end; issue #14), and no reply of
+ * a batch is sent before that commit returned: a board is never told PASS (nor given its
+ * certificate) before the record holds it. A lost group commit answers each of its requests
+ * SIGST_LOG and the signer refuses everything after (srv_batch_lost). Returns when the station
+ * closed a channel, sent a malformed stream, or a reply could not be sent.
+ */
+static void
+serve_channels(struct srv *s, struct chan *ch, unsigned nch)
+{
+	struct pollfd pf[CAP_SIGNER_CHANNELS];
+	unsigned i, nb;
+	int r;
+
+	for (i = 0; i < nch; i++)
+		pf[i] = (struct pollfd){ .fd = ch[i].fd, .events = POLLIN };
+	for (;;) {
+		if (poll(pf, nch, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error("waiting for the station's requests: %s; stopping", strerror(errno));
+			return;
+		}
+		for (i = 0, nb = 0; i < nch; i++) {
+			ch[i].ready = 0;
+			if (pf[i].revents == 0)
+				continue;
+			r = sigp_recv(ch[i].fd, ch[i].req, sizeof(ch[i].req), &ch[i].n);
+			if (r == -1 && errno == 0)
+				return; /* the station closed the socket */
+			if (r != 0) {
+				log_error("malformed request stream from the station; stopping");
+				return;
+			}
+			ch[i].ready = 1;
+			nb += srv_batchable(ch[i].req, ch[i].n) != 0;
+		}
+		if (nb >= 2 && !s->record_lost && audit_batch_begin(s->audit) == 0) {
+			for (i = 0; i < nch; i++)
+				if (ch[i].ready && srv_batchable(ch[i].req, ch[i].n))
+					srv_handle(s, ch[i].req, ch[i].n, ch[i].rsp, sizeof(ch[i].rsp),
+					    &ch[i].rl);
+			r = audit_batch_end(s->audit);
+			for (i = 0; i < nch; i++) {
+				if (!ch[i].ready || !srv_batchable(ch[i].req, ch[i].n))
+					continue;
+				if (r != 0)
+					srv_batch_lost(s, ch[i].req, ch[i].n, ch[i].rsp, sizeof(ch[i].rsp),
+					    &ch[i].rl);
+				ch[i].ready = 2; /* answered */
+			}
+		}
+		for (i = 0; i < nch; i++)
+			if (ch[i].ready == 1)
+				srv_handle(s, ch[i].req, ch[i].n, ch[i].rsp, sizeof(ch[i].rsp), &ch[i].rl);
+		for (i = 0; i < nch; i++) {
+			if (!ch[i].ready)
+				continue;
+			util_wipe(ch[i].req, ch[i].n); /* a request may hold a password */
+			if (sigp_send(ch[i].fd, ch[i].rsp, ch[i].rl) != 0)
+				return;
+		}
+	}
+}
+
+/* The station's sockets are fds fd .. fd+nch-1, inherited at exec (signer-client.c): each
+ * must be a socket, or the signer would read requests from whatever file sits there. */
 static int
-serve(int fd, const char *profile, int mode, long station_uid, const char *operator_name)
+channels_ok(int fd, unsigned nch)
+{
+	struct stat st;
+	unsigned i;
+
+	for (i = 0; i < nch; i++)
+		if (fstat(fd + (int)i, &st) != 0 || !S_ISSOCK(st.st_mode)) {
+			log_error("fd %d is not the station's socket; the station starts this program "
+			    "itself", fd + (int)i);
+			return -1;
+		}
+	return 0;
+}
+
+static int
+serve(int fd, unsigned nch, const char *profile, int mode, long station_uid,
+    const char *operator_name)
 {
 	static uint8_t req[CAP_SIGNER_MSG], rsp[CAP_SIGNER_MSG];
 	char why[CAP_REASON * 2];
 	struct srv *s = NULL;
-	size_t n = 0, rl = 0;
+	struct chan *ch;
+	size_t n = 0;
 	struct wcur wc;
-	int r, untrusted;
+	unsigned i;
+	int untrusted;
 
 	why[0] = '\0';
 	untrusted = station_uid >= 0 && (uid_t)station_uid != getuid() &&
@@ -128,19 +228,17 @@ serve(int fd, const char *profile, int mode, long station_uid, const char *opera
 	 * record under it. The signer stops when its station closes the socket (SIGKILL works). */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
-	for (;;) {
-		r = sigp_recv(fd, req, sizeof(req), &n);
-		if (r == -1 && errno == 0)
-			break; /* the station closed the socket */
-		if (r != 0) {
-			log_error("malformed request stream from the station; stopping");
-			break;
-		}
-		srv_handle(s, req, n, rsp, sizeof(rsp), &rl);
-		util_wipe(req, n);
-		if (sigp_send(fd, rsp, rl) != 0)
-			break;
+	if ((ch = calloc(nch, sizeof(*ch))) == NULL) {
+		log_error("out of memory for %u channels; stopping", nch);
+		srv_close(s);
+		return 4;
 	}
+	for (i = 0; i < nch; i++)
+		ch[i].fd = fd + (int)i;
+	serve_channels(s, ch, nch);
+	for (i = 0; i < nch; i++)
+		util_wipe(ch[i].req, sizeof(ch[i].req));
+	free(ch);
 	srv_close(s);
 	return 0;
 }
@@ -152,6 +250,7 @@ main(int argc, char **argv)
 	const char *operator_name = NULL;
 	long station_uid = -1;
 	int fd = -1, i, mode = SIGMODE_RUN;
+	long nch = 1;
 
 	log_init("station-signer", LOG_INFO);
 	/* The PIN and the HSM session live in this process: no core dumps, no ptrace by peers. */
@@ -168,6 +267,13 @@ main(int argc, char **argv)
 			so_pin_file = argv[++i];
 		else if (strcmp(argv[i], "--fd") == 0 && i + 1 < argc)
 			fd = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--channels") == 0 && i + 1 < argc) {
+			nch = strtol(argv[++i], NULL, 10);
+			if (nch < 1 || nch > CAP_SIGNER_CHANNELS) {
+				usage(stderr);
+				return 2;
+			}
+		}
 		else if (strcmp(argv[i], "--mode") == 0 && i + 1 < argc) {
 			i++;
 			if (strcmp(argv[i], "run") == 0)
@@ -199,8 +305,11 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (strcmp(argv[1], "serve") == 0 && fd >= 0)
-		return serve(fd, profile, mode, station_uid, operator_name);
+	if (strcmp(argv[1], "serve") == 0 && fd >= 0) {
+		if (channels_ok(fd, (unsigned)nch) != 0)
+			return 2;
+		return serve(fd, (unsigned)nch, profile, mode, station_uid, operator_name);
+	}
 	if (strcmp(argv[1], "token-init") == 0 && so_pin_file != NULL)
 		return ceremony_token(profile, so_pin_file);
 	if (strcmp(argv[1], "ca-init") == 0)

@@ -152,6 +152,14 @@ srv_handle(struct srv *s, const uint8_t *req, size_t reqlen, uint8_t *out, size_
 		p = NULL;
 		goto fallback;
 	}
+	if (s->record_lost && reqlen > 0 && req[0] != SIGOP_HELLO) {
+		q->op = req[0];
+		p->status = SIGST_LOG;
+		snprintf(p->text, sizeof(p->text), "the audit record lost a group commit (see the "
+		    "signer's messages); nothing unrecorded was released. Fix the disk, then restart "
+		    "the station");
+		goto encode;
+	}
 	if ((r = sigp_dec_req(req, reqlen, q)) != 0) {
 		srv_refuse(s, p, "request.refused", reqlen ? req[0] : 0, NULL, NULL, SIGST_REQUEST, SIGR_NONE,
 		    "malformed %s request (%s)", sigp_op_name(reqlen ? req[0] : 0), proto_strerror(r));
@@ -227,4 +235,43 @@ out:
 	free(p);
 	free(owned);
 	free(text);
+}
+
+int
+srv_batchable(const uint8_t *req, size_t reqlen)
+{
+	if (reqlen == 0)
+		return 0;
+	switch (req[0]) {
+	case SIGOP_BOARD:
+	case SIGOP_COMMIT_PW:
+	case SIGOP_ISSUE:
+	case SIGOP_VERIFIED:
+	case SIGOP_PASS:
+	case SIGOP_FAIL:
+	case SIGOP_CERT:
+	case SIGOP_LOOKUP:
+	case SIGOP_CHECKED: return 1;
+	default: return 0;
+	}
+}
+
+void
+srv_batch_lost(struct srv *s, const uint8_t *req, size_t reqlen, uint8_t *out, size_t cap,
+    size_t *outlen)
+{
+	struct sigp_rsp *p = calloc(1, sizeof(*p));
+	static const struct sigp_rsp oom = { .status = SIGST_LOG, .text = "not recorded" };
+
+	s->record_lost = 1;
+	*outlen = 0;
+	if (p != NULL) {
+		p->status = SIGST_LOG;
+		snprintf(p->text, sizeof(p->text), "the audit record could not be written (a group "
+		    "commit failed; see the signer's messages): nothing of this request is recorded "
+		    "or released. Fix the disk, then restart the station");
+	}
+	if (sigp_enc_rsp(reqlen ? req[0] : 0, p != NULL ? p : &oom, out, cap, outlen) != 0)
+		(void)sigp_enc_rsp(0, &oom, out, cap, outlen);
+	free(p);
 }

@@ -75,6 +75,10 @@ struct srv {
 	 * CAP_LOOKUP_MISSES misses every further LOOKUP is refused, logged the first time. */
 	unsigned long lookups, lookup_misses;
 	int lookups_refused;
+	/* A group commit was lost (audit_batch_end failed): requests of it were answered as if
+	 * recorded in this process's state (attempts, counts) but are not in the record, so every
+	 * later request is refused until the station is restarted and the state re-read. */
+	int record_lost;
 	uint8_t *crl;         /* the CRL last signed for this connection, sent in chunks */
 	size_t crl_len;
 };
@@ -110,6 +114,13 @@ void srv_att_void(struct srv *s, struct srv_attempt *a);
  * need_keys = 0 for the key ceremony (keys may not exist yet). On failure why says what to do. */
 int srv_open(const char *profile_path, int need_keys, struct srv **out, char *why, size_t cap);
 void srv_close(struct srv *s);
+/* 1 when the request may share a group commit with others (signer-main.c): the per-board
+ * requests, which write through audit_begin/audit_commit only and reply after their entries. */
+int srv_batchable(const uint8_t *req, size_t reqlen);
+/* The reply to a request of a group commit that was lost (audit_batch_end failed): SIGST_LOG,
+ * nothing recorded; sets s->record_lost. */
+void srv_batch_lost(struct srv *s, const uint8_t *req, size_t reqlen, uint8_t *out, size_t cap,
+    size_t *outlen);
 
 /* srv.c: handles one request body, handing it to the handler of its op below; writes the reply
  * body into out (cap) and its length to *outlen (always a reply: a malformed request gets

@@ -46,6 +46,8 @@
 #define CAP_CERT_SERIAL_HEX 40    /* certificate serial in hex (RFC 5280 4.1.2.2: 20 octets) */
 #define CAP_CRL (64L * 1024 * 1024) /* one CRL, sent to the station in SIGP_MAX_BLOB chunks */
 #define CAP_SIGNER_MSG 16384      /* one request/response on the signer socket */
+#define CAP_SIGNER_CHANNELS 16    /* signer sockets of one station: requests in flight at once,
+                                   * and so the most one group commit holds (signer.h) */
 
 /* HSM (p11.h) */
 #define CAP_PIN 128               /* an HSM PIN, in bytes (buffers hold CAP_PIN + 1) */

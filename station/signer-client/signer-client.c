@@ -18,13 +18,53 @@
 #include "sigproto.h"
 #include "util.h"
 
-struct signer {
+/* One socket to the signer, one request in flight on it. */
+struct chan {
 	int fd;
-	pid_t pid;
-	int separated;
-	pthread_mutex_t lock;
+	int busy;
 	uint8_t buf[CAP_SIGNER_MSG];
 };
+
+/* The signer's sockets are a pool: a call takes a free one, so the requests of several fixtures
+ * are in flight at once and the signer can record them with one durable commit (issue #14). */
+struct signer {
+	pid_t pid;
+	int separated;
+	pthread_mutex_t lock; /* guards busy flags */
+	pthread_cond_t freed;
+	unsigned nch;
+	struct chan ch[CAP_SIGNER_CHANNELS];
+};
+
+/* Waits for a free channel and takes it. */
+static struct chan *
+chan_take(struct signer *s)
+{
+	struct chan *c = NULL;
+	unsigned i;
+
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		for (i = 0; i < s->nch && c == NULL; i++)
+			if (!s->ch[i].busy)
+				c = &s->ch[i];
+		if (c != NULL)
+			break;
+		pthread_cond_wait(&s->freed, &s->lock);
+	}
+	c->busy = 1;
+	pthread_mutex_unlock(&s->lock);
+	return c;
+}
+
+static void
+chan_give(struct signer *s, struct chan *c)
+{
+	pthread_mutex_lock(&s->lock);
+	c->busy = 0;
+	pthread_cond_signal(&s->freed);
+	pthread_mutex_unlock(&s->lock);
+}
 
 static void __attribute__((format(printf, 4, 5)))
 set_err(struct signer_err *e, int status, int detail, const char *fmt, ...)
@@ -58,29 +98,29 @@ signer_program(char *path, size_t cap)
 	return access(path, X_OK) == 0 ? 0 : -1;
 }
 
-/* One request and its reply, under the lock. The reply's blob (if any) is copied into a
+/* One request and its reply, on a channel of its own. The reply's blob (if any) is copied into a
  * malloc'd, NUL-terminated buffer *blob (caller frees); p->blob is cleared. 0, or -1 with err
  * (the signer's refusal, or why it could not be asked). */
 static int
 call(struct signer *s, const struct sigp_req *q, struct sigp_rsp *p, uint8_t **blob,
     struct signer_err *err)
 {
+	struct chan *c = chan_take(s);
 	size_t len = 0, rl = 0;
 	int r = -1, x;
 
-	pthread_mutex_lock(&s->lock);
-	if ((x = sigp_enc_req(q, s->buf, sizeof(s->buf), &len)) != 0) {
+	if ((x = sigp_enc_req(q, c->buf, sizeof(c->buf), &len)) != 0) {
 		set_err(err, SIGST_REQUEST, 0, "cannot encode the %s request: %s", sigp_op_name(q->op),
 		    proto_strerror(x));
 		goto out;
 	}
-	if (sigp_send(s->fd, s->buf, len) != 0 || sigp_recv(s->fd, s->buf, sizeof(s->buf), &rl) != 0) {
+	if (sigp_send(c->fd, c->buf, len) != 0 || sigp_recv(c->fd, c->buf, sizeof(c->buf), &rl) != 0) {
 		set_err(err, SIGST_INTERNAL, 0, "the signer process stopped answering (%s); see its "
 		    "messages above and restart the station", errno ? strerror(errno) :
 		    "connection closed");
 		goto out;
 	}
-	if ((x = sigp_dec_rsp(q->op, s->buf, rl, p)) != 0) {
+	if ((x = sigp_dec_rsp(q->op, c->buf, rl, p)) != 0) {
 		set_err(err, SIGST_INTERNAL, 0, "malformed %s reply from the signer: %s",
 		    sigp_op_name(q->op), proto_strerror(x));
 		goto out;
@@ -104,9 +144,9 @@ call(struct signer *s, const struct sigp_req *q, struct sigp_rsp *p, uint8_t **b
 	}
 	r = 0;
 out:
-	p->blob = NULL; /* pointed into s->buf */
-	util_wipe(s->buf, len > rl ? len : rl); /* a request may hold a password */
-	pthread_mutex_unlock(&s->lock);
+	p->blob = NULL; /* pointed into c->buf */
+	util_wipe(c->buf, len > rl ? len : rl); /* a request may hold a password */
+	chan_give(s, c);
 	return r;
 }
 
@@ -114,13 +154,13 @@ int
 signer_raw(struct signer *s, const uint8_t *body, size_t len, struct sigp_rsp *p,
     struct signer_err *err)
 {
+	struct chan *c = chan_take(s);
 	size_t rl = 0;
 	int r = -1;
 
-	pthread_mutex_lock(&s->lock);
-	if (len == 0 || len > sizeof(s->buf) || sigp_send(s->fd, body, len) != 0 ||
-	    sigp_recv(s->fd, s->buf, sizeof(s->buf), &rl) != 0 ||
-	    sigp_dec_rsp(body[0], s->buf, rl, p) != 0) {
+	if (len == 0 || len > sizeof(c->buf) || sigp_send(c->fd, body, len) != 0 ||
+	    sigp_recv(c->fd, c->buf, sizeof(c->buf), &rl) != 0 ||
+	    sigp_dec_rsp(body[0], c->buf, rl, p) != 0) {
 		set_err(err, SIGST_INTERNAL, 0, "%s", "no well-formed reply to the raw request");
 		goto out;
 	}
@@ -132,7 +172,7 @@ signer_raw(struct signer *s, const uint8_t *body, size_t len, struct sigp_rsp *p
 	r = p->status == SIGST_OK ? 0 : -1;
 out:
 	p->blob = NULL;
-	pthread_mutex_unlock(&s->lock);
+	chan_give(s, c);
 	return r;
 }
 
@@ -143,52 +183,87 @@ signer_call(struct signer *s, const struct sigp_req *q, struct sigp_rsp *p, uint
 	return call(s, q, p, blob, err);
 }
 
+/* In the child, between fork and exec (async-signal-safe calls only): the signer's ends of the
+ * nch sockets become fds 3 .. 3+nch-1, without FD_CLOEXEC, and nothing else is inherited. They
+ * are first copied above that range (close-on-exec copies), so that no dup2 overwrites an end
+ * that is still to be moved. 0 or -1. */
+static int
+child_fds(int sv[][2], unsigned nch)
+{
+	int hi[CAP_SIGNER_CHANNELS];
+	unsigned i;
+
+	for (i = 0; i < nch; i++)
+		if ((hi[i] = fcntl(sv[i][1], F_DUPFD_CLOEXEC, 3 + (int)nch)) < 0)
+			return -1;
+	for (i = 0; i < nch; i++)
+		if (dup2(hi[i], 3 + (int)i) < 0)
+			return -1;
+	return 0;
+}
+
 int
 signer_start(const char *profile_path, const struct signer_opts *o, struct signer **out,
     struct signer_err *err)
 {
-	char prog[CAP_PATH + 64], uidarg[24];
+	char prog[CAP_PATH + 64], uidarg[24], charg[16];
 	struct signer *s = NULL;
 	struct sigp_req q;
 	struct sigp_rsp p;
-	int sv[2] = { -1, -1 };
+	int sv[CAP_SIGNER_CHANNELS][2];
+	unsigned i, nch;
 
 	if (signer_program(prog, sizeof(prog)) != 0) {
 		set_err(err, SIGST_STARTUP, 0, "%s",
 		    "cannot find the station-signer program next to station; reinstall (make install) or set STATION_SIGNER");
 		return -1;
 	}
-	if ((s = calloc(1, sizeof(*s))) == NULL ||
-	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-		set_err(err, SIGST_STARTUP, 0, "cannot create the signer socket: %s", strerror(errno));
-		free(s);
+	/* A provisioning or verifying station works on many fixtures at once; an admin command
+	 * asks one thing at a time. */
+	nch = o->mode == SIGMODE_ADMIN ? 1 : CAP_SIGNER_CHANNELS;
+	for (i = 0; i < CAP_SIGNER_CHANNELS; i++)
+		sv[i][0] = sv[i][1] = -1;
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		set_err(err, SIGST_STARTUP, 0, "out of memory");
 		return -1;
 	}
 	pthread_mutex_init(&s->lock, NULL);
-	s->fd = sv[0];
+	pthread_cond_init(&s->freed, NULL);
+	s->nch = nch;
+	for (i = 0; i < CAP_SIGNER_CHANNELS; i++)
+		s->ch[i].fd = -1;
+	for (i = 0; i < nch; i++) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv[i]) != 0) {
+			set_err(err, SIGST_STARTUP, 0, "cannot create the signer socket: %s",
+			    strerror(errno));
+			goto fail;
+		}
+		s->ch[i].fd = sv[i][0];
+	}
 	if ((s->pid = fork()) < 0) {
 		set_err(err, SIGST_STARTUP, 0, "cannot start the signer: %s", strerror(errno));
 		goto fail;
 	}
 	if (s->pid == 0) {
-		/* The child keeps only its end of the socket, as fd 3. When it already is fd 3
-		 * (the station was started with stdin closed), dup2 is a no-op that leaves
-		 * FD_CLOEXEC set: clear it, or the signer would read whatever it opens as fd 3. */
-		if (sv[1] == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(sv[1], 3) < 0)
+		/* The child keeps only its ends of the sockets, as fds 3.. (child_fds). */
+		if (child_fds(sv, nch) != 0)
 			_exit(127);
 		/* Service mode: the signer becomes its own user before it runs (privsep.h). */
 		if (o->become != NULL && o->become(o->become_arg) != 0)
 			_exit(126);
 		snprintf(uidarg, sizeof(uidarg), "%ld", o->station_uid);
-		execl(prog, "station-signer", "serve", "--fd", "3", "--profile", profile_path,
-		    "--mode", o->mode == SIGMODE_ADMIN ? "admin" : o->mode == SIGMODE_VERIFY ? "verify" :
-		    "run", "--station-uid", uidarg,
+		snprintf(charg, sizeof(charg), "%u", nch);
+		execl(prog, "station-signer", "serve", "--fd", "3", "--channels", charg, "--profile",
+		    profile_path, "--mode", o->mode == SIGMODE_ADMIN ? "admin" :
+		    o->mode == SIGMODE_VERIFY ? "verify" : "run", "--station-uid", uidarg,
 		    o->operator_name ? "--operator" : (char *)NULL, o->operator_name, (char *)NULL);
 		fprintf(stderr, "station: cannot run %s: %s\n", prog, strerror(errno));
 		_exit(127);
 	}
-	close(sv[1]);
-	sv[1] = -1;
+	for (i = 0; i < nch; i++) {
+		close(sv[i][1]);
+		sv[i][1] = -1;
+	}
 	memset(&q, 0, sizeof(q));
 	q.op = SIGOP_HELLO;
 	q.version = SIGP_VERSION;
@@ -202,8 +277,9 @@ signer_start(const char *profile_path, const struct signer_opts *o, struct signe
 	*out = s;
 	return 0;
 fail:
-	if (sv[1] >= 0)
-		close(sv[1]);
+	for (i = 0; i < nch; i++)
+		if (sv[i][1] >= 0)
+			close(sv[i][1]);
 	signer_stop(s);
 	return -1;
 }
@@ -211,17 +287,21 @@ fail:
 void
 signer_stop(struct signer *s)
 {
+	unsigned i;
 	int st;
 
 	if (s == NULL)
 		return;
-	if (s->fd >= 0)
-		close(s->fd); /* the signer exits on EOF */
+	for (i = 0; i < CAP_SIGNER_CHANNELS; i++)
+		if (s->ch[i].fd >= 0)
+			close(s->ch[i].fd); /* the signer exits on EOF */
 	if (s->pid > 0)
 		while (waitpid(s->pid, &st, 0) < 0 && errno == EINTR)
 			;
+	pthread_cond_destroy(&s->freed);
 	pthread_mutex_destroy(&s->lock);
-	util_wipe(s->buf, sizeof(s->buf));
+	for (i = 0; i < CAP_SIGNER_CHANNELS; i++)
+		util_wipe(s->ch[i].buf, sizeof(s->ch[i].buf));
 	free(s);
 }
 

@@ -2,7 +2,10 @@
  * signer.h: the station's side of the signer process (privilege separation, PRODUCT §4).
  * The station never loads PKCS#11 and never writes the audit record: it starts station-signer
  * on a socketpair and reports what it sees at each board; the signer decides (lots, serials,
- * quota, certificates) and records. Calls are serialised (thread-safe).
+ * quota, certificates) and records. Calls are thread-safe: each takes one of the signer's
+ * sockets (CAP_SIGNER_CHANNELS in run, line and verify mode, one for admin commands) and waits
+ * for a free one, so several fixtures' requests are in flight at once and the signer records
+ * them with one durable commit (docs/signer-protocol.md S-1).
  */
 #ifndef SIGNER_H
 #define SIGNER_H
@@ -55,7 +58,7 @@ int signer_separated(const struct signer *s);
 /* Any request (tests, and the typed calls below): q encoded with the shared codec, the reply
  * decoded into p; a reply blob is copied into *blob (malloc'd, NUL-terminated; caller frees)
  * when blob is not NULL. 0, or -1 with err (the signer's refusal or why it could not be asked).
- * Calls are serialised (thread-safe). */
+ * Thread-safe. */
 int signer_call(struct signer *s, const struct sigp_req *q, struct sigp_rsp *p, uint8_t **blob,
     struct signer_err *err);
 
