@@ -191,6 +191,29 @@ done
 x=$( [ -n "$cpu_st" ] && [ -n "$cpu_sg" ] && [ -n "$floor" ] && calc "($cpu_st + $cpu_sg) / $floor" || true)
 row "CPU per board, station + signer" "$( [ -n "$x" ] && calc "$cpu_st + $cpu_sg" 3) ms = ${x:-?}x floor" "<= 1.5x" "$(verdict "$x" le 1.5)"
 
+# --- 6. a slow HSM ------------------------------------------------------------------------------
+# tests/bench/slow-p11.c in front of SoftHSM2: every signature (C_Sign/C_SignFinal, ECDSA and
+# HMAC alike: a network HSM meters operations) rate-limited to SLOW_RATE/s across the signer.
+# A board takes 2 (its certificate, its password commitment); checkpoints add theirs, counted
+# from the run's checkpoint events. Ideal = SLOW_RATE / (signatures per board).
+SLOW_RATE=${SLOW_P11_RATE:-50}
+SLOW_N=$([ "$QUICK" = 1 ] && echo 24 || echo $([ $MAXFIX -ge 128 ] && echo 128 || echo 48))
+cc -std=c11 -O2 -fPIC -shared -DSLOW_P11_RATE="$SLOW_RATE" $(pkg-config --cflags p11-kit-1) \
+	"$top/tests/bench/slow-p11.c" -o "$T/slow-p11.so" -ldl -lpthread
+sed -e "s|^module = .*|module = $T/slow-p11.so|" "$S/profile.ini" >"$S/profile-slow.ini"
+[ "$(id -u)" != 0 ] || chmod 644 "$S/profile-slow.ini"
+srun slow "$S/profile-slow.ini" "$SLOW_N"
+x=$(rate slow)
+pass=$(sget slow .pass)
+ncp=$(jq -s '[.[] | select(.event == "checkpoint" and .ok)] | length' "$T/slow.json" 2>/dev/null || echo 0)
+if [ -n "$x" ] && [ "${pass:-0}" -gt 0 ]; then
+	spb=$(calc "(2 * $pass + $ncp) / $pass" 3)
+	f=$(calc "$x / ($SLOW_RATE / $spb)")
+	row "slow HSM ($SLOW_RATE signatures/s), $SLOW_N fixtures: $x boards/s at $spb signatures/board" "$f of the HSM's rate" ">= 0.9" "$(verdict "$f" ge 0.9)"
+else
+	row "slow HSM ($SLOW_RATE signatures/s), $SLOW_N fixtures" "run failed" ">= 0.9" "MISSED"
+fi
+
 # --- 7. memory --------------------------------------------------------------------------------
 for n in 64 256; do
 	if [ $n -gt $MAXFIX ]; then
