@@ -191,6 +191,29 @@ done
 x=$( [ -n "$cpu_st" ] && [ -n "$cpu_sg" ] && [ -n "$floor" ] && calc "($cpu_st + $cpu_sg) / $floor" || true)
 row "CPU per board, station + signer" "$( [ -n "$x" ] && calc "$cpu_st + $cpu_sg" 3) ms = ${x:-?}x floor" "<= 1.5x" "$(verdict "$x" le 1.5)"
 
+# --- 5. link efficiency at 115,200 baud ---------------------------------------------------------
+# One board alone behind `--line-rate 115200`. The stub counts, per board (its .stats file, read
+# with `firmware-stub show`): wire bytes each way, the frame payloads among them, and its own
+# compute (time handling what it received, its paced transmission excluded). The bytes that must
+# cross are the payloads (framing is the protocol's cost); their raw time is 10 bits per byte
+# (8N1). The stub paces only what it transmits, so the wire time of what the station sends it is
+# added to the measured exchange (a real UART delays both ways; requests and replies alternate).
+# Exchange time = the board's `elapsed_ms` in its result event (HELLO to lock and record).
+LINK_BAUD=115200
+srun link "$S/profile.ini" 1 --line-rate $LINK_BAUD
+lf=$(ls "$T/b-link/"*.flash 2>/dev/null | head -1)
+"$BIN/firmware-stub" show --flash "$lf" >"$T/link.show" 2>/dev/null || true
+lt=$(jq -r 'select(.event == "result" and .result == "PASS") | .elapsed_ms' "$T/link.json" 2>/dev/null | head -1)
+if [ -n "$lt" ] && jq -e .payload_rx "$T/link.show" >/dev/null 2>&1; then
+	eval "$(jq -r '"brx=\(.bytes_rx) btx=\(.bytes_tx) prx=\(.payload_rx) ptx=\(.payload_tx) cus=\(.compute_us)"' "$T/link.show")"
+	meas=$(calc "$lt + $brx * 10000 / $LINK_BAUD" 1)
+	ideal=$(calc "($prx + $ptx) * 10000 / $LINK_BAUD + $cus / 1000" 1)
+	x=$(calc "$meas / $ideal")
+	row "link at $LINK_BAUD baud: exchange $meas ms vs payload $prx+$ptx B ($(calc "($prx + $ptx) * 10000 / $LINK_BAUD" 1) ms) + board compute $(calc "$cus / 1000" 1) ms; wire $brx+$btx B" "${x}x" "<= 1.25x" "$(verdict "$x" le 1.25)"
+else
+	row "link at $LINK_BAUD baud" "not measured: no PASS or no byte counts from the stub" "<= 1.25x" "-"
+fi
+
 # --- 6. a slow HSM ------------------------------------------------------------------------------
 # tests/bench/slow-p11.c in front of SoftHSM2: every signature (C_Sign/C_SignFinal, ECDSA and
 # HMAC alike: a network HSM meters operations) rate-limited to SLOW_RATE/s across the signer.
