@@ -191,6 +191,34 @@ done
 x=$( [ -n "$cpu_st" ] && [ -n "$cpu_sg" ] && [ -n "$floor" ] && calc "($cpu_st + $cpu_sg) / $floor" || true)
 row "CPU per board, station + signer" "$( [ -n "$x" ] && calc "$cpu_st + $cpu_sg" 3) ms = ${x:-?}x floor" "<= 1.5x" "$(verdict "$x" le 1.5)"
 
+# --- 4. scaling ------------------------------------------------------------------------------
+# Boards that take realistic time of their own: a 300 ms key generation (where the stub has
+# --keygen-ms) and a 115,200-baud line. Throughput at N fixtures against the ideal N / board-time,
+# board-time = the elapsed time of a run with one board alone, measured first in this run.
+if grep -q -- '--keygen-ms' "$T/serve-help" 2>/dev/null ||
+	"$BIN/firmware-stub" --help 2>&1 | grep -q -- '--keygen-ms'; then
+	SCALE_OPTS="--keygen-ms 300 --line-rate 115200"
+else
+	SCALE_OPTS="--line-rate 115200"
+fi
+SCALE_NS=$([ "$QUICK" = 1 ] && echo "1 8" || echo "1 8 48 64 128 256")
+# the shortest of two (the machine may be shared)
+srun scale-bt1 "$S/profile.ini" 1 $SCALE_OPTS
+srun scale-bt2 "$S/profile.ini" 1 $SCALE_OPTS
+bt=$( (sget scale-bt1 .elapsed_ms; sget scale-bt2 .elapsed_ms) | sort -n | head -1)
+row "board-time, one board alone ($SCALE_OPTS)" "${bt:-?} ms" "" ""
+for n in $SCALE_NS; do
+	[ $n != 48 ] || [ $HARNESS = umockdev ] || continue
+	if [ $n -gt $MAXFIX ]; then
+		row "scaling at $n fixtures" "not measured: needs the TCP harness" ">= 0.9" "-"
+		continue
+	fi
+	srun "scale$n" "$S/profile.ini" $n $SCALE_OPTS
+	x=$(rate "scale$n")
+	f=$([ -n "$x" ] && [ -n "$bt" ] && calc "$x / ($n * 1000 / $bt)" || true)
+	row "scaling at $n fixtures: ${x:-?} boards/s ($(sget "scale$n" .pass)/$n PASS)" "${f:-?} of N / board-time" ">= 0.9" "$(verdict "$f" ge 0.9)"
+done
+
 # --- 5. link efficiency at 115,200 baud ---------------------------------------------------------
 # One board alone behind `--line-rate 115200`. The stub counts, per board (its .stats file, read
 # with `firmware-stub show`): wire bytes each way, the frame payloads among them, and its own
