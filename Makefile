@@ -214,7 +214,6 @@ demo: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/bench.sh
-	$(Q)scripts/bench-audit.sh
 
 asan: deps
 	$(Q)$(MAKE) --no-print-directory VARIANT=asan all freestanding unit replay integration

@@ -292,8 +292,11 @@ write_stats(const struct board *b)
 	if ((f = fopen(path, "w")) == NULL)
 		return;
 	fprintf(f, "\"executed\":%lu,\"requests\":%lu,\"faults_fired\":%lu,\"bytes_dropped\":%lu,"
-	    "\"bytes_corrupted\":%lu,\"rx_bad\":%lu\n", b->dev.executed, b->fx.requests,
-	    b->fx.fired, b->fx.bytes_dropped, b->fx.bytes_corrupted, b->fx.rx.bad);
+	    "\"bytes_corrupted\":%lu,\"rx_bad\":%lu,\"bytes_rx\":%lu,\"bytes_tx\":%lu,"
+	    "\"payload_rx\":%lu,\"payload_tx\":%lu,\"compute_us\":%lu\n", b->dev.executed,
+	    b->fx.requests, b->fx.fired, b->fx.bytes_dropped, b->fx.bytes_corrupted, b->fx.rx.bad,
+	    b->fx.bytes_rx, b->fx.bytes_tx, b->fx.payload_rx, b->fx.payload_tx,
+	    (unsigned long)(b->fx.compute_s * 1e6));
 	fclose(f);
 }
 
@@ -452,7 +455,7 @@ board_show(const char *flash_path)
 	char chip[2 * MSG_MAX_CHIP_ID + 1], pk[65] = "";
 	uint8_t dg[32];
 	EVP_PKEY *k = NULL;
-	char stats[256] = "", spath[600];
+	char stats[512] = "", spath[600];
 	FILE *sf;
 	int len, i;
 

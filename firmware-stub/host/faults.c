@@ -56,6 +56,19 @@ chance(struct faults *fx, double p)
 	return p > 0 && (double)(rnd(fx) >> 11) * (1.0 / 9007199254740992.0) < p;
 }
 
+static double
+mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A pause that is the line's or the fault's, not the board's compute. */
+static void
+paced_us(struct faults *fx, unsigned long us);
+
 static void
 sleep_us(unsigned long us)
 {
@@ -63,6 +76,15 @@ sleep_us(unsigned long us)
 
 	while (nanosleep(&ts, &ts) != 0)
 		;
+}
+
+static void
+paced_us(struct faults *fx, unsigned long us)
+{
+	double t = mono_s();
+
+	sleep_us(us);
+	fx->paced_s += mono_s() - t;
 }
 
 /* --- transmit side ------------------------------------------------------------------------- */
@@ -97,7 +119,8 @@ line_out(struct faults *fx, const uint8_t *p, size_t n)
 		p += i;
 		n -= i;
 		if (fx->cfg.line_rate)
-			sleep_us((unsigned long)k * 10ul * 1000000ul / fx->cfg.line_rate); /* 8N1 */
+			paced_us(fx, (unsigned long)k * 10ul * 1000000ul / fx->cfg.line_rate); /* 8N1 */
+		fx->bytes_tx += k;
 		if (k > 0 && (r = fx->inner.send(fx->inner.ctx, fx->tx, k)) != 0)
 			return r;
 	}
@@ -161,7 +184,9 @@ f_send(void *ctx, const uint8_t *p, size_t n)
 	if (fx->suppress)
 		return 0; /* the board reboots before its reply is out */
 	if (fx->cfg.reply_late_ms)
-		sleep_us(fx->cfg.reply_late_ms * 1000ul);
+		paced_us(fx, fx->cfg.reply_late_ms * 1000ul);
+	if (n >= 2 && p[n - 1] == 0 && frame_decode(p, n - 1, fx->pay, sizeof(fx->pay), &f) == PRC_OK)
+		fx->payload_tx += f.len;
 	if (fx->fake_locked && wire_type(fx, p, n, &f) == (MSG_HELLO | MSG_RESPONSE) &&
 	    fake_hello(fx, &f, alt, sizeof(alt), &wl) == 0) {
 		p = alt;
@@ -281,8 +306,11 @@ faults_input(struct faults *fx, const uint8_t *p, size_t n)
 	struct frame f;
 	size_t i;
 	uint8_t c;
+	double t0 = mono_s(), p0 = fx->paced_s;
+	int r = FAULTS_OK;
 
-	for (i = 0; i < n; i++) {
+	fx->bytes_rx += n;
+	for (i = 0; i < n && r == FAULTS_OK; i++) {
 		c = p[i];
 		if (fx->rx_pos == 0) {
 			/* A new frame starts: per-frame rates as on the transmit side; the fault hits
@@ -300,10 +328,13 @@ faults_input(struct faults *fx, const uint8_t *p, size_t n)
 			fx->bytes_corrupted++;
 		}
 		/* Bad frames are dropped here, as the core would drop them (P-32). */
-		if (frame_rx_push(&fx->rx, c, &f) == 1 && handle_frame(fx, &f) == FAULTS_HANGUP)
-			return FAULTS_HANGUP;
+		if (frame_rx_push(&fx->rx, c, &f) == 1) {
+			fx->payload_rx += f.len;
+			r = handle_frame(fx, &f);
+		}
 	}
-	return FAULTS_OK;
+	fx->compute_s += mono_s() - t0 - (fx->paced_s - p0);
+	return r;
 }
 
 /* --- platform wrappers --------------------------------------------------------------------- */

@@ -63,6 +63,11 @@ struct faults {
 	/* statistics, written next to the flash file (board.c) */
 	unsigned long requests;          /* distinct requests passed to the core */
 	unsigned long bytes_dropped, bytes_corrupted, fired;
+	/* the link (make bench, link efficiency): bytes on the wire each way, the frame payloads
+	 * among them, and the board's own compute (time handling what it received, its paced
+	 * transmission and --reply-late excluded) */
+	unsigned long bytes_rx, bytes_tx, payload_rx, payload_tx;
+	double compute_s, paced_s;
 };
 
 enum faults_rc { FAULTS_OK = 0, FAULTS_HANGUP = 1 };

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -234,6 +235,31 @@ select_ports(char **names, size_t nnames, struct worker *w, size_t cap, size_t *
 	return 0;
 }
 
+/* Issue #14: the summary's resource usage, so that a benchmark measures the station and not its
+ * simulator: "cpu_ms" (user + system) and "rss_kib" (peak resident set) of this process and of
+ * the signer, each over its whole life. Stops the signer (st->sig is NULL after); a signer that
+ * could not be waited for reports null. fields gets both objects. */
+static void
+add_usage(json_t *fields, struct cli_station *st)
+{
+	struct rusage self, sig;
+	int have_sig;
+
+	have_sig = signer_end(st->sig, &sig) == 0;
+	st->sig = NULL;
+	st->env.signer = NULL;
+	if (fields == NULL || getrusage(RUSAGE_SELF, &self) != 0)
+		return;
+#define CPU_MS(ru) json_real((double)((ru).ru_utime.tv_sec + (ru).ru_stime.tv_sec) * 1e3 + \
+	    (double)((ru).ru_utime.tv_usec + (ru).ru_stime.tv_usec) / 1e3)
+	json_object_set_new(fields, "cpu_ms", json_pack("{s:o,s:o}", "station", CPU_MS(self),
+	    "signer", have_sig ? CPU_MS(sig) : json_null()));
+#undef CPU_MS
+	json_object_set_new(fields, "rss_kib", json_pack("{s:I,s:o}", "station",
+	    (json_int_t)self.ru_maxrss, "signer", have_sig ? json_integer((json_int_t)sig.ru_maxrss) :
+	    json_null()));
+}
+
 /* run and verify: every board present now, once, in parallel. */
 static int
 batch(int argc, char **argv, int verify)
@@ -252,6 +278,7 @@ batch(int argc, char **argv, int verify)
 	struct sigp_req stop;
 	uint64_t t0;
 	sigset_t stopset;
+	json_t *fields;
 	int c, r, rc = EXIT_USAGE, unsealed = 0;
 	char dbuf[32];
 
@@ -371,20 +398,23 @@ batch(int argc, char **argv, int verify)
 		rc = EXIT_HSM;
 	memset(&lot_state, 0, sizeof(lot_state));
 	if (verify) {
-		events_emit("summary", json_pack("{s:I,s:I,s:I,s:I}", "boards", (json_int_t)nw,
-		    "done", (json_int_t)ndone, "fail", (json_int_t)(nw - npass - ndone), "elapsed_ms",
-		    (json_int_t)(util_ms() - t0)));
+		fields = json_pack("{s:I,s:I,s:I,s:I}", "boards", (json_int_t)nw, "done",
+		    (json_int_t)ndone, "fail", (json_int_t)(nw - npass - ndone), "elapsed_ms",
+		    (json_int_t)(util_ms() - t0));
+		add_usage(fields, &st);
+		events_emit("summary", fields);
 		events_text("%zu board(s): %zu DONE (match their record), %zu FAIL in %s", nw, ndone,
 		    nw - npass - ndone, events_duration(util_ms() - t0, dbuf, sizeof(dbuf)));
 		goto out;
 	}
 	if (signer_lot(st.sig, SIGOP_LOT_STATUS, st.prof->lot, &lot_state, &se) != 0)
 		fprintf(stderr, "station: warning: %s\n", se.text);
-	events_emit("summary", json_pack("{s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:I}", "boards",
-	    (json_int_t)nw, "pass", (json_int_t)npass, "done", (json_int_t)ndone, "fail",
-	    (json_int_t)(nw - npass - ndone), "elapsed_ms", (json_int_t)(util_ms() - t0), "lot",
-	    st.prof->lot, "quota_used", (json_int_t)lot_state.used, "quota",
-	    (json_int_t)lot_state.quota));
+	fields = json_pack("{s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:I}", "boards", (json_int_t)nw, "pass",
+	    (json_int_t)npass, "done", (json_int_t)ndone, "fail", (json_int_t)(nw - npass - ndone),
+	    "elapsed_ms", (json_int_t)(util_ms() - t0), "lot", st.prof->lot, "quota_used",
+	    (json_int_t)lot_state.used, "quota", (json_int_t)lot_state.quota);
+	add_usage(fields, &st);
+	events_emit("summary", fields);
 	events_text("%zu board(s): %zu PASS, %zu DONE (already provisioned), %zu FAIL in %s; lot %s: "
 	    "%lu of %lu certificates used", nw, npass, ndone, nw - npass - ndone,
 	    events_duration(util_ms() - t0, dbuf, sizeof(dbuf)), st.prof->lot,

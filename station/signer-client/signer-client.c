@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -284,25 +285,40 @@ fail:
 	return -1;
 }
 
-void
-signer_stop(struct signer *s)
+int
+signer_end(struct signer *s, struct rusage *ru)
 {
+	struct rusage own;
+	pid_t w = -1;
 	unsigned i;
 	int st;
 
 	if (s == NULL)
-		return;
+		return -1;
 	for (i = 0; i < CAP_SIGNER_CHANNELS; i++)
 		if (s->ch[i].fd >= 0)
 			close(s->ch[i].fd); /* the signer exits on EOF */
+	/* wait4: the usage of this child alone (RUSAGE_CHILDREN would add the label printer
+	 * helper's), for the run's summary (issue #14). */
 	if (s->pid > 0)
-		while (waitpid(s->pid, &st, 0) < 0 && errno == EINTR)
+		while ((w = wait4(s->pid, &st, 0, &own)) < 0 && errno == EINTR)
 			;
 	pthread_cond_destroy(&s->freed);
 	pthread_mutex_destroy(&s->lock);
 	for (i = 0; i < CAP_SIGNER_CHANNELS; i++)
 		util_wipe(s->ch[i].buf, sizeof(s->ch[i].buf));
 	free(s);
+	if (w <= 0)
+		return -1;
+	if (ru != NULL)
+		*ru = own;
+	return 0;
+}
+
+void
+signer_stop(struct signer *s)
+{
+	(void)signer_end(s, NULL);
 }
 
 int

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/resource.h>
 
 #include "caps.h"
 #include "sigproto.h"
@@ -52,6 +53,10 @@ int signer_start(const char *profile_path, const struct signer_opts *o, struct s
     struct signer_err *err);
 /* Closes the socket and reaps the process. NULL is a no-op. */
 void signer_stop(struct signer *s);
+/* signer_stop, and *ru (when not NULL) gets the signer process's resource usage over its whole
+ * life (CPU time, peak resident set: what `station run` reports in its summary). s is freed in
+ * every case. 0, or -1 when s is NULL or the process could not be waited for (*ru untouched). */
+int signer_end(struct signer *s, struct rusage *ru);
 /* 1 when the signer reported that it runs under another uid than the station (service mode). */
 int signer_separated(const struct signer *s);
 
