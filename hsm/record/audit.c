@@ -17,8 +17,18 @@
 #include "util.h"
 
 
+/* Prepared statements kept for reuse (issue #14: a board's requests ran about 25 statements,
+ * each parsed and planned again): found by their SQL text, reset when given back. */
+#define STMT_CACHE 48
+
+struct stmt_slot {
+	sqlite3_stmt *st; /* NULL: free */
+	int busy;         /* handed out and not given back yet */
+};
+
 struct audit {
 	sqlite3 *db;
+	struct stmt_slot cache[STMT_CACHE];
 	sqlite3_stmt *ins;
 	sqlite3_stmt *next;
 	sqlite3_stmt *prev; /* the time of entry ?1 */
@@ -278,11 +288,65 @@ fail:
 	return r;
 }
 
+int
+audit_prepare(struct audit *a, const char *sql, sqlite3_stmt **st)
+{
+	struct stmt_slot *free_slot = NULL;
+	size_t i;
+
+	*st = NULL;
+	for (i = 0; i < STMT_CACHE; i++) {
+		if (a->cache[i].st == NULL) {
+			if (free_slot == NULL)
+				free_slot = &a->cache[i];
+			continue;
+		}
+		if (!a->cache[i].busy && strcmp(sqlite3_sql(a->cache[i].st), sql) == 0) {
+			a->cache[i].busy = 1;
+			*st = a->cache[i].st;
+			return AUDIT_OK;
+		}
+	}
+	if (sqlite3_prepare_v3(a->db, sql, -1, free_slot ? SQLITE_PREPARE_PERSISTENT : 0, st,
+	        NULL) != SQLITE_OK) {
+		log_error("audit database: %s: %s", sql, sqlite3_errmsg(a->db));
+		sqlite3_finalize(*st);
+		*st = NULL;
+		return AUDIT_ERR_DB;
+	}
+	if (free_slot != NULL) {
+		free_slot->st = *st;
+		free_slot->busy = 1;
+	}
+	return AUDIT_OK;
+}
+
+void
+audit_finalize(struct audit *a, sqlite3_stmt *st)
+{
+	size_t i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < STMT_CACHE; i++)
+		if (a->cache[i].st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			a->cache[i].busy = 0;
+			return;
+		}
+	sqlite3_finalize(st);
+}
+
 void
 audit_close(struct audit *a)
 {
+	size_t i;
+
 	if (a == NULL)
 		return;
+	for (i = 0; i < STMT_CACHE; i++)
+		sqlite3_finalize(a->cache[i].st);
 	sqlite3_finalize(a->ins);
 	sqlite3_finalize(a->next);
 	sqlite3_finalize(a->prev);

@@ -40,6 +40,12 @@ int audit_station_lock(const char *path);
 int audit_open(const char *path, struct audit **out);
 void audit_close(struct audit *a); /* NULL is a no-op */
 sqlite3 *audit_db(struct audit *a);
+/* A prepared statement for sql, kept by a for reuse (found again by its text): give it back
+ * with audit_finalize, which resets it and clears its bindings (a statement not from the cache,
+ * or NULL, is finalized / ignored). A statement still handed out is never handed out twice: a
+ * second one is prepared. AUDIT_OK, or AUDIT_ERR_DB (logged; *st NULL). */
+int audit_prepare(struct audit *a, const char *sql, sqlite3_stmt **st);
+void audit_finalize(struct audit *a, sqlite3_stmt *st);
 /* What to do about the last failed SQLite call on a's connection, for a log line (issue #12's
  * campaign: a lock held by another process, a full disk, a read-only or failing disk): a static
  * string starting with " (", or "" for other errors. */

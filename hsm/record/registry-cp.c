@@ -23,7 +23,7 @@ reg_log_sizes(struct audit *a, uint64_t *log_size, uint64_t *cp_size)
 		return reg_st_fail(a, st, "reading the log size");
 	*log_size = (uint64_t)sqlite3_column_int64(st, 0);
 	*cp_size = (uint64_t)sqlite3_column_int64(st, 1);
-	sqlite3_finalize(st);
+	audit_finalize(a, st);
 	return AUDIT_OK;
 }
 
@@ -65,7 +65,7 @@ reg_void_certs(struct audit *a, const char *issuer, struct reg_cert_serial **out
 	v = NULL; /* owned by the caller */
 	r = AUDIT_OK;
 out:
-	sqlite3_finalize(st);
+	audit_finalize(a, st);
 	free(v);
 	return r;
 }
@@ -83,12 +83,12 @@ reg_cp_state(struct audit *a, int64_t *count, uint64_t *max)
 	if (sqlite3_column_int64(st, 1) < 0) {
 		log_error("audit database: a stored checkpoint has a negative size; run 'station "
 		    "audit verify'");
-		sqlite3_finalize(st);
+		audit_finalize(a, st);
 		return AUDIT_ERR_CORRUPT;
 	}
 	*count = sqlite3_column_int64(st, 0);
 	*max = (uint64_t)sqlite3_column_int64(st, 1);
-	sqlite3_finalize(st);
+	audit_finalize(a, st);
 	return AUDIT_OK;
 }
 
@@ -113,7 +113,7 @@ reg_cp_find(struct audit *a, uint64_t size, uint8_t root[32], char *note, size_t
 		return r;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
 	if ((x = sqlite3_step(st)) == SQLITE_DONE) {
-		sqlite3_finalize(st);
+		audit_finalize(a, st);
 		return 0;
 	}
 	if (x != SQLITE_ROW)
@@ -124,12 +124,12 @@ reg_cp_find(struct audit *a, uint64_t size, uint8_t root[32], char *note, size_t
 	    strlen((const char *)t) != (size_t)len) {
 		log_error("audit database: the stored checkpoint of size %llu is malformed (root or "
 		    "note); run 'station audit verify'", (unsigned long long)size);
-		sqlite3_finalize(st);
+		audit_finalize(a, st);
 		return AUDIT_ERR_CORRUPT;
 	}
 	memcpy(root, rt, 32);
 	memcpy(note, t, (size_t)len + 1);
-	sqlite3_finalize(st);
+	audit_finalize(a, st);
 	return 1;
 }
 
@@ -173,7 +173,7 @@ reg_cp_roots(struct audit *a, uint64_t upto, uint64_t **sizes, merkle_hash **roo
 	rt = NULL;
 	r = AUDIT_OK;
 out:
-	sqlite3_finalize(st);
+	audit_finalize(a, st);
 	free(sz);
 	free(rt);
 	return r;
@@ -225,7 +225,7 @@ reg_cp_store(struct audit *a, int64_t snap_count, uint64_t size, const uint8_t r
 	if (sqlite3_step(st) != SQLITE_DONE)
 		r = reg_st_fail(a, st, "storing a checkpoint");
 	else
-		sqlite3_finalize(st);
+		audit_finalize(a, st);
 out:
 	free(theirs);
 	if (r == 1) {

@@ -23,21 +23,21 @@ reg_quarantine_find(struct audit *a, const char *product, const char *chip, char
 	                 " json_extract(body,'$.product')=? ORDER BY seq DESC LIMIT 1", &st, args)) != 0)
 		return r;
 	if ((x = sqlite3_step(st)) == SQLITE_DONE) {
-		sqlite3_finalize(st);
+		audit_finalize(a, st);
 		return 0;
 	}
 	if (x != SQLITE_ROW)
 		return reg_st_fail(a, st, "reading a board's quarantine");
 	kind = sqlite3_column_text(st, 0);
 	if (kind == NULL || strcmp((const char *)kind, "board.quarantined") != 0) {
-		sqlite3_finalize(st);
+		audit_finalize(a, st);
 		return 0;
 	}
 	reg_copy_col(st, 1, serial, scap);
 	reg_copy_col(st, 2, code, ccap);
 	reg_copy_col(st, 3, reason, rcap);
 	reg_copy_col(st, 4, since, tcap);
-	sqlite3_finalize(st);
+	audit_finalize(a, st);
 	return 1;
 }
 

@@ -25,7 +25,7 @@ reg_lot_closed(struct audit *a, const char *lot, int *closed, char *when, size_t
 			reg_copy_col(st, 0, when, wcap);
 	} else if (r != SQLITE_DONE)
 		return reg_st_fail(a, st, "reading the lot's state");
-	sqlite3_finalize(st);
+	audit_finalize(a, st);
 	return AUDIT_OK;
 }
 
@@ -45,9 +45,9 @@ reg_station_start(struct audit *a, const struct audit_who *w, const char *profil
 	if (r == 0) {
 		if ((x = sqlite3_step(st)) == SQLITE_ROW) {
 			reg_copy_col(st, 0, last, sizeof(last));
-			sqlite3_finalize(st);
+			audit_finalize(a, st);
 		} else if (x == SQLITE_DONE)
-			sqlite3_finalize(st);
+			audit_finalize(a, st);
 		else
 			r = reg_st_fail(a, st, "reading the last station.start");
 	}

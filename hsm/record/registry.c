@@ -17,11 +17,11 @@ reg_st_fail(struct audit *a, sqlite3_stmt *st, const char *what)
 
 	if ((ext & 0xff) == SQLITE_CONSTRAINT) {
 		log_debug("audit database refused %s: %s", what, sqlite3_errmsg(audit_db(a)));
-		sqlite3_finalize(st);
+		audit_finalize(a, st);
 		return AUDIT_ERR_CONSTRAINT;
 	}
 	log_error("audit database: %s: %s%s", what, sqlite3_errmsg(audit_db(a)), audit_db_hint(a));
-	sqlite3_finalize(st);
+	audit_finalize(a, st);
 	return AUDIT_ERR_DB;
 }
 
@@ -29,12 +29,10 @@ reg_st_fail(struct audit *a, sqlite3_stmt *st, const char *what)
 int
 reg_prep(struct audit *a, const char *sql, sqlite3_stmt **st, const char *const *args)
 {
-	int i;
+	int i, r;
 
-	if (sqlite3_prepare_v2(audit_db(a), sql, -1, st, NULL) != SQLITE_OK) {
-		log_error("audit database: %s: %s", sql, sqlite3_errmsg(audit_db(a)));
-		return AUDIT_ERR_DB;
-	}
+	if ((r = audit_prepare(a, sql, st)) != 0)
+		return r;
 	for (i = 0; args != NULL && args[i] != NULL; i++)
 		sqlite3_bind_text(*st, i + 1, args[i], -1, SQLITE_STATIC);
 	return AUDIT_OK;
@@ -51,7 +49,7 @@ reg_run(struct audit *a, const char *sql, const char *const *args, const char *w
 		return r;
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return reg_st_fail(a, st, what);
-	sqlite3_finalize(st);
+	audit_finalize(a, st);
 	return AUDIT_OK;
 }
 
@@ -85,7 +83,7 @@ reg_device_find(struct audit *a, const char *product, const char *chip, char *se
 		r = 0;
 	else
 		return reg_st_fail(a, st, "looking up a device");
-	sqlite3_finalize(st);
+	audit_finalize(a, st);
 	return r;
 }
 
@@ -126,7 +124,7 @@ reg_serial_alloc(struct audit *a, const struct audit_who *w, const char *product
 		goto out;
 	}
 	n = sqlite3_column_int64(st, 0) + 1;
-	sqlite3_finalize(st);
+	audit_finalize(a, st);
 	if (snprintf(buf, sizeof(buf), "%s%0*lld", prefix, (int)digits, n) >= (int)sizeof(buf) ||
 	    strlen(buf) >= cap) {
 		log_error("product serial '%s%0*lld' is longer than %d characters; shorten "
@@ -194,7 +192,7 @@ reg_quota_used(struct audit *a, const char *lot, unsigned long *used)
 	if (sqlite3_step(st) != SQLITE_ROW)
 		return reg_st_fail(a, st, "counting the lot's certificates");
 	*used = (unsigned long)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	audit_finalize(a, st);
 	return AUDIT_OK;
 }
 
@@ -242,7 +240,7 @@ reg_cert_issued(struct audit *a, const struct audit_who *w, const char *issuer,
 		r = reg_st_fail(a, st, "recording a certificate");
 		goto out;
 	}
-	sqlite3_finalize(st);
+	audit_finalize(a, st);
 out:
 	json_decref(body);
 	if ((r = reg_finish(a, r)) == 0 && seq != NULL)
@@ -399,7 +397,7 @@ reg_recover(struct audit *a, const struct audit_who *w, unsigned *n)
 		st = NULL;
 		goto out;
 	}
-	sqlite3_finalize(st);
+	audit_finalize(a, st);
 	st = NULL;
 	if ((r = reg_run(a, "UPDATE certs SET status='void' WHERE status='issued'", NULL,
 	         "voiding interrupted certificates")) != 0 ||
@@ -408,7 +406,7 @@ reg_recover(struct audit *a, const struct audit_who *w, unsigned *n)
 		goto out;
 	*n = count;
 out:
-	sqlite3_finalize(st);
+	audit_finalize(a, st);
 	return reg_finish(a, r);
 }
 
@@ -423,19 +421,19 @@ reg_cert_der(struct audit *a, const char *cert_serial, uint8_t **der, size_t *le
 	if ((r = reg_prep(a, "SELECT der FROM certs WHERE cert_serial=?", &st, args)) != 0)
 		return r;
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		audit_finalize(a, st);
 		return AUDIT_ERR_DB;
 	}
 	blob = sqlite3_column_blob(st, 0);
 	n = sqlite3_column_bytes(st, 0);
 	/* The database is untrusted input too: bound what it hands back. */
 	if (blob == NULL || n <= 0 || n > CAP_CERT_DER || (*der = malloc((size_t)n)) == NULL) {
-		sqlite3_finalize(st);
+		audit_finalize(a, st);
 		return AUDIT_ERR_DB;
 	}
 	memcpy(*der, blob, (size_t)n);
 	*len = (size_t)n;
-	sqlite3_finalize(st);
+	audit_finalize(a, st);
 	return AUDIT_OK;
 }
 
@@ -451,7 +449,7 @@ reg_count(struct audit *a, const char *sql, const char *const *args, unsigned lo
 	if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int64(st, 0) < 0)
 		return reg_st_fail(a, st, "counting");
 	*n = (unsigned long)sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	audit_finalize(a, st);
 	return AUDIT_OK;
 }
 
@@ -484,14 +482,14 @@ reg_last_seen_fw(struct audit *a, const char *chip, char *version, size_t vcap, 
 	         &st, args)) != 0)
 		return r;
 	if ((x = sqlite3_step(st)) == SQLITE_DONE) {
-		sqlite3_finalize(st);
+		audit_finalize(a, st);
 		return -1;
 	}
 	if (x != SQLITE_ROW)
 		return reg_st_fail(a, st, "reading a board's firmware");
 	reg_copy_col(st, 0, version, vcap);
 	reg_copy_col(st, 1, digest, dcap);
-	sqlite3_finalize(st);
+	audit_finalize(a, st);
 	return AUDIT_OK;
 }
 
