@@ -88,6 +88,8 @@
 #define CAP_GROUPS 3              /* groups the station user keeps: its own, dialout, plugdev */
 /* Sandbox (sandbox.h) */
 #define CAP_SANDBOX_PATHS 64      /* paths given to sandbox_enter, read-only and read-write each */
-#define CAP_SANDBOX_PORTS 4       /* TCP ports a sandboxed process may connect to */
+/* TCP ports a sandboxed process may connect to: the station's network fixtures (one port each,
+ * xport-net.c), or the printer helper's one port. */
+#define CAP_SANDBOX_PORTS (CAP_FIXTURES + 4)
 
 #endif
