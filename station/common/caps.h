@@ -7,7 +7,7 @@
 #define CAPS_H
 
 /* Station, fixtures and transports (xport.h) */
-#define CAP_FIXTURES 64           /* fixtures per station */
+#define CAP_FIXTURES 256          /* fixtures per station (a range of device server ports) */
 #define CAP_ATTEMPTS (2 * CAP_FIXTURES) /* boards a signer run session holds open at once */
 /* Attempts of one run session that may end void before a certificate (each burns a serial);
  * beyond, the signer allocates no more: a line failing this much needs an engineer, and a

@@ -84,7 +84,15 @@ rc=0
 [ "$rc" = 6 ] || { cat "$T/dns.err"; fail "unresolvable host: exit $rc, expected 6"; }
 ok "malformed --port names exit 2; an unresolvable device server exits 6 ($(grep -o "cannot be resolved[^;]*" "$T/dns.err" | head -1))"
 
-[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM devices WHERE status='pass'")" = 6 ] || fail "6 devices expected"
+# 6. The fixture cap (CAP_FIXTURES, 256) in one range: one stub, 256 boards, 256 connections.
+p=$((base + 100))
+rc=0
+"$BIN/firmware-stub" serve --boards 256 --listen "127.0.0.1:$p" --dir "$T/big" -- \
+	"$BIN/station" run --profile "$PROFILE" --port "tcp:127.0.0.1:$p-$((p + 255))" --json >"$T/big.json" 2>"$T/big.err" || rc=$?
+[ "$rc" = 0 ] && [ "$(results "$T/big.json")" = "256PASS " ] || { tail -5 "$T/big.err"; fail "256 fixtures: exit $rc, $(results "$T/big.json")"; }
+ok "256 fixtures in one range (the cap): 256 PASS in $(jq -r 'select(.event == "summary") | .elapsed_ms' "$T/big.json") ms"
+
+[ "$(sqlite3 "$db" "SELECT COUNT(*) FROM devices WHERE status='pass'")" = 262 ] || fail "262 devices expected"
 "$BIN/station" audit verify --db "$db" >"$T/v.out" 2>&1 || { cat "$T/v.out"; fail "audit verify"; }
-ok "6 devices recorded; audit verify: $(tail -1 "$T/v.out")"
+ok "262 devices recorded; audit verify: $(tail -1 "$T/v.out")"
 echo "PASS test-tcp"
