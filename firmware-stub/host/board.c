@@ -57,6 +57,14 @@ p_keygen(void *ctx, uint8_t key_type, uint8_t *key, size_t cap, size_t *keylen)
 		k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
 	if (k == NULL)
 		return -1;
+	if (((struct board *)ctx)->keygen_ms > 0) {
+		/* an MCU takes its time; the station's gen-key timeout must allow for it */
+		unsigned ms = ((struct board *)ctx)->keygen_ms;
+		struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
+	}
 	if ((n = i2d_PrivateKey(k, NULL)) > 0 && (size_t)n <= cap && i2d_PrivateKey(k, &p) == n) {
 		*keylen = (size_t)n;
 		r = 0;
@@ -196,6 +204,8 @@ p_send(void *ctx, const uint8_t *p, size_t n)
 	struct board *b = ctx;
 	ssize_t w;
 
+	if (b->tx != NULL)
+		return b->tx(b->tx_ctx, p, n);
 	while (n > 0) {
 		if ((w = write(b->fd, p, n)) < 0 && errno == EINTR)
 			continue;
@@ -255,6 +265,7 @@ board_open(struct board *b, const char *flash_path, const struct board_opts *o)
 		b->id.caps = CAP_KEY_EC_P256 | CAP_KEY_EC_P384 | CAP_KEY_RSA_2048 | CAP_DEBUG_LOCK;
 		b->id.max_payload = FRAME_MAX_PAYLOAD;
 	}
+	b->keygen_ms = o->keygen_ms;
 	if (o->max_payload != 0) /* a property of the firmware, not of the persisted record */
 		b->id.max_payload = (uint16_t)o->max_payload;
 	b->pf = (struct dev_platform){ .ctx = b, .rng = p_rng, .sha256 = p_sha256,
@@ -353,6 +364,16 @@ board_serve_for(struct board *b, int fd, volatile int *stop, unsigned ms)
 			usleep(20000);
 	}
 	return hung_up;
+}
+
+int
+board_feed(struct board *b, const uint8_t *p, size_t n)
+{
+	if (!b->faulty) {
+		dev_input(&b->dev, p, n);
+		return 0;
+	}
+	return faults_input(&b->fx, p, n) == FAULTS_HANGUP;
 }
 
 void

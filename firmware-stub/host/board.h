@@ -19,6 +19,7 @@ struct board_opts {
 	size_t chip_id_len; /* 0 = random (kept in the flash file) */
 	int factory_reset;  /* host build only: wipe the persisted record to BLANK first */
 	unsigned max_payload; /* announced in HELLO and enforced (P-6); 0 = FRAME_MAX_PAYLOAD */
+	unsigned keygen_ms;   /* extra time GEN_KEY takes, like an MCU's key generation (0: none) */
 };
 
 struct board {
@@ -29,6 +30,11 @@ struct board {
 	int fd; /* the line */
 	int faulty;       /* fx is attached (board_faults) */
 	struct faults fx;
+	unsigned keygen_ms;
+	/* When set, the board's transmit goes through tx (e.g. Telnet escaping, serve.c) instead of
+	 * straight to fd; 0 or -1 like a write of everything. */
+	int (*tx)(void *ctx, const uint8_t *p, size_t n);
+	void *tx_ctx;
 };
 
 /* Opens or creates the board whose flash lives at flash_path. An existing flash file keeps its
@@ -45,6 +51,11 @@ int board_serve(struct board *b, int fd, volatile int *stop);
  * open: call it again to go on serving, and board_end when the board goes away. Returns 1 when
  * the board closed fd itself (an injected hang-up: do not call it again on that fd), 0 otherwise. */
 int board_serve_for(struct board *b, int fd, volatile int *stop, unsigned ms);
+/* For a harness that reads the line itself (serve.c): feeds n bytes received into the board
+ * (through its faults, when injected); its replies go to b->fd (or b->tx), which the caller
+ * sets. Returns 1 when the board must drop its line now (an injected hang-up, --hang-up-at: the
+ * caller closes it; the board keeps its state and may be given a new line), 0 otherwise. */
+int board_feed(struct board *b, const uint8_t *p, size_t n);
 /* Ends a session served with board_serve_for: writes "<flash>.stats" when faults are injected.
  * The persisted state needs nothing more (every change is committed when it happens). */
 void board_end(struct board *b);

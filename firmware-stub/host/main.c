@@ -5,6 +5,8 @@
  *       sees them as /dev/ttyUSB0.. through an unmodified libserialport.
  *   firmware-stub attach --tty DEVICE --flash FILE [identity options]
  *       one board on a real serial line (e.g. a USB-serial adapter wired to the station's).
+ *   firmware-stub serve --boards N --listen HOST:PORT [--rfc2217] [--dir DIR] [-- COMMAND...]
+ *       N boards behind a simulated Ethernet serial device server, board i on PORT+i.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -20,6 +22,7 @@
 
 #include "board.h"
 #include "faults-opt.h"
+#include "serve.h"
 #include "sim.h"
 #include "slots.h"
 
@@ -33,6 +36,8 @@ usage(FILE *f)
 	    "       firmware-stub sim --boards N --slots CTLDIR [--dir DIR] [--usb-slots K] [options] ..."
 	    "\n"
 	    "       firmware-stub attach --tty DEVICE --flash FILE [options]\n"
+	    "       firmware-stub serve --boards N --listen HOST:PORT [--rfc2217] [--dir DIR] [options]\n"
+	    "                           [-- COMMAND [ARGS...]]\n"
 	    "       firmware-stub show --flash FILE\n"
 	    "       firmware-stub prove --flash FILE --challenge HEX\n"
 	    "       firmware-stub check-password --flash FILE    (the password on stdin)\n\n"
@@ -58,6 +63,16 @@ usage(FILE *f)
 	    "        flash) and seats the new one from power-on. Bad content is reported on stderr\n"
 	    "        and leaves the slot as it was. Boards without FLAGS get the command-line faults.\n"
 	    "attach  one board on a real serial line.\n"
+	    "serve   N boards (1..256) behind a simulated Ethernet serial device server (Moxa NPort,\n"
+	    "        Lantronix, ser2net): board i listens on TCP PORT+i of HOST (an address, [IPv6]\n"
+	    "        or a name), the station's fixture tcp:HOST:PORT+i (or, with --rfc2217,\n"
+	    "        rfc2217:HOST:PORT+i: Telnet Com Port Control, line settings acknowledged).\n"
+	    "        One connection per board at a time: a new one drops the open one, as a device\n"
+	    "        server does. Flash in DIR/board-<i>.flash, as for sim. Once every port\n"
+	    "        listens, runs COMMAND and exits with its status; without COMMAND, prints one\n"
+	    "        line \"listening HOST:PORT-LAST\" on stdout and runs until SIGINT or SIGTERM.\n"
+	    "        --hang-up-at drops the TCP connection mid-step; the board then takes the next\n"
+	    "        connection and goes on from its flash state. --line-rate paces its transmit.\n"
 	    "show    print a board's persisted state as JSON (state, serial, chip id, public key).\n"
 	    "prove   print in hex the signature the board answers to PROVE with that challenge\n"
 	    "        (16..64 bytes; P-40), as a test acting as a station needs it.\n"
@@ -73,12 +88,15 @@ usage(FILE *f)
 	    "  --chip-id HEX        chip unique id, 4..32 bytes (default random; attach only)\n"
 	    "  --factory-reset      wipe the board back to BLANK first (host build only)\n"
 	    "  --baud B             line rate for attach (default 115200)\n"
+	    "  --listen HOST:PORT   serve: where board 0 listens (board i: PORT+i)\n"
+	    "  --rfc2217            serve: speak RFC 2217 (Telnet Com Port Control), not raw TCP\n"
+	    "  --keygen-ms MS       sim, attach, serve: key generation takes MS ms more (an MCU)\n"
 	    "  --usb                sim: boards on USB bulk instead of behind serial adapters\n"
 	    "  --usb-slots K        sim: the last K of the N boards on USB bulk, the others behind\n"
 	    "                       serial adapters, in one testbed\n"
 	    "  --slots CTLDIR       sim: fixture slots driven by control files (see sim above)\n"
 	    "  -h, --help           this help\n\n"
-	    "fault injection (sim and attach; docs/protocol.md section 8). STEP is one of hello,\n"
+	    "fault injection (sim, attach and serve; docs/protocol.md section 8). STEP is one of hello,\n"
 	    "set-identity, gen-key, read, write, install, prove, confirm, lock:\n"
 	    "  --fault-board I      apply the faults to board I only (default every board)\n"
 	    "  --drop-rate P        drop each byte sent or received with probability P (0..1)\n"
@@ -195,10 +213,16 @@ main(int argc, char **argv)
 		{ "slots", required_argument, NULL, 'S' },
 		{ "challenge", required_argument, NULL, 'C' },
 		{ "max-payload", required_argument, NULL, 'P' },
+		{ "listen", required_argument, NULL, 'L' }, { "rfc2217", no_argument, NULL, 'T' },
+		{ "keygen-ms", required_argument, NULL, 'G' },
 		{ NULL, 0, NULL, 0 } };
 	struct faults_cfg fc = { .board = -1, .seed = 1 };
 	struct board_opts o;
-	const char *dir = NULL, *tty = NULL, *flash = NULL, *cmd, *slots = NULL;
+	const char *dir = NULL, *tty = NULL, *flash = NULL, *cmd, *slots = NULL, *listen = NULL;
+	struct serve_cfg svc;
+	char lhost[256];
+	unsigned long lport = 0;
+	int rfc2217 = 0;
 	struct sim_cfg sc = { 0, 0, 0 };
 	struct slots_cfg slc;
 	long usb_slots = -1;
@@ -275,6 +299,16 @@ main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'L': listen = optarg; break;
+		case 'T': rfc2217 = 1; break;
+		case 'G':
+			lport = strtoul(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || lport > 600000) {
+				fprintf(stderr, "firmware-stub: --keygen-ms takes 0..600000\n");
+				return 2;
+			}
+			o.keygen_ms = (unsigned)lport;
+			break;
 		case 'h': usage(stdout); return 0;
 		default:
 			if (c >= FAULTS_OPT_FIRST) {
@@ -327,6 +361,55 @@ main(int argc, char **argv)
 			return 2;
 		}
 		return attach(tty, flash, &o, baud, &fc);
+	}
+	if (strcmp(cmd, "serve") == 0) {
+		const char *colon;
+
+		if (listen == NULL || n < 1 || n > SERVE_MAX_BOARDS) {
+			fprintf(stderr, "firmware-stub: serve needs --listen HOST:PORT and --boards 1..%d\n",
+			    SERVE_MAX_BOARDS);
+			return 2;
+		}
+		if (listen[0] == '[') {
+			colon = strchr(listen, ']');
+			if (colon == NULL || colon[1] != ':')
+				colon = NULL;
+			else
+				colon++;
+		} else {
+			colon = strrchr(listen, ':');
+		}
+		lport = colon != NULL ? strtoul(colon + 1, &end, 10) : 0;
+		if (colon == NULL || colon == listen || colon[1] == '\0' || *end != '\0' || lport < 1 ||
+		    lport + n - 1 > 65535 || (size_t)(colon - listen) >= sizeof(lhost)) {
+			fprintf(stderr, "firmware-stub: --listen takes HOST:PORT ([IPv6]:PORT), the ports "
+			    "PORT..PORT+N-1 within 1..65535\n");
+			return 2;
+		}
+		if (listen[0] == '[')
+			snprintf(lhost, sizeof(lhost), "%.*s", (int)(colon - listen - 2), listen + 1);
+		else
+			snprintf(lhost, sizeof(lhost), "%.*s", (int)(colon - listen), listen);
+		if (n > 1 && o.chip_id_len) {
+			fprintf(stderr, "firmware-stub: --chip-id needs --boards 1 (chip ids are unique)\n");
+			return 2;
+		}
+		if (dir == NULL) {
+			if ((dir = mkdtemp(tmpl)) == NULL) {
+				perror("firmware-stub: mkdtemp");
+				return 1;
+			}
+			made_tmp = 1;
+		} else if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+			fprintf(stderr, "firmware-stub: cannot create %s: %s\n", dir, strerror(errno));
+			return 1;
+		}
+		svc = (struct serve_cfg){ lhost, (unsigned)lport, n, rfc2217, dir, &o, &fc };
+		if (serve_run(&svc, optind < argc ? argv + optind : NULL, &status) != 0)
+			status = 1;
+		if (made_tmp)
+			remove_flash_dir(dir);
+		return status;
 	}
 	if (strcmp(cmd, "sim") != 0 || n < 1 || n > SIM_MAX_ADAPTERS) {
 		usage(stderr);

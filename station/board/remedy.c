@@ -16,7 +16,7 @@ static const struct remedy table[] = {
 	{ "E_NO_ANSWER", "re-seat the board; check it is powered", 0 },
 	{ "E_DISCONNECTED", "re-seat the board", 0 },
 	{ "E_LINK", "check the fixture cable, then re-seat the board", 0 },
-	{ "E_PORT", "check the fixture's USB cable", 0 },
+	{ "E_PORT", "check the fixture's cable or device server", 0 },
 	{ "E_FIRMWARE", "flash the release firmware, then re-seat", 0 },
 	{ "E_PROTOCOL", "flash the release firmware, then re-seat", 0 },
 	{ "E_MODEL", "wrong board for this line: take it to its line", 0 },

@@ -121,5 +121,11 @@ xport_list(struct xport_info *out, size_t cap, size_t *n)
 const struct xport_ops *
 xport_ops_for(const char *name)
 {
-	return strncmp(name, "usb:", 4) == 0 ? &xport_usb_ops : &xport_serial_ops;
+	if (strncmp(name, "usb:", 4) == 0)
+		return &xport_usb_ops;
+	if (strncmp(name, "tcp:", 4) == 0)
+		return &xport_tcp_ops;
+	if (strncmp(name, "rfc2217:", 8) == 0)
+		return &xport_rfc2217_ops;
+	return &xport_serial_ops;
 }

@@ -1,6 +1,8 @@
 /*
  * xport.h: byte transports between the station and a board: serial via libserialport
- * (xport-serial.c) and USB bulk via libusb (xport-usb.c), each a file behind struct xport_ops.
+ * (xport-serial.c), USB bulk via libusb (xport-usb.c), and fixtures behind an Ethernet serial
+ * device server: raw TCP (xport-tcp.c) and RFC 2217 (xport-rfc2217.c, Telnet Com Port Control),
+ * each a file behind struct xport_ops; xport-net.c holds what the network two share.
  * Transports move bytes only; framing is frame.c's job. Not thread-safe per handle: one worker
  * owns one handle.
  */
@@ -66,8 +68,47 @@ int xport_usb_list(struct xport_info *out, size_t cap, size_t *n);
 int xport_list(struct xport_info *out, size_t cap, size_t *n);
 int xport_info_cmp(const void *a, const void *b);
 
-/* The backend for a name from xport_list or the command line: "usb:..." is USB bulk, anything
- * else a serial port. */
+extern const struct xport_ops xport_tcp_ops;
+extern const struct xport_ops xport_rfc2217_ops;
+
+/* Connecting to a device server gives up after this long (refused is at once). */
+#define XPORT_NET_CONNECT_MS 3000u
+
+/* 1 when name is a network fixture ("tcp:..." or "rfc2217:..."), whether well-formed or not. */
+int xport_is_net(const char *name);
+
+/*
+ * Parses a network fixture name: "tcp:HOST:PORT" or "rfc2217:HOST:PORT", HOST an IPv4 literal,
+ * "[IPv6 literal]" or a DNS name (1..253 of A-Z a-z 0-9 . -), PORT 1..65535; with range != 0
+ * also "...:P1-P2" (P1 <= P2). host gets HOST without brackets (cap at least CAP_XPORT_NAME),
+ * *lo and *hi the ports (equal without a range), *rfc2217 1 for "rfc2217:". Outputs are set
+ * only on success. Returns 0, or XPORT_ERR_ARG (with why, when not NULL, saying what is wrong).
+ */
+int xport_net_parse(const char *name, int range, char *host, size_t hcap, unsigned *lo,
+    unsigned *hi, int *rfc2217, char *why, size_t wcap);
+
+/*
+ * Expands a network fixture name with a port range ("tcp:HOST:P1-P2") into one name per port,
+ * out[0..*n), at most cap (a longer range is XPORT_ERR_ARG, why says so); a name without a range
+ * gives itself. Returns 0 or XPORT_ERR_ARG (why set).
+ */
+int xport_net_expand(const char *name, char (*out)[CAP_XPORT_NAME], size_t cap, size_t *n,
+    char *why, size_t wcap);
+
+/*
+ * Before the sandbox (no name resolution, no /etc after it): resolves the HOST of every network
+ * name among names[0..n) once (getaddrinfo; literals need none) and keeps the addresses for
+ * xport_open for the rest of the process's life (names are resolved once, at start), and puts
+ * the distinct TCP ports they use into ports[0..*nports) (at most pcap): what the sandbox must
+ * let the station connect to. Other names are skipped. Call from one thread, before any open.
+ * Returns 0; XPORT_ERR_ARG (a malformed name, or more ports than pcap); XPORT_ERR_NOTFOUND (a
+ * name does not resolve); XPORT_ERR_NOMEM. why says which name and what to check.
+ */
+int xport_net_prepare(char *const *names, size_t n, unsigned *ports, size_t pcap,
+    size_t *nports, char *why, size_t wcap);
+
+/* The backend for a name from xport_list or the command line: "usb:..." is USB bulk, "tcp:..."
+ * raw TCP, "rfc2217:..." RFC 2217, anything else a serial port. */
 const struct xport_ops *xport_ops_for(const char *name);
 
 /* Convenience wrappers over x's ops. */

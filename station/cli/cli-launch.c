@@ -88,7 +88,7 @@ cli_signer(const char *cmd, const char *profile, int mode, const char *operator_
 }
 
 int
-cli_confine(const char *cmd, const struct profile *prof)
+cli_confine(const char *cmd, const struct profile *prof, const unsigned *ports, size_t nports)
 {
 	struct confine_paths paths;
 	char why[CAP_REASON], desc[CAP_REASON];
@@ -105,6 +105,8 @@ cli_confine(const char *cmd, const struct profile *prof)
 	paths.profile = prof->path;
 	paths.ca_cert = prof->ca_cert;
 	paths.label_dir = prof->label_dir;
+	paths.ports = ports;
+	paths.nports = nports;
 	if ((r = confine_station(&ps, &paths, why, sizeof(why))) < 0) {
 		fprintf(stderr, "%s: cannot confine the board-facing process: %s\n", cmd, why);
 		return -1;

@@ -58,8 +58,12 @@ usage(FILE *f)
 	    "boards may be plugged in and out while it runs.\n\n"
 	    "  --profile FILE     product profile (required; see docs/scripting-guide.md)\n"
 	    "  --port NAME        only this fixture (repeatable): a serial port, its USB position\n"
-	    "                     (1-1.3), or usb:<path> for a board on USB bulk; default: every\n"
-	    "                     USB serial adapter and USB board, as they come and go\n"
+	    "                     (1-1.3), usb:<path> for a board on USB bulk, tcp:HOST:PORT or\n"
+	    "                     rfc2217:HOST:PORT for a device server's port (tcp:HOST:P1-P2:\n"
+	    "                     one fixture per port; names resolved once at start; always\n"
+	    "                     shown, connected again and again while nothing answers);\n"
+	    "                     default: every USB serial adapter and USB board, as they come\n"
+	    "                     and go\n"
 	    "  --lot LOT          production lot (default: [station] lot); it must be open\n"
 	    "  --operator NAME    operator logged on (default: [station] operator)\n"
 	    "  --json             JSON events on stdout (docs/scripting-guide.md), no console\n"
@@ -103,17 +107,23 @@ cli_line(int argc, char **argv)
 	events_init(cli_station_wants_json(argc, argv), 1);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
-		if ((r = cli_station_option(&a, c, optarg)) < 0)
+		if ((r = cli_station_option(&a, c, optarg)) < 0) {
+			cli_station_args_end(&a);
 			return EXIT_USAGE;
+		}
 		if (r == 1)
 			continue;
 		switch (c) {
 		case 'n': plain = 1; break;
 		case 'L': log_path = optarg; break;
-		case 'h': usage(stdout); return EXIT_OK;
+		case 'h':
+			usage(stdout);
+			cli_station_args_end(&a);
+			return EXIT_OK;
 		default:
 			usage(stderr);
 			events_error(EXIT_USAGE, "unknown option or missing value; see --help");
+			cli_station_args_end(&a);
 			return EXIT_USAGE;
 		}
 	}
@@ -121,6 +131,7 @@ cli_line(int argc, char **argv)
 		usage(stderr);
 		events_error(EXIT_USAGE, "%s", a.profile_path == NULL ? "--profile is required" :
 		    "unexpected argument");
+		cli_station_args_end(&a);
 		return EXIT_USAGE;
 	}
 	/* SIGINT and SIGTERM are waited for by the line's loop: blocked in every thread. */
@@ -146,7 +157,7 @@ cli_line(int argc, char **argv)
 			events_text_to(logf);
 		}
 	}
-	if ((rc = cli_station_enter(&st, 0)) != EXIT_OK)
+	if ((rc = cli_station_net(&st, &a)) != EXIT_OK || (rc = cli_station_enter(&st, 0)) != EXIT_OK)
 		goto out;
 	if (con == NULL)
 		events_text("station %s: line for lot %s, operator %s: seat boards in the fixtures; "
@@ -161,6 +172,7 @@ cli_line(int argc, char **argv)
 out:
 	console_close(con);
 	cli_station_end(&st);
+	cli_station_args_end(&a);
 	events_text_to(NULL);
 	if (logf != NULL)
 		fclose(logf);

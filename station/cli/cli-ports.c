@@ -21,6 +21,9 @@ usage(FILE *f)
 	    "Lists the fixtures the station can reach: USB serial adapters and boards on USB\n"
 	    "bulk (named usb:<path>) first, sorted by physical USB port path (stable across\n"
 	    "re-plugging, unlike /dev/ttyUSB numbers), then other serial ports.\n"
+	    "Fixtures behind an Ethernet serial device server are not discovered: name them\n"
+	    "with --port tcp:HOST:PORT or rfc2217:HOST:PORT (a range: tcp:HOST:P1-P2) on\n"
+	    "'station run', 'line' and 'verify'.\n"
 	    "  --json   one JSON array of objects {name, transport, usb_path, vid, pid,\n"
 	    "           serial, manufacturer, product}; transport is \"serial\" or\n"
 	    "           \"usb-bulk\"; vid/pid are 4-digit hex strings, absent values are null\n"
@@ -182,6 +185,9 @@ cli_ports(int argc, char **argv)
 		r = EXIT_OK;
 	} else
 		r = print_table(in, shown);
+	if (!json)
+		fprintf(stderr, "(fixtures behind a network device server are not discovered: name them "
+		    "with --port tcp:HOST:PORT or rfc2217:HOST:PORT)\n");
 out:
 	free(in);
 	return r;

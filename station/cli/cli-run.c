@@ -47,7 +47,8 @@ usage_verify(FILE *f)
 	    "changing it: the certificate it holds is the recorded one and chains to the CA, it proves\n"
 	    "it holds that key now, and it is locked. Each check is recorded (board.checked).\n\n"
 	    "  --profile FILE     product profile (required)\n"
-	    "  --port NAME        check this fixture only (repeatable; as for 'station run')\n"
+	    "  --port NAME        check this fixture only (repeatable; as for 'station run', also\n"
+	    "                     tcp:HOST:PORT[-LAST] and rfc2217:HOST:PORT[-LAST])\n"
 	    "  --operator NAME    who checks (default: [station] operator)\n"
 	    "  --json             one JSON event per line (docs/scripting-guide.md)\n"
 	    "  -v, --verbose      more diagnostics on stderr\n"
@@ -65,8 +66,11 @@ usage(FILE *f)
 	    "usage: station run --profile FILE [options]\n"
 	    "Provisions every board present on the fixtures, in parallel, and records each outcome.\n\n"
 	    "  --profile FILE     product profile (required; see docs/scripting-guide.md)\n"
-	    "  --port NAME        use this fixture (repeatable): a serial port, or usb:<path> for a\n"
-	    "                     board on USB bulk; default: every USB serial adapter and USB board\n"
+	    "  --port NAME        use this fixture (repeatable): a serial port, usb:<path> for a\n"
+	    "                     board on USB bulk, tcp:HOST:PORT (raw TCP) or rfc2217:HOST:PORT\n"
+	    "                     for a device server's port; tcp:HOST:P1-P2 is one fixture per\n"
+	    "                     port (HOST an address, [IPv6] or a name, resolved once at start);\n"
+	    "                     default: every USB serial adapter and USB board\n"
 	    "  --lot LOT          production lot (default: [station] lot)\n"
 	    "  --operator NAME    operator logged on (default: [station] operator)\n"
 	    "  --json             one JSON event per line on stdout instead of text\n"
@@ -79,9 +83,11 @@ usage(FILE *f)
 	    "For a shift at the line, with boards picked up as they are seated, see 'station line'.\n"
 	    "SIGTERM or SIGINT: the boards in progress finish and are recorded, then the run stops;\n"
 	    "a second one abandons them (exit 8; their attempts are recorded void at the next start).\n"
+	    "A device server that refuses or does not answer fails its fixture (E_PORT, exit 1).\n"
 	    "exit: 0 every board PASS or DONE, 1 a board failed, 2 usage, 3 profile, 4 HSM (or the\n"
 	    "      signer stopped answering), 5 database (also: a result could not be recorded),\n"
-	    "      6 no fixture, 8 abandoned by a second signal\n");
+	    "      6 no fixture (also: a device server's name does not resolve), 8 abandoned by a\n"
+	    "      second signal\n");
 }
 
 static void
@@ -102,8 +108,13 @@ work(void *arg)
 	if (xport_open(xport_ops_for(w->port.name), w->port.name, w->prof->baud, &x) != 0) {
 		snprintf(w->res.code, sizeof(w->res.code), "E_PORT");
 		snprintf(w->res.step, sizeof(w->res.step), "connect");
-		snprintf(w->res.reason, sizeof(w->res.reason), "cannot open %s; check the fixture's "
-		    "USB cable", w->port.name);
+		if (xport_is_net(w->port.name))
+			snprintf(w->res.reason, sizeof(w->res.reason), "cannot connect to %s; check the "
+			    "device server's address and port, that it is powered, and its network "
+			    "cable", w->port.name);
+		else
+			snprintf(w->res.reason, sizeof(w->res.reason), "cannot open %s; check the "
+			    "fixture's USB cable", w->port.name);
 		memset(&q, 0, sizeof(q));
 		q.op = SIGOP_FIXTURE_ERROR;
 		memcpy(q.board.fixture, w->fixture, strnlen(w->fixture, SIGP_MAX_NAME)); /* q is zeroed */
@@ -262,14 +273,13 @@ add_usage(json_t *fields, struct cli_station *st)
 
 /* run and verify: every board present now, once, in parallel. */
 static int
-batch(int argc, char **argv, int verify)
+batch_with(int argc, char **argv, int verify, struct cli_station_args *ap)
 {
 	static const struct option opts[] = { { "profile", required_argument, NULL, 'p' },
 		{ "port", required_argument, NULL, 'P' }, { "lot", required_argument, NULL, 'l' },
 		{ "operator", required_argument, NULL, 'o' }, { "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 } };
-	struct cli_station_args a;
 	size_t nw = 0, i, npass = 0, ndone = 0, nlost = 0;
 	struct worker *w = NULL;
 	struct cli_station st;
@@ -283,7 +293,6 @@ batch(int argc, char **argv, int verify)
 	char dbuf[32];
 
 	memset(&st, 0, sizeof(st));
-	memset(&a, 0, sizeof(a));
 	events_init(cli_station_wants_json(argc, argv), 0);
 	/* Before the signer and the workers exist, so that every thread inherits it: a stop
 	 * signal that comes while the signer starts waits for wait_boards(). */
@@ -293,7 +302,7 @@ batch(int argc, char **argv, int verify)
 	pthread_sigmask(SIG_BLOCK, &stopset, NULL);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
-		if ((r = cli_station_option(&a, c, optarg)) < 0)
+		if ((r = cli_station_option(ap, c, optarg)) < 0)
 			return EXIT_USAGE;
 		if (r == 1)
 			continue;
@@ -305,9 +314,9 @@ batch(int argc, char **argv, int verify)
 		events_error(EXIT_USAGE, "unknown option or missing value; see --help");
 		return EXIT_USAGE;
 	}
-	if (a.profile_path == NULL || optind != argc || (verify && a.lot != NULL)) {
+	if (ap->profile_path == NULL || optind != argc || (verify && ap->lot != NULL)) {
 		(verify ? usage_verify : usage)(stderr);
-		events_error(EXIT_USAGE, "%s", a.profile_path == NULL ? "--profile is required" :
+		events_error(EXIT_USAGE, "%s", ap->profile_path == NULL ? "--profile is required" :
 		    "unexpected argument");
 		return EXIT_USAGE;
 	}
@@ -315,17 +324,18 @@ batch(int argc, char **argv, int verify)
 		events_error(EXIT_FAIL, "out of memory");
 		return EXIT_FAIL;
 	}
-	if ((rc = cli_station_prepare(&st, verify ? "verify" : "run", a.profile_path, a.lot, a.operator_name,
+	if ((rc = cli_station_prepare(&st, verify ? "verify" : "run", ap->profile_path, ap->lot, ap->operator_name,
 	         verify ? SIGMODE_VERIFY : SIGMODE_RUN)) != EXIT_OK)
 		goto out;
-	if (select_ports(a.ports, a.nports, w, CAP_FIXTURES, &nw) != 0 || nw == 0) {
+	if (select_ports(ap->ports, ap->nports, w, CAP_FIXTURES, &nw) != 0 || nw == 0) {
 		rc = EXIT_NOFIXTURE;
 		events_error(rc, "no fixture found: no USB serial adapter or USB board is connected%s; "
 		    "check the fixture cables ('station ports' lists what is seen)",
-		    a.nports ? " under the given --port names" : "");
+		    ap->nports ? " under the given --port names" : "");
 		goto out;
 	}
-	if ((rc = cli_station_enter(&st, (unsigned)nw)) != EXIT_OK)
+	if ((rc = cli_station_net(&st, ap)) != EXIT_OK ||
+	    (rc = cli_station_enter(&st, (unsigned)nw)) != EXIT_OK)
 		goto out;
 	st.env.on_step = on_step;
 	if (verify)
@@ -424,6 +434,19 @@ out:
 	sched = NULL;
 	cli_station_end(&st);
 	free(w);
+	return rc;
+}
+
+/* batch_with, with the --port names it expanded freed on every path. */
+static int
+batch(int argc, char **argv, int verify)
+{
+	struct cli_station_args a;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	rc = batch_with(argc, argv, verify, &a);
+	cli_station_args_end(&a);
 	return rc;
 }
 

@@ -51,6 +51,61 @@ cli_station_wants_json(int argc, char **argv)
 	return 0;
 }
 
+/* --port tcp:HOST:PORT[-LAST] / rfc2217:...: one fixture per port, in the shared store. */
+static int
+net_option(struct cli_station_args *a, const char *arg)
+{
+	char why[CAP_REASON];
+	size_t n = 0, i;
+
+	if (a->expanded == NULL && (a->expanded = calloc(CAP_FIXTURES, sizeof(*a->expanded))) == NULL) {
+		events_error(EXIT_FAIL, "out of memory");
+		return -1;
+	}
+	if (xport_net_expand(arg, a->expanded + a->nexpanded, CAP_FIXTURES - a->nexpanded, &n, why,
+	        sizeof(why)) != 0) {
+		events_error(EXIT_USAGE, "--port %s (at most %d fixtures in all)", why, CAP_FIXTURES);
+		return -1;
+	}
+	if (a->nports + n > CAP_FIXTURES) {
+		events_error(EXIT_USAGE, "at most %d fixtures (--port names and ranges)", CAP_FIXTURES);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		a->ports[a->nports++] = a->expanded[a->nexpanded + i];
+	a->nexpanded += n;
+	return 1;
+}
+
+void
+cli_station_args_end(struct cli_station_args *a)
+{
+	if (a == NULL)
+		return;
+	free(a->expanded);
+	a->expanded = NULL;
+	a->nexpanded = 0;
+}
+
+int
+cli_station_net(struct cli_station *st, const struct cli_station_args *a)
+{
+	char why[CAP_REASON + CAP_XPORT_NAME];
+	int r;
+
+	st->n_net_ports = 0;
+	if ((r = xport_net_prepare(a->ports, a->nports, st->net_ports, CAP_SANDBOX_PORTS,
+	         &st->n_net_ports, why, sizeof(why))) == 0)
+		return EXIT_OK;
+	if (r == XPORT_ERR_NOTFOUND) {
+		events_error(EXIT_NOFIXTURE, "%s", why);
+		return EXIT_NOFIXTURE;
+	}
+	events_error(r == XPORT_ERR_ARG ? EXIT_USAGE : EXIT_FAIL, "--port: %s",
+	    r == XPORT_ERR_NOMEM ? "out of memory" : why);
+	return r == XPORT_ERR_ARG ? EXIT_USAGE : EXIT_FAIL;
+}
+
 int
 cli_station_option(struct cli_station_args *a, int c, char *arg)
 {
@@ -61,6 +116,8 @@ cli_station_option(struct cli_station_args *a, int c, char *arg)
 	case 'j': a->json = 1; return 1;
 	case 'v': log_set_level(LOG_DEBUG); return 1;
 	case 'P':
+		if (xport_is_net(arg))
+			return net_option(a, arg);
 		if (a->nports >= CAP_FIXTURES) {
 			events_error(EXIT_USAGE, "at most %d --port options", CAP_FIXTURES);
 			return -1;
@@ -142,7 +199,7 @@ cli_station_enter(struct cli_station *st, unsigned fixtures)
 	/* This process gives up what it does not need before it talks to any board: root
 	 * (service mode), ptrace, core files, and (service mode) every file but its fixtures,
 	 * profile and labels. */
-	if (cli_confine("station", st->prof) != 0) {
+	if (cli_confine("station", st->prof, st->net_ports, st->n_net_ports) != 0) {
 		events_error(EXIT_HSM, "cannot confine the station (see the message above)");
 		return EXIT_HSM;
 	}

@@ -5,6 +5,8 @@
 #ifndef CLI_H
 #define CLI_H
 
+#include <stddef.h>
+
 /* `station ports [--json]`: lists serial ports (cli-ports.c). */
 int cli_ports(int argc, char **argv);
 
@@ -48,9 +50,10 @@ int cli_service_mode(void);
 /* In a child about to exec station-signer: becomes the signer user in service mode. */
 int cli_become_signer(void);
 /* `station run`, after the signer started and before any board byte or thread: drops to the
- * station user and enters the sandbox (service mode), hardens the process (both modes). Prints
+ * station user and enters the sandbox (service mode) with connecting to TCP ports[0..nports)
+ * only (network fixtures), hardens the process (both modes). Prints
  * why and returns -1 when it could not: the caller must not go on. */
-int cli_confine(const char *cmd, const struct profile *prof);
+int cli_confine(const char *cmd, const struct profile *prof, const unsigned *ports, size_t nports);
 struct label_printer;
 /* `station run`/`line`, before cli_confine: forks the label printer helper (label-printer.h),
  * confined by confine_printer (service mode: the station user, its own sandbox with the

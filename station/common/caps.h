@@ -7,7 +7,7 @@
 #define CAPS_H
 
 /* Station, fixtures and transports (xport.h) */
-#define CAP_FIXTURES 64           /* fixtures per station */
+#define CAP_FIXTURES 256          /* fixtures per station (a range of device server ports) */
 #define CAP_ATTEMPTS (2 * CAP_FIXTURES) /* boards a signer run session holds open at once */
 /* Attempts of one run session that may end void before a certificate (each burns a serial);
  * beyond, the signer allocates no more: a line failing this much needs an engineer, and a
@@ -90,6 +90,8 @@
 #define CAP_GROUPS 3              /* groups the station user keeps: its own, dialout, plugdev */
 /* Sandbox (sandbox.h) */
 #define CAP_SANDBOX_PATHS 64      /* paths given to sandbox_enter, read-only and read-write each */
-#define CAP_SANDBOX_PORTS 4       /* TCP ports a sandboxed process may connect to */
+/* TCP ports a sandboxed process may connect to: the station's network fixtures (one port each,
+ * xport-net.c), or the printer helper's one port. */
+#define CAP_SANDBOX_PORTS (CAP_FIXTURES + 4)
 
 #endif

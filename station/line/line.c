@@ -114,48 +114,66 @@ fixture_for(struct line *ln, const char *name)
 	return fx;
 }
 
-/* Lists the ports and tells each fixture whether its adapter (or USB board) is there. */
+/* Port p is there: its fixture (made the first time) is listed and its thread started. */
+static void
+present(struct line *ln, int *seen, const struct xport_info *p)
+{
+	struct fixture *fx;
+	int net = xport_is_net(p->name);
+
+	pthread_mutex_lock(&ln->view.lock);
+	/* Technicians know slots by their physical USB position, not by ttyUSB numbers. */
+	fx = fixture_for(ln, p->usb_path[0] ? p->usb_path : p->name);
+	if (fx != NULL) {
+		seen[fx->idx] = 1;
+		if (!fx->listed)
+			events_text("%-10s %s on %s", ln->view.fx[fx->idx].name, p->is_bulk ?
+			    "USB board connected" : net ? "device server port named" :
+			    "adapter connected", p->name);
+		if (!fx->listed)
+			events_emit("fixture", json_pack("{s:s,s:s,s:b,s:b}", "fixture",
+			    ln->view.fx[fx->idx].name, "port", p->name, "present", 1, "usb_bulk",
+			    p->is_bulk));
+		snprintf(fx->port, sizeof(fx->port), "%s", p->name);
+		snprintf(ln->view.fx[fx->idx].port, sizeof(ln->view.fx[fx->idx].port), "%s", p->name);
+		if (!fx->listed && ln->view.fx[fx->idx].state == FX_NO_ADAPTER)
+			ln->view.fx[fx->idx].state = FX_EMPTY; /* until its thread knows more */
+		fx->listed = 1;
+		fx->bulk = p->is_bulk;
+	}
+	pthread_mutex_unlock(&ln->view.lock);
+	if (fx != NULL && !fx->started) {
+		fx->started = pthread_create(&fx->tid, NULL, fixture_main, fx) == 0;
+		if (!fx->started)
+			log_error("fixture %s: cannot start its thread", ln->view.fx[fx->idx].name);
+	}
+}
+
+/* Lists the ports and tells each fixture whether its adapter (or USB board) is there. A network
+ * fixture (tcp:, rfc2217:) is not discovered: named, it is always there (its thread connects
+ * until the device server answers). */
 static void
 scan(struct line *ln, struct xport_info *all)
 {
 	int seen[CAP_FIXTURES] = { 0 };
+	struct xport_info net;
 	size_t total = 0, i;
-	struct fixture *fx;
 	unsigned k;
 
 	if (xport_list(all, CAP_XPORT_LIST, &total) != 0)
 		return;
 	if (total > CAP_XPORT_LIST)
 		total = CAP_XPORT_LIST;
-	for (i = 0; i < total; i++) {
-		if (!wanted(ln, &all[i]))
+	for (i = 0; i < total; i++)
+		if (wanted(ln, &all[i]))
+			present(ln, seen, &all[i]);
+	for (i = 0; i < ln->cfg->nports; i++) {
+		if (!xport_is_net(ln->cfg->ports[i]))
 			continue;
-		pthread_mutex_lock(&ln->view.lock);
-		/* Technicians know slots by their physical USB position, not by ttyUSB numbers. */
-		fx = fixture_for(ln, all[i].usb_path[0] ? all[i].usb_path : all[i].name);
-		if (fx != NULL) {
-			seen[fx->idx] = 1;
-			if (!fx->listed)
-				events_text("%-10s %s on %s", ln->view.fx[fx->idx].name, all[i].is_bulk ?
-				    "USB board connected" : "adapter connected", all[i].name);
-			if (!fx->listed)
-				events_emit("fixture", json_pack("{s:s,s:s,s:b,s:b}", "fixture",
-				    ln->view.fx[fx->idx].name, "port", all[i].name, "present", 1, "usb_bulk",
-				    all[i].is_bulk));
-			snprintf(fx->port, sizeof(fx->port), "%s", all[i].name);
-			snprintf(ln->view.fx[fx->idx].port, sizeof(ln->view.fx[fx->idx].port), "%s",
-			    all[i].name);
-			if (!fx->listed && ln->view.fx[fx->idx].state == FX_NO_ADAPTER)
-				ln->view.fx[fx->idx].state = FX_EMPTY; /* until its thread knows more */
-			fx->listed = 1;
-			fx->bulk = all[i].is_bulk;
-		}
-		pthread_mutex_unlock(&ln->view.lock);
-		if (fx != NULL && !fx->started) {
-			fx->started = pthread_create(&fx->tid, NULL, fixture_main, fx) == 0;
-			if (!fx->started)
-				log_error("fixture %s: cannot start its thread", ln->view.fx[fx->idx].name);
-		}
+		memset(&net, 0, sizeof(net));
+		snprintf(net.name, sizeof(net.name), "%s", ln->cfg->ports[i]);
+		net.usb_vid = net.usb_pid = -1;
+		present(ln, seen, &net);
 	}
 	pthread_mutex_lock(&ln->view.lock);
 	for (k = 0; k < ln->view.n; k++) {

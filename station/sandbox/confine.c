@@ -70,7 +70,7 @@ confine_station(const struct privsep *ps, const struct confine_paths *paths, cha
 	rules[n++] = (struct sandbox_rule){ paths->label_dir, SANDBOX_SPOOL };
 	if (under_umockdev())
 		rules[n++] = (struct sandbox_rule){ getenv("UMOCKDEV_DIR"), SANDBOX_RW };
-	r = sandbox_enter(rules, n, why, cap);
+	r = sandbox_enter_ports(rules, n, paths->ports, paths->nports, why, cap);
 	return r == SANDBOX_ERR_NOLANDLOCK ? 1 : r;
 }
 

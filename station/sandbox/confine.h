@@ -16,6 +16,8 @@ struct confine_paths {
 	const char *profile;   /* read */
 	const char *ca_cert;   /* read */
 	const char *label_dir; /* spool: new files only, never read back (labels hold passwords) */
+	const unsigned *ports; /* TCP ports of the network fixtures (xport_net_prepare), or NULL */
+	size_t nports;         /* 0..CAP_SANDBOX_PORTS */
 };
 
 /*
@@ -23,7 +25,8 @@ struct confine_paths {
  * service mode: TIOCNOTTY on the controlling terminal (a terminal it no longer controls cannot
  * be fed input), privsep_drop_station, then sandbox_enter with: read /usr /lib /lib64 /etc
  * /proc/self /sys /run/udev and paths->profile, ->ca_cert; devices /dev and /dev/pts; spool
- * paths->label_dir; and, under the umockdev test harness only, its testbed read-write.
+ * paths->label_dir; under the umockdev test harness only, its testbed read-write; and
+ * connecting to TCP paths->ports only (the device servers of network fixtures; none without).
  * Developer mode: privsep_drop_station (hardening only).
  * Returns 0; 1 when the kernel has no Landlock (seccomp only; why says so: warn); a negative
  * PRIVSEP_ERR_* or SANDBOX_ERR_* code with why set when the caller must exit.

@@ -67,7 +67,7 @@ main(int argc, char **argv)
 		{ "list-first", no_argument, NULL, 'l' }, { NULL, 0, NULL, 0 } };
 	/* No profile, CA certificate or labels of its own: those rules are skipped. */
 	static const struct confine_paths paths = { "/nonexistent/profile.ini",
-		"/nonexistent/ca.pem", "/nonexistent/labels" };
+		"/nonexistent/ca.pem", "/nonexistent/labels", NULL, 0 };
 	struct xport_info *ports;
 	struct privsep ps;
 	char why[CAP_REASON * 2], mode[CAP_REASON];

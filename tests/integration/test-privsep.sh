@@ -158,6 +158,16 @@ probe "printer helper uid $uid: tcp 127.0.0.1:$port: ok"
 probe "printer helper uid $uid: tcp 127.0.0.1:$port2: Permission denied"
 ok "the label printed through the helper (uid $uid), which reaches only its printer's port"
 
+echo "-- network fixtures in service mode: the sandbox grants exactly their TCP ports"
+tp=$((30000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 30000))
+rc=0
+STATION_TEST_PROBE_TCP="$tp:$port2" "$BIN/firmware-stub" serve --boards 2 --listen "127.0.0.1:$tp" --dir "$T/svc-net" -- \
+    "$BIN/station" run --profile "$P" --port "tcp:127.0.0.1:$tp-$((tp + 1))" --json >"$T/svc4.json" 2>"$T/svc.err" || rc=$?
+[ $rc = 0 ] && [ "$(grep -c '"result":"PASS"' "$T/svc4.json")" = 2 ] || { cat "$T/svc.err" "$T/svc4.json"; fail "service run over TCP: exit $rc"; }
+probe "station uid $uid: tcp 127.0.0.1:$tp: ok"
+probe "station uid $uid: tcp 127.0.0.1:$port2: Permission denied"
+ok "2 boards PASS over tcp:127.0.0.1:$tp-$((tp + 1)) in the sandbox, which reaches only those ports"
+
 echo "-- what the station user cannot do"
 cp "$P" "$S/evil.ini" && chown station "$S/evil.ini"
 rc=0; "$BIN/station" ca info --profile "$S/evil.ini" >/dev/null 2>"$T/evil.err" || rc=$?
