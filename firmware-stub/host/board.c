@@ -198,16 +198,13 @@ p_lock_debug(void *ctx)
 	return 0; /* the host build has no JTAG fuse to blow */
 }
 
-static int
-p_send(void *ctx, const uint8_t *p, size_t n)
+int
+board_write_all(int fd, const uint8_t *p, size_t n)
 {
-	struct board *b = ctx;
 	ssize_t w;
 
-	if (b->tx != NULL)
-		return b->tx(b->tx_ctx, p, n);
 	while (n > 0) {
-		if ((w = write(b->fd, p, n)) < 0 && errno == EINTR)
+		if ((w = write(fd, p, n)) < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
 			return -1;
@@ -215,6 +212,16 @@ p_send(void *ctx, const uint8_t *p, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+static int
+p_send(void *ctx, const uint8_t *p, size_t n)
+{
+	struct board *b = ctx;
+
+	if (b->tx != NULL)
+		return b->tx(b->tx_ctx, p, n);
+	return board_write_all(b->fd, p, n);
 }
 
 void

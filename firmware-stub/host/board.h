@@ -37,6 +37,9 @@ struct board {
 	void *tx_ctx;
 };
 
+/* Writes all n bytes to fd (EINTR and short writes handled): 0, or -1 (errno set; EPIPE
+ * needs SIGPIPE ignored). */
+int board_write_all(int fd, const uint8_t *p, size_t n);
 /* Opens or creates the board whose flash lives at flash_path. An existing flash file keeps its
  * identity (chip id); a new one gets the options' identity. 0, or -1 with a message. */
 int board_open(struct board *b, const char *flash_path, const struct board_opts *o);

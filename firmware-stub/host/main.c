@@ -138,6 +138,29 @@ sim_board(struct sim_adapter *a, void *arg)
 		a->fd = -1; /* the board unplugged itself (--hang-up-at) */
 }
 
+/* The directory of n boards' flash files: dir as given (created if missing), or a new
+ * temporary one from tmpl (*made_tmp set). --chip-id is for one board only. 0, or the exit
+ * code after a message. */
+static int
+boards_dir(unsigned n, const struct board_opts *o, const char **dir, char *tmpl, int *made_tmp)
+{
+	if (n > 1 && o->chip_id_len) {
+		fprintf(stderr, "firmware-stub: --chip-id needs --boards 1 (chip ids are unique)\n");
+		return 2;
+	}
+	if (*dir == NULL) {
+		if ((*dir = mkdtemp(tmpl)) == NULL) {
+			perror("firmware-stub: mkdtemp");
+			return 1;
+		}
+		*made_tmp = 1;
+	} else if (mkdir(*dir, 0700) != 0 && errno != EEXIST) {
+		fprintf(stderr, "firmware-stub: cannot create %s: %s\n", *dir, strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
 /* Removes a temporary flash directory and the files the boards left in it (*.flash and their
  * .stats and .tmp files); anything else keeps it, reported. */
 static void
@@ -232,7 +255,7 @@ main(int argc, char **argv)
 	unsigned n = 4, baud = 115200, i;
 	uint8_t challenge[MSG_MAX_CHALLENGE];
 	size_t dl = 0, clen = 0;
-	int c, status = 0, made_tmp = 0, usb = 0;
+	int c, r, status = 0, made_tmp = 0, usb = 0;
 	/* the general options, then the fault options (faults-opt.h), then the terminator */
 	struct option opts[sizeof(general) / sizeof(general[0]) + 32];
 	size_t ng = sizeof(general) / sizeof(general[0]) - 1;
@@ -390,20 +413,8 @@ main(int argc, char **argv)
 			snprintf(lhost, sizeof(lhost), "%.*s", (int)(colon - listen - 2), listen + 1);
 		else
 			snprintf(lhost, sizeof(lhost), "%.*s", (int)(colon - listen), listen);
-		if (n > 1 && o.chip_id_len) {
-			fprintf(stderr, "firmware-stub: --chip-id needs --boards 1 (chip ids are unique)\n");
-			return 2;
-		}
-		if (dir == NULL) {
-			if ((dir = mkdtemp(tmpl)) == NULL) {
-				perror("firmware-stub: mkdtemp");
-				return 1;
-			}
-			made_tmp = 1;
-		} else if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-			fprintf(stderr, "firmware-stub: cannot create %s: %s\n", dir, strerror(errno));
-			return 1;
-		}
+		if ((r = boards_dir(n, &o, &dir, tmpl, &made_tmp)) != 0)
+			return r;
 		svc = (struct serve_cfg){ lhost, (unsigned)lport, n, rfc2217, dir, &o, &fc };
 		if (serve_run(&svc, optind < argc ? argv + optind : NULL, &status) != 0)
 			status = 1;
@@ -415,20 +426,8 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (n > 1 && o.chip_id_len) {
-		fprintf(stderr, "firmware-stub: --chip-id needs --boards 1 (chip ids are unique)\n");
-		return 2;
-	}
-	if (dir == NULL) {
-		if ((dir = mkdtemp(tmpl)) == NULL) {
-			perror("firmware-stub: mkdtemp");
-			return 1;
-		}
-		made_tmp = 1;
-	} else if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		fprintf(stderr, "firmware-stub: cannot create %s: %s\n", dir, strerror(errno));
-		return 1;
-	}
+	if ((r = boards_dir(n, &o, &dir, tmpl, &made_tmp)) != 0)
+		return r;
 	sc.n = n;
 	sc.usb = usb ? n : usb_slots > 0 ? (unsigned)usb_slots : 0;
 	if (sc.usb > n) {

@@ -30,22 +30,6 @@ struct slot {
 	int started;
 };
 
-static int
-write_all(int fd, const uint8_t *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = send(fd, p, n, MSG_NOSIGNAL)) < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* The board's transmit on an RFC 2217 connection: data bytes escaped (0xFF doubled). */
 static int
 telnet_tx(void *ctx, const uint8_t *p, size_t n)
@@ -56,7 +40,7 @@ telnet_tx(void *ctx, const uint8_t *p, size_t n)
 
 	while (n > 0) {
 		k = telnet_escape(p, n, buf, sizeof(buf), &used);
-		if (s->cfd < 0 || write_all(s->cfd, buf, k) != 0)
+		if (s->cfd < 0 || board_write_all(s->cfd, buf, k) != 0)
 			return -1;
 		p += used;
 		n -= used;
@@ -101,7 +85,7 @@ input(struct slot *s, const uint8_t *p, size_t n)
 		return;
 	}
 	r = telnet_input(&s->tn, p, n, data, sizeof(data), &dl);
-	if (s->tn.outlen > 0 && write_all(s->cfd, s->tn.out, s->tn.outlen) != 0)
+	if (s->tn.outlen > 0 && board_write_all(s->cfd, s->tn.out, s->tn.outlen) != 0)
 		r = -1;
 	s->tn.outlen = 0;
 	if (dl > 0 && s->cfd >= 0 && board_feed(&s->b, data, dl) == 1)
