@@ -91,6 +91,11 @@ await_cond(struct xport *x, int (*cond)(const struct xport *), int *rc)
 		if (got > 0)
 			log_debug("%s: %zu byte(s) from the line before it was set up, dropped", x->name,
 			    got);
+		/* A server that never stops sending (data, or negotiation it keeps changing) must
+		 * not hold the open past the deadline: pump only times out on silence (red team
+		 * #14: a flood kept a fixture in here for as long as it lasted). */
+		if (!cond(x) && xport_net_left(deadline) == 0)
+			return -1;
 	}
 	return 0;
 }

@@ -99,6 +99,7 @@ confine_printer(const struct privsep *ps, const struct confine_printer_paths *pp
 	if (pp->device != NULL)
 		rules[n++] = (struct sandbox_rule){ pp->device, SANDBOX_DEVICES };
 	ports[0] = pp->port;
-	r = sandbox_enter_ports(rules, n, ports, pp->port ? 1 : 0, why, cap);
+	/* the printer's name is resolved for each label: UDP to the name server */
+	r = sandbox_enter_net(rules, n, ports, pp->port ? 1 : 0, 1, why, cap);
 	return r == SANDBOX_ERR_NOLANDLOCK ? 1 : r;
 }

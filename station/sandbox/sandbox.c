@@ -13,7 +13,9 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -288,9 +290,56 @@ static const unsigned long ns_flags[] = {
 	CLONE_NEWNET,
 };
 
+/*
+ * Landlock restricts TCP (IPPROTO_TCP stream sockets) only: an MPTCP socket (a stream socket of
+ * protocol IPPROTO_MPTCP, which falls back to plain TCP on the wire) connected to any port on
+ * any host, and UDP reached any host (red-team review of issue #14: both exfiltrate from inside
+ * the sandbox). So sockets are limited here: UNIX and netlink (libusb's uevents) as they are;
+ * IPv4/IPv6 only as TCP (protocol 0 or IPPROTO_TCP), whose ports Landlock checks; datagram
+ * sockets of IPv4/IPv6 only with dns (the printer helper resolves its printer's name for each
+ * label, through UDP to the name server); every other family is refused.
+ */
+static int
+socket_rules(scmp_filter_ctx ctx, int dns)
+{
+	static const int fams[] = { AF_INET, AF_INET6 };
+	int e, f, t, p;
+
+	/* families other than AF_UNIX (1), AF_INET (2), AF_INET6 (10), AF_NETLINK (16) */
+	if ((e = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
+	         SCMP_A0(SCMP_CMP_GT, AF_NETLINK))) != 0)
+		return e;
+	for (f = 0; f < AF_NETLINK; f++)
+		if (f != AF_UNIX && f != AF_INET && f != AF_INET6 &&
+		    (e = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket), 1,
+		         SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)f))) != 0)
+			return e;
+	for (f = 0; f < 2; f++) {
+		/* the type's low 4 bits (SOCK_NONBLOCK and SOCK_CLOEXEC are above) */
+		for (t = 0; t < 16; t++)
+			if (t != SOCK_STREAM && !(dns && t == SOCK_DGRAM) &&
+			    (e = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socket), 2,
+			         SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fams[f]),
+			         SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, (scmp_datum_t)t))) != 0)
+				return e;
+		/* protocols: 0 (the type's default), IPPROTO_TCP, IPPROTO_UDP (datagrams, dns only) */
+		if ((e = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socket), 2,
+		         SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fams[f]),
+		         SCMP_A2(SCMP_CMP_GT, IPPROTO_UDP))) != 0)
+			return e;
+		for (p = 1; p < IPPROTO_UDP; p++)
+			if (p != IPPROTO_TCP &&
+			    (e = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socket), 2,
+			         SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fams[f]),
+			         SCMP_A2(SCMP_CMP_EQ, (scmp_datum_t)p))) != 0)
+				return e;
+	}
+	return 0;
+}
+
 /* Builds the filter (not loaded). NULL with why set. */
 static scmp_filter_ctx
-build_filter(char *why, size_t cap)
+build_filter(int dns, char *why, size_t cap)
 {
 	scmp_filter_ctx ctx;
 	size_t i;
@@ -342,6 +391,10 @@ build_filter(char *why, size_t cap)
 			goto fail;
 		}
 	}
+	if ((e = socket_rules(ctx, dns)) != 0) {
+		util_why(why, cap, "sandbox: cannot add the seccomp rules for sockets: %s", strerror(-e));
+		goto fail;
+	}
 	return ctx;
 fail:
 	seccomp_release(ctx);
@@ -357,6 +410,13 @@ sandbox_enter(const struct sandbox_rule *rules, size_t nrules, char *why, size_t
 int
 sandbox_enter_ports(const struct sandbox_rule *rules, size_t nrules, const unsigned *ports,
     size_t nports, char *why, size_t cap)
+{
+	return sandbox_enter_net(rules, nrules, ports, nports, 0, why, cap);
+}
+
+int
+sandbox_enter_net(const struct sandbox_rule *rules, size_t nrules, const unsigned *ports,
+    size_t nports, int dns, char *why, size_t cap)
 {
 	scmp_filter_ctx ctx = NULL;
 	size_t i;
@@ -389,7 +449,7 @@ sandbox_enter_ports(const struct sandbox_rule *rules, size_t nrules, const unsig
 		return SANDBOX_ERR_THREADS;
 	}
 	/* Everything that can fail for ordinary reasons is prepared before anything is applied. */
-	if ((ctx = build_filter(why, cap)) == NULL) {
+	if ((ctx = build_filter(dns, why, cap)) == NULL) {
 		r = SANDBOX_ERR_SECCOMP;
 		goto out;
 	}

@@ -17,7 +17,8 @@
  *    a list (ptrace, process_vm_*, execve/execveat, mount and the new mount API, pivot_root,
  *    chroot, kexec_*, module loading, bpf, keyrings, personality, unshare/setns and namespace
  *    flags of clone, perf_event_open, userfaultfd, io_uring, reboot, swapon/off, the set*id
- *    family, the TIOCSTI and TIOCLINUX ioctls), which fails with EPERM (clone3 with ENOSYS,
+ *    family, the TIOCSTI and TIOCLINUX ioctls, sockets other than UNIX, netlink and IPv4/IPv6
+ *    TCP: sandbox_enter_net), which fails with EPERM (clone3 with ENOSYS,
  *    so that glibc falls back to clone,
  *    whose flags can be checked). A kernel bug in a system call that is not on the list is still
  *    reachable: the list removes the usual escalation paths, it does not make the process safe.
@@ -104,6 +105,17 @@ int sandbox_enter(const struct sandbox_rule *rules, size_t n, char *why, size_t 
  */
 int sandbox_enter_ports(const struct sandbox_rule *rules, size_t n, const unsigned *ports,
     size_t nports, char *why, size_t cap);
+
+/*
+ * sandbox_enter_ports, and with dns != 0 IPv4/IPv6 datagram sockets (UDP) are allowed as well,
+ * for a process that resolves names after it entered the sandbox (the label printer helper).
+ * Without dns (sandbox_enter, sandbox_enter_ports) the only IPv4/IPv6 sockets are TCP: the
+ * seccomp filter refuses socket() for datagram, raw and other types, for protocols other than
+ * 0 and IPPROTO_TCP (MPTCP and SCTP would escape Landlock's TCP port rules) and, in both
+ * cases, for every family but AF_UNIX, AF_INET, AF_INET6 and AF_NETLINK.
+ */
+int sandbox_enter_net(const struct sandbox_rule *rules, size_t n, const unsigned *ports,
+    size_t nports, int dns, char *why, size_t cap);
 
 /* The Landlock ABI sandbox_enter would use: min(kernel's, 6), 0 when the kernel has none.
  * For diagnostics (`station ca info`). */

@@ -73,6 +73,35 @@ grep -q "connection refused: nothing listens on port $p of 127.0.0.1; check the 
 	{ cat "$T/n.err"; fail "no clear message for a refused connection"; }
 ok "nothing listening on $p: FAIL E_PORT (exit 1): $(grep -o 'connection refused[^;]*' "$T/n.err" | head -1)"
 
+# 4b. Hostile device servers (red team of issue #14): one that floods data and never answers the
+#     negotiation, one that agrees and then negotiates without end while reading every answer.
+#     The open is bounded by its 2 s (it was not while bytes kept coming); the board steps by
+#     their budgets. A station that hangs is killed by timeout (exit 124).
+for m in flood storm; do
+	p=$((p + 1))
+	python3 "$(dirname "$0")/hostile-telnet.py" "$p" "$m" >"$T/hostile-$m.out" 2>&1 &
+	hs=$!
+	n=0
+	until grep -q "^listening" "$T/hostile-$m.out" 2>/dev/null; do
+		n=$((n + 1)); [ $n -lt 100 ] || fail "the hostile server did not start"; sleep 0.05
+	done
+	rc=0
+	t0=$(date +%s)
+	timeout 40 "$BIN/station" run --profile "$PROFILE" --port "rfc2217:127.0.0.1:$p" --json \
+		>"$T/hostile-$m.json" 2>"$T/hostile-$m.err" || rc=$?
+	el=$(($(date +%s) - t0))
+	kill "$hs" 2>/dev/null || true
+	wait "$hs" 2>/dev/null || true
+	[ "$rc" = 1 ] || { tail -5 "$T/hostile-$m.err"; fail "hostile server ($m): exit $rc after ${el} s, expected 1 (124: the station hung)"; }
+	code=$(jq -r 'select(.event == "result") | .code' "$T/hostile-$m.json")
+	case "$m:$code" in
+	flood:E_PORT) [ "$el" -le 6 ] || fail "flood: the open took ${el} s (bounded by 2 s; 9 s and more before the fix)" ;;
+	storm:E_NO_ANSWER) [ "$el" -le 15 ] || fail "storm: FAIL after ${el} s (2 s of open and the identify budget; 26 s before the fix)" ;;
+	*) cat "$T/hostile-$m.json"; fail "hostile server ($m): $code" ;;
+	esac
+	ok "hostile RFC 2217 server ($m): FAIL $code in ${el} s"
+done
+
 # 5. Malformed names are usage errors; an unresolvable name is 'no fixture' (exit 6).
 for bad in "tcp:127.0.0.1" "tcp:127.0.0.1:0" "tcp:127.0.0.1:9-3" "rfc2217:[::1:5" "tcp:a_b:1" "tcp:127.0.0.1:1-300"; do
 	rc=0

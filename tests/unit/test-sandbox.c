@@ -344,6 +344,25 @@ child_classes(void)
 		if (kill(getppid(), 0) != -1 || errno != EPERM)
 			return 10;
 	}
+	/* Landlock checks TCP only: an MPTCP socket (plain TCP on the wire) reached any port and
+	 * UDP any host until seccomp refused them (red-team review of issue #14) */
+	errno = 0;
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 262 /* IPPROTO_MPTCP */)) >= 0 ||
+	    errno != EPERM)
+		return 11;
+	errno = 0;
+	if ((fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0)) >= 0 || errno != EPERM)
+		return 12;
+	errno = 0;
+	if ((fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, 1 /* ICMP */)) >= 0 || errno != EPERM)
+		return 12;
+	errno = 0;
+	if ((fd = socket(40 /* AF_VSOCK */, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0 ||
+	    errno != EAFNOSUPPORT)
+		return 13;
+	if ((fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 15 /* NETLINK_KOBJECT_UEVENT */)) < 0)
+		return 14;
+	close(fd);
 	return 0;
 }
 
@@ -355,6 +374,10 @@ static const char *const class_check[] = {
 	"TIOCSTI was not refused with EPERM", "a TCP connect was not refused with EACCES (ABI 4)",
 	"an abstract UNIX socket outside the sandbox was reached (ABI 6)",
 	"a process outside the sandbox could be signalled (ABI 6)",
+	"an MPTCP socket was not refused with EPERM (it would reach any TCP port)",
+	"a UDP or raw IPv4/IPv6 socket was not refused with EPERM",
+	"a socket of another family (AF_VSOCK) was not refused with EAFNOSUPPORT",
+	"the uevent netlink socket (libusb) was refused",
 };
 
 static void
@@ -421,9 +444,10 @@ child_printer(void)
 	char path[128], why[CAP_REASON] = "", buf[8];
 	int r, fd;
 
-	if (sandbox_enter_ports(rules, 1, bad, 1, why, sizeof(why)) != SANDBOX_ERR_ARG)
+	if (sandbox_enter_net(rules, 1, bad, 1, 1, why, sizeof(why)) != SANDBOX_ERR_ARG)
 		return 1;
-	r = sandbox_enter_ports(rules, 1, ports, 1, why, sizeof(why));
+	/* as confine_printer: datagrams allowed for the name server */
+	r = sandbox_enter_net(rules, 1, ports, 1, 1, why, sizeof(why));
 	if (r == SANDBOX_ERR_NOLANDLOCK)
 		return SKIP_NOLANDLOCK;
 	if (r != 0) {
@@ -444,6 +468,13 @@ child_printer(void)
 	errno = 0;
 	if (open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600) >= 0 || errno != EACCES)
 		return 6;
+	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return 7;
+	close(fd);
+	errno = 0;
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 262 /* IPPROTO_MPTCP */)) >= 0 ||
+	    errno != EPERM)
+		return 8;
 	return 0;
 }
 
@@ -452,6 +483,8 @@ static const char *const printer_check[] = {
 	"the printer's port could not be reached", "another TCP port was reached (ABI 4)",
 	"a label could not be read", "a printed label could not be removed",
 	"a file could be created among the labels (or not EACCES)",
+	"a UDP socket (name resolution) was refused",
+	"an MPTCP socket was not refused with EPERM (it would reach any TCP port)",
 };
 
 static int
