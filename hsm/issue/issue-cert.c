@@ -241,7 +241,7 @@ issue_build(const struct issue_profile *prof, const struct issue_ca *ca,
 		    "signer, subject or output");
 		return ISSUE_ERR_INTERNAL;
 	}
-	if ((r = issue_csr_load(prof, csr, csrlen, nonce, noncelen, &req, why,
+	if ((r = issue_csr_load_ex(prof, csr, csrlen, nonce, noncelen, 1, &req, why,
 	    whycap)) != ISSUE_OK ||
 	    (r = cert_body(prof, ca->cert, subj, req, &x, why, whycap)) != ISSUE_OK ||
 	    (r = cert_sign(ca, x, why, whycap)) != ISSUE_OK)

@@ -307,14 +307,6 @@ issue_cert(struct srv *s, const struct sigp_req *q, const char *chip, struct sig
 		    "this attempt already has a certificate; nothing issued");
 	if (limits(s, p, chip, "certificate") != 0)
 		return;
-	/* The station sends the CSR it parsed and re-encoded; another DER encoding of the same
-	 * request would be a second input to every check below. */
-	if (!issue_csr_is_canonical(q->csr, q->csr_len)) {
-		(void)srv_refuse(s, p, "cert.refused", q->op, chip, at->serial, SIGST_POLICY,
-		    SIGR_NOT_CANONICAL, "the CSR is not in canonical DER");
-		return refuse_board(s, p, chip, "certificate", SIGST_POLICY, SIGR_NOT_CANONICAL,
-		    "certificate refused: the CSR is not in canonical DER");
-	}
 	ca.cert = s->ca_cert;
 	ca.sign = srv_sign_cb;
 	ca.sign_ctx = s;
@@ -325,6 +317,14 @@ issue_cert(struct srv *s, const struct sigp_req *q, const char *chip, struct sig
 	why[0] = '\0';
 	r = issue_build(&s->prof.cert, &ca, &subj, q->csr, q->csr_len, q->nonce, q->nonce_len, der,
 	    &derlen, cert_serial, why, sizeof(why));
+	/* The station sends the CSR it parsed and re-encoded; another DER encoding of the same
+	 * request would be a second input to every check (issue_build refuses it first). */
+	if (r == ISSUE_ERR_CSR_NOT_CANONICAL) {
+		(void)srv_refuse(s, p, "cert.refused", q->op, chip, at->serial, SIGST_POLICY,
+		    SIGR_NOT_CANONICAL, "the CSR is not in canonical DER");
+		return refuse_board(s, p, chip, "certificate", SIGST_POLICY, SIGR_NOT_CANONICAL,
+		    "certificate refused: the CSR is not in canonical DER");
+	}
 	if (r != ISSUE_OK) {
 		(void)srv_refuse(s, p, "cert.refused", q->op, chip, at->serial, SIGST_POLICY, SIGR_CSR,
 		    "%s: %s", issue_strerror(r), why);

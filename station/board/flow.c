@@ -282,13 +282,14 @@ csr_precheck(struct fl *f, const uint8_t nonce[16], uint8_t *out, size_t cap, si
 	char why[CAP_REASON];
 	int r;
 
-	if ((r = issue_csr_check(&f->prof->cert, f->csr, f->csr_len, nonce, 16, NULL, why,
-	         sizeof(why))) != ISSUE_OK)
+	/* one parse for the checks and the re-encoding (issue #14) */
+	if ((r = issue_csr_check_canonical(&f->prof->cert, f->csr, f->csr_len, nonce, 16, out, cap,
+	         outlen, why, sizeof(why))) == ISSUE_ERR_INTERNAL)
+		return flow_fail(f, "E_CSR", "the board's certificate request cannot be re-encoded (%s); "
+		    "set it aside for the firmware team", why);
+	if (r != ISSUE_OK)
 		return flow_fail(f, "E_CSR", "the board's certificate request is not acceptable (%s): %s; "
 		    "set it aside for the firmware team", issue_strerror(r), why);
-	if (issue_csr_canonical(f->csr, f->csr_len, out, cap, outlen) != ISSUE_OK)
-		return flow_fail(f, "E_CSR", "the board's certificate request cannot be re-encoded; set it "
-		    "aside for the firmware team");
 	return 0;
 }
 

@@ -40,6 +40,24 @@ csr_parse(const uint8_t *csr, size_t csrlen, X509_REQ **out, char *why, size_t w
 	return ISSUE_OK;
 }
 
+/* The DER encoding of req, its certificationRequestInfo re-encoded too (OpenSSL keeps it as
+ * received), so that a non-DER inner encoding no longer compares equal (its signature then fails
+ * as well). *der gets the encoding (caller frees with OPENSSL_free) and *len its length. */
+static int
+csr_encode(X509_REQ *req, unsigned char **der, int *len)
+{
+	unsigned char *out = NULL;
+	int n;
+
+	if (i2d_re_X509_REQ_tbs(req, NULL) <= 0 || (n = i2d_X509_REQ(req, &out)) <= 0) {
+		log_openssl(LOG_ERROR, "re-encoding a CSR");
+		return ISSUE_ERR_INTERNAL;
+	}
+	*der = out; /* owned by caller */
+	*len = n;
+	return ISSUE_OK;
+}
+
 static int
 check_nonce(const X509_ATTRIBUTE *attr, const uint8_t *nonce, size_t noncelen, char *why,
     size_t whycap)
@@ -173,6 +191,28 @@ int
 issue_csr_load(const struct issue_profile *prof, const uint8_t *csr, size_t csrlen,
     const uint8_t *nonce, size_t noncelen, X509_REQ **out, char *why, size_t whycap)
 {
+	return issue_csr_load_ex(prof, csr, csrlen, nonce, noncelen, 0, out, why, whycap);
+}
+
+/* 1 when req (parsed from csr) re-encodes to exactly csr's bytes. The re-encoding leaves req's
+ * content as it was: what follows checks the same request. */
+static int
+csr_same_encoding(X509_REQ *req, const uint8_t *csr, size_t csrlen)
+{
+	unsigned char *der = NULL;
+	int len = 0, same;
+
+	if (csr_encode(req, &der, &len) != ISSUE_OK)
+		return 0;
+	same = (size_t)len == csrlen && memcmp(der, csr, csrlen) == 0;
+	OPENSSL_free(der);
+	return same;
+}
+
+int
+issue_csr_load_ex(const struct issue_profile *prof, const uint8_t *csr, size_t csrlen,
+    const uint8_t *nonce, size_t noncelen, int canonical, X509_REQ **out, char *why, size_t whycap)
+{
 	X509_REQ *req = NULL;
 	EVP_PKEY *pk;
 	int r = ISSUE_ERR_INTERNAL;
@@ -185,6 +225,13 @@ issue_csr_load(const struct issue_profile *prof, const uint8_t *csr, size_t csrl
 	}
 	if ((r = csr_parse(csr, csrlen, &req, why, whycap)) != ISSUE_OK)
 		return r;
+	/* The signer takes only the canonical form the station sends: another DER encoding of the
+	 * same request would be a second input to every check below. */
+	if (canonical && !csr_same_encoding(req, csr, csrlen)) {
+		util_why(why, whycap, "the CSR is not in canonical DER");
+		r = ISSUE_ERR_CSR_NOT_CANONICAL;
+		goto out;
+	}
 	/* The key policy first: it is cheap and keeps odd keys away from the verifier. */
 	pk = X509_REQ_get0_pubkey(req);
 	if ((r = issue_key_check(prof, pk, why, whycap)) != ISSUE_OK)
@@ -236,28 +283,56 @@ out:
 	return r;
 }
 
-/* Parses csr as issue_csr_check does and re-encodes it; *der gets the encoding (caller frees with
- * OPENSSL_free) and *len its length. */
+/* Parses csr as issue_csr_check does and re-encodes it (csr_encode). */
 static int
 csr_reencode(const uint8_t *csr, size_t csrlen, unsigned char **der, int *len)
 {
 	X509_REQ *req = NULL;
-	unsigned char *out = NULL;
-	int n, r;
+	int r;
 
 	if ((r = csr_parse(csr, csrlen, &req, NULL, 0)) != ISSUE_OK)
 		return r;
-	/* OpenSSL keeps the certificationRequestInfo as received; re-encode it too, so that a
-	 * non-DER inner encoding no longer compares equal (its signature then fails as well). */
-	if (i2d_re_X509_REQ_tbs(req, NULL) <= 0 || (n = i2d_X509_REQ(req, &out)) <= 0) {
-		log_openssl(LOG_ERROR, "re-encoding a CSR");
-		r = ISSUE_ERR_INTERNAL;
-		goto out;
+	r = csr_encode(req, der, len);
+	X509_REQ_free(req);
+	return r;
+}
+
+/* der (len bytes, from csr_encode) into out (cap bytes): ISSUE_OK or ISSUE_ERR_INTERNAL. */
+static int
+csr_copy_out(const unsigned char *der, int len, uint8_t *out, size_t cap, size_t *outlen)
+{
+	if ((size_t)len > cap) {
+		log_error("a CSR re-encodes to %d bytes, more than the %zu-byte buffer (internal "
+		    "error)", len, cap);
+		return ISSUE_ERR_INTERNAL;
 	}
-	*der = out; /* owned by caller */
-	*len = n;
-	r = ISSUE_OK;
-out:
+	memcpy(out, der, (size_t)len);
+	*outlen = (size_t)len;
+	return ISSUE_OK;
+}
+
+int
+issue_csr_check_canonical(const struct issue_profile *prof, const uint8_t *csr, size_t csrlen,
+    const uint8_t *nonce, size_t noncelen, uint8_t *out, size_t cap, size_t *outlen, char *why,
+    size_t whycap)
+{
+	X509_REQ *req = NULL;
+	unsigned char *der = NULL;
+	int len = 0, r;
+
+	if (out == NULL || outlen == NULL) {
+		util_why(why, whycap, "internal error: no output for the canonical CSR");
+		return ISSUE_ERR_INTERNAL;
+	}
+	if ((r = issue_csr_load(prof, csr, csrlen, nonce, noncelen, &req, why, whycap)) != ISSUE_OK)
+		return r;
+	/* re-encoded after the checks: the signature was verified over the bytes received */
+	if ((r = csr_encode(req, &der, &len)) == ISSUE_OK &&
+	    (r = csr_copy_out(der, len, out, cap, outlen)) != ISSUE_OK)
+		util_why(why, whycap, "internal error: the CSR re-encodes to %d bytes", len);
+	else if (r != ISSUE_OK)
+		util_why(why, whycap, "internal error re-encoding the CSR; see the log");
+	OPENSSL_free(der);
 	X509_REQ_free(req);
 	return r;
 }
@@ -272,18 +347,8 @@ issue_csr_canonical(const uint8_t *csr, size_t csrlen, uint8_t *out, size_t cap,
 		log_error("issue_csr_canonical: no CSR or no output (internal error)");
 		return ISSUE_ERR_INTERNAL;
 	}
-	if ((r = csr_reencode(csr, csrlen, &der, &len)) != ISSUE_OK)
-		return r;
-	if ((size_t)len > cap) {
-		log_error("a CSR re-encodes to %d bytes, more than the %zu-byte buffer (internal "
-		    "error)", len, cap);
-		r = ISSUE_ERR_INTERNAL;
-		goto out;
-	}
-	memcpy(out, der, (size_t)len);
-	*outlen = (size_t)len;
-	r = ISSUE_OK;
-out:
+	if ((r = csr_reencode(csr, csrlen, &der, &len)) == ISSUE_OK)
+		r = csr_copy_out(der, len, out, cap, outlen);
 	OPENSSL_free(der);
 	return r;
 }

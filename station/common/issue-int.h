@@ -50,6 +50,11 @@ int issue_key_check(const struct issue_profile *prof, const EVP_PKEY *pk, char *
  * frees). The same return codes as issue_csr_check, with a reason in why. */
 int issue_csr_load(const struct issue_profile *prof, const uint8_t *csr, size_t csrlen,
     const uint8_t *nonce, size_t noncelen, X509_REQ **out, char *why, size_t whycap);
+/* issue_csr_load; with canonical != 0, ISSUE_ERR_CSR_NOT_CANONICAL first when csr is not in
+ * issue_csr_canonical's form (checked on the one parse). */
+int issue_csr_load_ex(const struct issue_profile *prof, const uint8_t *csr, size_t csrlen,
+    const uint8_t *nonce, size_t noncelen, int canonical, X509_REQ **out, char *why,
+    size_t whycap);
 
 /*
  * issue-sign.c (certificate, CRL and demo-CA code share them). issue_rand_serial: 128-bit CSPRNG

@@ -27,6 +27,7 @@ issue_strerror(int rc)
 	case ISSUE_ERR_NOMEM: return "out of memory";
 	case ISSUE_ERR_INTERNAL: return "internal error";
 	case ISSUE_ERR_CSR_DIGEST: return "CSR signed with a digest weaker than SHA-256";
+	case ISSUE_ERR_CSR_NOT_CANONICAL: return "CSR is not in canonical DER";
 	}
 	return "unknown issuance error";
 }

@@ -68,7 +68,8 @@ enum issue_rc {
 	ISSUE_ERR_LINT = -9,       /* the signed certificate does not verify or does not match the profile */
 	ISSUE_ERR_NOMEM = -10,
 	ISSUE_ERR_INTERNAL = -11,
-	ISSUE_ERR_CSR_DIGEST = -12 /* self-signature uses a digest weaker than SHA-256 */
+	ISSUE_ERR_CSR_DIGEST = -12, /* self-signature uses a digest weaker than SHA-256 */
+	ISSUE_ERR_CSR_NOT_CANONICAL = -13 /* issue_build: the CSR is not in canonical DER */
 };
 
 const char *issue_strerror(int rc);
@@ -80,6 +81,12 @@ const char *issue_strerror(int rc);
  * why gets a sentence for people. */
 int issue_csr_check(const struct issue_profile *prof, const uint8_t *csr, size_t csrlen,
     const uint8_t *nonce, size_t noncelen, EVP_PKEY **pub, char *why, size_t whycap);
+
+/* issue_csr_check, then the canonical form (issue_csr_canonical) of the request it parsed and
+ * checked, into out: one parse for both (issue #14). The return codes of both. */
+int issue_csr_check_canonical(const struct issue_profile *prof, const uint8_t *csr, size_t csrlen,
+    const uint8_t *nonce, size_t noncelen, uint8_t *out, size_t cap, size_t *outlen, char *why,
+    size_t whycap);
 
 /* The canonical form of a CSR: parses csr as issue_csr_check does (one DER PKCS#10 v1 request,
  * csrlen <= CAP_CSR_DER, no trailing bytes; nothing else is checked) and writes its
@@ -95,7 +102,9 @@ int issue_csr_canonical(const uint8_t *csr, size_t csrlen, uint8_t *out, size_t 
  * 0 otherwise, including when csr does not parse. */
 int issue_csr_is_canonical(const uint8_t *csr, size_t csrlen);
 
-/* Builds and signs the device certificate: version 3, 128-bit CSPRNG positive serial (top bit
+/* Builds and signs the device certificate from a CSR in canonical DER (issue_csr_canonical's
+ * form; ISSUE_ERR_CSR_NOT_CANONICAL before any other check otherwise) that passes the checks of
+ * issue_csr_check: version 3, 128-bit CSPRNG positive serial (top bit
  * cleared, non-zero), issuer = CA subject, subject and SAN from templates, validity, public key
  * from the CSR, basicConstraints CA:FALSE critical, keyUsage digitalSignature critical, EKU per
  * profile, SKI (SHA-1 of key), AKI keyid = CA SKI. Signs through ca->sign, then lints: decodes
