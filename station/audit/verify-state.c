@@ -34,89 +34,85 @@ uniq(struct vmap *m, struct verify_result *r, const char *ns, const char *key, i
 }
 
 void
-verify_log_semantics(struct record *rc, struct vmap *m, struct verify_result *r)
+verify_log_entry(struct vctx *x, const struct rec_entry *e)
 {
+	struct vmap *m = x->m;
+	struct verify_result *r = x->r;
+	const struct vbody *b = &x->body;
 	char d[256], key[2 * CAP_AUDIT_FIELD + 2];
-	size_t i;
+	int64_t *st, flag = 0, need = 0;
+	int isnew;
 
-	for (i = 0; i < rc->ne; i++) {
-		const struct rec_entry *e = &rc->e[i];
-		int64_t *st, flag = 0, need = 0;
-		int isnew;
-		json_t *b = NULL;
-
-		/* S-27: a released chip may be provisioned again: its next board.verified and
-		 * board.pass belong to a new generation of that product/chip. */
-		if (strcmp(e->kind, "board.released") == 0) {
-			b = json_loads(e->body, 0, NULL);
-			snprintf(key, sizeof(key), "%s/%s", verify_body_get(b, "product"), e->chip);
-			json_decref(b);
-			b = NULL;
-			if ((st = vmap_at(m, "released", key, &isnew)) == NULL)
-				return;
-			*st = isnew ? 1 : *st + 1;
-			continue;
-		}
-		if (*e->serial == '\0')
-			continue;
-		/* uniq() may grow the map: look the board's state up only after it. */
-		if (strcmp(e->kind, "serial.allocated") == 0) {
-			uniq(m, r, "log.serial", e->serial, e->seq, "product serial (serial.allocated)");
-			flag = F_ALLOC;
-		} else if (strcmp(e->kind, "password.committed") == 0) {
-			b = json_loads(e->body, 0, NULL);
-			uniq(m, r, "log.pw", verify_body_get(b, "commitment"), e->seq,
-			    "password commitment (password.committed)");
-			flag = F_PW;
-		} else if (strcmp(e->kind, "cert.issued") == 0) {
-			b = json_loads(e->body, 0, NULL);
-			uniq(m, r, "log.pk", verify_body_get(b, "pubkey_sha256"), e->seq,
-			    "public key (cert.issued)");
-			snprintf(key, sizeof(key), "%s/%s", verify_body_get(b, "issuer"), verify_body_get(b, "cert_serial"));
-			uniq(m, r, "log.cs", key, e->seq, "certificate serial (cert.issued)");
-			flag = F_CERT;
-		} else if (strcmp(e->kind, "board.pass") == 0 || strcmp(e->kind, "board.verified") == 0) {
-			int pass = e->kind[6] == 'p';
-
-			int64_t *gen, g = 0;
-			int gnew;
-
-			b = json_loads(e->body, 0, NULL);
-			snprintf(key, sizeof(key), "%s/%s", verify_body_get(b, "product"), e->chip);
-			/* map_at may grow the map: read the generation at once. */
-			if ((gen = vmap_at(m, "released", key, &gnew)) != NULL)
-				g = *gen;
-			snprintf(key + strlen(key), sizeof(key) - strlen(key), "#%lld", (long long)g);
-			/* One board.verified and one board.pass per device (and release) at most. */
-			uniq(m, r, pass ? "log.dev" : "log.vdev", key, e->seq, pass ?
-			    "chip ID of the product (board.pass)" : "chip ID of the product (board.verified)");
-			uniq(m, r, pass ? "log.pass" : "log.vpass", e->serial, e->seq, pass ?
-			    "product serial (board.pass)" : "product serial (board.verified)");
-			flag = F_PASS;
-			need = F_ALLOC | F_PW | F_CERT;
-		}
-		json_decref(b);
-		if (flag == 0)
-			continue;
-		if ((st = vmap_at(m, "state", e->serial, &isnew)) == NULL)
+	if (x->stop_sem)
+		return;
+	/* S-27: a released chip may be provisioned again: its next board.verified and
+	 * board.pass belong to a new generation of that product/chip. */
+	if (strcmp(e->kind, "board.released") == 0) {
+		snprintf(key, sizeof(key), "%s/%s", vbody_get(b, "product"), e->chip);
+		if ((st = vmap_at(m, "released", key, &isnew)) == NULL) {
+			x->stop_sem = 1;
 			return;
-		if ((*st & need) != need)
-			verify_problem(r, "%s: board accepted without %s%s%sbefore it for that serial",
-			    verify_describe(e, d, sizeof(d)), *st & F_ALLOC ? "" : "serial.allocated ",
-			    *st & F_PW ? "" : "password.committed ", *st & F_CERT ? "" : "cert.issued ");
-		*st |= flag;
+		}
+		*st = isnew ? 1 : *st + 1;
+		return;
 	}
+	if (*e->serial == '\0')
+		return;
+	/* uniq() may grow the map: look the board's state up only after it. */
+	if (strcmp(e->kind, "serial.allocated") == 0) {
+		uniq(m, r, "log.serial", e->serial, e->seq, "product serial (serial.allocated)");
+		flag = F_ALLOC;
+	} else if (strcmp(e->kind, "password.committed") == 0) {
+		uniq(m, r, "log.pw", vbody_get(b, "commitment"), e->seq,
+		    "password commitment (password.committed)");
+		flag = F_PW;
+	} else if (strcmp(e->kind, "cert.issued") == 0) {
+		uniq(m, r, "log.pk", vbody_get(b, "pubkey_sha256"), e->seq,
+		    "public key (cert.issued)");
+		snprintf(key, sizeof(key), "%s/%s", vbody_get(b, "issuer"), vbody_get(b, "cert_serial"));
+		uniq(m, r, "log.cs", key, e->seq, "certificate serial (cert.issued)");
+		flag = F_CERT;
+	} else if (strcmp(e->kind, "board.pass") == 0 || strcmp(e->kind, "board.verified") == 0) {
+		int pass = e->kind[6] == 'p';
+		int64_t g;
+
+		snprintf(key, sizeof(key), "%s/%s", vbody_get(b, "product"), e->chip);
+		/* the generation: the releases of the chip so far (looked up, never added) */
+		g = vmap_get(m, "released", key);
+		snprintf(key + strlen(key), sizeof(key) - strlen(key), "#%lld", (long long)g);
+		/* One board.verified and one board.pass per device (and release) at most. */
+		uniq(m, r, pass ? "log.dev" : "log.vdev", key, e->seq, pass ?
+		    "chip ID of the product (board.pass)" : "chip ID of the product (board.verified)");
+		uniq(m, r, pass ? "log.pass" : "log.vpass", e->serial, e->seq, pass ?
+		    "product serial (board.pass)" : "product serial (board.verified)");
+		flag = F_PASS;
+		need = F_ALLOC | F_PW | F_CERT;
+	}
+	if (flag == 0)
+		return;
+	if ((st = vmap_at(m, "state", e->serial, &isnew)) == NULL) {
+		x->stop_sem = 1;
+		return;
+	}
+	if ((*st & need) != need)
+		verify_problem(r, "%s: board accepted without %s%s%sbefore it for that serial",
+		    verify_describe(e, d, sizeof(d)), *st & F_ALLOC ? "" : "serial.allocated ",
+		    *st & F_PW ? "" : "password.committed ", *st & F_CERT ? "" : "cert.issued ");
+	*st |= flag;
 }
 
 void
-verify_tables(struct record *rc, struct vmap *m, struct verify_result *r)
+verify_tables(struct vctx *x)
 {
+	struct record *rc = x->rc;
+	struct vmap *m = x->m;
+	struct verify_result *r = x->r;
 	char key[2 * CAP_AUDIT_FIELD + 2], c1[80];
 	size_t i;
 
 	for (i = 0; i < rc->nd; i++) {
 		const struct rec_device *d = &rc->d[i];
-		const struct rec_entry *e = verify_entry_at(rc, d->seq);
+		const struct rec_entry *e = verify_entry_at(rc, d->seq, &x->eb);
 
 		snprintf(key, sizeof(key), "%s/%s", d->product, d->chip);
 		/* A released row stays for the record; one row per chip is live (schema 6). */
@@ -137,7 +133,7 @@ verify_tables(struct record *rc, struct vmap *m, struct verify_result *r)
 	}
 	for (i = 0; i < rc->ns; i++) {
 		const struct rec_serial *s = &rc->s[i];
-		const struct rec_entry *e = verify_entry_at(rc, s->seq);
+		const struct rec_entry *e = verify_entry_at(rc, s->seq, &x->eb);
 
 		uniq(m, r, "t.serial", s->serial, s->seq, "product serial in the serials table");
 		if (e == NULL || strcmp(e->kind, "serial.allocated") != 0 ||
@@ -153,16 +149,15 @@ verify_tables(struct record *rc, struct vmap *m, struct verify_result *r)
 	}
 	for (i = 0; i < rc->np; i++) {
 		const struct rec_pw *p = &rc->p[i];
-		const struct rec_entry *e = verify_entry_at(rc, p->seq);
-		json_t *b;
+		const struct rec_entry *e = verify_entry_at(rc, p->seq, &x->eb);
 		int ok;
 
 		uniq(m, r, "t.pw", p->commitment, p->seq, "password commitment in pw_commits");
 		uniq(m, r, "t.pwserial", p->serial, p->seq, "serial in pw_commits");
-		b = e ? json_loads(e->body, 0, NULL) : NULL;
+		vbody_parse(&x->body2, e ? e->body : NULL);
 		ok = e != NULL && strcmp(e->kind, "password.committed") == 0 &&
-		    strcmp(e->serial, p->serial) == 0 && strcmp(verify_body_get(b, "commitment"), p->commitment) == 0;
-		json_decref(b);
+		    strcmp(e->serial, p->serial) == 0 &&
+		    strcmp(vbody_get(&x->body2, "commitment"), p->commitment) == 0;
 		if (!ok)
 			verify_problem(r, "password commitment of serial %s has no matching password.committed "
 			    "log entry #%lld: the pw_commits row was edited or inserted",

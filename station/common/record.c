@@ -91,11 +91,11 @@ entry_set(struct rec_entry *e, const char *const f[9])
 	return 0;
 }
 
-/* Reads one log row (seq,time,station,operator,lot,kind,chip_id,serial,body,leaf). */
-static int
-read_entry(sqlite3_stmt *st, struct rec_entry *e)
+/* Reads one log row (seq,time,station,operator,lot,kind,chip_id,serial,body,leaf) into e, its
+ * strings pointing into the statement's row (valid until the next step); f gets them too. */
+static void
+peek_entry(sqlite3_stmt *st, struct rec_entry *e, const char *f[9])
 {
-	const char *f[9];
 	const void *lf;
 	int i;
 
@@ -117,6 +117,17 @@ read_entry(sqlite3_stmt *st, struct rec_entry *e)
 		memcpy(e->leaf, lf, 32);
 		e->leaf_ok = 1;
 	}
+	e->time = f[0], e->station = f[1], e->op = f[2], e->lot = f[3], e->kind = f[4];
+	e->chip = f[5], e->serial = f[6], e->body = f[7];
+}
+
+/* Reads one log row into e, its strings copied (e->mem). */
+static int
+read_entry(sqlite3_stmt *st, struct rec_entry *e)
+{
+	const char *f[9];
+
+	peek_entry(st, e, f);
 	return entry_set(e, f);
 }
 
@@ -362,6 +373,120 @@ out:
 	sqlite3_close(db);
 	record_free(rc);
 	return r;
+}
+
+int
+record_open_db(const char *path, struct record **out, char *why, size_t wcap)
+{
+	struct record *rc = NULL;
+	int r;
+
+	if ((rc = calloc(1, sizeof(*rc))) == NULL)
+		return REC_ERR_NOMEM;
+	/* Read-only and no URI tricks: a verifier never creates, migrates or repairs. */
+	if (sqlite3_open_v2(path, &rc->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		r = fail(why, wcap, REC_ERR_OPEN, "cannot open the database '%s': %s", path,
+		    rc->db ? sqlite3_errmsg(rc->db) : "out of memory");
+		goto out;
+	}
+	sqlite3_busy_timeout(rc->db, 10000);
+	if (sqlite3_exec(rc->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		r = fail(why, wcap, REC_ERR_OPEN, "cannot read the database '%s': %s", path,
+		    sqlite3_errmsg(rc->db));
+		goto out;
+	}
+	if ((r = load_tables(rc->db, rc)) != 0 ||
+	    (sqlite3_prepare_v2(rc->db, "SELECT seq,time,station,operator,lot,kind,chip_id,serial,"
+	        "body,leaf FROM log WHERE seq=? LIMIT 1", -1, &rc->at, NULL) != SQLITE_OK &&
+	        (r = REC_ERR_FORMAT) != 0)) {
+		r = fail(why, wcap, r == REC_ERR_NOMEM ? r : REC_ERR_OPEN,
+		    "cannot read the audit record in '%s': %s", path, sqlite3_errmsg(rc->db));
+		goto out;
+	}
+	*out = rc;
+	rc = NULL;
+	r = REC_OK;
+out:
+	record_free(rc);
+	return r;
+}
+
+int
+record_each_entry(struct record *rc, int (*fn)(void *arg, const struct rec_entry *e),
+    void *arg, size_t *n, char *why, size_t wcap)
+{
+	sqlite3_stmt *st = NULL;
+	struct rec_entry e;
+	const char *f[9];
+	size_t k = 0;
+	int r, s;
+
+	*n = 0;
+	if (rc->db == NULL) {
+		for (k = 0; k < rc->ne; k++)
+			if ((r = fn(arg, &rc->e[k])) != 0)
+				return r;
+		*n = k;
+		return REC_OK;
+	}
+	if (sqlite3_prepare_v2(rc->db, SEL_LOG, -1, &st, NULL) != SQLITE_OK)
+		return fail(why, wcap, REC_ERR_OPEN, "cannot read the log: %s%s",
+		    sqlite3_errmsg(rc->db), "");
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		/* the same ceiling as a loaded record */
+		if (k + 1 >= CAP_LOG_ENTRIES) {
+			r = fail(why, wcap, REC_ERR_NOMEM, "the log has more than %d entries%s",
+			    CAP_LOG_ENTRIES, "");
+			goto out;
+		}
+		peek_entry(st, &e, f);
+		if ((r = fn(arg, &e)) != 0)
+			goto out;
+		k++;
+	}
+	if (s != SQLITE_DONE) {
+		r = fail(why, wcap, REC_ERR_OPEN, "cannot read the log: %s%s", sqlite3_errmsg(rc->db), "");
+		goto out;
+	}
+	*n = k;
+	r = REC_OK;
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+const struct rec_entry *
+record_entry_at(struct record *rc, int64_t seq, struct rec_entry *buf)
+{
+	size_t lo = 0, hi = rc->ne;
+	int ok;
+
+	if (rc->db == NULL) {
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (rc->e[mid].seq == seq)
+				return &rc->e[mid];
+			if (rc->e[mid].seq < seq)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		return NULL;
+	}
+	record_entry_clear(buf);
+	sqlite3_reset(rc->at);
+	sqlite3_bind_int64(rc->at, 1, seq);
+	ok = sqlite3_step(rc->at) == SQLITE_ROW && sqlite3_column_type(rc->at, 0) == SQLITE_INTEGER &&
+	    read_entry(rc->at, buf) == 0;
+	sqlite3_reset(rc->at);
+	return ok ? buf : NULL;
+}
+
+void
+record_entry_clear(struct rec_entry *buf)
+{
+	free(buf->mem);
+	memset(buf, 0, sizeof(*buf));
 }
 
 /* ---- bundles ---- */
@@ -624,5 +749,10 @@ record_free(struct record *rc)
 	free(rc->e), free(rc->c), free(rc->d), free(rc->s), free(rc->p), free(rc->k), free(rc->n);
 	free(rc->ca_pem);
 	free(rc->audit_key_pem);
+	sqlite3_finalize(rc->at);
+	if (rc->db != NULL) {
+		(void)sqlite3_exec(rc->db, "COMMIT", NULL, NULL, NULL);
+		sqlite3_close(rc->db);
+	}
 	free(rc);
 }

@@ -85,6 +85,8 @@ struct record {
 	struct rec_counter *n;
 	size_t nn;
 	int have_counters;   /* the counters table was read (a database; a bundle has none) */
+	sqlite3 *db;         /* record_open_db: the database, in a read transaction */
+	sqlite3_stmt *at;    /* record_open_db: the entry of one seq */
 	char *ca_pem;        /* bundle only: the CA chain (PEM) */
 	char *audit_key_pem; /* bundle only: the audit public key (PEM SPKI) */
 };
@@ -94,6 +96,23 @@ int record_load_db(const char *path, struct record **out, char *why, size_t wcap
 /* Loads an audit bundle ("station-audit-bundle/1" JSON) of len <= CAP_BUNDLE bytes. */
 int record_load_bundle(const uint8_t *buf, size_t len, struct record **out, char *why,
     size_t wcap);
+/* Like record_load_db, but for a verifier that streams the log: the tables and checkpoints are
+ * loaded, the log is not (rc->e stays NULL, rc->ne 0); the database stays open in one read
+ * transaction (a snapshot) until record_free. Read the log with record_each_entry and one
+ * entry with record_entry_at. */
+int record_open_db(const char *path, struct record **out, char *why, size_t wcap);
+/* Calls fn(arg, e) for every entry in seq order, with the same column checks as
+ * record_load_db (e->bad, e->leaf_ok); e and its strings are valid during the call only. From
+ * the database (record_open_db) or from rc->e (a bundle, sorted by seq). fn returns 0 to go on,
+ * anything else stops the walk and is returned. *n gets the count of entries walked. REC_OK,
+ * REC_ERR_OPEN (why says it), REC_ERR_NOMEM (more than CAP_LOG_ENTRIES entries), or fn's. */
+int record_each_entry(struct record *rc, int (*fn)(void *arg, const struct rec_entry *e),
+    void *arg, size_t *n, char *why, size_t wcap);
+/* The entry of seq: a pointer into rc->e (loaded records) or into buf (record_open_db; buf is
+ * zero-initialised by the caller, reused across calls, and released with record_entry_clear).
+ * NULL when there is no such entry or it cannot be read. */
+const struct rec_entry *record_entry_at(struct record *rc, int64_t seq, struct rec_entry *buf);
+void record_entry_clear(struct rec_entry *buf);
 void record_free(struct record *r); /* NULL is a no-op */
 
 /* Recomputes the leaf hash of e from its fields (audit.h canonical bytes). */
