@@ -20,11 +20,15 @@
 #include "verify.h"
 
 /* A string -> int64 map (open addressing) for uniqueness and per-board state. Keys are (a, b)
- * pairs, kept in one growing arena (no allocation per key). Zero-initialise; vmap_free
- * releases it. */
+ * pairs, kept in one growing arena (no allocation per key); a slot holds the key's arena
+ * offset, a hash tag and the value side by side (one cache line per probe). Zero-initialise;
+ * vmap_free releases it. */
+struct vmap_slot {
+	uint64_t k; /* 0 = empty, else (arena offset + 1) << 24 | the top 24 bits of the key's hash */
+	int64_t v;
+};
 struct vmap {
-	uint64_t *slot; /* 0 = empty, else (arena offset + 1) << 24 | 24 bits of the key's hash */
-	int64_t *v;
+	struct vmap_slot *s;
 	size_t cap, n;
 	char *arena;
 	size_t alen, acap;

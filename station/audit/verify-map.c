@@ -29,46 +29,68 @@ key_hash(const char *a, const char *b)
 }
 
 static int
-key_eq(const struct vmap *m, uint64_t s, const char *a, const char *b)
+key_eq(const struct vmap *m, uint64_t k, const char *a, const char *b)
 {
-	const char *k = m->arena + ((s >> TAG_BITS) - 1);
+	const char *key = m->arena + ((k >> TAG_BITS) - 1);
 	size_t la = strlen(a);
 
-	return strncmp(k, a, la) == 0 && k[la] == '\x1f' && strcmp(k + la + 1, b) == 0;
+	return strncmp(key, a, la) == 0 && key[la] == '\x1f' && strcmp(key + la + 1, b) == 0;
+}
+
+static unsigned
+log2_of(size_t cap)
+{
+	unsigned b = 0;
+
+	while (((size_t)1 << b) < cap)
+		b++;
+	return b;
+}
+
+/* The home slot of hash h in a table of 2^bits slots: its top bits, so that a table of at
+ * most 2^TAG_BITS slots rehashes from the tags alone, without reading a key. */
+static size_t
+home(uint64_t h, unsigned bits)
+{
+	return bits == 0 ? 0 : (size_t)(h >> (64 - bits));
+}
+
+static uint64_t
+slot_hash(const struct vmap *m, uint64_t k)
+{
+	const char *key = m->arena + ((k >> TAG_BITS) - 1);
+	const char *sep = strchr(key, '\x1f');
+	char a[64];
+	size_t la = (size_t)(sep - key);
+
+	memcpy(a, key, la);
+	a[la] = '\0';
+	return key_hash(a, sep + 1);
 }
 
 static int
 vmap_grow(struct vmap *m)
 {
-	uint64_t *ns;
-	int64_t *nv;
-	size_t nc = m->cap ? m->cap * 2 : 4096, i, mask = nc - 1;
+	struct vmap_slot *ns;
+	size_t nc = m->cap ? m->cap * 2 : 4096, i, j, mask = nc - 1;
+	unsigned bits = log2_of(nc);
 
-	if ((ns = calloc(nc, sizeof(*ns))) == NULL || (nv = calloc(nc, sizeof(*nv))) == NULL) {
-		free(ns);
+	if ((ns = calloc(nc, sizeof(*ns))) == NULL)
 		return -1;
-	}
 	for (i = 0; i < m->cap; i++)
-		if (m->slot[i] != 0) {
-			const char *k = m->arena + ((m->slot[i] >> TAG_BITS) - 1);
-			const char *sep = strchr(k, '\x1f');
-			char a[64];
-			size_t j, la = (size_t)(sep - k);
+		if (m->s[i].k != 0) {
 			uint64_t h;
 
-			/* the namespace is one of ours (short); the rest is the key */
-			memcpy(a, k, la);
-			a[la] = '\0';
-			h = key_hash(a, sep + 1);
-			for (j = h & mask; ns[j] != 0; j = (j + 1) & mask)
+			if (bits <= TAG_BITS)
+				h = (m->s[i].k & TAG_MASK) << (64 - TAG_BITS);
+			else
+				h = slot_hash(m, m->s[i].k);
+			for (j = home(h, bits); ns[j].k != 0; j = (j + 1) & mask)
 				;
-			ns[j] = m->slot[i];
-			nv[j] = m->v[i];
+			ns[j] = m->s[i];
 		}
-	free(m->slot);
-	free(m->v);
-	m->slot = ns;
-	m->v = nv;
+	free(m->s);
+	m->s = ns;
 	m->cap = nc;
 	return 0;
 }
@@ -77,9 +99,10 @@ static size_t
 find(const struct vmap *m, const char *a, const char *b, uint64_t h, int *found)
 {
 	size_t j, mask = m->cap - 1;
+	uint64_t tag = h >> (64 - TAG_BITS);
 
-	for (j = h & mask; m->slot[j] != 0; j = (j + 1) & mask)
-		if ((m->slot[j] & TAG_MASK) == (h >> (64 - TAG_BITS)) && key_eq(m, m->slot[j], a, b)) {
+	for (j = home(h, log2_of(m->cap)); m->s[j].k != 0; j = (j + 1) & mask)
+		if ((m->s[j].k & TAG_MASK) == tag && key_eq(m, m->s[j].k, a, b)) {
 			*found = 1;
 			return j;
 		}
@@ -113,7 +136,7 @@ vmap_at(struct vmap *m, const char *a, const char *b, int *isnew)
 	j = find(m, a, b, h, &found);
 	if (found) {
 		*isnew = 0;
-		return &m->v[j];
+		return &m->s[j].v;
 	}
 	need = la + lb + 2;
 	if (m->alen + need > m->acap) {
@@ -130,12 +153,12 @@ vmap_at(struct vmap *m, const char *a, const char *b, int *isnew)
 	memcpy(m->arena + m->alen, a, la);
 	m->arena[m->alen + la] = '\x1f';
 	memcpy(m->arena + m->alen + la + 1, b, lb + 1);
-	m->slot[j] = ((uint64_t)(m->alen + 1) << TAG_BITS) | (h >> (64 - TAG_BITS));
+	m->s[j].k = ((uint64_t)(m->alen + 1) << TAG_BITS) | (h >> (64 - TAG_BITS));
+	m->s[j].v = 0;
 	m->alen += need;
-	m->v[j] = 0;
 	m->n++;
 	*isnew = 1;
-	return &m->v[j];
+	return &m->s[j].v;
 }
 
 int64_t
@@ -156,14 +179,13 @@ vmap_get(const struct vmap *m, const char *a, const char *b)
 		b = cut;
 	}
 	j = find(m, a, b, key_hash(a, b), &found);
-	return found ? m->v[j] : 0;
+	return found ? m->s[j].v : 0;
 }
 
 void
 vmap_free(struct vmap *m)
 {
-	free(m->slot);
-	free(m->v);
+	free(m->s);
 	free(m->arena);
 	memset(m, 0, sizeof(*m));
 }
