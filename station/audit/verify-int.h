@@ -30,10 +30,13 @@ struct vmap_slot {
 struct vmap {
 	struct vmap_slot *s;
 	size_t cap, n;
-	char *arena;
+	char *arena;      /* each key: its namespace's number (one byte), then b and its NUL */
 	size_t alen, acap;
+	const char *ns[64]; /* the namespaces (ours: string literals), numbered 1.. */
+	unsigned nns;
 };
 
+/* a, the namespace, is one of the verifier's string literals (the map keeps the pointer). */
 /* The slot of (a, b): a pointer to its value (0 when *isnew says it was just added), valid
  * until the next vmap_at; NULL when out of memory. */
 int64_t *vmap_at(struct vmap *m, const char *a, const char *b, int *isnew);
@@ -79,6 +82,7 @@ void vbody_free(struct vbody *b);
 struct vctx {
 	struct record *rc;
 	struct vmap *m;
+	struct vmap *mlog;        /* verify-state's log checks: dropped after the pass */
 	struct verify_result *r;
 	struct rec_entry eb, eb2; /* buffers of verify_entry_at */
 	struct vbody body;        /* of the entry of the pass */

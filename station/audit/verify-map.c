@@ -1,5 +1,6 @@
 /* verify-map.c: the string -> int64 map of the verifier; see verify-int.h. Keys live in one
- * arena and a slot is 8 bytes (arena offset and a hash tag), so a key costs its bytes and two
+ * arena (a namespace number and the key's bytes) and a slot is two words (arena offset with a
+ * hash tag, and the value), filled to at most 3/4, so a key costs its bytes and about three
  * words, not an allocation (a million-device record holds millions of them; issue #14). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,12 +30,41 @@ key_hash(const char *a, const char *b)
 }
 
 static int
-key_eq(const struct vmap *m, uint64_t k, const char *a, const char *b)
+key_eq(const struct vmap *m, uint64_t k, unsigned id, const char *b)
 {
 	const char *key = m->arena + ((k >> TAG_BITS) - 1);
-	size_t la = strlen(a);
 
-	return strncmp(key, a, la) == 0 && key[la] == '\x1f' && strcmp(key + la + 1, b) == 0;
+	return (unsigned char)key[0] == id && strcmp(key + 1, b) == 0;
+}
+
+/* The number of namespace a (1..63), added when new; 0 when there is no room (never: the
+ * verifier has about twenty). */
+static unsigned
+ns_id(struct vmap *m, const char *a)
+{
+	unsigned i;
+
+	for (i = 0; i < m->nns; i++)
+		if (m->ns[i] == a)
+			return i + 1;
+	for (i = 0; i < m->nns; i++)
+		if (strcmp(m->ns[i], a) == 0)
+			return i + 1;
+	if (m->nns >= 63)
+		return 0;
+	m->ns[m->nns++] = a;
+	return m->nns;
+}
+
+static unsigned
+ns_find(const struct vmap *m, const char *a)
+{
+	unsigned i;
+
+	for (i = 0; i < m->nns; i++)
+		if (m->ns[i] == a || strcmp(m->ns[i], a) == 0)
+			return i + 1;
+	return 0;
 }
 
 static unsigned
@@ -59,13 +89,8 @@ static uint64_t
 slot_hash(const struct vmap *m, uint64_t k)
 {
 	const char *key = m->arena + ((k >> TAG_BITS) - 1);
-	const char *sep = strchr(key, '\x1f');
-	char a[64];
-	size_t la = (size_t)(sep - key);
 
-	memcpy(a, key, la);
-	a[la] = '\0';
-	return key_hash(a, sep + 1);
+	return key_hash(m->ns[(unsigned char)key[0] - 1], key + 1);
 }
 
 static int
@@ -96,13 +121,13 @@ vmap_grow(struct vmap *m)
 }
 
 static size_t
-find(const struct vmap *m, const char *a, const char *b, uint64_t h, int *found)
+find(const struct vmap *m, unsigned id, const char *b, uint64_t h, int *found)
 {
 	size_t j, mask = m->cap - 1;
 	uint64_t tag = h >> (64 - TAG_BITS);
 
 	for (j = home(h, log2_of(m->cap)); m->s[j].k != 0; j = (j + 1) & mask)
-		if ((m->s[j].k & TAG_MASK) == tag && key_eq(m, m->s[j].k, a, b)) {
+		if ((m->s[j].k & TAG_MASK) == tag && key_eq(m, m->s[j].k, id, b)) {
 			*found = 1;
 			return j;
 		}
@@ -114,31 +139,45 @@ find(const struct vmap *m, const char *a, const char *b, uint64_t h, int *found)
  * CAP_AUDIT_FIELD and a separator fit). */
 #define KEY_MAX (2 * CAP_AUDIT_FIELD + 7)
 
-int64_t *
-vmap_at(struct vmap *m, const char *a, const char *b, int *isnew)
+/* b cut as the key "a\x1fb" held at most KEY_MAX bytes (into cut); NULL for a namespace that
+ * is not ours. */
+static const char *
+cut_key(const char *a, const char *b, char *cut)
 {
-	char cut[KEY_MAX + 1];
-	size_t la = strlen(a), lb = strlen(b), need, j;
-	uint64_t h;
-	int found;
+	size_t la = strlen(a), lb = strlen(b);
 
 	if (la >= 64)
-		return NULL; /* namespaces are ours */
+		return NULL;
 	if (la + 1 + lb > KEY_MAX) {
 		lb = KEY_MAX - la - 1;
 		memcpy(cut, b, lb);
 		cut[lb] = '\0';
-		b = cut;
+		return cut;
 	}
-	h = key_hash(a, b);
-	if ((m->n + 1) * 2 > m->cap && vmap_grow(m) != 0)
+	return b;
+}
+
+int64_t *
+vmap_at(struct vmap *m, const char *a, const char *b, int *isnew)
+{
+	char cut[KEY_MAX + 1];
+	size_t lb, need, j;
+	unsigned id;
+	uint64_t h;
+	int found;
+
+	if ((b = cut_key(a, b, cut)) == NULL || (id = ns_id(m, a)) == 0)
 		return NULL;
-	j = find(m, a, b, h, &found);
+	lb = strlen(b);
+	h = key_hash(a, b);
+	if ((m->n + 1) * 4 > m->cap * 3 && vmap_grow(m) != 0)
+		return NULL;
+	j = find(m, id, b, h, &found);
 	if (found) {
 		*isnew = 0;
 		return &m->s[j].v;
 	}
-	need = la + lb + 2;
+	need = lb + 2;
 	if (m->alen + need > m->acap) {
 		size_t nc = m->acap ? m->acap : 1 << 16;
 		char *na;
@@ -150,9 +189,8 @@ vmap_at(struct vmap *m, const char *a, const char *b, int *isnew)
 		m->arena = na;
 		m->acap = nc;
 	}
-	memcpy(m->arena + m->alen, a, la);
-	m->arena[m->alen + la] = '\x1f';
-	memcpy(m->arena + m->alen + la + 1, b, lb + 1);
+	m->arena[m->alen] = (char)id;
+	memcpy(m->arena + m->alen + 1, b, lb + 1);
 	m->s[j].k = ((uint64_t)(m->alen + 1) << TAG_BITS) | (h >> (64 - TAG_BITS));
 	m->s[j].v = 0;
 	m->alen += need;
@@ -164,21 +202,14 @@ vmap_at(struct vmap *m, const char *a, const char *b, int *isnew)
 int64_t
 vmap_get(const struct vmap *m, const char *a, const char *b)
 {
+	char cut[KEY_MAX + 1];
+	unsigned id;
 	size_t j;
 	int found;
 
-	char cut[KEY_MAX + 1];
-	size_t la = strlen(a), lb = strlen(b);
-
-	if (m->cap == 0 || la >= 64)
+	if (m->cap == 0 || (b = cut_key(a, b, cut)) == NULL || (id = ns_find(m, a)) == 0)
 		return 0;
-	if (la + 1 + lb > KEY_MAX) {
-		lb = KEY_MAX - la - 1;
-		memcpy(cut, b, lb);
-		cut[lb] = '\0';
-		b = cut;
-	}
-	j = find(m, a, b, key_hash(a, b), &found);
+	j = find(m, id, b, key_hash(a, b), &found);
 	return found ? m->s[j].v : 0;
 }
 

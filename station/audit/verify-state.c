@@ -36,7 +36,7 @@ uniq(struct vmap *m, struct verify_result *r, const char *ns, const char *key, i
 void
 verify_log_entry(struct vctx *x, const struct rec_entry *e)
 {
-	struct vmap *m = x->m;
+	struct vmap *m = x->mlog;
 	struct verify_result *r = x->r;
 	const struct vbody *b = &x->body;
 	char d[256], key[2 * CAP_AUDIT_FIELD + 2];

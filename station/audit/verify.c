@@ -627,7 +627,7 @@ verify_run(const struct verify_opts *o, struct verify_result *r)
 	char origin[CAP_ORIGIN + 1] = "";
 	EVP_PKEY *key = NULL;
 	STACK_OF(X509) *cas = NULL;
-	struct vmap m;
+	struct vmap m, mlog;
 	struct vctx x;
 	struct pass p;
 	struct cps cps;
@@ -638,6 +638,7 @@ verify_run(const struct verify_opts *o, struct verify_result *r)
 
 	memset(r, 0, sizeof(*r));
 	memset(&m, 0, sizeof(m));
+	memset(&mlog, 0, sizeof(mlog));
 	memset(&x, 0, sizeof(x));
 	memset(&p, 0, sizeof(p));
 	memset(&cps, 0, sizeof(cps));
@@ -694,6 +695,7 @@ verify_run(const struct verify_opts *o, struct verify_result *r)
 	r->devices = rc->nd;
 	x.rc = rc;
 	x.m = &m;
+	x.mlog = &mlog;
 	x.r = r;
 	p.x = &x;
 	p.cps = &cps;
@@ -723,6 +725,7 @@ verify_run(const struct verify_opts *o, struct verify_result *r)
 		goto out;
 	r->entries = ne;
 	r->seconds_merkle = p.t_merkle;
+	vmap_free(&mlog); /* the log's uniqueness and order state: done with */
 	r->phase = VP_CHECKPOINTS;
 	cps_finish(&cps, ne, r);
 	r->uncovered = ne - r->covered;
@@ -743,6 +746,7 @@ out:
 	merkle_stream_done(&p.ms);
 	cps_free(&cps);
 	vmap_free(&m);
+	vmap_free(&mlog);
 	record_entry_clear(&x.eb);
 	record_entry_clear(&x.eb2);
 	vbody_free(&x.body);
