@@ -78,6 +78,14 @@ void vbody_parse(struct vbody *b, const char *body);
 const char *vbody_get(const struct vbody *b, const char *k);
 void vbody_free(struct vbody *b);
 
+/* A quarantine or release the pass found, checked against the tables after it. */
+struct vqev {
+	char *desc;  /* verify_describe of the entry */
+	char *cs;    /* board.quarantined: the certificate serial it names; NULL: a release
+	              * with no admin session before it */
+	char *chip;
+};
+
 /* What the checks share. */
 struct vctx {
 	struct record *rc;
@@ -91,6 +99,8 @@ struct vctx {
 	int admin;                /* verify-line: an admin session has logged in */
 	int64_t *qseq;            /* verify-line: seqs of the board.quarantined entries */
 	size_t nq, qcap;
+	struct vqev *qev;         /* verify-line: what the tables must answer, in log order */
+	size_t nqev, qevcap;
 	char **cprod;             /* verify-rows: products of serial.allocated, by first entry */
 	int64_t *cseq;
 	size_t ncp, cpcap;
@@ -103,9 +113,10 @@ void verify_tables(struct vctx *x);
  * every derived table against the log. Call verify_rows after verify_tables. */
 void verify_replay_entry(struct vctx *x, const struct rec_entry *e);
 void verify_rows(struct vctx *x);
-/* verify-line.c: the quarantines in the log (per entry), then against the tables. */
-void verify_quarantines_begin(struct vctx *x);
+/* verify-line.c: the quarantines in the log (per entry), then against the tables (loaded after
+ * the pass); verify_quarantines_free releases what the pass kept. */
 void verify_quarantine_entry(struct vctx *x, const struct rec_entry *e);
 void verify_quarantines(struct vctx *x);
+void verify_quarantines_free(struct vctx *x);
 
 #endif

@@ -13,28 +13,42 @@
 
 #include "verify-int.h"
 
-void
-verify_quarantines_begin(struct vctx *x)
+/* Keeps an event for verify_quarantines; -1 when out of memory. */
+static int
+add_event(struct vctx *x, const struct rec_entry *e, const char *cs)
 {
-	struct record *rc = x->rc;
-	int64_t *v;
-	size_t i;
-	int isnew;
+	char d[256];
+	struct vqev *q;
 
-	for (i = 0; i < rc->nc; i++)
-		if ((v = vmap_at(x->m, "q.cert", rc->c[i].cert_serial, &isnew)) != NULL)
-			*v = (int64_t)i + 1;
+	if (x->nqev == x->qevcap) {
+		size_t nc = x->qevcap ? x->qevcap * 2 : 16;
+		struct vqev *nq = realloc(x->qev, nc * sizeof(*nq));
+
+		if (nq == NULL)
+			return -1;
+		x->qev = nq;
+		x->qevcap = nc;
+	}
+	q = &x->qev[x->nqev];
+	q->desc = strdup(verify_describe(e, d, sizeof(d)));
+	q->cs = cs != NULL ? strdup(cs) : NULL;
+	q->chip = strdup(e->chip);
+	if (q->desc == NULL || (cs != NULL && q->cs == NULL) || q->chip == NULL) {
+		free(q->desc), free(q->cs), free(q->chip);
+		return -1;
+	}
+	x->nqev++;
+	return 0;
 }
 
-/* The log, entry by entry: admin log-ins, releases, quarantines and their certificates. */
+/* The log, entry by entry: admin log-ins, releases, quarantines and the certificates they
+ * name (checked against the certs table by verify_quarantines, in this order). */
 void
 verify_quarantine_entry(struct vctx *x, const struct rec_entry *e)
 {
-	struct record *rc = x->rc;
 	struct vmap *m = x->m;
-	struct verify_result *r = x->r;
 	const struct vbody *b = &x->body;
-	char key[2 * CAP_AUDIT_FIELD + 2], c1[80], c2[80], d[256];
+	char key[2 * CAP_AUDIT_FIELD + 2];
 	const char *cs, *product;
 	int64_t *v;
 	int isnew;
@@ -54,9 +68,8 @@ verify_quarantine_entry(struct vctx *x, const struct rec_entry *e)
 		return;
 	}
 	if (e->kind[6] == 'r') {
-		if (!x->admin)
-			verify_problem(r, "%s: a release with no admin session logged in before it: "
-			    "forged", verify_describe(e, d, sizeof(d)));
+		if (!x->admin && add_event(x, e, NULL) != 0)
+			x->stop_q = 1;
 		*v = -1;
 		if ((v = vmap_at(m, "q.nrel", key, &isnew)) != NULL)
 			(*v)++;
@@ -77,23 +90,22 @@ verify_quarantine_entry(struct vctx *x, const struct rec_entry *e)
 	}
 	x->qseq[x->nq++] = e->seq;
 	cs = vbody_get(b, "cert_serial");
-	if (*cs != '\0') {
-		int64_t *c = vmap_at(m, "q.cert", cs, &isnew);
+	if (*cs != '\0' && add_event(x, e, cs) != 0)
+		x->stop_q = 1;
+}
 
-		if (c == NULL) {
-			x->stop_q = 1;
-			return;
-		}
-		if (*c == 0)
-			verify_problem(r, "%s names certificate %s, which the certs table does not "
-			    "hold: its row was deleted", verify_describe(e, d, sizeof(d)),
-			    verify_clean(cs, c1, sizeof(c1)));
-		else if (strcmp(rc->c[*c - 1].status, "void") != 0)
-			verify_problem(r, "certificate %s of quarantined chip %s is '%s' in the certs "
-			    "table, not void: it was taken off the CRL by an edit",
-			    verify_clean(cs, c1, sizeof(c1)), verify_clean(e->chip, c2, sizeof(c2)),
-			    rc->c[*c - 1].status);
-	}
+void
+verify_quarantines_free(struct vctx *x)
+{
+	size_t i;
+
+	for (i = 0; i < x->nqev; i++)
+		free(x->qev[i].desc), free(x->qev[i].cs), free(x->qev[i].chip);
+	free(x->qev);
+	free(x->qseq);
+	x->qev = NULL;
+	x->qseq = NULL;
+	x->nqev = x->qevcap = x->nq = x->qcap = 0;
 }
 
 void
@@ -109,6 +121,37 @@ verify_quarantines(struct vctx *x)
 
 	if (x->stop_q)
 		return;
+	/* The certificate rows the quarantines name: the last row of each serial, by index + 1
+	 * (only those serials are looked up). */
+	for (i = 0; i < x->nqev; i++)
+		if (x->qev[i].cs != NULL) {
+			if ((v = vmap_at(m, "q.cert", x->qev[i].cs, &isnew)) == NULL)
+				return;
+			*v = -1; /* wanted; no row yet */
+		}
+	for (i = 0; i < rc->nc; i++)
+		if (vmap_get(m, "q.cert", rc->c[i].cert_serial) != 0 &&
+		    (v = vmap_at(m, "q.cert", rc->c[i].cert_serial, &isnew)) != NULL)
+			*v = (int64_t)i + 1;
+	for (i = 0; i < x->nqev; i++) {
+		const struct vqev *q = &x->qev[i];
+		int64_t c;
+
+		if (q->cs == NULL) {
+			verify_problem(r, "%s: a release with no admin session logged in before it: "
+			    "forged", q->desc);
+			continue;
+		}
+		c = vmap_get(m, "q.cert", q->cs);
+		if (c <= 0)
+			verify_problem(r, "%s names certificate %s, which the certs table does not "
+			    "hold: its row was deleted", q->desc, verify_clean(q->cs, c1, sizeof(c1)));
+		else if (strcmp(rc->c[c - 1].status, "void") != 0)
+			verify_problem(r, "certificate %s of quarantined chip %s is '%s' in the certs "
+			    "table, not void: it was taken off the CRL by an edit",
+			    verify_clean(q->cs, c1, sizeof(c1)), verify_clean(q->chip, c2, sizeof(c2)),
+			    rc->c[c - 1].status);
+	}
 	/* The live (not released) device row of each product/chip, by index + 1. */
 	for (i = 0; i < rc->nd; i++) {
 		const struct rec_device *dv = &rc->d[i];
@@ -130,6 +173,9 @@ verify_quarantines(struct vctx *x)
 				    verify_clean(dv->serial, c2, sizeof(c2)));
 			continue;
 		}
+		/* only the chips the log quarantined or released are looked up */
+		if (vmap_get(m, "q.state", key) == 0)
+			continue;
 		if ((v = vmap_at(m, "q.row", key, &isnew)) == NULL)
 			return;
 		*v = (int64_t)i + 1;

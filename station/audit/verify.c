@@ -684,15 +684,13 @@ verify_run(const struct verify_opts *o, struct verify_result *r)
 			cas = load_cas(capem);
 	} else
 		cas = load_cas(rc->ca_pem);
-	if (cas == NULL && rc->nc > 0) {
+	if (cas == NULL && rc->ncerts > 0) {
 		snprintf(r->input_error, sizeof(r->input_error), "no CA certificate to check the %zu "
-		    "certificates with (give --ca)", rc->nc);
+		    "certificates with (give --ca)", rc->ncerts);
 		goto out;
 	}
 	if (o->bundle != NULL)
 		qsort(rc->e, rc->ne, sizeof(*rc->e), cmp_seq);
-	r->certs = rc->nc;
-	r->devices = rc->nd;
 	x.rc = rc;
 	x.m = &m;
 	x.mlog = &mlog;
@@ -714,7 +712,6 @@ verify_run(const struct verify_opts *o, struct verify_result *r)
 		snprintf(r->input_error, sizeof(r->input_error), "out of memory");
 		goto out;
 	}
-	verify_quarantines_begin(&x);
 	/* The one pass: entries, tree, runs, order per board, quarantines, replay. */
 	lr = record_each_entry(rc, on_entry, &p, &ne, r->input_error, sizeof(r->input_error));
 	if (p.err) {
@@ -726,6 +723,11 @@ verify_run(const struct verify_opts *o, struct verify_result *r)
 	r->entries = ne;
 	r->seconds_merkle = p.t_merkle;
 	vmap_free(&mlog); /* the log's uniqueness and order state: done with */
+	/* The tables, now that the log's own state is gone (one of the two at a time). */
+	if (record_load_rows(rc, o->db, r->input_error, sizeof(r->input_error)) != 0)
+		goto out;
+	r->certs = rc->nc;
+	r->devices = rc->nd;
 	r->phase = VP_CHECKPOINTS;
 	cps_finish(&cps, ne, r);
 	r->uncovered = ne - r->covered;
@@ -755,7 +757,7 @@ out:
 		free(x.cprod[i]);
 	free(x.cprod);
 	free(x.cseq);
-	free(x.qseq);
+	verify_quarantines_free(&x);
 	free(pem);
 	free(capem);
 	EVP_PKEY_free(key);

@@ -218,8 +218,10 @@ out:
 	return r;
 }
 
+enum { LOAD_ROWS = 1, LOAD_CHECKPOINTS = 2 };
+
 static int
-load_tables(sqlite3 *db, struct record *rc)
+load_tables(sqlite3 *db, struct record *rc, int what)
 {
 	sqlite3_stmt *st = NULL;
 	size_t alloc;
@@ -233,6 +235,8 @@ load_tables(sqlite3 *db, struct record *rc)
 	} while (0)
 #define F(i) dup_text(st, i, CAP_AUDIT_FIELD)
 
+	if (!(what & LOAD_ROWS))
+		goto checkpoints;
 	PREP("SELECT issuer,cert_serial,product,chip_id,serial,lot,pubkey_sha256,status,seq,der"
 	     " FROM certs ORDER BY seq");
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
@@ -300,6 +304,9 @@ load_tables(sqlite3 *db, struct record *rc)
 	sqlite3_finalize(st);
 	if (s != SQLITE_DONE)
 		return REC_ERR_OPEN;
+checkpoints:
+	if (!(what & LOAD_CHECKPOINTS))
+		goto counters;
 	PREP("SELECT size,root,note,time FROM checkpoints ORDER BY size");
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		struct rec_checkpoint *k;
@@ -319,6 +326,9 @@ load_tables(sqlite3 *db, struct record *rc)
 	sqlite3_finalize(st);
 	if (s != SQLITE_DONE)
 		return REC_ERR_OPEN;
+counters:
+	if (!(what & LOAD_ROWS))
+		return REC_OK;
 	PREP("SELECT name,value FROM counters ORDER BY name");
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		struct rec_counter *n;
@@ -360,7 +370,8 @@ record_load_db(const char *path, struct record **out, char *why, size_t wcap)
 		    sqlite3_errmsg(db));
 		goto out;
 	}
-	if ((r = load_entries(db, rc)) != 0 || (r = load_tables(db, rc)) != 0) {
+	if ((r = load_entries(db, rc)) != 0 ||
+	    (r = load_tables(db, rc, LOAD_ROWS | LOAD_CHECKPOINTS)) != 0) {
 		r = fail(why, wcap, r == REC_ERR_NOMEM ? r : REC_ERR_OPEN,
 		    "cannot read the audit record in '%s': %s", path, sqlite3_errmsg(db));
 		goto out;
@@ -373,6 +384,37 @@ out:
 	sqlite3_close(db);
 	record_free(rc);
 	return r;
+}
+
+/* What record_load_db would find unreadable, before the pass (every statement prepares: the
+ * tables and columns are there), and the number of certificate rows. */
+static int
+check_tables(sqlite3 *db, size_t *ncerts)
+{
+	static const char *const sql[] = { SEL_LOG,
+		"SELECT COUNT(*) FROM certs",
+		"SELECT product,chip_id,serial,lot,cert_serial,fw_version,fw_digest,seq FROM devices",
+		"SELECT serial,product,chip_id,lot,status,seq FROM serials",
+		"SELECT commitment,serial,seq FROM pw_commits",
+		"SELECT size,root,note,time FROM checkpoints",
+		"SELECT name,value FROM counters" };
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int s;
+
+	for (i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		if (sqlite3_prepare_v2(db, sql[i], -1, &st, NULL) != SQLITE_OK)
+			return REC_ERR_FORMAT;
+		if (i == 1) {
+			if ((s = sqlite3_step(st)) != SQLITE_ROW) {
+				sqlite3_finalize(st);
+				return REC_ERR_OPEN;
+			}
+			*ncerts = (size_t)sqlite3_column_int64(st, 0);
+		}
+		sqlite3_finalize(st);
+	}
+	return REC_OK;
 }
 
 int
@@ -395,7 +437,8 @@ record_open_db(const char *path, struct record **out, char *why, size_t wcap)
 		    sqlite3_errmsg(rc->db));
 		goto out;
 	}
-	if ((r = load_tables(rc->db, rc)) != 0 ||
+	if ((r = check_tables(rc->db, &rc->ncerts)) != 0 ||
+	    (r = load_tables(rc->db, rc, LOAD_CHECKPOINTS)) != 0 ||
 	    (sqlite3_prepare_v2(rc->db, "SELECT seq,time,station,operator,lot,kind,chip_id,serial,"
 	        "body,leaf FROM log WHERE seq=? LIMIT 1", -1, &rc->at, NULL) != SQLITE_OK &&
 	        (r = REC_ERR_FORMAT) != 0)) {
@@ -409,6 +452,20 @@ record_open_db(const char *path, struct record **out, char *why, size_t wcap)
 out:
 	record_free(rc);
 	return r;
+}
+
+int
+record_load_rows(struct record *rc, const char *path, char *why, size_t wcap)
+{
+	int r;
+
+	if (rc->db == NULL)
+		return REC_OK; /* a bundle: loaded with the rest */
+	if ((r = load_tables(rc->db, rc, LOAD_ROWS)) != 0)
+		return fail(why, wcap, r == REC_ERR_NOMEM ? r : REC_ERR_OPEN,
+		    "cannot read the audit record in '%s': %s", path, sqlite3_errmsg(rc->db));
+	rc->ncerts = rc->nc;
+	return REC_OK;
 }
 
 int
@@ -701,6 +758,7 @@ record_load_bundle(const uint8_t *buf, size_t len, struct record **out, char *wh
 	if ((r = bundle_entries(json_object_get(root, "entries"), rc)) != 0 ||
 	    (r = bundle_tables(root, rc)) != 0)
 		goto out;
+	rc->ncerts = rc->nc;
 	if ((s = jstr(root, "ca_chain_pem", CAP_PEM)) != NULL && (rc->ca_pem = strdup(s)) == NULL)
 		r = REC_ERR_NOMEM;
 	if ((s = jstr(root, "audit_key_pem", CAP_PEM)) != NULL &&
