@@ -70,6 +70,39 @@ dup_text(sqlite3_stmt *st, int i, size_t max)
 	return strdup(t ? t : "");
 }
 
+/* The registry rows' strings of a database record live in chunks of one arena (a million-device
+ * record has millions of them; one allocation each cost more than the strings). */
+struct rec_chunk {
+	struct rec_chunk *next;
+	size_t used, cap;
+	char data[];
+};
+
+#define REC_CHUNK (1 << 20)
+
+/* A checked text column (as dup_text) copied into the arena; NULL when out of memory. */
+static char *
+arena_text(struct record *rc, sqlite3_stmt *st, int i, size_t max)
+{
+	const char *t = col_text(st, i, max);
+	size_t n = t ? strlen(t) + 1 : 1;
+	struct rec_chunk *c = rc->chunks;
+	char *p;
+
+	if (c == NULL || c->cap - c->used < n) {
+		if ((c = malloc(sizeof(*c) + REC_CHUNK)) == NULL)
+			return NULL;
+		c->next = rc->chunks;
+		c->used = 0;
+		c->cap = REC_CHUNK; /* n <= CAP_AUDIT_FIELD + 1: always fits */
+		rc->chunks = c;
+	}
+	p = c->data + c->used;
+	memcpy(p, t ? t : "", n);
+	c->used += n;
+	return p;
+}
+
 /* Fills e from the nine strings, in one allocation. */
 static int
 entry_set(struct rec_entry *e, const char *const f[9])
@@ -233,8 +266,9 @@ load_tables(sqlite3 *db, struct record *rc, int what)
 		if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)            \
 			return REC_ERR_FORMAT;                                          \
 	} while (0)
-#define F(i) dup_text(st, i, CAP_AUDIT_FIELD)
+#define F(i) arena_text(rc, st, i, CAP_AUDIT_FIELD)
 
+	rc->arena_rows = 1;
 	if (!(what & LOAD_ROWS))
 		goto checkpoints;
 	PREP("SELECT issuer,cert_serial,product,chip_id,serial,lot,pubkey_sha256,status,seq,der"
@@ -249,6 +283,9 @@ load_tables(sqlite3 *db, struct record *rc, int what)
 		c->issuer = F(0), c->cert_serial = F(1), c->product = F(2), c->chip = F(3);
 		c->serial = F(4), c->lot = F(5), c->pubkey = F(6), c->status = F(7);
 		c->seq = sqlite3_column_int64(st, 8);
+		if (!c->issuer || !c->cert_serial || !c->product || !c->chip || !c->serial ||
+		    !c->lot || !c->pubkey || !c->status)
+			goto nomem;
 		if (sqlite3_column_type(st, 9) == SQLITE_BLOB && n > 0 && n <= CAP_CERT_DER &&
 		    (c->der = malloc((size_t)n)) != NULL) {
 			memcpy(c->der, sqlite3_column_blob(st, 9), (size_t)n);
@@ -274,6 +311,9 @@ load_tables(sqlite3 *db, struct record *rc, int what)
 		d->cert_serial = F(4), d->fw_version = F(5), d->fw_digest = F(6);
 		d->seq = sqlite3_column_int64(st, 7);
 		d->status = F(8);
+		if (!d->product || !d->chip || !d->serial || !d->lot || !d->cert_serial ||
+		    !d->fw_version || !d->fw_digest || !d->status)
+			goto nomem;
 	}
 	sqlite3_finalize(st);
 	if (s != SQLITE_DONE)
@@ -287,6 +327,8 @@ load_tables(sqlite3 *db, struct record *rc, int what)
 		x = &rc->s[rc->ns++];
 		x->serial = F(0), x->product = F(1), x->chip = F(2), x->lot = F(3), x->status = F(4);
 		x->seq = sqlite3_column_int64(st, 5);
+		if (!x->serial || !x->product || !x->chip || !x->lot || !x->status)
+			goto nomem;
 	}
 	sqlite3_finalize(st);
 	if (s != SQLITE_DONE)
@@ -300,6 +342,8 @@ load_tables(sqlite3 *db, struct record *rc, int what)
 		p = &rc->p[rc->np++];
 		p->commitment = F(0), p->serial = F(1);
 		p->seq = sqlite3_column_int64(st, 2);
+		if (!p->commitment || !p->serial)
+			goto nomem;
 	}
 	sqlite3_finalize(st);
 	if (s != SQLITE_DONE)
@@ -322,6 +366,8 @@ checkpoints:
 		}
 		k->note = dup_text(st, 2, CAP_NOTE);
 		k->time = F(3);
+		if (!k->note || !k->time)
+			goto nomem;
 	}
 	sqlite3_finalize(st);
 	if (s != SQLITE_DONE)
@@ -338,6 +384,8 @@ counters:
 		n = &rc->n[rc->nn++];
 		n->name = F(0);
 		n->value = sqlite3_column_int64(st, 1);
+		if (!n->name)
+			goto nomem;
 	}
 	sqlite3_finalize(st);
 	rc->have_counters = 1;
@@ -778,32 +826,45 @@ out:
 void
 record_free(struct record *rc)
 {
+	struct rec_chunk *ch;
 	size_t i;
+	int own = 0; /* the rows' strings are their own allocations (a bundle) */
 
 	if (rc == NULL)
 		return;
+	own = !rc->arena_rows;
 	for (i = 0; i < rc->ne; i++)
 		free(rc->e[i].mem);
 	for (i = 0; i < rc->nc; i++) {
 		struct rec_cert *c = &rc->c[i];
-		free(c->issuer), free(c->cert_serial), free(c->product), free(c->chip);
-		free(c->serial), free(c->lot), free(c->pubkey), free(c->status), free(c->der);
+		if (own) {
+			free(c->issuer), free(c->cert_serial), free(c->product), free(c->chip);
+			free(c->serial), free(c->lot), free(c->pubkey), free(c->status);
+		}
+		free(c->der);
 	}
-	for (i = 0; i < rc->nd; i++) {
+	for (i = 0; own && i < rc->nd; i++) {
 		struct rec_device *d = &rc->d[i];
 		free(d->product), free(d->chip), free(d->serial), free(d->lot);
 		free(d->cert_serial), free(d->fw_version), free(d->fw_digest), free(d->status);
 	}
-	for (i = 0; i < rc->ns; i++) {
+	for (i = 0; own && i < rc->ns; i++) {
 		struct rec_serial *x = &rc->s[i];
 		free(x->serial), free(x->product), free(x->chip), free(x->lot), free(x->status);
 	}
-	for (i = 0; i < rc->np; i++)
+	for (i = 0; own && i < rc->np; i++)
 		free(rc->p[i].commitment), free(rc->p[i].serial);
-	for (i = 0; i < rc->nk; i++)
-		free(rc->k[i].note), free(rc->k[i].time);
-	for (i = 0; i < rc->nn; i++)
+	for (i = 0; i < rc->nk; i++) {
+		free(rc->k[i].note);
+		if (own)
+			free(rc->k[i].time);
+	}
+	for (i = 0; own && i < rc->nn; i++)
 		free(rc->n[i].name);
+	while ((ch = rc->chunks) != NULL) {
+		rc->chunks = ch->next;
+		free(ch);
+	}
 	free(rc->e), free(rc->c), free(rc->d), free(rc->s), free(rc->p), free(rc->k), free(rc->n);
 	free(rc->ca_pem);
 	free(rc->audit_key_pem);

@@ -69,6 +69,8 @@ struct rec_checkpoint {
 	char *time;
 };
 
+struct rec_chunk;
+
 struct record {
 	struct rec_entry *e;
 	size_t ne;
@@ -85,6 +87,8 @@ struct record {
 	struct rec_counter *n;
 	size_t nn;
 	int have_counters;   /* the counters table was read (a database; a bundle has none) */
+	struct rec_chunk *chunks; /* a database's rows: their strings (record.c) */
+	int arena_rows;      /* the rows' strings are in chunks, not allocated one by one */
 	size_t ncerts;       /* certificate rows (record_open_db: counted before they are loaded) */
 	sqlite3 *db;         /* record_open_db: the database, in a read transaction */
 	sqlite3_stmt *at;    /* record_open_db: the entry of one seq */
