@@ -13,68 +13,144 @@
 
 #include "verify-int.h"
 
-void
-verify_quarantines(struct record *rc, struct vmap *m, struct verify_result *r)
+/* Keeps an event for verify_quarantines; -1 when out of memory. */
+static int
+add_event(struct vctx *x, const struct rec_entry *e, const char *cs)
 {
-	char key[2 * CAP_AUDIT_FIELD + 2], c1[80], c2[80], d[256];
-	int admin = 0; /* an admin session has logged in (sessions may overlap in the log) */
+	char d[256];
+	struct vqev *q;
+
+	if (x->nqev == x->qevcap) {
+		size_t nc = x->qevcap ? x->qevcap * 2 : 16;
+		struct vqev *nq = realloc(x->qev, nc * sizeof(*nq));
+
+		if (nq == NULL)
+			return -1;
+		x->qev = nq;
+		x->qevcap = nc;
+	}
+	q = &x->qev[x->nqev];
+	q->desc = strdup(verify_describe(e, d, sizeof(d)));
+	q->cs = cs != NULL ? strdup(cs) : NULL;
+	q->chip = strdup(e->chip);
+	if (q->desc == NULL || (cs != NULL && q->cs == NULL) || q->chip == NULL) {
+		free(q->desc), free(q->cs), free(q->chip);
+		return -1;
+	}
+	x->nqev++;
+	return 0;
+}
+
+/* The log, entry by entry: admin log-ins, releases, quarantines and the certificates they
+ * name (checked against the certs table by verify_quarantines, in this order). */
+void
+verify_quarantine_entry(struct vctx *x, const struct rec_entry *e)
+{
+	struct vmap *m = x->m;
+	const struct vbody *b = &x->body;
+	char key[2 * CAP_AUDIT_FIELD + 2];
 	const char *cs, *product;
+	int64_t *v;
+	int isnew;
+
+	if (x->stop_q)
+		return;
+	if (strcmp(e->kind, "hsm.login") == 0) {
+		x->admin |= strcmp(vbody_get(b, "mode"), "admin") == 0;
+		return;
+	}
+	if (strcmp(e->kind, "board.quarantined") != 0 && strcmp(e->kind, "board.released") != 0)
+		return;
+	product = vbody_get(b, "product");
+	snprintf(key, sizeof(key), "%s/%s", product, e->chip);
+	if ((v = vmap_at(m, "q.state", key, &isnew)) == NULL) {
+		x->stop_q = 1;
+		return;
+	}
+	if (e->kind[6] == 'r') {
+		if (!x->admin && add_event(x, e, NULL) != 0)
+			x->stop_q = 1;
+		*v = -1;
+		if ((v = vmap_at(m, "q.nrel", key, &isnew)) != NULL)
+			(*v)++;
+		return;
+	}
+	*v = e->seq + 1;
+	/* the last pass reads each board.quarantined again by its seq */
+	if (x->nq == x->qcap) {
+		size_t nc = x->qcap ? x->qcap * 2 : 64;
+		int64_t *nq = realloc(x->qseq, nc * sizeof(*nq));
+
+		if (nq == NULL) {
+			x->stop_q = 1;
+			return;
+		}
+		x->qseq = nq;
+		x->qcap = nc;
+	}
+	x->qseq[x->nq++] = e->seq;
+	cs = vbody_get(b, "cert_serial");
+	if (*cs != '\0' && add_event(x, e, cs) != 0)
+		x->stop_q = 1;
+}
+
+void
+verify_quarantines_free(struct vctx *x)
+{
+	size_t i;
+
+	for (i = 0; i < x->nqev; i++)
+		free(x->qev[i].desc), free(x->qev[i].cs), free(x->qev[i].chip);
+	free(x->qev);
+	free(x->qseq);
+	x->qev = NULL;
+	x->qseq = NULL;
+	x->nqev = x->qevcap = x->nq = x->qcap = 0;
+}
+
+void
+verify_quarantines(struct vctx *x)
+{
+	struct record *rc = x->rc;
+	struct vmap *m = x->m;
+	struct verify_result *r = x->r;
+	char key[2 * CAP_AUDIT_FIELD + 2], c1[80], c2[80], d[256];
 	int64_t *v;
 	size_t i;
 	int isnew;
-	json_t *b;
 
-	for (i = 0; i < rc->nc; i++)
-		if ((v = vmap_at(m, "q.cert", rc->c[i].cert_serial, &isnew)) != NULL)
-			*v = (int64_t)i + 1;
-	for (i = 0; i < rc->ne; i++) {
-		const struct rec_entry *e = &rc->e[i];
-
-		if (strcmp(e->kind, "hsm.login") == 0) {
-			b = json_loads(e->body, 0, NULL);
-			admin |= strcmp(verify_body_get(b, "mode"), "admin") == 0;
-			json_decref(b);
-			continue;
-		}
-		if (strcmp(e->kind, "board.quarantined") != 0 && strcmp(e->kind, "board.released") != 0)
-			continue;
-		b = json_loads(e->body, 0, NULL);
-		product = verify_body_get(b, "product");
-		snprintf(key, sizeof(key), "%s/%s", product, e->chip);
-		if ((v = vmap_at(m, "q.state", key, &isnew)) == NULL) {
-			json_decref(b);
-			return;
-		}
-		if (e->kind[6] == 'r') {
-			if (!admin)
-				verify_problem(r, "%s: a release with no admin session logged in before it: "
-				    "forged", verify_describe(e, d, sizeof(d)));
-			*v = -1;
-			if ((v = vmap_at(m, "q.nrel", key, &isnew)) != NULL)
-				(*v)++;
-			json_decref(b);
-			continue;
-		}
-		*v = e->seq + 1;
-		cs = verify_body_get(b, "cert_serial");
-		if (*cs != '\0') {
-			int64_t *c = vmap_at(m, "q.cert", cs, &isnew);
-
-			if (c == NULL) {
-				json_decref(b);
+	if (x->stop_q)
+		return;
+	/* The certificate rows the quarantines name: the last row of each serial, by index + 1
+	 * (only those serials are looked up). */
+	for (i = 0; i < x->nqev; i++)
+		if (x->qev[i].cs != NULL) {
+			if ((v = vmap_at(m, "q.cert", x->qev[i].cs, &isnew)) == NULL)
 				return;
-			}
-			if (*c == 0)
-				verify_problem(r, "%s names certificate %s, which the certs table does not "
-				    "hold: its row was deleted", verify_describe(e, d, sizeof(d)),
-				    verify_clean(cs, c1, sizeof(c1)));
-			else if (strcmp(rc->c[*c - 1].status, "void") != 0)
-				verify_problem(r, "certificate %s of quarantined chip %s is '%s' in the certs "
-				    "table, not void: it was taken off the CRL by an edit",
-				    verify_clean(cs, c1, sizeof(c1)), verify_clean(e->chip, c2, sizeof(c2)),
-				    rc->c[*c - 1].status);
+			*v = -1; /* wanted; no row yet */
 		}
-		json_decref(b);
+	for (i = 0; i < rc->nc; i++)
+		if (vmap_get(m, "q.cert", rc->c[i].cert_serial) != 0 &&
+		    (v = vmap_at(m, "q.cert", rc->c[i].cert_serial, &isnew)) != NULL)
+			*v = (int64_t)i + 1;
+	for (i = 0; i < x->nqev; i++) {
+		const struct vqev *q = &x->qev[i];
+		int64_t c;
+
+		if (q->cs == NULL) {
+			verify_problem(r, "%s: a release with no admin session logged in before it: "
+			    "forged", q->desc);
+			continue;
+		}
+		c = vmap_get(m, "q.cert", q->cs);
+		if (c <= 0)
+			verify_problem(r, "%s names certificate %s, which the certs table does not "
+			    "hold: its row was deleted", q->desc, verify_clean(q->cs, c1, sizeof(c1)));
+		else if (strcmp(rc->c[c - 1].status, "void") != 0)
+			verify_problem(r, "certificate %s of quarantined chip %s is '%s' in the certs "
+			    "table, not void: it was taken off the CRL by an edit",
+			    verify_clean(q->cs, c1, sizeof(c1)), verify_clean(q->chip, c2, sizeof(c2)),
+			    rc->c[c - 1].status);
 	}
 	/* The live (not released) device row of each product/chip, by index + 1. */
 	for (i = 0; i < rc->nd; i++) {
@@ -97,22 +173,24 @@ verify_quarantines(struct record *rc, struct vmap *m, struct verify_result *r)
 				    verify_clean(dv->serial, c2, sizeof(c2)));
 			continue;
 		}
+		/* only the chips the log quarantined or released are looked up */
+		if (vmap_get(m, "q.state", key) == 0)
+			continue;
 		if ((v = vmap_at(m, "q.row", key, &isnew)) == NULL)
 			return;
 		*v = (int64_t)i + 1;
 	}
 	/* Each chip quarantined and not released since: its row is there and says so. The last
 	 * board.quarantined of a chip is the one its q.state names. */
-	for (i = 0; i < rc->ne; i++) {
-		const struct rec_entry *e = &rc->e[i];
+	for (i = 0; i < x->nq; i++) {
+		const struct rec_entry *e = verify_entry_at(rc, x->qseq[i], &x->eb);
 		const struct rec_device *dv;
 		int64_t *row;
 
-		if (strcmp(e->kind, "board.quarantined") != 0)
+		if (e == NULL || strcmp(e->kind, "board.quarantined") != 0)
 			continue;
-		b = json_loads(e->body, 0, NULL);
-		snprintf(key, sizeof(key), "%s/%s", verify_body_get(b, "product"), e->chip);
-		json_decref(b);
+		vbody_parse(&x->body2, e->body);
+		snprintf(key, sizeof(key), "%s/%s", vbody_get(&x->body2, "product"), e->chip);
 		if ((v = vmap_at(m, "q.state", key, &isnew)) == NULL ||
 		    (row = vmap_at(m, "q.row", key, &isnew)) == NULL)
 			return;

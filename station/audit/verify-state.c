@@ -5,6 +5,7 @@
  */
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
@@ -34,99 +35,224 @@ uniq(struct vmap *m, struct verify_result *r, const char *ns, const char *key, i
 }
 
 void
-verify_log_semantics(struct record *rc, struct vmap *m, struct verify_result *r)
+verify_log_entry(struct vctx *x, const struct rec_entry *e)
 {
+	struct vmap *m = x->mlog;
+	struct verify_result *r = x->r;
+	const struct vbody *b = &x->body;
 	char d[256], key[2 * CAP_AUDIT_FIELD + 2];
-	size_t i;
+	int64_t *st, flag = 0, need = 0;
+	int isnew;
 
-	for (i = 0; i < rc->ne; i++) {
-		const struct rec_entry *e = &rc->e[i];
-		int64_t *st, flag = 0, need = 0;
-		int isnew;
-		json_t *b = NULL;
-
-		/* S-27: a released chip may be provisioned again: its next board.verified and
-		 * board.pass belong to a new generation of that product/chip. */
-		if (strcmp(e->kind, "board.released") == 0) {
-			b = json_loads(e->body, 0, NULL);
-			snprintf(key, sizeof(key), "%s/%s", verify_body_get(b, "product"), e->chip);
-			json_decref(b);
-			b = NULL;
-			if ((st = vmap_at(m, "released", key, &isnew)) == NULL)
-				return;
-			*st = isnew ? 1 : *st + 1;
-			continue;
-		}
-		if (*e->serial == '\0')
-			continue;
-		/* uniq() may grow the map: look the board's state up only after it. */
-		if (strcmp(e->kind, "serial.allocated") == 0) {
-			uniq(m, r, "log.serial", e->serial, e->seq, "product serial (serial.allocated)");
-			flag = F_ALLOC;
-		} else if (strcmp(e->kind, "password.committed") == 0) {
-			b = json_loads(e->body, 0, NULL);
-			uniq(m, r, "log.pw", verify_body_get(b, "commitment"), e->seq,
-			    "password commitment (password.committed)");
-			flag = F_PW;
-		} else if (strcmp(e->kind, "cert.issued") == 0) {
-			b = json_loads(e->body, 0, NULL);
-			uniq(m, r, "log.pk", verify_body_get(b, "pubkey_sha256"), e->seq,
-			    "public key (cert.issued)");
-			snprintf(key, sizeof(key), "%s/%s", verify_body_get(b, "issuer"), verify_body_get(b, "cert_serial"));
-			uniq(m, r, "log.cs", key, e->seq, "certificate serial (cert.issued)");
-			flag = F_CERT;
-		} else if (strcmp(e->kind, "board.pass") == 0 || strcmp(e->kind, "board.verified") == 0) {
-			int pass = e->kind[6] == 'p';
-
-			int64_t *gen, g = 0;
-			int gnew;
-
-			b = json_loads(e->body, 0, NULL);
-			snprintf(key, sizeof(key), "%s/%s", verify_body_get(b, "product"), e->chip);
-			/* map_at may grow the map: read the generation at once. */
-			if ((gen = vmap_at(m, "released", key, &gnew)) != NULL)
-				g = *gen;
-			snprintf(key + strlen(key), sizeof(key) - strlen(key), "#%lld", (long long)g);
-			/* One board.verified and one board.pass per device (and release) at most. */
-			uniq(m, r, pass ? "log.dev" : "log.vdev", key, e->seq, pass ?
-			    "chip ID of the product (board.pass)" : "chip ID of the product (board.verified)");
-			uniq(m, r, pass ? "log.pass" : "log.vpass", e->serial, e->seq, pass ?
-			    "product serial (board.pass)" : "product serial (board.verified)");
-			flag = F_PASS;
-			need = F_ALLOC | F_PW | F_CERT;
-		}
-		json_decref(b);
-		if (flag == 0)
-			continue;
-		if ((st = vmap_at(m, "state", e->serial, &isnew)) == NULL)
+	if (x->stop_sem)
+		return;
+	/* S-27: a released chip may be provisioned again: its next board.verified and
+	 * board.pass belong to a new generation of that product/chip. */
+	if (strcmp(e->kind, "board.released") == 0) {
+		snprintf(key, sizeof(key), "%s/%s", vbody_get(b, "product"), e->chip);
+		if ((st = vmap_at(m, "released", key, &isnew)) == NULL) {
+			x->stop_sem = 1;
 			return;
-		if ((*st & need) != need)
-			verify_problem(r, "%s: board accepted without %s%s%sbefore it for that serial",
-			    verify_describe(e, d, sizeof(d)), *st & F_ALLOC ? "" : "serial.allocated ",
-			    *st & F_PW ? "" : "password.committed ", *st & F_CERT ? "" : "cert.issued ");
-		*st |= flag;
+		}
+		*st = isnew ? 1 : *st + 1;
+		return;
 	}
+	if (*e->serial == '\0')
+		return;
+	/* uniq() may grow the map: look the board's state up only after it. */
+	if (strcmp(e->kind, "serial.allocated") == 0) {
+		uniq(m, r, "log.serial", e->serial, e->seq, "product serial (serial.allocated)");
+		flag = F_ALLOC;
+	} else if (strcmp(e->kind, "password.committed") == 0) {
+		uniq(m, r, "log.pw", vbody_get(b, "commitment"), e->seq,
+		    "password commitment (password.committed)");
+		flag = F_PW;
+	} else if (strcmp(e->kind, "cert.issued") == 0) {
+		uniq(m, r, "log.pk", vbody_get(b, "pubkey_sha256"), e->seq,
+		    "public key (cert.issued)");
+		snprintf(key, sizeof(key), "%s/%s", vbody_get(b, "issuer"), vbody_get(b, "cert_serial"));
+		uniq(m, r, "log.cs", key, e->seq, "certificate serial (cert.issued)");
+		flag = F_CERT;
+	} else if (strcmp(e->kind, "board.pass") == 0 || strcmp(e->kind, "board.verified") == 0) {
+		int pass = e->kind[6] == 'p';
+		int64_t g;
+
+		snprintf(key, sizeof(key), "%s/%s", vbody_get(b, "product"), e->chip);
+		/* the generation: the releases of the chip so far (looked up, never added) */
+		g = vmap_get(m, "released", key);
+		snprintf(key + strlen(key), sizeof(key) - strlen(key), "#%lld", (long long)g);
+		/* One board.verified and one board.pass per device (and release) at most. */
+		uniq(m, r, pass ? "log.dev" : "log.vdev", key, e->seq, pass ?
+		    "chip ID of the product (board.pass)" : "chip ID of the product (board.verified)");
+		uniq(m, r, pass ? "log.pass" : "log.vpass", e->serial, e->seq, pass ?
+		    "product serial (board.pass)" : "product serial (board.verified)");
+		flag = F_PASS;
+		need = F_ALLOC | F_PW | F_CERT;
+	}
+	if (flag == 0)
+		return;
+	if ((st = vmap_at(m, "state", e->serial, &isnew)) == NULL) {
+		x->stop_sem = 1;
+		return;
+	}
+	if ((*st & need) != need)
+		verify_problem(r, "%s: board accepted without %s%s%sbefore it for that serial",
+		    verify_describe(e, d, sizeof(d)), *st & F_ALLOC ? "" : "serial.allocated ",
+		    *st & F_PW ? "" : "password.committed ", *st & F_CERT ? "" : "cert.issued ");
+	*st |= flag;
+}
+
+/* ---- uniqueness in the tables, by sorting ---- */
+
+/* The table checks hold every row already: a duplicate is found by sorting the rows by key,
+ * not with a map entry per row (a million-device record has five such keys per device). */
+#define NO_ROW ((size_t)-1)
+
+struct rowkey {
+	const char *k;
+	size_t i;
+};
+
+static int
+cmp_rowkey(const void *a, const void *b)
+{
+	const struct rowkey *x = a, *y = b;
+	int c = strcmp(x->k, y->k);
+
+	return c != 0 ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* first[i] = the first row (in row order) with row i's key when that is another row, else
+ * NO_ROW; keys[i] NULL or "" is no key (uniq() skips it). NULL when out of memory. */
+static size_t *
+dup_first(const char *const *keys, size_t n)
+{
+	struct rowkey *rk = NULL;
+	size_t *first = NULL, i, j, m = 0;
+
+	if ((first = malloc((n ? n : 1) * sizeof(*first))) == NULL ||
+	    (rk = malloc((n ? n : 1) * sizeof(*rk))) == NULL) {
+		free(first);
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		first[i] = NO_ROW;
+		if (keys[i] != NULL && *keys[i] != '\0') {
+			rk[m].k = keys[i];
+			rk[m++].i = i;
+		}
+	}
+	qsort(rk, m, sizeof(*rk), cmp_rowkey);
+	for (i = 0; i < m; i = j)
+		for (j = i + 1; j < m && strcmp(rk[j].k, rk[i].k) == 0; j++)
+			first[rk[j].i] = rk[i].i;
+	free(rk);
+	return first;
+}
+
+/* Keys "a/b" cut as the map cut them (511 bytes), in one block (*mem, caller frees). */
+static const char **
+joined_keys(size_t n, const char *(*part)(const struct record *, size_t, int),
+    const struct record *rc, char **mem)
+{
+	const char **k = malloc((n ? n : 1) * sizeof(*k));
+	size_t i, total = 0, at = 0;
+	char *p;
+
+	*mem = NULL;
+	if (k == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		size_t l = strlen(part(rc, i, 0)) + 1 + strlen(part(rc, i, 1));
+		total += (l > 2 * CAP_AUDIT_FIELD + 1 ? 2 * CAP_AUDIT_FIELD + 1 : l) + 1;
+	}
+	if ((p = malloc(total ? total : 1)) == NULL) {
+		free(k);
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		char key[2 * CAP_AUDIT_FIELD + 2];
+		size_t l;
+
+		snprintf(key, sizeof(key), "%s/%s", part(rc, i, 0), part(rc, i, 1));
+		l = strlen(key) + 1;
+		memcpy(p + at, key, l);
+		k[i] = p + at;
+		at += l;
+	}
+	*mem = p;
+	return k;
+}
+
+static const char *
+dev_part(const struct record *rc, size_t i, int second)
+{
+	return second ? rc->d[i].chip : rc->d[i].product;
+}
+
+static const char *
+cert_part(const struct record *rc, size_t i, int second)
+{
+	return second ? rc->c[i].cert_serial : rc->c[i].issuer;
+}
+
+/* uniq() of row i: from first[] when the sort could be done, else with the map. */
+static void
+uniq_row(struct vmap *m, struct verify_result *r, const size_t *first, const char *ns,
+    const char *key, size_t i, int64_t first_seq, int64_t seq, const char *what)
+{
+	char k[80];
+
+	if (first == NULL) {
+		uniq(m, r, ns, key, seq, what);
+		return;
+	}
+	if (*key != '\0' && first[i] != NO_ROW)
+		verify_problem(r, "%s %s appears twice: entries/rows #%lld and #%lld", what,
+		    verify_clean(key, k, sizeof(k)), (long long)first_seq, (long long)seq);
 }
 
 void
-verify_tables(struct record *rc, struct vmap *m, struct verify_result *r)
+verify_tables(struct vctx *x)
 {
+	struct record *rc = x->rc;
+	struct vmap *m = x->m;
+	struct verify_result *r = x->r;
 	char key[2 * CAP_AUDIT_FIELD + 2], c1[80];
-	size_t i;
+	const char **keys = NULL, **keys2 = NULL;
+	size_t *f1 = NULL, *f2 = NULL, i, n;
+	char *mem = NULL;
 
+#define FIRST_SEQ(f, arr) ((f) != NULL && (f)[i] != NO_ROW ? (arr)[(f)[i]].seq : 0)
+	/* devices: product/chip among the rows not released; serial */
+	n = rc->nd;
+	if ((keys = joined_keys(n, dev_part, rc, &mem)) != NULL &&
+	    (keys2 = malloc((n ? n : 1) * sizeof(*keys2))) != NULL) {
+		for (i = 0; i < n; i++) {
+			if (strcmp(rc->d[i].status, "released") == 0)
+				keys[i] = NULL;
+			keys2[i] = rc->d[i].serial;
+		}
+		if ((f1 = dup_first(keys, n)) == NULL || (f2 = dup_first(keys2, n)) == NULL) {
+			free(f1);
+			f1 = NULL;
+		}
+	}
 	for (i = 0; i < rc->nd; i++) {
 		const struct rec_device *d = &rc->d[i];
-		const struct rec_entry *e = verify_entry_at(rc, d->seq);
+		const struct rec_entry *e = verify_entry_at(rc, d->seq, &x->eb);
 
 		snprintf(key, sizeof(key), "%s/%s", d->product, d->chip);
 		/* A released row stays for the record; one row per chip is live (schema 6). */
 		if (strcmp(d->status, "released") != 0)
-			uniq(m, r, "t.dev", key, d->seq, "device (product/chip ID) in the devices table");
+			uniq_row(m, r, f1, "t.dev", key, i, FIRST_SEQ(f1, rc->d), d->seq,
+			    "device (product/chip ID) in the devices table");
 		if (*d->status && strcmp(d->status, "verified") != 0 && strcmp(d->status, "pass") != 0 &&
 		    strcmp(d->status, "quarantined") != 0 && strcmp(d->status, "released") != 0)
 			verify_problem(r, "device %s (serial %s) has the unknown status '%s': the devices row "
 			    "was edited", verify_clean(d->chip, c1, sizeof(c1)), d->serial, d->status);
-		uniq(m, r, "t.dserial", d->serial, d->seq, "product serial in the devices table");
+		uniq_row(m, r, f1 != NULL ? f2 : NULL, "t.dserial", d->serial, i,
+		    FIRST_SEQ(f2, rc->d), d->seq, "product serial in the devices table");
 		/* The device row is written with board.verified (before LOCK) or board.pass. */
 		if (e == NULL || (strcmp(e->kind, "board.pass") != 0 &&
 		                     strcmp(e->kind, "board.verified") != 0) || strcmp(e->chip, d->chip) != 0 ||
@@ -135,38 +261,80 @@ verify_tables(struct record *rc, struct vmap *m, struct verify_result *r)
 			    "the devices row was edited or inserted", verify_clean(d->chip, c1, sizeof(c1)),
 			    d->serial, (long long)d->seq);
 	}
+	free(f1), free(f2), free(keys), free(keys2), free(mem);
+	f1 = f2 = NULL, keys = keys2 = NULL, mem = NULL;
+	/* serials: serial */
+	n = rc->ns;
+	if ((keys = malloc((n ? n : 1) * sizeof(*keys))) != NULL) {
+		for (i = 0; i < n; i++)
+			keys[i] = rc->s[i].serial;
+		f1 = dup_first(keys, n);
+	}
 	for (i = 0; i < rc->ns; i++) {
 		const struct rec_serial *s = &rc->s[i];
-		const struct rec_entry *e = verify_entry_at(rc, s->seq);
+		const struct rec_entry *e = verify_entry_at(rc, s->seq, &x->eb);
 
-		uniq(m, r, "t.serial", s->serial, s->seq, "product serial in the serials table");
+		uniq_row(m, r, f1, "t.serial", s->serial, i, FIRST_SEQ(f1, rc->s), s->seq,
+		    "product serial in the serials table");
 		if (e == NULL || strcmp(e->kind, "serial.allocated") != 0 ||
 		    strcmp(e->serial, s->serial) != 0 || strcmp(e->chip, s->chip) != 0)
 			verify_problem(r, "serial %s has no matching serial.allocated log entry #%lld: the "
 			    "serials row was edited or inserted", verify_clean(s->serial, c1, sizeof(c1)),
 			    (long long)s->seq);
 	}
+	free(f1), free(keys);
+	f1 = NULL, keys = NULL;
+	/* certs: issuer/cert_serial; public key */
+	n = rc->nc;
+	if ((keys = joined_keys(n, cert_part, rc, &mem)) != NULL &&
+	    (keys2 = malloc((n ? n : 1) * sizeof(*keys2))) != NULL) {
+		for (i = 0; i < n; i++)
+			keys2[i] = rc->c[i].pubkey;
+		if ((f1 = dup_first(keys, n)) == NULL || (f2 = dup_first(keys2, n)) == NULL) {
+			free(f1);
+			f1 = NULL;
+		}
+	}
 	for (i = 0; i < rc->nc; i++) {
 		snprintf(key, sizeof(key), "%s/%s", rc->c[i].issuer, rc->c[i].cert_serial);
-		uniq(m, r, "t.cs", key, rc->c[i].seq, "certificate serial in the certs table");
-		uniq(m, r, "t.pk", rc->c[i].pubkey, rc->c[i].seq, "public key in the certs table");
+		uniq_row(m, r, f1, "t.cs", key, i, FIRST_SEQ(f1, rc->c), rc->c[i].seq,
+		    "certificate serial in the certs table");
+		uniq_row(m, r, f1 != NULL ? f2 : NULL, "t.pk", rc->c[i].pubkey, i,
+		    FIRST_SEQ(f2, rc->c), rc->c[i].seq, "public key in the certs table");
+	}
+	free(f1), free(f2), free(keys), free(keys2), free(mem);
+	f1 = f2 = NULL, keys = keys2 = NULL, mem = NULL;
+	/* pw_commits: commitment; serial */
+	n = rc->np;
+	if ((keys = malloc((n ? n : 1) * sizeof(*keys))) != NULL &&
+	    (keys2 = malloc((n ? n : 1) * sizeof(*keys2))) != NULL) {
+		for (i = 0; i < n; i++) {
+			keys[i] = rc->p[i].commitment;
+			keys2[i] = rc->p[i].serial;
+		}
+		if ((f1 = dup_first(keys, n)) == NULL || (f2 = dup_first(keys2, n)) == NULL) {
+			free(f1);
+			f1 = NULL;
+		}
 	}
 	for (i = 0; i < rc->np; i++) {
 		const struct rec_pw *p = &rc->p[i];
-		const struct rec_entry *e = verify_entry_at(rc, p->seq);
-		json_t *b;
+		const struct rec_entry *e = verify_entry_at(rc, p->seq, &x->eb);
 		int ok;
 
-		uniq(m, r, "t.pw", p->commitment, p->seq, "password commitment in pw_commits");
-		uniq(m, r, "t.pwserial", p->serial, p->seq, "serial in pw_commits");
-		b = e ? json_loads(e->body, 0, NULL) : NULL;
+		uniq_row(m, r, f1, "t.pw", p->commitment, i, FIRST_SEQ(f1, rc->p), p->seq,
+		    "password commitment in pw_commits");
+		uniq_row(m, r, f1 != NULL ? f2 : NULL, "t.pwserial", p->serial, i,
+		    FIRST_SEQ(f2, rc->p), p->seq, "serial in pw_commits");
+		vbody_parse(&x->body2, e ? e->body : NULL);
 		ok = e != NULL && strcmp(e->kind, "password.committed") == 0 &&
-		    strcmp(e->serial, p->serial) == 0 && strcmp(verify_body_get(b, "commitment"), p->commitment) == 0;
-		json_decref(b);
+		    strcmp(e->serial, p->serial) == 0 &&
+		    strcmp(vbody_get(&x->body2, "commitment"), p->commitment) == 0;
 		if (!ok)
 			verify_problem(r, "password commitment of serial %s has no matching password.committed "
 			    "log entry #%lld: the pw_commits row was edited or inserted",
 			    verify_clean(p->serial, c1, sizeof(c1)), (long long)p->seq);
 	}
+	free(f1), free(f2), free(keys), free(keys2);
+#undef FIRST_SEQ
 }
-

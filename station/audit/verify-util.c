@@ -26,27 +26,7 @@ verify_describe(const struct rec_entry *e, char *buf, size_t cap)
 }
 
 const struct rec_entry *
-verify_entry_at(const struct record *rc, int64_t seq)
+verify_entry_at(struct record *rc, int64_t seq, struct rec_entry *buf)
 {
-	size_t lo = 0, hi = rc->ne;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (rc->e[mid].seq == seq)
-			return &rc->e[mid];
-		if (rc->e[mid].seq < seq)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return record_entry_at(rc, seq, buf);
 }
-
-const char *
-verify_body_get(json_t *b, const char *k)
-{
-	json_t *v = json_object_get(b, k);
-
-	return json_is_string(v) ? json_string_value(v) : "";
-}
-

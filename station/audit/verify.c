@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit-entry.h"
 #include "caps.h"
 #include "merkle.h"
 #include "note.h"
@@ -34,6 +35,37 @@ scrub(char *s)
 	return s;
 }
 
+/* Keeps text among the first CAP_VERIFY_PROBLEMS in (phase, arrival) order: the one pass
+ * over the log runs several checks side by side, and each keeps its place in the report. When
+ * the list is full, a problem of an earlier phase takes the place of the last one of the latest
+ * phase held. Returns 0 when kept (s is then owned by r). */
+static int
+keep(char **list, unsigned char *ph, size_t *n, int phase, char *s)
+{
+	size_t i, at = *n, worst = 0;
+
+	if (*n >= CAP_VERIFY_PROBLEMS) {
+		for (i = 0; i < *n; i++)
+			if (ph[i] >= ph[worst])
+				worst = i; /* the last of the latest phase */
+		if (ph[worst] <= phase)
+			return -1;
+		free(list[worst]);
+		memmove(list + worst, list + worst + 1, (*n - worst - 1) * sizeof(*list));
+		memmove(ph + worst, ph + worst + 1, (*n - worst - 1) * sizeof(*ph));
+		(*n)--;
+	}
+	/* after the last of the same or an earlier phase */
+	for (at = *n; at > 0 && ph[at - 1] > phase; at--)
+		;
+	memmove(list + at + 1, list + at, (*n - at) * sizeof(*list));
+	memmove(ph + at + 1, ph + at, (*n - at) * sizeof(*ph));
+	list[at] = s;
+	ph[at] = (unsigned char)phase;
+	(*n)++;
+	return 0;
+}
+
 void
 verify_problem(struct verify_result *r, const char *fmt, ...)
 {
@@ -41,14 +73,16 @@ verify_problem(struct verify_result *r, const char *fmt, ...)
 	char *s = NULL;
 
 	r->nproblems_all++;
-	if (r->nproblems >= CAP_VERIFY_PROBLEMS)
-		return;
+	r->phase_all[r->phase & 15]++;
+	if (r->nproblems >= CAP_VERIFY_PROBLEMS &&
+	    r->problem_phase[r->nproblems - 1] <= r->phase)
+		return; /* cheap exit: nothing later in the report is held */
 	va_start(ap, fmt);
 	if (vasprintf(&s, fmt, ap) < 0)
 		s = NULL;
 	va_end(ap);
-	if (s != NULL)
-		r->problems[r->nproblems++] = scrub(s);
+	if (s != NULL && keep(r->problems, r->problem_phase, &r->nproblems, r->phase, scrub(s)) != 0)
+		free(s);
 }
 
 static void __attribute__((format(printf, 2, 3)))
@@ -57,14 +91,15 @@ warning(struct verify_result *r, const char *fmt, ...)
 	va_list ap;
 	char *s = NULL;
 
-	if (r->nwarnings >= CAP_VERIFY_PROBLEMS)
+	if (r->nwarnings >= CAP_VERIFY_PROBLEMS &&
+	    r->warning_phase[r->nwarnings - 1] <= r->phase)
 		return;
 	va_start(ap, fmt);
 	if (vasprintf(&s, fmt, ap) < 0)
 		s = NULL;
 	va_end(ap);
-	if (s != NULL)
-		r->warnings[r->nwarnings++] = scrub(s);
+	if (s != NULL && keep(r->warnings, r->warning_phase, &r->nwarnings, r->phase, scrub(s)) != 0)
+		free(s);
 }
 
 void
@@ -124,6 +159,14 @@ struct cpt {
 };
 
 static int
+cmp_u64(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+
+	return *x < *y ? -1 : *x > *y;
+}
+
+static int
 cmp_cpt(const void *a, const void *b)
 {
 	const struct cpt *x = a, *y = b;
@@ -157,29 +200,46 @@ check_note(struct verify_result *r, const char *text, struct cpt *c, EVP_PKEY *k
 	c->ok = 1;
 }
 
+/* The checkpoints to check: every stored one and every --checkpoint file, parsed and their
+ * signatures verified before the pass over the log, which records the root at each size. */
+struct cps {
+	struct cpt *c;
+	size_t nc;
+	uint64_t *sizes;      /* the sizes of the verified ones, ascending */
+	merkle_hash *roots;   /* the recomputed root at each (filled by the pass) */
+	size_t nv, next;      /* next: the first size the pass has not reached */
+	int none;             /* no checkpoint at all, or no key: reported, nothing to compare */
+};
+
 static void
-check_checkpoints(const struct verify_opts *o, struct record *rc, const merkle_hash *leaves,
-    EVP_PKEY *key, struct verify_result *r)
+cps_free(struct cps *p)
+{
+	free(p->c);
+	free(p->sizes);
+	free(p->roots);
+}
+
+/* Phase VP_CHECKPOINTS, first half. -1 when out of memory. */
+static int
+cps_prepare(const struct verify_opts *o, struct record *rc, const char *origin, EVP_PKEY *key,
+    struct verify_result *r, struct cps *p)
 {
 	struct note_checkpoint *cp = NULL;
 	struct cpt *c = NULL;
-	uint64_t *sizes = NULL;
-	merkle_hash *roots = NULL;
-	char origin[CAP_ORIGIN + 1] = "";
-	size_t nc = 0, i, nv = 0, total = rc->nk + o->ncheckpoints;
-	uint64_t good = 0;
-	int have_good = 0;
+	size_t nc = 0, i, total = rc->nk + o->ncheckpoints;
+	int ret = -1;
 
-	if (rc->ne > 0)
-		(void)note_origin(rc->e[0].station, origin, sizeof(origin));
+	memset(p, 0, sizeof(*p));
 	if (total == 0) {
 		verify_problem(r, "no signed checkpoint: nothing proves the log was not rewritten as a "
 		    "whole; run 'station audit checkpoint' and keep the checkpoint files off the station");
-		return;
+		p->none = 1;
+		return 0;
 	}
 	if (key == NULL) {
 		verify_problem(r, "no audit public key to check the checkpoints with (give --audit-key)");
-		return;
+		p->none = 1;
+		return 0;
 	}
 	if ((cp = malloc(sizeof(*cp))) == NULL || (c = calloc(total, sizeof(*c))) == NULL)
 		goto out;
@@ -218,40 +278,98 @@ check_checkpoints(const struct verify_opts *o, struct record *rc, const merkle_h
 		free(text);
 		nc++;
 	}
+	/* The pass records the root at every verified size; sizes past the end of the log are
+	 * found after it (truncation). */
+	if ((p->sizes = calloc(nc ? nc : 1, sizeof(*p->sizes))) == NULL ||
+	    (p->roots = calloc(nc ? nc : 1, sizeof(*p->roots))) == NULL)
+		goto out;
+	for (i = 0; i < nc; i++)
+		if (c[i].ok)
+			p->sizes[p->nv++] = c[i].size;
+	qsort(p->sizes, p->nv, sizeof(*p->sizes), cmp_u64);
+	p->c = c;
+	p->nc = nc;
+	c = NULL;
+	ret = 0;
+out:
+	free(cp);
+	free(c);
+	return ret;
+}
+
+/* The root of the first s->count leaves is due for every verified size equal to it. */
+static int
+cps_reached(struct cps *p, struct merkle_stream *s)
+{
+	merkle_hash root;
+	int have = 0;
+
+	while (p->next < p->nv && p->sizes[p->next] == s->count) {
+		if (!have && merkle_stream_root(s, root) != 0)
+			return -1;
+		have = 1;
+		memcpy(p->roots[p->next++], root, 32);
+	}
+	return 0;
+}
+
+/* The recomputed root at size (a verified size the pass reached), NULL if none. */
+static const uint8_t *
+cps_root(const struct cps *p, uint64_t size)
+{
+	size_t lo = 0, hi = p->next;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (p->sizes[mid] < size)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < p->next && p->sizes[lo] == size ? p->roots[lo] : NULL;
+}
+
+/* Phase VP_CHECKPOINTS, second half: after the pass, ne entries. */
+static void
+cps_finish(struct cps *p, size_t ne, struct verify_result *r)
+{
+	struct cpt *c = p->c;
+	size_t nc = p->nc, i;
+	uint64_t good = 0;
+	int have_good = 0;
+
+	if (p->none)
+		return;
 	/* Truncation first: a checkpoint larger than the log. Deleting the newest entries with
 	 * their checkpoint rows leaves a database consistent with itself; only a checkpoint kept
 	 * elsewhere (--checkpoint) shows it, and says how many went (issue #12). */
 	for (i = 0; i < nc; i++)
-		if (c[i].ok && c[i].size > rc->ne) {
-			uint64_t gone = c[i].size - rc->ne;
+		if (c[i].ok && c[i].size > ne) {
+			uint64_t gone = c[i].size - ne;
 			char range[80]; /* 20 + 20 + 20 digits and the words */
 
 			if (gone == 1)
-				snprintf(range, sizeof(range), "1 entry: #%zu", rc->ne);
+				snprintf(range, sizeof(range), "1 entry: #%zu", ne);
 			else
 				snprintf(range, sizeof(range), "%llu entries: #%zu..#%llu",
-				    (unsigned long long)gone, rc->ne, (unsigned long long)(c[i].size - 1));
+				    (unsigned long long)gone, ne, (unsigned long long)(c[i].size - 1));
 			verify_problem(r, "the log has %zu entries but checkpoint %s covers %llu: entries were "
-			    "removed (%s)", rc->ne, c[i].src, (unsigned long long)c[i].size, range);
+			    "removed (%s)", ne, c[i].src, (unsigned long long)c[i].size, range);
 			if (gone > r->removed)
 				r->removed = gone;
 			c[i].ok = 0;
 		}
 	qsort(c, nc, sizeof(*c), cmp_cpt);
-	if ((sizes = calloc(nc, sizeof(*sizes))) == NULL || (roots = calloc(nc, sizeof(*roots))) == NULL)
-		goto out;
-	for (i = 0; i < nc; i++)
-		if (c[i].ok)
-			sizes[nv++] = c[i].size;
-	if (merkle_prefix_roots(leaves, rc->ne, sizes, nv, roots) != 0) {
-		verify_problem(r, "cannot compute the tree roots");
-		goto out;
-	}
-	nv = 0;
 	for (i = 0; i < nc; i++) {
+		const uint8_t *root;
+
 		if (!c[i].ok)
 			continue;
-		if (memcmp(roots[nv++], c[i].root, 32) == 0) {
+		if ((root = cps_root(p, c[i].size)) == NULL) {
+			verify_problem(r, "cannot compute the tree roots");
+			return;
+		}
+		if (memcmp(root, c[i].root, 32) == 0) {
 			if (!have_good || c[i].size > good)
 				good = c[i].size;
 			have_good = 1;
@@ -270,22 +388,26 @@ check_checkpoints(const struct verify_opts *o, struct record *rc, const merkle_h
 			c[i].ok = 0;
 		}
 	}
-	if (!have_good && r->nproblems_all == 0)
+	/* (as before the one pass: problems of the entries and the checkpoints only) */
+	if (!have_good && r->phase_all[VP_ENTRIES] + r->phase_all[VP_CHECKPOINTS] == 0)
 		verify_problem(r, "no checkpoint verified");
 	r->covered = good;
-	if (good < rc->ne)
+	if (good < ne)
 		warning(r, "%llu entries (#%llu..#%zu) are not covered by any signed checkpoint: "
 		    "nothing proves they were not rewritten; run 'station audit checkpoint'",
-		    (unsigned long long)(rc->ne - good), (unsigned long long)good, rc->ne - 1);
+		    (unsigned long long)(ne - good), (unsigned long long)good, ne - 1);
 	r->checkpoints = nc;
-out:
-	free(cp);
-	free(c);
-	free(sizes);
-	free(roots);
 }
 
 /* ---- certificates ---- */
+
+static const char *
+body_str(json_t *b, const char *k)
+{
+	json_t *v = json_object_get(b, k);
+
+	return json_is_string(v) ? json_string_value(v) : "";
+}
 
 static STACK_OF(X509) *
 load_cas(const char *pem)
@@ -311,15 +433,17 @@ load_cas(const char *pem)
 }
 
 static void
-check_certs(struct record *rc, STACK_OF(X509) *cas, struct verify_result *r)
+check_certs(struct vctx *vx, STACK_OF(X509) *cas)
 {
+	struct record *rc = vx->rc;
+	struct verify_result *r = vx->r;
 	char cs[80], ch[48], hex[2 * CAP_CERT_DER + 1];
 	size_t i;
 	int j;
 
 	for (i = 0; i < rc->nc; i++) {
 		const struct rec_cert *c = &rc->c[i];
-		const struct rec_entry *e = verify_entry_at(rc, c->seq);
+		const struct rec_entry *e = verify_entry_at(rc, c->seq, &vx->eb);
 		const unsigned char *p = c->der;
 		X509 *x = NULL;
 		json_t *b = NULL;
@@ -348,8 +472,8 @@ check_certs(struct record *rc, STACK_OF(X509) *cas, struct verify_result *r)
 		util_hex(c->der, c->derlen, hex, sizeof(hex));
 		if (e == NULL || strcmp(e->kind, "cert.issued") != 0 ||
 		    (b = json_loads(e->body, JSON_REJECT_DUPLICATES, NULL)) == NULL ||
-		    strcmp(verify_body_get(b, "der_hex"), hex) != 0 ||
-		    strcmp(verify_body_get(b, "cert_serial"), c->cert_serial) != 0 ||
+		    strcmp(body_str(b, "der_hex"), hex) != 0 ||
+		    strcmp(body_str(b, "cert_serial"), c->cert_serial) != 0 ||
 		    strcmp(e->chip, c->chip) != 0 || strcmp(e->serial, c->serial) != 0)
 			verify_problem(r, "certificate %s (chip %s, row seq %lld) has no matching cert.issued "
 			    "log entry with the same DER: released without a log entry, or its row was "
@@ -359,89 +483,165 @@ check_certs(struct record *rc, STACK_OF(X509) *cas, struct verify_result *r)
 	}
 }
 
-/* ---- runs ---- */
+/* ---- the one pass over the log ---- */
 
-/* A run is station.start .. station.stop; a start with no stop before the next start (or the
- * end of the log) is a station that crashed, lost power or is still running. */
-static void
-check_runs(struct record *rc, struct verify_result *r)
+struct pass {
+	struct vctx *x;
+	struct cps *cps;
+	struct merkle_stream ms;
+	int64_t expect;          /* the next seq */
+	/* runs: the open station.start */
+	int open;
+	char open_d[256];
+	int64_t open_seq;
+	double t_merkle;         /* sampled */
+	int err;                 /* hashing failed (out of memory in OpenSSL) */
+};
+
+/* Entry kinds whose body a check reads (any entry with a serial too: the replay). */
+static int
+body_needed(const struct rec_entry *e)
 {
-	const struct rec_entry *open = NULL;
-	char d[256];
+	static const char *const kinds[] = { "board.released", "password.committed", "cert.issued",
+		"board.pass", "board.verified", "hsm.login", "board.quarantined", "serial.allocated",
+		"board.fail", "crash.recovered" };
 	size_t i;
 
-	for (i = 0; i <= rc->ne; i++) {
-		const struct rec_entry *e = i < rc->ne ? &rc->e[i] : NULL;
-		int start = e != NULL && strcmp(e->kind, "station.start") == 0;
+	if (*e->serial)
+		return 1;
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(e->kind, kinds[i]) == 0)
+			return 1;
+	return 0;
+}
 
-		if (e != NULL && strcmp(e->kind, "station.stop") == 0) {
-			open = NULL;
-			continue;
-		}
-		if ((start || e == NULL) && open != NULL) {
-			r->unterminated++;
-			if (e != NULL)
-				warning(r, "unterminated run: %s has no station.stop before the next "
-				    "station.start (#%lld): the station crashed or lost power",
-				    verify_describe(open, d, sizeof(d)), (long long)e->seq);
-			else
-				warning(r, "unterminated run: %s has no station.stop before the end of the "
-				    "log: the station is still running, crashed or lost power",
-				    verify_describe(open, d, sizeof(d)));
-		}
-		if (start)
-			open = e;
+/* A run is station.start .. station.stop; a start with no stop before the next start (or the
+ * end of the log) is a station that crashed, lost power or is still running. e NULL: the end. */
+static void
+run_step(struct pass *p, const struct rec_entry *e)
+{
+	struct verify_result *r = p->x->r;
+	int start = e != NULL && strcmp(e->kind, "station.start") == 0;
+
+	if (e != NULL && strcmp(e->kind, "station.stop") == 0) {
+		p->open = 0;
+		return;
+	}
+	if ((start || e == NULL) && p->open) {
+		r->unterminated++;
+		if (e != NULL)
+			warning(r, "unterminated run: %s has no station.stop before the next "
+			    "station.start (#%lld): the station crashed or lost power",
+			    p->open_d, (long long)e->seq);
+		else
+			warning(r, "unterminated run: %s has no station.stop before the end of the "
+			    "log: the station is still running, crashed or lost power", p->open_d);
+	}
+	if (start) {
+		p->open = 1;
+		p->open_seq = e->seq;
+		verify_describe(e, p->open_d, sizeof(p->open_d));
 	}
 }
 
-/* ---- entries ---- */
+/* seq runs 0,1,2,...; the leaf recomputed and compared; the tree grows by it. */
+static int
+entry_step(struct pass *p, const struct rec_entry *e)
+{
+	struct verify_result *r = p->x->r;
+	merkle_hash leaf;
+	char d[256];
+	int timed = (p->ms.count & 15) == 0;
+	double t0 = timed ? now_s() : 0;
+
+	if (e->seq > p->expect) {
+		if (e->seq == p->expect + 1)
+			verify_problem(r, "entry #%lld is missing", (long long)p->expect);
+		else
+			verify_problem(r, "entries #%lld..#%lld are missing", (long long)p->expect,
+			    (long long)e->seq - 1);
+	} else if (e->seq < p->expect)
+		verify_problem(r, "entry #%lld appears more than once", (long long)e->seq);
+	p->expect = e->seq + 1;
+	if (audit_entry_leaf_with(&p->ms, e->seq, e->time, e->station, e->op, e->lot, e->kind,
+	        e->chip, e->serial, e->body, leaf) != AUDIT_OK ||
+	    merkle_stream_push(&p->ms, leaf) != 0 || cps_reached(p->cps, &p->ms) != 0)
+		return -1;
+	if (timed)
+		p->t_merkle += 16 * (now_s() - t0);
+	if (e->bad != NULL)
+		verify_problem(r, "%s: %s", verify_describe(e, d, sizeof(d)), e->bad);
+	else if (!e->leaf_ok)
+		verify_problem(r, "%s: has no leaf hash", verify_describe(e, d, sizeof(d)));
+	else if (memcmp(e->leaf, leaf, 32) != 0)
+		verify_problem(r, "%s: content does not match its leaf hash: edited after it "
+		    "was written", verify_describe(e, d, sizeof(d)));
+	return 0;
+}
+
+/* Every check that reads the log, in its own phase, for one entry. */
+static int
+on_entry(void *arg, const struct rec_entry *e)
+{
+	struct pass *p = arg;
+	struct vctx *x = p->x;
+
+	x->r->phase = VP_ENTRIES;
+	if (entry_step(p, e) != 0) {
+		p->err = 1;
+		return 1;
+	}
+	x->r->phase = VP_RUNS;
+	run_step(p, e);
+	vbody_parse(&x->body, body_needed(e) ? e->body : NULL);
+	x->r->phase = VP_SEMANTICS;
+	verify_log_entry(x, e);
+	x->r->phase = VP_QUARANTINES;
+	verify_quarantine_entry(x, e);
+	x->r->phase = VP_ROWS;
+	verify_replay_entry(x, e);
+	return 0;
+}
+
+/* The station of the first entry (the log's origin), "" when the log is empty. */
+struct first {
+	char station[CAP_AUDIT_FIELD + 1];
+	int seen;
+};
 
 static int
-check_entries(struct record *rc, merkle_hash *leaves, struct verify_result *r)
+on_first(void *arg, const struct rec_entry *e)
 {
-	char d[256];
-	int64_t expect = 0;
-	size_t i;
+	struct first *f = arg;
 
-	for (i = 0; i < rc->ne; i++) {
-		const struct rec_entry *e = &rc->e[i];
-
-		if (e->seq > expect) {
-			if (e->seq == expect + 1)
-				verify_problem(r, "entry #%lld is missing", (long long)expect);
-			else
-				verify_problem(r, "entries #%lld..#%lld are missing", (long long)expect,
-				    (long long)e->seq - 1);
-		} else if (e->seq < expect)
-			verify_problem(r, "entry #%lld appears more than once", (long long)e->seq);
-		expect = e->seq + 1;
-		if (record_entry_leaf(e, leaves[i]) != 0)
-			return -1;
-		if (e->bad != NULL)
-			verify_problem(r, "%s: %s", verify_describe(e, d, sizeof(d)), e->bad);
-		else if (!e->leaf_ok)
-			verify_problem(r, "%s: has no leaf hash", verify_describe(e, d, sizeof(d)));
-		else if (memcmp(e->leaf, leaves[i], 32) != 0)
-			verify_problem(r, "%s: content does not match its leaf hash: edited after it "
-			    "was written", verify_describe(e, d, sizeof(d)));
-	}
-	return 0;
+	snprintf(f->station, sizeof(f->station), "%s", e->station);
+	f->seen = 1;
+	return 1;
 }
 
 int
 verify_run(const struct verify_opts *o, struct verify_result *r)
 {
 	struct record *rc = NULL;
-	merkle_hash *leaves = NULL, root;
 	char path[CAP_PATH + 32], *pem = NULL, *capem = NULL;
+	char origin[CAP_ORIGIN + 1] = "";
 	EVP_PKEY *key = NULL;
 	STACK_OF(X509) *cas = NULL;
-	struct vmap m;
-	double t0 = now_s(), t1;
+	struct vmap m, mlog;
+	struct vctx x;
+	struct pass p;
+	struct cps cps;
+	struct first first;
+	double t0 = now_s();
+	size_t ne = 0, i;
 	int rc_ = VERIFY_ERR_INPUT, lr;
 
 	memset(r, 0, sizeof(*r));
 	memset(&m, 0, sizeof(m));
+	memset(&mlog, 0, sizeof(mlog));
+	memset(&x, 0, sizeof(x));
+	memset(&p, 0, sizeof(p));
+	memset(&cps, 0, sizeof(cps));
 	if (o->bundle != NULL) {
 		uint8_t *buf = NULL;
 		size_t n = 0;
@@ -455,7 +655,7 @@ verify_run(const struct verify_opts *o, struct verify_result *r)
 		lr = record_load_bundle(buf, n, &rc, r->input_error, sizeof(r->input_error));
 		free(buf);
 	} else
-		lr = record_load_db(o->db, &rc, r->input_error, sizeof(r->input_error));
+		lr = record_open_db(o->db, &rc, r->input_error, sizeof(r->input_error));
 	if (lr != 0)
 		goto out;
 	/* Keys: given, else next to the database, else from the bundle. */
@@ -484,41 +684,80 @@ verify_run(const struct verify_opts *o, struct verify_result *r)
 			cas = load_cas(capem);
 	} else
 		cas = load_cas(rc->ca_pem);
-	if (cas == NULL && rc->nc > 0) {
+	if (cas == NULL && rc->ncerts > 0) {
 		snprintf(r->input_error, sizeof(r->input_error), "no CA certificate to check the %zu "
-		    "certificates with (give --ca)", rc->nc);
+		    "certificates with (give --ca)", rc->ncerts);
 		goto out;
 	}
 	if (o->bundle != NULL)
 		qsort(rc->e, rc->ne, sizeof(*rc->e), cmp_seq);
-	r->entries = rc->ne;
+	x.rc = rc;
+	x.m = &m;
+	x.mlog = &mlog;
+	x.r = r;
+	p.x = &x;
+	p.cps = &cps;
+	/* Checkpoints first (their sizes are where the pass records the root), named after the
+	 * log's origin: the station of its first entry. */
+	first.station[0] = '\0';
+	first.seen = 0;
+	if (record_each_entry(rc, on_first, &first, &ne, r->input_error,
+	        sizeof(r->input_error)) < 0)
+		goto out;
+	if (first.seen)
+		(void)note_origin(first.station, origin, sizeof(origin));
+	r->phase = VP_CHECKPOINTS;
+	if (cps_prepare(o, rc, origin, key, r, &cps) != 0 ||
+	    merkle_stream_init(&p.ms) != 0) {
+		snprintf(r->input_error, sizeof(r->input_error), "out of memory");
+		goto out;
+	}
+	/* The one pass: entries, tree, runs, order per board, quarantines, replay. */
+	lr = record_each_entry(rc, on_entry, &p, &ne, r->input_error, sizeof(r->input_error));
+	if (p.err) {
+		snprintf(r->input_error, sizeof(r->input_error), "out of memory");
+		goto out;
+	}
+	if (lr != 0)
+		goto out;
+	r->entries = ne;
+	r->seconds_merkle = p.t_merkle;
+	vmap_free(&mlog); /* the log's uniqueness and order state: done with */
+	/* The tables, now that the log's own state is gone (one of the two at a time). */
+	if (record_load_rows(rc, o->db, r->input_error, sizeof(r->input_error)) != 0)
+		goto out;
 	r->certs = rc->nc;
 	r->devices = rc->nd;
-	if ((leaves = malloc((rc->ne ? rc->ne : 1) * sizeof(*leaves))) == NULL) {
-		snprintf(r->input_error, sizeof(r->input_error), "out of memory");
-		goto out;
-	}
-	if (check_entries(rc, leaves, r) != 0) {
-		snprintf(r->input_error, sizeof(r->input_error), "out of memory");
-		goto out;
-	}
-	t1 = now_s();
-	(void)merkle_root(leaves, rc->ne, root);
-	r->seconds_merkle = now_s() - t1;
-	check_checkpoints(o, rc, leaves, key, r);
-	r->uncovered = rc->ne - r->covered;
-	check_runs(rc, r);
-	check_certs(rc, cas, r);
-	verify_log_semantics(rc, &m, r);
-	verify_tables(rc, &m, r);
-	verify_quarantines(rc, &m, r);
-	verify_rows(rc, &m, r);
+	r->phase = VP_CHECKPOINTS;
+	cps_finish(&cps, ne, r);
+	r->uncovered = ne - r->covered;
+	r->phase = VP_RUNS;
+	run_step(&p, NULL);
+	r->phase = VP_CERTS;
+	check_certs(&x, cas);
+	r->phase = VP_TABLES;
+	verify_tables(&x);
+	r->phase = VP_QUARANTINES;
+	verify_quarantines(&x);
+	r->phase = VP_ROWS;
+	verify_rows(&x);
 	rc_ = r->nproblems_all ? VERIFY_FAIL : VERIFY_OK;
 out:
 	(void)scrub(r->input_error);
 	r->seconds_total = now_s() - t0;
+	merkle_stream_done(&p.ms);
+	cps_free(&cps);
 	vmap_free(&m);
-	free(leaves);
+	vmap_free(&mlog);
+	record_entry_clear(&x.eb);
+	record_entry_clear(&x.eb2);
+	vbody_free(&x.body);
+	vbody_free(&x.body2);
+	for (i = 0; i < x.ncp; i++)
+		free(x.cprod[i]);
+	free(x.cprod);
+	free(x.cseq);
+	verify_quarantines_free(&x);
 	free(pem);
 	free(capem);
 	EVP_PKEY_free(key);

@@ -44,7 +44,13 @@ struct verify_result {
 	                       * also a problem) */
 	uint64_t unterminated; /* station.start entries with no station.stop before the next start
 	                        * or the end of the log (each is also a warning) */
-	double seconds_total, seconds_merkle;
+	double seconds_total, seconds_merkle; /* seconds_merkle: leaf hashing and tree building,
+	                                       * sampled in the one pass over the log */
+	/* internal: the check each kept problem/warning came from (report order) */
+	int phase;
+	uint64_t phase_all[16]; /* problems found in each phase */
+	unsigned char problem_phase[CAP_VERIFY_PROBLEMS];
+	unsigned char warning_phase[CAP_VERIFY_PROBLEMS];
 };
 
 /* Runs every check. Returns a verify_rc; res is always filled (free with verify_result_free). */

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int
 audit_entry_bytes(int64_t seq, const char *time, const char *station, const char *op,
@@ -41,4 +42,25 @@ audit_entry_leaf(int64_t seq, const char *time, const char *station, const char 
 	r = merkle_leaf_hash(b, n, out) == 0 ? AUDIT_OK : AUDIT_ERR_NOMEM;
 	free(b);
 	return r;
+}
+
+int
+audit_entry_leaf_with(struct merkle_stream *s, int64_t seq, const char *time,
+    const char *station, const char *op, const char *lot, const char *kind, const char *chip,
+    const char *serial, const char *body, merkle_hash out)
+{
+	const char *f[9] = { time, station, op, lot, kind, chip, serial, body, NULL };
+	const void *parts[20];
+	size_t lens[20], n = 0, i;
+	char num[24];
+
+	/* exactly audit_entry_bytes: "SPLOG1\n<seq>" then "\n<field>" for each field */
+	snprintf(num, sizeof(num), "%lld", (long long)seq);
+	parts[n] = "SPLOG1\n", lens[n++] = 7;
+	parts[n] = num, lens[n++] = strlen(num);
+	for (i = 0; i < 8; i++) {
+		parts[n] = "\n", lens[n++] = 1;
+		parts[n] = f[i], lens[n++] = strlen(f[i]);
+	}
+	return merkle_stream_leaf(s, parts, lens, n, out) == 0 ? AUDIT_OK : AUDIT_ERR_NOMEM;
 }

@@ -39,4 +39,10 @@ int audit_entry_leaf(int64_t seq, const char *time, const char *station, const c
     const char *lot, const char *kind, const char *chip, const char *serial, const char *body,
     merkle_hash out);
 
+/* The same leaf hash, computed with the digest context of a merkle stream (no allocation): for
+ * a verifier hashing millions of entries. AUDIT_OK or AUDIT_ERR_NOMEM. */
+int audit_entry_leaf_with(struct merkle_stream *s, int64_t seq, const char *time,
+    const char *station, const char *op, const char *lot, const char *kind, const char *chip,
+    const char *serial, const char *body, merkle_hash out);
+
 #endif

@@ -84,35 +84,48 @@ struct stack {
 	unsigned n;
 };
 
+/* The stack is sh[0..*sn) (room for 65): struct stack here, struct merkle_stream outside. */
 static int
-stack_push(struct hasher *h, struct stack *s, const uint8_t *leaf, uint64_t count)
+push_hash(struct hasher *h, merkle_hash *sh, unsigned *sn, const uint8_t *leaf, uint64_t count)
 {
 	int r;
 
-	memcpy(s->h[s->n++], leaf, MERKLE_HASH);
+	memcpy(sh[(*sn)++], leaf, MERKLE_HASH);
 	for (; (count & 1) == 0; count >>= 1) {
-		s->n--;
-		if ((r = node(h, s->h[s->n - 1], s->h[s->n], s->h[s->n - 1])) != 0)
+		(*sn)--;
+		if ((r = node(h, sh[*sn - 1], sh[*sn], sh[*sn - 1])) != 0)
 			return r;
 	}
 	return MERKLE_OK;
 }
 
 static int
-stack_fold(struct hasher *h, const struct stack *s, merkle_hash out)
+fold_hashes(struct hasher *h, const merkle_hash *sh, unsigned sn, merkle_hash out)
 {
 	merkle_hash acc;
 	unsigned i;
 	int r;
 
-	if (s->n == 0)
+	if (sn == 0)
 		return empty_root(h, out);
-	memcpy(acc, s->h[s->n - 1], MERKLE_HASH);
-	for (i = s->n - 1; i-- > 0;)
-		if ((r = node(h, s->h[i], acc, acc)) != 0)
+	memcpy(acc, sh[sn - 1], MERKLE_HASH);
+	for (i = sn - 1; i-- > 0;)
+		if ((r = node(h, sh[i], acc, acc)) != 0)
 			return r;
 	memcpy(out, acc, MERKLE_HASH);
 	return MERKLE_OK;
+}
+
+static int
+stack_push(struct hasher *h, struct stack *s, const uint8_t *leaf, uint64_t count)
+{
+	return push_hash(h, s->h, &s->n, leaf, count);
+}
+
+static int
+stack_fold(struct hasher *h, const struct stack *s, merkle_hash out)
+{
+	return fold_hashes(h, s->h, s->n, out);
 }
 
 static int
@@ -171,6 +184,73 @@ merkle_prefix_roots(const merkle_hash *leaves, uint64_t n, const uint64_t *sizes
 out:
 	hasher_done(&h);
 	return r;
+}
+
+int
+merkle_stream_init(struct merkle_stream *s)
+{
+	struct hasher h;
+	int r;
+
+	s->n = 0;
+	s->count = 0;
+	s->ctx = NULL;
+	s->md = NULL;
+	if ((r = hasher_init(&h)) != 0)
+		return r;
+	s->ctx = h.ctx;
+	s->md = h.md;
+	return MERKLE_OK;
+}
+
+int
+merkle_stream_push(struct merkle_stream *s, const merkle_hash leaf)
+{
+	struct hasher h = { s->ctx, s->md };
+	int r;
+
+	if (s->ctx == NULL || s->n >= 64)
+		return MERKLE_ERR_ARG; /* 2^64 leaves: never */
+	if ((r = push_hash(&h, s->h, &s->n, leaf, s->count + 1)) != 0)
+		return r;
+	s->count++;
+	return MERKLE_OK;
+}
+
+int
+merkle_stream_root(struct merkle_stream *s, merkle_hash out)
+{
+	struct hasher h = { s->ctx, s->md };
+
+	if (s->ctx == NULL)
+		return MERKLE_ERR_ARG;
+	return fold_hashes(&h, (const merkle_hash *)s->h, s->n, out);
+}
+
+int
+merkle_stream_leaf(struct merkle_stream *s, const void *const *parts, const size_t *lens,
+    size_t n, merkle_hash out)
+{
+	static const uint8_t zero = 0x00;
+	size_t i;
+
+	if (s->ctx == NULL)
+		return MERKLE_ERR_ARG;
+	if (EVP_DigestInit_ex(s->ctx, s->md, NULL) != 1 || EVP_DigestUpdate(s->ctx, &zero, 1) != 1)
+		return MERKLE_ERR_CRYPTO;
+	for (i = 0; i < n; i++)
+		if (lens[i] > 0 && EVP_DigestUpdate(s->ctx, parts[i], lens[i]) != 1)
+			return MERKLE_ERR_CRYPTO;
+	return EVP_DigestFinal_ex(s->ctx, out, NULL) == 1 ? MERKLE_OK : MERKLE_ERR_CRYPTO;
+}
+
+void
+merkle_stream_done(struct merkle_stream *s)
+{
+	EVP_MD_CTX_free(s->ctx);
+	EVP_MD_free(s->md);
+	s->ctx = NULL;
+	s->md = NULL;
 }
 
 /* Largest power of two strictly below n (n >= 2). */

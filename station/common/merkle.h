@@ -38,6 +38,30 @@ int merkle_root(const merkle_hash *leaves, uint64_t n, merkle_hash out);
 int merkle_prefix_roots(const merkle_hash *leaves, uint64_t n, const uint64_t *sizes,
     size_t nsizes, merkle_hash *roots);
 
+/* The root of a tree whose leaves arrive one at a time (a verifier streaming a log): a stack
+ * of at most 64 subtree hashes, O(log n) memory whatever the size. Zero-initialise, then
+ * merkle_stream_init; merkle_stream_done releases it (also after a failed init; a zeroed or
+ * done stream is a no-op). Each function returns 0 or MERKLE_ERR_CRYPTO. */
+struct evp_md_ctx_st;
+struct evp_md_st;
+struct merkle_stream {
+	merkle_hash h[65];
+	unsigned n;
+	uint64_t count;             /* leaves pushed */
+	struct evp_md_ctx_st *ctx;  /* one digest context for every hash of the stream */
+	struct evp_md_st *md;
+};
+int merkle_stream_init(struct merkle_stream *s);
+/* Appends one leaf hash. */
+int merkle_stream_push(struct merkle_stream *s, const merkle_hash leaf);
+/* The root (MTH) of the s->count leaves pushed so far; the stream goes on unchanged. */
+int merkle_stream_root(struct merkle_stream *s, merkle_hash out);
+/* The leaf hash SHA-256(0x00 || parts[0] || ... || parts[n-1]) with the stream's context (no
+ * allocation): for hashing entries as they are read. */
+int merkle_stream_leaf(struct merkle_stream *s, const void *const *parts, const size_t *lens,
+    size_t n, merkle_hash out);
+void merkle_stream_done(struct merkle_stream *s);
+
 /* Inclusion proof (RFC 6962 PATH) of leaf index in the tree of the first size leaves.
  * proof has room for cap hashes; *len gets the count. MERKLE_ERR_ARG if index >= size,
  * size > n... (the caller passes the leaves of that tree: n = size). */

@@ -70,6 +70,39 @@ dup_text(sqlite3_stmt *st, int i, size_t max)
 	return strdup(t ? t : "");
 }
 
+/* The registry rows' strings of a database record live in chunks of one arena (a million-device
+ * record has millions of them; one allocation each cost more than the strings). */
+struct rec_chunk {
+	struct rec_chunk *next;
+	size_t used, cap;
+	char data[];
+};
+
+#define REC_CHUNK (1 << 20)
+
+/* A checked text column (as dup_text) copied into the arena; NULL when out of memory. */
+static char *
+arena_text(struct record *rc, sqlite3_stmt *st, int i, size_t max)
+{
+	const char *t = col_text(st, i, max);
+	size_t n = t ? strlen(t) + 1 : 1;
+	struct rec_chunk *c = rc->chunks;
+	char *p;
+
+	if (c == NULL || c->cap - c->used < n) {
+		if ((c = malloc(sizeof(*c) + REC_CHUNK)) == NULL)
+			return NULL;
+		c->next = rc->chunks;
+		c->used = 0;
+		c->cap = REC_CHUNK; /* n <= CAP_AUDIT_FIELD + 1: always fits */
+		rc->chunks = c;
+	}
+	p = c->data + c->used;
+	memcpy(p, t ? t : "", n);
+	c->used += n;
+	return p;
+}
+
 /* Fills e from the nine strings, in one allocation. */
 static int
 entry_set(struct rec_entry *e, const char *const f[9])
@@ -91,11 +124,11 @@ entry_set(struct rec_entry *e, const char *const f[9])
 	return 0;
 }
 
-/* Reads one log row (seq,time,station,operator,lot,kind,chip_id,serial,body,leaf). */
-static int
-read_entry(sqlite3_stmt *st, struct rec_entry *e)
+/* Reads one log row (seq,time,station,operator,lot,kind,chip_id,serial,body,leaf) into e, its
+ * strings pointing into the statement's row (valid until the next step); f gets them too. */
+static void
+peek_entry(sqlite3_stmt *st, struct rec_entry *e, const char *f[9])
 {
-	const char *f[9];
 	const void *lf;
 	int i;
 
@@ -117,6 +150,17 @@ read_entry(sqlite3_stmt *st, struct rec_entry *e)
 		memcpy(e->leaf, lf, 32);
 		e->leaf_ok = 1;
 	}
+	e->time = f[0], e->station = f[1], e->op = f[2], e->lot = f[3], e->kind = f[4];
+	e->chip = f[5], e->serial = f[6], e->body = f[7];
+}
+
+/* Reads one log row into e, its strings copied (e->mem). */
+static int
+read_entry(sqlite3_stmt *st, struct rec_entry *e)
+{
+	const char *f[9];
+
+	peek_entry(st, e, f);
 	return entry_set(e, f);
 }
 
@@ -207,8 +251,10 @@ out:
 	return r;
 }
 
+enum { LOAD_ROWS = 1, LOAD_CHECKPOINTS = 2 };
+
 static int
-load_tables(sqlite3 *db, struct record *rc)
+load_tables(sqlite3 *db, struct record *rc, int what)
 {
 	sqlite3_stmt *st = NULL;
 	size_t alloc;
@@ -220,8 +266,11 @@ load_tables(sqlite3 *db, struct record *rc)
 		if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)            \
 			return REC_ERR_FORMAT;                                          \
 	} while (0)
-#define F(i) dup_text(st, i, CAP_AUDIT_FIELD)
+#define F(i) arena_text(rc, st, i, CAP_AUDIT_FIELD)
 
+	rc->arena_rows = 1;
+	if (!(what & LOAD_ROWS))
+		goto checkpoints;
 	PREP("SELECT issuer,cert_serial,product,chip_id,serial,lot,pubkey_sha256,status,seq,der"
 	     " FROM certs ORDER BY seq");
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
@@ -234,6 +283,9 @@ load_tables(sqlite3 *db, struct record *rc)
 		c->issuer = F(0), c->cert_serial = F(1), c->product = F(2), c->chip = F(3);
 		c->serial = F(4), c->lot = F(5), c->pubkey = F(6), c->status = F(7);
 		c->seq = sqlite3_column_int64(st, 8);
+		if (!c->issuer || !c->cert_serial || !c->product || !c->chip || !c->serial ||
+		    !c->lot || !c->pubkey || !c->status)
+			goto nomem;
 		if (sqlite3_column_type(st, 9) == SQLITE_BLOB && n > 0 && n <= CAP_CERT_DER &&
 		    (c->der = malloc((size_t)n)) != NULL) {
 			memcpy(c->der, sqlite3_column_blob(st, 9), (size_t)n);
@@ -259,6 +311,9 @@ load_tables(sqlite3 *db, struct record *rc)
 		d->cert_serial = F(4), d->fw_version = F(5), d->fw_digest = F(6);
 		d->seq = sqlite3_column_int64(st, 7);
 		d->status = F(8);
+		if (!d->product || !d->chip || !d->serial || !d->lot || !d->cert_serial ||
+		    !d->fw_version || !d->fw_digest || !d->status)
+			goto nomem;
 	}
 	sqlite3_finalize(st);
 	if (s != SQLITE_DONE)
@@ -272,6 +327,8 @@ load_tables(sqlite3 *db, struct record *rc)
 		x = &rc->s[rc->ns++];
 		x->serial = F(0), x->product = F(1), x->chip = F(2), x->lot = F(3), x->status = F(4);
 		x->seq = sqlite3_column_int64(st, 5);
+		if (!x->serial || !x->product || !x->chip || !x->lot || !x->status)
+			goto nomem;
 	}
 	sqlite3_finalize(st);
 	if (s != SQLITE_DONE)
@@ -285,10 +342,15 @@ load_tables(sqlite3 *db, struct record *rc)
 		p = &rc->p[rc->np++];
 		p->commitment = F(0), p->serial = F(1);
 		p->seq = sqlite3_column_int64(st, 2);
+		if (!p->commitment || !p->serial)
+			goto nomem;
 	}
 	sqlite3_finalize(st);
 	if (s != SQLITE_DONE)
 		return REC_ERR_OPEN;
+checkpoints:
+	if (!(what & LOAD_CHECKPOINTS))
+		goto counters;
 	PREP("SELECT size,root,note,time FROM checkpoints ORDER BY size");
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		struct rec_checkpoint *k;
@@ -304,10 +366,15 @@ load_tables(sqlite3 *db, struct record *rc)
 		}
 		k->note = dup_text(st, 2, CAP_NOTE);
 		k->time = F(3);
+		if (!k->note || !k->time)
+			goto nomem;
 	}
 	sqlite3_finalize(st);
 	if (s != SQLITE_DONE)
 		return REC_ERR_OPEN;
+counters:
+	if (!(what & LOAD_ROWS))
+		return REC_OK;
 	PREP("SELECT name,value FROM counters ORDER BY name");
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		struct rec_counter *n;
@@ -317,6 +384,8 @@ load_tables(sqlite3 *db, struct record *rc)
 		n = &rc->n[rc->nn++];
 		n->name = F(0);
 		n->value = sqlite3_column_int64(st, 1);
+		if (!n->name)
+			goto nomem;
 	}
 	sqlite3_finalize(st);
 	rc->have_counters = 1;
@@ -349,7 +418,8 @@ record_load_db(const char *path, struct record **out, char *why, size_t wcap)
 		    sqlite3_errmsg(db));
 		goto out;
 	}
-	if ((r = load_entries(db, rc)) != 0 || (r = load_tables(db, rc)) != 0) {
+	if ((r = load_entries(db, rc)) != 0 ||
+	    (r = load_tables(db, rc, LOAD_ROWS | LOAD_CHECKPOINTS)) != 0) {
 		r = fail(why, wcap, r == REC_ERR_NOMEM ? r : REC_ERR_OPEN,
 		    "cannot read the audit record in '%s': %s", path, sqlite3_errmsg(db));
 		goto out;
@@ -362,6 +432,166 @@ out:
 	sqlite3_close(db);
 	record_free(rc);
 	return r;
+}
+
+/* What record_load_db would find unreadable, before the pass (every statement prepares: the
+ * tables and columns are there), and the number of certificate rows. */
+static int
+check_tables(sqlite3 *db, size_t *ncerts)
+{
+	static const char *const sql[] = { SEL_LOG,
+		"SELECT COUNT(*) FROM certs",
+		"SELECT product,chip_id,serial,lot,cert_serial,fw_version,fw_digest,seq FROM devices",
+		"SELECT serial,product,chip_id,lot,status,seq FROM serials",
+		"SELECT commitment,serial,seq FROM pw_commits",
+		"SELECT size,root,note,time FROM checkpoints",
+		"SELECT name,value FROM counters" };
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int s;
+
+	for (i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		if (sqlite3_prepare_v2(db, sql[i], -1, &st, NULL) != SQLITE_OK)
+			return REC_ERR_FORMAT;
+		if (i == 1) {
+			if ((s = sqlite3_step(st)) != SQLITE_ROW) {
+				sqlite3_finalize(st);
+				return REC_ERR_OPEN;
+			}
+			*ncerts = (size_t)sqlite3_column_int64(st, 0);
+		}
+		sqlite3_finalize(st);
+	}
+	return REC_OK;
+}
+
+int
+record_open_db(const char *path, struct record **out, char *why, size_t wcap)
+{
+	struct record *rc = NULL;
+	int r;
+
+	if ((rc = calloc(1, sizeof(*rc))) == NULL)
+		return REC_ERR_NOMEM;
+	/* Read-only and no URI tricks: a verifier never creates, migrates or repairs. */
+	if (sqlite3_open_v2(path, &rc->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		r = fail(why, wcap, REC_ERR_OPEN, "cannot open the database '%s': %s", path,
+		    rc->db ? sqlite3_errmsg(rc->db) : "out of memory");
+		goto out;
+	}
+	sqlite3_busy_timeout(rc->db, 10000);
+	if (sqlite3_exec(rc->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		r = fail(why, wcap, REC_ERR_OPEN, "cannot read the database '%s': %s", path,
+		    sqlite3_errmsg(rc->db));
+		goto out;
+	}
+	if ((r = check_tables(rc->db, &rc->ncerts)) != 0 ||
+	    (r = load_tables(rc->db, rc, LOAD_CHECKPOINTS)) != 0 ||
+	    (sqlite3_prepare_v2(rc->db, "SELECT seq,time,station,operator,lot,kind,chip_id,serial,"
+	        "body,leaf FROM log WHERE seq=? LIMIT 1", -1, &rc->at, NULL) != SQLITE_OK &&
+	        (r = REC_ERR_FORMAT) != 0)) {
+		r = fail(why, wcap, r == REC_ERR_NOMEM ? r : REC_ERR_OPEN,
+		    "cannot read the audit record in '%s': %s", path, sqlite3_errmsg(rc->db));
+		goto out;
+	}
+	*out = rc;
+	rc = NULL;
+	r = REC_OK;
+out:
+	record_free(rc);
+	return r;
+}
+
+int
+record_load_rows(struct record *rc, const char *path, char *why, size_t wcap)
+{
+	int r;
+
+	if (rc->db == NULL)
+		return REC_OK; /* a bundle: loaded with the rest */
+	if ((r = load_tables(rc->db, rc, LOAD_ROWS)) != 0)
+		return fail(why, wcap, r == REC_ERR_NOMEM ? r : REC_ERR_OPEN,
+		    "cannot read the audit record in '%s': %s", path, sqlite3_errmsg(rc->db));
+	rc->ncerts = rc->nc;
+	return REC_OK;
+}
+
+int
+record_each_entry(struct record *rc, int (*fn)(void *arg, const struct rec_entry *e),
+    void *arg, size_t *n, char *why, size_t wcap)
+{
+	sqlite3_stmt *st = NULL;
+	struct rec_entry e;
+	const char *f[9];
+	size_t k = 0;
+	int r, s;
+
+	*n = 0;
+	if (rc->db == NULL) {
+		for (k = 0; k < rc->ne; k++)
+			if ((r = fn(arg, &rc->e[k])) != 0)
+				return r;
+		*n = k;
+		return REC_OK;
+	}
+	if (sqlite3_prepare_v2(rc->db, SEL_LOG, -1, &st, NULL) != SQLITE_OK)
+		return fail(why, wcap, REC_ERR_OPEN, "cannot read the log: %s%s",
+		    sqlite3_errmsg(rc->db), "");
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		/* the same ceiling as a loaded record */
+		if (k + 1 >= CAP_LOG_ENTRIES) {
+			r = fail(why, wcap, REC_ERR_NOMEM, "the log has more than %d entries%s",
+			    CAP_LOG_ENTRIES, "");
+			goto out;
+		}
+		peek_entry(st, &e, f);
+		if ((r = fn(arg, &e)) != 0)
+			goto out;
+		k++;
+	}
+	if (s != SQLITE_DONE) {
+		r = fail(why, wcap, REC_ERR_OPEN, "cannot read the log: %s%s", sqlite3_errmsg(rc->db), "");
+		goto out;
+	}
+	*n = k;
+	r = REC_OK;
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+const struct rec_entry *
+record_entry_at(struct record *rc, int64_t seq, struct rec_entry *buf)
+{
+	size_t lo = 0, hi = rc->ne;
+	int ok;
+
+	if (rc->db == NULL) {
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (rc->e[mid].seq == seq)
+				return &rc->e[mid];
+			if (rc->e[mid].seq < seq)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		return NULL;
+	}
+	record_entry_clear(buf);
+	sqlite3_reset(rc->at);
+	sqlite3_bind_int64(rc->at, 1, seq);
+	ok = sqlite3_step(rc->at) == SQLITE_ROW && sqlite3_column_type(rc->at, 0) == SQLITE_INTEGER &&
+	    read_entry(rc->at, buf) == 0;
+	sqlite3_reset(rc->at);
+	return ok ? buf : NULL;
+}
+
+void
+record_entry_clear(struct rec_entry *buf)
+{
+	free(buf->mem);
+	memset(buf, 0, sizeof(*buf));
 }
 
 /* ---- bundles ---- */
@@ -576,6 +806,7 @@ record_load_bundle(const uint8_t *buf, size_t len, struct record **out, char *wh
 	if ((r = bundle_entries(json_object_get(root, "entries"), rc)) != 0 ||
 	    (r = bundle_tables(root, rc)) != 0)
 		goto out;
+	rc->ncerts = rc->nc;
 	if ((s = jstr(root, "ca_chain_pem", CAP_PEM)) != NULL && (rc->ca_pem = strdup(s)) == NULL)
 		r = REC_ERR_NOMEM;
 	if ((s = jstr(root, "audit_key_pem", CAP_PEM)) != NULL &&
@@ -595,34 +826,52 @@ out:
 void
 record_free(struct record *rc)
 {
+	struct rec_chunk *ch;
 	size_t i;
+	int own = 0; /* the rows' strings are their own allocations (a bundle) */
 
 	if (rc == NULL)
 		return;
+	own = !rc->arena_rows;
 	for (i = 0; i < rc->ne; i++)
 		free(rc->e[i].mem);
 	for (i = 0; i < rc->nc; i++) {
 		struct rec_cert *c = &rc->c[i];
-		free(c->issuer), free(c->cert_serial), free(c->product), free(c->chip);
-		free(c->serial), free(c->lot), free(c->pubkey), free(c->status), free(c->der);
+		if (own) {
+			free(c->issuer), free(c->cert_serial), free(c->product), free(c->chip);
+			free(c->serial), free(c->lot), free(c->pubkey), free(c->status);
+		}
+		free(c->der);
 	}
-	for (i = 0; i < rc->nd; i++) {
+	for (i = 0; own && i < rc->nd; i++) {
 		struct rec_device *d = &rc->d[i];
 		free(d->product), free(d->chip), free(d->serial), free(d->lot);
 		free(d->cert_serial), free(d->fw_version), free(d->fw_digest), free(d->status);
 	}
-	for (i = 0; i < rc->ns; i++) {
+	for (i = 0; own && i < rc->ns; i++) {
 		struct rec_serial *x = &rc->s[i];
 		free(x->serial), free(x->product), free(x->chip), free(x->lot), free(x->status);
 	}
-	for (i = 0; i < rc->np; i++)
+	for (i = 0; own && i < rc->np; i++)
 		free(rc->p[i].commitment), free(rc->p[i].serial);
-	for (i = 0; i < rc->nk; i++)
-		free(rc->k[i].note), free(rc->k[i].time);
-	for (i = 0; i < rc->nn; i++)
+	for (i = 0; i < rc->nk; i++) {
+		free(rc->k[i].note);
+		if (own)
+			free(rc->k[i].time);
+	}
+	for (i = 0; own && i < rc->nn; i++)
 		free(rc->n[i].name);
+	while ((ch = rc->chunks) != NULL) {
+		rc->chunks = ch->next;
+		free(ch);
+	}
 	free(rc->e), free(rc->c), free(rc->d), free(rc->s), free(rc->p), free(rc->k), free(rc->n);
 	free(rc->ca_pem);
 	free(rc->audit_key_pem);
+	sqlite3_finalize(rc->at);
+	if (rc->db != NULL) {
+		(void)sqlite3_exec(rc->db, "COMMIT", NULL, NULL, NULL);
+		sqlite3_close(rc->db);
+	}
 	free(rc);
 }

@@ -69,6 +69,8 @@ struct rec_checkpoint {
 	char *time;
 };
 
+struct rec_chunk;
+
 struct record {
 	struct rec_entry *e;
 	size_t ne;
@@ -85,6 +87,11 @@ struct record {
 	struct rec_counter *n;
 	size_t nn;
 	int have_counters;   /* the counters table was read (a database; a bundle has none) */
+	struct rec_chunk *chunks; /* a database's rows: their strings (record.c) */
+	int arena_rows;      /* the rows' strings are in chunks, not allocated one by one */
+	size_t ncerts;       /* certificate rows (record_open_db: counted before they are loaded) */
+	sqlite3 *db;         /* record_open_db: the database, in a read transaction */
+	sqlite3_stmt *at;    /* record_open_db: the entry of one seq */
 	char *ca_pem;        /* bundle only: the CA chain (PEM) */
 	char *audit_key_pem; /* bundle only: the audit public key (PEM SPKI) */
 };
@@ -94,6 +101,28 @@ int record_load_db(const char *path, struct record **out, char *why, size_t wcap
 /* Loads an audit bundle ("station-audit-bundle/1" JSON) of len <= CAP_BUNDLE bytes. */
 int record_load_bundle(const uint8_t *buf, size_t len, struct record **out, char *why,
     size_t wcap);
+/* Like record_load_db, but for a verifier that streams the log: only the checkpoints are
+ * loaded (and rc->ncerts counted); the log is not (rc->e stays NULL, rc->ne 0), the other
+ * tables are loaded by record_load_rows when the caller is done with the log. Every table is
+ * checked readable here, as record_load_db would. The database stays open in one read
+ * transaction (a snapshot) until record_free. Read the log with record_each_entry and one
+ * entry with record_entry_at. */
+int record_open_db(const char *path, struct record **out, char *why, size_t wcap);
+/* The certs, devices, serials, pw_commits and counters rows of a record_open_db record (a
+ * no-op for a bundle). REC_OK, REC_ERR_OPEN or REC_ERR_NOMEM (why names path). */
+int record_load_rows(struct record *rc, const char *path, char *why, size_t wcap);
+/* Calls fn(arg, e) for every entry in seq order, with the same column checks as
+ * record_load_db (e->bad, e->leaf_ok); e and its strings are valid during the call only. From
+ * the database (record_open_db) or from rc->e (a bundle, sorted by seq). fn returns 0 to go on,
+ * anything else stops the walk and is returned. *n gets the count of entries walked. REC_OK,
+ * REC_ERR_OPEN (why says it), REC_ERR_NOMEM (more than CAP_LOG_ENTRIES entries), or fn's. */
+int record_each_entry(struct record *rc, int (*fn)(void *arg, const struct rec_entry *e),
+    void *arg, size_t *n, char *why, size_t wcap);
+/* The entry of seq: a pointer into rc->e (loaded records) or into buf (record_open_db; buf is
+ * zero-initialised by the caller, reused across calls, and released with record_entry_clear).
+ * NULL when there is no such entry or it cannot be read. */
+const struct rec_entry *record_entry_at(struct record *rc, int64_t seq, struct rec_entry *buf);
+void record_entry_clear(struct rec_entry *buf);
 void record_free(struct record *r); /* NULL is a no-op */
 
 /* Recomputes the leaf hash of e from its fields (audit.h canonical bytes). */

@@ -244,6 +244,79 @@ test_roots_all_sizes(void **st)
 	assert_int_equal(merkle_prefix_roots(L, N, sizes, 1, pr), MERKLE_ERR_ARG);
 }
 
+/* The streaming root (the verifier's) equals the full computation and the naive MTH at every
+ * size, powers of two and not, and its leaf hash equals merkle_leaf_hash over the joined parts. */
+static void
+test_stream_all_sizes(void **st)
+{
+	struct merkle_stream s;
+	merkle_hash a, b, c;
+	const void *parts[3];
+	size_t lens[3];
+	uint8_t e[2];
+	uint64_t n;
+
+	make_leaves();
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(merkle_stream_init(&s), 0);
+	assert_int_equal(merkle_stream_root(&s, a), 0);
+	mth(L, 0, b);
+	assert_memory_equal(a, b, 32);
+	for (n = 1; n <= N; n++) {
+		assert_int_equal(merkle_stream_push(&s, L[n - 1]), 0);
+		assert_int_equal(s.count, n);
+		assert_int_equal(merkle_stream_root(&s, a), 0);
+		assert_int_equal(merkle_root(L, n, b), 0);
+		mth(L, n, c);
+		assert_memory_equal(a, b, 32);
+		assert_memory_equal(a, c, 32);
+	}
+	e[0] = 0x41;
+	e[1] = 0x42;
+	parts[0] = e;
+	lens[0] = 1;
+	parts[1] = "";
+	lens[1] = 0;
+	parts[2] = e + 1;
+	lens[2] = 1;
+	assert_int_equal(merkle_stream_leaf(&s, parts, lens, 3, a), 0);
+	assert_int_equal(merkle_leaf_hash(e, 2, b), 0);
+	assert_memory_equal(a, b, 32);
+	merkle_stream_done(&s);
+	merkle_stream_done(&s); /* done twice: a no-op */
+}
+
+/* A larger stream against merkle_root at sizes around powers of two up to 2^16 + 3. */
+static void
+test_stream_large(void **st)
+{
+	enum { BIG = 65539 };
+	merkle_hash *l = malloc(BIG * sizeof(*l)), a, b;
+	struct merkle_stream s;
+	uint64_t i;
+
+	assert_non_null(l);
+	for (i = 0; i < BIG; i++) {
+		memset(l[i], 0, 32);
+		memcpy(l[i], &i, sizeof(i));
+	}
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(merkle_stream_init(&s), 0);
+	for (i = 0; i < BIG; i++) {
+		uint64_t n = i + 1;
+
+		assert_int_equal(merkle_stream_push(&s, l[i]), 0);
+		if ((n & (n - 1)) == 0 || ((n + 1) & n) == 0 || ((n - 1) & (n - 2)) == 0 ||
+		    n % 1000 == 7 || n == BIG) {
+			assert_int_equal(merkle_stream_root(&s, a), 0);
+			assert_int_equal(merkle_root(l, n, b), 0);
+			assert_memory_equal(a, b, 32);
+		}
+	}
+	merkle_stream_done(&s);
+	free(l);
+}
+
 static void
 test_inclusion_all(void **st)
 {
@@ -348,6 +421,8 @@ main(void)
 		cmocka_unit_test(test_vectors_roots),
 		cmocka_unit_test(test_vectors_proofs),
 		cmocka_unit_test(test_roots_all_sizes),
+		cmocka_unit_test(test_stream_all_sizes),
+		cmocka_unit_test(test_stream_large),
 		cmocka_unit_test(test_inclusion_all),
 		cmocka_unit_test(test_consistency_all),
 	};
