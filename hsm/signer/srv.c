@@ -155,7 +155,7 @@ srv_handle(struct srv *s, const uint8_t *req, size_t reqlen, uint8_t *out, size_
 	if (s->record_lost && reqlen > 0 && req[0] != SIGOP_HELLO) {
 		q->op = req[0];
 		p->status = SIGST_LOG;
-		snprintf(p->text, sizeof(p->text), "the audit record lost a group commit (see the "
+		snprintf(p->text, sizeof(p->text), "the audit database lost a group commit (see the "
 		    "signer's messages); nothing unrecorded was released. Fix the disk, then restart "
 		    "the station");
 		goto encode;
@@ -267,9 +267,9 @@ srv_batch_lost(struct srv *s, const uint8_t *req, size_t reqlen, uint8_t *out, s
 	*outlen = 0;
 	if (p != NULL) {
 		p->status = SIGST_LOG;
-		snprintf(p->text, sizeof(p->text), "the audit record could not be written (a group "
-		    "commit failed; see the signer's messages): nothing of this request is recorded "
-		    "or released. Fix the disk, then restart the station");
+		snprintf(p->text, sizeof(p->text), "cannot write to the audit database (a group commit "
+		    "failed; see the signer's messages): nothing of this request is recorded or "
+		    "released. Fix the disk, then restart the station");
 	}
 	if (sigp_enc_rsp(reqlen ? req[0] : 0, p != NULL ? p : &oom, out, cap, outlen) != 0)
 		(void)sigp_enc_rsp(0, &oom, out, cap, outlen);

@@ -9,6 +9,8 @@
 #           E_DB ("... audit database"); a result that could not be recorded makes the run exit
 #           5 saying "could not be recorded", and its attempt is recorded void at the next start
 #           (crash.recovered); with every result recorded the exit is 1.
+#   batch   filled with 16 boards in flight, so that the signer's group commits (issue #14) meet
+#           the full disk: every board PASS or E_DB, a lost group commit refuses the rest.
 # Each: nothing lost; with the space freed the same boards run again to PASS. FAULT_QUICK=1
 # runs only the start case (make test).
 . "$(dirname "$0")/../integration/lib.sh"
@@ -74,4 +76,25 @@ ok "mid: the disk filled during a run: $f board(s) FAIL E_DB ($unrec not recorde
 figure disk_mid "$f E_DB ($unrec unrecorded until the next start), $p PASS, exit $mid_rc; recovered"
 figure disk_mid_reason "$(results mid | grep -m1 '"code":"E_DB"' | jq -r .reason)"
 figure disk_mid_stderr "$(grep -m1 'database is full' "$T/mid.err" | cut -c1-240)"
+
+# batch: the disk fills while 16 boards are recorded together (the signer's group commit, issue
+# #14): every board ends PASS or E_DB; when a group commit was lost the signer answered all its
+# requests E_DB and refused everything after ("lost a group commit"); nothing lost either way;
+# all PASS after the space is freed
+unfill
+start_run batch 16 --line-rate 9600
+sleep 0.4
+fill
+end_run
+unfill
+batch_rc=$rc
+f=$(results batch | grep -c '"code":"E_DB"' || true)
+p=$(results batch | grep -c '"result":"PASS"' || true)
+[ $((f + p)) = 16 ] || { show_run batch; fail "batch: $f E_DB + $p PASS of 16 boards"; }
+[ "$f" -gt 0 ] || { show_run batch; fail "batch: the full disk failed no board"; }
+lost=$(grep -c 'group commit' "$T/batch.err" || true)
+nothing_lost batch "$T/batch"
+recovers batch 16
+ok "batch: the disk filled with 16 boards in flight: $f E_DB, $p PASS, exit $batch_rc; group commit lost: $([ "$lost" -gt 0 ] && echo yes || echo no); nothing lost; all PASS after"
+figure disk_batch "$f E_DB, $p PASS, exit $batch_rc, group commit lost: $([ "$lost" -gt 0 ] && echo yes || echo no); recovered"
 echo "PASS fault-disk"
