@@ -80,12 +80,12 @@ srun() {
 	if [ $HARNESS = tcp ]; then
 		PORT=$((PORT + n + 1))
 		/usr/bin/time -f "%U %S" -o "$T/$name.time" \
-			"$BIN/firmware-stub" serve --boards "$n" --listen "127.0.0.1:$PORT" --dir "$T/b-$name" "$@" -- \
+			"$BIN/firmware-stub" serve --boards "$n" --listen "127.0.0.1:$PORT" --dir "$T/b-$name" --flash-nosync "$@" -- \
 			"$BIN/station" run --profile "$prof" --json --port "tcp:127.0.0.1:$PORT-$((PORT + n - 1))" \
 			>"$T/$name.json" 2>"$T/$name.err" || true
 	else
 		/usr/bin/time -f "%U %S" -o "$T/$name.time" \
-			"$BIN/firmware-stub" sim --boards "$n" --dir "$T/b-$name" "$@" -- \
+			"$BIN/firmware-stub" sim --boards "$n" --dir "$T/b-$name" --flash-nosync "$@" -- \
 			"$BIN/station" run --profile "$prof" --json >"$T/$name.json" 2>"$T/$name.err" || true
 	fi
 	jq -c 'select(.event == "summary")' "$T/$name.json" >"$T/$name.sum" 2>/dev/null || true

@@ -20,6 +20,7 @@ struct board_opts {
 	int factory_reset;  /* host build only: wipe the persisted record to BLANK first */
 	unsigned max_payload; /* announced in HELLO and enforced (P-6); 0 = FRAME_MAX_PAYLOAD */
 	unsigned keygen_ms;   /* extra time GEN_KEY takes, like an MCU's key generation (0: none) */
+	int flash_nosync;     /* a benchmark instrument: flash writes are not fsync'd (make bench) */
 };
 
 struct board {
@@ -31,6 +32,7 @@ struct board {
 	int faulty;       /* fx is attached (board_faults) */
 	struct faults fx;
 	unsigned keygen_ms;
+	int flash_nosync;
 	/* When set, the board's transmit goes through tx (e.g. Telnet escaping, serve.c) instead of
 	 * straight to fd; 0 or -1 like a write of everything. */
 	int (*tx)(void *ctx, const uint8_t *p, size_t n);

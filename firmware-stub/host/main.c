@@ -91,6 +91,9 @@ usage(FILE *f)
 	    "  --listen HOST:PORT   serve: where board 0 listens (board i: PORT+i)\n"
 	    "  --rfc2217            serve: speak RFC 2217 (Telnet Com Port Control), not raw TCP\n"
 	    "  --keygen-ms MS       sim, attach, serve: key generation takes MS ms more (an MCU)\n"
+	    "  --flash-nosync       flash writes are not fsync'd: a board's state survives a crash\n"
+	    "                       of the stub but not of the machine (make bench: the simulated\n"
+	    "                       boards then cost less CPU than the station they feed)\n"
 	    "  --usb                sim: boards on USB bulk instead of behind serial adapters\n"
 	    "  --usb-slots K        sim: the last K of the N boards on USB bulk, the others behind\n"
 	    "                       serial adapters, in one testbed\n"
@@ -238,6 +241,7 @@ main(int argc, char **argv)
 		{ "max-payload", required_argument, NULL, 'P' },
 		{ "listen", required_argument, NULL, 'L' }, { "rfc2217", no_argument, NULL, 'T' },
 		{ "keygen-ms", required_argument, NULL, 'G' },
+		{ "flash-nosync", no_argument, NULL, 'Y' },
 		{ NULL, 0, NULL, 0 } };
 	struct faults_cfg fc = { .board = -1, .seed = 1 };
 	struct board_opts o;
@@ -332,6 +336,7 @@ main(int argc, char **argv)
 			}
 			o.keygen_ms = (unsigned)lport;
 			break;
+		case 'Y': o.flash_nosync = 1; break;
 		case 'h': usage(stdout); return 0;
 		default:
 			if (c >= FAULTS_OPT_FIRST) {
