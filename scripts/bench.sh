@@ -70,7 +70,9 @@ else
 	HARNESS=umockdev MAXFIX=48
 fi
 echo "harness: $HARNESS ($([ $HARNESS = tcp ] && echo 'firmware-stub serve, fixtures tcp:127.0.0.1:P1-P2' || echo 'firmware-stub sim: emulated USB-serial adapters; no TCP transport in this firmware-stub'))"
-PORT=$((20000 + $$ % 20000))
+# below the kernel's ephemeral ports (32768 and up), which outgoing connections may hold; the
+# runs use about 1,000 ports from here
+PORT=$((20000 + $$ % 10000))
 
 # srun NAME PROFILE N [stub options...]: one `station run --json` over N fresh boards; its events
 # in $T/NAME.json, the summary in $T/NAME.sum. Fails only when the harness or station cannot run.

@@ -284,6 +284,7 @@ fixture_main(void *arg)
 	struct xport *x = NULL;
 	struct link *l;
 	char port[CAP_XPORT_NAME];
+	unsigned fails = 0, w;
 	int listed, bulk;
 
 	if ((l = calloc(1, sizeof(*l))) == NULL)
@@ -302,9 +303,20 @@ fixture_main(void *arg)
 		}
 		if (xport_open(xport_ops_for(port), port, fx->ln->env.prof->baud, &x) != 0) {
 			log_debug("fixture %s: cannot open %s yet", fx->ln->view.fx[fx->idx].name, port);
-			nap(LINE_SCAN_MS);
+			/* A device server that is off or unreachable: tried again after 0.5, 1, 2,
+			 * 4, then every 8 s, so that its log line does not fill the log every
+			 * half second (each try says why); the tile shows no adapter meanwhile. */
+			if (xport_is_net(port)) {
+				show(fx, FX_NO_ADAPTER);
+				for (w = 0; w < (LINE_SCAN_MS << (fails < 4 ? fails : 4)) && !stopping(fx);
+				     w += LINE_SCAN_MS / 5)
+					nap(LINE_SCAN_MS / 5);
+				fails++;
+			} else
+				nap(LINE_SCAN_MS);
 			continue;
 		}
+		fails = 0;
 		cycle(fx, x, l);
 		xport_close(x);
 		x = NULL;

@@ -7,8 +7,10 @@
 db=$T/station.db
 srv=
 trap '[ -z "$srv" ] || kill "$srv" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-# a random high base, so that parallel runs and other services do not clash
-base=$((20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000))
+# a random base, so that parallel runs do not clash, below the kernel's ephemeral range
+# (net.ipv4.ip_local_port_range, 32768 and up), where any outgoing connection may hold a port;
+# the test uses base .. base+450
+base=$((20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 12000))
 serve() { "$BIN/firmware-stub" serve --listen "127.0.0.1:$1" "$@"; }
 results() { jq -r 'select(.event == "result") | .result' "$1" | sort | uniq -c | awk '{printf "%s%s ", $1, $2}'; }
 
@@ -130,4 +132,39 @@ ok "$nb fixtures in one range (the cap is 256): $nb PASS in $(jq -r 'select(.eve
 [ "$(sqlite3 "$db" "SELECT COUNT(*) FROM devices WHERE status='pass'")" = $((nb + 6)) ] || fail "$((nb + 6)) devices expected"
 "$BIN/station" audit verify --db "$db" >"$T/v.out" 2>&1 || { cat "$T/v.out"; fail "audit verify"; }
 ok "$((nb + 6)) devices recorded; audit verify: $(tail -1 "$T/v.out")"
+# 7. station line over TCP: two served boards end PASS; a third fixture names a port where
+#    nothing listens (a device server switched off): its tries back off (0.5, 1, 2, 4, then every
+#    8 s), so its "connection refused" lines stay few; SIGTERM stops the line with exit 0.
+p=$((base + 400))
+dead=$((base + 450))
+"$BIN/firmware-stub" serve --boards 2 --listen "127.0.0.1:$p" --dir "$T/line" >"$T/lsrv.out" 2>&1 &
+srv=$!
+w=0
+until grep -q listening "$T/lsrv.out" 2>/dev/null; do
+	w=$((w + 1)); [ $w -lt 300 ] || fail "line: the stub did not listen"; sleep 0.1
+done
+"$BIN/station" line --profile "$PROFILE" --json --port "tcp:127.0.0.1:$p-$((p + 1))" \
+	--port "tcp:127.0.0.1:$dead" >"$T/line.json" 2>"$T/line.err" &
+lp=$!
+t0=$(date +%s)
+w=0
+until [ "$(jq -r 'select(.event == "result") | .result' "$T/line.json" 2>/dev/null | grep -c PASS)" = 2 ]; do
+	w=$((w + 1))
+	[ $w -lt 600 ] || { kill "$lp"; cat "$T/line.json" "$T/line.err"; fail "line over TCP: no 2 PASS in 60 s"; }
+	kill -0 "$lp" 2>/dev/null || { cat "$T/line.err"; fail "line over TCP stopped by itself"; }
+	sleep 0.1
+done
+sleep 2
+kill -TERM "$lp"
+rc=0
+wait "$lp" || rc=$?
+secs=$(($(date +%s) - t0))
+kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null || true
+srv=
+[ "$rc" = 0 ] || { cat "$T/line.err"; fail "line over TCP: exit $rc after SIGTERM, expected 0"; }
+tries=$(grep -c "127.0.0.1:$dead: connection refused" "$T/line.err" || true)
+[ "$tries" -ge 1 ] || { cat "$T/line.err"; fail "line: the dead fixture's port was never tried"; }
+[ "$tries" -le $((5 + secs / 8)) ] ||
+	{ cat "$T/line.err"; fail "line: $tries tries of the dead device server in $secs s: no back-off"; }
+ok "station line over TCP: 2 PASS; a dead device server tried $tries times in $secs s (back-off); SIGTERM: exit 0"
 echo "PASS test-tcp"
