@@ -12,7 +12,8 @@ libqrencode-dev libp11-kit-dev libseccomp-dev libncurses-dev tmux procps jq
 opensc libengine-pkcs11-openssl swtpm swtpm-tools tpm2-tools libtpm2-pkcs11-1 libtpm2-pkcs11-tools
 libtss2-tcti-swtpm0 tpm2-abrmd libtss2-tcti-tabrmd0 dbus iproute2
 debhelper lintian mandoc groff-base systemd udev
-libcairo2-dev libfreetype-dev fonts-dejavu-core libcups2-dev zbar-tools python3 faketime"
+libcairo2-dev libfreetype-dev fonts-dejavu-core libcups2-dev zbar-tools python3 faketime
+postgresql libpq-dev"
 
 missing=""
 for p in $PKGS; do

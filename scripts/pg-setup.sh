@@ -1,0 +1,116 @@
+#!/bin/sh
+# pg-setup.sh DIR: a private PostgreSQL cluster for the fleet registry's tests and demo (issue #15),
+# idempotent: run it again and the running cluster is reused.
+#   - the cluster in DIR/pg (initdb with Debian's postgresql 15: /usr/lib/postgresql/15/bin, or
+#     PG_BIN), its log in DIR/pg.log;
+#   - no TCP port at all (listen_addresses = ''): a Unix socket in DIR only, mode 700, so only the
+#     cluster's user (and root) can connect; authentication is "trust" on that socket, which the
+#     socket's mode makes private (a private test cluster, not how a production registry is run:
+#     docs/fleet.md);
+#   - a superuser "pgadmin" for set-up, and the registry's own role "fleet" (not a superuser: it
+#     cannot switch the append-only triggers off with session_replication_role) owning the
+#     database "fleet";
+#   - PostgreSQL refuses to run as root: run as root, the cluster runs as the system user
+#     station-pg (created once, like scripts/users.sh), and DIR is given to its group (mode 770).
+# Prints the libpq connection string on stdout ("host=DIR port=5432 dbname=fleet user=fleet"),
+# once the server accepts connections; says what went wrong, with the server log's tail, if not.
+#   PG_STOP=1 pg-setup.sh DIR   stops this DIR's cluster (fast shutdown) and nothing else.
+set -eu
+[ $# = 1 ] || { echo "usage: pg-setup.sh DIR   (PG_STOP=1 to stop)" >&2; exit 2; }
+die() { echo "pg-setup.sh: $*" >&2; exit 1; }
+[ -d "$1" ] || die "$1 is not a directory"
+dir=$(cd "$1" && pwd)
+pgbin=${PG_BIN:-/usr/lib/postgresql/15/bin}
+data=$dir/pg
+port=5432
+pguser=station-pg
+
+# a Unix socket path holds at most 107 bytes (sun_path)
+[ ${#dir} -le 90 ] || die "DIR '$dir' is too long for a Unix socket path (at most 90 characters)"
+for c in initdb pg_ctl pg_isready psql; do
+	[ -x "$pgbin/$c" ] || die "$pgbin/$c is missing; run scripts/deps.sh as root (package postgresql)"
+done
+
+# as_pg CMD...: CMD as the cluster's user (station-pg when we are root, else ourselves)
+if [ "$(id -u)" = 0 ]; then
+	as_pg() { (cd / && runuser -u "$pguser" -- "$@"); }
+else
+	as_pg() { "$@"; }
+fi
+
+if [ -n "${PG_STOP:-}" ]; then
+	[ -f "$data/PG_VERSION" ] || exit 0
+	if as_pg "$pgbin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+		as_pg "$pgbin/pg_ctl" -D "$data" -m fast -w -t 30 stop >/dev/null ||
+			die "the cluster in $data did not stop; see $dir/pg.log"
+	fi
+	exit 0
+fi
+
+if [ "$(id -u)" = 0 ]; then
+	nologin=/usr/sbin/nologin
+	[ -x "$nologin" ] || nologin=/bin/false
+	if ! getent group "$pguser" >/dev/null; then
+		groupadd --system "$pguser"
+		echo "pg-setup.sh: created system group $pguser" >&2
+	fi
+	if ! getent passwd "$pguser" >/dev/null; then
+		useradd --system --gid "$pguser" --no-create-home --home-dir /nonexistent \
+			--shell "$nologin" --comment "private PostgreSQL of the station's tests" "$pguser"
+		echo "pg-setup.sh: created system user $pguser" >&2
+	fi
+	chgrp "$pguser" "$dir"
+	chmod 770 "$dir"
+	as_pg test -x "$dir" -a -w "$dir" ||
+		die "$pguser cannot reach $dir (a parent directory is closed to it); use a DIR under /tmp"
+fi
+
+if [ ! -f "$data/PG_VERSION" ]; then
+	rm -rf "$data"
+	mkdir -m 700 "$data"
+	[ "$(id -u)" != 0 ] || chown "$pguser:$pguser" "$data"
+	as_pg "$pgbin/initdb" -D "$data" --username=pgadmin --auth=trust --encoding=UTF8 --locale=C \
+		>"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
+	# settings of this cluster, after the defaults initdb wrote (the last one wins)
+	cat >>"$data/postgresql.conf" <<EOF
+# pg-setup.sh: a private cluster, Unix socket only
+listen_addresses = ''
+port = $port
+unix_socket_directories = '$dir'
+unix_socket_permissions = 0700
+fsync = on
+EOF
+fi
+
+if ! as_pg "$pgbin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+	# the log file is the cluster user's: it appends to it
+	[ -e "$dir/pg.log" ] || { : >"$dir/pg.log"; [ "$(id -u)" != 0 ] || chown "$pguser" "$dir/pg.log"; }
+	as_pg "$pgbin/pg_ctl" -D "$data" -l "$dir/pg.log" -w -t 30 start >/dev/null 2>&1 || {
+		tail -n 20 "$dir/pg.log" >&2
+		die "the server in $data did not start (its log's tail above, in full: $dir/pg.log)"
+	}
+fi
+i=0
+until "$pgbin/pg_isready" -q -h "$dir" -p "$port" -d postgres -U pgadmin; do
+	i=$((i + 1))
+	if [ $i -ge 300 ]; then
+		tail -n 20 "$dir/pg.log" >&2
+		die "the server in $data does not accept connections on $dir after 30 s (its log's tail above)"
+	fi
+	sleep 0.1
+done
+
+# the registry's role and database, once
+psql_admin() { "$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$port" -U pgadmin "$@"; }
+if [ "$(psql_admin -d postgres -tAc "SELECT 1 FROM pg_roles WHERE rolname='fleet'")" != 1 ]; then
+	psql_admin -d postgres -c "CREATE ROLE fleet LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE" ||
+		die "cannot create the role fleet"
+fi
+if [ "$(psql_admin -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='fleet'")" != 1 ]; then
+	psql_admin -d postgres -c "CREATE DATABASE fleet OWNER fleet ENCODING 'UTF8' TEMPLATE template0" ||
+		die "cannot create the database fleet"
+	# nobody but its owner (and the superuser) may create objects in it
+	psql_admin -d fleet -c "REVOKE ALL ON SCHEMA public FROM PUBLIC; GRANT ALL ON SCHEMA public TO fleet" ||
+		die "cannot restrict the database fleet"
+fi
+echo "host=$dir port=$port dbname=fleet user=fleet"
