@@ -24,7 +24,7 @@ endif
 
 CC      ?= cc
 PKGS    := openssl sqlite3 libserialport libusb-1.0 inih jansson libseccomp ncursesw \
-           cairo cairo-ft freetype2 libqrencode
+           cairo cairo-ft freetype2 libqrencode libpq
 P11INC  := $(shell pkg-config --cflags p11-kit-1 2>/dev/null)
 UMOCK   := umockdev-1.0
 
@@ -56,11 +56,11 @@ CORE_CFLAGS := -std=c99 -pedantic -ffreestanding -fno-builtin $(WARN) -Werror
 #                   audit/ (the auditor's offline tools)
 #   hsm/            the signer, the only program with the HSM and the record: signer/ (requests,
 #                   policy decisions, checkpoints, ceremony), record/ (the audit store), issue/
-#                   (certificates and CRLs), pkcs11/
+#                   (certificates and CRLs), pkcs11/, fleet/ (the fleet registry's client, libpq)
 #   station/common/ linked by both: the signer-protocol codec, profile, audit-entry format,
 #                   Merkle/notes, CSR checks, log and util
 STATION_DIRS := station/board station/line station/signer-client station/sandbox station/audit
-HSM_DIRS     := hsm/signer hsm/record hsm/issue hsm/pkcs11
+HSM_DIRS     := hsm/signer hsm/record hsm/issue hsm/pkcs11 hsm/fleet
 SRC_DIRS     := station/cli station/common $(STATION_DIRS) $(HSM_DIRS)
 COMMON_LIB  := $(wildcard station/common/*.c)
 STATION_LIB := $(wildcard $(addsuffix /*.c,$(STATION_DIRS)))
@@ -197,10 +197,17 @@ $(SLOT_PROBE): $(B)/tests/integration/slot-probe.o $(LIBSTATION) $(LIBCOMMON) $(
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
-integration: $(PROGS) $(DRIVER) $(PROBE) $(CONSOLE_DEMO) $(SLOT_PROBE)
+# The fleet registry's client on a private PostgreSQL (tests/integration/test-fleet-pg.sh).
+FLEET_DRIVER := $(B)/tests/fleet-driver
+$(FLEET_DRIVER): $(B)/tests/integration/fleet-driver.o $(LIBHSM) $(LIBCOMMON) $(LIBCORE)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+
+integration: $(PROGS) $(DRIVER) $(PROBE) $(CONSOLE_DEMO) $(SLOT_PROBE) $(FLEET_DRIVER)
 	@for t in tests/integration/test-*.sh; do echo "  ITEST   $$t"; \
 	  BIN=$(abspath $(BIN)) SIGNER_DRIVER=$(abspath $(DRIVER)) PRIVSEP_PROBE=$(abspath $(PROBE)) \
 	  CONSOLE_DEMO=$(abspath $(CONSOLE_DEMO)) SLOT_PROBE=$(abspath $(SLOT_PROBE)) \
+	  FLEET_DRIVER=$(abspath $(FLEET_DRIVER)) \
 	  $(SAN_ENV) sh $$t || exit 1; done
 
 test: deps

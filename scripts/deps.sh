@@ -1,7 +1,8 @@
 #!/bin/sh
 # deps.sh: make sure the Debian 12 packages the build, the demo and the tests need are installed
-# (the last line is for `make deb` and tests/package/: debhelper, lintian, man-page lint,
-# systemd-analyze, udevadm).
+# (the line of debhelper is for `make deb` and tests/package/: debhelper, lintian, man-page lint,
+# systemd-analyze, udevadm; the last line for the fleet registry: its client library and the private
+# PostgreSQL of scripts/pg-setup.sh).
 # Idempotent and silent when everything is present. Installs what is missing when run as root,
 # otherwise says exactly what to run. Only Debian's package archive is contacted.
 set -eu

@@ -20,7 +20,7 @@ CC=${FUZZ_CC:-clang}
 SECONDS_PER_TARGET=${FUZZ_SECONDS:-60}
 OUT=build/fuzz
 # the Makefile's PKGS: a library file left out for want of a header fails its target's link
-PKGS="openssl sqlite3 libserialport libusb-1.0 inih jansson libseccomp ncursesw cairo cairo-ft freetype2 libqrencode"
+PKGS="openssl sqlite3 libserialport libusb-1.0 inih jansson libseccomp ncursesw cairo cairo-ft freetype2 libqrencode libpq"
 
 case "$SECONDS_PER_TARGET" in
 ''|*[!0-9]*) echo "fuzz: FUZZ_SECONDS must be a whole number of seconds" >&2; exit 2 ;;
