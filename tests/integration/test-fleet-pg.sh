@@ -1,0 +1,129 @@
+#!/bin/sh
+# The fleet registry's foundation (issue #15) on a real PostgreSQL: a private cluster made by
+# scripts/pg-setup.sh in this test's directory (Unix socket only, no TCP port; as root it runs as
+# station-pg), the schema made by fleet_open and made again idempotently, the append-only tables
+# refusing UPDATE, DELETE and TRUNCATE, the server refusing an entry whose leaf does not match its
+# fields or that leaves a gap, fleet_ingest_entry recording claims, a conflict between two stations
+# and a fork, a newer schema refused; the cluster stopped and removed (also when a check fails).
+set -eu
+: "${FLEET_DRIVER:?FLEET_DRIVER must point at the fleet-driver test program}"
+top=$(cd "$(dirname "$0")/../.." && pwd)
+fail() { echo "FAIL: $*" >&2; exit 1; }
+ok() { echo "  ok: $*"; }
+pgbin=${PG_BIN:-/usr/lib/postgresql/15/bin}
+[ -x "$pgbin/initdb" ] || { echo "SKIP test-fleet-pg: needs PostgreSQL 15 (scripts/deps.sh)"; exit 0; }
+T=$(mktemp -d /tmp/station-fleet.XXXXXX)
+trap 'PG_STOP=1 "$top/scripts/pg-setup.sh" "$T" >/dev/null 2>&1 || :; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+D=$FLEET_DRIVER
+# sql SQL: psql as the registry's role; its output (unaligned, tuples only) on stdout
+sql() { "$pgbin/psql" -X -q -tA -v ON_ERROR_STOP=1 "$conn" -c "$1"; }
+# refused NAME SQL PATTERN: the server must refuse SQL with a message matching PATTERN
+refused() {
+	if "$pgbin/psql" -X -q -tA -v ON_ERROR_STOP=1 "$conn" -c "$2" >"$T/$1.out" 2>&1; then
+		fail "$1: the server took: $2"
+	fi
+	grep -q "$3" "$T/$1.out" || { cat "$T/$1.out"; fail "$1: refused, but not for '$3'"; }
+}
+
+echo "-- a private cluster: Unix socket only"
+conn=$("$top/scripts/pg-setup.sh" "$T" 2>"$T/setup.err") || { cat "$T/setup.err"; fail "pg-setup.sh"; }
+[ "$conn" = "host=$T port=5432 dbname=fleet user=fleet" ] || fail "connection string '$conn'"
+conn2=$("$top/scripts/pg-setup.sh" "$T" 2>"$T/setup2.err") || { cat "$T/setup2.err"; fail "pg-setup.sh again"; }
+[ "$conn2" = "$conn" ] || fail "second pg-setup.sh printed '$conn2'"
+pid=$(head -n 1 "$T/pg/postmaster.pid")
+case "$pid" in '' | *[!0-9]*) fail "no postmaster PID in $T/pg/postmaster.pid" ;; esac
+kill -0 "$pid" 2>/dev/null || fail "the postmaster ($pid) is not running"
+[ "$(sql "SHOW listen_addresses")" = "" ] || fail "listen_addresses is '$(sql "SHOW listen_addresses")'"
+grep -q "^unix_socket_directories = '$T'" "$T/pg/postgresql.conf" || fail "socket directory"
+grep -q "^listen_addresses = ''" "$T/pg/postgresql.conf" || fail "postgresql.conf does not set listen_addresses ''"
+[ -S "$T/.s.PGSQL.5432" ] || fail "no socket in $T"
+if command -v ss >/dev/null; then
+	# any TCP socket of the cluster's processes, listening or not
+	for p in $pid $(pgrep -P "$pid" || :); do
+		! ss -Htanp 2>/dev/null | grep -q "pid=$p," || fail "process $p of the cluster has a TCP socket: $(ss -Htanp | grep "pid=$p,")"
+	done
+fi
+owner=$(stat -c %U "$T/pg")
+[ "$(id -u)" != 0 ] || [ "$owner" = station-pg ] || fail "as root the cluster belongs to $owner, not station-pg"
+[ "$(sql "SELECT rolsuper FROM pg_roles WHERE rolname = current_user")" = f ] || fail "the role fleet is a superuser"
+ok "pg-setup.sh twice: '$conn', postmaster $pid run by $owner, listen_addresses '', no TCP socket, role fleet not a superuser"
+
+echo "-- the schema, twice"
+"$D" open "$conn" >"$T/open.out" 2>&1 || { cat "$T/open.out"; fail "fleet_open"; }
+[ "$(grep -c '^open ok schema=1$' "$T/open.out")" = 2 ] || { cat "$T/open.out"; fail "fleet_open twice"; }
+tables="cert_serials checkpoints chips conflicts entries fleet_schema forks pubkeys pw_commitments serials stations"
+got=$(sql "SELECT string_agg(tablename, ' ' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'")
+[ "$got" = "$tables" ] || fail "tables: '$got', expected '$tables'"
+[ "$(sql "SELECT version FROM fleet_schema")" = 1 ] || fail "schema version"
+ok "fleet_open twice: schema 1, tables $tables"
+
+echo "-- entries, claims, a conflict, a fork"
+ing() { "$D" ingest "$conn" "$@"; }
+pk=$(printf 'a%.0s' $(seq 64))
+cm=$(printf 'c%.0s' $(seq 64))
+{
+	ing line-1 0 station.start "" "" '{}'
+	ing line-1 1 serial.allocated chip-7 SN001 '{"product":"thermo"}'
+	ing line-1 2 password.committed chip-7 SN001 "{\"commitment\":\"$cm\"}"
+	ing line-1 3 cert.issued chip-7 SN001 "{\"cert_serial\":\"0a1b\",\"issuer\":\"k1\",\"product\":\"thermo\",\"pubkey_sha256\":\"$pk\"}"
+	ing line-1 4 board.verified chip-7 SN001 '{"product":"thermo"}'
+	ing line-1 4 board.verified chip-7 SN001 '{"product":"thermo"}'
+	ing line-2 0 board.verified chip-7 SN900 '{"product":"thermo"}'
+} >"$T/ingest.out" 2>"$T/ingest.err" || { cat "$T/ingest.out" "$T/ingest.err"; fail "ingest"; }
+[ "$(grep -c '^ingest ok held=0 conflicts=0$' "$T/ingest.out")" = 5 ] &&
+[ "$(sed -n 6p "$T/ingest.out")" = "ingest ok held=1 conflicts=0" ] &&
+[ "$(sed -n 7p "$T/ingest.out")" = "ingest ok held=0 conflicts=1" ] || { cat "$T/ingest.out"; fail "ingest results"; }
+[ "$(sql "SELECT count(*) FROM entries")" = 6 ] || fail "entries held: $(sql "SELECT count(*) FROM entries")"
+[ "$(sql "SELECT (SELECT count(*) FROM serials) || ' ' || (SELECT count(*) FROM pw_commitments) || ' ' ||
+	(SELECT count(*) FROM cert_serials) || ' ' || (SELECT count(*) FROM pubkeys) || ' ' || (SELECT count(*) FROM chips)")" = "1 1 1 1 1" ] ||
+	fail "claims"
+[ "$(sql "SELECT what || ' ' || key || ' ' || first_station || ':' || first_seq || ' ' || second_station || ':' || second_seq FROM conflicts")" = \
+	"chip thermo/chip-7 line-1:4 line-2:0" ] || fail "conflict: $(sql "SELECT * FROM conflicts")"
+rc=0; ing line-2 2 station.stop "" "" '{}' >"$T/gap.out" 2>&1 || rc=$?
+[ "$rc" = 1 ] && grep -q "station line-2 entry 2 arrived before entry 1" "$T/gap.out" || { cat "$T/gap.out"; fail "a gap was not refused ($rc)"; }
+rc=0; ing line-2 0 board.verified chip-8 SN901 '{"product":"thermo"}' >"$T/fork.out" 2>&1 || rc=$?
+[ "$rc" = 3 ] && grep -q "station line-2 offers an entry 0 that differs" "$T/fork.out" || { cat "$T/fork.out"; fail "fork ($rc)"; }
+rc=0; ing line-2 1 station.stop "" "" '{}' >"$T/fork2.out" 2>&1 || rc=$?
+[ "$rc" = 3 ] && grep -q "station line-2 has a forked history recorded" "$T/fork2.out" || { cat "$T/fork2.out"; fail "after a fork ($rc)"; }
+[ "$(sql "SELECT station_id || ' ' || what || ' ' || position FROM forks")" = "line-2 entry 0" ] || fail "forks"
+ok "5 entries and 5 claims from line-1, one re-sent (held), line-2's chip-7: conflict recorded, entry kept; a gap refused; a different entry 0 from line-2: fork recorded, then nothing taken from it"
+
+echo "-- the server's own checks"
+refused leaf "INSERT INTO entries(station_id,seq,time,operator,lot,kind,chip_id,serial,body,leaf)
+	VALUES('line-1',5,'2025-01-01T00:00:00.005Z','op','lot-1','x','','','{}',sha256('x'))" 'entries_leaf'
+refused ascii "INSERT INTO entries(station_id,seq,time,operator,lot,kind,chip_id,serial,body,leaf)
+	VALUES('line-1',5,'2025-01-01T00:00:00.005Z',E'o\\np','lot-1','x','','','{}',sha256('x'))" 'entry_text'
+sql "INSERT INTO checkpoints(station_id,size,root,note) VALUES('line-1',5,sha256('r'),'note')" ||
+	fail "a checkpoint over entries held"
+refused cp-ahead "INSERT INTO checkpoints(station_id,size,root,note) VALUES('line-1',9,sha256('r'),'note')" \
+	'checkpoint of size 9 arrived before entry 8'
+for t in entries checkpoints chips serials cert_serials pubkeys pw_commitments conflicts forks; do
+	c=station_id
+	[ "$t" != conflicts ] || c=key
+	# every table has rows by now: row triggers fire
+	[ "$(sql "SELECT count(*) > 0 FROM $t")" = t ] || fail "$t is empty"
+	refused "upd-$t" "UPDATE $t SET $c = $c" "$t is append-only (UPDATE refused)"
+	refused "del-$t" "DELETE FROM $t" "$t is append-only (DELETE refused)"
+	refused "trunc-$t" "TRUNCATE $t CASCADE" "is append-only (TRUNCATE refused)"
+done
+refused upd-stations "UPDATE stations SET station_id = 'x'" 'stations keep their ID'
+refused del-stations "DELETE FROM stations WHERE station_id = 'line-2'" 'stations keep their ID'
+sql "UPDATE stations SET last_contact = now()" >/dev/null || fail "last_contact cannot move"
+refused session-role "SET session_replication_role = replica" 'permission denied'
+[ "$(sql "SELECT count(*) FROM entries")" = 6 ] || fail "entries changed"
+ok "a wrong leaf, a newline in a field, a checkpoint ahead of the entries refused; UPDATE, DELETE, TRUNCATE refused on the 9 append-only tables; stations keep their ID; triggers cannot be skipped by the role"
+
+echo "-- a newer schema"
+sql "UPDATE fleet_schema SET version = 2"
+rc=0; "$D" open "$conn" >"$T/newer.out" 2>&1 || rc=$?
+[ "$rc" = 4 ] && grep -q "schema version 2, newer than this signer knows (1)" "$T/newer.out" || { cat "$T/newer.out"; fail "a newer schema ($rc)"; }
+sql "UPDATE fleet_schema SET version = 1"
+ok "schema 2 refused: '$(head -n 1 "$T/newer.out")'"
+
+echo "-- stop"
+PG_STOP=1 "$top/scripts/pg-setup.sh" "$T" || fail "PG_STOP=1"
+i=0
+while kill -0 "$pid" 2>/dev/null; do i=$((i + 1)); [ $i -lt 50 ] || fail "postmaster $pid still running"; sleep 0.1; done
+[ ! -e "$T/.s.PGSQL.5432" ] || fail "the socket is left"
+PG_STOP=1 "$top/scripts/pg-setup.sh" "$T" || fail "PG_STOP=1 again"
+ok "PG_STOP=1: postmaster $pid gone, socket removed; again: nothing to do"
