@@ -48,17 +48,7 @@ if [ -n "${PG_STOP:-}" ]; then
 fi
 
 if [ "$(id -u)" = 0 ]; then
-	nologin=/usr/sbin/nologin
-	[ -x "$nologin" ] || nologin=/bin/false
-	if ! getent group "$pguser" >/dev/null; then
-		groupadd --system "$pguser"
-		echo "pg-setup.sh: created system group $pguser" >&2
-	fi
-	if ! getent passwd "$pguser" >/dev/null; then
-		useradd --system --gid "$pguser" --no-create-home --home-dir /nonexistent \
-			--shell "$nologin" --comment "private PostgreSQL of the station's tests" "$pguser"
-		echo "pg-setup.sh: created system user $pguser" >&2
-	fi
+	"$(dirname "$0")/users.sh" --one "$pguser" "private PostgreSQL of the station's tests"
 	chgrp "$pguser" "$dir"
 	chmod 770 "$dir"
 	as_pg test -x "$dir" -a -w "$dir" ||

@@ -7,6 +7,8 @@
 # user or group is left as it is (only the missing fixture groups are added to `station`).
 # Needs root; run as another user it says so and exits 0 (a developer's `make install` into a
 # private PREFIX has no use for these users: a station started without root keeps one uid).
+#   scripts/users.sh --one NAME COMMENT   creates that one system user the same way (the private
+#                                         PostgreSQL of scripts/pg-setup.sh runs as one)
 set -eu
 
 if [ "$(id -u)" != 0 ]; then
@@ -20,17 +22,22 @@ nologin=/usr/sbin/nologin
 
 mkuser() {
 	u=$1
+	comment=${2:-provisioning station ($u)}
 	if ! getent group "$u" >/dev/null; then
 		groupadd --system "$u"
 		echo "users.sh: created system group $u" >&2
 	fi
 	if ! getent passwd "$u" >/dev/null; then
 		useradd --system --gid "$u" --no-create-home --home-dir /nonexistent \
-		    --shell "$nologin" --comment "provisioning station ($u)" "$u"
+		    --shell "$nologin" --comment "$comment" "$u"
 		echo "users.sh: created system user $u" >&2
 	fi
 }
 
+if [ "${1:-}" = --one ]; then
+	mkuser "$2" "$3"
+	exit 0
+fi
 mkuser station-signer
 mkuser station
 
