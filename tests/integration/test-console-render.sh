@@ -78,6 +78,9 @@ in_tile() {
 }
 
 header_ok() {
+	# the footer is the last line drawn: a capture taken in the middle of a redraw (seen once
+	# on a loaded machine: the tiles there, the footer not yet) is taken again
+	wait_for "h help"
 	for s in "station line-1" "product thermostat-v2" "lot LOT-2026-11-22-A" "operator A. Smith" \
 	    "PASS 11" "FAIL 1" "DONE 1" "rate 26/h" "quota left 9188" "HSM ok" "checkpoint 14:03:22" \
 	    "p pause" "r resume" "q quit" "h help"; do
