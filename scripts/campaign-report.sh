@@ -113,6 +113,8 @@ for t in station signer; do
 	if [ "$t" = signer ]; then
 		echo "| station exit 4, \"the signer stopped answering\" + \`signer_lost\` (during the boards) | $(sum station_exit4 $files) |"
 		echo "| station exit 4, \"the signer process stopped answering\" + \`error\` event (before the first board) | $(sum station_exit4_startup $files) |"
+		echo "| station exit 4 after the stop was recorded: the stop checkpoint unsigned (\`checkpoint\` event, ok false) | $(sum station_exit4_stop_checkpoint $files) |"
+		echo "| station exit 4 not explained by the above (reported, not failed) | $(sum station_exit4_unexplained $files) |"
 		echo "| station exit 0 (the kill came after the stop was recorded) | $(sum station_exit0 $files) |"
 		echo "| SoftHSM2 \`token.object\` left empty by the kill (restored from a copy; see below) | $(sum softhsm_token_truncated $files) |"
 	fi

@@ -82,7 +82,7 @@ phase() {
 }
 
 kills=0 tries=0 misses=0 checks=0 verify_ms=0 verify_max=0 held=0 reran=0 rpass=0 rdone=0
-rc4=0 rc4s=0 rc4x=0 rc0=0 phases="" hsm_truncated=0
+rc4=0 rc4s=0 rc4c=0 rc4x=0 rc0=0 phases="" hsm_truncated=0
 check() {
 	d=$1
 	checks=$((checks + 1))
@@ -184,10 +184,14 @@ while [ $kills -lt "$N" ]; do
 				rc4=$((rc4 + 1))
 			elif grep -q '"event":"error","exit":4' "$d.out"; then
 				rc4s=$((rc4s + 1))
+			elif grep '"event":"checkpoint"' "$d.out" | grep '"trigger":"stop"' | grep -q '"ok":false'; then
+				# killed after STOP was recorded, before the stop checkpoint was signed: every
+				# board and the stop are recorded, the record is unsealed (exit 4 by design)
+				rc4c=$((rc4c + 1))
 			else
-				# the message above is the contract; an event missing here was seen once in a
-				# clean-clone CI run (session 6) with signer_lost present in a neighbour's
-				# output: counted apart and reported, not failed, until it is understood
+				# anything else: the message above is the contract; an event missing here was seen once
+				# in a clean-clone CI run (session 6), then explained as the stop-checkpoint case above;
+				# any other is counted apart and reported, not failed
 				rc4x=$((rc4x + 1))
 				echo "  note: kill $kills: exit 4 without a signer_lost or error event in $d.out" >&2
 			fi
@@ -234,7 +238,7 @@ ok "$kills kills of the $TARGET ($misses tries missed: it had exited), $checks f
 ok "verify after a kill: $((verify_ms / (checks > 0 ? checks : 1))) ms mean, $verify_max ms max; final log $entries entries"
 ok "$held boards held a certificate after a kill, none outside the log; re-runs: $rpass boards completed PASS, $rdone DONE"
 [ "$hsm_truncated" = 0 ] || ok "SoftHSM2 token file left empty by a kill (restored from the copy): $hsm_truncated time(s)"
-[ "$TARGET" = station ] || ok "station after a signer kill: exit 4 'the signer stopped answering' $rc4 times during the run (signer_lost), $rc4s times at start-up (error event), exit 0 (stop already recorded) $rc0 times"
+[ "$TARGET" = station ] || ok "station after a signer kill: exit 4 'the signer stopped answering' $rc4 times during the run (signer_lost), $rc4s times at start-up (error event), $rc4c times after the stop was recorded (stop checkpoint unsigned), exit 0 (stop already recorded) $rc0 times; unexplained: $rc4x"
 {
 	echo "target $TARGET"
 	echo "kills $kills"
@@ -251,6 +255,8 @@ ok "$held boards held a certificate after a kill, none outside the log; re-runs:
 	echo "log_entries $entries"
 	echo "station_exit4 $rc4"
 	echo "station_exit4_startup $rc4s"
+	echo "station_exit4_stop_checkpoint $rc4c"
+	echo "station_exit4_unexplained $rc4x"
 	echo "station_exit0 $rc0"
 	echo "softhsm_token_truncated $hsm_truncated"
 	echo "wall_ms $wall"
