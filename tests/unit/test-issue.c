@@ -250,6 +250,44 @@ build(const struct issue_profile *prof, const struct issue_ca *ca, const uint8_t
 	    why, CAP_REASON);
 }
 
+/* The one-parse forms (issue #14): the station checks and re-encodes from one parse
+ * (issue_csr_check_canonical), the signer's issue_build refuses a non-canonical CSR first. */
+static void
+test_csr_one_parse(void **state)
+{
+	struct issue_profile prof = profile();
+	uint8_t csr[CAP_CSR_DER], loose[CAP_CSR_DER], out[CAP_CSR_DER], *der = NULL;
+	size_t len, hdr, body, outlen = 0, derlen = 0;
+	char why[CAP_REASON];
+
+	len = good_csr(F.dev, csr);
+	hdr = 2 + (csr[1] & 0x7f);
+	body = len - hdr;
+	loose[0] = 0x30;
+	loose[1] = 0x83;
+	loose[2] = 0x00;
+	loose[3] = (uint8_t)(body >> 8);
+	loose[4] = (uint8_t)(body & 0xff);
+	memcpy(loose + 5, csr + hdr, body);
+	/* checked on the bytes received, re-encoded to the DER form */
+	assert_int_equal(issue_csr_check_canonical(&prof, loose, body + 5, NONCE, sizeof(NONCE), out,
+	                     sizeof(out), &outlen, why, sizeof(why)), ISSUE_OK);
+	assert_int_equal(outlen, len);
+	assert_memory_equal(out, csr, len);
+	/* the checks still apply: another nonce is refused */
+	assert_int_equal(issue_csr_check_canonical(&prof, csr, len, (const uint8_t *)"other-nonce-1234",
+	                     16, out, sizeof(out), &outlen, why, sizeof(why)), ISSUE_ERR_NONCE);
+	/* too small a buffer for the re-encoding */
+	assert_int_equal(issue_csr_check_canonical(&prof, csr, len, NONCE, sizeof(NONCE), out,
+	                     len - 1, &outlen, why, sizeof(why)), ISSUE_ERR_INTERNAL);
+	/* the signer: the loose encoding is refused before anything else, the DER one issued */
+	assert_int_equal(build(&prof, &F.ica, loose, body + 5, &der, &derlen, NULL, why),
+	    ISSUE_ERR_CSR_NOT_CANONICAL);
+	assert_null(der);
+	assert_int_equal(build(&prof, &F.ica, csr, len, &der, &derlen, NULL, why), ISSUE_OK);
+	OPENSSL_free(der);
+}
+
 /* ---- templates ---- */
 
 static void
@@ -851,6 +889,7 @@ main(void)
 		cmocka_unit_test(test_build_variants),
 		cmocka_unit_test(test_serials_unique),
 		cmocka_unit_test(test_build_templates),
+		cmocka_unit_test(test_csr_one_parse),
 		cmocka_unit_test(test_sign_faults),
 		cmocka_unit_test(test_lint),
 		cmocka_unit_test(test_crl),
