@@ -79,6 +79,8 @@ log_startup_failure(const char *profile, const char *why)
 struct chan {
 	int fd;
 	int ready;   /* a request was read and waits for its reply */
+	int batch;   /* ... and it may share a group commit (srv_batchable) */
+	int done;    /* ... and its reply is made */
 	size_t n, rl;
 	uint8_t req[CAP_SIGNER_MSG], rsp[CAP_SIGNER_MSG];
 };
@@ -109,7 +111,7 @@ serve_channels(struct srv *s, struct chan *ch, unsigned nch)
 			return;
 		}
 		for (i = 0, nb = 0; i < nch; i++) {
-			ch[i].ready = 0;
+			ch[i].ready = ch[i].batch = ch[i].done = 0;
 			if (pf[i].revents == 0)
 				continue;
 			r = sigp_recv(ch[i].fd, ch[i].req, sizeof(ch[i].req), &ch[i].n);
@@ -120,25 +122,26 @@ serve_channels(struct srv *s, struct chan *ch, unsigned nch)
 				return;
 			}
 			ch[i].ready = 1;
-			nb += srv_batchable(ch[i].req, ch[i].n) != 0;
+			ch[i].batch = srv_batchable(ch[i].req, ch[i].n);
+			nb += ch[i].batch != 0;
 		}
 		if (nb >= 2 && !s->record_lost && audit_batch_begin(s->audit) == 0) {
 			for (i = 0; i < nch; i++)
-				if (ch[i].ready && srv_batchable(ch[i].req, ch[i].n))
+				if (ch[i].batch)
 					srv_handle(s, ch[i].req, ch[i].n, ch[i].rsp, sizeof(ch[i].rsp),
 					    &ch[i].rl);
 			r = audit_batch_end(s->audit);
 			for (i = 0; i < nch; i++) {
-				if (!ch[i].ready || !srv_batchable(ch[i].req, ch[i].n))
+				if (!ch[i].batch)
 					continue;
 				if (r != 0)
 					srv_batch_lost(s, ch[i].req, ch[i].n, ch[i].rsp, sizeof(ch[i].rsp),
 					    &ch[i].rl);
-				ch[i].ready = 2; /* answered */
+				ch[i].done = 1;
 			}
 		}
 		for (i = 0; i < nch; i++)
-			if (ch[i].ready == 1)
+			if (ch[i].ready && !ch[i].done)
 				srv_handle(s, ch[i].req, ch[i].n, ch[i].rsp, sizeof(ch[i].rsp), &ch[i].rl);
 		for (i = 0; i < nch; i++) {
 			if (!ch[i].ready)
