@@ -9,6 +9,15 @@ PROFILE=$T/profile.ini
 trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "  ok: $*"; }
+# wait_file FILE PATTERN [TENTHS]: until grep finds PATTERN in FILE (default 30 s); 1 on timeout
+wait_file() {
+	_w=0
+	while ! grep -q -- "$2" "$1" 2>/dev/null; do
+		_w=$((_w + 1))
+		[ $_w -lt "${3:-300}" ] || return 1
+		sleep 0.1
+	done
+}
 cp "$top/scripts/demo-profile.ini" "$PROFILE"
 # The usual umask, so that tests see the modes the station gives its files (a stricter one would
 # hide a file the station leaves world-readable).

@@ -166,16 +166,13 @@ ok "export --since/--until take RFC 3339 dates and date-times; 'yesterday' and f
 # exist while the signer holds the database: a line with no fixture holds it until SIGTERM.
 "$S" line --profile "$PROFILE" --json >"$T/modes.json" 2>"$T/modes.err" &
 lpid=$!
-w=0
-while ! grep -q '"event":"start"' "$T/modes.json" && [ $w -lt 300 ]; do
-	w=$((w + 1))
-	sleep 0.1
-done
+started=0
+wait_file "$T/modes.json" '"event":"start"' && started=1
 stat -c '%a %n' "$db" "$db-wal" "$db-shm" "$db.lock" >"$T/modes.live" 2>&1 || :
 kill -TERM $lpid
 rc=0
 wait $lpid || rc=$?
-[ $w -lt 300 ] && [ $rc = 0 ] || { cat "$T/modes.json" "$T/modes.err"; fail "modes: the line did not start, or did not stop on SIGTERM (exit $rc)"; }
+[ $started = 1 ] && [ $rc = 0 ] || { cat "$T/modes.json" "$T/modes.err"; fail "modes: the line did not start, or did not stop on SIGTERM (exit $rc)"; }
 for f in "$db" "$db-wal" "$db-shm" "$db.lock"; do
 	grep -qx "600 $f" "$T/modes.live" || { cat "$T/modes.live"; fail "modes: $f is not 0600 while the signer runs"; }
 done

@@ -139,10 +139,7 @@ p=$((base + 400))
 dead=$((base + 450))
 "$BIN/firmware-stub" serve --boards 2 --listen "127.0.0.1:$p" --dir "$T/line" >"$T/lsrv.out" 2>&1 &
 srv=$!
-w=0
-until grep -q listening "$T/lsrv.out" 2>/dev/null; do
-	w=$((w + 1)); [ $w -lt 300 ] || fail "line: the stub did not listen"; sleep 0.1
-done
+wait_file "$T/lsrv.out" listening || fail "line: the stub did not listen"
 "$BIN/station" line --profile "$PROFILE" --json --port "tcp:127.0.0.1:$p-$((p + 1))" \
 	--port "tcp:127.0.0.1:$dead" >"$T/line.json" 2>"$T/line.err" &
 lp=$!
