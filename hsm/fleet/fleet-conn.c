@@ -247,6 +247,10 @@ fleet_strerror(int rc)
 		return "malformed answer from the fleet registry";
 	case FLEET_ERR_FORK:
 		return "station history forks from the fleet registry's";
+	case FLEET_ERR_EXHAUSTED:
+		return "the lot's fleet quota is all leased";
+	case FLEET_ERR_NOLOT:
+		return "the lot has no fleet quota declared";
 	default:
 		return "unknown fleet registry error";
 	}

@@ -162,15 +162,95 @@ bad:
 	return FLEET_ERR_ARG;
 }
 
-int
-fleet_ingest_entry(struct fleet *f, const struct fleet_entry *e, int *held, int *conflicts,
-    char *why, size_t cap)
+/* The leaf the server sent as bytea text ("\x" and 64 hex digits) is h. */
+static int
+hex_is(const char *v, int len, const uint8_t h[32])
 {
-	char seqs[24];
-	const char *p[10];
+	char hex[65];
+	size_t i;
+
+	if (len != 66 || v[0] != '\\' || v[1] != 'x')
+		return 0;
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", h[i]);
+	return memcmp(v + 2, hex, 64) == 0;
+}
+
+static void
+to_hex(const uint8_t h[32], char out[65])
+{
+	size_t i;
+
+	for (i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", h[i]);
+}
+
+/* Inside a transaction: the station recorded (first seen, last contact), and FLEET_ERR_FORK when
+ * it has a fork recorded. */
+static int
+station_begin(struct fleet *f, const char *station, char *why, size_t cap)
+{
+	const char *p[1] = { station };
 	PGresult *res = NULL;
 	long long nforks = 0;
-	int r, nconf = 0, was_held = 0;
+	int r;
+
+	if ((r = fl_run(f, "INSERT INTO stations(station_id) VALUES($1) ON CONFLICT(station_id)"
+	                   " DO UPDATE SET last_contact = now()", 1, p, 0, NULL, &res,
+	         "recording the station", why, cap)) != 0)
+		return r;
+	PQclear(res);
+	res = PQexecParams(f->conn, "SELECT count(*) FROM forks WHERE station_id=$1", 1, NULL, p, NULL,
+	    NULL, 0);
+	r = fl_one_int(f, res, INT64_MAX, &nforks, "reading the station's forks", why, cap);
+	PQclear(res);
+	if (r != 0)
+		return r;
+	if (nforks > 0) {
+		fl_say(why, cap, "fleet registry: station %s has a forked history recorded (%lld fork(s)); "
+		    "the registry takes nothing more from it until that is resolved", station, nforks);
+		return FLEET_ERR_FORK;
+	}
+	return FLEET_OK;
+}
+
+/* Records a fork in a transaction of its own (the caller's was rolled back): FLEET_ERR_FORK with
+ * why, or the error that prevented recording it. */
+static int
+record_fork(struct fleet *f, const char *station, const char *what, const char *pos,
+    const char *held_hex, const char *offered_hex, char *why, size_t cap)
+{
+	const char *fp[5] = { station, what, pos, held_hex, offered_hex };
+	PGresult *res = NULL;
+	int r;
+
+	fl_rollback(f);
+	if ((r = fl_exec(f, "BEGIN", "recording a fork", why, cap)) != 0)
+		return r;
+	if ((r = fl_run(f, "INSERT INTO forks(station_id,what,position,held,offered)"
+	                   " VALUES($1,$2,$3,decode($4,'hex'),decode($5,'hex')) ON CONFLICT DO NOTHING",
+	         5, fp, 0, NULL, &res, "recording a fork", why, cap)) != 0 ||
+	    (PQclear(res), r = fl_exec(f, "COMMIT", "committing the fork", why, cap)) != 0) {
+		fl_rollback(f);
+		return r;
+	}
+	fl_say(why, cap, "fleet registry: station %s offers %s %s that differs from the one the "
+	    "registry holds: its history forks (a database restored from an old backup?); recorded, "
+	    "nothing more is taken from it", station, strcmp(what, "entry") == 0 ? "an entry" :
+	    "a checkpoint of size", pos);
+	return FLEET_ERR_FORK;
+}
+
+/* One entry inside the batch's transaction: *was_held, claims and conflicts. FLEET_ERR_FORK has
+ * rolled back and recorded the fork. */
+static int
+ingest_one(struct fleet *f, const struct fleet_entry *e, int *was_held, int *nconf, char *why,
+    size_t cap)
+{
+	char seqs[24];
+	const char *p[2];
+	PGresult *res = NULL;
+	int r;
 
 	if (!fl_field_ok(e->station, 0) || e->seq < 0 || !fl_field_ok(e->time, 0) ||
 	    !fl_field_ok(e->operator_name, 1) || !fl_field_ok(e->lot, 1) || !fl_field_ok(e->kind, 0) ||
@@ -180,96 +260,217 @@ fleet_ingest_entry(struct fleet *f, const struct fleet_entry *e, int *held, int 
 		return FLEET_ERR_ARG;
 	}
 	snprintf(seqs, sizeof(seqs), "%lld", (long long)e->seq);
-	if ((r = fl_exec(f, "BEGIN", "starting an ingest", why, cap)) != 0)
-		return r;
-	p[0] = e->station;
-	if ((r = fl_run(f, "INSERT INTO stations(station_id) VALUES($1) ON CONFLICT(station_id)"
-	                " DO UPDATE SET last_contact = now()", 1, p, 0, NULL, &res,
-	         "recording the station", why, cap)) != 0)
-		goto fail;
-	PQclear(res);
-	res = PQexecParams(f->conn, "SELECT count(*) FROM forks WHERE station_id=$1", 1, NULL, p, NULL,
-	    NULL, 0);
-	r = fl_one_int(f, res, INT64_MAX, &nforks, "reading the station's forks", why, cap);
-	PQclear(res);
-	res = NULL;
-	if (r != 0)
-		goto fail;
-	if (nforks > 0) {
-		fl_say(why, cap, "fleet registry: station %s has a forked history recorded (%lld fork(s)); "
-		    "the registry takes nothing more from it until that is resolved", e->station, nforks);
-		r = FLEET_ERR_FORK;
-		goto fail;
-	}
 	{
 		const char *ip[10] = { e->station, seqs, e->time, e->operator_name, e->lot, e->kind,
 			e->chip_id, e->serial, e->body, NULL };
-		if ((r = fl_run(f, "INSERT INTO entries(station_id,seq,time,operator,lot,kind,chip_id,serial,"
-		                "body,leaf) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)"
-		                " ON CONFLICT DO NOTHING RETURNING 1",
+		if ((r = fl_run(f, "INSERT INTO entries(station_id,seq,time,operator,lot,kind,chip_id,"
+		                   "serial,body,leaf) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)"
+		                   " ON CONFLICT DO NOTHING RETURNING 1",
 		         10, ip, 10, e->leaf, &res, "recording the entry", why, cap)) != 0)
-			goto fail;
+			return r;
 	}
-	was_held = PQntuples(res) == 0;
+	*was_held = PQntuples(res) == 0;
 	PQclear(res);
-	res = NULL;
-	if (was_held) {
-		const uint8_t *lv;
-		int same;
-
-		p[1] = seqs;
-		if ((r = fl_run(f, "SELECT leaf FROM entries WHERE station_id=$1 AND seq=$2", 2, p, 0, NULL,
-		         &res, "reading the entry held", why, cap)) != 0)
-			goto fail;
-		/* binary results were not asked for: the leaf comes as bytea hex text "\x" + 64 */
-		if (PQntuples(res) != 1 || PQnfields(res) != 1 || PQgetisnull(res, 0, 0) ||
-		    PQgetlength(res, 0, 0) != 66) {
-			fl_say(why, cap, "fleet registry: the leaf held for station %s entry %s is malformed",
-			    e->station, seqs);
-			r = FLEET_ERR_CORRUPT;
-			goto fail;
-		}
-		{
-			char hex[65];
-			size_t i;
-
-			lv = (const uint8_t *)PQgetvalue(res, 0, 0);
-			for (i = 0; i < 32; i++)
-				snprintf(hex + 2 * i, 3, "%02x", e->leaf[i]);
-			same = lv[0] == '\\' && lv[1] == 'x' && memcmp(lv + 2, hex, 64) == 0;
-			if (!same) {
-				const char *fp[4] = { e->station, seqs, (const char *)lv, hex };
-				PGresult *res2 = NULL;
-
-				PQclear(res);
-				res = NULL;
-				if ((r = fl_run(f, "INSERT INTO forks(station_id,what,position,held,offered)"
-				                " VALUES($1,'entry',$2,$3::bytea,decode($4,'hex'))"
-				                " ON CONFLICT DO NOTHING",
-				         4, fp, 0, NULL, &res2, "recording a fork", why, cap)) != 0)
-					goto fail;
-				PQclear(res2);
-				if ((r = fl_exec(f, "COMMIT", "committing the fork", why, cap)) != 0)
-					goto fail;
-				fl_say(why, cap, "fleet registry: station %s offers an entry %s that differs from the "
-				    "one the registry holds: its history forks (a database restored from an old "
-				    "backup?); recorded, nothing more is taken from it", e->station, seqs);
-				return FLEET_ERR_FORK;
-			}
-		}
+	if (!*was_held)
+		return claims(f, e, seqs, nconf, why, cap);
+	p[0] = e->station;
+	p[1] = seqs;
+	if ((r = fl_run(f, "SELECT leaf FROM entries WHERE station_id=$1 AND seq=$2", 2, p, 0, NULL,
+	         &res, "reading the entry held", why, cap)) != 0)
+		return r;
+	/* binary results were not asked for: the leaf comes as bytea hex text "\x" + 64 */
+	if (PQntuples(res) != 1 || PQnfields(res) != 1 || PQgetisnull(res, 0, 0) ||
+	    PQgetlength(res, 0, 0) != 66) {
+		fl_say(why, cap, "fleet registry: the leaf held for station %s entry %s is malformed",
+		    e->station, seqs);
 		PQclear(res);
-		res = NULL;
-	} else if ((r = claims(f, e, seqs, &nconf, why, cap)) != 0)
+		return FLEET_ERR_CORRUPT;
+	}
+	if (!hex_is(PQgetvalue(res, 0, 0), PQgetlength(res, 0, 0), e->leaf)) {
+		char held_hex[65], off_hex[65];
+
+		memcpy(held_hex, PQgetvalue(res, 0, 0) + 2, 64);
+		held_hex[64] = '\0';
+		to_hex(e->leaf, off_hex);
+		PQclear(res);
+		return record_fork(f, e->station, "entry", seqs, held_hex, off_hex, why, cap);
+	}
+	PQclear(res);
+	return FLEET_OK;
+}
+
+int
+fleet_ingest_batch(struct fleet *f, const struct fleet_entry *e, size_t n, size_t *held,
+    int *conflicts, char *why, size_t cap)
+{
+	size_t i, nheld = 0;
+	int r, nconf = 0, h = 0;
+
+	if (n == 0) {
+		if (held != NULL)
+			*held = 0;
+		if (conflicts != NULL)
+			*conflicts = 0;
+		return FLEET_OK;
+	}
+	for (i = 0; i < n; i++)
+		if (e[i].station == NULL || strcmp(e[i].station, e[0].station) != 0) {
+			fl_say(why, cap, "fleet registry: a batch holds the entries of one station");
+			return FLEET_ERR_ARG;
+		}
+	if (!fl_field_ok(e[0].station, 0)) {
+		fl_say(why, cap, "fleet registry: the station ID is empty or not printable ASCII");
+		return FLEET_ERR_ARG;
+	}
+	if ((r = fl_exec(f, "BEGIN", "starting an ingest", why, cap)) != 0)
+		return r;
+	if ((r = station_begin(f, e[0].station, why, cap)) != 0)
 		goto fail;
-	if ((r = fl_exec(f, "COMMIT", "committing the entry", why, cap)) != 0)
+	for (i = 0; i < n; i++) {
+		if ((r = ingest_one(f, &e[i], &h, &nconf, why, cap)) != 0) {
+			if (r == FLEET_ERR_FORK)
+				return r;
+			goto fail;
+		}
+		nheld += (size_t)h;
+	}
+	if ((r = fl_exec(f, "COMMIT", "committing the entries", why, cap)) != 0)
 		goto fail;
 	if (held != NULL)
-		*held = was_held;
+		*held = nheld;
 	if (conflicts != NULL)
 		*conflicts = nconf;
 	return FLEET_OK;
 fail:
+	fl_rollback(f);
+	return r;
+}
+
+int
+fleet_ingest_entry(struct fleet *f, const struct fleet_entry *e, int *held, int *conflicts,
+    char *why, size_t cap)
+{
+	size_t h = 0;
+	int r = fleet_ingest_batch(f, e, 1, &h, conflicts, why, cap);
+
+	if (r == FLEET_OK && held != NULL)
+		*held = h != 0;
+	return r;
+}
+
+int
+fleet_ingest_checkpoint(struct fleet *f, const char *station, uint64_t size, const uint8_t root[32],
+    const char *note, int *held, char *why, size_t cap)
+{
+	char sizes[24], root_hex[65];
+	const char *p[4];
+	PGresult *res = NULL;
+	int r;
+
+	if (!fl_field_ok(station, 0) || size == 0 || size > INT64_MAX || note == NULL ||
+	    *note == '\0' || strlen(note) > FLEET_FIELD_MAX) {
+		fl_say(why, cap, "fleet registry: a checkpoint needs a station, a size above 0 and a note");
+		return FLEET_ERR_ARG;
+	}
+	snprintf(sizes, sizeof(sizes), "%llu", (unsigned long long)size);
+	to_hex(root, root_hex);
+	p[0] = station;
+	p[1] = sizes;
+	p[2] = root_hex;
+	p[3] = note;
+	if ((r = fl_exec(f, "BEGIN", "starting a checkpoint", why, cap)) != 0)
+		return r;
+	if ((r = station_begin(f, station, why, cap)) != 0)
+		goto fail;
+	/* held already, or what the server computes over the entries it holds */
+	if ((r = fl_run(f, "SELECT (SELECT root FROM checkpoints WHERE station_id=$1 AND size=$2),"
+	                   " fleet_station_root($1,$2)", 2, p, 0, NULL, &res,
+	         "reading the checkpoint's root", why, cap)) != 0)
+		goto fail;
+	if (PQntuples(res) != 1 || PQnfields(res) != 2 ||
+	    (!PQgetisnull(res, 0, 0) && PQgetlength(res, 0, 0) != 66) ||
+	    (!PQgetisnull(res, 0, 1) && PQgetlength(res, 0, 1) != 66)) {
+		fl_say(why, cap, "fleet registry: the roots held for station %s are malformed", station);
+		r = FLEET_ERR_CORRUPT;
+		goto fail;
+	}
+	{
+		int col = PQgetisnull(res, 0, 0) ? 1 : 0;
+		char held_hex[65];
+
+		if (PQgetisnull(res, 0, col)) {
+			fl_say(why, cap, "fleet registry: station %s checkpoint of size %s is over entries "
+			    "the registry does not hold yet (send them first)", station, sizes);
+			r = FLEET_ERR_DB;
+			goto fail;
+		}
+		if (!hex_is(PQgetvalue(res, 0, col), PQgetlength(res, 0, col), root)) {
+			memcpy(held_hex, PQgetvalue(res, 0, col) + 2, 64);
+			held_hex[64] = '\0';
+			PQclear(res);
+			return record_fork(f, station, "checkpoint", sizes, held_hex, root_hex, why, cap);
+		}
+		if (held != NULL)
+			*held = col == 0;
+		PQclear(res);
+		res = NULL;
+		if (col == 1 &&
+		    (r = fl_run(f, "INSERT INTO checkpoints(station_id,size,root,note)"
+		                   " VALUES($1,$2,decode($3,'hex'),$4)", 4, p, 0, NULL, &res,
+		         "recording the checkpoint", why, cap)) != 0)
+			goto fail;
+	}
 	PQclear(res);
+	res = NULL;
+	if ((r = fl_exec(f, "COMMIT", "committing the checkpoint", why, cap)) != 0)
+		goto fail;
+	return FLEET_OK;
+fail:
+	PQclear(res);
+	fl_rollback(f);
+	return r;
+}
+
+int
+fleet_next_seq(struct fleet *f, const char *station, int64_t *next, char *why, size_t cap)
+{
+	const char *p[1] = { station };
+	PGresult *res;
+	long long v = 0;
+	int r;
+
+	res = PQexecParams(f->conn, "SELECT COALESCE(max(seq) + 1, 0) FROM entries WHERE station_id=$1",
+	    1, NULL, p, NULL, NULL, 0);
+	r = fl_one_int(f, res, INT64_MAX, &v, "reading what the registry holds of the station", why,
+	    cap);
+	PQclear(res);
+	if (r == FLEET_OK)
+		*next = v;
+	return r;
+}
+
+int
+fleet_station_key(struct fleet *f, const char *station, const char *pem, char *why, size_t cap)
+{
+	const char *p[2] = { station, pem };
+	PGresult *res = NULL;
+	int r;
+
+	if (!fl_field_ok(station, 0) || pem == NULL || strlen(pem) > 4096) {
+		fl_say(why, cap, "fleet registry: a station key needs a station and a PEM key");
+		return FLEET_ERR_ARG;
+	}
+	if ((r = fl_exec(f, "BEGIN", "recording the station's key", why, cap)) != 0)
+		return r;
+	if ((r = station_begin(f, station, why, cap)) != 0 && r != FLEET_ERR_FORK)
+		goto fail;
+	if ((r = fl_run(f, "INSERT INTO station_keys(station_id,pem,sha256) VALUES($1,$2,"
+	                   "sha256(convert_to($2,'UTF8'))) ON CONFLICT DO NOTHING",
+	         2, p, 0, NULL, &res, "recording the station's key", why, cap)) != 0)
+		goto fail;
+	PQclear(res);
+	return fl_exec(f, "COMMIT", "committing the station's key", why, cap);
+fail:
 	fl_rollback(f);
 	return r;
 }

@@ -3,10 +3,9 @@
  * PostgreSQL database reached through libpq. Only the signer links it: only the signer's identity
  * writes the registry, as only it writes the local record (hsm/record/audit.h).
  *
- * What exists: connecting, the versioned schema (migrations applied in one transaction under a
- * PostgreSQL advisory lock, so that two signers starting at once do not race; a schema newer than
- * this build is refused) and one entry's ingestion. The forwarder, the checkpoints' consistency
- * check, leases and the fleet commands are still to be built (docs/fleet.md).
+ * Connecting, the versioned schema (migrations applied in one transaction under a PostgreSQL
+ * advisory lock, so that two signers starting at once do not race; a schema newer than this
+ * build is refused), ingesting entries and checkpoints, leases of serial blocks and quota.
  *
  * Schema 1 (docs/fleet.md "Schema"): stations; entries (the union of the stations' logs, keyed by
  * (station_id, seq), each row's leaf hash checked against its fields by the server, contiguous
@@ -24,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FLEET_SCHEMA_VERSION 1
+#define FLEET_SCHEMA_VERSION 2
 
 enum fleet_rc {
 	FLEET_OK = 0,
@@ -34,8 +33,11 @@ enum fleet_rc {
 	FLEET_ERR_ARG = -4,     /* a field is not printable ASCII, empty where it may not be, or too long */
 	FLEET_ERR_NOMEM = -5,   /* out of memory */
 	FLEET_ERR_CORRUPT = -6, /* the server answered something malformed (wrong shape or length) */
-	FLEET_ERR_FORK = -7     /* the registry holds a different entry at this station's seq (recorded
-	                         * in forks), or the station is already refused for a fork */
+	FLEET_ERR_FORK = -7,    /* the registry holds a different entry at this station's seq, or
+	                         * another root for a checkpoint size (recorded in forks), or the
+	                         * station is already refused for a fork */
+	FLEET_ERR_EXHAUSTED = -8, /* the lot's whole fleet quota is leased */
+	FLEET_ERR_NOLOT = -9      /* the lot has no fleet quota declared */
 };
 
 struct fleet;
@@ -86,6 +88,53 @@ struct fleet_entry {
  * FLEET_ERR_CORRUPT; FLEET_ERR_NOMEM. why as for fleet_open. */
 int fleet_ingest_entry(struct fleet *f, const struct fleet_entry *e, int *held, int *conflicts,
     char *why, size_t cap);
+
+/* Ingests entries e[0..n) of one station in order, in one transaction, each as
+ * fleet_ingest_entry does; *held (when not NULL) is how many the registry held already. The same
+ * return codes; on any error nothing of the batch is recorded (a fork: only the fork). */
+int fleet_ingest_batch(struct fleet *f, const struct fleet_entry *e, size_t n, size_t *held,
+    int *conflicts, char *why, size_t cap);
+
+/* Ingests one of the station's signed checkpoints (size entries, their RFC 6962 root, the signed
+ * note as the station holds it). The server computes the root over the entries it holds (a
+ * running frontier per station; schema 2) and refuses any other: a root that differs from that,
+ * or from a checkpoint of the same size held, is recorded in forks (FLEET_ERR_FORK). *held (when
+ * not NULL) is 1 when it was held already. FLEET_ERR_DB when the registry does not hold entry
+ * size-1 yet (send the entries first). The note's signature is not checked here (PostgreSQL
+ * has no ECDSA): `station fleet verify` checks it against station_keys. */
+int fleet_ingest_checkpoint(struct fleet *f, const char *station, uint64_t size,
+    const uint8_t root[32], const char *note, int *held, char *why, size_t cap);
+
+/* The seq after the last entry the registry holds of station (0: none): where a forwarder
+ * resumes. */
+int fleet_next_seq(struct fleet *f, const char *station, int64_t *next, char *why, size_t cap);
+
+/* Records a public key station signs its checkpoints with (PEM SubjectPublicKeyInfo, as the
+ * station exports it to <db dir>/audit-key.pem); idempotent, a new key adds a row. */
+int fleet_station_key(struct fleet *f, const char *station, const char *pem, char *why, size_t cap);
+
+/* A lease: serials (numbers [first, first + count) of a product, never leased twice) or quota
+ * (count certificates of a lot; first is 0). */
+struct fleet_lease {
+	int64_t id;
+	int64_t first;
+	int64_t count;
+};
+
+/* Declares lot's fleet-wide quota; the first declaration stands: *held is the quota the
+ * registry holds (another station's when it declared first). */
+int fleet_declare_lot(struct fleet *f, const char *station, const char *lot, int64_t quota,
+    int64_t *held, char *why, size_t cap);
+
+/* Leases the next block of count serial numbers of product to station (blocks follow each other
+ * from 1, fleet-wide). ttl_s is recorded (the station stops using a lease older than that). */
+int fleet_lease_serials(struct fleet *f, const char *station, const char *product, int64_t count,
+    unsigned ttl_s, struct fleet_lease *out, char *why, size_t cap);
+
+/* Leases up to count certificates of lot's quota to station: out->count is what was left when
+ * less. FLEET_ERR_EXHAUSTED (nothing left), FLEET_ERR_NOLOT (no quota declared). */
+int fleet_lease_quota(struct fleet *f, const char *station, const char *lot, int64_t count,
+    unsigned ttl_s, struct fleet_lease *out, char *why, size_t cap);
 
 const char *fleet_strerror(int rc);
 

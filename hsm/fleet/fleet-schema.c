@@ -136,8 +136,127 @@ static const char *const migrations[] = {
 	"  EXECUTE format('CREATE TRIGGER %I BEFORE TRUNCATE ON %I FOR EACH STATEMENT"
 	"   EXECUTE FUNCTION fleet_append_only()', t || '_no_truncate', t);"
 	" END LOOP; END $$;",
+	/* 2: checkpoints checked against the entries held (a running RFC 6962 frontier per station),
+	 * each station's checkpoint public keys, lots with a fleet quota, and leases. */
+	/* fleet_push: the frontier f of n leaves (its perfect subtrees' roots, largest first, 32
+	 * bytes each) with one more leaf; fleet_root: the RFC 6962 root of a frontier */
+	"CREATE FUNCTION fleet_push(f bytea, n bigint, leaf bytea) RETURNS bytea"
+	" LANGUAGE plpgsql IMMUTABLE STRICT AS $$ DECLARE h bytea := leaf; k bigint := n; l int; BEGIN"
+	" WHILE k & 1 = 1 LOOP l := octet_length(f);"
+	"  h := sha256('\\x01'::bytea || substring(f FROM l - 31 FOR 32) || h);"
+	"  f := substring(f FROM 1 FOR l - 32); k := k >> 1; END LOOP;"
+	" RETURN f || h; END $$;"
+	"CREATE FUNCTION fleet_root(f bytea) RETURNS bytea"
+	" LANGUAGE plpgsql IMMUTABLE STRICT AS $$ DECLARE l int := octet_length(f); r bytea; BEGIN"
+	" IF l = 0 THEN RETURN sha256(''::bytea); END IF;"
+	" r := substring(f FROM l - 31 FOR 32); l := l - 32;"
+	" WHILE l > 0 LOOP r := sha256('\\x01'::bytea || substring(f FROM l - 31 FOR 32) || r);"
+	"  l := l - 32; END LOOP; RETURN r; END $$;"
+	/* the root over a station's first n entries held, from its leaves (the slow path: a
+	 * checkpoint that arrives after later entries) */
+	"CREATE FUNCTION fleet_root_at(st text, n bigint) RETURNS bytea LANGUAGE plpgsql STABLE AS $$"
+	" DECLARE f bytea := ''::bytea; k bigint := 0; lf bytea; BEGIN"
+	" FOR lf IN SELECT leaf FROM entries WHERE station_id = st AND seq < n ORDER BY seq LOOP"
+	"  f := fleet_push(f, k, lf); k := k + 1; END LOOP;"
+	" IF k <> n THEN RETURN NULL; END IF; RETURN fleet_root(f); END $$;"
+	"CREATE TABLE frontiers(station_id entry_text PRIMARY KEY REFERENCES stations(station_id),"
+	" size bigint NOT NULL CHECK (size > 0), hashes bytea NOT NULL);"
+	/* a frontier moves one entry at a time, to exactly what the entry held gives: whoever
+	 * writes it (the entries trigger, or anyone with the role) cannot make it lie */
+	"CREATE FUNCTION fleet_frontiers_guard() RETURNS trigger LANGUAGE plpgsql AS $$"
+	" DECLARE of bytea := ''::bytea; os bigint := 0; lf bytea; BEGIN"
+	" IF TG_OP = 'UPDATE' THEN of := OLD.hashes; os := OLD.size;"
+	"  IF NEW.station_id <> OLD.station_id THEN"
+	"   RAISE EXCEPTION 'fleet registry: frontiers keep their station'; END IF; END IF;"
+	" SELECT leaf INTO lf FROM entries WHERE station_id = NEW.station_id AND seq = os;"
+	" IF lf IS NULL OR NEW.size <> os + 1 OR NEW.hashes <> fleet_push(of, os, lf) THEN"
+	"  RAISE EXCEPTION 'fleet registry: the frontier of station % moves one entry held at a time',"
+	"  NEW.station_id; END IF; RETURN NEW; END $$;"
+	"CREATE TRIGGER frontiers_guard BEFORE INSERT OR UPDATE ON frontiers"
+	" FOR EACH ROW EXECUTE FUNCTION fleet_frontiers_guard();"
+	"CREATE TRIGGER frontiers_no_delete BEFORE DELETE ON frontiers"
+	" FOR EACH ROW EXECUTE FUNCTION fleet_append_only();"
+	"CREATE TRIGGER frontiers_no_truncate BEFORE TRUNCATE ON frontiers"
+	" FOR EACH STATEMENT EXECUTE FUNCTION fleet_append_only();"
+	"CREATE FUNCTION fleet_entries_frontier() RETURNS trigger LANGUAGE plpgsql AS $$"
+	" BEGIN IF NEW.seq = 0 THEN INSERT INTO frontiers(station_id, size, hashes)"
+	"  VALUES (NEW.station_id, 1, NEW.leaf);"
+	" ELSE UPDATE frontiers SET size = size + 1, hashes = fleet_push(hashes, size, NEW.leaf)"
+	"  WHERE station_id = NEW.station_id; END IF; RETURN NULL; END $$;"
+	"CREATE TRIGGER entries_frontier AFTER INSERT ON entries"
+	" FOR EACH ROW EXECUTE FUNCTION fleet_entries_frontier();"
+	/* entries of schema 1 get their frontier now */
+	"INSERT INTO frontiers(station_id, size, hashes) SELECT station_id, 1, leaf FROM entries"
+	" WHERE seq = 0;"
+	"DO $$ DECLARE r record; BEGIN FOR r IN SELECT e.station_id, e.seq, e.leaf FROM entries e"
+	" WHERE e.seq > 0 ORDER BY e.station_id, e.seq LOOP"
+	" UPDATE frontiers SET size = size + 1, hashes = fleet_push(hashes, size, r.leaf)"
+	"  WHERE station_id = r.station_id; END LOOP; END $$;"
+	/* a checkpoint's root must be the root of the entries held: the server computes it */
+	"CREATE FUNCTION fleet_station_root(st text, n bigint) RETURNS bytea LANGUAGE plpgsql STABLE AS $$"
+	" DECLARE fs bigint; fh bytea; BEGIN"
+	" SELECT size, hashes INTO fs, fh FROM frontiers WHERE station_id = st;"
+	" IF fs IS NULL OR n > fs THEN RETURN NULL; END IF;"
+	" IF n = fs THEN RETURN fleet_root(fh); END IF; RETURN fleet_root_at(st, n); END $$;"
+	"CREATE FUNCTION fleet_checkpoints_root() RETURNS trigger LANGUAGE plpgsql AS $$"
+	" DECLARE r bytea := fleet_station_root(NEW.station_id, NEW.size); BEGIN"
+	" IF r IS NULL OR r <> NEW.root THEN"
+	"  RAISE EXCEPTION 'fleet registry: station % checkpoint of size % does not match the entries"
+	" held', NEW.station_id, NEW.size; END IF; RETURN NEW; END $$;"
+	"CREATE TRIGGER checkpoints_root BEFORE INSERT ON checkpoints"
+	" FOR EACH ROW EXECUTE FUNCTION fleet_checkpoints_root();"
+	/* the public keys a station signs its checkpoints with, as it exports them (PEM
+	 * SubjectPublicKeyInfo); a new key adds a row */
+	"CREATE TABLE station_keys(station_id entry_text NOT NULL REFERENCES stations(station_id),"
+	" pem text NOT NULL CHECK (pem ~ '^-----BEGIN PUBLIC KEY-----\n[A-Za-z0-9+/=\n]+"
+	"-----END PUBLIC KEY-----\n$'),"
+	" sha256 hash32 NOT NULL, first_seen timestamptz NOT NULL DEFAULT now(),"
+	" PRIMARY KEY (station_id, sha256), CHECK (sha256 = sha256(convert_to(pem, 'UTF8'))));"
+	/* a lot's fleet-wide quota, as the first station to open it in the fleet declared it */
+	"CREATE TABLE lots(lot entry_text PRIMARY KEY CHECK (lot <> ''),"
+	" quota bigint NOT NULL CHECK (quota > 0),"
+	" declared_by entry_text NOT NULL REFERENCES stations(station_id),"
+	" declared timestamptz NOT NULL DEFAULT now());"
+	/* serial blocks (scope = product: numbers [first, first+count)) and quota (scope = lot:
+	 * count certificates), leased to one station each */
+	"CREATE TABLE leases(id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+	" station_id entry_text NOT NULL REFERENCES stations(station_id),"
+	" kind text NOT NULL CHECK (kind IN ('serials','quota')),"
+	" scope entry_text NOT NULL CHECK (scope <> ''),"
+	" first bigint NOT NULL CHECK (first >= 0), count bigint NOT NULL CHECK (count > 0),"
+	" ttl_s integer NOT NULL CHECK (ttl_s > 0),"
+	" granted timestamptz NOT NULL DEFAULT now());"
+	"CREATE INDEX leases_scope ON leases(kind, scope);"
+	/* blocks never overlap; quota leases of a lot never exceed its quota (serialised per
+	 * scope by an advisory lock, so two grants at once cannot both pass) */
+	"CREATE FUNCTION fleet_leases_check() RETURNS trigger LANGUAGE plpgsql AS $$"
+	" DECLARE q bigint; used bigint; BEGIN"
+	" PERFORM pg_advisory_xact_lock(hashtext('fleet-lease:' || NEW.kind || ':' || NEW.scope));"
+	" IF NEW.kind = 'serials' THEN"
+	"  IF EXISTS (SELECT 1 FROM leases WHERE kind = 'serials' AND scope = NEW.scope"
+	"   AND first < NEW.first + NEW.count AND NEW.first < first + count) THEN"
+	"   RAISE EXCEPTION 'fleet registry: serial block % of % overlaps a block leased before',"
+	"   NEW.first, NEW.scope; END IF;"
+	" ELSE SELECT quota INTO q FROM lots WHERE lot = NEW.scope;"
+	"  IF q IS NULL THEN RAISE EXCEPTION 'fleet registry: lot % has no fleet quota declared',"
+	"   NEW.scope; END IF;"
+	"  SELECT COALESCE(sum(count), 0) INTO used FROM leases WHERE kind = 'quota'"
+	"   AND scope = NEW.scope;"
+	"  IF used + NEW.count > q THEN RAISE EXCEPTION"
+	"   'fleet registry: lot % quota % would be exceeded (% leased, % asked)',"
+	"   NEW.scope, q, used, NEW.count; END IF; END IF; RETURN NEW; END $$;"
+	"CREATE TRIGGER leases_check BEFORE INSERT ON leases"
+	" FOR EACH ROW EXECUTE FUNCTION fleet_leases_check();"
+	"DO $$ DECLARE t text; BEGIN"
+	" FOREACH t IN ARRAY ARRAY['station_keys','lots','leases'] LOOP"
+	"  EXECUTE format('CREATE TRIGGER %I BEFORE UPDATE OR DELETE ON %I FOR EACH ROW"
+	"   EXECUTE FUNCTION fleet_append_only()', t || '_append_only', t);"
+	"  EXECUTE format('CREATE TRIGGER %I BEFORE TRUNCATE ON %I FOR EACH STATEMENT"
+	"   EXECUTE FUNCTION fleet_append_only()', t || '_no_truncate', t);"
+	" END LOOP; END $$;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0]) - 1))
+_Static_assert(NMIGRATIONS == FLEET_SCHEMA_VERSION, "a migration per schema version");
 
 int
 fl_read_version(struct fleet *f, int *v, char *why, size_t cap)

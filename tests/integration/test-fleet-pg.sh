@@ -50,12 +50,12 @@ ok "pg-setup.sh twice: '$conn', postmaster $pid run by $owner, listen_addresses 
 
 echo "-- the schema, twice"
 "$D" open "$conn" >"$T/open.out" 2>&1 || { cat "$T/open.out"; fail "fleet_open"; }
-[ "$(grep -c '^open ok schema=1$' "$T/open.out")" = 2 ] || { cat "$T/open.out"; fail "fleet_open twice"; }
-tables="cert_serials checkpoints chips conflicts entries fleet_schema forks pubkeys pw_commitments serials stations"
+[ "$(grep -c '^open ok schema=2$' "$T/open.out")" = 2 ] || { cat "$T/open.out"; fail "fleet_open twice"; }
+tables="cert_serials checkpoints chips conflicts entries fleet_schema forks frontiers leases lots pubkeys pw_commitments serials station_keys stations"
 got=$(sql "SELECT string_agg(tablename, ' ' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'")
 [ "$got" = "$tables" ] || fail "tables: '$got', expected '$tables'"
-[ "$(sql "SELECT version FROM fleet_schema")" = 1 ] || fail "schema version"
-ok "fleet_open twice: schema 1, tables $tables"
+[ "$(sql "SELECT version FROM fleet_schema")" = 2 ] || fail "schema version"
+ok "fleet_open twice: schema 2, tables $tables"
 
 echo "-- entries, claims, a conflict, a fork"
 ing() { "$D" ingest "$conn" "$@"; }
@@ -88,18 +88,53 @@ rc=0; ing line-2 1 station.stop "" "" '{}' >"$T/fork2.out" 2>&1 || rc=$?
 [ "$(sql "SELECT station_id || ' ' || what || ' ' || position FROM forks")" = "line-2 entry 0" ] || fail "forks"
 ok "5 entries and 5 claims from line-1, one re-sent (held), line-2's chip-7: conflict recorded, entry kept; a gap refused; a different entry 0 from line-2: fork recorded, then nothing taken from it"
 
+echo "-- checkpoints against the entries held, leases"
+for n in 1 3 4; do
+	"$D" checkpoint "$conn" line-1 $n good >>"$T/cp.out" 2>&1 || { cat "$T/cp.out"; fail "checkpoint of size $n"; }
+done
+"$D" checkpoint "$conn" line-1 4 good >>"$T/cp.out" 2>&1 || { cat "$T/cp.out"; fail "checkpoint of size 4 again"; }
+[ "$(grep -c '^checkpoint ok held=0$' "$T/cp.out")" = 3 ] && [ "$(tail -n 1 "$T/cp.out")" = "checkpoint ok held=1" ] ||
+	{ cat "$T/cp.out"; fail "checkpoints 1, 3, 4 and 4 again"; }
+"$D" ingest "$conn" line-3 0 station.start "" "" '{}' >/dev/null || fail "line-3 entry 0"
+"$D" ingest "$conn" line-3 1 station.stop "" "" '{}' >/dev/null || fail "line-3 entry 1"
+rc=0; "$D" checkpoint "$conn" line-3 2 bad >"$T/cpbad.out" 2>&1 || rc=$?
+[ "$rc" = 3 ] && grep -q "station line-3 offers a checkpoint of size 2 that differs" "$T/cpbad.out" ||
+	{ cat "$T/cpbad.out"; fail "a checkpoint with a wrong root ($rc)"; }
+[ "$(sql "SELECT what || ' ' || position FROM forks WHERE station_id = 'line-3'")" = "checkpoint 2" ] || fail "checkpoint fork"
+[ "$("$D" next-seq "$conn" line-1)" = "next 5" ] && [ "$("$D" next-seq "$conn" nobody)" = "next 0" ] || fail "next-seq"
+ok "checkpoints of sizes 1, 3, 4 (roots computed here from the leaves held) taken, 4 again held; a wrong root recorded as a fork; next-seq 5"
+lease() { k=$1; shift; "$D" lease "$k" "$conn" "$@" || echo "rc=$?"; }
+out=$({ lease serials line-1 thermo 100; lease serials line-4 thermo 50; lease serials line-1 thermo 100; lease serials line-1 other 10; } 2>&1 | sed 's/id=[0-9]* //')
+[ "$out" = "lease first=1 count=100
+lease first=101 count=50
+lease first=151 count=100
+lease first=1 count=10" ] || { echo "$out"; fail "serial blocks"; }
+rc=0; "$D" lease quota "$conn" line-1 lot-9 5 >"$T/nolot.out" 2>&1 || rc=$?
+[ "$rc" = 6 ] && grep -q "lot lot-9 has no fleet quota declared" "$T/nolot.out" || { cat "$T/nolot.out"; fail "quota of an undeclared lot ($rc)"; }
+[ "$("$D" lot "$conn" line-1 lot-9 10)" = "lot quota=10" ] && [ "$("$D" lot "$conn" line-4 lot-9 99)" = "lot quota=10" ] || fail "lot declared"
+out=$({ lease quota line-1 lot-9 4; lease quota line-4 lot-9 4; lease quota line-1 lot-9 4; lease quota line-4 lot-9 4; } 2>&1 | sed 's/id=[0-9]* //')
+echo "$out" | grep -q "whole fleet quota is leased" || { echo "$out"; fail "quota exhausted"; }
+[ "$(echo "$out" | grep '^lease' | tr '\n' ' ')" = "lease first=0 count=4 lease first=0 count=4 lease first=0 count=2 " ] || { echo "$out"; fail "quota leases"; }
+refused over "INSERT INTO leases(station_id,kind,scope,first,count,ttl_s) VALUES('line-1','quota','lot-9',0,1,60)" 'lot lot-9 quota 10 would be exceeded'
+refused overlap "INSERT INTO leases(station_id,kind,scope,first,count,ttl_s) VALUES('line-1','serials','thermo',200,5,60)" 'overlaps a block leased before'
+ok "serial blocks 1-100, 101-150, 151-250 of thermo and 1-10 of other; lot-9 declared 10 (a second declaration keeps it), leases 4+4+2 then refused; the server refuses an overlapping block and a lease over the quota"
+
 echo "-- the server's own checks"
 refused leaf "INSERT INTO entries(station_id,seq,time,operator,lot,kind,chip_id,serial,body,leaf)
 	VALUES('line-1',5,'2025-01-01T00:00:00.005Z','op','lot-1','x','','','{}',sha256('x'))" 'entries_leaf'
 refused ascii "INSERT INTO entries(station_id,seq,time,operator,lot,kind,chip_id,serial,body,leaf)
 	VALUES('line-1',5,'2025-01-01T00:00:00.005Z',E'o\\np','lot-1','x','','','{}',sha256('x'))" 'entry_text'
-sql "INSERT INTO checkpoints(station_id,size,root,note) VALUES('line-1',5,sha256('r'),'note')" ||
-	fail "a checkpoint over entries held"
+refused cp-root "INSERT INTO checkpoints(station_id,size,root,note) VALUES('line-1',5,sha256('r'),'note')" \
+	'checkpoint of size 5 does not match the entries held'
+refused frontier "UPDATE frontiers SET hashes = sha256('x') WHERE station_id = 'line-1'" \
+	'moves one entry held at a time'
 refused cp-ahead "INSERT INTO checkpoints(station_id,size,root,note) VALUES('line-1',9,sha256('r'),'note')" \
 	'checkpoint of size 9 arrived before entry 8'
-for t in entries checkpoints chips serials cert_serials pubkeys pw_commitments conflicts forks; do
+"$D" checkpoint "$conn" line-1 5 good >>"$T/cp.out" 2>&1 || { cat "$T/cp.out"; fail "checkpoint good"; }
+for t in entries checkpoints chips serials cert_serials pubkeys pw_commitments conflicts forks lots leases; do
 	c=station_id
 	[ "$t" != conflicts ] || c=key
+	[ "$t" != lots ] || c=lot
 	# every table has rows by now: row triggers fire
 	[ "$(sql "SELECT count(*) > 0 FROM $t")" = t ] || fail "$t is empty"
 	refused "upd-$t" "UPDATE $t SET $c = $c" "$t is append-only (UPDATE refused)"
@@ -110,15 +145,15 @@ refused upd-stations "UPDATE stations SET station_id = 'x'" 'stations keep their
 refused del-stations "DELETE FROM stations WHERE station_id = 'line-2'" 'stations keep their ID'
 sql "UPDATE stations SET last_contact = now()" >/dev/null || fail "last_contact cannot move"
 refused session-role "SET session_replication_role = replica" 'permission denied'
-[ "$(sql "SELECT count(*) FROM entries")" = 6 ] || fail "entries changed"
-ok "a wrong leaf, a newline in a field, a checkpoint ahead of the entries refused; UPDATE, DELETE, TRUNCATE refused on the 9 append-only tables; stations keep their ID; triggers cannot be skipped by the role"
+[ "$(sql "SELECT count(*) FROM entries")" = 8 ] || fail "entries changed"
+ok "a wrong leaf, a newline in a field, a checkpoint ahead of the entries refused; UPDATE, DELETE, TRUNCATE refused on the 11 append-only tables; stations keep their ID; triggers cannot be skipped by the role"
 
 echo "-- a newer schema"
-sql "UPDATE fleet_schema SET version = 2"
+sql "UPDATE fleet_schema SET version = 3"
 rc=0; "$D" open "$conn" >"$T/newer.out" 2>&1 || rc=$?
-[ "$rc" = 4 ] && grep -q "schema version 2, newer than this signer knows (1)" "$T/newer.out" || { cat "$T/newer.out"; fail "a newer schema ($rc)"; }
-sql "UPDATE fleet_schema SET version = 1"
-ok "schema 2 refused: '$(head -n 1 "$T/newer.out")'"
+[ "$rc" = 4 ] && grep -q "schema version 3, newer than this signer knows (2)" "$T/newer.out" || { cat "$T/newer.out"; fail "a newer schema ($rc)"; }
+sql "UPDATE fleet_schema SET version = 2"
+ok "schema 3 refused: '$(head -n 1 "$T/newer.out")'"
 
 echo "-- stop"
 PG_STOP=1 "$top/scripts/pg-setup.sh" "$T" || fail "PG_STOP=1"
