@@ -474,3 +474,20 @@ fail:
 	fl_rollback(f);
 	return r;
 }
+
+int
+fleet_last_checkpoint(struct fleet *f, const char *station, int64_t *size, char *why, size_t cap)
+{
+	const char *p[1] = { station };
+	PGresult *res;
+	long long v = 0;
+	int r;
+
+	res = PQexecParams(f->conn, "SELECT COALESCE(max(size), 0) FROM checkpoints WHERE station_id=$1",
+	    1, NULL, p, NULL, NULL, 0);
+	r = fl_one_int(f, res, INT64_MAX, &v, "reading the station's last checkpoint", why, cap);
+	PQclear(res);
+	if (r == FLEET_OK)
+		*size = v;
+	return r;
+}

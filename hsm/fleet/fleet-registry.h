@@ -109,6 +109,10 @@ int fleet_ingest_checkpoint(struct fleet *f, const char *station, uint64_t size,
  * resumes. */
 int fleet_next_seq(struct fleet *f, const char *station, int64_t *next, char *why, size_t cap);
 
+/* The size of the station's largest checkpoint the registry holds (0: none). */
+int fleet_last_checkpoint(struct fleet *f, const char *station, int64_t *size, char *why,
+    size_t cap);
+
 /* Records a public key station signs its checkpoints with (PEM SubjectPublicKeyInfo, as the
  * station exports it to <db dir>/audit-key.pem); idempotent, a new key adds a row. */
 int fleet_station_key(struct fleet *f, const char *station, const char *pem, char *why, size_t cap);

@@ -19,6 +19,7 @@
 #include "caps.h"
 #include "ceremony.h"
 #include "cursor.h"
+#include "forward.h"
 #include "log.h"
 #include "sigproto.h"
 #include "srv.h"
@@ -32,6 +33,10 @@ usage(FILE *f)
 	           "                            [--operator NAME]\n"
 	           "       station-signer ca-init --profile FILE\n"
 	           "       station-signer token-init --profile FILE --so-pin-file FILE\n"
+	           "       station-signer forward --profile FILE [--once]\n"
+	           "           ships the local record to the [fleet] registry (the signer starts it\n"
+	           "           itself; --once: until nothing is left, exit 0, 1 registry failed,\n"
+	           "           2 configuration, 3 stopped: the record or the registry disagrees)\n"
 	           "The station starts 'serve' itself; run 'station ca init' rather than ca-init.\n");
 }
 
@@ -104,7 +109,10 @@ serve_channels(struct srv *s, struct chan *ch, unsigned nch)
 	for (i = 0; i < nch; i++)
 		pf[i] = (struct pollfd){ .fd = ch[i].fd, .events = POLLIN };
 	for (;;) {
-		if (poll(pf, nch, -1) < 0) {
+		int np = poll(pf, nch, srv_fleet_wait_ms(s));
+
+		srv_fleet_tick(s);
+		if (np < 0) {
 			if (errno == EINTR)
 				continue;
 			log_error("waiting for the station's requests: %s; stopping", strerror(errno));
@@ -238,12 +246,30 @@ serve(int fd, unsigned nch, const char *profile, int mode, long station_uid,
 	}
 	for (i = 0; i < nch; i++)
 		ch[i].fd = fd + (int)i;
+	if (mode == SIGMODE_RUN)
+		srv_fleet_start(s);
 	serve_channels(s, ch, nch);
+	srv_fleet_stop(s);
 	for (i = 0; i < nch; i++)
 		util_wipe(ch[i].req, sizeof(ch[i].req));
 	free(ch);
 	srv_close(s);
 	return 0;
+}
+
+/* The forwarder (hsm/fleet/forward.c), under this identity: the profile must be one this user
+ * may trust, as for serve. */
+static int
+forward(const char *profile, int once)
+{
+	static struct profile prof;
+	char err[CAP_REASON * 2];
+
+	if (profile_load(profile, &prof, err, sizeof(err)) != 0) {
+		log_error("%s", err);
+		return 2;
+	}
+	return forward_run(&prof, once);
 }
 
 int
@@ -252,7 +278,7 @@ main(int argc, char **argv)
 	const char *profile = NULL, *so_pin_file = NULL;
 	const char *operator_name = NULL;
 	long station_uid = -1;
-	int fd = -1, i, mode = SIGMODE_RUN;
+	int fd = -1, i, mode = SIGMODE_RUN, once = 0;
 	long nch = 1;
 
 	log_init("station-signer", LOG_INFO);
@@ -293,6 +319,8 @@ main(int argc, char **argv)
 			operator_name = argv[++i];
 		else if (strcmp(argv[i], "--station-uid") == 0 && i + 1 < argc)
 			station_uid = strtol(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--once") == 0)
+			once = 1;
 		else if (strcmp(argv[i], "-v") == 0)
 			log_set_level(LOG_DEBUG);
 		else {
@@ -313,6 +341,8 @@ main(int argc, char **argv)
 			return 2;
 		return serve(fd, (unsigned)nch, profile, mode, station_uid, operator_name);
 	}
+	if (strcmp(argv[1], "forward") == 0)
+		return forward(profile, once);
 	if (strcmp(argv[1], "token-init") == 0 && so_pin_file != NULL)
 		return ceremony_token(profile, so_pin_file);
 	if (strcmp(argv[1], "ca-init") == 0)

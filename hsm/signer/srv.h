@@ -81,6 +81,13 @@ struct srv {
 	int record_lost;
 	uint8_t *crl;         /* the CRL last signed for this connection, sent in chunks */
 	size_t crl_len;
+	/* [fleet] (srv-fleet.c): the forwarder child, when to start it again, and the registry
+	 * connection leases are asked on (opened when needed, dropped when it fails) */
+	int fwd_pid;
+	uint64_t fwd_next_ms;
+	unsigned fwd_starts;
+	struct fleet *fleet;
+	uint64_t fleet_retry_ms; /* no registry call before this after a failure */
 };
 
 /* The open attempt of chip, or NULL. */
@@ -121,6 +128,16 @@ int srv_batchable(const uint8_t *req, size_t reqlen);
  * nothing recorded; sets s->record_lost. */
 void srv_batch_lost(struct srv *s, const uint8_t *req, size_t reqlen, uint8_t *out, size_t cap,
     size_t *outlen);
+
+/* srv-fleet.c: the forwarder (hsm/fleet/forward.c) runs as a child of a run-mode signer whose
+ * profile has [fleet]. srv_fleet_start starts it; srv_fleet_tick (called at least once a second
+ * while serving) reaps it and starts it again when it died (1 s, then up to 30 s apart);
+ * srv_fleet_stop ends it (SIGTERM) and closes the registry connection. srv_fleet_wait_ms is the
+ * poll timeout serving needs (-1: none). */
+void srv_fleet_start(struct srv *s);
+void srv_fleet_tick(struct srv *s);
+void srv_fleet_stop(struct srv *s);
+int srv_fleet_wait_ms(const struct srv *s);
 
 /* srv.c: handles one request body, handing it to the handler of its op below; writes the reply
  * body into out (cap) and its length to *outlen (always a reply: a malformed request gets

@@ -363,6 +363,35 @@ handle_kv(void *user, const char *section, const char *name, const char *v)
 		return set_uint(c, &p->checkpoint_entries, v, 0, 100000000UL, name);
 	if (KEY("audit", "checkpoint_interval"))
 		return set_duration(c, &p->checkpoint_interval, v, name);
+	if (KEY("fleet", "registry")) {
+		/* the profile is readable and its digest goes into the log: a password belongs in
+		 * registry_file, a client certificate (sslcert/sslkey) in files of their own */
+		if (strstr(v, "password") != NULL) {
+			snprintf(c->err, sizeof(c->err), "[fleet] registry must not hold a password (the "
+			    "profile is not secret); put the connection string in a file named by "
+			    "registry_file, or use a client certificate (sslcert, sslkey)");
+			return 0;
+		}
+		p->fleet = 1;
+		return profile_set_str(c, p->fleet_registry, sizeof(p->fleet_registry), v, name);
+	}
+	if (KEY("fleet", "registry_file")) {
+		p->fleet = 1;
+		return profile_set_path(c, p->fleet_registry_file, sizeof(p->fleet_registry_file), v,
+		    name);
+	}
+	if (KEY("fleet", "serial_block"))
+		return set_uint(c, &p->fleet_serial_block, v, 1, 1000000UL, name);
+	if (KEY("fleet", "quota_lease"))
+		return set_uint(c, &p->fleet_quota_lease, v, 1, 1000000UL, name);
+	if (KEY("fleet", "lease_ttl")) {
+		if (!set_duration(c, &p->fleet_lease_ttl, v, name))
+			return 0;
+		if (p->fleet_lease_ttl > 0)
+			return 1;
+		snprintf(c->err, sizeof(c->err), "lease_ttl must be above 0");
+		return 0;
+	}
 	if (strcasecmp(section, "timeouts") == 0) {
 		unsigned *dst = strcmp(name, "hello") == 0 ? &t->hello :
 		    strcmp(name, "set_identity") == 0 ? &t->set_identity :
@@ -464,6 +493,9 @@ defaults(struct profile *p)
 	p->key_type = KEY_EC_P256;
 	p->checkpoint_entries = 1000;
 	p->checkpoint_interval = 600;
+	p->fleet_serial_block = 100;
+	p->fleet_quota_lease = 50;
+	p->fleet_lease_ttl = 8 * 3600;
 	profile_label_defaults(&p->label);
 	/* docs/protocol.md P-8 defaults */
 	p->to = (struct step_timeouts){ .hello = 500, .set_identity = 3000, .gen_key = 10000,
@@ -550,6 +582,8 @@ load(const char *path, struct profile *out, char *err, size_t errcap, int all)
 		profile_problem(&c, 0, "missing required keys; a profile needs [product] name, model, "
 		    "serial_prefix; [station] database; [hsm] token, ca_key, commit_key, ca_cert; "
 		    "[certificate] subject_cn");
+	if (p->fleet_registry[0] != '\0' && p->fleet_registry_file[0] != '\0')
+		profile_problem(&c, 0, "[fleet] has both registry and registry_file; keep one");
 	if (p->nallow == 0)
 		profile_problem(&c, 0, "[firmware] has no 'allow' entry; no board could pass (ETSI EN 303 "
 		    "645 5.7)");

@@ -107,6 +107,13 @@ struct profile {
 	unsigned long checkpoint_interval;
 	/* [label] */
 	struct label_profile label;
+	/* [fleet] (docs/fleet.md): the central registry; fleet = 0 when the section names none */
+	int fleet;
+	char fleet_registry[CAP_TEMPLATE];      /* a libpq connection string (no password in it) */
+	char fleet_registry_file[CAP_PATH];     /* or a file holding one (mode 0600: it may hold one) */
+	unsigned long fleet_serial_block;       /* serial numbers asked per lease */
+	unsigned long fleet_quota_lease;        /* certificates of the lot's quota asked per lease */
+	unsigned long fleet_lease_ttl;          /* seconds a quota lease may be used */
 };
 
 /* Loads path into *p. On error returns -1 and writes "file:line: what is wrong; what to do" into
