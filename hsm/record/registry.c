@@ -98,7 +98,8 @@ reg_finish(struct audit *a, int r)
 
 int
 reg_serial_alloc(struct audit *a, const struct audit_who *w, const char *product,
-    const char *prefix, unsigned digits, const char *chip, char *serial, size_t cap)
+    const char *prefix, unsigned digits, const char *chip, int64_t expect_n, int64_t number,
+    int64_t lease, char *serial, size_t cap)
 {
 	char name[128], buf[CAP_SERIAL + 1], seqs[24];
 	const char *up[] = { name, NULL };
@@ -125,6 +126,15 @@ reg_serial_alloc(struct audit *a, const struct audit_who *w, const char *product
 	}
 	n = sqlite3_column_int64(st, 0) + 1;
 	audit_finalize(a, st);
+	if (number > 0) {
+		if (n != expect_n) {
+			log_error("serial position %lld was expected, the counter gives %lld; nothing "
+			    "allocated", (long long)expect_n, n);
+			r = AUDIT_ERR_CONSTRAINT;
+			goto out;
+		}
+		n = number;
+	}
 	if (snprintf(buf, sizeof(buf), "%s%0*lld", prefix, (int)digits, n) >= (int)sizeof(buf) ||
 	    strlen(buf) >= cap) {
 		log_error("product serial '%s%0*lld' is longer than %d characters; shorten "
@@ -134,7 +144,8 @@ reg_serial_alloc(struct audit *a, const struct audit_who *w, const char *product
 	}
 	/* The product goes into the entry, so a verifier rebuilds serials.product and the
 	 * counter from the log alone. */
-	if ((body = json_pack("{s:s}", "product", product)) == NULL) {
+	if ((body = number > 0 ? json_pack("{s:s,s:I}", "product", product, "lease", (json_int_t)lease) :
+	    json_pack("{s:s}", "product", product)) == NULL) {
 		r = AUDIT_ERR_NOMEM;
 		goto out;
 	}

@@ -17,9 +17,30 @@
 int reg_device_find(struct audit *a, const char *product, const char *chip, char *serial,
     size_t scap, char *cert_serial, size_t ccap, char *status, size_t stcap);
 
-/* Allocates the next product serial "<prefix><n zero-padded to digits>" for chip; never reused. */
+/* Allocates the next product serial "<prefix><n zero-padded to digits>" for chip; never reused.
+ * n is the product's allocation count, or, with a fleet registry (number > 0), number: the
+ * number that position takes in the serial blocks the registry leased to this station (lease is
+ * then its lease ID, recorded in the entry), and the allocation must be at position expect_n
+ * (reg_serial_next), else AUDIT_ERR_CONSTRAINT and nothing allocated. */
 int reg_serial_alloc(struct audit *a, const struct audit_who *w, const char *product,
-    const char *prefix, unsigned digits, const char *chip, char *serial, size_t cap);
+    const char *prefix, unsigned digits, const char *chip, int64_t expect_n, int64_t number,
+    int64_t lease, char *serial, size_t cap);
+
+/* registry-fleet.c: the position (1-based count) the next serial of product takes. */
+int reg_serial_next(struct audit *a, const char *product, int64_t *n);
+
+/* A lease of the fleet registry as the log recorded it (entry fleet.lease): serial numbers
+ * [first, first+count) of product scope, or count certificates of lot scope (quota). */
+struct reg_lease {
+	int quota;
+	char scope[129];
+	char time[32];   /* the entry's time: the lease runs ttl_s from it */
+	int64_t id, first, count, ttl_s;
+};
+
+/* Calls fn for each fleet.lease entry in log order (fn returns nonzero to stop: that value is
+ * returned). AUDIT_ERR_CORRUPT for a malformed entry (said). */
+int reg_fleet_leases(struct audit *a, int (*fn)(void *ctx, const struct reg_lease *l), void *ctx);
 
 /* Records the password commitment (hex HMAC) for serial; AUDIT_ERR_CONSTRAINT on a collision. */
 int reg_pw_commit(struct audit *a, const struct audit_who *w, const char *serial,

@@ -58,6 +58,7 @@ static int
 limits(struct srv *s, struct sigp_rsp *p, const char *chip, const char *step)
 {
 	unsigned long chip_used = 0;
+	char why[CAP_REASON];
 	int closed = 0;
 
 	/* The lot is read each time: an engineer may close it while the run goes on. */
@@ -84,6 +85,10 @@ limits(struct srv *s, struct sigp_rsp *p, const char *chip, const char *step)
 		    "of %lu certificates; close the lot", s->lot, s->prof.quota);
 		return -1;
 	}
+	if (srv_fleet_quota(s, why, sizeof(why)) != 0) {
+		refuse_board(s, p, chip, step, SIGST_QUOTA, SIGR_QUOTA_LOT, "%s", why);
+		return -1;
+	}
 	if (s->product_used >= s->prof.total) {
 		refuse_board(s, p, chip, step, SIGST_QUOTA, SIGR_QUOTA_PRODUCT, "product %s has "
 		    "reached its total of %lu certificates; raise [product] total with a recorded "
@@ -98,6 +103,8 @@ board(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_rsp
 {
 	const struct sigp_board *b = &q->board;
 	char fw[65], serial[CAP_SERIAL + 1] = "", cs[65] = "", status[16] = "";
+	char why[CAP_REASON];
+	int64_t pos = 0, number = 0, lease = 0;
 	char qcode[SIGP_MAX_CODE + 1] = "", qwhy[8], since[40] = "";
 	unsigned long fails = 0;
 	struct srv_attempt *at;
@@ -220,8 +227,12 @@ board(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_rsp
 	if (srv_att_new(s, chip, "") == NULL)
 		return refuse_board(s, p, chip, "serial", SIGST_STATE, SIGR_SEQUENCE, "%d boards are "
 		    "in progress already; finish or fail them first", CAP_ATTEMPTS);
+	if (srv_fleet_serial(s, &pos, &number, &lease, why, sizeof(why)) != 0) {
+		srv_att_drop(srv_att_find(s, chip));
+		return refuse_board(s, p, chip, "serial", SIGST_QUOTA, SIGR_QUOTA_LOT, "%s", why);
+	}
 	if (reg_serial_alloc(s->audit, &s->who, s->prof.cert.product, s->prof.serial_prefix,
-	        s->prof.serial_digits, chip, p->serial, sizeof(p->serial)) != 0) {
+	        s->prof.serial_digits, chip, pos, number, lease, p->serial, sizeof(p->serial)) != 0) {
 		srv_att_drop(srv_att_find(s, chip));
 		p->status = SIGST_LOG;
 		snprintf(p->text, sizeof(p->text), "cannot allocate a product serial; stop the line "

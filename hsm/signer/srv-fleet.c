@@ -2,6 +2,8 @@
  * starts and restarts; see srv.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,8 +13,11 @@
 #include <unistd.h>
 
 #include "fleet-registry.h"
+#include "forward.h"
 #include "log.h"
+#include "registry.h"
 #include "srv.h"
+#include "util.h"
 
 static uint64_t
 now_ms(void)
@@ -109,10 +114,233 @@ srv_fleet_stop(struct srv *s)
 	}
 	fleet_close(s->fleet);
 	s->fleet = NULL;
+	free(s->blocks);
+	s->blocks = NULL;
+	s->nblocks = s->ablocks = 0;
 }
 
 int
 srv_fleet_wait_ms(const struct srv *s)
 {
 	return s->prof.fleet ? 1000 : -1;
+}
+
+/* ---- leases ---- */
+
+/* "YYYY-MM-DDTHH:MM:SS.mmmZ" to epoch seconds, or -1. */
+static int64_t
+entry_epoch(const char *t)
+{
+	struct tm tm;
+	const char *e;
+
+	memset(&tm, 0, sizeof(tm));
+	if ((e = strptime(t, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL || *e != '.')
+		return -1;
+	return (int64_t)timegm(&tm);
+}
+
+static int
+add_lease(void *ctx, const struct reg_lease *l)
+{
+	struct srv *s = ctx;
+	int64_t t;
+
+	if (l->quota) {
+		if (strcmp(l->scope, s->lot) != 0)
+			return 0;
+		s->quota_leased += l->count;
+		if ((t = entry_epoch(l->time)) >= 0 && t + l->ttl_s > s->quota_until)
+			s->quota_until = t + l->ttl_s;
+		return 0;
+	}
+	if (strcmp(l->scope, s->prof.cert.product) != 0)
+		return 0;
+	if (s->nblocks == s->ablocks) {
+		size_t na = s->ablocks ? s->ablocks * 2 : 16;
+		void *nb = realloc(s->blocks, na * sizeof(*s->blocks));
+
+		if (nb == NULL)
+			return AUDIT_ERR_NOMEM;
+		s->blocks = nb;
+		s->ablocks = na;
+	}
+	s->blocks[s->nblocks][0] = l->first;
+	s->blocks[s->nblocks][1] = l->count;
+	s->blocks[s->nblocks][2] = l->id;
+	s->nblocks++;
+	s->block_total += l->count;
+	return 0;
+}
+
+int
+srv_fleet_session(struct srv *s)
+{
+	if (!s->prof.fleet)
+		return 0;
+	s->nblocks = 0;
+	s->block_total = s->quota_leased = s->quota_until = 0;
+	return reg_fleet_leases(s->audit, add_lease, s) == 0 ? 0 : -1;
+}
+
+/* The registry connection for a lease, opened when needed; -1 with s->fleet_why while it cannot
+ * be (tried again at most every 10 s). */
+static int
+registry(struct srv *s)
+{
+	char conninfo[4096];
+	uint64_t log_size = 0, cp_size = 0;
+	int64_t next = 0;
+	int r;
+
+	if (s->fleet != NULL)
+		return 0;
+	if (now_ms() < s->fleet_retry_ms)
+		return -1;
+	s->fleet_retry_ms = now_ms() + 10000;
+	if (forward_conninfo(&s->prof, conninfo, sizeof(conninfo), s->fleet_why,
+	        sizeof(s->fleet_why)) != 0)
+		return -1;
+	r = fleet_open(conninfo, &s->fleet, s->fleet_why, sizeof(s->fleet_why));
+	util_wipe(conninfo, sizeof(conninfo));
+	if (r != FLEET_OK)
+		return -1;
+	/* a record restored from an old backup would use serials and quota it already used */
+	if (fleet_next_seq(s->fleet, s->prof.station_id[0] ? s->prof.station_id : s->who.station,
+	        &next, s->fleet_why, sizeof(s->fleet_why)) != 0 ||
+	    reg_log_sizes(s->audit, &log_size, &cp_size) != 0) {
+		fleet_close(s->fleet);
+		s->fleet = NULL;
+		return -1;
+	}
+	if ((uint64_t)next > log_size) {
+		s->fleet_behind = 1;
+		snprintf(s->fleet_why, sizeof(s->fleet_why), "the fleet registry holds %lld entries of "
+		    "this station's log, its database only %llu: the database was restored from an old "
+		    "backup or replaced; this station must not issue (docs/fleet.md)", (long long)next,
+		    (unsigned long long)log_size);
+		log_error("%s", s->fleet_why);
+	}
+	return 0;
+}
+
+static void
+registry_failed(struct srv *s)
+{
+	fleet_close(s->fleet);
+	s->fleet = NULL;
+	s->fleet_retry_ms = now_ms() + 10000;
+}
+
+/* Asks the registry for a lease and records it (entry fleet.lease). 0, or -1 (s->fleet_why). */
+static int
+lease(struct srv *s, int quota)
+{
+	struct fleet_lease l;
+	const char *station = s->prof.station_id[0] ? s->prof.station_id : s->who.station;
+	const char *scope = quota ? s->lot : s->prof.cert.product;
+	int64_t held = 0;
+	int r;
+
+	if (registry(s) != 0 || s->fleet_behind)
+		return -1;
+	if (quota) {
+		r = fleet_lease_quota(s->fleet, station, scope, (int64_t)s->prof.fleet_quota_lease,
+		    (unsigned)s->prof.fleet_lease_ttl, &l, s->fleet_why, sizeof(s->fleet_why));
+		if (r == FLEET_ERR_NOLOT &&
+		    (r = fleet_declare_lot(s->fleet, station, scope, (int64_t)s->prof.quota, &held,
+		         s->fleet_why, sizeof(s->fleet_why))) == FLEET_OK) {
+			if ((unsigned long)held != s->prof.quota)
+				log_warn("lot %s: the fleet registry holds a quota of %lld (declared first by "
+				    "another station), not this profile's %lu; the fleet's holds", scope,
+				    (long long)held, s->prof.quota);
+			r = fleet_lease_quota(s->fleet, station, scope, (int64_t)s->prof.fleet_quota_lease,
+			    (unsigned)s->prof.fleet_lease_ttl, &l, s->fleet_why, sizeof(s->fleet_why));
+		}
+	} else
+		r = fleet_lease_serials(s->fleet, station, scope, (int64_t)s->prof.fleet_serial_block,
+		    (unsigned)s->prof.fleet_lease_ttl, &l, s->fleet_why, sizeof(s->fleet_why));
+	if (r != FLEET_OK) {
+		if (r != FLEET_ERR_EXHAUSTED && r != FLEET_ERR_FORK)
+			registry_failed(s);
+		return -1;
+	}
+	if (audit_log(s->audit, &s->who, "fleet.lease", NULL, NULL, json_pack("{s:s,s:s,s:I,s:I,s:I,s:I}",
+	        "kind", quota ? "quota" : "serials", "scope", scope, "first", (json_int_t)l.first,
+	        "count", (json_int_t)l.count, "ttl_s", (json_int_t)s->prof.fleet_lease_ttl,
+	        "lease", (json_int_t)l.id)) != 0) {
+		snprintf(s->fleet_why, sizeof(s->fleet_why), "the registry leased %s but the audit "
+		    "database could not record it", quota ? "quota" : "serials");
+		return -1;
+	}
+	log_info("fleet lease %lld: %s %lld %s %s", (long long)l.id, quota ? "quota" : "serials",
+	    (long long)l.count, quota ? "certificates of lot" : "numbers of", scope);
+	return srv_fleet_session(s); /* the record is the truth: read the leases again */
+}
+
+int
+srv_fleet_serial(struct srv *s, int64_t *expect_n, int64_t *number, int64_t *lease_id, char *why,
+    size_t cap)
+{
+	int64_t n = 0, pos;
+	size_t i;
+
+	*number = 0;
+	if (!s->prof.fleet)
+		return 0;
+	if (s->fleet_behind) {
+		snprintf(why, cap, "%s", s->fleet_why);
+		return -1;
+	}
+	if (reg_serial_next(s->audit, s->prof.cert.product, &n) != 0) {
+		snprintf(why, cap, "cannot read the serial counter from the audit database");
+		return -1;
+	}
+	/* a new block before the last one runs out: the line does not wait on the registry */
+	if (n + (int64_t)s->prof.fleet_serial_block / 4 > s->block_total)
+		(void)lease(s, 0);
+	if (n > s->block_total || s->fleet_behind) {
+		snprintf(why, cap, "no product serial left in this station's leases (%lld leased) and "
+		    "the fleet registry leases none: %s", (long long)s->block_total, s->fleet_why);
+		return -1;
+	}
+	for (i = 0, pos = n; i < s->nblocks; i++) {
+		if (pos <= s->blocks[i][1]) {
+			*expect_n = n;
+			*number = s->blocks[i][0] + pos - 1;
+			*lease_id = s->blocks[i][2];
+			return 0;
+		}
+		pos -= s->blocks[i][1];
+	}
+	snprintf(why, cap, "the serial blocks do not add up (internal error)");
+	return -1;
+}
+
+int
+srv_fleet_quota(struct srv *s, char *why, size_t cap)
+{
+	int64_t now = (int64_t)time(NULL);
+
+	if (!s->prof.fleet)
+		return 0;
+	if (s->fleet_behind) {
+		snprintf(why, cap, "%s", s->fleet_why);
+		return -1;
+	}
+	if ((int64_t)s->lot_used + (int64_t)s->prof.fleet_quota_lease / 4 >= s->quota_leased ||
+	    now >= s->quota_until)
+		(void)lease(s, 1);
+	if ((int64_t)s->lot_used >= s->quota_leased) {
+		snprintf(why, cap, "lot %s: this station has used the %lld certificates of the lot's "
+		    "fleet quota leased to it, and the fleet registry leases no more: %s", s->lot,
+		    (long long)s->quota_leased, s->fleet_why);
+		return -1;
+	}
+	if (now >= s->quota_until) {
+		snprintf(why, cap, "lot %s: this station's quota lease expired and the fleet registry "
+		    "does not renew it: %s", s->lot, s->fleet_why);
+		return -1;
+	}
+	return 0;
 }

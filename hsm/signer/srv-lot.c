@@ -84,7 +84,8 @@ session(struct srv *s, const struct sigp_req *q, struct sigp_rsp *p)
 		return db_error(p, "record the start");
 	if (lot_state(s, s->lot, &p->lot) != 0 ||
 	    reg_quota_used(s->audit, s->lot, &s->lot_used) != 0 ||
-	    reg_product_certs(s->audit, s->prof.cert.product, &s->product_used) != 0)
+	    reg_product_certs(s->audit, s->prof.cert.product, &s->product_used) != 0 ||
+	    srv_fleet_session(s) != 0)
 		return db_error(p, "read the lot's state");
 	p->lot.recovered = recovered;
 	s->session = 1;

@@ -88,6 +88,14 @@ struct srv {
 	unsigned fwd_starts;
 	struct fleet *fleet;
 	uint64_t fleet_retry_ms; /* no registry call before this after a failure */
+	char fleet_why[CAP_REASON]; /* why the registry could not be used last */
+	int fleet_behind;         /* the registry holds more of this log than the record (restored) */
+	/* the leases of the session's product and lot, from the record (srv_fleet_session) */
+	int64_t (*blocks)[3];     /* serial blocks in lease order: first, count, lease ID */
+	size_t nblocks, ablocks;
+	int64_t block_total;      /* serial positions the blocks cover */
+	int64_t quota_leased;     /* certificates of the lot leased to this station */
+	int64_t quota_until;      /* epoch s the newest quota lease of the lot runs to (0: none) */
 };
 
 /* The open attempt of chip, or NULL. */
@@ -138,6 +146,18 @@ void srv_fleet_start(struct srv *s);
 void srv_fleet_tick(struct srv *s);
 void srv_fleet_stop(struct srv *s);
 int srv_fleet_wait_ms(const struct srv *s);
+/* Reads the leases of the session's product and lot from the record (at SESSION): 0, or -1 on a
+ * database error (said). A no-op without [fleet]. */
+int srv_fleet_session(struct srv *s);
+/* The serial the next allocation takes with [fleet]: its position (*expect_n), its number in the
+ * leased blocks (*number) and lease ID, a new block asked of the registry when the blocks run
+ * low. 0 (*number 0 without [fleet]); -1 with why when no block covers it and the registry
+ * cannot lease one, or the registry holds more of this station's log than its record. */
+int srv_fleet_serial(struct srv *s, int64_t *expect_n, int64_t *number, int64_t *lease, char *why,
+    size_t cap);
+/* With [fleet], whether the lot's leased quota allows one more certificate (s->lot_used so
+ * far), a new quota lease asked when it runs low or the newest expired. 0, or -1 with why. */
+int srv_fleet_quota(struct srv *s, char *why, size_t cap);
 
 /* srv.c: handles one request body, handing it to the handler of its op below; writes the reply
  * body into out (cap) and its length to *outlen (always a reply: a malformed request gets
