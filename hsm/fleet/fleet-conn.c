@@ -23,9 +23,22 @@ fl_say(char *why, size_t cap, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, cap, fmt, ap);
 	va_end(ap);
-	/* libpq's messages end with a newline: one line for people */
+	/* libpq's messages end with a newline and may hold more ("\n\tIs the server running
+	 * ..."): one line of printable text for people (and for the signer's replies) */
+	{
+		char *r, *w;
+
+		for (r = w = why; *r; r++) {
+			char c = (unsigned char)*r < 0x20 || (unsigned char)*r > 0x7e ? ' ' : *r;
+
+			if (c == ' ' && (w == why || w[-1] == ' '))
+				continue;
+			*w++ = c;
+		}
+		*w = '\0';
+	}
 	n = strlen(why);
-	while (n > 0 && (why[n - 1] == '\n' || why[n - 1] == ' '))
+	while (n > 0 && why[n - 1] == ' ')
 		why[--n] = '\0';
 }
 

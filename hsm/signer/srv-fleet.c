@@ -215,10 +215,9 @@ registry(struct srv *s)
 	}
 	if ((uint64_t)next > log_size) {
 		s->fleet_behind = 1;
-		snprintf(s->fleet_why, sizeof(s->fleet_why), "the fleet registry holds %lld entries of "
-		    "this station's log, its database only %llu: the database was restored from an old "
-		    "backup or replaced; this station must not issue (docs/fleet.md)", (long long)next,
-		    (unsigned long long)log_size);
+		snprintf(s->fleet_why, sizeof(s->fleet_why), "database restored from an old backup? The "
+		    "fleet registry holds %lld entries of this station's log, the database %llu; it "
+		    "must not issue (docs/fleet.md)", (long long)next, (unsigned long long)log_size);
 		log_error("%s", s->fleet_why);
 	}
 	return 0;
@@ -299,7 +298,11 @@ srv_fleet_serial(struct srv *s, int64_t *expect_n, int64_t *number, int64_t *lea
 	/* a new block before the last one runs out: the line does not wait on the registry */
 	if (n + (int64_t)s->prof.fleet_serial_block / 4 > s->block_total)
 		(void)lease(s, 0);
-	if (n > s->block_total || s->fleet_behind) {
+	if (s->fleet_behind) {
+		snprintf(why, cap, "%s", s->fleet_why);
+		return -1;
+	}
+	if (n > s->block_total) {
 		snprintf(why, cap, "no product serial left in this station's leases (%lld leased) and "
 		    "the fleet registry leases none: %s", (long long)s->block_total, s->fleet_why);
 		return -1;
@@ -331,6 +334,10 @@ srv_fleet_quota(struct srv *s, char *why, size_t cap)
 	if ((int64_t)s->lot_used + (int64_t)s->prof.fleet_quota_lease / 4 >= s->quota_leased ||
 	    now >= s->quota_until)
 		(void)lease(s, 1);
+	if (s->fleet_behind) {
+		snprintf(why, cap, "%s", s->fleet_why);
+		return -1;
+	}
 	if ((int64_t)s->lot_used >= s->quota_leased) {
 		snprintf(why, cap, "lot %s: this station has used the %lld certificates of the lot's "
 		    "fleet quota leased to it, and the fleet registry leases no more: %s", s->lot,
