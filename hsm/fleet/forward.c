@@ -50,6 +50,19 @@ struct fwd {
 };
 
 static volatile sig_atomic_t fwd_stop;
+/* Once asked to stop, what the registry has not got yet is shipped for at most this long (the
+ * station's stop entries and checkpoint), then the forwarder ends. */
+#define FWD_DRAIN_MS 3000
+static uint64_t fwd_deadline_ms;
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 static void
 on_term(int sig)
@@ -421,7 +434,7 @@ round_once(struct fwd *w)
 			w->cp_sent = cpsize;
 			continue;
 		}
-		if (w->sent >= have) {
+		if (w->sent >= have || (fwd_deadline_ms != 0 && mono_ms() >= fwd_deadline_ms)) {
 			free(note);
 			return shipped;
 		}
@@ -527,6 +540,12 @@ forward_run(const struct profile *prof, int once)
 			continue;
 		sleep(backoff);
 		backoff = backoff >= 30 ? 30 : backoff * 2;
+	}
+	/* asked to stop while connected: what the station wrote last (its stop, its checkpoint)
+	 * goes now rather than at the next start, within FWD_DRAIN_MS */
+	if (fwd_stop && w.f != NULL && !w.stopped && !once) {
+		fwd_deadline_ms = mono_ms() + FWD_DRAIN_MS;
+		(void)round_once(&w);
 	}
 	util_wipe(w.conninfo, sizeof(w.conninfo));
 	fleet_close(w.f);

@@ -108,8 +108,19 @@ srv_fleet_stop(struct srv *s)
 	int st;
 
 	if (s->fwd_pid > 0) {
+		/* it ships what is left for up to 3 s (forward.c); a registry that does not answer
+		 * does not hold the station's stop longer than 5 s */
+		uint64_t until = now_ms() + 5000;
+
 		(void)kill((pid_t)s->fwd_pid, SIGTERM);
-		(void)waitpid((pid_t)s->fwd_pid, &st, 0);
+		while (waitpid((pid_t)s->fwd_pid, &st, WNOHANG) == 0) {
+			if (now_ms() >= until) {
+				(void)kill((pid_t)s->fwd_pid, SIGKILL);
+				(void)waitpid((pid_t)s->fwd_pid, &st, 0);
+				break;
+			}
+			usleep(20000);
+		}
 		s->fwd_pid = 0;
 	}
 	fleet_close(s->fleet);
