@@ -7,12 +7,14 @@
 #     cluster's user (and root) can connect; authentication is "trust" on that socket, which the
 #     socket's mode makes private (a private test cluster, not how a production registry is run:
 #     docs/fleet.md);
-#   - a superuser "pgadmin" for set-up, and the registry's own role "fleet" (not a superuser: it
-#     cannot switch the append-only triggers off with session_replication_role) owning the
-#     database "fleet";
+#   - a superuser "pgadmin" for set-up; the database "fleet" owned by "fleet_admin" (migrations:
+#     `station-signer fleet-init`); "fleet", a station's login (group fleet_writer: may append,
+#     never update, delete or own: it cannot switch the append-only triggers off), and
+#     "fleet_audit", an auditor's (group fleet_reader: may read); none is a superuser;
 #   - PostgreSQL refuses to run as root: run as root, the cluster runs as the system user
 #     station-pg (created once, like scripts/users.sh), and DIR is given to its group (mode 770).
-# Prints the libpq connection string on stdout ("host=DIR port=5432 dbname=fleet user=fleet"),
+# Prints the libpq connection string on stdout ("host=DIR port=5432 dbname=fleet user=fleet";
+# PG_ROLE=fleet_admin or fleet_audit: that role's),
 # once the server accepts connections; says what went wrong, with the server log's tail, if not.
 #   PG_STOP=1 pg-setup.sh DIR   stops this DIR's cluster (fast shutdown) and nothing else.
 set -eu
@@ -93,17 +95,32 @@ until "$pgbin/pg_isready" -q -h "$dir" -p "$port" -d postgres -U pgadmin; do
 	sleep 0.1
 done
 
-# the registry's role and database, once
+# the registry's roles and database, once (docs/fleet.md "Roles"): fleet_admin owns the database
+# and its schema (it migrates, and could disable triggers: the registry's administrator);
+# fleet_writer and fleet_reader are the groups the migrations grant to (append, read); fleet is a
+# station's login (a writer), fleet_audit an auditor's (a reader). Nobody but the owner (and the
+# superuser pgadmin) may create objects.
 psql_admin() { "$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$port" -U pgadmin "$@"; }
-if [ "$(psql_admin -d postgres -tAc "SELECT 1 FROM pg_roles WHERE rolname='fleet'")" != 1 ]; then
-	psql_admin -d postgres -c "CREATE ROLE fleet LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE" ||
-		die "cannot create the role fleet"
-fi
+role() { # NAME ATTRIBUTES [GROUP]
+	if [ "$(psql_admin -d postgres -tAc "SELECT 1 FROM pg_roles WHERE rolname='$1'")" != 1 ]; then
+		psql_admin -d postgres -c "CREATE ROLE $1 $2 NOSUPERUSER NOCREATEDB NOCREATEROLE" ||
+			die "cannot create the role $1"
+	fi
+	[ -z "${3:-}" ] || psql_admin -d postgres -c "GRANT $3 TO $1" >/dev/null || die "cannot add $1 to $3"
+}
+role fleet_admin LOGIN
+role fleet_writer NOLOGIN
+role fleet_reader NOLOGIN
+role fleet LOGIN fleet_writer
+role fleet_audit LOGIN fleet_reader
 if [ "$(psql_admin -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='fleet'")" != 1 ]; then
-	psql_admin -d postgres -c "CREATE DATABASE fleet OWNER fleet ENCODING 'UTF8' TEMPLATE template0" ||
+	psql_admin -d postgres -c "CREATE DATABASE fleet OWNER fleet_admin ENCODING 'UTF8' TEMPLATE template0" ||
 		die "cannot create the database fleet"
-	# nobody but its owner (and the superuser) may create objects in it
-	psql_admin -d fleet -c "REVOKE ALL ON SCHEMA public FROM PUBLIC; GRANT ALL ON SCHEMA public TO fleet" ||
-		die "cannot restrict the database fleet"
 fi
-echo "host=$dir port=$port dbname=fleet user=fleet"
+# (a cluster made by an earlier pg-setup.sh had fleet own everything: given to fleet_admin)
+psql_admin -d fleet -c "ALTER DATABASE fleet OWNER TO fleet_admin; REASSIGN OWNED BY fleet TO fleet_admin;
+	ALTER SCHEMA public OWNER TO fleet_admin; REVOKE ALL ON SCHEMA public FROM PUBLIC;
+	GRANT USAGE ON SCHEMA public TO fleet_writer, fleet_reader" >/dev/null ||
+	die "cannot restrict the database fleet"
+# PG_ROLE=fleet_admin (or fleet_audit): the connection string of that role instead of a station's
+echo "host=$dir port=$port dbname=fleet user=${PG_ROLE:-fleet}"

@@ -254,7 +254,66 @@ static const char *const migrations[] = {
 	"  EXECUTE format('CREATE TRIGGER %I BEFORE TRUNCATE ON %I FOR EACH STATEMENT"
 	"   EXECUTE FUNCTION fleet_append_only()', t || '_no_truncate', t);"
 	" END LOOP; END $$;",
+	/* 3: each station ID writes only as the database role that first wrote it (its own
+	 * login, e.g. the CN of its client certificate): another station's credentials cannot
+	 * write entries, checkpoints, keys, leases, claims, conflicts or forks in its name. */
+	"CREATE TABLE station_roles(station_id entry_text PRIMARY KEY REFERENCES stations(station_id),"
+	" role name NOT NULL, bound timestamptz NOT NULL DEFAULT now());"
+	"CREATE TRIGGER station_roles_append_only BEFORE UPDATE OR DELETE ON station_roles"
+	" FOR EACH ROW EXECUTE FUNCTION fleet_append_only();"
+	"CREATE TRIGGER station_roles_no_truncate BEFORE TRUNCATE ON station_roles"
+	" FOR EACH STATEMENT EXECUTE FUNCTION fleet_append_only();"
+	/* SECURITY DEFINER: the writers may not insert bindings themselves (they would bind
+	 * station IDs not seen yet); TG_ARGV[0] names the row's station column */
+	"CREATE FUNCTION fleet_station_bind() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER"
+	" SET search_path = public AS $$ DECLARE st text := to_jsonb(NEW) ->> TG_ARGV[0]; r name;"
+	" BEGIN IF st IS NULL THEN RETURN NEW; END IF;"
+	" SELECT role INTO r FROM station_roles WHERE station_id = st;"
+	" IF r IS NULL THEN"
+	"  IF EXISTS (SELECT 1 FROM stations WHERE station_id = st) THEN"
+	"   INSERT INTO station_roles(station_id, role) VALUES (st, session_user)"
+	"   ON CONFLICT DO NOTHING; END IF;"
+	"  SELECT role INTO r FROM station_roles WHERE station_id = st; END IF;"
+	" IF r IS NOT NULL AND r <> session_user THEN"
+	"  RAISE EXCEPTION 'fleet registry: station % writes only as role %, not as %', st, r,"
+	"  session_user; END IF;"
+	" RETURN NEW; END $$;"
+	"DO $$ DECLARE t text; c text; BEGIN"
+	" FOREACH t IN ARRAY ARRAY['stations:station_id','entries:station_id',"
+	"  'checkpoints:station_id','frontiers:station_id','station_keys:station_id',"
+	"  'lots:declared_by','leases:station_id','chips:station_id','serials:station_id',"
+	"  'cert_serials:station_id','pubkeys:station_id','pw_commitments:station_id',"
+	"  'conflicts:second_station','forks:station_id'] LOOP"
+	"  c := split_part(t, ':', 2); t := split_part(t, ':', 1);"
+	"  EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE ON %I FOR EACH ROW"
+	"   EXECUTE FUNCTION fleet_station_bind(%L)', t || '_station_role', t, c);"
+	" END LOOP; END $$;"
+	/* the stations of schema 2 bound to the role that owns the registry until then */
+	"INSERT INTO station_roles(station_id, role) SELECT station_id, session_user FROM stations;",
 };
+/*
+ * Privileges, granted again after every migration (GRANT is idempotent), to the group roles a
+ * registry's administrator makes (scripts/pg-setup.sh makes them): fleet_writer (the stations'
+ * logins: read, append, move their last contact and frontier; never UPDATE or DELETE a record
+ * row, never own a table, so never DISABLE TRIGGER) and fleet_reader (auditors: read). A registry
+ * without these roles gets no grants (its owner writes, as schema 1 and 2 had it).
+ */
+static const char fleet_grants[] =
+	"DO $$ BEGIN"
+	" IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'fleet_writer') THEN"
+	"  GRANT USAGE ON SCHEMA public TO fleet_writer;"
+	"  GRANT SELECT ON ALL TABLES IN SCHEMA public TO fleet_writer;"
+	"  GRANT INSERT ON stations, entries, checkpoints, frontiers, station_keys, lots, leases,"
+	"   chips, serials, cert_serials, pubkeys, pw_commitments, conflicts, forks TO fleet_writer;"
+	"  GRANT UPDATE (last_contact) ON stations TO fleet_writer;"
+	"  GRANT UPDATE (size, hashes) ON frontiers TO fleet_writer;"
+	"  GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO fleet_writer;"
+	" END IF;"
+	" IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'fleet_reader') THEN"
+	"  GRANT USAGE ON SCHEMA public TO fleet_reader;"
+	"  GRANT SELECT ON ALL TABLES IN SCHEMA public TO fleet_reader;"
+	" END IF; END $$";
+
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0]) - 1))
 _Static_assert(NMIGRATIONS == FLEET_SCHEMA_VERSION, "a migration per schema version");
 
@@ -277,7 +336,23 @@ fl_migrate(struct fleet *f, char *why, size_t cap)
 {
 	char sql[80];
 	int v = 0, r;
+	PGresult *res;
 
+	/* Up to date (the usual case, and the only one a writer's role may meet): no DDL, no lock */
+	res = PQexec(f->conn, "SELECT version FROM fleet_schema");
+	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK &&
+	    fl_one_int(f, res, 1000000, &(long long){ 0 }, "reading the schema version", NULL, 0) == 0)
+		v = atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (v == NMIGRATIONS)
+		return FLEET_OK;
+	if (v > NMIGRATIONS) {
+		fl_say(why, cap, "the fleet registry has schema version %d, newer than this signer knows "
+		    "(%d); update the station software before connecting it to this registry",
+		    v, NMIGRATIONS);
+		return FLEET_ERR_SCHEMA;
+	}
+	v = 0;
 	if ((r = fl_exec(f, "BEGIN", "starting the migration", why, cap)) != 0)
 		return r;
 	/* Two signers starting at once on a new registry: the second waits here, then finds the
@@ -304,8 +379,14 @@ fl_migrate(struct fleet *f, char *why, size_t cap)
 		    (r = fl_exec(f, sql, "recording the schema version", why, cap)) != 0)
 			goto fail;
 	}
+	if ((r = fl_exec(f, fleet_grants, "granting the registry's roles", why, cap)) != 0)
+		goto fail;
 	return fl_exec(f, "COMMIT", "committing the migration", why, cap);
 fail:
 	fl_rollback(f);
+	if (why != NULL && (strstr(why, "permission denied") != NULL || strstr(why, "must be owner")))
+		fl_say(why, cap, "the fleet registry's schema is version %d, this build needs %d, and "
+		    "this role may not change it: the registry's owner runs `station-signer fleet-init` "
+		    "first (docs/fleet.md)", v, NMIGRATIONS);
 	return r;
 }

@@ -19,6 +19,7 @@
 #include "caps.h"
 #include "ceremony.h"
 #include "cursor.h"
+#include "fleet-registry.h"
 #include "forward.h"
 #include "log.h"
 #include "sigproto.h"
@@ -33,6 +34,9 @@ usage(FILE *f)
 	           "                            [--operator NAME]\n"
 	           "       station-signer ca-init --profile FILE\n"
 	           "       station-signer token-init --profile FILE --so-pin-file FILE\n"
+	           "       station-signer fleet-init --registry-file FILE\n"
+	           "           creates or migrates the fleet registry's schema (the registry owner's\n"
+	           "           connection string on the file's one line; docs/fleet.md)\n"
 	           "       station-signer forward --profile FILE [--once]\n"
 	           "           ships the local record to the [fleet] registry (the signer starts it\n"
 	           "           itself; --once: until nothing is left, exit 0, 1 registry failed,\n"
@@ -272,11 +276,44 @@ forward(const char *profile, int once)
 	return forward_run(&prof, once);
 }
 
+/* The registry's schema made or migrated by its owner (a station's writer role may not). */
+static int
+fleet_init(const char *file)
+{
+	char conninfo[4096], why[1024];
+	uint8_t *buf = NULL;
+	size_t n = 0;
+	struct fleet *f = NULL;
+	int r, v = 0;
+
+	if (util_read_file(file, sizeof(conninfo) - 1, &buf, &n) != 0) {
+		log_error("cannot read %s: %s", file, strerror(errno));
+		return 2;
+	}
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		n--;
+	memcpy(conninfo, buf, n);
+	conninfo[n] = '\0';
+	util_wipe(buf, n);
+	free(buf);
+	r = fleet_open(conninfo, &f, why, sizeof(why));
+	util_wipe(conninfo, sizeof(conninfo));
+	if (r == FLEET_OK)
+		r = fleet_schema_version(f, &v, why, sizeof(why));
+	fleet_close(f);
+	if (r != FLEET_OK) {
+		log_error("%s", why);
+		return 1;
+	}
+	printf("fleet registry schema %d\n", v);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	const char *profile = NULL, *so_pin_file = NULL;
-	const char *operator_name = NULL;
+	const char *operator_name = NULL, *registry_file = NULL;
 	long station_uid = -1;
 	int fd = -1, i, mode = SIGMODE_RUN, once = 0;
 	long nch = 1;
@@ -319,6 +356,8 @@ main(int argc, char **argv)
 			operator_name = argv[++i];
 		else if (strcmp(argv[i], "--station-uid") == 0 && i + 1 < argc)
 			station_uid = strtol(argv[++i], NULL, 10);
+		else if (strcmp(argv[i], "--registry-file") == 0 && i + 1 < argc)
+			registry_file = argv[++i];
 		else if (strcmp(argv[i], "--once") == 0)
 			once = 1;
 		else if (strcmp(argv[i], "-v") == 0)
@@ -332,6 +371,8 @@ main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (strcmp(argv[1], "fleet-init") == 0 && registry_file != NULL)
+		return fleet_init(registry_file);
 	if (profile == NULL) {
 		usage(stderr);
 		return 2;

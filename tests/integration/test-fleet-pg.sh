@@ -7,6 +7,7 @@
 # and a fork, a newer schema refused; the cluster stopped and removed (also when a check fails).
 set -eu
 : "${FLEET_DRIVER:?FLEET_DRIVER must point at the fleet-driver test program}"
+: "${BIN:?BIN must point at the build's bin directory}"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "  ok: $*"; }
@@ -17,9 +18,13 @@ trap 'PG_STOP=1 "$top/scripts/pg-setup.sh" "$T" >/dev/null 2>&1 || :; [ -n "${KE
 D=$FLEET_DRIVER
 # sql SQL: psql as the registry's role; its output (unaligned, tuples only) on stdout
 sql() { "$pgbin/psql" -X -q -tA -v ON_ERROR_STOP=1 "$conn" -c "$1"; }
+# asql SQL: as the registry's owner (fleet_admin); sqlas ROLE SQL: as any role (pgadmin makes them)
+asql() { "$pgbin/psql" -X -q -tA -v ON_ERROR_STOP=1 "$admin" -c "$1"; }
+sqlas() { "$pgbin/psql" -X -q -tA -v ON_ERROR_STOP=1 "host=$T port=5432 dbname=fleet user=$1" -c "$2"; }
 # refused NAME SQL PATTERN: the server must refuse SQL with a message matching PATTERN
+# (RCONN: another role's connection string)
 refused() {
-	if "$pgbin/psql" -X -q -tA -v ON_ERROR_STOP=1 "$conn" -c "$2" >"$T/$1.out" 2>&1; then
+	if "$pgbin/psql" -X -q -tA -v ON_ERROR_STOP=1 "${RCONN:-$conn}" -c "$2" >"$T/$1.out" 2>&1; then
 		fail "$1: the server took: $2"
 	fi
 	grep -q "$3" "$T/$1.out" || { cat "$T/$1.out"; fail "$1: refused, but not for '$3'"; }
@@ -49,13 +54,20 @@ owner=$(stat -c %U "$T/pg")
 ok "pg-setup.sh twice: '$conn', postmaster $pid run by $owner, listen_addresses '', no TCP socket, role fleet not a superuser"
 
 echo "-- the schema, twice"
+admin=$(PG_ROLE=fleet_admin "$top/scripts/pg-setup.sh" "$T" 2>"$T/setup3.err") || { cat "$T/setup3.err"; fail "pg-setup.sh PG_ROLE"; }
+rc=0; "$D" open "$conn" >"$T/writer.out" 2>&1 || rc=$?
+[ "$rc" = 1 ] && grep -q "this role may not change it: the registry's owner runs .station-signer fleet-init. first" "$T/writer.out" ||
+	{ cat "$T/writer.out"; fail "a station's role made the schema ($rc)"; }
+printf '%s\n' "$admin" >"$T/admin.conn"
+"$BIN/station-signer" fleet-init --registry-file "$T/admin.conn" >"$T/init.out" 2>&1 && [ "$(cat "$T/init.out")" = "fleet registry schema 3" ] ||
+	{ cat "$T/init.out"; fail "station-signer fleet-init"; }
 "$D" open "$conn" >"$T/open.out" 2>&1 || { cat "$T/open.out"; fail "fleet_open"; }
-[ "$(grep -c '^open ok schema=2$' "$T/open.out")" = 2 ] || { cat "$T/open.out"; fail "fleet_open twice"; }
-tables="cert_serials checkpoints chips conflicts entries fleet_schema forks frontiers leases lots pubkeys pw_commitments serials station_keys stations"
+[ "$(grep -c '^open ok schema=3$' "$T/open.out")" = 2 ] || { cat "$T/open.out"; fail "fleet_open twice"; }
+tables="cert_serials checkpoints chips conflicts entries fleet_schema forks frontiers leases lots pubkeys pw_commitments serials station_keys station_roles stations"
 got=$(sql "SELECT string_agg(tablename, ' ' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'")
 [ "$got" = "$tables" ] || fail "tables: '$got', expected '$tables'"
-[ "$(sql "SELECT version FROM fleet_schema")" = 2 ] || fail "schema version"
-ok "fleet_open twice: schema 2, tables $tables"
+[ "$(sql "SELECT version FROM fleet_schema")" = 3 ] || fail "schema version"
+ok "a station's role may not make the schema; fleet-init as fleet_admin makes it; fleet_open twice as the station's role: schema 3, tables $tables"
 
 echo "-- entries, claims, a conflict, a fork"
 ing() { "$D" ingest "$conn" "$@"; }
@@ -131,29 +143,52 @@ refused frontier "UPDATE frontiers SET hashes = sha256('x') WHERE station_id = '
 refused cp-ahead "INSERT INTO checkpoints(station_id,size,root,note) VALUES('line-1',9,sha256('r'),'note')" \
 	'checkpoint of size 9 arrived before entry 8'
 "$D" checkpoint "$conn" line-1 5 good >>"$T/cp.out" 2>&1 || { cat "$T/cp.out"; fail "checkpoint good"; }
-for t in entries checkpoints chips serials cert_serials pubkeys pw_commitments conflicts forks lots leases; do
+# even the owner meets the triggers (it could drop them: the registry's administrator); a
+# station's role may not even try
+for t in entries checkpoints chips serials cert_serials pubkeys pw_commitments conflicts forks lots leases station_roles; do
 	c=station_id
 	[ "$t" != conflicts ] || c=key
 	[ "$t" != lots ] || c=lot
 	# every table has rows by now: row triggers fire
 	[ "$(sql "SELECT count(*) > 0 FROM $t")" = t ] || fail "$t is empty"
-	refused "upd-$t" "UPDATE $t SET $c = $c" "$t is append-only (UPDATE refused)"
-	refused "del-$t" "DELETE FROM $t" "$t is append-only (DELETE refused)"
-	refused "trunc-$t" "TRUNCATE $t CASCADE" "is append-only (TRUNCATE refused)"
+	RCONN=$admin refused "upd-$t" "UPDATE $t SET $c = $c" "$t is append-only (UPDATE refused)"
+	RCONN=$admin refused "del-$t" "DELETE FROM $t" "$t is append-only (DELETE refused)"
+	RCONN=$admin refused "trunc-$t" "TRUNCATE $t CASCADE" "is append-only (TRUNCATE refused)"
+	refused "wupd-$t" "UPDATE $t SET $c = $c" "permission denied"
+	refused "wdel-$t" "DELETE FROM $t" "permission denied"
+	refused "wtrig-$t" "ALTER TABLE $t DISABLE TRIGGER USER" "must be owner"
 done
-refused upd-stations "UPDATE stations SET station_id = 'x'" 'stations keep their ID'
-refused del-stations "DELETE FROM stations WHERE station_id = 'line-2'" 'stations keep their ID'
-sql "UPDATE stations SET last_contact = now()" >/dev/null || fail "last_contact cannot move"
+RCONN=$admin refused upd-stations "UPDATE stations SET station_id = 'x'" 'stations keep their ID'
+RCONN=$admin refused del-stations "DELETE FROM stations WHERE station_id = 'line-2'" 'stations keep their ID'
+refused wupd-stations "UPDATE stations SET station_id = 'x'" 'permission denied'
+sql "UPDATE stations SET last_contact = now() WHERE station_id = 'line-1'" >/dev/null || fail "last_contact cannot move"
 refused session-role "SET session_replication_role = replica" 'permission denied'
 [ "$(sql "SELECT count(*) FROM entries")" = 8 ] || fail "entries changed"
-ok "a wrong leaf, a newline in a field, a checkpoint ahead of the entries refused; UPDATE, DELETE, TRUNCATE refused on the 11 append-only tables; stations keep their ID; triggers cannot be skipped by the role"
+ok "a wrong leaf, a newline in a field, a checkpoint ahead of the entries refused; UPDATE, DELETE, TRUNCATE refused on the 12 append-only tables even to the owner, UPDATE, DELETE, DISABLE TRIGGER to a station's role; stations keep their ID; triggers cannot be skipped by the role"
+
+echo "-- each station writes only as its own role"
+"$pgbin/psql" -X -q -tA "host=$T port=5432 dbname=fleet user=pgadmin" -c "CREATE ROLE fleet2 LOGIN IN ROLE fleet_writer" >/dev/null ||
+	fail "CREATE ROLE fleet2"
+[ "$(sql "SELECT role FROM station_roles WHERE station_id = 'line-1'")" = fleet ] || fail "line-1 is not bound to fleet"
+RCONN="host=$T port=5432 dbname=fleet user=fleet2" refused bind-entry "INSERT INTO entries(station_id,seq,time,operator,lot,kind,chip_id,serial,body,leaf)
+	VALUES('line-1',5,'2025-01-01T00:00:00.005Z','op','lot-1','x','','','{}',sha256('x'))" 'station line-1 writes only as role fleet, not as fleet2'
+RCONN="host=$T port=5432 dbname=fleet user=fleet2" refused bind-fork "INSERT INTO forks(station_id,what,position,held,offered)
+	VALUES('line-1','entry',0,sha256('a'),sha256('b'))" 'station line-1 writes only as role fleet, not as fleet2'
+RCONN="host=$T port=5432 dbname=fleet user=fleet2" refused bind-lease "INSERT INTO leases(station_id,kind,scope,first,count,ttl_s)
+	VALUES('line-1','serials','thermo',900,5,60)" 'station line-1 writes only as role fleet, not as fleet2'
+RCONN="host=$T port=5432 dbname=fleet user=fleet2" refused bind-role "INSERT INTO station_roles(station_id, role) VALUES('line-1','fleet2')" 'permission denied'
+rc=0; "$D" ingest "host=$T port=5432 dbname=fleet user=fleet2" line-1 5 station.stop "" "" '{}' >"$T/bind.out" 2>&1 || rc=$?
+[ "$rc" = 1 ] && grep -q "station line-1 writes only as role fleet, not as fleet2" "$T/bind.out" || { cat "$T/bind.out"; fail "fleet2 ingesting as line-1 ($rc)"; }
+"$D" ingest "host=$T port=5432 dbname=fleet user=fleet2" line-9 0 station.start "" "" '{}' >/dev/null || fail "fleet2 as a new station"
+[ "$(sql "SELECT role FROM station_roles WHERE station_id = 'line-9'")" = fleet2 ] || fail "line-9 is not bound to fleet2"
+ok "line-1 bound to fleet: fleet2 (another station's writer) refused an entry, a fork, a lease and a binding in line-1's name; a new station line-9 bound to fleet2"
 
 echo "-- a newer schema"
-sql "UPDATE fleet_schema SET version = 3"
+asql "UPDATE fleet_schema SET version = 4"
 rc=0; "$D" open "$conn" >"$T/newer.out" 2>&1 || rc=$?
-[ "$rc" = 4 ] && grep -q "schema version 3, newer than this signer knows (2)" "$T/newer.out" || { cat "$T/newer.out"; fail "a newer schema ($rc)"; }
-sql "UPDATE fleet_schema SET version = 2"
-ok "schema 3 refused: '$(head -n 1 "$T/newer.out")'"
+[ "$rc" = 4 ] && grep -q "schema version 4, newer than this signer knows (3)" "$T/newer.out" || { cat "$T/newer.out"; fail "a newer schema ($rc)"; }
+asql "UPDATE fleet_schema SET version = 3"
+ok "schema 4 refused: '$(head -n 1 "$T/newer.out")'"
 
 echo "-- stop"
 PG_STOP=1 "$top/scripts/pg-setup.sh" "$T" || fail "PG_STOP=1"

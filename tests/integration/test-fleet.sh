@@ -16,6 +16,9 @@ trap 'touch "$T/stop-chaos" 2>/dev/null; PG_STOP=1 "$top/scripts/pg-setup.sh" "$
 	pkill -9 -f "forward --profile $T/" 2>/dev/null || :
 	[ -n "${KEEP:-}" ] || rm -rf "$T" "$P"' EXIT
 conn=$("$top/scripts/pg-setup.sh" "$P" 2>"$T/pg-setup.err") || { cat "$T/pg-setup.err"; fail "pg-setup.sh"; }
+# the registry's owner makes the schema; the stations log in as a writer (docs/fleet.md "Roles")
+PG_ROLE=fleet_admin "$top/scripts/pg-setup.sh" "$P" >"$T/admin.conn" 2>"$T/pg-setup.err" || { cat "$T/pg-setup.err"; fail "pg-setup.sh"; }
+"$BIN/station-signer" fleet-init --registry-file "$T/admin.conn" >"$T/init.out" 2>&1 || { cat "$T/init.out"; fail "fleet-init"; }
 sql() { "$pgbin/psql" -X -q -tA -v ON_ERROR_STOP=1 "$conn" -c "$1"; }
 rnd() { echo $(($(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % $1)); }
 QUOTA=30
