@@ -40,6 +40,9 @@ static const char *const good[] = {
 	"san_uri = urn:example:device:{model}:{serial}:{chip}:{product}", /* 17 */
 	NULL,
 };
+/* lines of good[]: an appended section starts at line NLINES + 1 */
+#define NLINES ((int)(sizeof(good) / sizeof(good[0]) - 1))
+
 
 static char dir[64], path[128];
 
@@ -336,11 +339,42 @@ test_label_layout_missing(void **state)
 	free(p);
 }
 
+/* [fleet] (docs/fleet.md): read as given, defaults, and what is refused at its line. */
+static void
+test_fleet(void **state)
+{
+	struct profile *p = calloc(1, sizeof(*p));
+	char err[1024];
+
+	(void)state;
+	assert_non_null(p);
+	write_profile(0, NULL, NULL);
+	assert_int_equal(profile_load(path, p, err, sizeof(err)), 0);
+	assert_int_equal(p->fleet, 0);
+	write_profile(0, NULL, "[fleet]\nregistry = host=/run/reg dbname=fleet user=line-7\n"
+	    "serial_block = 20\nlease_ttl = 2h\n");
+	if (profile_load(path, p, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(p->fleet, 1);
+	assert_string_equal(p->fleet_registry, "host=/run/reg dbname=fleet user=line-7");
+	assert_int_equal(p->fleet_serial_block, 20);
+	assert_int_equal(p->fleet_quota_lease, 50);
+	assert_int_equal(p->fleet_lease_ttl, 7200);
+	free(p);
+	write_profile(0, NULL, "[fleet]\nregistry = host=reg user=l7 password=hunter2\n");
+	refused(NLINES + 2, "must not hold a password");
+	write_profile(0, NULL, "[fleet]\nlease_ttl = 0\n");
+	refused(NLINES + 2, "lease_ttl must be above 0");
+	write_profile(0, NULL, "[fleet]\nserial_block = 0\n");
+	refused(NLINES + 2, "serial_block");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_good, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fleet, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_variable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unbalanced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prefix, setup, teardown),
