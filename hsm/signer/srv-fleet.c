@@ -285,7 +285,20 @@ lease(struct srv *s, int quota)
 	}
 	log_info("fleet lease %lld: %s %lld %s %s", (long long)l.id, quota ? "quota" : "serials",
 	    (long long)l.count, quota ? "certificates of lot" : "numbers of", scope);
-	return srv_fleet_session(s); /* the record is the truth: read the leases again */
+	/* as srv_fleet_session will read it back from the record (now as its time) */
+	{
+		struct reg_lease rl;
+
+		memset(&rl, 0, sizeof(rl));
+		rl.quota = quota;
+		snprintf(rl.scope, sizeof(rl.scope), "%s", scope);
+		util_utc_now(rl.time, sizeof(rl.time));
+		rl.id = l.id;
+		rl.first = l.first;
+		rl.count = l.count;
+		rl.ttl_s = (int64_t)s->prof.fleet_lease_ttl;
+		return add_lease(s, &rl) == 0 ? 0 : -1;
+	}
 }
 
 int
