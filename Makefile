@@ -87,7 +87,7 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz-*.c)
 REPLAY_BIN := $(patsubst tests/fuzz/%.c,$(B)/replay/%,$(FUZZ_SRC))
 
-.PHONY: all test unit replay freestanding integration package-test demo bench asan fuzz campaign lint clean install deb deps \
+.PHONY: all test unit replay freestanding integration package-test demo demo-fleet bench asan fuzz campaign lint clean install deb deps \
         FORCE
 .DEFAULT_GOAL := all
 .SECONDARY:
@@ -217,6 +217,11 @@ test: deps
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/demo.sh
+
+# Two stations and a private PostgreSQL fleet registry (issue #15, docs/fleet.md).
+demo-fleet: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/demo-fleet.sh
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all

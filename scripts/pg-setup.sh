@@ -100,7 +100,7 @@ done
 # fleet_writer and fleet_reader are the groups the migrations grant to (append, read); fleet is a
 # station's login (a writer), fleet_audit an auditor's (a reader). Nobody but the owner (and the
 # superuser pgadmin) may create objects.
-psql_admin() { "$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$port" -U pgadmin "$@"; }
+psql_admin() { PGOPTIONS="-c client_min_messages=warning" "$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$port" -U pgadmin "$@"; }
 role() { # NAME ATTRIBUTES [GROUP]
 	if [ "$(psql_admin -d postgres -tAc "SELECT 1 FROM pg_roles WHERE rolname='$1'")" != 1 ]; then
 		psql_admin -d postgres -c "CREATE ROLE $1 $2 NOSUPERUSER NOCREATEDB NOCREATEROLE" ||
