@@ -432,6 +432,42 @@ fail:
 }
 
 int
+fleet_check_root(struct fleet *f, const char *station, uint64_t size, const uint8_t root[32],
+    char *why, size_t cap)
+{
+	char sizes[24], root_hex[65], held_hex[65];
+	const char *p[2];
+	PGresult *res = NULL;
+	int r;
+
+	if (!fl_field_ok(station, 0) || size == 0 || size > INT64_MAX) {
+		fl_say(why, cap, "fleet registry: comparing roots needs a station and a size above 0");
+		return FLEET_ERR_ARG;
+	}
+	snprintf(sizes, sizeof(sizes), "%llu", (unsigned long long)size);
+	to_hex(root, root_hex);
+	p[0] = station;
+	p[1] = sizes;
+	if ((r = fl_run(f, "SELECT fleet_station_root($1,$2)", 2, p, 0, NULL, &res,
+	         "reading the root of the entries held", why, cap)) != 0)
+		return r;
+	if (PQntuples(res) != 1 || PQnfields(res) != 1 || PQgetisnull(res, 0, 0) ||
+	    PQgetlength(res, 0, 0) != 66) {
+		fl_say(why, cap, "fleet registry: no root of %s entries of station %s", sizes, station);
+		PQclear(res);
+		return FLEET_ERR_CORRUPT;
+	}
+	if (hex_is(PQgetvalue(res, 0, 0), PQgetlength(res, 0, 0), root)) {
+		PQclear(res);
+		return FLEET_OK;
+	}
+	memcpy(held_hex, PQgetvalue(res, 0, 0) + 2, 64);
+	held_hex[64] = '\0';
+	PQclear(res);
+	return record_fork(f, station, "checkpoint", sizes, held_hex, root_hex, why, cap);
+}
+
+int
 fleet_next_seq(struct fleet *f, const char *station, int64_t *next, char *why, size_t cap)
 {
 	const char *p[1] = { station };

@@ -109,6 +109,13 @@ int fleet_ingest_checkpoint(struct fleet *f, const char *station, uint64_t size,
  * resumes. */
 int fleet_next_seq(struct fleet *f, const char *station, int64_t *next, char *why, size_t cap);
 
+/* Compares root with the root the registry computes over the station's first size entries held:
+ * FLEET_OK when they are the same; FLEET_ERR_FORK when not (recorded in forks as a checkpoint
+ * fork at size: the two histories differ somewhere before it); FLEET_ERR_CORRUPT when the
+ * registry holds fewer entries. Nothing else is recorded. */
+int fleet_check_root(struct fleet *f, const char *station, uint64_t size, const uint8_t root[32],
+    char *why, size_t cap);
+
 /* The size of the station's largest checkpoint the registry holds (0: none). */
 int fleet_last_checkpoint(struct fleet *f, const char *station, int64_t *size, char *why,
     size_t cap);

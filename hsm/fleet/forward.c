@@ -312,6 +312,43 @@ rebuild(struct fwd *w, int64_t upto)
 	return 0;
 }
 
+/* The checkpoint (size, root, note) must verify over the stream plus the batch e[0..n) before
+ * the batch is shipped: the stream is pushed on a copy of its state, then put back. 0, or -1
+ * (w->stopped when it does not verify; a missing key waits). */
+static int
+check_ahead(struct fwd *w, const struct fleet_entry *e, size_t n, int64_t size,
+    const uint8_t root[32], const char *note)
+{
+	struct merkle_stream saved = w->ms;
+	struct note_checkpoint cp;
+	merkle_hash mine;
+	size_t i;
+	int bad = 0;
+
+	load_key(w);
+	if (w->key == NULL) {
+		log_warn("forwarder: no audit-key.pem beside %s yet: checkpoint %lld waits",
+		    w->prof->database, (long long)size);
+		return -1;
+	}
+	for (i = 0; i < n && !bad; i++)
+		bad = merkle_stream_push(&w->ms, e[i].leaf) != 0;
+	bad = bad || merkle_stream_root(&w->ms, mine) != 0 || (int64_t)w->ms.count != size;
+	memcpy(w->ms.h, saved.h, sizeof(saved.h));
+	w->ms.n = saved.n;
+	w->ms.count = saved.count;
+	if (bad || memcmp(mine, root, 32) != 0 || note_parse(note, strlen(note), &cp, NULL, 0) != NOTE_OK ||
+	    cp.size != (uint64_t)size || memcmp(cp.root, root, 32) != 0 ||
+	    note_verify(note, &cp, w->key) != NOTE_OK) {
+		log_error("forwarder: local checkpoint of size %lld does not verify against the entries "
+		    "and the audit key: run `station audit verify`; nothing more is forwarded",
+		    (long long)size);
+		w->stopped = 1;
+		return -1;
+	}
+	return 0;
+}
+
 /* Ships the local checkpoint (size, root, note): the root must be the stream's (over exactly
  * size leaves) and the note must verify with the audit key. */
 static int
@@ -392,6 +429,27 @@ connect_registry(struct fwd *w)
 		w->f = NULL;
 		return -1;
 	}
+	/* the registry's history of this station must be a prefix of the local one: the root of
+	 * the first next entries, the registry's against the record's (a database restored from a
+	 * backup and written since has the same length, another history) */
+	if (next > 0 && next <= have) {
+		merkle_hash mine;
+
+		if (merkle_stream_root(&w->ms, mine) != 0) {
+			fleet_close(w->f);
+			w->f = NULL;
+			return -1;
+		}
+		if ((r = fleet_check_root(w->f, w->station, (uint64_t)next, mine, why,
+		         sizeof(why))) != FLEET_OK) {
+			log_error("forwarder: %s", why);
+			if (r == FLEET_ERR_FORK)
+				w->stopped = 1;
+			fleet_close(w->f);
+			w->f = NULL;
+			return -1;
+		}
+	}
 	w->sent = next;
 	log_info("forwarder: connected to the fleet registry; station %s resumes at entry #%lld",
 	    w->station, (long long)next);
@@ -445,6 +503,11 @@ round_once(struct fwd *w)
 			to = w->sent + FWD_BATCH;
 		memset(rows, 0, sizeof(rows));
 		r = read_batch(w, w->sent, to, e, rows, &n);
+		/* the batch that completes a checkpoint goes only when the checkpoint verifies over
+		 * it: an entry edited with its leaf recomputed is not shipped */
+		if (r == 0 && n > 0 && havecp && w->sent + (int64_t)n == cpsize &&
+		    check_ahead(w, e, n, cpsize, root, note) != 0)
+			r = -1;
 		if (r == 0 && n > 0)
 			r = fleet_ingest_batch(w->f, e, n, &held, &conf, why, sizeof(why));
 		else if (r == 0)

@@ -271,7 +271,11 @@ lease(struct srv *s, int quota)
 		r = fleet_lease_serials(s->fleet, station, scope, (int64_t)s->prof.fleet_serial_block,
 		    (unsigned)s->prof.fleet_lease_ttl, &l, s->fleet_why, sizeof(s->fleet_why));
 	if (r != FLEET_OK) {
-		if (r != FLEET_ERR_EXHAUSTED && r != FLEET_ERR_FORK)
+		/* a fork recorded: the registry takes nothing more from this station, nor should it
+		 * issue (it says so first) */
+		if (r == FLEET_ERR_FORK)
+			s->fleet_behind = 1;
+		else if (r != FLEET_ERR_EXHAUSTED)
 			registry_failed(s);
 		return -1;
 	}

@@ -89,7 +89,8 @@ struct srv {
 	struct fleet *fleet;
 	uint64_t fleet_retry_ms; /* no registry call before this after a failure */
 	char fleet_why[CAP_REASON]; /* why the registry could not be used last */
-	int fleet_behind;         /* the registry holds more of this log than the record (restored) */
+	int fleet_behind;         /* the registry holds more of this log than the record (restored), or
+	                           * has a fork of it recorded: no issuing (fleet_why says which) */
 	/* the leases of the session's product and lot, from the record (srv_fleet_session) */
 	int64_t (*blocks)[3];     /* serial blocks in lease order: first, count, lease ID */
 	size_t nblocks, ablocks;
