@@ -91,6 +91,92 @@ body_str(json_t *body, const char *name)
 	return s != NULL && fl_field_ok(s, 0) ? s : NULL;
 }
 
+/* Records that entry e breaks a lease rule (schema 4): reported, the entry kept. */
+static int
+violation(struct fleet *f, const struct fleet_entry *e, const char *seqs, const char *what,
+    const char *detail, char *why, size_t cap)
+{
+	const char *p[4] = { e->station, seqs, what, detail };
+	PGresult *res = NULL;
+	int r;
+
+	r = fl_run(f, "INSERT INTO violations(station_id,seq,what,detail) VALUES($1,$2,$3,$4)"
+	              " ON CONFLICT DO NOTHING", 4, p, 0, NULL, &res, "recording a violation", why, cap);
+	PQclear(res);
+	if (r == 0)
+		log_warn("fleet registry: station %s entry %s: %s", e->station, seqs, detail);
+	return r;
+}
+
+/* A station's record against the leases the registry granted it: a fleet.lease entry must be a
+ * lease granted to this station as the entry says; a serial allocated under a lease must be a
+ * number of that station's block. Anything else is a violation (an insider's forged lease, or a
+ * registry restored from an old backup). */
+static int
+lease_rules(struct fleet *f, const struct fleet_entry *e, json_t *body, const char *seqs,
+    char *why, size_t cap)
+{
+	char id[24], first[24], count[24], detail[256];
+	json_t *jid = json_object_get(body, "lease");
+	PGresult *res = NULL;
+	long long n;
+	int r;
+
+	if (!json_is_integer(jid))
+		return FLEET_OK; /* a serial of a station without [fleet] */
+	snprintf(id, sizeof(id), "%lld", (long long)json_integer_value(jid));
+	if (strcmp(e->kind, "fleet.lease") == 0) {
+		const char *kind = body_str(body, "kind"), *scope = body_str(body, "scope");
+		json_t *jf = json_object_get(body, "first"), *jc = json_object_get(body, "count");
+		const char *p[6] = { id, e->station, kind, scope, first, count };
+
+		if (kind == NULL || scope == NULL || !json_is_integer(jf) || !json_is_integer(jc))
+			return violation(f, e, seqs, "lease", "a fleet.lease entry without its lease's "
+			    "kind, scope, first and count", why, cap);
+		snprintf(first, sizeof(first), "%lld", (long long)json_integer_value(jf));
+		snprintf(count, sizeof(count), "%lld", (long long)json_integer_value(jc));
+		if ((r = fl_run(f, "SELECT 1 FROM leases WHERE id=$1::bigint AND station_id=$2 AND kind=$3"
+		                   " AND scope=$4 AND first=$5::bigint AND count=$6::bigint", 6, p, 0, NULL,
+		         &res, "checking a lease", why, cap)) != 0)
+			return r;
+		n = PQntuples(res);
+		PQclear(res);
+		if (n == 1)
+			return FLEET_OK;
+		snprintf(detail, sizeof(detail), "fleet.lease names lease %s (%.16s %.64s %s+%s), which the "
+		    "registry did not grant to this station as such", id, kind, scope, first, count);
+		return violation(f, e, seqs, "lease", detail, why, cap);
+	}
+	{
+		/* serial.allocated: the number is the serial's trailing digits */
+		const char *product = body_str(body, "product"), *s = e->serial + strlen(e->serial);
+		const char *p[3] = { id, e->station, product };
+		long long num = 0, lf = 0, lc = 0;
+
+		while (s > e->serial && s[-1] >= '0' && s[-1] <= '9')
+			s--;
+		if (product == NULL || *s == '\0' || strlen(s) > 18)
+			return violation(f, e, seqs, "serial", "a serial allocated under a lease without its "
+			    "product or number", why, cap);
+		num = strtoll(s, NULL, 10);
+		if ((r = fl_run(f, "SELECT first, count FROM leases WHERE id=$1::bigint AND station_id=$2"
+		                   " AND kind='serials' AND scope=$3", 3, p, 0, NULL, &res,
+		         "checking a serial's lease", why, cap)) != 0)
+			return r;
+		if (PQntuples(res) == 1 && PQnfields(res) == 2 &&
+		    fl_parse_int(PQgetvalue(res, 0, 0), PQgetlength(res, 0, 0), INT64_MAX, &lf) == 0 &&
+		    fl_parse_int(PQgetvalue(res, 0, 1), PQgetlength(res, 0, 1), INT64_MAX, &lc) == 0 &&
+		    num >= lf && num < lf + lc) {
+			PQclear(res);
+			return FLEET_OK;
+		}
+		PQclear(res);
+		snprintf(detail, sizeof(detail), "serial %.64s is not a number of serial lease %s granted "
+		    "to this station", e->serial, id);
+		return violation(f, e, seqs, "serial", detail, why, cap);
+	}
+}
+
 /* The claims of an entry, by its kind (docs/auditor-guide.md, the entry kinds). */
 static int
 claims(struct fleet *f, const struct fleet_entry *e, const char *seqs, int *nconf, char *why,
@@ -101,7 +187,8 @@ claims(struct fleet *f, const struct fleet_entry *e, const char *seqs, int *ncon
 	int r = FLEET_OK;
 
 	if (strcmp(e->kind, "serial.allocated") != 0 && strcmp(e->kind, "password.committed") != 0 &&
-	    strcmp(e->kind, "cert.issued") != 0 && strcmp(e->kind, "board.verified") != 0)
+	    strcmp(e->kind, "cert.issued") != 0 && strcmp(e->kind, "board.verified") != 0 &&
+	    strcmp(e->kind, "fleet.lease") != 0)
 		return FLEET_OK;
 	if ((body = json_loads(e->body, JSON_REJECT_DUPLICATES, &jerr)) == NULL ||
 	    !json_is_object(body)) {
@@ -110,7 +197,9 @@ claims(struct fleet *f, const struct fleet_entry *e, const char *seqs, int *ncon
 		json_decref(body);
 		return FLEET_ERR_ARG;
 	}
-	if (strcmp(e->kind, "serial.allocated") == 0) {
+	if (strcmp(e->kind, "fleet.lease") == 0) {
+		r = lease_rules(f, e, body, seqs, why, cap);
+	} else if (strcmp(e->kind, "serial.allocated") == 0) {
 		struct claim c = { "serial",
 			"INSERT INTO serials(serial,product,station_id,seq) VALUES($1,$2,$3,$4)"
 			" ON CONFLICT DO NOTHING RETURNING 1",
@@ -118,7 +207,8 @@ claims(struct fleet *f, const struct fleet_entry *e, const char *seqs, int *ncon
 			{ e->serial, body_str(body, "product") } };
 		if (*e->serial == '\0' || c.key[1] == NULL)
 			goto bad;
-		r = claim(f, &c, e->station, seqs, nconf, why, cap);
+		if ((r = claim(f, &c, e->station, seqs, nconf, why, cap)) == 0)
+			r = lease_rules(f, e, body, seqs, why, cap);
 	} else if (strcmp(e->kind, "password.committed") == 0) {
 		struct claim c = { "pw_commitment",
 			"INSERT INTO pw_commitments(commitment,station_id,seq) VALUES($1,$2,$3)"
@@ -525,5 +615,22 @@ fleet_last_checkpoint(struct fleet *f, const char *station, int64_t *size, char 
 	PQclear(res);
 	if (r == FLEET_OK)
 		*size = v;
+	return r;
+}
+
+int
+fleet_station_forks(struct fleet *f, const char *station, int64_t *n, char *why, size_t cap)
+{
+	const char *p[1] = { station };
+	PGresult *res;
+	long long v = 0;
+	int r;
+
+	res = PQexecParams(f->conn, "SELECT count(*) FROM forks WHERE station_id=$1", 1, NULL, p, NULL,
+	    NULL, 0);
+	r = fl_one_int(f, res, INT64_MAX, &v, "reading the station's forks", why, cap);
+	PQclear(res);
+	if (r == FLEET_OK)
+		*n = v;
 	return r;
 }

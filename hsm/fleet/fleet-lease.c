@@ -136,7 +136,8 @@ fleet_lease_serials(struct fleet *f, const char *station, const char *product, i
 		return r;
 	snprintf(c, sizeof(c), "%lld", (long long)count);
 	snprintf(t, sizeof(t), "%u", ttl_s);
-	if ((r = fl_exec(f, "BEGIN", "leasing serials", why, cap)) != 0)
+	/* READ COMMITTED whatever the database's default: the lease trigger refuses any other */
+	if ((r = fl_exec(f, "BEGIN ISOLATION LEVEL READ COMMITTED", "leasing serials", why, cap)) != 0)
 		return r;
 	/* blocks follow each other from 1: the next starts where the last one leased ends */
 	if ((r = station_ok(f, station, why, cap)) != 0 ||
@@ -169,7 +170,7 @@ fleet_lease_quota(struct fleet *f, const char *station, const char *lot, int64_t
 
 	if ((r = scope_ok(station, lot, count, ttl_s, why, cap)) != 0)
 		return r;
-	if ((r = fl_exec(f, "BEGIN", "leasing quota", why, cap)) != 0)
+	if ((r = fl_exec(f, "BEGIN ISOLATION LEVEL READ COMMITTED", "leasing quota", why, cap)) != 0)
 		return r;
 	if ((r = station_ok(f, station, why, cap)) != 0 ||
 	    (r = lock_scope(f, "quota", lot, why, cap)) != 0 ||

@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FLEET_SCHEMA_VERSION 3
+#define FLEET_SCHEMA_VERSION 4
 
 enum fleet_rc {
 	FLEET_OK = 0,
@@ -115,6 +115,10 @@ int fleet_next_seq(struct fleet *f, const char *station, int64_t *next, char *wh
  * registry holds fewer entries. Nothing else is recorded. */
 int fleet_check_root(struct fleet *f, const char *station, uint64_t size, const uint8_t root[32],
     char *why, size_t cap);
+
+/* How many forks of station the registry has recorded (0: none; else it takes nothing more from
+ * it and leases it nothing). */
+int fleet_station_forks(struct fleet *f, const char *station, int64_t *n, char *why, size_t cap);
 
 /* The size of the station's largest checkpoint the registry holds (0: none). */
 int fleet_last_checkpoint(struct fleet *f, const char *station, int64_t *size, char *why,

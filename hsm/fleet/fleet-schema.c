@@ -290,6 +290,44 @@ static const char *const migrations[] = {
 	" END LOOP; END $$;"
 	/* the stations of schema 2 bound to the role that owns the registry until then */
 	"INSERT INTO station_roles(station_id, role) SELECT station_id, session_user FROM stations;",
+	/* 4: leases granted only in READ COMMITTED transactions (under REPEATABLE READ the
+	 * trigger's reads would not see a grant committed meanwhile, advisory lock or not); a
+	 * station's record checked against the leases the registry granted it: violations. */
+	"CREATE OR REPLACE FUNCTION fleet_leases_check() RETURNS trigger LANGUAGE plpgsql AS $$"
+	" DECLARE q bigint; used bigint; BEGIN"
+	" IF current_setting('transaction_isolation') <> 'read committed' THEN"
+	"  RAISE EXCEPTION 'fleet registry: leases are granted only in READ COMMITTED transactions"
+	" (this one is %)', current_setting('transaction_isolation'); END IF;"
+	" IF NEW.first > 9000000000000000000 - NEW.count THEN"
+	"  RAISE EXCEPTION 'fleet registry: serial block % + % is out of range', NEW.first, NEW.count;"
+	" END IF;"
+	" PERFORM pg_advisory_xact_lock(hashtext('fleet-lease:' || NEW.kind || ':' || NEW.scope));"
+	" IF NEW.kind = 'serials' THEN"
+	"  IF NEW.count > 1000000 OR NEW.first <> (SELECT COALESCE(max(first + count), 1)"
+	"   FROM leases WHERE kind = 'serials' AND scope = NEW.scope) THEN"
+	"   RAISE EXCEPTION 'fleet registry: serial block % + % of % does not follow the last one"
+	" leased (blocks are contiguous from 1, at most 1000000 numbers)', NEW.first, NEW.count,"
+	"   NEW.scope; END IF;"
+	" ELSE SELECT quota INTO q FROM lots WHERE lot = NEW.scope;"
+	"  IF q IS NULL THEN RAISE EXCEPTION 'fleet registry: lot % has no fleet quota declared',"
+	"   NEW.scope; END IF;"
+	"  SELECT COALESCE(sum(count), 0) INTO used FROM leases WHERE kind = 'quota'"
+	"   AND scope = NEW.scope;"
+	"  IF used + NEW.count > q THEN RAISE EXCEPTION"
+	"   'fleet registry: lot % quota % would be exceeded (% leased, % asked)',"
+	"   NEW.scope, q, used, NEW.count; END IF; END IF; RETURN NEW; END $$;"
+	"CREATE TABLE violations(id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+	" station_id entry_text NOT NULL, seq bigint NOT NULL,"
+	" what text NOT NULL CHECK (what IN ('lease','serial','quota')),"
+	" detail entry_text NOT NULL, detected timestamptz NOT NULL DEFAULT now(),"
+	" UNIQUE (station_id, seq, what),"
+	" FOREIGN KEY (station_id, seq) REFERENCES entries(station_id, seq));"
+	"CREATE TRIGGER violations_append_only BEFORE UPDATE OR DELETE ON violations"
+	" FOR EACH ROW EXECUTE FUNCTION fleet_append_only();"
+	"CREATE TRIGGER violations_no_truncate BEFORE TRUNCATE ON violations"
+	" FOR EACH STATEMENT EXECUTE FUNCTION fleet_append_only();"
+	"CREATE TRIGGER violations_station_role BEFORE INSERT OR UPDATE ON violations"
+	" FOR EACH ROW EXECUTE FUNCTION fleet_station_bind('station_id');",
 };
 /*
  * Privileges, granted again after every migration (GRANT is idempotent), to the group roles a
@@ -305,6 +343,8 @@ static const char fleet_grants[] =
 	"  GRANT SELECT ON ALL TABLES IN SCHEMA public TO fleet_writer;"
 	"  GRANT INSERT ON stations, entries, checkpoints, frontiers, station_keys, lots, leases,"
 	"   chips, serials, cert_serials, pubkeys, pw_commitments, conflicts, forks TO fleet_writer;"
+	"  IF to_regclass('violations') IS NOT NULL THEN"
+	"   GRANT INSERT ON violations TO fleet_writer; END IF;"
 	"  GRANT UPDATE (last_contact) ON stations TO fleet_writer;"
 	"  GRANT UPDATE (size, hashes) ON frontiers TO fleet_writer;"
 	"  GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO fleet_writer;"

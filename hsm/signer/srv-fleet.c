@@ -151,6 +151,8 @@ entry_epoch(const char *t)
 	return (int64_t)timegm(&tm);
 }
 
+static int registry(struct srv *s);
+
 static int
 add_lease(void *ctx, const struct reg_lease *l)
 {
@@ -191,7 +193,12 @@ srv_fleet_session(struct srv *s)
 		return 0;
 	s->nblocks = 0;
 	s->block_total = s->quota_leased = s->quota_until = 0;
-	return reg_fleet_leases(s->audit, add_lease, s) == 0 ? 0 : -1;
+	if (reg_fleet_leases(s->audit, add_lease, s) != 0)
+		return -1;
+	/* a fork recorded, or a registry ahead of the record, stops issuing from the first board,
+	 * not from the next lease (an unreachable registry is tried again when a lease is due) */
+	(void)registry(s);
+	return 0;
 }
 
 /* The registry connection for a lease, opened when needed; -1 with s->fleet_why while it cannot
@@ -201,7 +208,7 @@ registry(struct srv *s)
 {
 	char conninfo[4096];
 	uint64_t log_size = 0, cp_size = 0;
-	int64_t next = 0;
+	int64_t next = 0, forks = 0;
 	int r;
 
 	if (s->fleet != NULL)
@@ -219,12 +226,20 @@ registry(struct srv *s)
 	/* a record restored from an old backup would use serials and quota it already used */
 	if (fleet_next_seq(s->fleet, s->prof.station_id[0] ? s->prof.station_id : s->who.station,
 	        &next, s->fleet_why, sizeof(s->fleet_why)) != 0 ||
+	    fleet_station_forks(s->fleet, s->prof.station_id[0] ? s->prof.station_id : s->who.station,
+	        &forks, s->fleet_why, sizeof(s->fleet_why)) != 0 ||
 	    reg_log_sizes(s->audit, &log_size, &cp_size) != 0) {
 		fleet_close(s->fleet);
 		s->fleet = NULL;
 		return -1;
 	}
-	if ((uint64_t)next > log_size) {
+	if (forks > 0) {
+		s->fleet_behind = 1;
+		snprintf(s->fleet_why, sizeof(s->fleet_why), "the fleet registry recorded %lld fork(s) of "
+		    "this station's history (a database restored or edited?): it must not issue "
+		    "(docs/fleet.md)", (long long)forks);
+		log_error("%s", s->fleet_why);
+	} else if ((uint64_t)next > log_size) {
 		s->fleet_behind = 1;
 		snprintf(s->fleet_why, sizeof(s->fleet_why), "database restored from an old backup? The "
 		    "fleet registry holds %lld entries of this station's log, the database %llu; it "

@@ -59,15 +59,15 @@ rc=0; "$D" open "$conn" >"$T/writer.out" 2>&1 || rc=$?
 [ "$rc" = 1 ] && grep -q "this role may not change it: the registry's owner runs .station-signer fleet-init. first" "$T/writer.out" ||
 	{ cat "$T/writer.out"; fail "a station's role made the schema ($rc)"; }
 printf '%s\n' "$admin" >"$T/admin.conn"
-"$BIN/station-signer" fleet-init --registry-file "$T/admin.conn" >"$T/init.out" 2>&1 && [ "$(cat "$T/init.out")" = "fleet registry schema 3" ] ||
+"$BIN/station-signer" fleet-init --registry-file "$T/admin.conn" >"$T/init.out" 2>&1 && [ "$(cat "$T/init.out")" = "fleet registry schema 4" ] ||
 	{ cat "$T/init.out"; fail "station-signer fleet-init"; }
 "$D" open "$conn" >"$T/open.out" 2>&1 || { cat "$T/open.out"; fail "fleet_open"; }
-[ "$(grep -c '^open ok schema=3$' "$T/open.out")" = 2 ] || { cat "$T/open.out"; fail "fleet_open twice"; }
-tables="cert_serials checkpoints chips conflicts entries fleet_schema forks frontiers leases lots pubkeys pw_commitments serials station_keys station_roles stations"
+[ "$(grep -c '^open ok schema=4$' "$T/open.out")" = 2 ] || { cat "$T/open.out"; fail "fleet_open twice"; }
+tables="cert_serials checkpoints chips conflicts entries fleet_schema forks frontiers leases lots pubkeys pw_commitments serials station_keys station_roles stations violations"
 got=$(sql "SELECT string_agg(tablename, ' ' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'")
 [ "$got" = "$tables" ] || fail "tables: '$got', expected '$tables'"
-[ "$(sql "SELECT version FROM fleet_schema")" = 3 ] || fail "schema version"
-ok "a station's role may not make the schema; fleet-init as fleet_admin makes it; fleet_open twice as the station's role: schema 3, tables $tables"
+[ "$(sql "SELECT version FROM fleet_schema")" = 4 ] || fail "schema version"
+ok "a station's role may not make the schema; fleet-init as fleet_admin makes it; fleet_open twice as the station's role: schema 4, tables $tables"
 
 echo "-- entries, claims, a conflict, a fork"
 ing() { "$D" ingest "$conn" "$@"; }
@@ -128,8 +128,11 @@ out=$({ lease quota line-1 lot-9 4; lease quota line-4 lot-9 4; lease quota line
 echo "$out" | grep -q "whole fleet quota is leased" || { echo "$out"; fail "quota exhausted"; }
 [ "$(echo "$out" | grep '^lease' | tr '\n' ' ')" = "lease first=0 count=4 lease first=0 count=4 lease first=0 count=2 " ] || { echo "$out"; fail "quota leases"; }
 refused over "INSERT INTO leases(station_id,kind,scope,first,count,ttl_s) VALUES('line-1','quota','lot-9',0,1,60)" 'lot lot-9 quota 10 would be exceeded'
-refused overlap "INSERT INTO leases(station_id,kind,scope,first,count,ttl_s) VALUES('line-1','serials','thermo',200,5,60)" 'overlaps a block leased before'
-ok "serial blocks 1-100, 101-150, 151-250 of thermo and 1-10 of other; lot-9 declared 10 (a second declaration keeps it), leases 4+4+2 then refused; the server refuses an overlapping block and a lease over the quota"
+refused overlap "INSERT INTO leases(station_id,kind,scope,first,count,ttl_s) VALUES('line-1','serials','thermo',200,5,60)" 'does not follow the last one leased'
+refused far "INSERT INTO leases(station_id,kind,scope,first,count,ttl_s) VALUES('line-1','serials','thermo',9223372036854775000,800,60)" 'out of range'
+refused huge "INSERT INTO leases(station_id,kind,scope,first,count,ttl_s) VALUES('line-1','serials','thermo',251,100000000,60)" 'does not follow the last one leased'
+refused rr "BEGIN ISOLATION LEVEL REPEATABLE READ; INSERT INTO leases(station_id,kind,scope,first,count,ttl_s) VALUES('line-1','serials','thermo',251,5,60); COMMIT" 'only in READ COMMITTED'
+ok "serial blocks 1-100, 101-150, 151-250 of thermo and 1-10 of other; lot-9 declared 10 (a second declaration keeps it), leases 4+4+2 then refused; the server refuses an overlapping, a far, a huge block, a lease in REPEATABLE READ, a lease over the quota"
 
 echo "-- the server's own checks"
 refused leaf "INSERT INTO entries(station_id,seq,time,operator,lot,kind,chip_id,serial,body,leaf)
@@ -166,6 +169,20 @@ refused session-role "SET session_replication_role = replica" 'permission denied
 [ "$(sql "SELECT count(*) FROM entries")" = 8 ] || fail "entries changed"
 ok "a wrong leaf, a newline in a field, a checkpoint ahead of the entries refused; UPDATE, DELETE, TRUNCATE refused on the 12 append-only tables even to the owner, UPDATE, DELETE, DISABLE TRIGGER to a station's role; stations keep their ID; triggers cannot be skipped by the role"
 
+echo "-- a station's record against its leases"
+l4=$(sql "SELECT id FROM leases WHERE station_id = 'line-4' AND kind = 'serials'")
+l1=$(sql "SELECT id FROM leases WHERE station_id = 'line-1' AND kind = 'serials' AND scope = 'thermo' ORDER BY id LIMIT 1")
+{
+	ing line-4 0 fleet.lease "" "" "{\"count\":50,\"first\":101,\"kind\":\"serials\",\"lease\":$l4,\"scope\":\"thermo\",\"ttl_s\":3600}"
+	ing line-4 1 serial.allocated chip-8 SN-00000142 "{\"lease\":$l4,\"product\":\"thermo\"}"
+	ing line-4 2 fleet.lease "" "" "{\"count\":100,\"first\":1,\"kind\":\"serials\",\"lease\":$l1,\"scope\":\"thermo\",\"ttl_s\":3600}"
+	ing line-4 3 serial.allocated chip-9 SN-00000020 "{\"lease\":$l1,\"product\":\"thermo\"}"
+	ing line-4 4 serial.allocated chip-9 SN-00000777 "{\"lease\":$l4,\"product\":\"thermo\"}"
+} >"$T/viol.out" 2>&1 || { cat "$T/viol.out"; fail "ingesting lease entries"; }
+[ "$(sql "SELECT string_agg(seq || ':' || what, ' ' ORDER BY seq) FROM violations")" = "2:lease 3:serial 4:serial" ] ||
+	fail "violations: $(sql "SELECT seq, what, detail FROM violations")"
+ok "line-4's own lease and a serial in it taken; a fleet.lease naming line-1's block, a serial of it and a serial outside line-4's block recorded as violations"
+
 echo "-- each station writes only as its own role"
 "$pgbin/psql" -X -q -tA "host=$T port=5432 dbname=fleet user=pgadmin" -c "CREATE ROLE fleet2 LOGIN IN ROLE fleet_writer" >/dev/null ||
 	fail "CREATE ROLE fleet2"
@@ -175,7 +192,7 @@ RCONN="host=$T port=5432 dbname=fleet user=fleet2" refused bind-entry "INSERT IN
 RCONN="host=$T port=5432 dbname=fleet user=fleet2" refused bind-fork "INSERT INTO forks(station_id,what,position,held,offered)
 	VALUES('line-1','entry',0,sha256('a'),sha256('b'))" 'station line-1 writes only as role fleet, not as fleet2'
 RCONN="host=$T port=5432 dbname=fleet user=fleet2" refused bind-lease "INSERT INTO leases(station_id,kind,scope,first,count,ttl_s)
-	VALUES('line-1','serials','thermo',900,5,60)" 'station line-1 writes only as role fleet, not as fleet2'
+	VALUES('line-1','serials','thermo',251,5,60)" 'station line-1 writes only as role fleet, not as fleet2'
 RCONN="host=$T port=5432 dbname=fleet user=fleet2" refused bind-role "INSERT INTO station_roles(station_id, role) VALUES('line-1','fleet2')" 'permission denied'
 rc=0; "$D" ingest "host=$T port=5432 dbname=fleet user=fleet2" line-1 5 station.stop "" "" '{}' >"$T/bind.out" 2>&1 || rc=$?
 [ "$rc" = 1 ] && grep -q "station line-1 writes only as role fleet, not as fleet2" "$T/bind.out" || { cat "$T/bind.out"; fail "fleet2 ingesting as line-1 ($rc)"; }
@@ -184,11 +201,11 @@ rc=0; "$D" ingest "host=$T port=5432 dbname=fleet user=fleet2" line-1 5 station.
 ok "line-1 bound to fleet: fleet2 (another station's writer) refused an entry, a fork, a lease and a binding in line-1's name; a new station line-9 bound to fleet2"
 
 echo "-- a newer schema"
-asql "UPDATE fleet_schema SET version = 4"
+asql "UPDATE fleet_schema SET version = 5"
 rc=0; "$D" open "$conn" >"$T/newer.out" 2>&1 || rc=$?
-[ "$rc" = 4 ] && grep -q "schema version 4, newer than this signer knows (3)" "$T/newer.out" || { cat "$T/newer.out"; fail "a newer schema ($rc)"; }
-asql "UPDATE fleet_schema SET version = 3"
-ok "schema 4 refused: '$(head -n 1 "$T/newer.out")'"
+[ "$rc" = 4 ] && grep -q "schema version 5, newer than this signer knows (4)" "$T/newer.out" || { cat "$T/newer.out"; fail "a newer schema ($rc)"; }
+asql "UPDATE fleet_schema SET version = 4"
+ok "schema 5 refused: '$(head -n 1 "$T/newer.out")'"
 
 echo "-- stop"
 PG_STOP=1 "$top/scripts/pg-setup.sh" "$T" || fail "PG_STOP=1"

@@ -190,6 +190,6 @@ rc=0; flush "$S2" 2>"$T/fork.err" || rc=$?
 [ "$(sql "SELECT DISTINCT station_id FROM forks")" = "line-2" ] || fail "forks: $(sql "SELECT * FROM forks")"
 [ "$(sql "SELECT count(*) FROM entries WHERE station_id = 'line-2'")" = "$before" ] || fail "the registry took entries of the forked station"
 run "$S2" "$T/B9" 1 $((base + 100)) "$T/p9-line-2"
-jq -r 'select(.event == "result") | .result + " " + .reason' "$T/p9-line-2.json" | grep -q -e "^FAIL fleet registry: station line-2 has a forked history recorded" -e "^FAIL database restored" ||
+jq -r 'select(.event == "result") | .result + " " + .reason' "$T/p9-line-2.json" | grep -q -e "^FAIL the fleet registry recorded 1 fork(s) of this station" -e "^FAIL database restored" ||
 	{ cat "$T/p9-line-2.json" "$T/p9-line-2.err"; fail "the forked station issued"; }
 ok "line-2 restored from a backup and run offline to $(sqlite3 "$S2/station.db" "SELECT count(*) FROM log") entries (the registry holds $before): on reconnection its fork is recorded ($(sql "SELECT what || ' at ' || position FROM forks" | tr '\n' ' ')), nothing more taken, and its next board refused: '$(jq -r 'select(.event == "result") | .reason' "$T/p9-line-2.json" | cut -c1-80)...'"
