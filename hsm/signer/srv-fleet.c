@@ -300,6 +300,10 @@ lease(struct srv *s, int quota)
 	        "lease", (json_int_t)l.id)) != 0) {
 		snprintf(s->fleet_why, sizeof(s->fleet_why), "the registry leased %s but the audit "
 		    "database could not record it", quota ? "quota" : "serials");
+		/* not asked again at once: a failing disk must not drain the lot's quota */
+		s->fleet_retry_ms = now_ms() + 10000;
+		fleet_close(s->fleet);
+		s->fleet = NULL;
 		return -1;
 	}
 	log_info("fleet lease %lld: %s %lld %s %s", (long long)l.id, quota ? "quota" : "serials",
