@@ -268,3 +268,39 @@ fleet_strerror(int rc)
 		return "unknown fleet registry error";
 	}
 }
+
+int
+fl_station(struct fleet *f, const char *station, const char *refused, char *why, size_t cap)
+{
+	const char *p[1] = { station };
+	PGresult *res = NULL;
+	long long nforks = 0;
+	int r;
+
+	if ((r = fl_run(f, "INSERT INTO stations(station_id) VALUES($1) ON CONFLICT(station_id)"
+	                   " DO UPDATE SET last_contact = now()", 1, p, 0, NULL, &res,
+	         "recording the station", why, cap)) != 0)
+		return r;
+	PQclear(res);
+	if ((r = fl_count(f, "SELECT count(*) FROM forks WHERE station_id=$1", station, &nforks,
+	         "reading the station's forks", why, cap)) != 0)
+		return r;
+	if (nforks > 0) {
+		fl_say(why, cap, "fleet registry: station %s has a forked history recorded (%lld fork(s)); "
+		    "%s until that is resolved", station, nforks, refused);
+		return FLEET_ERR_FORK;
+	}
+	return FLEET_OK;
+}
+
+int
+fl_count(struct fleet *f, const char *sql, const char *station, long long *out, const char *what,
+    char *why, size_t cap)
+{
+	const char *p[1] = { station };
+	PGresult *res = PQexecParams(f->conn, sql, 1, NULL, p, NULL, NULL, 0);
+	int r = fl_one_int(f, res, INT64_MAX, out, what, why, cap);
+
+	PQclear(res);
+	return r;
+}

@@ -275,35 +275,6 @@ to_hex(const uint8_t h[32], char out[65])
 		snprintf(out + 2 * i, 3, "%02x", h[i]);
 }
 
-/* Inside a transaction: the station recorded (first seen, last contact), and FLEET_ERR_FORK when
- * it has a fork recorded. */
-static int
-station_begin(struct fleet *f, const char *station, char *why, size_t cap)
-{
-	const char *p[1] = { station };
-	PGresult *res = NULL;
-	long long nforks = 0;
-	int r;
-
-	if ((r = fl_run(f, "INSERT INTO stations(station_id) VALUES($1) ON CONFLICT(station_id)"
-	                   " DO UPDATE SET last_contact = now()", 1, p, 0, NULL, &res,
-	         "recording the station", why, cap)) != 0)
-		return r;
-	PQclear(res);
-	res = PQexecParams(f->conn, "SELECT count(*) FROM forks WHERE station_id=$1", 1, NULL, p, NULL,
-	    NULL, 0);
-	r = fl_one_int(f, res, INT64_MAX, &nforks, "reading the station's forks", why, cap);
-	PQclear(res);
-	if (r != 0)
-		return r;
-	if (nforks > 0) {
-		fl_say(why, cap, "fleet registry: station %s has a forked history recorded (%lld fork(s)); "
-		    "the registry takes nothing more from it until that is resolved", station, nforks);
-		return FLEET_ERR_FORK;
-	}
-	return FLEET_OK;
-}
-
 /* Records a fork in a transaction of its own (the caller's was rolled back): FLEET_ERR_FORK with
  * why, or the error that prevented recording it. */
 static int
@@ -414,7 +385,7 @@ fleet_ingest_batch(struct fleet *f, const struct fleet_entry *e, size_t n, size_
 	}
 	if ((r = fl_exec(f, "BEGIN", "starting an ingest", why, cap)) != 0)
 		return r;
-	if ((r = station_begin(f, e[0].station, why, cap)) != 0)
+	if ((r = fl_station(f, e[0].station, "the registry takes nothing more from it", why, cap)) != 0)
 		goto fail;
 	for (i = 0; i < n; i++) {
 		if ((r = ingest_one(f, &e[i], &h, &nconf, why, cap)) != 0) {
@@ -470,7 +441,7 @@ fleet_ingest_checkpoint(struct fleet *f, const char *station, uint64_t size, con
 	p[3] = note;
 	if ((r = fl_exec(f, "BEGIN", "starting a checkpoint", why, cap)) != 0)
 		return r;
-	if ((r = station_begin(f, station, why, cap)) != 0)
+	if ((r = fl_station(f, station, "the registry takes nothing more from it", why, cap)) != 0)
 		goto fail;
 	/* held already, or what the server computes over the entries it holds */
 	if ((r = fl_run(f, "SELECT (SELECT root FROM checkpoints WHERE station_id=$1 AND size=$2),"
@@ -560,16 +531,10 @@ fleet_check_root(struct fleet *f, const char *station, uint64_t size, const uint
 int
 fleet_next_seq(struct fleet *f, const char *station, int64_t *next, char *why, size_t cap)
 {
-	const char *p[1] = { station };
-	PGresult *res;
 	long long v = 0;
-	int r;
+	int r = fl_count(f, "SELECT COALESCE(max(seq) + 1, 0) FROM entries WHERE station_id=$1",
+	    station, &v, "reading what the registry holds of the station", why, cap);
 
-	res = PQexecParams(f->conn, "SELECT COALESCE(max(seq) + 1, 0) FROM entries WHERE station_id=$1",
-	    1, NULL, p, NULL, NULL, 0);
-	r = fl_one_int(f, res, INT64_MAX, &v, "reading what the registry holds of the station", why,
-	    cap);
-	PQclear(res);
 	if (r == FLEET_OK)
 		*next = v;
 	return r;
@@ -588,7 +553,7 @@ fleet_station_key(struct fleet *f, const char *station, const char *pem, char *w
 	}
 	if ((r = fl_exec(f, "BEGIN", "recording the station's key", why, cap)) != 0)
 		return r;
-	if ((r = station_begin(f, station, why, cap)) != 0 && r != FLEET_ERR_FORK)
+	if ((r = fl_station(f, station, "the registry takes nothing more from it", why, cap)) != 0 && r != FLEET_ERR_FORK)
 		goto fail;
 	if ((r = fl_run(f, "INSERT INTO station_keys(station_id,pem,sha256) VALUES($1,$2,"
 	                   "sha256(convert_to($2,'UTF8'))) ON CONFLICT DO NOTHING",
@@ -604,15 +569,10 @@ fail:
 int
 fleet_last_checkpoint(struct fleet *f, const char *station, int64_t *size, char *why, size_t cap)
 {
-	const char *p[1] = { station };
-	PGresult *res;
 	long long v = 0;
-	int r;
+	int r = fl_count(f, "SELECT COALESCE(max(size), 0) FROM checkpoints WHERE station_id=$1",
+	    station, &v, "reading the station's last checkpoint", why, cap);
 
-	res = PQexecParams(f->conn, "SELECT COALESCE(max(size), 0) FROM checkpoints WHERE station_id=$1",
-	    1, NULL, p, NULL, NULL, 0);
-	r = fl_one_int(f, res, INT64_MAX, &v, "reading the station's last checkpoint", why, cap);
-	PQclear(res);
 	if (r == FLEET_OK)
 		*size = v;
 	return r;
@@ -621,15 +581,10 @@ fleet_last_checkpoint(struct fleet *f, const char *station, int64_t *size, char 
 int
 fleet_station_forks(struct fleet *f, const char *station, int64_t *n, char *why, size_t cap)
 {
-	const char *p[1] = { station };
-	PGresult *res;
 	long long v = 0;
-	int r;
+	int r = fl_count(f, "SELECT count(*) FROM forks WHERE station_id=$1",
+	    station, &v, "reading the station's forks", why, cap);
 
-	res = PQexecParams(f->conn, "SELECT count(*) FROM forks WHERE station_id=$1", 1, NULL, p, NULL,
-	    NULL, 0);
-	r = fl_one_int(f, res, INT64_MAX, &v, "reading the station's forks", why, cap);
-	PQclear(res);
 	if (r == FLEET_OK)
 		*n = v;
 	return r;

@@ -49,6 +49,16 @@ int fl_field_ok(const char *s, int may_be_empty);
 int fl_run(struct fleet *f, const char *sql, int n, const char *const *params, int leaf_param,
     const uint8_t *leaf, PGresult **res, const char *what, char *why, size_t cap);
 
+/* One non-negative number a query of one parameter (the station) answers: FLEET_OK and *out, or
+ * fl_one_int's errors. */
+int fl_count(struct fleet *f, const char *sql, const char *station, long long *out, const char *what,
+    char *why, size_t cap);
+
+/* Inside a transaction: the station recorded (first seen, last contact); FLEET_ERR_FORK with why
+ * ("... has a forked history recorded ...; <refused> until that is resolved") when the registry
+ * has a fork of it. */
+int fl_station(struct fleet *f, const char *station, const char *refused, char *why, size_t cap);
+
 /* Brings the schema to FLEET_SCHEMA_VERSION in one transaction (fleet-schema.c). */
 int fl_migrate(struct fleet *f, char *why, size_t cap);
 

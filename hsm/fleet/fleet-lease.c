@@ -10,32 +10,6 @@
 
 #include "fleet-int.h"
 
-/* Inside a transaction: the station recorded; a forked station gets nothing. */
-static int
-station_ok(struct fleet *f, const char *station, char *why, size_t cap)
-{
-	const char *p[1] = { station };
-	PGresult *res = NULL;
-	long long nforks = 0;
-	int r;
-
-	if ((r = fl_run(f, "INSERT INTO stations(station_id) VALUES($1) ON CONFLICT(station_id)"
-	                   " DO UPDATE SET last_contact = now()", 1, p, 0, NULL, &res,
-	         "recording the station", why, cap)) != 0)
-		return r;
-	PQclear(res);
-	res = PQexecParams(f->conn, "SELECT count(*) FROM forks WHERE station_id=$1", 1, NULL, p, NULL,
-	    NULL, 0);
-	r = fl_one_int(f, res, INT64_MAX, &nforks, "reading the station's forks", why, cap);
-	PQclear(res);
-	if (r == FLEET_OK && nforks > 0) {
-		fl_say(why, cap, "fleet registry: station %s has a forked history recorded; it gets no "
-		    "lease until that is resolved", station);
-		r = FLEET_ERR_FORK;
-	}
-	return r;
-}
-
 static int
 lock_scope(struct fleet *f, const char *kind, const char *scope, char *why, size_t cap)
 {
@@ -105,7 +79,7 @@ fleet_declare_lot(struct fleet *f, const char *station, const char *lot, int64_t
 	snprintf(q, sizeof(q), "%lld", (long long)quota);
 	if ((r = fl_exec(f, "BEGIN", "declaring the lot", why, cap)) != 0)
 		return r;
-	if ((r = station_ok(f, station, why, cap)) != 0 ||
+	if ((r = fl_station(f, station, "it gets no lease", why, cap)) != 0 ||
 	    (r = fl_run(f, "INSERT INTO lots(lot,quota,declared_by) VALUES($1,$2,$3)"
 	                   " ON CONFLICT DO NOTHING", 3, p, 0, NULL, &res, "declaring the lot", why,
 	         cap)) != 0)
@@ -140,7 +114,7 @@ fleet_lease_serials(struct fleet *f, const char *station, const char *product, i
 	if ((r = fl_exec(f, "BEGIN ISOLATION LEVEL READ COMMITTED", "leasing serials", why, cap)) != 0)
 		return r;
 	/* blocks follow each other from 1: the next starts where the last one leased ends */
-	if ((r = station_ok(f, station, why, cap)) != 0 ||
+	if ((r = fl_station(f, station, "it gets no lease", why, cap)) != 0 ||
 	    (r = lock_scope(f, "serials", product, why, cap)) != 0 ||
 	    (r = fl_run(f, "INSERT INTO leases(station_id,kind,scope,first,count,ttl_s)"
 	                   " SELECT $1::text,'serials',$2::text,COALESCE(max(first + count), 1),$3::bigint,"
@@ -172,7 +146,7 @@ fleet_lease_quota(struct fleet *f, const char *station, const char *lot, int64_t
 		return r;
 	if ((r = fl_exec(f, "BEGIN ISOLATION LEVEL READ COMMITTED", "leasing quota", why, cap)) != 0)
 		return r;
-	if ((r = station_ok(f, station, why, cap)) != 0 ||
+	if ((r = fl_station(f, station, "it gets no lease", why, cap)) != 0 ||
 	    (r = lock_scope(f, "quota", lot, why, cap)) != 0 ||
 	    (r = fl_run(f, "SELECT quota - (SELECT COALESCE(sum(count), 0) FROM leases"
 	                   " WHERE kind='quota' AND scope=$1) FROM lots WHERE lot=$1",

@@ -312,32 +312,15 @@ rebuild(struct fwd *w, int64_t upto)
 	return 0;
 }
 
-/* The checkpoint (size, root, note) must verify over the stream plus the batch e[0..n) before
- * the batch is shipped: the stream is pushed on a copy of its state, then put back. 0, or -1
- * (w->stopped when it does not verify; a missing key waits). */
+/* The checkpoint (size, root, note) against mine (the root the forwarder computed over size
+ * leaves) and the audit key: 0, or -1 after saying so (w->stopped). */
 static int
-check_ahead(struct fwd *w, const struct fleet_entry *e, size_t n, int64_t size,
-    const uint8_t root[32], const char *note)
+checkpoint_ok(struct fwd *w, const merkle_hash mine, int64_t size, const uint8_t root[32],
+    const char *note)
 {
-	struct merkle_stream saved = w->ms;
 	struct note_checkpoint cp;
-	merkle_hash mine;
-	size_t i;
-	int bad = 0;
 
-	load_key(w);
-	if (w->key == NULL) {
-		log_warn("forwarder: no audit-key.pem beside %s yet: checkpoint %lld waits",
-		    w->prof->database, (long long)size);
-		return -1;
-	}
-	for (i = 0; i < n && !bad; i++)
-		bad = merkle_stream_push(&w->ms, e[i].leaf) != 0;
-	bad = bad || merkle_stream_root(&w->ms, mine) != 0 || (int64_t)w->ms.count != size;
-	memcpy(w->ms.h, saved.h, sizeof(saved.h));
-	w->ms.n = saved.n;
-	w->ms.count = saved.count;
-	if (bad || memcmp(mine, root, 32) != 0 || note_parse(note, strlen(note), &cp, NULL, 0) != NOTE_OK ||
+	if (memcmp(mine, root, 32) != 0 || note_parse(note, strlen(note), &cp, NULL, 0) != NOTE_OK ||
 	    cp.size != (uint64_t)size || memcmp(cp.root, root, 32) != 0 ||
 	    note_verify(note, &cp, w->key) != NOTE_OK) {
 		log_error("forwarder: local checkpoint of size %lld does not verify against the entries "
@@ -349,32 +332,62 @@ check_ahead(struct fwd *w, const struct fleet_entry *e, size_t n, int64_t size,
 	return 0;
 }
 
+/* The audit key, or -1 (a checkpoint waits for it). */
+static int
+have_key(struct fwd *w, int64_t size)
+{
+	load_key(w);
+	if (w->key != NULL)
+		return 0;
+	log_warn("forwarder: no audit-key.pem beside %s yet: checkpoint %lld waits", w->prof->database,
+	    (long long)size);
+	return -1;
+}
+
+/* The checkpoint (size, root, note) must verify over the stream plus the batch e[0..n) before
+ * the batch is shipped: the stream is pushed on a copy of its state, then put back. 0, or -1
+ * (w->stopped when it does not verify; a missing key waits). */
+static int
+check_ahead(struct fwd *w, const struct fleet_entry *e, size_t n, int64_t size,
+    const uint8_t root[32], const char *note)
+{
+	struct merkle_stream saved = w->ms;
+	merkle_hash mine;
+	size_t i;
+	int bad = 0;
+
+	if (have_key(w, size) != 0)
+		return -1;
+	for (i = 0; i < n && !bad; i++)
+		bad = merkle_stream_push(&w->ms, e[i].leaf) != 0;
+	bad = bad || merkle_stream_root(&w->ms, mine) != 0 || (int64_t)w->ms.count != size;
+	memcpy(w->ms.h, saved.h, sizeof(saved.h));
+	w->ms.n = saved.n;
+	w->ms.count = saved.count;
+	if (bad) {
+		memset(mine, 0, sizeof(mine));
+		mine[0] = (uint8_t)~root[0]; /* not the root: said below */
+	}
+	return checkpoint_ok(w, mine, size, root, note);
+}
+
 /* Ships the local checkpoint (size, root, note): the root must be the stream's (over exactly
  * size leaves) and the note must verify with the audit key. */
 static int
 ship_checkpoint(struct fwd *w, int64_t size, const uint8_t root[32], const char *note)
 {
-	struct note_checkpoint cp;
 	merkle_hash mine;
 	char why[1024];
 	int r, held = 0;
 
-	load_key(w);
-	if (w->key == NULL) {
-		log_warn("forwarder: no audit-key.pem beside %s yet: checkpoint %lld waits",
-		    w->prof->database, (long long)size);
+	if (have_key(w, size) != 0)
 		return -1;
+	if (merkle_stream_root(&w->ms, mine) != 0 || (int64_t)w->ms.count != size) {
+		memset(mine, 0, sizeof(mine));
+		mine[0] = (uint8_t)~root[0];
 	}
-	if (merkle_stream_root(&w->ms, mine) != 0 || (int64_t)w->ms.count != size ||
-	    memcmp(mine, root, 32) != 0 || note_parse(note, strlen(note), &cp, NULL, 0) != NOTE_OK ||
-	    cp.size != (uint64_t)size || memcmp(cp.root, root, 32) != 0 ||
-	    note_verify(note, &cp, w->key) != NOTE_OK) {
-		log_error("forwarder: local checkpoint of size %lld does not verify against the entries "
-		    "and the audit key: run `station audit verify`; nothing more is forwarded",
-		    (long long)size);
-		w->stopped = 1;
+	if (checkpoint_ok(w, mine, size, root, note) != 0)
 		return -1;
-	}
 	r = fleet_ingest_checkpoint(w->f, w->station, (uint64_t)size, root, note, &held, why,
 	    sizeof(why));
 	if (r == FLEET_OK) {
