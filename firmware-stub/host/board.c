@@ -14,11 +14,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#define FLASH_MAGIC "SPSTUB01"
+/* 02: the core's record became versioned and checksummed (layout 2); a 01 file is not read. */
+#define FLASH_MAGIC "SPSTUB02"
 
+/* The host's "chip": identity (ROM/OTP), the debug fuse, and the core's record (its flash). */
 struct flash_image {
 	char magic[8];
 	struct dev_identity id;
+	uint32_t fuse; /* 1 once LOCK closed the (simulated) debug port; only a factory reset clears it */
 	struct dev_persist ps;
 };
 
@@ -158,8 +161,8 @@ out:
 }
 
 static int
-write_flash(const char *path, const struct dev_identity *id, const struct dev_persist *ps,
-    int nosync)
+write_flash(const char *path, const struct dev_identity *id, uint32_t fuse,
+    const struct dev_persist *ps, int nosync)
 {
 	struct flash_image img; /* ~7.5 KiB on the board thread's stack */
 	char tmp[600];
@@ -169,6 +172,7 @@ write_flash(const char *path, const struct dev_identity *id, const struct dev_pe
 	memset(&img, 0, sizeof(img));
 	memcpy(img.magic, FLASH_MAGIC, 8);
 	img.id = *id;
+	img.fuse = fuse;
 	img.ps = *ps;
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
@@ -191,13 +195,25 @@ p_store(void *ctx, const struct dev_persist *ps)
 {
 	struct board *b = ctx;
 
-	return write_flash(b->flash_path, &b->id, ps, b->flash_nosync);
+	return write_flash(b->flash_path, &b->id, b->fuse, ps, b->flash_nosync);
 }
 
+/* The simulated fuse lives in the flash file beside the record: written first, on its own, as a
+ * real part's option bytes are (P-22), so that a crash between the two leaves a CERTIFIED
+ * record with the fuse set, which dev_init completes to LOCKED. */
 static int
 p_lock_debug(void *ctx)
 {
-	return 0; /* the host build has no JTAG fuse to blow */
+	struct board *b = ctx;
+
+	b->fuse = 1;
+	return write_flash(b->flash_path, &b->id, b->fuse, &b->dev.ps, b->flash_nosync);
+}
+
+static int
+p_debug_state(void *ctx)
+{
+	return ((struct board *)ctx)->fuse != 0;
 }
 
 int
@@ -260,6 +276,7 @@ board_open(struct board *b, const char *flash_path, const struct board_opts *o)
 	if (n == (ssize_t)sizeof(img) && memcmp(img.magic, FLASH_MAGIC, 8) == 0 &&
 	    img.id.chip_id_len >= MSG_MIN_CHIP_ID && img.id.chip_id_len <= MSG_MAX_CHIP_ID) {
 		b->id = img.id;
+		b->fuse = img.fuse != 0;
 		ps = &img.ps;
 	} else {
 		snprintf(b->id.model, sizeof(b->id.model), "%s", o->model);
@@ -281,8 +298,14 @@ board_open(struct board *b, const char *flash_path, const struct board_opts *o)
 	b->pf = (struct dev_platform){ .ctx = b, .rng = p_rng, .sha256 = p_sha256,
 		.pw_hash = p_pw_hash, .keygen = p_keygen, .csr = p_csr, .sign = p_sign,
 		.chain_check = p_chain_check, .store = p_store, .lock_debug = p_lock_debug,
-		.send = p_send };
+		.send = p_send, .debug_state = p_debug_state };
+	if (o->factory_reset)
+		b->fuse = 0; /* the host's fuse can be cleared; a real one cannot (P-21) */
 	dev_init(&b->dev, &b->id, &b->pf, ps);
+	if (b->dev.boot == DEV_BOOT_DAMAGED && !o->factory_reset)
+		fprintf(stderr, "firmware-stub: %s: the stored record is damaged (%s); the board starts "
+		    "%s\n", flash_path, dev_record_check(ps) == DEV_REC_CRC ? "CRC" : "layout or fields",
+		    proto_statename(b->dev.ps.state));
 	if (o->factory_reset)
 		dev_factory_reset(&b->dev);
 	else if (ps == NULL && p_store(b, &b->dev.ps) != 0) {
@@ -415,8 +438,7 @@ read_image(const char *path, struct flash_image *img)
 		close(fd);
 	}
 	if (n != (ssize_t)sizeof(*img) || memcmp(img->magic, FLASH_MAGIC, 8) != 0 ||
-	    img->id.chip_id_len > MSG_MAX_CHIP_ID || img->ps.key_len > DEV_MAX_KEY ||
-	    memchr(img->ps.serial, 0, sizeof(img->ps.serial)) == NULL) {
+	    img->id.chip_id_len > MSG_MAX_CHIP_ID || dev_record_check(&img->ps) != DEV_REC_OK) {
 		fprintf(stderr, "firmware-stub: %s is not a board flash file\n", path);
 		return -1;
 	}
@@ -514,7 +536,7 @@ board_show(const char *flash_path)
 			snprintf(pk + 2 * i, 3, "%02x", dg[i]);
 	printf("{\"state\":\"%s\",\"serial\":\"%s\",\"chip_id\":\"%s\",\"debug_locked\":%s,"
 	    "\"pubkey_sha256\":\"%s\",\"chain_len\":%u%s}\n", proto_statename(img.ps.state),
-	    img.ps.serial, chip, img.ps.debug_locked ? "true" : "false", pk, img.ps.chain_len,
+	    img.ps.serial, chip, img.fuse || img.ps.debug_locked ? "true" : "false", pk, img.ps.chain_len,
 	    stats);
 	OPENSSL_free(spki);
 	EVP_PKEY_free(k);

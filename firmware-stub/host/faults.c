@@ -460,6 +460,14 @@ f_store(void *ctx, const struct dev_persist *ps)
 }
 
 static int
+f_debug_state(void *ctx)
+{
+	struct faults *fx = ctx;
+
+	return fx->inner.debug_state != NULL ? fx->inner.debug_state(fx->inner.ctx) : -1;
+}
+
+static int
 f_lock_debug(void *ctx)
 {
 	struct faults *fx = ctx;
@@ -486,7 +494,7 @@ faults_attach(struct faults *fx, const struct faults_cfg *cfg, unsigned index, s
 	*pf = (struct dev_platform){ .ctx = fx, .rng = f_rng, .sha256 = f_sha256,
 		.pw_hash = f_pw_hash, .keygen = f_keygen, .csr = f_csr, .sign = f_sign,
 		.chain_check = f_chain_check, .store = f_store, .lock_debug = f_lock_debug,
-		.send = f_send };
+		.send = f_send, .debug_state = f_debug_state };
 	fx->shown = *d->id;
 	if (cfg->dup_chip_len) {
 		memcpy(fx->shown.chip_id, cfg->dup_chip_id, cfg->dup_chip_len);
