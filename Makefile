@@ -150,6 +150,11 @@ $(B)/tests/%: $(B)/tests/unit/%.o $(B)/tests/unit/helpers.o $(LIBHSM) $(LIBSTATI
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS) $(shell pkg-config --libs cmocka)
 
+# test-device also checks the crypto known-answer vectors (docs/protocol.md §7.6) against the
+# reference board's crypto.
+$(B)/tests/test-device: $(B)/firmware-stub/host/hcrypto.o
+$(B)/tests/unit/test-device.o: CFLAGS_ALL += -Ifirmware-stub/host
+
 # Fuzz targets built as plain corpus replayers (any compiler) ...
 $(B)/replay/%: $(B)/tests/fuzz/%.o $(B)/tests/fuzz/replay-main.o $(LIBHSM) $(LIBSTATION) $(LIBCOMMON) $(LIBCORE)
 	@mkdir -p $(dir $@)

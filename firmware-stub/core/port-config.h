@@ -12,6 +12,7 @@
 #define PORT_CONFIG_H
 
 #ifdef DEV_PORT_CONFIG
+/* cppcheck-suppress preprocessorErrorDirective ; it tries the macro defined without a value */
 #include DEV_PORT_CONFIG
 #endif
 

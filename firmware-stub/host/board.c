@@ -1,5 +1,6 @@
 /* board.c: host platform for the device core; see board.h. */
 #include "board.h"
+#include "hcrypto.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,39 +27,9 @@ struct flash_image {
 };
 
 static int
-p_rng(void *ctx, uint8_t *out, size_t n)
-{
-	return RAND_bytes(out, (int)n) == 1 ? 0 : -1;
-}
-
-static int
-p_sha256(void *ctx, const uint8_t *p, size_t n, uint8_t out[MSG_DIGEST_LEN])
-{
-	return EVP_Digest(p, n, out, NULL, EVP_sha256(), NULL) == 1 ? 0 : -1;
-}
-
-static int
-p_pw_hash(void *ctx, const char *pw, size_t pwlen, const uint8_t *salt, size_t saltlen,
-    uint32_t iterations, uint8_t out[MSG_DIGEST_LEN])
-{
-	return PKCS5_PBKDF2_HMAC(pw, (int)pwlen, salt, (int)saltlen, (int)iterations, EVP_sha256(),
-	    MSG_DIGEST_LEN, out) == 1 ? 0 : -1;
-}
-
-static int
 p_keygen(void *ctx, uint8_t key_type, uint8_t *key, size_t cap, size_t *keylen)
 {
-	EVP_PKEY *k = NULL;
-	unsigned char *p = key;
-	int n, r = -1;
-
-	if (key_type == KEY_EC_P256)
-		k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	else if (key_type == KEY_EC_P384)
-		k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
-	else if (key_type == KEY_RSA_2048)
-		k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
-	if (k == NULL)
+	if (hcrypto_keygen(NULL, key_type, key, cap, keylen) != 0)
 		return -1;
 	if (((struct board *)ctx)->keygen_ms > 0) {
 		/* an MCU takes its time; the station's gen-key timeout must allow for it */
@@ -68,96 +39,7 @@ p_keygen(void *ctx, uint8_t key_type, uint8_t *key, size_t cap, size_t *keylen)
 		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 			;
 	}
-	if ((n = i2d_PrivateKey(k, NULL)) > 0 && (size_t)n <= cap && i2d_PrivateKey(k, &p) == n) {
-		*keylen = (size_t)n;
-		r = 0;
-	}
-	EVP_PKEY_free(k);
-	return r;
-}
-
-static EVP_PKEY *
-load_key(const uint8_t *key, size_t keylen)
-{
-	const unsigned char *p = key;
-
-	return d2i_AutoPrivateKey(NULL, &p, (long)keylen);
-}
-
-static int
-p_csr(void *ctx, const uint8_t *key, size_t keylen, const char *nonce_hex, const char *chip_hex,
-    uint8_t *out, size_t cap, size_t *outlen)
-{
-	EVP_PKEY *k = load_key(key, keylen);
-	X509_REQ *rq = X509_REQ_new();
-	X509_NAME *nm = X509_NAME_new();
-	unsigned char *p = out;
-	int n, r = -1;
-
-	if (k == NULL || rq == NULL || nm == NULL ||
-	    X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC, (const unsigned char *)chip_hex, -1,
-	        -1, 0) != 1 ||
-	    X509_REQ_set_version(rq, 0) != 1 || X509_REQ_set_subject_name(rq, nm) != 1 ||
-	    X509_REQ_set_pubkey(rq, k) != 1 ||
-	    /* P-14: the nonce binds this CSR to this session. */
-	    X509_REQ_add1_attr_by_NID(rq, NID_pkcs9_challengePassword, MBSTRING_ASC,
-	        (const unsigned char *)nonce_hex, -1) != 1 ||
-	    X509_REQ_sign(rq, k, EVP_sha256()) <= 0)
-		goto out;
-	if ((n = i2d_X509_REQ(rq, NULL)) > 0 && (size_t)n <= cap && i2d_X509_REQ(rq, &p) == n) {
-		*outlen = (size_t)n;
-		r = 0;
-	}
-out:
-	X509_NAME_free(nm);
-	X509_REQ_free(rq);
-	EVP_PKEY_free(k);
-	return r;
-}
-
-static int
-p_sign(void *ctx, const uint8_t *key, size_t keylen, const uint8_t *msg, size_t n, uint8_t *sig,
-    size_t cap, size_t *siglen)
-{
-	EVP_PKEY *k = load_key(key, keylen);
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	size_t sl = cap;
-	int r = -1;
-
-	if (k != NULL && md != NULL && EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k) == 1 &&
-	    EVP_DigestSign(md, sig, &sl, msg, n) == 1) {
-		*siglen = sl;
-		r = 0;
-	}
-	EVP_MD_CTX_free(md);
-	EVP_PKEY_free(k);
-	return r;
-}
-
-static int
-p_chain_check(void *ctx, const uint8_t *key, size_t keylen, const uint8_t *chain, size_t n)
-{
-	const unsigned char *p = chain, *end = chain + n;
-	EVP_PKEY *k = load_key(key, keylen);
-	X509 *leaf = NULL, *ca = NULL;
-	int r = PERR_CHAIN_INVALID;
-
-	if (k == NULL)
-		return PERR_INTERNAL;
-	if ((leaf = d2i_X509(NULL, &p, end - p)) == NULL ||
-	    (ca = d2i_X509(NULL, &p, end - p)) == NULL || p != end)
-		goto out;
-	if (EVP_PKEY_eq(X509_get0_pubkey(leaf), k) != 1) {
-		r = PERR_KEY_MISMATCH;
-		goto out;
-	}
-	if (X509_verify(leaf, X509_get0_pubkey(ca)) == 1)
-		r = 0;
-out:
-	X509_free(leaf);
-	X509_free(ca);
-	EVP_PKEY_free(k);
-	return r;
+	return 0;
 }
 
 static int
@@ -263,6 +145,7 @@ board_open(struct board *b, const char *flash_path, const struct board_opts *o)
 	int fd;
 
 	memset(b, 0, sizeof(*b));
+	memset(&img, 0, sizeof(img));
 	b->fd = -1;
 	if (snprintf(b->flash_path, sizeof(b->flash_path), "%s", flash_path) >=
 	    (int)sizeof(b->flash_path)) {
@@ -295,9 +178,9 @@ board_open(struct board *b, const char *flash_path, const struct board_opts *o)
 	b->flash_nosync = o->flash_nosync;
 	if (o->max_payload != 0) /* a property of the firmware, not of the persisted record */
 		b->id.max_payload = (uint16_t)o->max_payload;
-	b->pf = (struct dev_platform){ .ctx = b, .rng = p_rng, .sha256 = p_sha256,
-		.pw_hash = p_pw_hash, .keygen = p_keygen, .csr = p_csr, .sign = p_sign,
-		.chain_check = p_chain_check, .store = p_store, .lock_debug = p_lock_debug,
+	b->pf = (struct dev_platform){ .ctx = b, .rng = hcrypto_rng, .sha256 = hcrypto_sha256,
+		.pw_hash = hcrypto_pw_hash, .keygen = p_keygen, .csr = hcrypto_csr, .sign = hcrypto_sign,
+		.chain_check = hcrypto_chain_check, .store = p_store, .lock_debug = p_lock_debug,
 		.send = p_send, .debug_state = p_debug_state };
 	if (o->factory_reset)
 		b->fuse = 0; /* the host's fuse can be cleared; a real one cannot (P-21) */
@@ -462,7 +345,7 @@ board_prove(const char *flash_path, const uint8_t *challenge, size_t clen)
 	/* P-40: what do_prove (device.c) signs, with the same platform signature. */
 	memcpy(msg, PROVE_PREFIX, PROVE_PREFIX_LEN);
 	memcpy(msg + PROVE_PREFIX_LEN, challenge, clen);
-	if (p_sign(NULL, img.ps.key, img.ps.key_len, msg, PROVE_PREFIX_LEN + clen, sig, sizeof(sig),
+	if (hcrypto_sign(NULL, img.ps.key, img.ps.key_len, msg, PROVE_PREFIX_LEN + clen, sig, sizeof(sig),
 	        &sl) != 0) {
 		fprintf(stderr, "firmware-stub: the board's key cannot sign\n");
 		return 1;
@@ -489,7 +372,7 @@ board_check_password(const char *flash_path, const char *pw)
 	}
 	/* What do_confirm_pw (device.c) computes, with the same platform hash. */
 	if (n < MSG_MIN_PASSWORD || n > MSG_MAX_PASSWORD ||
-	    p_pw_hash(NULL, pw, n, img.ps.pw_salt, sizeof(img.ps.pw_salt), img.ps.pw_iterations,
+	    hcrypto_pw_hash(NULL, pw, n, img.ps.pw_salt, sizeof(img.ps.pw_salt), img.ps.pw_iterations,
 	        v) != 0) {
 		fprintf(stderr, "firmware-stub: cannot hash that password\n");
 		return 2;
@@ -529,7 +412,7 @@ board_show(const char *flash_path)
 	for (i = 0; i < img.id.chip_id_len; i++)
 		snprintf(chip + 2 * i, 3, "%02x", img.id.chip_id[i]);
 	chip[2 * img.id.chip_id_len] = '\0';
-	if (img.ps.key_len > 0 && (k = load_key(img.ps.key, img.ps.key_len)) != NULL &&
+	if (img.ps.key_len > 0 && (k = hcrypto_load_key(img.ps.key, img.ps.key_len)) != NULL &&
 	    (len = i2d_PUBKEY(k, &spki)) > 0 &&
 	    EVP_Digest(spki, (size_t)len, dg, NULL, EVP_sha256(), NULL) == 1)
 		for (i = 0; i < 32; i++)
