@@ -155,6 +155,12 @@ $(B)/tests/%: $(B)/tests/unit/%.o $(B)/tests/unit/helpers.o $(LIBHSM) $(LIBSTATI
 $(B)/tests/test-device: $(B)/firmware-stub/host/hcrypto.o
 $(B)/tests/unit/test-device.o: CFLAGS_ALL += -Ifirmware-stub/host
 
+# The board side's timings on this machine (docs/porting.md); built on demand, run by hand.
+$(B)/tests/bench-core: $(B)/tests/bench/bench-core.o $(B)/firmware-stub/host/hcrypto.o $(LIBCORE)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(shell pkg-config --libs openssl)
+$(B)/tests/bench/bench-core.o: CFLAGS_ALL += -Ifirmware-stub/host
+
 # Fuzz targets built as plain corpus replayers (any compiler) ...
 $(B)/replay/%: $(B)/tests/fuzz/%.o $(B)/tests/fuzz/replay-main.o $(LIBHSM) $(LIBSTATION) $(LIBCOMMON) $(LIBCORE)
 	@mkdir -p $(dir $@)

@@ -132,7 +132,7 @@ dev_init(struct dev *d, const struct dev_identity *id, const struct dev_platform
 		}
 		return;
 	}
-	/* P-22: the fuse was written and the part reset (or the record write failed) before the
+	/* P-45: the fuse was written and the part reset (or the record write failed) before the
 	 * LOCKED record was stored: complete the LOCK now. */
 	if (d->ps.state == ST_CERTIFIED && hw > 0) {
 		d->ps.state = ST_LOCKED;
@@ -598,7 +598,7 @@ do_lock(struct dev *d, const struct frame *f, size_t *len)
 		return PERR_BAD_LENGTH;
 	if ((r = require_state(d, S(ST_CERTIFIED))) != 0)
 		return r;
-	/* P-22: the fuse first, then the record. A fuse that did not blow changes nothing. */
+	/* P-45: the fuse first, then the record. A fuse that did not blow changes nothing. */
 	if (d->pf->lock_debug(d->pf->ctx) != 0)
 		return PERR_STORAGE;
 	/* The debug port is closed for good: from here the board is LOCKED whatever the record
@@ -677,7 +677,7 @@ dev_input(struct dev *d, const uint8_t *p, size_t n)
 			continue;
 		/* A response-typed frame is never a request: refuse it like an unknown type. */
 		handle(d, &f);
-		/* P-42: the request (a password, perhaps) is in no buffer once it was answered. */
+		/* P-44: the request (a password, perhaps) is in no buffer once it was answered. */
 		frame_rx_wipe(&d->rx);
 		handled++;
 	}

@@ -37,7 +37,7 @@ struct dev_identity {
 };
 
 /*
- * What survives a power cycle: the stored record (docs/protocol.md §4.1). Written whole through
+ * What survives a power cycle: the stored record (docs/protocol.md §4.1, P-46). Written whole through
  * dev_platform.store after every change, sealed first (magic, layout, size, CRC). It is stored in
  * the MCU's own byte order and is read back only by the same firmware (or one that migrates it,
  * §4.1): it is not an interchange format. Every field is naturally aligned and every padding
@@ -157,7 +157,7 @@ void dev_init(struct dev *d, const struct dev_identity *id, const struct dev_pla
     const struct dev_persist *flash);
 /* Feed bytes received from the line; replies go out through pf->send. Never fails on bad input:
  * bad frames are dropped (P-3), bad requests get an error reply (P-30). Every receive buffer is
- * wiped once a frame has been handled or dropped (P-42). Returns the number of requests handled
+ * wiped once a frame has been handled or dropped (P-44). Returns the number of requests handled
  * in this call. */
 int dev_input(struct dev *d, const uint8_t *p, size_t n);
 /* Forget volatile state (simulates a reboot); the persisted record stays. */

@@ -295,7 +295,7 @@ frame_rx_push(struct frame_rx *rx, uint8_t byte, struct frame *f)
 	if (rx->n == 0)
 		return 0;
 	r = frame_decode(rx->wire, rx->n, rx->dec, sizeof(rx->dec), f);
-	/* P-42: the wire bytes are decoded (or refused); a secret in them goes now. */
+	/* P-44: the wire bytes are decoded (or refused); a secret in them goes now. */
 	core_memset(rx->wire, 0, rx->n);
 	rx->n = 0;
 	if (r != PRC_OK) {
