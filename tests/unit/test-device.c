@@ -992,6 +992,11 @@ test_max_payload(void **state)
 	assert_memory_equal(&before, &dv.ps, sizeof(before));
 	send_req(MSG_WRITE_OBJECT, p, enc_write(200, 0, p + 300, 128 - 11, p), &r);
 	expect_ok(MSG_WRITE_OBJECT, &r);
+	/* P-23: the length is checked before the type */
+	send_req(0x42, p, 129, &r);
+	expect_err(PERR_BAD_LENGTH, &r);
+	send_req(0x42, p, 128, &r);
+	expect_err(PERR_UNKNOWN_TYPE, &r);
 }
 
 /* P-9: a retransmission (same seq and type) gets the same bytes and is not executed again;
