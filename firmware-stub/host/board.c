@@ -243,7 +243,7 @@ board_serve_for(struct board *b, int fd, volatile int *stop, unsigned ms)
 	uint8_t buf[1024];
 	ssize_t n;
 	long deadline = mono_ms() + (long)ms, left = 100;
-	int hung_up = 0;
+	int hung_up = 0, r;
 
 	b->fd = fd;
 	while (!*stop) {
@@ -261,10 +261,13 @@ board_serve_for(struct board *b, int fd, volatile int *stop, unsigned ms)
 			n = read(fd, buf, sizeof(buf));
 			if (n > 0 && !b->faulty) {
 				dev_input(&b->dev, buf, (size_t)n);
+				OPENSSL_cleanse(buf, (size_t)n); /* P-44: the port's own copy */
 				continue;
 			}
 			if (n > 0) {
-				if (faults_input(&b->fx, buf, (size_t)n) == FAULTS_HANGUP) {
+				r = faults_input(&b->fx, buf, (size_t)n);
+				OPENSSL_cleanse(buf, (size_t)n);
+				if (r == FAULTS_HANGUP) {
 					/* Unplugged mid-step: the station must see a hang-up. */
 					close(fd);
 					b->fd = -1;

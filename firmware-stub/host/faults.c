@@ -1,6 +1,7 @@
 /* faults.c: fault injection around the board core; see faults.h and docs/protocol.md §8. */
 #include "faults.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <stdio.h>
@@ -331,6 +332,9 @@ faults_input(struct faults *fx, const uint8_t *p, size_t n)
 		if (frame_rx_push(&fx->rx, c, &f) == 1) {
 			fx->payload_rx += f.len;
 			r = handle_frame(fx, &f);
+			/* P-44: this layer's copies of the request (a password, perhaps) go too */
+			frame_rx_wipe(&fx->rx);
+			OPENSSL_cleanse(fx->wire, sizeof(fx->wire));
 		}
 	}
 	fx->compute_s += mono_s() - t0 - (fx->paced_s - p0);
