@@ -40,14 +40,18 @@ LDF_asan    := -fsanitize=address,undefined
 OPT_cover   := -O0 -g --coverage
 LDF_cover   := --coverage
 
-CFLAGS_ALL = -std=c11 -g $(WARN) $(OPT_$(VARIANT)) -D_GNU_SOURCE -MMD -MP \
+CFLAGS_ALL = -std=c11 -g $(WARN) $(OPT_$(VARIANT)) -D_GNU_SOURCE -DDEV_HOST_BUILD -MMD -MP \
              -Ifirmware-stub/core $(addprefix -I,$(SRC_DIRS)) $(P11INC) $(shell pkg-config --cflags $(PKGS))
 LIBS     := $(shell pkg-config --libs $(PKGS)) -lpthread -ldl
 LDFLAGS_ALL = $(LDF_$(VARIANT))
 
-# The portable device core: C99, no heap, no stdio, freestanding.
+# The portable device core: C99, no heap, no stdio, freestanding. The host build (station, stub,
+# tests) adds DEV_HOST_BUILD, which compiles in dev_factory_reset (P-21: production builds, and
+# the freestanding check, do not have it).
 CORE_SRC    := $(wildcard firmware-stub/core/*.c)
 CORE_CFLAGS := -std=c99 -pedantic -ffreestanding -fno-builtin $(WARN) -Werror
+# An EC-only port configuration (port-config.h), built by the freestanding check too.
+CORE_EC_ONLY := -DDEV_CFG_KEY_RSA_2048=0 -DDEV_CFG_MAX_CHAIN=2048
 
 # Library objects of each component (everything but the program entry points).
 # Two programs and what they share (README "Layout"):
@@ -106,7 +110,7 @@ $(B)/%.o: %.c
 $(B)/firmware-stub/core/%.o: firmware-stub/core/%.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC core $<")
-	$(Q)$(CC) $(CORE_CFLAGS) $(OPT_$(VARIANT)) -g -MMD -MP -Ifirmware-stub/core -c $< -o $@
+	$(Q)$(CC) $(CORE_CFLAGS) $(OPT_$(VARIANT)) -DDEV_HOST_BUILD -g -MMD -MP -Ifirmware-stub/core -c $< -o $@
 
 $(B)/lib%.a:
 	@mkdir -p $(dir $@)
@@ -146,6 +150,17 @@ $(B)/tests/%: $(B)/tests/unit/%.o $(B)/tests/unit/helpers.o $(LIBHSM) $(LIBSTATI
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS) $(shell pkg-config --libs cmocka)
 
+# test-device also checks the crypto known-answer vectors (docs/protocol.md §7.6) against the
+# reference board's crypto.
+$(B)/tests/test-device: $(B)/firmware-stub/host/hcrypto.o
+$(B)/tests/unit/test-device.o: CFLAGS_ALL += -Ifirmware-stub/host
+
+# The board side's timings on this machine (docs/porting.md); built on demand, run by hand.
+$(B)/tests/bench-core: $(B)/tests/bench/bench-core.o $(B)/firmware-stub/host/hcrypto.o $(LIBCORE)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(shell pkg-config --libs openssl)
+$(B)/tests/bench/bench-core.o: CFLAGS_ALL += -Ifirmware-stub/host
+
 # Fuzz targets built as plain corpus replayers (any compiler) ...
 $(B)/replay/%: $(B)/tests/fuzz/%.o $(B)/tests/fuzz/replay-main.o $(LIBHSM) $(LIBSTATION) $(LIBCOMMON) $(LIBCORE)
 	@mkdir -p $(dir $@)
@@ -163,15 +178,21 @@ replay: $(REPLAY_BIN)
 	@for t in $(REPLAY_BIN); do n=$$(basename $$t); echo "  REPLAY  $$n"; \
 	  $$t tests/fuzz/corpus/$${n#fuzz-} || exit 1; done
 
-# The device core must build freestanding, C99, pedantic, with no libc symbol left undefined.
+# The device core must build freestanding, C99, pedantic, with no libc symbol left undefined and
+# without the host build's factory reset (P-21); in the default and an EC-only configuration.
 freestanding:
-	@mkdir -p $(B)/freestanding
+	@mkdir -p $(B)/freestanding/default $(B)/freestanding/ec-only
 	@echo "  CHECK   firmware-stub/core builds freestanding"
-	$(Q)for f in $(CORE_SRC); do $(CC) $(CORE_CFLAGS) -O2 -Ifirmware-stub/core -c $$f \
-	  -o $(B)/freestanding/$$(basename $$f .c).o || exit 1; done
-	$(Q)ld -r -o $(B)/freestanding/core-all.o $$(ls $(B)/freestanding/*.o | grep -v core-all.o) && \
-	  und=$$(nm -u $(B)/freestanding/core-all.o | awk 'NF{print $$2}' | sort -u); \
-	  if [ -n "$$und" ]; then echo "core references outside symbols: $$und"; exit 1; fi
+	$(Q)for cfg in default ec-only; do \
+	  flags=; [ $$cfg = ec-only ] && flags='$(CORE_EC_ONLY)'; \
+	  for f in $(CORE_SRC); do $(CC) $(CORE_CFLAGS) -O2 $$flags -Ifirmware-stub/core -c $$f \
+	    -o $(B)/freestanding/$$cfg/$$(basename $$f .c).o || exit 1; done; \
+	  o=$(B)/freestanding/$$cfg/core-all.o; rm -f $$o; \
+	  ld -r -o $$o $$(ls $(B)/freestanding/$$cfg/*.o) || exit 1; \
+	  und=$$(nm -u $$o | awk 'NF{print $$2}' | sort -u); \
+	  if [ -n "$$und" ]; then echo "core ($$cfg) references outside symbols: $$und"; exit 1; fi; \
+	  if nm $$o | grep -q dev_factory_reset; then echo "core ($$cfg) has dev_factory_reset"; exit 1; fi; \
+	done
 
 # Integration-test driver: station-side code only (no libhsm), talks to the real signer.
 DRIVER := $(B)/tests/signer-driver

@@ -21,55 +21,169 @@ to_hex(const uint8_t *p, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static int
-persist_valid(const struct dev_persist *ps)
+/* Compile-time checks of the port configuration (port-config.h) and of the record layout. */
+#define DEV_STATIC_ASSERT(name, cond) typedef char dev_assert_##name[(cond) ? 1 : -1]
+DEV_STATIC_ASSERT(some_key_type, DEV_CFG_KEY_EC_P256 || DEV_CFG_KEY_EC_P384 || DEV_CFG_KEY_RSA_2048);
+DEV_STATIC_ASSERT(sizes_aligned, DEV_MAX_KEY % 4 == 0 && DEV_MAX_CSR % 4 == 0 && DEV_MAX_CHAIN % 4 == 0);
+DEV_STATIC_ASSERT(protocol_limits, DEV_MAX_CSR <= MSG_MAX_CSR && DEV_MAX_CHAIN <= MSG_MAX_CHAIN &&
+    DEV_MAX_SIG <= MSG_MAX_SIG && DEV_MAX_KEY > 0 && DEV_MAX_CSR > 0 && DEV_MAX_SIG > 0);
+/* GEN_KEY builds the new key and CSR in the staging buffer before it commits them. */
+DEV_STATIC_ASSERT(scratch, DEV_MAX_CHAIN >= DEV_MAX_KEY + DEV_MAX_CSR);
+/* No implicit padding: the CRC covers only bytes the core wrote. */
+DEV_STATIC_ASSERT(no_padding, sizeof(struct dev_persist) ==
+    DEV_PERSIST_FIXED + DEV_MAX_KEY + DEV_MAX_CSR + DEV_MAX_CHAIN);
+DEV_STATIC_ASSERT(crc_last, offsetof(struct dev_persist, crc) + 4 == sizeof(struct dev_persist));
+
+static uint32_t
+record_crc(const struct dev_persist *ps)
 {
-	if (ps->magic != DEV_PERSIST_MAGIC || ps->state > ST_LOCKED)
-		return 0;
-	if (ps->key_len > DEV_MAX_KEY || ps->csr_len > MSG_MAX_CSR || ps->chain_len > MSG_MAX_CHAIN)
-		return 0;
-	if (core_strnlen(ps->serial, sizeof(ps->serial)) >= sizeof(ps->serial))
-		return 0;
-	return 1;
+	return crc32_ieee((const uint8_t *)ps, offsetof(struct dev_persist, crc));
+}
+
+void
+dev_record_seal(struct dev_persist *ps)
+{
+	ps->magic = DEV_PERSIST_MAGIC;
+	ps->layout = DEV_PERSIST_LAYOUT;
+	ps->size = (uint32_t)sizeof(*ps);
+	ps->reserved0 = 0;
+	ps->reserved1 = 0;
+	ps->reserved2 = 0;
+	core_memset(ps->reserved3, 0, sizeof(ps->reserved3));
+	ps->crc = record_crc(ps);
+}
+
+int
+dev_record_check(const struct dev_persist *ps)
+{
+	if (ps->magic != DEV_PERSIST_MAGIC)
+		return DEV_REC_ERASED;
+	if (ps->layout != DEV_PERSIST_LAYOUT || ps->size != sizeof(*ps))
+		return DEV_REC_LAYOUT;
+	if (ps->crc != record_crc(ps))
+		return DEV_REC_CRC;
+	if (ps->state > ST_LOCKED || ps->debug_locked > 1 || ps->key_len > DEV_MAX_KEY ||
+	    ps->csr_len > DEV_MAX_CSR || ps->chain_len > DEV_MAX_CHAIN ||
+	    core_strnlen(ps->serial, sizeof(ps->serial)) >= sizeof(ps->serial))
+		return DEV_REC_FIELDS;
+	/* P-20: each state has what it needs (a record that says KEYED has a key and a CSR ...). */
+	if ((ps->state >= ST_IDENTIFIED && (ps->pw_iterations < MSG_MIN_PW_ITER ||
+	        ps->pw_iterations > MSG_MAX_PW_ITER || ps->serial[0] == '\0')) ||
+	    (ps->state >= ST_KEYED && (ps->key_len == 0 || ps->csr_len == 0)) ||
+	    (ps->state >= ST_CERTIFIED && ps->chain_len == 0))
+		return DEV_REC_FIELDS;
+	return DEV_REC_OK;
 }
 
 static void
 persist_blank(struct dev_persist *ps)
 {
 	core_memset(ps, 0, sizeof(*ps));
-	ps->magic = DEV_PERSIST_MAGIC;
 	ps->state = ST_BLANK;
+	dev_record_seal(ps);
+}
+
+/* The debug lock as the hardware reports it: 1 closed, 0 open, -1 unknown (no hook, or it
+ * cannot be read). */
+static int
+hw_lock(const struct dev *d)
+{
+	int r;
+
+	if (d->pf->debug_state == NULL)
+		return -1;
+	r = d->pf->debug_state(d->pf->ctx);
+	return r < 0 ? -1 : r > 0;
+}
+
+/* P-12: what HELLO and the state replies say: the hardware's word, else the record's copy. */
+static uint8_t
+debug_locked(const struct dev *d)
+{
+	int hw = hw_lock(d);
+
+	return hw < 0 ? d->ps.debug_locked : (uint8_t)hw;
 }
 
 void
 dev_init(struct dev *d, const struct dev_identity *id, const struct dev_platform *pf,
     const struct dev_persist *flash)
 {
+	int rc, hw;
+
 	core_memset(d, 0, sizeof(*d));
 	d->id = id;
 	d->pf = pf;
-	if (flash != NULL && persist_valid(flash))
-		core_memcpy(&d->ps, flash, sizeof(d->ps));
-	else
-		persist_blank(&d->ps);
 	frame_rx_init(&d->rx);
+	rc = flash != NULL ? dev_record_check(flash) : DEV_REC_ERASED;
+	hw = hw_lock(d);
+	if (rc == DEV_REC_OK) {
+		core_memcpy(&d->ps, flash, sizeof(d->ps));
+		d->boot = DEV_BOOT_RECORD;
+	} else {
+		persist_blank(&d->ps);
+		d->boot = rc == DEV_REC_ERASED ? DEV_BOOT_ERASED : DEV_BOOT_DAMAGED;
+		/* §4.1: a damaged record may have been a LOCKED one. Unless the hardware says the
+		 * debug port is open (so the board was never locked), refuse every write (P-21). */
+		if (rc != DEV_REC_ERASED && hw != 0) {
+			d->ps.state = ST_LOCKED;
+			d->ps.debug_locked = hw > 0;
+			dev_record_seal(&d->ps);
+		}
+		return;
+	}
+	/* P-45: the fuse was written and the part reset (or the record write failed) before the
+	 * LOCKED record was stored: complete the LOCK now. */
+	if (d->ps.state == ST_CERTIFIED && hw > 0) {
+		d->ps.state = ST_LOCKED;
+		d->ps.debug_locked = 1;
+		dev_record_seal(&d->ps);
+		(void)pf->store(pf->ctx, &d->ps); /* if this fails, the next boot does it again */
+		d->boot = DEV_BOOT_LOCK_DONE;
+	}
+}
+
+static void
+staging_clear(struct dev *d)
+{
+	core_memset(d->staging, 0, sizeof(d->staging));
+	d->staging_len = d->staging_total = 0;
 }
 
 void
 dev_reboot(struct dev *d)
 {
 	frame_rx_init(&d->rx);
-	d->staging_len = d->staging_total = 0;
+	frame_rx_wipe(&d->rx);
+	staging_clear(d);
 	d->have_last = 0;
 	d->last_len = 0;
+	core_memset(d->last_reply, 0, sizeof(d->last_reply));
+	core_memset(d->out, 0, sizeof(d->out));
 }
 
+#ifdef DEV_HOST_BUILD
 void
 dev_factory_reset(struct dev *d)
 {
 	persist_blank(&d->ps);
 	(void)d->pf->store(d->pf->ctx, &d->ps);
 	dev_reboot(d);
+}
+#endif
+
+/* Exchanges n bytes of a and b in place: a commit that can be undone without a second copy. */
+static void
+swap_bytes(uint8_t *a, uint8_t *b, size_t n)
+{
+	size_t i;
+	uint8_t t;
+
+	for (i = 0; i < n; i++) {
+		t = a[i];
+		a[i] = b[i];
+		b[i] = t;
+	}
 }
 
 /* Sends a reply frame and remembers it for retransmission (P-9). */
@@ -112,9 +226,11 @@ dec_err(int rc)
 	return rc == PRC_VALUE ? PERR_BAD_ARG : PERR_BAD_LENGTH;
 }
 
+/* Seals and commits the record (§4.1); PERR_STORAGE when the platform could not. */
 static int
 save(struct dev *d)
 {
+	dev_record_seal(&d->ps);
 	return d->pf->store(d->pf->ctx, &d->ps) == 0 ? 0 : PERR_STORAGE;
 }
 
@@ -140,7 +256,7 @@ do_hello(struct dev *d, const struct frame *f, size_t *len)
 	core_memset(&h, 0, sizeof(h));
 	h.proto_version = PROTO_VERSION;
 	h.state = d->ps.state;
-	h.debug_locked = d->ps.debug_locked;
+	h.debug_locked = debug_locked(d);
 	h.caps = d->id->caps;
 	h.max_payload = d->id->max_payload;
 	core_memcpy(h.model, d->id->model, sizeof(h.model));
@@ -153,37 +269,106 @@ do_hello(struct dev *d, const struct frame *f, size_t *len)
 	return msg_enc_hello(&h, d->out, sizeof(d->out), len) == 0 ? 0 : PERR_INTERNAL;
 }
 
+/* The small fields of the record a failed commit restores (the large ones are swapped). */
+struct undo {
+	uint8_t state, key_type;
+	uint16_t key_len, csr_len, chain_len;
+	uint32_t pw_iterations;
+	uint8_t pw_salt[DEV_SALT_LEN];
+	uint8_t pw_verifier[MSG_DIGEST_LEN];
+	char serial[MSG_MAX_STR + 1];
+};
+
+static void
+undo_save(const struct dev *d, struct undo *u)
+{
+	u->state = d->ps.state;
+	u->key_type = d->ps.key_type;
+	u->key_len = d->ps.key_len;
+	u->csr_len = d->ps.csr_len;
+	u->chain_len = d->ps.chain_len;
+	u->pw_iterations = d->ps.pw_iterations;
+	core_memcpy(u->pw_salt, d->ps.pw_salt, sizeof(u->pw_salt));
+	core_memcpy(u->pw_verifier, d->ps.pw_verifier, sizeof(u->pw_verifier));
+	core_memcpy(u->serial, d->ps.serial, sizeof(u->serial));
+}
+
+static void
+undo_restore(struct dev *d, struct undo *u)
+{
+	d->ps.state = u->state;
+	d->ps.key_type = u->key_type;
+	d->ps.key_len = u->key_len;
+	d->ps.csr_len = u->csr_len;
+	d->ps.chain_len = u->chain_len;
+	d->ps.pw_iterations = u->pw_iterations;
+	core_memcpy(d->ps.pw_salt, u->pw_salt, sizeof(u->pw_salt));
+	core_memcpy(d->ps.pw_verifier, u->pw_verifier, sizeof(u->pw_verifier));
+	core_memcpy(d->ps.serial, u->serial, sizeof(u->serial));
+	dev_record_seal(&d->ps);
+}
+
 static int
 do_set_identity(struct dev *d, const struct frame *f, size_t *len)
 {
 	struct msg_set_identity m;
+	struct undo u;
+	uint8_t salt[DEV_SALT_LEN], v[MSG_DIGEST_LEN];
 	size_t pwlen;
 	int r;
 
-	if ((r = msg_dec_set_identity(f->payload, f->len, &m)) != 0)
-		return dec_err(r);
+	core_memset(&m, 0, sizeof(m));
+	if ((r = msg_dec_set_identity(f->payload, f->len, &m)) != 0) {
+		r = dec_err(r);
+		goto out;
+	}
 	if ((r = require_state(d, S(ST_BLANK) | S(ST_IDENTIFIED) | S(ST_KEYED) | S(ST_CERTIFIED))) != 0)
 		goto out;
-	/* P-13: start over; the old key, CSR and chain are gone. */
-	core_memset(d->ps.key, 0, sizeof(d->ps.key));
-	d->ps.key_len = d->ps.csr_len = d->ps.chain_len = 0;
-	d->staging_len = d->staging_total = 0;
-	core_memcpy(d->ps.serial, m.serial, sizeof(d->ps.serial));
+	/* §3.10: everything that can fail is computed before anything changes. */
 	pwlen = core_strnlen(m.password, sizeof(m.password));
 	r = PERR_CRYPTO;
-	if (d->pf->rng(d->pf->ctx, d->ps.pw_salt, sizeof(d->ps.pw_salt)) != 0 ||
-	    d->pf->pw_hash(d->pf->ctx, m.password, pwlen, d->ps.pw_salt, sizeof(d->ps.pw_salt),
-	        m.pw_iterations, d->ps.pw_verifier) != 0)
+	if (d->pf->rng(d->pf->ctx, salt, sizeof(salt)) != 0 ||
+	    d->pf->pw_hash(d->pf->ctx, m.password, pwlen, salt, sizeof(salt), m.pw_iterations,
+	        v) != 0)
 		goto out;
+	core_memset(m.password, 0, sizeof(m.password)); /* P-42: used; gone */
+	/* P-13: start over. The old key moves to the staging buffer (discarded by SET_IDENTITY
+	 * anyway) until the new record is committed, so that a failed store can put it back. */
+	undo_save(d, &u);
+	staging_clear(d);
+	core_memcpy(d->staging, d->ps.key, sizeof(d->ps.key));
+	core_memset(d->ps.key, 0, sizeof(d->ps.key));
+	d->ps.key_len = d->ps.csr_len = d->ps.chain_len = 0;
+	d->ps.key_type = 0;
+	core_memcpy(d->ps.serial, m.serial, sizeof(d->ps.serial));
+	core_memcpy(d->ps.pw_salt, salt, sizeof(salt));
+	core_memcpy(d->ps.pw_verifier, v, sizeof(v));
 	d->ps.pw_iterations = m.pw_iterations;
 	d->ps.state = ST_IDENTIFIED;
-	if ((r = save(d)) != 0)
-		goto out;
-	*len = 0;
-	r = 0;
+	if ((r = save(d)) != 0) {
+		core_memcpy(d->ps.key, d->staging, sizeof(d->ps.key));
+		undo_restore(d, &u);
+	}
+	staging_clear(d); /* the old key */
+	if (r == 0)
+		*len = 0;
 out:
-	core_memset(&m, 0, sizeof(m)); /* the password must not linger in RAM */
+	core_memset(&m, 0, sizeof(m));
+	core_memset(&u, 0, sizeof(u));
+	core_memset(salt, 0, sizeof(salt));
+	core_memset(v, 0, sizeof(v));
 	return r;
+}
+
+static int
+key_type_built(uint8_t t)
+{
+	switch (t) {
+	case KEY_EC_P256: return DEV_CFG_KEY_EC_P256;
+	case KEY_EC_P384: return DEV_CFG_KEY_EC_P384;
+	case KEY_RSA_2048: return DEV_CFG_KEY_RSA_2048;
+	default: return 0;
+	}
 }
 
 static int
@@ -191,7 +376,9 @@ do_gen_key(struct dev *d, const struct frame *f, size_t *len)
 {
 	struct msg_gen_key m;
 	struct msg_gen_key_rsp rsp;
+	struct undo u;
 	char nonce_hex[2 * MSG_MAX_NONCE + 1], chip_hex[2 * MSG_MAX_CHIP_ID + 1];
+	uint8_t *nkey = d->staging, *ncsr = d->staging + DEV_MAX_KEY;
 	size_t kl = 0, cl = 0;
 	int r;
 
@@ -201,26 +388,40 @@ do_gen_key(struct dev *d, const struct frame *f, size_t *len)
 		return r;
 	if ((m.key_type == KEY_EC_P256 && !(d->id->caps & CAP_KEY_EC_P256)) ||
 	    (m.key_type == KEY_EC_P384 && !(d->id->caps & CAP_KEY_EC_P384)) ||
-	    (m.key_type == KEY_RSA_2048 && !(d->id->caps & CAP_KEY_RSA_2048)))
+	    (m.key_type == KEY_RSA_2048 && !(d->id->caps & CAP_KEY_RSA_2048)) ||
+	    !key_type_built(m.key_type))
 		return PERR_UNSUPPORTED;
 	to_hex(m.nonce, m.nonce_len, nonce_hex);
 	to_hex(d->id->chip_id, d->id->chip_id_len, chip_hex);
-	if (d->pf->keygen(d->pf->ctx, m.key_type, d->ps.key, sizeof(d->ps.key), &kl) != 0 ||
-	    kl == 0 || kl > sizeof(d->ps.key))
-		return PERR_CRYPTO;
+	/* §3.10: the new key and CSR are made in the staging buffer (P-14: GEN_KEY discards any
+	 * staged chain) and only swapped into the record once both exist. */
+	staging_clear(d);
+	r = PERR_CRYPTO;
+	if (d->pf->keygen(d->pf->ctx, m.key_type, nkey, DEV_MAX_KEY, &kl) != 0 || kl == 0 ||
+	    kl > DEV_MAX_KEY)
+		goto out;
+	if (d->pf->csr(d->pf->ctx, nkey, kl, nonce_hex, chip_hex, ncsr, DEV_MAX_CSR, &cl) != 0 ||
+	    cl == 0 || cl > DEV_MAX_CSR)
+		goto out;
+	undo_save(d, &u);
+	swap_bytes(d->ps.key, nkey, DEV_MAX_KEY);
+	swap_bytes(d->ps.csr, ncsr, DEV_MAX_CSR);
 	d->ps.key_len = (uint16_t)kl;
 	d->ps.key_type = m.key_type;
-	if (d->pf->csr(d->pf->ctx, d->ps.key, kl, nonce_hex, chip_hex, d->ps.csr, sizeof(d->ps.csr),
-	        &cl) != 0 || cl == 0 || cl > sizeof(d->ps.csr))
-		return PERR_CRYPTO;
 	d->ps.csr_len = (uint16_t)cl;
 	d->ps.chain_len = 0;
-	d->staging_len = d->staging_total = 0;
 	d->ps.state = ST_KEYED;
-	if ((r = save(d)) != 0)
-		return r;
+	if ((r = save(d)) != 0) {
+		swap_bytes(d->ps.key, nkey, DEV_MAX_KEY);
+		swap_bytes(d->ps.csr, ncsr, DEV_MAX_CSR);
+		undo_restore(d, &u);
+		goto out;
+	}
 	rsp.csr_len = (uint16_t)cl;
-	return msg_enc_gen_key_rsp(&rsp, d->out, sizeof(d->out), len) == 0 ? 0 : PERR_INTERNAL;
+	r = msg_enc_gen_key_rsp(&rsp, d->out, sizeof(d->out), len) == 0 ? 0 : PERR_INTERNAL;
+out:
+	staging_clear(d); /* the new key on failure, the old one on success */
+	return r;
 }
 
 static int
@@ -268,14 +469,16 @@ do_write_obj(struct dev *d, const struct frame *f, size_t *len)
 		return dec_err(r);
 	if ((r = require_state(d, S(ST_KEYED))) != 0)
 		return r;
+	/* a chain longer than this port keeps (DEV_CFG_MAX_CHAIN) is refused at its first chunk */
 	if (m.obj != OBJ_CHAIN || m.total > sizeof(d->staging))
 		return PERR_BAD_ARG;
+	/* P-16: chunks in order; a gap is refused and leaves the staging as it was. */
 	if (m.offset == 0) {
+		if (m.data_len > m.total)
+			return PERR_BAD_ARG;
 		d->staging_len = 0;
 		d->staging_total = m.total;
-	}
-	/* P-16: chunks in order; a repeat of the last chunk is harmless, a gap is refused. */
-	if (m.total != d->staging_total || m.offset != d->staging_len ||
+	} else if (m.total != d->staging_total || m.offset != d->staging_len ||
 	    m.data_len > m.total - m.offset)
 		return PERR_BAD_ARG;
 	core_memcpy(d->staging + m.offset, m.data, m.data_len);
@@ -290,7 +493,7 @@ state_reply(struct dev *d, size_t *len)
 	struct msg_state_rsp rsp;
 
 	rsp.state = d->ps.state;
-	rsp.debug_locked = d->ps.debug_locked;
+	rsp.debug_locked = debug_locked(d);
 	return msg_enc_state_rsp(&rsp, d->out, sizeof(d->out), len) == 0 ? 0 : PERR_INTERNAL;
 }
 
@@ -299,6 +502,7 @@ do_install(struct dev *d, const struct frame *f, size_t *len)
 {
 	struct msg_install m;
 	uint8_t dg[MSG_DIGEST_LEN];
+	uint16_t old_len;
 	int r;
 
 	if ((r = msg_dec_install(f->payload, f->len, &m)) != 0)
@@ -315,11 +519,19 @@ do_install(struct dev *d, const struct frame *f, size_t *len)
 	r = d->pf->chain_check(d->pf->ctx, d->ps.key, d->ps.key_len, d->staging, d->staging_len);
 	if (r != 0)
 		return r == PERR_KEY_MISMATCH ? PERR_KEY_MISMATCH : PERR_CHAIN_INVALID;
-	core_memcpy(d->ps.chain, d->staging, d->staging_len);
+	/* swapped, not copied: a failed store swaps back and both are as they were (§3.10) */
+	old_len = d->ps.chain_len;
+	swap_bytes(d->ps.chain, d->staging, d->staging_len);
 	d->ps.chain_len = (uint16_t)d->staging_len;
 	d->ps.state = ST_CERTIFIED;
-	if ((r = save(d)) != 0)
+	if ((r = save(d)) != 0) {
+		swap_bytes(d->ps.chain, d->staging, d->staging_len);
+		d->ps.chain_len = old_len;
+		d->ps.state = ST_KEYED;
+		dev_record_seal(&d->ps);
 		return r;
+	}
+	staging_clear(d);
 	return state_reply(d, len);
 }
 
@@ -328,7 +540,7 @@ do_prove(struct dev *d, const struct frame *f, size_t *len)
 {
 	struct msg_prove m;
 	struct msg_prove_rsp rsp;
-	uint8_t msg[PROVE_PREFIX_LEN + MSG_MAX_CHALLENGE], sig[MSG_MAX_SIG];
+	uint8_t msg[PROVE_PREFIX_LEN + MSG_MAX_CHALLENGE], sig[DEV_MAX_SIG];
 	size_t sl = 0;
 	int r;
 
@@ -356,8 +568,12 @@ do_confirm_pw(struct dev *d, const struct frame *f, size_t *len)
 	uint8_t v[MSG_DIGEST_LEN];
 	int r;
 
-	if ((r = msg_dec_confirm_pw(f->payload, f->len, &m)) != 0)
-		return dec_err(r);
+	core_memset(&m, 0, sizeof(m));
+	core_memset(v, 0, sizeof(v));
+	if ((r = msg_dec_confirm_pw(f->payload, f->len, &m)) != 0) {
+		r = dec_err(r);
+		goto out;
+	}
 	if ((r = require_state(d, S(ST_IDENTIFIED) | S(ST_KEYED) | S(ST_CERTIFIED) |
 	         S(ST_LOCKED))) != 0)
 		goto out;
@@ -382,8 +598,12 @@ do_lock(struct dev *d, const struct frame *f, size_t *len)
 		return PERR_BAD_LENGTH;
 	if ((r = require_state(d, S(ST_CERTIFIED))) != 0)
 		return r;
+	/* P-45: the fuse first, then the record. A fuse that did not blow changes nothing. */
 	if (d->pf->lock_debug(d->pf->ctx) != 0)
 		return PERR_STORAGE;
+	/* The debug port is closed for good: from here the board is LOCKED whatever the record
+	 * write does (the one exception to §3.10). If it fails, the reply is PERR_STORAGE, RAM says
+	 * LOCKED, and dev_init writes LOCKED at the next boot from the hardware's lock state. */
 	d->ps.debug_locked = 1;
 	d->ps.state = ST_LOCKED;
 	if ((r = save(d)) != 0)
@@ -457,6 +677,8 @@ dev_input(struct dev *d, const uint8_t *p, size_t n)
 			continue;
 		/* A response-typed frame is never a request: refuse it like an unknown type. */
 		handle(d, &f);
+		/* P-44: the request (a password, perhaps) is in no buffer once it was answered. */
+		frame_rx_wipe(&d->rx);
 		handled++;
 	}
 	return handled;

@@ -253,6 +253,13 @@ frame_decode(const uint8_t *block, size_t n, uint8_t *scratch, size_t cap, struc
 }
 
 void
+frame_rx_wipe(struct frame_rx *rx)
+{
+	core_memset(rx->wire, 0, sizeof(rx->wire));
+	core_memset(rx->dec, 0, sizeof(rx->dec));
+}
+
+void
 frame_rx_init(struct frame_rx *rx)
 {
 	rx->n = 0;
@@ -271,6 +278,7 @@ frame_rx_push(struct frame_rx *rx, uint8_t byte, struct frame *f)
 		if (rx->n >= sizeof(rx->wire)) {
 			/* P-3: too long to be a frame; drop everything up to the next delimiter. */
 			rx->overflow = 1;
+			core_memset(rx->wire, 0, rx->n);
 			rx->n = 0;
 			return 0;
 		}
@@ -287,8 +295,11 @@ frame_rx_push(struct frame_rx *rx, uint8_t byte, struct frame *f)
 	if (rx->n == 0)
 		return 0;
 	r = frame_decode(rx->wire, rx->n, rx->dec, sizeof(rx->dec), f);
+	/* P-44: the wire bytes are decoded (or refused); a secret in them goes now. */
+	core_memset(rx->wire, 0, rx->n);
 	rx->n = 0;
 	if (r != PRC_OK) {
+		core_memset(rx->dec, 0, sizeof(rx->dec));
 		rx->bad++;
 		return r;
 	}

@@ -46,6 +46,10 @@ struct frame_rx {
 };
 
 void frame_rx_init(struct frame_rx *rx);
+/* Zeroes both buffers (the last frame's payload included; f->payload is then gone). A board
+ * calls it once a request was handled: a request may carry a password (P-44). The receiver
+ * already wipes a block's wire bytes when it ends, and its decoded bytes when it is dropped. */
+void frame_rx_wipe(struct frame_rx *rx);
 /* Push one byte. Returns 1 and fills f when a valid frame ended with this byte, 0 when more bytes
  * are needed (or an empty block was seen), or a negative PRC_* when a block was dropped as bad.
  * f->payload stays valid until the next call. */

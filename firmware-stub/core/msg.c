@@ -146,7 +146,7 @@ check_hello(const struct msg_hello *m)
 	int r;
 
 	if (m->proto_version == 0 || !valid_state(m->state) || !valid_bool(m->debug_locked) ||
-	    m->max_payload < 64 || m->max_payload > FRAME_MAX_PAYLOAD)
+	    m->max_payload < MSG_MIN_MAX_PAYLOAD || m->max_payload > FRAME_MAX_PAYLOAD)
 		return PRC_VALUE;
 	if ((r = check_str(m->model, sizeof(m->model), 1, MSG_MAX_STR)) != PRC_OK ||
 	    (r = check_str(m->hw_rev, sizeof(m->hw_rev), 1, MSG_MAX_STR)) != PRC_OK ||

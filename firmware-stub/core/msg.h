@@ -17,7 +17,7 @@ struct msg_hello {
 	uint8_t state;        /* enum dev_state */
 	uint8_t debug_locked; /* 0/1 */
 	uint32_t caps;        /* CAP_* */
-	uint16_t max_payload; /* largest payload the board accepts, 64..FRAME_MAX_PAYLOAD */
+	uint16_t max_payload; /* largest request payload accepted, MSG_MIN_MAX_PAYLOAD..FRAME_MAX_PAYLOAD */
 	char model[MSG_MAX_STR + 1];
 	char hw_rev[MSG_MAX_STR + 1];
 	char fw_version[MSG_MAX_STR + 1];

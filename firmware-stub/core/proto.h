@@ -87,6 +87,8 @@ enum proto_error {
 #define MSG_MAX_CHUNK (FRAME_MAX_PAYLOAD - 16) /* object data per READ/WRITE frame */
 #define MSG_MAX_CSR 2048
 #define MSG_MAX_CHAIN 4096
+/* P-6: the smallest max_payload a board may announce: SET_IDENTITY is up to 102 bytes. */
+#define MSG_MIN_MAX_PAYLOAD 128
 #define MSG_MIN_PW_ITER 1
 #define MSG_MAX_PW_ITER 10000000u
 

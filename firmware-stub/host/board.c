@@ -1,5 +1,6 @@
 /* board.c: host platform for the device core; see board.h. */
 #include "board.h"
+#include "hcrypto.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,48 +15,21 @@
 #include <time.h>
 #include <unistd.h>
 
-#define FLASH_MAGIC "SPSTUB01"
+/* 02: the core's record became versioned and checksummed (layout 2); a 01 file is not read. */
+#define FLASH_MAGIC "SPSTUB02"
 
+/* The host's "chip": identity (ROM/OTP), the debug fuse, and the core's record (its flash). */
 struct flash_image {
 	char magic[8];
 	struct dev_identity id;
+	uint32_t fuse; /* 1 once LOCK closed the (simulated) debug port; only a factory reset clears it */
 	struct dev_persist ps;
 };
 
 static int
-p_rng(void *ctx, uint8_t *out, size_t n)
-{
-	return RAND_bytes(out, (int)n) == 1 ? 0 : -1;
-}
-
-static int
-p_sha256(void *ctx, const uint8_t *p, size_t n, uint8_t out[MSG_DIGEST_LEN])
-{
-	return EVP_Digest(p, n, out, NULL, EVP_sha256(), NULL) == 1 ? 0 : -1;
-}
-
-static int
-p_pw_hash(void *ctx, const char *pw, size_t pwlen, const uint8_t *salt, size_t saltlen,
-    uint32_t iterations, uint8_t out[MSG_DIGEST_LEN])
-{
-	return PKCS5_PBKDF2_HMAC(pw, (int)pwlen, salt, (int)saltlen, (int)iterations, EVP_sha256(),
-	    MSG_DIGEST_LEN, out) == 1 ? 0 : -1;
-}
-
-static int
 p_keygen(void *ctx, uint8_t key_type, uint8_t *key, size_t cap, size_t *keylen)
 {
-	EVP_PKEY *k = NULL;
-	unsigned char *p = key;
-	int n, r = -1;
-
-	if (key_type == KEY_EC_P256)
-		k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	else if (key_type == KEY_EC_P384)
-		k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
-	else if (key_type == KEY_RSA_2048)
-		k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
-	if (k == NULL)
+	if (hcrypto_keygen(NULL, key_type, key, cap, keylen) != 0)
 		return -1;
 	if (((struct board *)ctx)->keygen_ms > 0) {
 		/* an MCU takes its time; the station's gen-key timeout must allow for it */
@@ -65,101 +39,12 @@ p_keygen(void *ctx, uint8_t key_type, uint8_t *key, size_t cap, size_t *keylen)
 		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 			;
 	}
-	if ((n = i2d_PrivateKey(k, NULL)) > 0 && (size_t)n <= cap && i2d_PrivateKey(k, &p) == n) {
-		*keylen = (size_t)n;
-		r = 0;
-	}
-	EVP_PKEY_free(k);
-	return r;
-}
-
-static EVP_PKEY *
-load_key(const uint8_t *key, size_t keylen)
-{
-	const unsigned char *p = key;
-
-	return d2i_AutoPrivateKey(NULL, &p, (long)keylen);
+	return 0;
 }
 
 static int
-p_csr(void *ctx, const uint8_t *key, size_t keylen, const char *nonce_hex, const char *chip_hex,
-    uint8_t *out, size_t cap, size_t *outlen)
-{
-	EVP_PKEY *k = load_key(key, keylen);
-	X509_REQ *rq = X509_REQ_new();
-	X509_NAME *nm = X509_NAME_new();
-	unsigned char *p = out;
-	int n, r = -1;
-
-	if (k == NULL || rq == NULL || nm == NULL ||
-	    X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC, (const unsigned char *)chip_hex, -1,
-	        -1, 0) != 1 ||
-	    X509_REQ_set_version(rq, 0) != 1 || X509_REQ_set_subject_name(rq, nm) != 1 ||
-	    X509_REQ_set_pubkey(rq, k) != 1 ||
-	    /* P-14: the nonce binds this CSR to this session. */
-	    X509_REQ_add1_attr_by_NID(rq, NID_pkcs9_challengePassword, MBSTRING_ASC,
-	        (const unsigned char *)nonce_hex, -1) != 1 ||
-	    X509_REQ_sign(rq, k, EVP_sha256()) <= 0)
-		goto out;
-	if ((n = i2d_X509_REQ(rq, NULL)) > 0 && (size_t)n <= cap && i2d_X509_REQ(rq, &p) == n) {
-		*outlen = (size_t)n;
-		r = 0;
-	}
-out:
-	X509_NAME_free(nm);
-	X509_REQ_free(rq);
-	EVP_PKEY_free(k);
-	return r;
-}
-
-static int
-p_sign(void *ctx, const uint8_t *key, size_t keylen, const uint8_t *msg, size_t n, uint8_t *sig,
-    size_t cap, size_t *siglen)
-{
-	EVP_PKEY *k = load_key(key, keylen);
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	size_t sl = cap;
-	int r = -1;
-
-	if (k != NULL && md != NULL && EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k) == 1 &&
-	    EVP_DigestSign(md, sig, &sl, msg, n) == 1) {
-		*siglen = sl;
-		r = 0;
-	}
-	EVP_MD_CTX_free(md);
-	EVP_PKEY_free(k);
-	return r;
-}
-
-static int
-p_chain_check(void *ctx, const uint8_t *key, size_t keylen, const uint8_t *chain, size_t n)
-{
-	const unsigned char *p = chain, *end = chain + n;
-	EVP_PKEY *k = load_key(key, keylen);
-	X509 *leaf = NULL, *ca = NULL;
-	int r = PERR_CHAIN_INVALID;
-
-	if (k == NULL)
-		return PERR_INTERNAL;
-	if ((leaf = d2i_X509(NULL, &p, end - p)) == NULL ||
-	    (ca = d2i_X509(NULL, &p, end - p)) == NULL || p != end)
-		goto out;
-	if (EVP_PKEY_eq(X509_get0_pubkey(leaf), k) != 1) {
-		r = PERR_KEY_MISMATCH;
-		goto out;
-	}
-	if (X509_verify(leaf, X509_get0_pubkey(ca)) == 1)
-		r = 0;
-out:
-	X509_free(leaf);
-	X509_free(ca);
-	EVP_PKEY_free(k);
-	return r;
-}
-
-static int
-write_flash(const char *path, const struct dev_identity *id, const struct dev_persist *ps,
-    int nosync)
+write_flash(const char *path, const struct dev_identity *id, uint32_t fuse,
+    const struct dev_persist *ps, int nosync)
 {
 	struct flash_image img; /* ~7.5 KiB on the board thread's stack */
 	char tmp[600];
@@ -169,6 +54,7 @@ write_flash(const char *path, const struct dev_identity *id, const struct dev_pe
 	memset(&img, 0, sizeof(img));
 	memcpy(img.magic, FLASH_MAGIC, 8);
 	img.id = *id;
+	img.fuse = fuse;
 	img.ps = *ps;
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
@@ -191,13 +77,25 @@ p_store(void *ctx, const struct dev_persist *ps)
 {
 	struct board *b = ctx;
 
-	return write_flash(b->flash_path, &b->id, ps, b->flash_nosync);
+	return write_flash(b->flash_path, &b->id, b->fuse, ps, b->flash_nosync);
 }
 
+/* The simulated fuse lives in the flash file beside the record: written first, on its own, as a
+ * real part's option bytes are (P-22), so that a crash between the two leaves a CERTIFIED
+ * record with the fuse set, which dev_init completes to LOCKED. */
 static int
 p_lock_debug(void *ctx)
 {
-	return 0; /* the host build has no JTAG fuse to blow */
+	struct board *b = ctx;
+
+	b->fuse = 1;
+	return write_flash(b->flash_path, &b->id, b->fuse, &b->dev.ps, b->flash_nosync);
+}
+
+static int
+p_debug_state(void *ctx)
+{
+	return ((struct board *)ctx)->fuse != 0;
 }
 
 int
@@ -247,6 +145,7 @@ board_open(struct board *b, const char *flash_path, const struct board_opts *o)
 	int fd;
 
 	memset(b, 0, sizeof(*b));
+	memset(&img, 0, sizeof(img));
 	b->fd = -1;
 	if (snprintf(b->flash_path, sizeof(b->flash_path), "%s", flash_path) >=
 	    (int)sizeof(b->flash_path)) {
@@ -260,6 +159,7 @@ board_open(struct board *b, const char *flash_path, const struct board_opts *o)
 	if (n == (ssize_t)sizeof(img) && memcmp(img.magic, FLASH_MAGIC, 8) == 0 &&
 	    img.id.chip_id_len >= MSG_MIN_CHIP_ID && img.id.chip_id_len <= MSG_MAX_CHIP_ID) {
 		b->id = img.id;
+		b->fuse = img.fuse != 0;
 		ps = &img.ps;
 	} else {
 		snprintf(b->id.model, sizeof(b->id.model), "%s", o->model);
@@ -278,11 +178,17 @@ board_open(struct board *b, const char *flash_path, const struct board_opts *o)
 	b->flash_nosync = o->flash_nosync;
 	if (o->max_payload != 0) /* a property of the firmware, not of the persisted record */
 		b->id.max_payload = (uint16_t)o->max_payload;
-	b->pf = (struct dev_platform){ .ctx = b, .rng = p_rng, .sha256 = p_sha256,
-		.pw_hash = p_pw_hash, .keygen = p_keygen, .csr = p_csr, .sign = p_sign,
-		.chain_check = p_chain_check, .store = p_store, .lock_debug = p_lock_debug,
-		.send = p_send };
+	b->pf = (struct dev_platform){ .ctx = b, .rng = hcrypto_rng, .sha256 = hcrypto_sha256,
+		.pw_hash = hcrypto_pw_hash, .keygen = p_keygen, .csr = hcrypto_csr, .sign = hcrypto_sign,
+		.chain_check = hcrypto_chain_check, .store = p_store, .lock_debug = p_lock_debug,
+		.send = p_send, .debug_state = p_debug_state };
+	if (o->factory_reset)
+		b->fuse = 0; /* the host's fuse can be cleared; a real one cannot (P-21) */
 	dev_init(&b->dev, &b->id, &b->pf, ps);
+	if (b->dev.boot == DEV_BOOT_DAMAGED && !o->factory_reset)
+		fprintf(stderr, "firmware-stub: %s: the stored record is damaged (%s); the board starts "
+		    "%s\n", flash_path, dev_record_check(ps) == DEV_REC_CRC ? "CRC" : "layout or fields",
+		    proto_statename(b->dev.ps.state));
 	if (o->factory_reset)
 		dev_factory_reset(&b->dev);
 	else if (ps == NULL && p_store(b, &b->dev.ps) != 0) {
@@ -337,7 +243,7 @@ board_serve_for(struct board *b, int fd, volatile int *stop, unsigned ms)
 	uint8_t buf[1024];
 	ssize_t n;
 	long deadline = mono_ms() + (long)ms, left = 100;
-	int hung_up = 0;
+	int hung_up = 0, r;
 
 	b->fd = fd;
 	while (!*stop) {
@@ -355,10 +261,13 @@ board_serve_for(struct board *b, int fd, volatile int *stop, unsigned ms)
 			n = read(fd, buf, sizeof(buf));
 			if (n > 0 && !b->faulty) {
 				dev_input(&b->dev, buf, (size_t)n);
+				OPENSSL_cleanse(buf, (size_t)n); /* P-44: the port's own copy */
 				continue;
 			}
 			if (n > 0) {
-				if (faults_input(&b->fx, buf, (size_t)n) == FAULTS_HANGUP) {
+				r = faults_input(&b->fx, buf, (size_t)n);
+				OPENSSL_cleanse(buf, (size_t)n);
+				if (r == FAULTS_HANGUP) {
 					/* Unplugged mid-step: the station must see a hang-up. */
 					close(fd);
 					b->fd = -1;
@@ -415,8 +324,7 @@ read_image(const char *path, struct flash_image *img)
 		close(fd);
 	}
 	if (n != (ssize_t)sizeof(*img) || memcmp(img->magic, FLASH_MAGIC, 8) != 0 ||
-	    img->id.chip_id_len > MSG_MAX_CHIP_ID || img->ps.key_len > DEV_MAX_KEY ||
-	    memchr(img->ps.serial, 0, sizeof(img->ps.serial)) == NULL) {
+	    img->id.chip_id_len > MSG_MAX_CHIP_ID || dev_record_check(&img->ps) != DEV_REC_OK) {
 		fprintf(stderr, "firmware-stub: %s is not a board flash file\n", path);
 		return -1;
 	}
@@ -440,7 +348,7 @@ board_prove(const char *flash_path, const uint8_t *challenge, size_t clen)
 	/* P-40: what do_prove (device.c) signs, with the same platform signature. */
 	memcpy(msg, PROVE_PREFIX, PROVE_PREFIX_LEN);
 	memcpy(msg + PROVE_PREFIX_LEN, challenge, clen);
-	if (p_sign(NULL, img.ps.key, img.ps.key_len, msg, PROVE_PREFIX_LEN + clen, sig, sizeof(sig),
+	if (hcrypto_sign(NULL, img.ps.key, img.ps.key_len, msg, PROVE_PREFIX_LEN + clen, sig, sizeof(sig),
 	        &sl) != 0) {
 		fprintf(stderr, "firmware-stub: the board's key cannot sign\n");
 		return 1;
@@ -467,7 +375,7 @@ board_check_password(const char *flash_path, const char *pw)
 	}
 	/* What do_confirm_pw (device.c) computes, with the same platform hash. */
 	if (n < MSG_MIN_PASSWORD || n > MSG_MAX_PASSWORD ||
-	    p_pw_hash(NULL, pw, n, img.ps.pw_salt, sizeof(img.ps.pw_salt), img.ps.pw_iterations,
+	    hcrypto_pw_hash(NULL, pw, n, img.ps.pw_salt, sizeof(img.ps.pw_salt), img.ps.pw_iterations,
 	        v) != 0) {
 		fprintf(stderr, "firmware-stub: cannot hash that password\n");
 		return 2;
@@ -507,14 +415,14 @@ board_show(const char *flash_path)
 	for (i = 0; i < img.id.chip_id_len; i++)
 		snprintf(chip + 2 * i, 3, "%02x", img.id.chip_id[i]);
 	chip[2 * img.id.chip_id_len] = '\0';
-	if (img.ps.key_len > 0 && (k = load_key(img.ps.key, img.ps.key_len)) != NULL &&
+	if (img.ps.key_len > 0 && (k = hcrypto_load_key(img.ps.key, img.ps.key_len)) != NULL &&
 	    (len = i2d_PUBKEY(k, &spki)) > 0 &&
 	    EVP_Digest(spki, (size_t)len, dg, NULL, EVP_sha256(), NULL) == 1)
 		for (i = 0; i < 32; i++)
 			snprintf(pk + 2 * i, 3, "%02x", dg[i]);
 	printf("{\"state\":\"%s\",\"serial\":\"%s\",\"chip_id\":\"%s\",\"debug_locked\":%s,"
 	    "\"pubkey_sha256\":\"%s\",\"chain_len\":%u%s}\n", proto_statename(img.ps.state),
-	    img.ps.serial, chip, img.ps.debug_locked ? "true" : "false", pk, img.ps.chain_len,
+	    img.ps.serial, chip, img.fuse || img.ps.debug_locked ? "true" : "false", pk, img.ps.chain_len,
 	    stats);
 	OPENSSL_free(spki);
 	EVP_PKEY_free(k);

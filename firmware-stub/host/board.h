@@ -29,6 +29,7 @@ struct board {
 	struct dev dev;
 	char flash_path[512];
 	int fd; /* the line */
+	int fuse; /* the simulated debug fuse (flash_image.fuse) */
 	int faulty;       /* fx is attached (board_faults) */
 	struct faults fx;
 	unsigned keygen_ms;

@@ -1,6 +1,7 @@
 /* faults.c: fault injection around the board core; see faults.h and docs/protocol.md §8. */
 #include "faults.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <stdio.h>
@@ -331,6 +332,9 @@ faults_input(struct faults *fx, const uint8_t *p, size_t n)
 		if (frame_rx_push(&fx->rx, c, &f) == 1) {
 			fx->payload_rx += f.len;
 			r = handle_frame(fx, &f);
+			/* P-44: this layer's copies of the request (a password, perhaps) go too */
+			frame_rx_wipe(&fx->rx);
+			OPENSSL_cleanse(fx->wire, sizeof(fx->wire));
 		}
 	}
 	fx->compute_s += mono_s() - t0 - (fx->paced_s - p0);
@@ -460,6 +464,14 @@ f_store(void *ctx, const struct dev_persist *ps)
 }
 
 static int
+f_debug_state(void *ctx)
+{
+	struct faults *fx = ctx;
+
+	return fx->inner.debug_state != NULL ? fx->inner.debug_state(fx->inner.ctx) : -1;
+}
+
+static int
 f_lock_debug(void *ctx)
 {
 	struct faults *fx = ctx;
@@ -486,7 +498,7 @@ faults_attach(struct faults *fx, const struct faults_cfg *cfg, unsigned index, s
 	*pf = (struct dev_platform){ .ctx = fx, .rng = f_rng, .sha256 = f_sha256,
 		.pw_hash = f_pw_hash, .keygen = f_keygen, .csr = f_csr, .sign = f_sign,
 		.chain_check = f_chain_check, .store = f_store, .lock_debug = f_lock_debug,
-		.send = f_send };
+		.send = f_send, .debug_state = f_debug_state };
 	fx->shown = *d->id;
 	if (cfg->dup_chip_len) {
 		memcpy(fx->shown.chip_id, cfg->dup_chip_id, cfg->dup_chip_len);

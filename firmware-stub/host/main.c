@@ -82,7 +82,7 @@ usage(FILE *f)
 	    "options:\n"
 	    "  --model M            board model (default TH2-DEMO)\n"
 	    "  --hw-rev R           hardware revision (default B)\n"
-	    "  --max-payload N      largest request payload the board accepts, 64..1024 (P-6)\n"
+	    "  --max-payload N      largest request payload the board accepts, 128..1024 (P-6)\n"
 	    "  --fw-version V       firmware version (default 1.4.2)\n"
 	    "  --fw-digest HEX      firmware SHA-256 (default: digest of the reference image)\n"
 	    "  --chip-id HEX        chip unique id, 4..32 bytes (default random; attach only)\n"
@@ -286,9 +286,10 @@ main(int argc, char **argv)
 		case 'r': o.hw_rev = optarg; break;
 		case 'P':
 			o.max_payload = (unsigned)strtoul(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || o.max_payload < 64 ||
+			if (*optarg == '\0' || *end != '\0' || o.max_payload < MSG_MIN_MAX_PAYLOAD ||
 			    o.max_payload > FRAME_MAX_PAYLOAD) {
-				fprintf(stderr, "firmware-stub: --max-payload takes 64..%d\n", FRAME_MAX_PAYLOAD);
+				fprintf(stderr, "firmware-stub: --max-payload takes %d..%d\n", MSG_MIN_MAX_PAYLOAD,
+				    FRAME_MAX_PAYLOAD);
 				return 2;
 			}
 			break;

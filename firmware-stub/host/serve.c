@@ -2,6 +2,7 @@
 #include "serve.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -90,6 +91,7 @@ input(struct slot *s, const uint8_t *p, size_t n)
 	s->tn.outlen = 0;
 	if (dl > 0 && s->cfd >= 0 && board_feed(&s->b, data, dl) == 1)
 		r = -1;
+	OPENSSL_cleanse(data, sizeof(data)); /* P-44: the Telnet layer's copy of a request */
 	if (r != 0)
 		drop(s);
 }
@@ -128,6 +130,7 @@ board_main(void *arg)
 			continue;
 		}
 		input(s, buf, (size_t)n);
+		OPENSSL_cleanse(buf, (size_t)n); /* P-44: the port's own copy of a request */
 	}
 	drop(s);
 	return NULL;

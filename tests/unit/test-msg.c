@@ -458,7 +458,7 @@ test_encode_ranges(void **state)
 	/* HELLO */
 	memset(&m, 0, sizeof(m));
 	m.hello.proto_version = 1;
-	m.hello.max_payload = 64;
+	m.hello.max_payload = MSG_MIN_MAX_PAYLOAD;
 	fill_str(m.hello.model, MSG_MAX_STR, 'm');
 	fill_str(m.hello.hw_rev, MSG_MAX_STR, 'h');
 	fill_str(m.hello.fw_version, MSG_MAX_STR, 'f');
@@ -473,7 +473,7 @@ test_encode_ranges(void **state)
 	m.hello.debug_locked = 2;
 	assert_int_equal(msg_enc_hello(&m.hello, out, sizeof(out), &ol), PRC_VALUE);
 	m.hello.debug_locked = 0;
-	m.hello.max_payload = 63;
+	m.hello.max_payload = MSG_MIN_MAX_PAYLOAD - 1;
 	assert_int_equal(msg_enc_hello(&m.hello, out, sizeof(out), &ol), PRC_VALUE);
 	m.hello.max_payload = FRAME_MAX_PAYLOAD + 1;
 	assert_int_equal(msg_enc_hello(&m.hello, out, sizeof(out), &ol), PRC_VALUE);
@@ -681,7 +681,7 @@ test_roundtrip_limits(void **state)
 	a.hello.state = ST_KEYED;
 	a.hello.debug_locked = 1;
 	a.hello.caps = 0xffffffffu;
-	a.hello.max_payload = 64;
+	a.hello.max_payload = MSG_MIN_MAX_PAYLOAD;
 	fill_str(a.hello.model, MSG_MAX_STR, '~');
 	fill_str(a.hello.hw_rev, 1, ' ');
 	fill_str(a.hello.fw_version, MSG_MAX_STR, '0');
