@@ -1,0 +1,70 @@
+/*
+ * startup.c: vector table and reset handler of the mps2-an386 reference port (Cortex-M4, ARMv7E-M).
+ * The reset handler copies .data from its load address, zeroes .bss and calls main; faults stop
+ * the emulation with a line on the semihosting console. No interrupts are used (the port polls).
+ */
+#include <stdint.h>
+
+#include "semihost.h"
+
+extern uint32_t __data_load[], __data_start[], __data_end[], __bss_start[], __bss_end[];
+extern uint32_t __stack_top[];
+int main(void);
+
+void Reset_Handler(void) __attribute__((noreturn));
+void Fault_Handler(void) __attribute__((noreturn));
+void Default_Handler(void) __attribute__((noreturn));
+void _exit(int status) __attribute__((noreturn));
+
+void
+Reset_Handler(void)
+{
+	uint32_t *s = __data_load, *d = __data_start;
+
+	while (d < __data_end)
+		*d++ = *s++;
+	for (d = __bss_start; d < __bss_end;)
+		*d++ = 0;
+	(void)main();
+	sh_exit(1);
+}
+
+/* newlib's exit() ends here: Mbed TLS calls it when its heap is found corrupted */
+void
+_exit(int status)
+{
+	sh_puts("mps2-an386: exit (heap corruption?); stopping\n");
+	sh_exit(status == 0 ? 1 : status);
+}
+
+void
+Fault_Handler(void)
+{
+	sh_puts("mps2-an386: fault (HardFault/MemManage/BusFault/UsageFault); stopping\n");
+	sh_exit(1);
+}
+
+void
+Default_Handler(void)
+{
+	sh_puts("mps2-an386: unexpected exception; stopping\n");
+	sh_exit(1);
+}
+
+/* ARMv7-M: initial SP, then the 15 system exceptions (DDI 0403 B1.5.3); no external IRQ is
+ * enabled, so none is listed. */
+__attribute__((section(".isr_vector"), used)) static const uintptr_t vectors[16] = {
+	(uintptr_t)__stack_top,
+	(uintptr_t)Reset_Handler,
+	(uintptr_t)Default_Handler, /* NMI */
+	(uintptr_t)Fault_Handler,   /* HardFault */
+	(uintptr_t)Fault_Handler,   /* MemManage */
+	(uintptr_t)Fault_Handler,   /* BusFault */
+	(uintptr_t)Fault_Handler,   /* UsageFault */
+	0, 0, 0, 0,
+	(uintptr_t)Default_Handler, /* SVCall */
+	(uintptr_t)Default_Handler, /* DebugMonitor */
+	0,
+	(uintptr_t)Default_Handler, /* PendSV */
+	(uintptr_t)Default_Handler, /* SysTick */
+};
