@@ -28,8 +28,7 @@ int crypto_sign(void *ctx, const uint8_t *key, size_t keylen, const uint8_t *msg
     uint8_t *sig, size_t cap, size_t *siglen);
 int crypto_chain_check(void *ctx, const uint8_t *key, size_t keylen, const uint8_t *chain,
     size_t n);
-/* Largest number of heap bytes in use at once since boot (0 unless built with
- * MBEDTLS_MEMORY_DEBUG). */
+/* How far into its pool the Mbed TLS heap has ever reached, in bytes (its high-water mark). */
 size_t crypto_heap_peak(void);
 
 #endif

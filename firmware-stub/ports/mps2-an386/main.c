@@ -16,6 +16,7 @@
 #include "fuse.h"
 #include "record.h"
 #include "semihost.h"
+#include "startup.h"
 #include "uart.h"
 
 #define PORT_MODEL "MPS2-AN386"
@@ -165,11 +166,11 @@ int main(void);
 int
 main(void)
 {
-	static char flash[200], chip_hex[2 * FUSE_CHIP_ID_LEN + 1], dg_hex[65], seqs[12], lines[4][80];
+	static char flash[200], chip_hex[2 * FUSE_CHIP_ID_LEN + 1], dg_hex[65], seqs[12], lines[5][24];
 	uint8_t id[FUSE_CHIP_ID_LEN], buf[64];
 	uint32_t seq = 0;
 	char slot = '-';
-	long t0;
+	uint64_t t0;
 	int c, r;
 	size_t n;
 
@@ -219,11 +220,15 @@ main(void)
 			buf[n++] = (uint8_t)c;
 		if (n == 0)
 			continue;
-		t0 = trace ? sh_clock() : 0;
+		t0 = trace ? sh_elapsed_us() : 0;
 		if (dev_input(&board, buf, n) > 0 && trace) {
-			put_num(lines[1], (unsigned long)(sh_clock() - t0) * 10);
-			put_num(lines[2], (unsigned long)crypto_heap_peak());
-			say("mps2-an386: request handled in ", lines[1], " ms; heap peak ", lines[2]);
+			/* the request type of the reply just sent (P-10), its time and the heap peak */
+			put_hex(lines[1], &board.last_type, 1);
+			put_num(lines[2], (unsigned long)(sh_elapsed_us() - t0));
+			put_num(lines[3], (unsigned long)crypto_heap_peak());
+			say("mps2-an386: request 0x", lines[1], " us=", lines[2]);
+			put_num(lines[4], (unsigned long)startup_stack_used());
+			say("mps2-an386: heap high-water ", lines[3], " bytes; stack high-water ", lines[4]);
 		}
 	}
 }

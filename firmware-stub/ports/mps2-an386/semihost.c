@@ -8,9 +8,10 @@
 #define SYS_READ 0x06
 #define SYS_SEEK 0x0A
 #define SYS_FLEN 0x0C
-#define SYS_CLOCK 0x10
 #define SYS_GET_CMDLINE 0x15
 #define SYS_EXIT 0x18
+#define SYS_ELAPSED 0x30
+#define SYS_TICKFREQ 0x31
 #define ADP_STOPPED_APPLICATION_EXIT 0x20026u
 #define ADP_STOPPED_RUNTIME_ERROR 0x20023u
 
@@ -122,10 +123,19 @@ sh_puts(const char *s)
 	(void)sh_call(SYS_WRITE0, s);
 }
 
-long
-sh_clock(void)
+uint64_t
+sh_elapsed_us(void)
 {
-	return sh_call(SYS_CLOCK, 0);
+	static long freq;
+	uint32_t a[2] = { 0, 0 };
+	uint64_t t;
+
+	if (freq == 0 && (freq = sh_call(SYS_TICKFREQ, 0)) <= 0)
+		freq = -1;
+	if (freq < 0 || sh_call(SYS_ELAPSED, a) != 0)
+		return 0;
+	t = (uint64_t)a[0] | (uint64_t)a[1] << 32;
+	return freq >= 1000000 ? t / (uint64_t)(freq / 1000000) : t * (uint64_t)(1000000 / freq);
 }
 
 void

@@ -33,8 +33,9 @@ void sh_close(int fd);
 int sh_cmdline(char *buf, size_t cap);
 /* Writes a NUL-terminated string on the host's debug console. */
 void sh_puts(const char *s);
-/* Centiseconds since the program started (host clock), or -1. */
-long sh_clock(void);
+/* Microseconds since QEMU started (SYS_ELAPSED over SYS_TICKFREQ, the host's clock), or 0 when
+ * the host does not offer them. */
+uint64_t sh_elapsed_us(void);
 /* Ends the emulation with an exit status (ADP_Stopped_ApplicationExit). Does not return. */
 void sh_exit(int status) __attribute__((noreturn));
 

@@ -3,12 +3,15 @@
  * The reset handler copies .data from its load address, zeroes .bss and calls main; faults stop
  * the emulation with a line on the semihosting console. No interrupts are used (the port polls).
  */
+#include <stddef.h>
 #include <stdint.h>
+
+#include "startup.h"
 
 #include "semihost.h"
 
 extern uint32_t __data_load[], __data_start[], __data_end[], __bss_start[], __bss_end[];
-extern uint32_t __stack_top[];
+extern uint32_t __stack_top[], __stack_bottom[];
 int main(void);
 
 void Reset_Handler(void) __attribute__((noreturn));
@@ -16,15 +19,31 @@ void Fault_Handler(void) __attribute__((noreturn));
 void Default_Handler(void) __attribute__((noreturn));
 void _exit(int status) __attribute__((noreturn));
 
+#define STACK_PAINT 0xA5A5A5A5u
+
+size_t
+startup_stack_used(void)
+{
+	const uint32_t *p = __stack_bottom;
+
+	while (p < __stack_top && *p == STACK_PAINT)
+		p++;
+	return (size_t)(__stack_top - p) * sizeof(*p);
+}
+
 void
 Reset_Handler(void)
 {
-	uint32_t *s = __data_load, *d = __data_start;
+	uint32_t *s = __data_load, *d = __data_start, *sp;
 
 	while (d < __data_end)
 		*d++ = *s++;
 	for (d = __bss_start; d < __bss_end;)
 		*d++ = 0;
+	/* paint the stack below this frame for startup_stack_used() */
+	__asm__ volatile("mov %0, sp" : "=r"(sp));
+	for (d = __stack_bottom; d + 16 < sp;)
+		*d++ = STACK_PAINT;
 	(void)main();
 	sh_exit(1);
 }
