@@ -196,7 +196,7 @@ main(void)
 	ident.caps = CAP_KEY_EC_P256 | CAP_DEBUG_LOCK;
 	ident.max_payload = FRAME_MAX_PAYLOAD;
 	/* 5.7: the digest the station checks against its allow-list is measured, not configured */
-	if (crypto_sha256(NULL, __image_start, (size_t)(__image_end - __image_start),
+	if (crypto_sha256(NULL, __image_start, (size_t)((uintptr_t)__image_end - (uintptr_t)__image_start),
 	        ident.fw_digest) != 0)
 		die("cannot measure the firmware image");
 

@@ -21,29 +21,40 @@ void _exit(int status) __attribute__((noreturn));
 
 #define STACK_PAINT 0xA5A5A5A5u
 
+/* Words between two linker symbols (they are separate objects to C: compare addresses). */
+static size_t
+words(const uint32_t *from, const uint32_t *to)
+{
+	return ((uintptr_t)to - (uintptr_t)from) / sizeof(uint32_t);
+}
+
 size_t
 startup_stack_used(void)
 {
-	const uint32_t *p = __stack_bottom;
+	size_t i, n = words(__stack_bottom, __stack_top);
 
-	while (p < __stack_top && *p == STACK_PAINT)
-		p++;
-	return (size_t)(__stack_top - p) * sizeof(*p);
+	for (i = 0; i < n && __stack_bottom[i] == STACK_PAINT; i++)
+		;
+	return (n - i) * sizeof(uint32_t);
 }
 
 void
 Reset_Handler(void)
 {
-	uint32_t *s = __data_load, *d = __data_start, *sp;
+	size_t i, n;
+	uint32_t *sp;
 
-	while (d < __data_end)
-		*d++ = *s++;
-	for (d = __bss_start; d < __bss_end;)
-		*d++ = 0;
-	/* paint the stack below this frame for startup_stack_used() */
+	n = words(__data_start, __data_end);
+	for (i = 0; i < n; i++)
+		__data_start[i] = __data_load[i];
+	n = words(__bss_start, __bss_end);
+	for (i = 0; i < n; i++)
+		__bss_start[i] = 0;
+	/* paint the stack below this frame (and 64 bytes of margin) for startup_stack_used() */
 	__asm__ volatile("mov %0, sp" : "=r"(sp));
-	for (d = __stack_bottom; d + 16 < sp;)
-		*d++ = STACK_PAINT;
+	n = words(__stack_bottom, sp);
+	for (i = 0; i + 16 < n; i++)
+		__stack_bottom[i] = STACK_PAINT;
 	(void)main();
 	sh_exit(1);
 }
