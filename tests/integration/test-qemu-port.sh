@@ -46,7 +46,7 @@ qemu_start() {
 	qemu-system-arm -M mps2-an386 -display none -monitor none -kernel "$elf" \
 		-chardev "file,id=con,path=$T/qemu-$1.out" \
 		-semihosting-config "enable=on,target=native,chardev=con,arg=mps2-an386,arg=flash=$flash,arg=trace" \
-		-serial "tcp:127.0.0.1:$port,server,nowait" >"$T/qemu-$1.log" 2>"$T/qemu-$1.err" &
+		-serial "tcp:127.0.0.1:$port,server=on,wait=off,nodelay=on" >"$T/qemu-$1.log" 2>"$T/qemu-$1.err" &
 	qpid=$!
 	wait_file "$T/qemu-$1.out" "state=" || { cat "$T/qemu-$1.out" "$T/qemu-$1.err"; fail "QEMU run $1 did not boot"; }
 }

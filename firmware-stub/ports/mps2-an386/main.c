@@ -10,6 +10,8 @@
  */
 #include <string.h>
 
+#include "mbedtls/platform_util.h"
+
 #include "crypto.h"
 #include "device.h"
 #include "flash.h"
@@ -203,7 +205,13 @@ main(void)
 	if ((r = rec_load(&boot_rec, &slot, &seq)) < 0)
 		die("cannot read the record");
 	dev_init(&board, &ident, &platform, r == 1 ? &boot_rec : NULL);
-	memset(&boot_rec, 0, sizeof(boot_rec)); /* a copy of the key; dev_init took its own */
+	/* a copy of the key; dev_init took its own. (A part with memory-mapped flash passes a
+	 * pointer into the slot instead and needs no such RAM copy.) */
+	mbedtls_platform_zeroize(&boot_rec, sizeof(boot_rec));
+	/* The core blows the fuse before it stores LOCKED, so a LOCKED record with an open fuse
+	 * means a damaged OTP page: close the port again rather than trust the record alone. */
+	if (board.ps.state == ST_LOCKED && !fuse_debug_locked() && fuse_lock_debug() != 0)
+		die("the record is LOCKED but the debug fuse cannot be blown");
 
 	put_hex(chip_hex, id, sizeof(id));
 	put_hex(dg_hex, ident.fw_digest, sizeof(ident.fw_digest));
