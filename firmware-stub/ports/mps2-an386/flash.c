@@ -22,15 +22,15 @@ flash_open(const char *path)
 	long len;
 	uint32_t off, k;
 
-	if ((fd = sh_open(path, SH_RPB)) < 0 && (fd = sh_open(path, SH_WPB)) < 0)
+	if ((fd = semihost_open(path, SH_RPB)) < 0 && (fd = semihost_open(path, SH_WPB)) < 0)
 		return -1;
-	if ((len = sh_flen(fd)) < 0)
+	if ((len = semihost_flen(fd)) < 0)
 		return -1;
 	/* a new (or short) part comes erased */
 	memset(ff, 0xFF, sizeof(ff));
 	for (off = (uint32_t)len; off < FLASH_SIZE; off += k) {
 		k = FLASH_SIZE - off < CHUNK ? FLASH_SIZE - off : CHUNK;
-		if (sh_seek(fd, off) != 0 || sh_write(fd, ff, k) != 0)
+		if (semihost_seek(fd, off) != 0 || semihost_write(fd, ff, k) != 0)
 			return -1;
 	}
 	return 0;
@@ -39,9 +39,9 @@ flash_open(const char *path)
 int
 flash_read(uint32_t off, void *buf, size_t n)
 {
-	if (!in_range(off, n) || sh_seek(fd, off) != 0)
+	if (!in_range(off, n) || semihost_seek(fd, off) != 0)
 		return -1;
-	return sh_read(fd, buf, n) == (long)n ? 0 : -1;
+	return semihost_read(fd, buf, n) == (long)n ? 0 : -1;
 }
 
 int
@@ -54,7 +54,7 @@ flash_erase(uint32_t off, size_t n)
 		return -1;
 	memset(ff, 0xFF, sizeof(ff));
 	for (i = 0; i < n; i += CHUNK)
-		if (sh_seek(fd, off + (uint32_t)i) != 0 || sh_write(fd, ff, CHUNK) != 0)
+		if (semihost_seek(fd, off + (uint32_t)i) != 0 || semihost_write(fd, ff, CHUNK) != 0)
 			return -1;
 	return 0;
 }
@@ -74,7 +74,7 @@ flash_program(uint32_t off, const void *buf, size_t n)
 			return -1;
 		for (j = 0; j < k; j++)
 			cur[j] &= p[i + j];
-		if (sh_seek(fd, off + (uint32_t)i) != 0 || sh_write(fd, cur, k) != 0) {
+		if (semihost_seek(fd, off + (uint32_t)i) != 0 || semihost_write(fd, cur, k) != 0) {
 			memset(cur, 0, sizeof(cur));
 			return -1;
 		}

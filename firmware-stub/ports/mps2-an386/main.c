@@ -42,13 +42,13 @@ static int
 entropy(void *ctx, uint8_t *buf, size_t n)
 {
 	/* the stand-in for a TRNG: the host's /dev/urandom through semihosting */
-	return urandom >= 0 && sh_read(urandom, buf, n) == (long)n ? 0 : -1;
+	return urandom >= 0 && semihost_read(urandom, buf, n) == (long)n ? 0 : -1;
 }
 
 static int
 p_store(void *ctx, const struct dev_persist *ps)
 {
-	return rec_store(ps);
+	return record_store(ps);
 }
 
 static int
@@ -127,14 +127,14 @@ say(const char *a, const char *b, const char *c, const char *d)
 	}
 	line[n++] = '\n';
 	line[n] = '\0';
-	sh_puts(line);
+	semihost_puts(line);
 }
 
 static void
 die(const char *why)
 {
 	say("mps2-an386: ", why, "; stopping", NULL);
-	sh_exit(1);
+	semihost_exit(1);
 }
 
 /* "flash=PATH" and "trace" from the semihosting command line (the first word is the program). */
@@ -146,7 +146,7 @@ parse_cmdline(char *flash, size_t cap)
 	size_t n;
 
 	strcpy(flash, DEFAULT_FLASH);
-	if (sh_cmdline(cl, sizeof(cl)) != 0)
+	if (semihost_cmdline(cl, sizeof(cl)) != 0)
 		return;
 	for (p = cl; *p != '\0';) {
 		while (*p == ' ')
@@ -180,7 +180,7 @@ main(void)
 	parse_cmdline(flash, sizeof(flash));
 	if (flash_open(flash) != 0)
 		die("cannot open the flash backing file (semihosting enabled? path writable?)");
-	if ((urandom = sh_open("/dev/urandom", SH_RB)) < 0)
+	if ((urandom = semihost_open("/dev/urandom", SH_RB)) < 0)
 		die("no entropy source");
 	/* a new part's ID comes straight from the entropy source; the DRBG is then personalised
 	 * with it */
@@ -202,7 +202,7 @@ main(void)
 	        ident.fw_digest) != 0)
 		die("cannot measure the firmware image");
 
-	if ((r = rec_load(&boot_rec, &slot, &seq)) < 0)
+	if ((r = record_load(&boot_rec, &slot, &seq)) < 0)
 		die("cannot read the record");
 	dev_init(&board, &ident, &platform, r == 1 ? &boot_rec : NULL);
 	/* a copy of the key; dev_init took its own. (A part with memory-mapped flash passes a
@@ -228,11 +228,11 @@ main(void)
 			buf[n++] = (uint8_t)c;
 		if (n == 0)
 			continue;
-		t0 = trace ? sh_elapsed_us() : 0;
+		t0 = trace ? semihost_elapsed_us() : 0;
 		if (dev_input(&board, buf, n) > 0 && trace) {
 			/* the request type of the reply just sent (P-10), its time and the heap peak */
 			put_hex(lines[1], &board.last_type, 1);
-			put_num(lines[2], (unsigned long)(sh_elapsed_us() - t0));
+			put_num(lines[2], (unsigned long)(semihost_elapsed_us() - t0));
 			put_num(lines[3], (unsigned long)crypto_heap_peak());
 			say("mps2-an386: request 0x", lines[1], " us=", lines[2]);
 			put_num(lines[4], (unsigned long)startup_stack_used());

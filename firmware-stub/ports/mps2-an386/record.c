@@ -12,9 +12,9 @@
 #define SLOT_BASE(i) (FLASH_SECTOR + (uint32_t)(i) * SLOT_SIZE)
 
 /* 1 + 2 slots must fit the part (negative array size otherwise) */
-typedef char rec_fits[(FLASH_SECTOR + 2 * SLOT_SIZE <= FLASH_SIZE) ? 1 : -1];
+typedef char record_fits[(FLASH_SECTOR + 2 * SLOT_SIZE <= FLASH_SIZE) ? 1 : -1];
 
-struct rec_hdr {
+struct record_hdr {
 	uint32_t magic;
 	uint32_t layout;
 	uint32_t seq;
@@ -27,16 +27,16 @@ static int cur = -1;      /* slot holding the current record, -1 none */
 static uint32_t cur_seq;
 
 static uint32_t
-hdr_crc(const struct rec_hdr *h)
+hdr_crc(const struct record_hdr *h)
 {
-	return crc32_ieee((const uint8_t *)h, offsetof(struct rec_hdr, hdr_crc));
+	return crc32_ieee((const uint8_t *)h, offsetof(struct record_hdr, hdr_crc));
 }
 
 /* 1 when slot i holds a whole record (read into ps, its sequence number in *seq), else 0. */
 static int
 slot_read(int i, struct dev_persist *ps, uint32_t *seq)
 {
-	struct rec_hdr h;
+	struct record_hdr h;
 
 	if (flash_read(SLOT_BASE(i), &h, sizeof(h)) != 0 || h.magic != REC_MAGIC ||
 	    h.layout != REC_LAYOUT || h.hdr_crc != hdr_crc(&h) || h.body_len != sizeof(*ps))
@@ -49,7 +49,7 @@ slot_read(int i, struct dev_persist *ps, uint32_t *seq)
 }
 
 int
-rec_load(struct dev_persist *ps, char *slot, uint32_t *seq)
+record_load(struct dev_persist *ps, char *slot, uint32_t *seq)
 {
 	uint32_t sa = 0, sb = 0;
 	int a, b;
@@ -74,11 +74,11 @@ rec_load(struct dev_persist *ps, char *slot, uint32_t *seq)
 
 /* 1 when slot i holds exactly h and ps (read back in small pieces: no second copy of the record). */
 static int
-slot_verify(int i, const struct rec_hdr *h, const struct dev_persist *ps)
+slot_verify(int i, const struct record_hdr *h, const struct dev_persist *ps)
 {
 	const uint8_t *p = (const uint8_t *)ps;
 	uint8_t piece[256];
-	struct rec_hdr rh;
+	struct record_hdr rh;
 	size_t off, k;
 	int same = 1;
 
@@ -95,9 +95,9 @@ slot_verify(int i, const struct rec_hdr *h, const struct dev_persist *ps)
 }
 
 int
-rec_store(const struct dev_persist *ps)
+record_store(const struct dev_persist *ps)
 {
-	struct rec_hdr h;
+	struct record_hdr h;
 	int next = cur == 0 ? 1 : 0;
 
 	memset(&h, 0, sizeof(h));

@@ -19,9 +19,9 @@
 
 /* Loads the current record into ps; returns 1 (loaded), 0 (no valid slot: a blank board), -1
  * (flash unreadable). *slot and *seq say which slot was used (for the boot line). */
-int rec_load(struct dev_persist *ps, char *slot, uint32_t *seq);
+int record_load(struct dev_persist *ps, char *slot, uint32_t *seq);
 /* Stores ps in the other slot; 0, or -1 (the write or its read-back failed: the previous record is
  * still the current one). */
-int rec_store(const struct dev_persist *ps);
+int record_store(const struct dev_persist *ps);
 
 #endif

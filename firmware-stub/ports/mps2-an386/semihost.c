@@ -17,7 +17,7 @@
 
 /* r0 = operation, r1 = parameter block; the result comes back in r0. */
 static long
-sh_call(uint32_t op, const void *arg)
+semihost_call(uint32_t op, const void *arg)
 {
 	register uint32_t r0 __asm__("r0") = op;
 	register const void *r1 __asm__("r1") = arg;
@@ -27,7 +27,7 @@ sh_call(uint32_t op, const void *arg)
 }
 
 static size_t
-sh_strlen(const char *s)
+semihost_strlen(const char *s)
 {
 	size_t n = 0;
 
@@ -37,18 +37,18 @@ sh_strlen(const char *s)
 }
 
 int
-sh_open(const char *path, int mode)
+semihost_open(const char *path, int mode)
 {
 	uint32_t a[3];
 
 	a[0] = (uint32_t)(uintptr_t)path;
 	a[1] = (uint32_t)mode;
-	a[2] = (uint32_t)sh_strlen(path);
-	return (int)sh_call(SYS_OPEN, a);
+	a[2] = (uint32_t)semihost_strlen(path);
+	return (int)semihost_call(SYS_OPEN, a);
 }
 
 long
-sh_read(int fd, void *buf, size_t n)
+semihost_read(int fd, void *buf, size_t n)
 {
 	uint32_t a[3];
 	long left;
@@ -57,53 +57,53 @@ sh_read(int fd, void *buf, size_t n)
 	a[1] = (uint32_t)(uintptr_t)buf;
 	a[2] = (uint32_t)n;
 	/* SYS_READ returns the number of bytes NOT read */
-	left = sh_call(SYS_READ, a);
+	left = semihost_call(SYS_READ, a);
 	if (left < 0 || (unsigned long)left > n)
 		return -1;
 	return (long)n - left;
 }
 
 int
-sh_write(int fd, const void *buf, size_t n)
+semihost_write(int fd, const void *buf, size_t n)
 {
 	uint32_t a[3];
 
 	a[0] = (uint32_t)fd;
 	a[1] = (uint32_t)(uintptr_t)buf;
 	a[2] = (uint32_t)n;
-	return sh_call(SYS_WRITE, a) == 0 ? 0 : -1;
+	return semihost_call(SYS_WRITE, a) == 0 ? 0 : -1;
 }
 
 int
-sh_seek(int fd, uint32_t pos)
+semihost_seek(int fd, uint32_t pos)
 {
 	uint32_t a[2];
 
 	a[0] = (uint32_t)fd;
 	a[1] = pos;
-	return sh_call(SYS_SEEK, a) == 0 ? 0 : -1;
+	return semihost_call(SYS_SEEK, a) == 0 ? 0 : -1;
 }
 
 long
-sh_flen(int fd)
+semihost_flen(int fd)
 {
 	uint32_t a[1];
 
 	a[0] = (uint32_t)fd;
-	return sh_call(SYS_FLEN, a);
+	return semihost_call(SYS_FLEN, a);
 }
 
 void
-sh_close(int fd)
+semihost_close(int fd)
 {
 	uint32_t a[1];
 
 	a[0] = (uint32_t)fd;
-	(void)sh_call(SYS_CLOSE, a);
+	(void)semihost_call(SYS_CLOSE, a);
 }
 
 int
-sh_cmdline(char *buf, size_t cap)
+semihost_cmdline(char *buf, size_t cap)
 {
 	uint32_t a[2];
 
@@ -111,39 +111,39 @@ sh_cmdline(char *buf, size_t cap)
 		return -1;
 	a[0] = (uint32_t)(uintptr_t)buf;
 	a[1] = (uint32_t)(cap - 1);
-	if (sh_call(SYS_GET_CMDLINE, a) != 0 || a[1] >= cap)
+	if (semihost_call(SYS_GET_CMDLINE, a) != 0 || a[1] >= cap)
 		return -1;
 	buf[a[1]] = '\0';
 	return 0;
 }
 
 void
-sh_puts(const char *s)
+semihost_puts(const char *s)
 {
-	(void)sh_call(SYS_WRITE0, s);
+	(void)semihost_call(SYS_WRITE0, s);
 }
 
 uint64_t
-sh_elapsed_us(void)
+semihost_elapsed_us(void)
 {
 	static long freq;
 	uint32_t a[2] = { 0, 0 };
 	uint64_t t;
 
-	if (freq == 0 && (freq = sh_call(SYS_TICKFREQ, 0)) <= 0)
+	if (freq == 0 && (freq = semihost_call(SYS_TICKFREQ, 0)) <= 0)
 		freq = -1;
-	if (freq < 0 || sh_call(SYS_ELAPSED, a) != 0)
+	if (freq < 0 || semihost_call(SYS_ELAPSED, a) != 0)
 		return 0;
 	t = (uint64_t)a[0] | (uint64_t)a[1] << 32;
 	return freq >= 1000000 ? t / (uint64_t)(freq / 1000000) : t * (uint64_t)(1000000 / freq);
 }
 
 void
-sh_exit(int status)
+semihost_exit(int status)
 {
 	/* AArch32: r1 is the reason itself, not a block; any other reason than ApplicationExit
 	 * makes QEMU exit with status 1 */
-	(void)sh_call(SYS_EXIT, (const void *)(uintptr_t)(status == 0 ? ADP_STOPPED_APPLICATION_EXIT :
+	(void)semihost_call(SYS_EXIT, (const void *)(uintptr_t)(status == 0 ? ADP_STOPPED_APPLICATION_EXIT :
 	    ADP_STOPPED_RUNTIME_ERROR));
 	for (;;)
 		;

@@ -17,26 +17,26 @@
 #define SH_WPB 7
 
 /* Opens path with one of SH_*; returns a handle >= 0, or -1 (no such file, no permission). */
-int sh_open(const char *path, int mode);
+int semihost_open(const char *path, int mode);
 /* Reads n bytes at the current position; returns the count read (short at end of file), or -1. */
-long sh_read(int fd, void *buf, size_t n);
+long semihost_read(int fd, void *buf, size_t n);
 /* Writes n bytes at the current position; 0 when all were written, -1 otherwise. */
-int sh_write(int fd, const void *buf, size_t n);
+int semihost_write(int fd, const void *buf, size_t n);
 /* Moves to absolute offset pos; 0 or -1. */
-int sh_seek(int fd, uint32_t pos);
+int semihost_seek(int fd, uint32_t pos);
 /* Length of the file, or -1. */
-long sh_flen(int fd);
+long semihost_flen(int fd);
 /* Closes a handle (errors ignored). */
-void sh_close(int fd);
+void semihost_close(int fd);
 /* The command line QEMU gives (-semihosting-config arg=...), NUL-terminated in buf (cap bytes);
  * 0 or -1 (none, or longer than cap). */
-int sh_cmdline(char *buf, size_t cap);
+int semihost_cmdline(char *buf, size_t cap);
 /* Writes a NUL-terminated string on the host's debug console. */
-void sh_puts(const char *s);
+void semihost_puts(const char *s);
 /* Microseconds since QEMU started (SYS_ELAPSED over SYS_TICKFREQ, the host's clock), or 0 when
  * the host does not offer them. */
-uint64_t sh_elapsed_us(void);
+uint64_t semihost_elapsed_us(void);
 /* Ends the emulation with an exit status (ADP_Stopped_ApplicationExit). Does not return. */
-void sh_exit(int status) __attribute__((noreturn));
+void semihost_exit(int status) __attribute__((noreturn));
 
 #endif

@@ -56,29 +56,29 @@ Reset_Handler(void)
 	for (i = 0; i + 16 < n; i++)
 		__stack_bottom[i] = STACK_PAINT;
 	(void)main();
-	sh_exit(1);
+	semihost_exit(1);
 }
 
 /* newlib's exit() ends here: Mbed TLS calls it when its heap is found corrupted */
 void
 _exit(int status)
 {
-	sh_puts("mps2-an386: exit (heap corruption?); stopping\n");
-	sh_exit(status == 0 ? 1 : status);
+	semihost_puts("mps2-an386: exit (heap corruption?); stopping\n");
+	semihost_exit(status == 0 ? 1 : status);
 }
 
 void
 Fault_Handler(void)
 {
-	sh_puts("mps2-an386: fault (HardFault/MemManage/BusFault/UsageFault); stopping\n");
-	sh_exit(1);
+	semihost_puts("mps2-an386: fault (HardFault/MemManage/BusFault/UsageFault); stopping\n");
+	semihost_exit(1);
 }
 
 void
 Default_Handler(void)
 {
-	sh_puts("mps2-an386: unexpected exception; stopping\n");
-	sh_exit(1);
+	semihost_puts("mps2-an386: unexpected exception; stopping\n");
+	semihost_exit(1);
 }
 
 /* ARMv7-M: initial SP, then the 15 system exceptions (DDI 0403 B1.5.3); no external IRQ is
