@@ -4,7 +4,7 @@
 # real signer, the port's own Mbed TLS crypto. Checks: PASS; the certificate verifies against the
 # CA and carries the board's key; the board reports LOCKED with its debug port closed; after QEMU
 # is killed and started again the board has its record (same chip, LOCKED, verified by the station:
-# DONE); a store torn before its header was programmed leaves the previous record.
+# DONE); a damaged or torn newest slot leaves the previous record.
 # Skips (exit 0, says why) without qemu-system-arm or the arm-none-eabi toolchain.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -93,23 +93,44 @@ rc=0
 	fail "the check of the restarted board was not recorded"
 ok "QEMU killed and restarted: same chip, LOCKED, record slot $(bootline 2 "record slot") seq $(bootline 2 seq); the station checks it: DONE"
 
-# 4. A store torn before its header was programmed: the newest slot's header erased (0xFF), as a
-#    power loss between the body and the header would leave it. The board boots the previous
-#    record (CERTIFIED: the lock was the last store), one sequence number back.
+# 4. Damaged slots. The newest slot (the LOCK's store) with one bit of its body flipped fails its
+#    CRC: the board boots the previous record (CERTIFIED, one sequence number back); the bit put
+#    back, the newest record again. Then a store torn before its header was programmed (the
+#    newest slot's header erased, as a power loss between body and header leaves it): again the
+#    previous record.
 qemu_stop
 slot=$(bootline 2 "record slot")
 seq=$(bootline 2 seq)
 off=$((4096 + $([ "$slot" = B ] && echo 8192 || echo 0)))
-python3 -c "
+# patch OFFSET HEX-BYTES-or-XOR: write bytes at OFFSET of the flash file, or xor one byte with 1
+patch() {
+	python3 -c "
 import sys
+off, what = int(sys.argv[2]), sys.argv[3]
 with open(sys.argv[1], 'r+b') as f:
-    f.seek(int(sys.argv[2])); f.write(b'\xff' * 64)" "$flash" "$off"
+    f.seek(off)
+    data = bytes([f.read(1)[0] ^ 1]) if what == 'xor' else bytes.fromhex(what)
+    f.seek(off); f.write(data)" "$flash" "$1" "$2"
+}
+patch $((off + 64 + 200)) xor
 qemu_start 3
 [ "$(bootline 3 seq)" = $((seq - 1)) ] && [ "$(bootline 3 state)" = CERTIFIED ] ||
-	{ cat "$T/qemu-3.out"; fail "a torn newest slot: the previous record (seq $((seq - 1)), CERTIFIED) expected"; }
+	{ cat "$T/qemu-3.out"; fail "newest slot's body damaged: the previous record (seq $((seq - 1)), CERTIFIED) expected"; }
 [ "$(bootline 3 "boot chip")" = "$chip" ] || fail "the chip ID changed"
 qemu_stop
-ok "newest slot torn before its header: the board boots the previous record (slot $(bootline 3 "record slot"), seq $((seq - 1)), CERTIFIED)"
+patch $((off + 64 + 200)) xor
+qemu_start 4
+[ "$(bootline 4 seq)" = "$seq" ] && [ "$(bootline 4 state)" = LOCKED ] ||
+	{ cat "$T/qemu-4.out"; fail "the body repaired: the newest record (seq $seq, LOCKED) expected"; }
+qemu_stop
+ok "newest slot's body damaged (CRC): the board boots the previous record (seq $((seq - 1)), CERTIFIED); repaired: seq $seq, LOCKED"
+patch "$off" "$(printf 'ff%.0s' $(seq 1 64))"
+qemu_start 5
+[ "$(bootline 5 seq)" = $((seq - 1)) ] && [ "$(bootline 5 state)" = CERTIFIED ] ||
+	{ cat "$T/qemu-5.out"; fail "a torn newest slot: the previous record (seq $((seq - 1)), CERTIFIED) expected"; }
+[ "$(bootline 5 "boot chip")" = "$chip" ] || fail "the chip ID changed"
+qemu_stop
+ok "newest slot torn before its header: the board boots the previous record (slot $(bootline 5 "record slot"), seq $((seq - 1)), CERTIFIED)"
 
 # The board's own time per request on QEMU (TCG on this host, not an M4's cycles) and its memory
 # high-water marks, from its trace lines: for docs/port-mps2.md, not asserted.
