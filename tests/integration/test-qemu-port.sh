@@ -101,7 +101,7 @@ ok "QEMU killed and restarted: same chip, LOCKED, record slot $(bootline 2 "reco
 qemu_stop
 slot=$(bootline 2 "record slot")
 seq=$(bootline 2 seq)
-off=$((4096 + $([ "$slot" = B ] && echo 8192 || echo 0)))
+off=$(bootline 2 "slot$slot")
 # patch OFFSET HEX-BYTES-or-XOR: write bytes at OFFSET of the flash file, or xor one byte with 1
 patch() {
 	python3 -c "

@@ -220,6 +220,9 @@ main(void)
 	lines[0][1] = '\0';
 	say("mps2-an386: boot chip=", chip_hex, " fw=" PORT_FW_VERSION " sha256=", dg_hex);
 	say("mps2-an386: record slot=", r == 1 ? lines[0] : "none", " seq=", seqs);
+	put_num(lines[1], (unsigned long)record_slot_offset('A'));
+	put_num(lines[2], (unsigned long)record_slot_offset('B'));
+	say("mps2-an386: flash slotA=", lines[1], " slotB=", lines[2]);
 	say("mps2-an386: state=", proto_statename(board.ps.state), " debug=",
 	    fuse_debug_locked() ? "locked" : "open");
 

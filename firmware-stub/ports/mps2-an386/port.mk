@@ -15,6 +15,8 @@ PORT_TOOLS := $(shell command -v $(ARM_CC) >/dev/null 2>&1 && \
 
 ARM_ARCH    := -mcpu=cortex-m4 -mthumb -mfloat-abi=soft
 ARM_OPT     := -Os -g -ffunction-sections -fdata-sections
+# the core's configuration (dev-config.h): the same for the core's objects and the port's
+PORT_CORE_CFG := -I$(PORT_DIR) -DDEV_PORT_CONFIG='"dev-config.h"'
 MBEDTLS_DIR := $(PORT_B)/mbedtls
 MBEDTLS_INC := -I$(PORT_DIR) -I$(MBEDTLS_DIR)/include -DMBEDTLS_CONFIG_FILE='"mbedtls-config.h"'
 # only the library files the configuration uses (mbedtls-config.h)
@@ -60,13 +62,14 @@ $(PORT_B)/libmbedcrypto.a: $(MBEDTLS_OBJ)
 $(PORT_B)/core/%.o: firmware-stub/core/%.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  ARMCC   $<")
-	$(Q)$(ARM_CC) $(ARM_ARCH) $(ARM_OPT) $(CORE_CFLAGS) -MMD -MP -Ifirmware-stub/core -c $< -o $@
+	$(Q)$(ARM_CC) $(ARM_ARCH) $(ARM_OPT) $(CORE_CFLAGS) $(PORT_CORE_CFG) -MMD -MP -Ifirmware-stub/core \
+	  -c $< -o $@
 
 $(PORT_B)/port/%.o: $(PORT_DIR)/%.c $(MBEDTLS_DIR)/.stamp
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  ARMCC   $<")
 	$(Q)$(ARM_CC) $(ARM_ARCH) $(ARM_OPT) -std=c99 -ffreestanding $(WARN) -Werror -MMD -MP \
-	  -Ifirmware-stub/core $(MBEDTLS_INC) -c $< -o $@
+	  $(PORT_CORE_CFG) -Ifirmware-stub/core $(MBEDTLS_INC) -c $< -o $@
 
 $(PORT_ELF): $(PORT_OBJ) $(PORT_B)/libmbedcrypto.a $(PORT_DIR)/link.ld
 	@$(if $(Q),echo "  ARMLD   $@")

@@ -94,6 +94,12 @@ slot_verify(int i, const struct record_hdr *h, const struct dev_persist *ps)
 	return same;
 }
 
+uint32_t
+record_slot_offset(char slot)
+{
+	return SLOT_BASE(slot == 'B' ? 1 : 0);
+}
+
 int
 record_store(const struct dev_persist *ps)
 {

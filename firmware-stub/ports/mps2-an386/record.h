@@ -20,6 +20,8 @@
 /* Loads the current record into ps; returns 1 (loaded), 0 (no valid slot: a blank board), -1
  * (flash unreadable). *slot and *seq say which slot was used (for the boot line). */
 int record_load(struct dev_persist *ps, char *slot, uint32_t *seq);
+/* Flash offset of slot 'A' or 'B' (for the boot line and tests that damage a slot on purpose). */
+uint32_t record_slot_offset(char slot);
 /* Stores ps in the other slot; 0, or -1 (the write or its read-back failed: the previous record is
  * still the current one). */
 int record_store(const struct dev_persist *ps);
