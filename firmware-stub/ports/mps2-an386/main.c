@@ -1,8 +1,8 @@
 /*
  * main.c: the mps2-an386 reference port of the device core (docs/port-mps2.md): identity, the
- * platform hooks of struct dev_platform and the main loop. Polled, single-threaded: a request is
- * handled whole before the next byte is read (the UART holds the line meanwhile; QEMU's serial
- * backend keeps what the station sends).
+ * platform hooks of struct dev_platform and the main loop. Single-threaded: a request is handled
+ * whole before the next byte is read (the UART's interrupt keeps what arrives meanwhile), and
+ * the core sleeps while the line is quiet.
  *
  * Boot: UART, flash backing file (semihosting command line "flash=PATH"), entropy, chip ID, the
  * firmware image's SHA-256, the record, then dev_init. A board that cannot read its flash or
@@ -229,8 +229,10 @@ main(void)
 	for (;;) {
 		for (n = 0; n < sizeof(buf) && (c = uart_getc()) >= 0;)
 			buf[n++] = (uint8_t)c;
-		if (n == 0)
+		if (n == 0) {
+			uart_wait(); /* asleep until the station sends */
 			continue;
+		}
 		t0 = trace ? semihost_elapsed_us() : 0;
 		if (dev_input(&board, buf, n) > 0 && trace) {
 			/* the request type of the reply just sent (P-10), its time and the heap peak */

@@ -1,7 +1,7 @@
 /*
  * startup.c: vector table and reset handler of the mps2-an386 reference port (Cortex-M4, ARMv7E-M).
  * The reset handler copies .data from its load address, zeroes .bss and calls main; faults stop
- * the emulation with a line on the semihosting console. No interrupts are used (the port polls).
+ * the emulation with a line on the semihosting console. The one interrupt is the UART's receive.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -9,6 +9,7 @@
 #include "startup.h"
 
 #include "semihost.h"
+#include "uart.h"
 
 extern uint32_t __data_load[], __data_start[], __data_end[], __bss_start[], __bss_end[];
 extern uint32_t __stack_top[], __stack_bottom[];
@@ -81,9 +82,9 @@ Default_Handler(void)
 	semihost_exit(1);
 }
 
-/* ARMv7-M: initial SP, then the 15 system exceptions (DDI 0403 B1.5.3); no external IRQ is
- * enabled, so none is listed. */
-__attribute__((section(".isr_vector"), used)) static const uintptr_t vectors[16] = {
+/* ARMv7-M: initial SP, the 15 system exceptions (DDI 0403 B1.5.3), then the external interrupts
+ * up to the last one the port enables: UART0 receive (IRQ 0). */
+__attribute__((section(".isr_vector"), used)) static const uintptr_t vectors[16 + 2] = {
 	(uintptr_t)__stack_top,
 	(uintptr_t)Reset_Handler,
 	(uintptr_t)Default_Handler, /* NMI */
@@ -97,4 +98,6 @@ __attribute__((section(".isr_vector"), used)) static const uintptr_t vectors[16]
 	0,
 	(uintptr_t)Default_Handler, /* PendSV */
 	(uintptr_t)Default_Handler, /* SysTick */
+	(uintptr_t)uart_rx_isr,     /* IRQ 0: UART0 receive */
+	(uintptr_t)Default_Handler, /* IRQ 1: UART0 transmit (not enabled) */
 };
