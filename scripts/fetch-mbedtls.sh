@@ -46,7 +46,8 @@ fi
 codename=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
 srcfile=/etc/apt/sources.list.d/factory-station-src.sources
 have_src() {
-	grep -rqsE '^[[:space:]]*deb-src[[:space:]]|^Types:.*deb-src' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null
+	grep -rqsE '^[[:space:]]*deb-src[[:space:]]|^Types:.*deb-src' /etc/apt/sources.list \
+		/etc/apt/sources.list.d/ 2>/dev/null
 }
 if ! have_src; then
 	if [ "$(id -u)" != 0 ]; then
