@@ -83,3 +83,7 @@ $(PORT_B)/mps2-an386.bin: $(PORT_ELF)
 	$(Q)arm-none-eabi-objcopy -O binary $< $@
 $(PORT_B)/mps2-an386.sha256: $(PORT_B)/mps2-an386.bin
 	$(Q)sha256sum $< | cut -d' ' -f1 >$@
+
+# The A/B record's unit test runs on the host (tests/unit/test-port-record.c: record.c on a flash
+# in RAM with power cuts); it needs no cross toolchain.
+$(B)/tests/test-port-record: $(B)/firmware-stub/ports/mps2-an386/record.o
