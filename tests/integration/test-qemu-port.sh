@@ -46,13 +46,31 @@ sed -i -e 's/^model = .*/model = MPS2-AN386/' \
 # qemu_start N: boot the board (its flash is $flash) with its UART on 127.0.0.1:$port; waits for
 # its boot lines (semihosting console, $T/qemu-N.out)
 qemu_start() {
-	# the console on a file chardev: QEMU's own stdout is block-buffered in a file
-	qemu-system-arm -M mps2-an386 -display none -monitor none -kernel "$elf" \
-		-chardev "file,id=con,path=$T/qemu-$1.out" \
-		-semihosting-config "enable=on,target=native,chardev=con,arg=mps2-an386,arg=flash=$flash,arg=trace" \
-		-serial "tcp:127.0.0.1:$port,server=on,wait=off,nodelay=on" >"$T/qemu-$1.log" 2>"$T/qemu-$1.err" &
-	qpid=$!
-	wait_file "$T/qemu-$1.out" "state=" || { cat "$T/qemu-$1.out" "$T/qemu-$1.err"; fail "QEMU run $1 did not boot"; }
+	_try=0
+	while :; do
+		# the console on a file chardev: QEMU's own stdout is block-buffered in a file
+		qemu-system-arm -M mps2-an386 -display none -monitor none -kernel "$elf" \
+			-chardev "file,id=con,path=$T/qemu-$1.out" \
+			-semihosting-config "enable=on,target=native,chardev=con,arg=mps2-an386,arg=flash=$flash,arg=trace" \
+			-serial "tcp:127.0.0.1:$port,server=on,wait=off,nodelay=on" >"$T/qemu-$1.log" 2>"$T/qemu-$1.err" &
+		qpid=$!
+		_w=0
+		until grep -q "state=" "$T/qemu-$1.out" 2>/dev/null || ! kill -0 "$qpid" 2>/dev/null; do
+			_w=$((_w + 1))
+			[ $_w -lt 300 ] || { cat "$T/qemu-$1.out" "$T/qemu-$1.err"; fail "QEMU run $1 did not boot in 30 s"; }
+			sleep 0.1
+		done
+		kill -0 "$qpid" 2>/dev/null && return 0
+		qpid=
+		# the random port was taken: another one, at the first boot only (a restarted board
+		# must be where the station found it)
+		_try=$((_try + 1))
+		if [ "$1" != 1 ] || [ $_try -ge 5 ] || ! grep -q "Address already in use" "$T/qemu-$1.err"; then
+			cat "$T/qemu-$1.err"
+			fail "QEMU run $1 stopped before booting"
+		fi
+		port=$((port + 1))
+	done
 }
 qemu_stop() {
 	kill -9 "$qpid" 2>/dev/null || true
