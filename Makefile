@@ -9,6 +9,7 @@
 #   make lint       clang-format check and cppcheck
 #   make install    PREFIX=/usr/local DESTDIR= (programs, man pages, docs, unit, udev rules)
 #   make deb        the Debian package, build/deb/factory-station_<version>_<arch>.deb
+#   make port-qemu  the mps2-an386 (Cortex-M4, QEMU) reference port of the device core
 # V=1 shows commands. CI=1 turns warnings into errors.
 
 VARIANT ?= release
@@ -224,7 +225,7 @@ $(FLEET_DRIVER): $(B)/tests/integration/fleet-driver.o $(LIBHSM) $(LIBCOMMON) $(
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
-integration: $(PROGS) $(DRIVER) $(PROBE) $(CONSOLE_DEMO) $(SLOT_PROBE) $(FLEET_DRIVER)
+integration: $(PROGS) $(DRIVER) $(PROBE) $(CONSOLE_DEMO) $(SLOT_PROBE) $(FLEET_DRIVER) port-qemu
 	@for t in tests/integration/test-*.sh; do echo "  ITEST   $$t"; \
 	  BIN=$(abspath $(BIN)) SIGNER_DRIVER=$(abspath $(DRIVER)) PRIVSEP_PROBE=$(abspath $(PROBE)) \
 	  CONSOLE_DEMO=$(abspath $(CONSOLE_DEMO)) SLOT_PROBE=$(abspath $(SLOT_PROBE)) \
@@ -334,5 +335,7 @@ package-test: all
 
 clean:
 	rm -rf build
+
+include firmware-stub/ports/mps2-an386/port.mk
 
 -include $(shell find build -path build/deb -prune -o -name '*.d' -type f -print 2>/dev/null)
