@@ -4,7 +4,8 @@
 # real signer, the port's own Mbed TLS crypto. Checks: PASS; the certificate verifies against the
 # CA and carries the board's key; the board reports LOCKED with its debug port closed; after QEMU
 # is killed and started again the board has its record (same chip, LOCKED, verified by the station:
-# DONE); a damaged or torn newest slot leaves the previous record.
+# DONE); a damaged or torn newest slot leaves the previous record, whose interrupted LOCK the
+# board finishes from its blown fuse.
 # Skips (exit 0, says why) without qemu-system-arm or the arm-none-eabi toolchain.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -116,10 +117,11 @@ rc=0
 ok "QEMU killed and restarted: same chip, LOCKED, record slot $(bootline 2 "record slot") seq $(bootline 2 seq); the station checks it: DONE"
 
 # 4. Damaged slots. The newest slot (the LOCK's store) with one bit of its body flipped fails its
-#    CRC: the board boots the previous record (CERTIFIED, one sequence number back); the bit put
-#    back, the newest record again. Then a store torn before its header was programmed (the
-#    newest slot's header erased, as a power loss between body and header leaves it): again the
-#    previous record.
+#    CRC: the board boots the previous record (CERTIFIED, one sequence number back), and since the
+#    debug fuse reads blown (the core blows it before it stores LOCKED), that is an interrupted
+#    LOCK, which the core finishes at boot (docs/protocol.md, LOCK): LOCKED, stored anew. Then a
+#    store torn before its header was programmed (the newest slot's header erased, as a power loss
+#    between body and header leaves it): again the previous record, again LOCKED from the fuse.
 qemu_stop
 slot=$(bootline 2 "record slot")
 seq=$(bootline 2 seq)
@@ -136,23 +138,24 @@ with open(sys.argv[1], 'r+b') as f:
 }
 patch $((off + 64 + 200)) xor
 qemu_start 3
-[ "$(bootline 3 seq)" = $((seq - 1)) ] && [ "$(bootline 3 state)" = CERTIFIED ] ||
-	{ cat "$T/qemu-3.out"; fail "newest slot's body damaged: the previous record (seq $((seq - 1)), CERTIFIED) expected"; }
+[ "$(bootline 3 seq)" = $((seq - 1)) ] && [ "$(bootline 3 state)" = LOCKED ] && grep -q "debug=locked" "$T/qemu-3.out" ||
+	{ cat "$T/qemu-3.out"; fail "newest slot's body damaged: the previous record (seq $((seq - 1))) loaded and its LOCK finished from the fuse expected"; }
 [ "$(bootline 3 "boot chip")" = "$chip" ] || fail "the chip ID changed"
 qemu_stop
-patch $((off + 64 + 200)) xor
 qemu_start 4
 [ "$(bootline 4 seq)" = "$seq" ] && [ "$(bootline 4 state)" = LOCKED ] ||
-	{ cat "$T/qemu-4.out"; fail "the body repaired: the newest record (seq $seq, LOCKED) expected"; }
+	{ cat "$T/qemu-4.out"; fail "after the finished LOCK: a newest record (seq $seq, LOCKED) expected"; }
 qemu_stop
-ok "newest slot's body damaged (CRC): the board boots the previous record (seq $((seq - 1)), CERTIFIED); repaired: seq $seq, LOCKED"
+ok "newest slot's body damaged (CRC): the board boots the previous record (seq $((seq - 1)), CERTIFIED) and, its fuse blown, finishes the LOCK; next boot: seq $seq, LOCKED"
+slot=$(bootline 4 "record slot")
+off=$(bootline 4 "slot$slot")
 patch "$off" "$(printf 'ff%.0s' $(seq 1 64))"
 qemu_start 5
-[ "$(bootline 5 seq)" = $((seq - 1)) ] && [ "$(bootline 5 state)" = CERTIFIED ] ||
-	{ cat "$T/qemu-5.out"; fail "a torn newest slot: the previous record (seq $((seq - 1)), CERTIFIED) expected"; }
+[ "$(bootline 5 seq)" = $((seq - 1)) ] && [ "$(bootline 5 state)" = LOCKED ] ||
+	{ cat "$T/qemu-5.out"; fail "a torn newest slot: the previous record (seq $((seq - 1))) and the LOCK finished expected"; }
 [ "$(bootline 5 "boot chip")" = "$chip" ] || fail "the chip ID changed"
 qemu_stop
-ok "newest slot torn before its header: the board boots the previous record (slot $(bootline 5 "record slot"), seq $((seq - 1)), CERTIFIED)"
+ok "newest slot torn before its header: the board boots the previous record (slot $(bootline 5 "record slot"), seq $((seq - 1))) and finishes the LOCK from the fuse"
 
 # The board's own time per request on QEMU (TCG on this host, not an M4's cycles) and its memory
 # high-water marks, from its trace lines: for docs/port-mps2.md, not asserted.

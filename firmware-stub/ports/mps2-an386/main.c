@@ -63,6 +63,15 @@ p_send(void *ctx, const uint8_t *p, size_t n)
 	return uart_write(p, n);
 }
 
+/* The debug lock as the OTP page says now (HELLO's debug_locked, P-12; an interrupted LOCK is
+ * finished at boot from it). */
+static int
+p_debug_state(void *ctx)
+{
+	(void)ctx;
+	return fuse_debug_locked();
+}
+
 static const struct dev_platform platform = {
 	.ctx = NULL,
 	.rng = crypto_rng,
@@ -75,6 +84,7 @@ static const struct dev_platform platform = {
 	.store = p_store,
 	.lock_debug = p_lock_debug,
 	.send = p_send,
+	.debug_state = p_debug_state,
 };
 
 static void
