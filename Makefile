@@ -59,7 +59,8 @@ CORE_CFLAGS := -std=c99 -pedantic -ffreestanding -fno-builtin $(WARN) -Werror
 #                   (certificates and CRLs), pkcs11/, fleet/ (the fleet registry's client, libpq)
 #   station/common/ linked by both: the signer-protocol codec, profile, audit-entry format,
 #                   Merkle/notes, CSR checks, log and util
-STATION_DIRS := station/board station/line station/signer-client station/sandbox station/audit
+STATION_DIRS := station/board station/line station/signer-client station/sandbox station/audit \
+                station/conform
 HSM_DIRS     := hsm/signer hsm/record hsm/issue hsm/pkcs11 hsm/fleet
 SRC_DIRS     := station/cli station/common $(STATION_DIRS) $(HSM_DIRS)
 COMMON_LIB  := $(wildcard station/common/*.c)

@@ -107,6 +107,9 @@ struct profile {
 	unsigned long checkpoint_interval;
 	/* [label] */
 	struct label_profile label;
+	/* [conform] test = yes: a test profile, the only kind `station conform` runs with
+	 * (docs/conformance.md) */
+	int conform_test;
 };
 
 /* Loads path into *p. On error returns -1 and writes "file:line: what is wrong; what to do" into
