@@ -53,7 +53,8 @@ CORE_CFLAGS := -std=c99 -pedantic -ffreestanding -fno-builtin $(WARN) -Werror
 # Two programs and what they share (README "Layout"):
 #   station/        the board-facing program: cli/ (commands), board/ (transports, link, flow),
 #                   signer-client/ (its side of the signer protocol), sandbox/ (privsep, sandbox),
-#                   audit/ (the auditor's offline tools)
+#                   audit/ (the auditor's offline tools), conform/ (`station conform`, and the
+#                   protocol's test vectors the codec's unit tests share)
 #   hsm/            the signer, the only program with the HSM and the record: signer/ (requests,
 #                   policy decisions, checkpoints, ceremony), record/ (the audit store), issue/
 #                   (certificates and CRLs), pkcs11/, fleet/ (the fleet registry's client, libpq)

@@ -330,6 +330,8 @@ vec_requests(struct cx *c)
 	char seen[160];
 	int r;
 
+	if (!cx_sel(c, "vector.V-1"))
+		goto v21;
 	cx_begin(c);
 	v = vec("V-1");
 	r = cx_send_vec(c, v);
@@ -338,6 +340,9 @@ vec_requests(struct cx *c)
 	    msg_dec_hello(c->s.rpay, c->s.rlen, &h) == PRC_OK ? CONFORM_PASS : CONFORM_FAIL,
 	    "V-1 byte for byte: a HELLO response with seq 0001", "%s", seen);
 
+v21:
+	if (!cx_sel(c, "vector.V-21"))
+		goto v23;
 	cx_begin(c);
 	v = vec("V-21");
 	r = cx_send_vec(c, v);
@@ -345,6 +350,9 @@ vec_requests(struct cx *c)
 	cx_report(c, "vector.V-21", cs_is_error(&c->s, r, PERR_UNKNOWN_TYPE, 0x42) ? CONFORM_PASS :
 	    CONFORM_FAIL, "V-22's code: ERROR UNKNOWN_TYPE (1) to type 0x42, seq 000b", "%s", seen);
 
+v23:
+	if (!cx_sel(c, "vector.V-23"))
+		return;
 	cx_begin(c);
 	v = vec("V-23");
 	r = cx_send_vec(c, v);
