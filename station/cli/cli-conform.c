@@ -151,6 +151,7 @@ cli_conform(int argc, char **argv)
 		rc = EXIT_FAIL;
 		goto out;
 	}
+	cli_probe(0); /* test hook (test-conform.sh): what the confined process can reach */
 	o.emit = emit;
 	r = conform_run(&o, &sum);
 	if (r == CONFORM_ERR_ARG) {

@@ -225,6 +225,37 @@ conform lock 0 tcp -- --allow-lock $FAST
 ok "without --allow-lock no LOCK is ever sent; with it LOCK, the LOCKED row and V-19 PASS;"
 ok "  a LOCKED board: $(count PASS) PASS, the lifecycle skipped"
 
+# 5b. Service mode (started as root, as `station run`): the tool drops to the station user and
+#     enters the sandbox before it talks to the board, which reaches the board's TCP port only.
+if [ "$(id -u)" = 0 ]; then
+	getent passwd station >/dev/null && getent passwd station-signer >/dev/null || "$top/scripts/users.sh"
+	uid=$(id -u station)
+	S=$T/svc
+	mkdir -p "$S"
+	chmod 755 "$T" "$S"
+	cp "$PROFILE" "$S/profile.ini"
+	chmod 644 "$S/profile.ini"
+	echo 123456 >"$S/hsm-user.pin"
+	chmod 600 "$S/hsm-user.pin"
+	name=svc
+	port=$base
+	base=$((base + 2))
+	rc=0
+	env -u STATION_MODE STATION_TEST_PROBE_TCP="$port:$((port + 1))" STATION_TEST_PROBE_OPEN="$S/hsm-user.pin" \
+		"$BIN/firmware-stub" serve --boards 1 --listen "127.0.0.1:$port" --dir "$T/svc-board" -- \
+		"$BIN/station" conform --port "tcp:127.0.0.1:$port" --profile "$S/profile.ini" --json $FAST \
+		>"$T/svc.json" 2>"$T/svc.err" || rc=$?
+	[ "$rc" = 0 ] || { show; fail "service mode: exit $rc"; }
+	expect_pass fast
+	for p in "uid $uid euid $uid" "station uid $uid: tcp 127.0.0.1:$port: ok" \
+		"station uid $uid: tcp 127.0.0.1:$((port + 1)): Permission denied" "read $S/hsm-user.pin: Permission denied"; do
+		grep -q "^probe: $p$" "$T/svc.err" || { show; fail "service mode: no probe line '$p'"; }
+	done
+	ok "service mode: as user station (uid $uid), sandboxed: the board's port only, no PIN file; PASS"
+else
+	echo "  skip: service mode (needs root)"
+fi
+
 # 6. Fault flags (docs/protocol.md section 8): FAIL, naming the check.
 # fault NAME MODE CHECK... -- STUB-ARGS [-- CONFORM-ARGS]: exit 1, each CHECK is FAIL
 fault() {
