@@ -201,7 +201,7 @@ rc=0
 station conform --port "tcp:127.0.0.1:$port" --profile "$PROFILE" --json >"$T/prod.json" 2>"$T/prod.err" || rc=$?
 kill $srv; wait $srv 2>/dev/null || true
 [ "$rc" = 9 ] || { show; fail "a board with a product serial: exit $rc, expected 9"; }
-jq -e 'select(.event == "error") | .message | test("TH2-00000042")' "$T/prod.json" >/dev/null ||
+jq -r 'select(.event == "error") | .message' "$T/prod.json" | grep -q "serial 'TH2-00000042'" ||
 	{ show; fail "the refusal does not name the board's serial"; }
 "$BIN/firmware-stub" show --flash "$T/prod/board-0.flash" | jq -e '.state == "IDENTIFIED" and .serial == "TH2-00000042"' \
 	>/dev/null || fail "the refused board was changed"
@@ -300,6 +300,16 @@ fault truncated tcp hello.decode -- --truncated-frames
 fault keygen tcp timing.gen-key -- --keygen-ms 1700
 fault serial-garbage serial line.clean -- --garbage-frames
 fault usb-csr usb csr.challenge -- --csr-wrong-nonce
+# The profile's key type is the one asked: EC P-384 (the stub then makes P-256 with
+# --csr-wrong-key-type).
+sed 's/^key_types = .*/key_types = ec-p384/' "$PROFILE" >"$T/p384.ini"
+P256=$PROFILE
+PROFILE=$T/p384.ini
+conform p384 0 tcp -- $FAST
+expect_pass fast
+[ "$(jq -r 'select(.name == "csr.key-type") | .seen' "$T/p384.json")" = "EC P-384" ] || { show; fail "p384: key type"; }
+fault p384-type tcp csr.key-type -- --csr-wrong-key-type
+PROFILE=$P256
 # Flags that leave a conforming board: a paced line fits the timeouts; a shared chip ID is a
 # fleet property the record catches (E_DUPLICATE), not something one board can show.
 conform paced 0 tcp --line-rate 115200 -- $FAST
