@@ -16,6 +16,8 @@
 #include "events.h"
 #include "log.h"
 #include "profile.h"
+#include "util.h"
+#include "version.h"
 #include "xport.h"
 
 static void
@@ -152,6 +154,15 @@ cli_conform(int argc, char **argv)
 		goto out;
 	}
 	cli_probe(0); /* test hook (test-conform.sh): what the confined process can reach */
+	if (events_json()) {
+		char digest[65];
+
+		util_hex(prof->digest, sizeof(prof->digest), digest, sizeof(digest));
+		events_emit("start", json_pack("{s:s,s:s,s:o,s:s,s:s,s:s,s:b,s:b,s:s}", "mode", "conform",
+		    "version", STATION_VERSION, "build", cli_version_json(), "profile", profile_path,
+		    "profile_sha256", digest, "port", o.port, "allow_lock", o.allow_lock,
+		    "erase_identity", o.erase_identity, "only", o.only != NULL ? o.only : ""));
+	}
 	o.emit = emit;
 	r = conform_run(&o, &sum);
 	if (r == CONFORM_ERR_ARG) {

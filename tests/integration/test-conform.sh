@@ -100,6 +100,7 @@ expect_pass() {
 		[ "$(verdict $c)" = PASS ] || { show; fail "$name: $c is '$(verdict $c)', expected PASS"; }
 	done
 	[ "$(summary result)" = PASS ] || { show; fail "$name: summary not PASS"; }
+	[ "$(jq -r 'select(.event == "start") | .mode' "$T/$name.json")" = conform ] || { show; fail "$name: no start event"; }
 }
 
 # 1. A conforming board on each transport.
