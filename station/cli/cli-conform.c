@@ -175,6 +175,11 @@ cli_conform(int argc, char **argv)
 		rc = EXIT_NOFIXTURE;
 		goto out;
 	}
+	if (r == CONFORM_ERR_INTERNAL) {
+		events_error(EXIT_FAIL, "%s", sum.why);
+		rc = EXIT_FAIL;
+		goto out;
+	}
 	if (r == CONFORM_ERR_REFUSED) {
 		events_error(EXIT_NOT_TEST, "%s", sum.why);
 		rc = EXIT_NOT_TEST;

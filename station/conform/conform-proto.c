@@ -569,8 +569,13 @@ max_payload(struct cx *c)
 	int r;
 
 	cx_begin(c);
-	if (c->max_payload >= FRAME_MAX_PAYLOAD || c->max_payload + 1u - 11u > MSG_MAX_CHUNK) {
+	if (c->max_payload >= FRAME_MAX_PAYLOAD) {
 		cx_skip(c, "size.max-payload", "max_payload is 1024: a longer frame is vector.X-8");
+		return;
+	}
+	if (c->max_payload + 1u - 11u > MSG_MAX_CHUNK) {
+		cx_skip(c, "size.max-payload", "max_payload above 1018: one byte more does not fit a "
+		    "WRITE_OBJECT chunk");
 		return;
 	}
 	memset(&m, 0, sizeof(m));

@@ -267,7 +267,7 @@ conform_run(const struct conform_opts *o, struct conform_summary *sum)
 	}
 	if (cx_ca_init(c, why, sizeof(why)) != 0) {
 		util_why(sum->why, sizeof(sum->why), "the run's test CA: %s", why);
-		rc = CONFORM_ERR_ARG;
+		rc = CONFORM_ERR_INTERNAL;
 		goto out;
 	}
 	cx_proto(c);

@@ -58,11 +58,13 @@ struct conform_summary {
  * 0 when the run ended (*sum says how many passed, failed, were skipped); CONFORM_ERR_REFUSED
  * when the board is not a test board (its serial was not set by conform and erase_identity is
  * off: nothing written); CONFORM_ERR_PORT when the port does not open (sum->why says why);
- * CONFORM_ERR_ARG on a bad argument (an unknown name in only).
+ * CONFORM_ERR_ARG on a bad argument (an unknown name in only); CONFORM_ERR_INTERNAL when OpenSSL
+ * could not make the run's test CA (nothing written to the board).
  */
 #define CONFORM_ERR_REFUSED (-1)
 #define CONFORM_ERR_PORT (-2)
 #define CONFORM_ERR_ARG (-3)
+#define CONFORM_ERR_INTERNAL (-4)
 int conform_run(const struct conform_opts *opts, struct conform_summary *sum);
 
 /* The check names in run order (NULL-terminated), for --list and --only. */
