@@ -250,11 +250,12 @@ handle_frame(struct faults *fx, const struct frame *f)
 		while (k > 0 && ++fx->shown.chip_id[k - 1] == 0)
 			k--;
 	}
-	if (f->type == fx->cfg.hang_up_at) {
+	/* 0 means off: a request of type 0 (unknown, P-10) is no step of a fault */
+	if (fx->cfg.hang_up_at != 0 && f->type == fx->cfg.hang_up_at) {
 		fx->fired++;
 		return FAULTS_HANGUP;
 	}
-	if (f->type == fx->cfg.never_reply_at) {
+	if (fx->cfg.never_reply_at != 0 && f->type == fx->cfg.never_reply_at) {
 		fx->fired++;
 		return FAULTS_OK;
 	}
@@ -287,7 +288,7 @@ handle_frame(struct faults *fx, const struct frame *f)
 	fx->have_prev = 1;
 	fx->prev_seq = f->seq;
 	fx->prev_type = f->type;
-	if (f->type == fx->cfg.reboot_at && !fx->reboot_done) {
+	if (fx->cfg.reboot_at != 0 && f->type == fx->cfg.reboot_at && !fx->reboot_done) {
 		/* Mid-step: the work is done (and persisted), the reply and the cache are lost. */
 		fx->fired++;
 		fx->reboot_done = 1;

@@ -32,6 +32,9 @@ int cli_label(int argc, char **argv);
 /* `station audit verify|export|proof|check-proof|consistency|checkpoint` (cli-audit.c). */
 int cli_audit(int argc, char **argv);
 
+/* `station conform`: a board against the protocol's checks (cli-conform.c). */
+int cli_conform(int argc, char **argv);
+
 /* `station version [--json]`, also `station --version` (cli-version.c). */
 int cli_version(int argc, char **argv);
 struct json_t;
@@ -81,7 +84,8 @@ enum cli_exit {
 	                     * checkpoint file) cannot be read or written */
 	EXIT_NOFIXTURE = 6, /* no fixture to work on */
 	EXIT_VERIFY = 7,    /* station audit: the record, a proof or a checkpoint does not verify */
-	EXIT_INTERRUPTED = 8 /* station line: a second stop signal abandoned the boards in flight */
+	EXIT_INTERRUPTED = 8, /* station line: a second stop signal abandoned the boards in flight */
+	EXIT_NOT_TEST = 9     /* station conform: the board carries a product identity (refused) */
 };
 
 #endif

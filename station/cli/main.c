@@ -22,6 +22,7 @@ static const struct {
 	{ "lot", cli_lot, "a production lot's state, and its end (status|close)" },
 	{ "board", cli_board, "a quarantined board released by an engineer (release)" },
 	{ "label", cli_label, "labels kept for reprint, reprint, a sample (reprint|list|sample)" },
+	{ "conform", cli_conform, "a board against the protocol's conformance checks (firmware)" },
 	{ "audit", cli_audit, "verify, export and prove the audit record (offline)" },
 	{ "version", cli_version, "release, git revision and library versions (also --version)" },
 };
@@ -40,7 +41,7 @@ usage(FILE *f)
 		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].help);
 	fprintf(f, "\nexit codes: 0 ok, 1 a board failed, 2 usage, 3 profile, 4 HSM/signer,\n"
 	           "5 audit database, 6 no fixture, 7 audit verification failed,\n"
-	           "8 line stopped by a second signal.\n"
+	           "8 line stopped by a second signal, 9 conform: not a test board.\n"
 	           "See station(1) and docs/scripting-guide.md.\n");
 }
 

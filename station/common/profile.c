@@ -307,6 +307,8 @@ handle_kv(void *user, const char *section, const char *name, const char *v)
 	}
 	if (KEY("hsm", "allow_imported_keys"))
 		return set_yesno(c, &p->allow_imported_keys, v, name);
+	if (KEY("conform", "test"))
+		return set_yesno(c, &p->conform_test, v, name);
 	if (KEY("hsm", "commit_key"))
 		return profile_set_str(c, p->commit_key_uri, sizeof(p->commit_key_uri), v, name);
 	if (KEY("hsm", "pin_file"))

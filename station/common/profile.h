@@ -114,6 +114,9 @@ struct profile {
 	unsigned long fleet_serial_block;       /* serial numbers asked per lease */
 	unsigned long fleet_quota_lease;        /* certificates of the lot's quota asked per lease */
 	unsigned long fleet_lease_ttl;          /* seconds a quota lease may be used */
+	/* [conform] test = yes: a test profile, the only kind `station conform` runs with
+	 * (docs/conformance.md) */
+	int conform_test;
 };
 
 /* Loads path into *p. On error returns -1 and writes "file:line: what is wrong; what to do" into

@@ -17,93 +17,14 @@
 #include "cursor.h"
 #include "frame.h"
 #include "proto.h"
+#include "conform-vectors.h"
 
 
-/* §7.3: every message type, as (type, seq, payload, wire). */
-struct fvec {
-	const char *name;
-	uint8_t type;
-	uint16_t seq;
-	uint32_t crc;
-	const char *payload;
-	const char *wire;
-};
-
-static const struct fvec fvecs[] = {
-	{ "V-1 HELLO req", 0x01, 0x0001, 0x463c3181u, "",
-	    "03 01 01 02 01 01 05 46 3c 31 81 00" },
-	{ "V-2 HELLO rsp", 0x81, 0x0001, 0x3fc9133eu,
-	    "01 00 00 00 00 01 01 04 00 0d 74 68 65 72 6d 6f 73 74 61 74 2d 76 32 01 42 05 31 2e 34 2e 32 00 08 a1 b2 c3 d4 e5 f6 07 18 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f 10 11 12 13 14 15 16 17 18 19 1a 1b 1c 1d 1e 1f",
-	    "03 01 81 02 01 03 49 01 01 01 01 04 01 01 04 17 0d 74 68 65 72 6d 6f 73 74 61 74 2d 76 32 01 42 05 31 2e 34 2e 32 0a 08 a1 b2 c3 d4 e5 f6 07 18 24 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f 10 11 12 13 14 15 16 17 18 19 1a 1b 1c 1d 1e 1f 3f c9 13 3e 00" },
-	{ "V-3 SET_IDENTITY req", 0x02, 0x0002, 0x13f4a52fu,
-	    "09 53 4e 2d 30 30 30 31 32 33 10 63 6f 72 72 65 63 74 20 68 6f 72 73 65 20 34 32 00 01 86 a0",
-	    "03 01 02 02 02 1d 1f 09 53 4e 2d 30 30 30 31 32 33 10 63 6f 72 72 65 63 74 20 68 6f 72 73 65 20 34 32 08 01 86 a0 13 f4 a5 2f 00" },
-	{ "V-4 SET_IDENTITY rsp", 0x82, 0x0002, 0xb23c459au, "",
-	    "03 01 82 02 02 01 05 b2 3c 45 9a 00" },
-	{ "V-5 GEN_KEY req", 0x03, 0x0003, 0xa8f6b08cu,
-	    "01 10 10 11 12 13 14 15 16 17 18 19 1a 1b 1c 1d 1e 1f",
-	    "03 01 03 02 03 18 12 01 10 10 11 12 13 14 15 16 17 18 19 1a 1b 1c 1d 1e 1f a8 f6 b0 8c 00" },
-	{ "V-6 GEN_KEY rsp", 0x83, 0x0003, 0xd09bc7c8u, "01 85",
-	    "03 01 83 02 03 08 02 01 85 d0 9b c7 c8 00" },
-	{ "V-7 READ_OBJECT req", 0x04, 0x0004, 0xbba4db95u, "01 00 00 01 80 03 f0",
-	    "03 01 04 02 04 03 07 01 01 09 01 80 03 f0 bb a4 db 95 00" },
-	{ "V-8 READ_OBJECT rsp", 0x84, 0x0004, 0x6187b4b0u,
-	    "01 00 00 01 85 00 00 01 80 00 05 de ad be ef 00",
-	    "03 01 84 02 04 03 10 01 01 03 01 85 01 03 01 80 06 05 de ad be ef 05 61 87 b4 b0 00" },
-	{ "V-9 WRITE_OBJECT req", 0x05, 0x0005, 0x20087ec9u,
-	    "02 00 00 03 f4 00 00 03 f0 00 04 a0 a1 a2 a3",
-	    "03 01 05 02 05 03 0f 02 01 03 03 f4 01 03 03 f0 0a 04 a0 a1 a2 a3 20 08 7e c9 00" },
-	{ "V-10 WRITE_OBJECT rsp", 0x85, 0x0005, 0x16cfaae9u, "00 00 03 f4",
-	    "03 01 85 02 05 02 04 01 07 03 f4 16 cf aa e9 00" },
-	{ "V-11 INSTALL req", 0x06, 0x0006, 0x67c603a1u,
-	    "02 00 00 03 f4 20 21 22 23 24 25 26 27 28 29 2a 2b 2c 2d 2e 2f 30 31 32 33 34 35 36 37 38 39 3a 3b 3c 3d 3e 3f",
-	    "03 01 06 02 06 03 25 02 01 27 03 f4 20 21 22 23 24 25 26 27 28 29 2a 2b 2c 2d 2e 2f 30 31 32 33 34 35 36 37 38 39 3a 3b 3c 3d 3e 3f 67 c6 03 a1 00" },
-	{ "V-12 INSTALL rsp", 0x86, 0x0006, 0xe5a77232u, "03 00",
-	    "03 01 86 02 06 03 02 03 05 e5 a7 72 32 00" },
-	{ "V-13 PROVE req", 0x07, 0x0007, 0x78060a9fu,
-	    "10 c0 c1 c2 c3 c4 c5 c6 c7 c8 c9 ca cb cc cd ce cf",
-	    "03 01 07 02 07 17 11 10 c0 c1 c2 c3 c4 c5 c6 c7 c8 c9 ca cb cc cd ce cf 78 06 0a 9f 00" },
-	{ "V-14 PROVE rsp", 0x87, 0x0007, 0x69c9d43bu, "00 08 30 06 02 01 01 02 01 02",
-	    "03 01 87 02 07 02 0a 0e 08 30 06 02 01 01 02 01 02 69 c9 d4 3b 00" },
-	{ "V-15 CONFIRM_PASSWORD req", 0x08, 0x0008, 0x09c9529bu,
-	    "10 63 6f 72 72 65 63 74 20 68 6f 72 73 65 20 34 32",
-	    "03 01 08 02 08 17 11 10 63 6f 72 72 65 63 74 20 68 6f 72 73 65 20 34 32 09 c9 52 9b 00" },
-	{ "V-16 CONFIRM_PASSWORD rsp", 0x88, 0x0008, 0x62506b47u, "01",
-	    "03 01 88 02 08 07 01 01 62 50 6b 47 00" },
-	{ "V-17 LOCK req", 0x09, 0x0009, 0x785f2bf8u, "",
-	    "03 01 09 02 09 01 05 78 5f 2b f8 00" },
-	{ "V-18 LOCK rsp", 0x89, 0x0009, 0xa9f9335bu, "04 01",
-	    "03 01 89 02 09 08 02 04 01 a9 f9 33 5b 00" },
-	{ "V-19 LOCK req again", 0x09, 0x000a, 0x7a1995a1u, "",
-	    "03 01 09 02 0a 01 05 7a 19 95 a1 00" },
-	{ "V-20 ERROR LOCKED", 0xff, 0x000a, 0xc9dce380u,
-	    "00 04 09 30 62 6f 61 72 64 20 69 73 20 6c 6f 63 6b 65 64 3b 20 70 72 6f 76 69 73 69 6f 6e 69 6e 67 20 77 72 69 74 65 73 20 61 72 65 20 72 65 66 75 73 65 64",
-	    "03 01 ff 02 0a 02 34 38 04 09 30 62 6f 61 72 64 20 69 73 20 6c 6f 63 6b 65 64 3b 20 70 72 6f 76 69 73 69 6f 6e 69 6e 67 20 77 72 69 74 65 73 20 61 72 65 20 72 65 66 75 73 65 64 c9 dc e3 80 00" },
-	{ "V-21 unknown type", 0x42, 0x000b, 0x54f896ceu, "",
-	    "03 01 42 02 0b 01 05 54 f8 96 ce 00" },
-	{ "V-22 ERROR UNKNOWN_TYPE", 0xff, 0x000b, 0x96dbe61fu,
-	    "00 01 42 14 75 6e 6b 6e 6f 77 6e 20 72 65 71 75 65 73 74 20 74 79 70 65",
-	    "03 01 ff 02 0b 02 18 1c 01 42 14 75 6e 6b 6e 6f 77 6e 20 72 65 71 75 65 73 74 20 74 79 70 65 96 db e6 1f 00" },
-	{ "V-23 HELLO req seq ffff", 0x01, 0xffff, 0x276369aau, "",
-	    "05 01 01 ff ff 01 05 27 63 69 aa 00" },
-};
-#define NFVECS (sizeof(fvecs) / sizeof(fvecs[0]))
-
-/* §7.4: invalid frames, each on a fresh receiver. */
-static const struct {
-	const char *name;
-	const char *wire;
-	int rc;
-} xvecs[] = {
-	{ "X-1", "03 01 01 02 01 01 05 46 3c 31 80 00", PRC_CRC },
-	{ "X-2", "03 02 01 02 01 01 05 c0 a8 43 2f 00", PRC_VERSION },
-	{ "X-3", "01 02 01 02 01 01 05 8d 60 e2 24 00", PRC_VERSION },
-	{ "X-4", "05 01 02 00", PRC_COBS },
-	{ "X-5", "03 01 01 00", PRC_SHORT },
-	{ "X-6", "03 01 01 02 01 06 01 31 3b 01 17 00", PRC_SHORT },
-	{ "X-7", "03 01 01 02 01 01 06 46 3c 31 81 55 00", PRC_TRAILING },
-	{ "X-8", "03 01 01 08 01 04 01 55 57 c4 13 00", PRC_TOO_LONG },
-};
+/* §7.3 frames and §7.4 invalid frames: the shared tables of station/conform/conform-vectors.c
+ * (the same vectors `station conform` runs). */
+#define fvecs cv_frames
+#define NFVECS cv_nframes
+#define xvecs cv_bad_frames
 
 static void
 test_crc_vectors(void **state)
@@ -118,17 +39,7 @@ test_crc_vectors(void **state)
 	assert_int_equal(crc32_ieee(b, n), 0x463c3181u);
 }
 
-static const struct {
-	const char *in;
-	const char *out;
-} cobs_short[] = {
-	{ "", "01" },
-	{ "00", "01 01" },
-	{ "00 00", "01 01 01" },
-	{ "11 22 00 33", "03 11 22 02 33" },
-	{ "11 22 33 44", "05 11 22 33 44" },
-	{ "11 00 00 00", "02 11 01 01 01" },
-};
+#define cobs_short cv_cobs_short
 
 static void
 check_cobs(const uint8_t *in, size_t n, const uint8_t *want, size_t wn)
@@ -153,7 +64,7 @@ test_cobs_vectors(void **state)
 	size_t i, n, wn;
 
 	(void)state;
-	for (i = 0; i < sizeof(cobs_short) / sizeof(cobs_short[0]); i++) {
+	for (i = 0; i < cv_ncobs_short; i++) {
 		n = helpers_hex(cobs_short[i].in, in, sizeof(in));
 		wn = helpers_hex(cobs_short[i].out, want, sizeof(want));
 		check_cobs(in, n, want, wn);
@@ -258,6 +169,10 @@ test_frame_vectors(void **state)
 	int r;
 
 	(void)state;
+	/* the shared tables hold every vector of the document */
+	assert_int_equal(NFVECS, 23);
+	assert_int_equal(cv_nbad_frames, 8);
+	assert_int_equal(cv_ncobs_short, 6);
 	for (i = 0; i < NFVECS; i++) {
 		pn = helpers_hex(fvecs[i].payload, payload, sizeof(payload));
 		wn = helpers_hex(fvecs[i].wire, wire, sizeof(wire));
@@ -356,7 +271,7 @@ test_frame_invalid(void **state)
 	int r = 0;
 
 	(void)state;
-	for (i = 0; i < sizeof(xvecs) / sizeof(xvecs[0]); i++) {
+	for (i = 0; i < cv_nbad_frames; i++) {
 		wn = helpers_hex(xvecs[i].wire, wire, sizeof(wire));
 		frame_rx_init(&rx);
 		for (k = 0; k < wn; k++) {
