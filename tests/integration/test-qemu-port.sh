@@ -5,7 +5,7 @@
 # CA and carries the board's key; the board reports LOCKED with its debug port closed; after QEMU
 # is killed and started again the board has its record (same chip, LOCKED, verified by the station:
 # DONE); a damaged or torn newest slot leaves the previous record, whose interrupted LOCK the
-# board finishes from its blown fuse.
+# board finishes from its blown fuse; and station conform passes against a new QEMU board.
 # Skips (exit 0, says why) without qemu-system-arm or the arm-none-eabi toolchain.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -156,6 +156,20 @@ qemu_start 5
 [ "$(bootline 5 "boot chip")" = "$chip" ] || fail "the chip ID changed"
 qemu_stop
 ok "newest slot torn before its header: the board boots the previous record (slot $(bootline 5 "record slot"), seq $((seq - 1))) and finishes the LOCK from the fuse"
+
+# 5. The conformance tool (station conform, docs/conformance.md) against a second, new QEMU board,
+#    LOCK included (a throw-away board): every check passes or is skipped (exit 0).
+flash=$T/conform.flash
+cp "$PROFILE" "$T/conform.ini"
+printf '\n[conform]\ntest = yes\n' >>"$T/conform.ini"
+qemu_start 6
+rc=0
+"$BIN/station" conform --port "tcp:127.0.0.1:$port" --profile "$T/conform.ini" --allow-lock --json \
+	>"$T/conform.json" 2>"$T/conform.err" || rc=$?
+qemu_stop
+[ "$rc" = 0 ] && [ "$(jq -r 'select(.event == "summary") | .result' "$T/conform.json")" = PASS ] ||
+	{ jq -c 'select(.event == "check" and .result == "FAIL")' "$T/conform.json"; cat "$T/conform.err"; fail "station conform against the QEMU board: exit $rc"; }
+ok "station conform against a new QEMU board, LOCK included: $(jq -r 'select(.event == "summary") | "\(.pass) PASS, \(.skip) SKIP, \(.fail) FAIL; \(.state_before) -> \(.state_after)"' "$T/conform.json")"
 
 # The board's own time per request on QEMU (TCG on this host, not an M4's cycles) and its memory
 # high-water marks, from its trace lines: for docs/port-mps2.md, not asserted.
