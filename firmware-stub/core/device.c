@@ -124,12 +124,24 @@ dev_init(struct dev *d, const struct dev_identity *id, const struct dev_platform
 		persist_blank(&d->ps);
 		d->boot = rc == DEV_REC_ERASED ? DEV_BOOT_ERASED : DEV_BOOT_DAMAGED;
 		/* §4.1: a damaged record may have been a LOCKED one. Unless the hardware says the
-		 * debug port is open (so the board was never locked), refuse every write (P-21). */
-		if (rc != DEV_REC_ERASED && hw != 0) {
+		 * debug port is open (so the board was never locked), refuse every write (P-21).
+		 * No record at all with the fuse blown is the same: the board was locked. */
+		if ((rc != DEV_REC_ERASED && hw != 0) || hw > 0) {
 			d->ps.state = ST_LOCKED;
 			d->ps.debug_locked = hw > 0;
 			dev_record_seal(&d->ps);
 		}
+		return;
+	}
+	/* §4.1: the fuse is only ever blown from CERTIFIED, at LOCK: a valid record of an earlier
+	 * state beside a blown fuse was rolled back or rewritten (a CRC is not authentication).
+	 * The board is LOCKED, refusing every write, as for a damaged record; nothing is stored. */
+	if (hw > 0 && d->ps.state < ST_CERTIFIED) {
+		persist_blank(&d->ps);
+		d->ps.state = ST_LOCKED;
+		d->ps.debug_locked = 1;
+		dev_record_seal(&d->ps);
+		d->boot = DEV_BOOT_DAMAGED;
 		return;
 	}
 	/* P-45: the fuse was written and the part reset (or the record write failed) before the

@@ -199,7 +199,9 @@ state_row(struct cx *c, const char *name, const struct probe *pr, size_t n)
 	    n);
 	seen[0] = '\0';
 	for (i = 0; i < n; i++) {
-		if (pr[i].type == MSG_LOCK && !c->o->allow_lock && c->state != ST_LOCKED) {
+		/* never LOCK without --allow-lock, whatever state the board said it was in: a
+		 * board that said LOCKED by mistake would take it (red team, issue #17) */
+		if (pr[i].type == MSG_LOCK && !c->o->allow_lock) {
 			lock_skipped = 1;
 			continue;
 		}

@@ -1100,7 +1100,9 @@ test_lock_record_write_fails(void **state)
 }
 
 /* A part that resets when its option bytes are written never answers LOCK: at the next boot the
- * core finds CERTIFIED and a closed fuse, and completes the LOCK (P-22). Only from CERTIFIED. */
+ * core finds CERTIFIED and a closed fuse, and completes the LOCK (P-22). A blown fuse beside an
+ * erased record or one of an earlier state (rolled back or rewritten: the fuse is only blown
+ * from CERTIFIED) boots LOCKED and refuses writes, nothing stored (§4.1). */
 static void
 test_lock_part_resets(void **state)
 {
@@ -1112,10 +1114,34 @@ test_lock_part_resets(void **state)
 		flash = fk.flash;
 		fk.fuse = 1; /* blown, and the chip reset before the record was written */
 		dev_init(&dv, &ident, &plat, st == ST_BLANK ? NULL : &flash);
-		assert_int_equal(dv.ps.state, st == ST_CERTIFIED ? ST_LOCKED : st);
+		assert_int_equal(dv.ps.state, ST_LOCKED);
 		assert_int_equal(dv.boot, st == ST_CERTIFIED ? DEV_BOOT_LOCK_DONE :
-		    st == ST_BLANK ? DEV_BOOT_ERASED : DEV_BOOT_RECORD);
+		    st == ST_BLANK ? DEV_BOOT_ERASED : DEV_BOOT_DAMAGED);
 	}
+}
+
+/* The red team's rollback: a valid IDENTIFIED record written over a locked board's; the fuse is
+ * blown: SET_IDENTITY must be refused, nothing stored. */
+static void
+test_rolled_back_record_refused(void **state)
+{
+	struct dev_persist flash;
+	struct reply r;
+	uint8_t p[256];
+	unsigned stores;
+
+	(void)state;
+	board_in(ST_IDENTIFIED);
+	flash = fk.flash;
+	fk.fuse = 1;
+	dev_init(&dv, &ident, &plat, &flash);
+	assert_int_equal(dv.ps.state, ST_LOCKED);
+	stores = fk.stores;
+	send_req(MSG_SET_IDENTITY, p, enc_set_identity("ATTACKER-1", "hunter2hunter2", 10, p), &r);
+	assert_int_equal(r.type, MSG_ERROR);
+	assert_int_not_equal(r.err, 0);
+	assert_int_equal(fk.stores, stores);
+	assert_int_equal(dv.ps.state, ST_LOCKED);
 }
 
 /* HELLO's debug_locked is the hardware's (P-12), the record's copy only when it cannot be read. */
@@ -1627,6 +1653,7 @@ main(void)
 		cmocka_unit_test(test_locked_survives_reboot),
 		cmocka_unit_test(test_lock_record_write_fails),
 		cmocka_unit_test(test_lock_part_resets),
+		cmocka_unit_test(test_rolled_back_record_refused),
 		cmocka_unit_test(test_debug_locked_from_hardware),
 		cmocka_unit_test(test_record_check),
 		cmocka_unit_test(test_damaged_record_at_boot),

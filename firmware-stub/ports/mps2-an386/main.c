@@ -244,7 +244,10 @@ main(void)
 			continue;
 		}
 		t0 = trace ? semihost_elapsed_us() : 0;
-		if (dev_input(&board, buf, n) > 0 && trace) {
+		r = dev_input(&board, buf, n);
+		/* the core wiped its copies; this one goes too (a password may be in it) */
+		mbedtls_platform_zeroize(buf, sizeof(buf));
+		if (r > 0 && trace) {
 			/* the request type of the reply just sent (P-10), its time and the heap peak */
 			put_hex(lines[1], &board.last_type, 1);
 			put_num(lines[2], (unsigned long)(semihost_elapsed_us() - t0));

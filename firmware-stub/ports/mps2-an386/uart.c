@@ -76,6 +76,9 @@ uart_getc(void)
 	if (head == t)
 		return -1;
 	c = ring[t % UART_RX_RING];
+	/* a password crosses this ring (SET_IDENTITY, CONFIRM_PASSWORD): the byte does not stay
+	 * once read (docs/porting.md §7) */
+	((volatile uint8_t *)ring)[t % UART_RX_RING] = 0;
 	__asm__ volatile("" ::: "memory");
 	tail = t + 1;
 	return c;
