@@ -127,6 +127,7 @@ dev_init(struct dev *d, const struct dev_identity *id, const struct dev_platform
 		 * debug port is open (so the board was never locked), refuse every write (P-21).
 		 * No record at all with the fuse blown is the same: the board was locked. */
 		if ((rc != DEV_REC_ERASED && hw != 0) || hw > 0) {
+			d->boot = DEV_BOOT_DAMAGED; /* a LOCKED stand-in, erased flash or not */
 			d->ps.state = ST_LOCKED;
 			d->ps.debug_locked = hw > 0;
 			dev_record_seal(&d->ps);
