@@ -28,6 +28,11 @@
  *       station/STATION) with the Ed25519 key in KEYFILE (PEM, made when absent), whose public key
  *       is registered; resumes a station from the registry's next seq; prints "synth ok
  *       entries=N checkpoints=C conflicts=K seconds=S"
+ *   fleet-driver synth-export DIR NSTATIONS NDEV CPEVERY KEYFILE
+ *       NSTATIONS synthetic stations of NDEV devices each (as synth makes them, disjoint) written
+ *       straight into DIR in the layout of `station fleet export --format json` (no server), for
+ *       measuring `station fleet verify --from` at a million devices; prints "synth-export ok
+ *       stations=N devices=D entries=E"
  * Exit 0 on success, 3 for FLEET_ERR_FORK, 4 for FLEET_ERR_SCHEMA, 5 for FLEET_ERR_EXHAUSTED,
  * 6 for FLEET_ERR_NOLOT, 1 for any other error (the message on stderr), 2 for usage.
  */
@@ -342,8 +347,57 @@ stream_held(const char *conninfo, const char *station, int64_t n, struct merkle_
 
 struct synth_e {
 	char time[32], chip[32], serial[32], body[320];
+	char h1[65], h2[65], cs[24]; /* commitment, public key hash, certificate serial */
 	const char *kind;
 };
+
+/* Entry seq of a synthetic station whose devices start at first: station.start, then five per
+ * device d: serial.allocated, password.committed, cert.issued, board.verified, board.pass. */
+static void
+synth_entry(long long first, int64_t seq, struct synth_e *x)
+{
+	long long d = first + (seq - 1) / 5;
+	char tmp[64];
+
+	snprintf(x->time, sizeof(x->time), "2026-01-01T00:00:%02d.%03dZ", (int)(seq / 1000 % 60),
+	    (int)(seq % 1000));
+	x->chip[0] = x->serial[0] = '\0';
+	snprintf(x->body, sizeof(x->body), "{}");
+	if (seq == 0) {
+		x->kind = "station.start";
+		return;
+	}
+	snprintf(x->chip, sizeof(x->chip), "chip-%08lld", d);
+	snprintf(x->serial, sizeof(x->serial), "SN%08lld", d);
+	switch ((seq - 1) % 5) {
+	case 0:
+		x->kind = "serial.allocated";
+		snprintf(x->body, sizeof(x->body), "{\"product\":\"thermo\"}");
+		break;
+	case 1:
+		x->kind = "password.committed";
+		snprintf(tmp, sizeof(tmp), "pw-%lld", d);
+		hex_of(tmp, x->h1);
+		snprintf(x->body, sizeof(x->body), "{\"commitment\":\"%s\"}", x->h1);
+		break;
+	case 2:
+		x->kind = "cert.issued";
+		snprintf(tmp, sizeof(tmp), "pk-%lld", d);
+		hex_of(tmp, x->h2);
+		snprintf(x->cs, sizeof(x->cs), "%llx", d + 4096);
+		snprintf(x->body, sizeof(x->body), "{\"cert_serial\":\"%s\",\"issuer\":\"k1\","
+		    "\"product\":\"thermo\",\"pubkey_sha256\":\"%s\"}", x->cs, x->h2);
+		break;
+	case 3:
+		x->kind = "board.verified";
+		snprintf(x->body, sizeof(x->body), "{\"product\":\"thermo\"}");
+		break;
+	default:
+		x->kind = "board.pass";
+		snprintf(x->body, sizeof(x->body), "{\"product\":\"thermo\"}");
+		break;
+	}
+}
 
 static int
 synth(char **av)
@@ -389,46 +443,8 @@ synth(char **av)
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	for (seq = next; seq < total; seq++) {
 		struct synth_e *x = &se[n];
-		long long d = first + (seq - 1) / 5;
-		char h1[65], h2[65], tmp[64];
 
-		snprintf(x->time, sizeof(x->time), "2026-01-01T00:00:%02d.%03dZ", (int)(seq / 1000 % 60),
-		    (int)(seq % 1000));
-		x->chip[0] = x->serial[0] = '\0';
-		snprintf(x->body, sizeof(x->body), "{}");
-		if (seq == 0) {
-			x->kind = "station.start";
-		} else {
-			snprintf(x->chip, sizeof(x->chip), "chip-%08lld", d);
-			snprintf(x->serial, sizeof(x->serial), "SN%08lld", d);
-			switch ((seq - 1) % 5) {
-			case 0:
-				x->kind = "serial.allocated";
-				snprintf(x->body, sizeof(x->body), "{\"product\":\"thermo\"}");
-				break;
-			case 1:
-				x->kind = "password.committed";
-				snprintf(tmp, sizeof(tmp), "pw-%lld", d);
-				hex_of(tmp, h1);
-				snprintf(x->body, sizeof(x->body), "{\"commitment\":\"%s\"}", h1);
-				break;
-			case 2:
-				x->kind = "cert.issued";
-				snprintf(tmp, sizeof(tmp), "pk-%lld", d);
-				hex_of(tmp, h2);
-				snprintf(x->body, sizeof(x->body), "{\"cert_serial\":\"%llx\",\"issuer\":\"k1\","
-				    "\"product\":\"thermo\",\"pubkey_sha256\":\"%s\"}", d + 4096, h2);
-				break;
-			case 3:
-				x->kind = "board.verified";
-				snprintf(x->body, sizeof(x->body), "{\"product\":\"thermo\"}");
-				break;
-			default:
-				x->kind = "board.pass";
-				snprintf(x->body, sizeof(x->body), "{\"product\":\"thermo\"}");
-				break;
-			}
-		}
+		synth_entry(first, seq, x);
 		e[n].station = av[1];
 		e[n].seq = seq;
 		e[n].time = x->time;
@@ -477,6 +493,144 @@ out:
 	free(se);
 	free(e);
 	return done(f, r, why);
+}
+
+/* s as a JSON string (quotes, backslashes and control characters escaped) */
+static void
+jput(FILE *fp, const char *s)
+{
+	fputc('"', fp);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(fp, "\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", fp);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(fp, "\\u%04x", *s);
+		else
+			fputc(*s, fp);
+	}
+	fputc('"', fp);
+}
+
+static FILE *
+xopen(const char *dir, const char *name)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s.jsonl", dir, name);
+	return fopen(path, "wx");
+}
+
+/* An export (`station fleet export --format json` layout, no manifest) of NST synthetic stations
+ * written directly, for measuring `station fleet verify --from` at sizes the ingest path would
+ * take hours to build: each station as synth makes it (devices [i*NDEV, (i+1)*NDEV)), its claims,
+ * its checkpoints signed with KEYFILE's key, the key registered. */
+static int
+synth_export(char **av)
+{
+	static const char *const names[] = { "stations", "entries", "checkpoints", "station_keys",
+		"chips", "serials", "cert_serials", "pubkeys", "pw_commitments", "conflicts", "forks",
+		"lots", "leases" };
+	enum { F_ST, F_E, F_CP, F_K, F_CHIP, F_SER, F_CERT, F_PK, F_PW, F_N = 13 };
+	const char *dir = av[0], *rcv = "2026-01-01T00:00:00Z";
+	long long nst = atoll(av[1]), ndev = atoll(av[2]), every = atoll(av[3]), i;
+	char pem[1024], note[1024], station[32], hex[65], pemsha[65];
+	FILE *f[F_N];
+	struct merkle_stream ms;
+	struct synth_e x;
+	EVP_PKEY *key;
+	merkle_hash leaf, root;
+	int64_t seq, total;
+	int k, ok = 1;
+
+	memset(&ms, 0, sizeof(ms));
+	if (nst <= 0 || nst > 999 || ndev < 0 || every <= 0)
+		return 2;
+	if ((key = synth_key(av[4], pem, sizeof(pem))) == NULL) {
+		fprintf(stderr, "fleet-driver: cannot load or make the key %s\n", av[4]);
+		return 1;
+	}
+	hex_of(pem, pemsha);
+	for (k = 0; k < F_N; k++)
+		if ((f[k] = xopen(dir, names[k])) == NULL) {
+			fprintf(stderr, "fleet-driver: cannot write %s/%s.jsonl\n", dir, names[k]);
+			return 1;
+		}
+	for (i = 0; i < nst && ok; i++) {
+		snprintf(station, sizeof(station), "synth-%03lld", i);
+		fprintf(f[F_ST], "{\"station_id\":\"%s\",\"first_seen\":\"%s\",\"last_contact\":\"%s\"}\n",
+		    station, rcv, rcv);
+		fprintf(f[F_K], "{\"station_id\":\"%s\",\"pem\":", station);
+		jput(f[F_K], pem);
+		fprintf(f[F_K], ",\"sha256\":\"%s\",\"first_seen\":\"%s\"}\n", pemsha, rcv);
+		if (merkle_stream_init(&ms) != MERKLE_OK)
+			return 1;
+		total = 1 + 5 * ndev;
+		for (seq = 0; seq < total && ok; seq++) {
+			synth_entry(i * ndev, seq, &x);
+			if (audit_entry_leaf_with(&ms, seq, x.time, station, "op", "lot-1", x.kind, x.chip,
+			        x.serial, x.body, leaf) != AUDIT_OK ||
+			    merkle_stream_push(&ms, leaf) != MERKLE_OK) {
+				ok = 0;
+				break;
+			}
+			for (k = 0; k < 32; k++)
+				snprintf(hex + 2 * k, 3, "%02x", leaf[k]);
+			fprintf(f[F_E], "{\"station_id\":\"%s\",\"seq\":\"%lld\",\"time\":\"%s\",\"operator\":"
+			    "\"op\",\"lot\":\"lot-1\",\"kind\":\"%s\",\"chip_id\":\"%s\",\"serial\":\"%s\","
+			    "\"body\":", station, (long long)seq, x.time, x.kind, x.chip, x.serial);
+			jput(f[F_E], x.body);
+			fprintf(f[F_E], ",\"leaf\":\"%s\",\"received\":\"%s\"}\n", hex, rcv);
+			switch (seq == 0 ? -1 : (int)((seq - 1) % 5)) {
+			case 0:
+				fprintf(f[F_SER], "{\"serial\":\"%s\",\"product\":\"thermo\",\"station_id\":\"%s\","
+				    "\"seq\":\"%lld\"}\n", x.serial, station, (long long)seq);
+				break;
+			case 1:
+				fprintf(f[F_PW], "{\"commitment\":\"%s\",\"station_id\":\"%s\",\"seq\":\"%lld\"}\n",
+				    x.h1, station, (long long)seq);
+				break;
+			case 2:
+				fprintf(f[F_CERT], "{\"issuer\":\"k1\",\"cert_serial\":\"%s\",\"station_id\":"
+				    "\"%s\",\"seq\":\"%lld\"}\n", x.cs, station, (long long)seq);
+				fprintf(f[F_PK], "{\"pubkey_sha256\":\"%s\",\"station_id\":\"%s\",\"seq\":"
+				    "\"%lld\"}\n", x.h2, station, (long long)seq);
+				break;
+			case 3:
+				fprintf(f[F_CHIP], "{\"product\":\"thermo\",\"chip_id\":\"%s\",\"station_id\":"
+				    "\"%s\",\"seq\":\"%lld\"}\n", x.chip, station, (long long)seq);
+				break;
+			default: break;
+			}
+			if ((seq + 1) % every == 0 || seq + 1 == total) {
+				if (merkle_stream_root(&ms, root) != MERKLE_OK ||
+				    sign_note(key, station, (uint64_t)(seq + 1), root, note, sizeof(note)) != 0) {
+					ok = 0;
+					break;
+				}
+				for (k = 0; k < 32; k++)
+					snprintf(hex + 2 * k, 3, "%02x", root[k]);
+				fprintf(f[F_CP], "{\"station_id\":\"%s\",\"size\":\"%lld\",\"root\":\"%s\","
+				    "\"note\":", station, (long long)(seq + 1), hex);
+				jput(f[F_CP], note);
+				fprintf(f[F_CP], ",\"received\":\"%s\"}\n", rcv);
+			}
+		}
+		merkle_stream_done(&ms);
+		memset(&ms, 0, sizeof(ms));
+	}
+	for (k = 0; k < F_N; k++)
+		if (fclose(f[k]) != 0)
+			ok = 0;
+	EVP_PKEY_free(key);
+	if (!ok) {
+		fprintf(stderr, "fleet-driver: synth-export failed\n");
+		return 1;
+	}
+	printf("synth-export ok stations=%lld devices=%lld entries=%lld\n", nst, nst * ndev,
+	    nst * (1 + 5 * ndev));
+	return 0;
 }
 
 static char *
@@ -642,6 +796,8 @@ main(int argc, char **argv)
 		return ingest_db(argv + 2);
 	if (argc == 8 && strcmp(argv[1], "synth") == 0)
 		return synth(argv + 2);
+	if (argc == 7 && strcmp(argv[1], "synth-export") == 0)
+		return synth_export(argv + 2);
 	fprintf(stderr, "usage: fleet-driver open CONNINFO\n"
 	                "       fleet-driver ingest CONNINFO STATION SEQ KIND CHIP SERIAL BODY\n"
 	                "       fleet-driver checkpoint CONNINFO STATION SIZE good|bad\n"
@@ -649,6 +805,7 @@ main(int argc, char **argv)
 	                "       fleet-driver lot CONNINFO STATION LOT QUOTA\n"
 	                "       fleet-driver lease serials|quota CONNINFO STATION SCOPE COUNT\n"
 	                "       fleet-driver ingest-db CONNINFO DB\n"
-	                "       fleet-driver synth CONNINFO STATION FIRST NDEV CPEVERY KEYFILE\n");
+	                "       fleet-driver synth CONNINFO STATION FIRST NDEV CPEVERY KEYFILE\n"
+	                "       fleet-driver synth-export DIR NSTATIONS NDEV CPEVERY KEYFILE\n");
 	return 2;
 }

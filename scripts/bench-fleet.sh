@@ -1,0 +1,79 @@
+#!/bin/sh
+# bench-fleet.sh: load figures of the fleet registry (issue #15, docs/fleet.md "Measured"), run by
+# hand (not in make test: its timings depend on the machine). Needs a build (make, and
+# build/release/tests/fleet-driver: make build/release/tests/fleet-driver) and PostgreSQL 15.
+#   1. ingest: synthetic stations (fleet-driver synth: valid leaves, checkpoints signed with a
+#      software Ed25519 key registered in station_keys, batches of 1000 through
+#      fleet_ingest_batch) into a private cluster (scripts/pg-setup.sh): 1, 2 and 4 stations in
+#      parallel, RATE_DEV devices each (5 entries per device); entries/s;
+#   2. `station fleet verify` against that registry (time, peak RSS), then after growing it by
+#      GROW_DEV devices (2 loaders in parallel); `station fleet export --format bundle` and
+#      `verify --from` of it;
+#   3. `station fleet verify --from` of exports written straight in the export layout (fleet-driver
+#      synth-export: 10 stations) of EXPORT_DEVICES devices each size: how time and memory grow to
+#      a million devices without hours of ingest.
+# Everything runs under nice -n 10. Prints one line per figure; nothing is written to the tree.
+#   RATE_DEV=2000 GROW_DEV=40000 EXPORT_DEVICES="100000 300000 1000000" scripts/bench-fleet.sh
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${BIN:-$top/build/bin}
+DRV=${FLEET_DRIVER:-$top/build/release/tests/fleet-driver}
+RATE_DEV=${RATE_DEV:-2000}
+GROW_DEV=${GROW_DEV:-40000}
+EXPORT_DEVICES=${EXPORT_DEVICES:-"100000 300000 1000000"}
+for x in "$BIN/station" "$DRV"; do [ -x "$x" ] || { echo "bench-fleet.sh: build $x first" >&2; exit 2; }; done
+T=$(mktemp -d /tmp/station-benchfleet.XXXXXX)
+trap 'PG_STOP=1 "$top/scripts/pg-setup.sh" "$T" >/dev/null 2>&1 || :; rm -rf "$T"' EXIT
+conn=$("$top/scripts/pg-setup.sh" "$T")
+N="nice -n 10"
+now() { date +%s.%N; }
+# measure LABEL CMD...: wall seconds and peak RSS of one command
+measure() {
+	label=$1
+	shift
+	$N /usr/bin/time -f "%e %M" -o "$T/time" "$@" >"$T/out" 2>"$T/err" || {
+		rc=$?
+		[ "$rc" = 9 ] || { cat "$T/out" "$T/err"; echo "bench-fleet.sh: $label failed ($rc)" >&2; exit 1; }
+	}
+	set -- $(tail -n 1 "$T/time")
+	echo "$label: $1 s, peak RSS $(($2 / 1024)) MiB; $(tail -n 1 "$T/out")"
+}
+
+echo "machine: $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), $(free -g | awk '/^Mem:/ {print $2}') GiB, load $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%Y-%m-%dT%H:%MZ)"
+"$DRV" open "$conn" >/dev/null
+s=0
+for p in 1 2 4; do
+	t0=$(now)
+	i=0
+	while [ $i -lt $p ]; do
+		$N "$DRV" synth "$conn" "rate-$p-$i" $((s * RATE_DEV)) "$RATE_DEV" 1000 "$T/key.pem" >"$T/synth-$p-$i.out" &
+		i=$((i + 1))
+		s=$((s + 1))
+	done
+	wait
+	t1=$(now)
+	e=$((p * (1 + 5 * RATE_DEV)))
+	echo "ingest, $p station(s) in parallel: $e entries in $(echo "$t1 - $t0" | bc | cut -c1-6) s: $(echo "$e / ($t1 - $t0)" | bc) entries/s"
+done
+entries=$("$BIN/station" fleet status --registry "$conn" --json | jq .totals.entries)
+measure "verify, registry of $entries entries" "$BIN/station" fleet verify --registry "$conn"
+if [ "$GROW_DEV" -gt 0 ]; then
+	t0=$(now)
+	for i in 0 1; do
+		$N "$DRV" synth "$conn" "grow-$i" $(((s + i) * RATE_DEV + i * GROW_DEV)) $((GROW_DEV / 2)) 1000 "$T/key.pem" >"$T/grow-$i.out" &
+	done
+	wait
+	t1=$(now)
+	echo "ingest, 2 stations in parallel: $((2 * (1 + 5 * (GROW_DEV / 2)))) entries in $(echo "$t1 - $t0" | bc | cut -c1-6) s"
+	entries=$("$BIN/station" fleet status --registry "$conn" --json | jq .totals.entries)
+	measure "verify, registry of $entries entries" "$BIN/station" fleet verify --registry "$conn"
+fi
+measure "export bundle, $entries entries" "$BIN/station" fleet export --registry "$conn" --format bundle --out "$T/bundle"
+measure "verify --from bundle ($(du -sh "$T/bundle" | cut -f1))" "$BIN/station" fleet verify --from "$T/bundle"
+rm -rf "$T/bundle"
+for d in $EXPORT_DEVICES; do
+	mkdir "$T/x"
+	$N "$DRV" synth-export "$T/x" 10 $((d / 10)) 1000 "$T/key.pem" >/dev/null
+	measure "verify --from, $d devices ($((d * 5 + 10)) entries, $(du -sh "$T/x" | cut -f1))" "$BIN/station" fleet verify --from "$T/x"
+	rm -rf "$T/x"
+done
