@@ -176,18 +176,21 @@ print_status(json_t *st)
 	}
 	printf("\nleases:\n");
 	json_array_foreach(json_object_get(st, "stations"), i, s) {
-		json_array_foreach(json_object_get(s, "serial_blocks"), j, x)
+		json_array_foreach(json_object_get(s, "serial_blocks"), j, x) {
 			printf("  %-20s serials %s %lld..%lld (granted %s, ttl %llds)\n", js(s, "station"),
 			    js(x, "product"), ji(x, "first"), ji(x, "first") + ji(x, "count") - 1,
 			    js(x, "granted"), ji(x, "ttl_s"));
-		json_array_foreach(json_object_get(s, "quota"), j, x)
+		}
+		json_array_foreach(json_object_get(s, "quota"), j, x) {
 			printf("  %-20s quota of lot %s: %lld granted, %lld used (cert.issued held)\n",
 			    js(s, "station"), js(x, "lot"), ji(x, "granted"), ji(x, "used"));
+		}
 	}
 	printf("\nlots:\n");
-	json_array_foreach(json_object_get(st, "lots"), i, x)
+	json_array_foreach(json_object_get(st, "lots"), i, x) {
 		printf("  %-20s fleet quota %lld, declared by %s, %lld leased\n", js(x, "lot"),
 		    ji(x, "quota"), js(x, "declared_by"), ji(x, "leased"));
+	}
 	printf("\nconflicts (a value claimed by two stations):%s\n",
 	    json_array_size(json_object_get(st, "conflicts")) ? "" : " none");
 	json_array_foreach(json_object_get(st, "conflicts"), i, x) {
@@ -199,10 +202,11 @@ print_status(json_t *st)
 	}
 	printf("\nforks (a station offered another history; nothing more is taken from it):%s\n",
 	    json_array_size(json_object_get(st, "forks")) ? "" : " none");
-	json_array_foreach(json_object_get(st, "forks"), i, x)
+	json_array_foreach(json_object_get(st, "forks"), i, x) {
 		printf("  #%lld station %s %s %lld: held %.16s..., offered %.16s... (detected %s)\n",
 		    ji(x, "id"), js(x, "station"), js(x, "what"), ji(x, "position"), js(x, "held"),
 		    js(x, "offered"), js(x, "detected"));
+	}
 }
 
 static int

@@ -76,9 +76,10 @@ quota_of(struct sctx *c, const char *station, const char *lot)
 	if (st == NULL || lot == NULL)
 		return NULL;
 	q = json_object_get(st, "quota");
-	json_array_foreach(q, i, x)
+	json_array_foreach(q, i, x) {
 		if (strcmp(json_string_value(json_object_get(x, "lot")), lot) == 0)
 			return x;
+	}
 	x = json_pack("{s:s s:I s:I}", "lot", lot, "granted", (json_int_t)0, "used", (json_int_t)0);
 	if (x == NULL || json_array_append_new(q, x) != 0)
 		return NULL;
