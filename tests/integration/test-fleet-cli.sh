@@ -4,7 +4,8 @@
 # simulated boards on the SoftHSM token, their SQLite logs and signed checkpoints pushed by the
 # fleet-driver as a forwarder would (the second station's serials repeat the first's: conflicts),
 # and a synthetic third station. Status against the registry's own counts; verify passing (exit 9:
-# conflicts recorded), then failing, naming station and seq, when an export is edited and when
+# conflicts recorded), then failing, naming station and seq, when an export is edited (an entry, a
+# claim row, a bundle file, a checkpoint signature) and when
 # the registry itself is edited by its superuser (an entry with its leaf, an entry without, a
 # claim row); export json/csv/bundle and verification offline.
 set -eu
@@ -111,7 +112,13 @@ rm "$T/ex-bundle/manifest.json"
 rc=0; "$S" fleet verify --from "$T/ex-bundle" >"$T/vo-c.out" 2>&1 || rc=$?
 [ "$rc" = 7 ] && grep -q "^PROBLEM: station demo-station-1 seq [0-9]*: the chip claim row (.*/chip-forged) differs from what the entry claims" "$T/vo-c.out" ||
 	{ cat "$T/vo-c.out"; fail "an edited claim in an export ($rc)"; }
-ok "json, csv and bundle exports; offline verify passes; an edited entry (seq $seq), a bundle file and a claim row are named"
+# a checkpoint's signature altered (the bytes before its last base64 group): forged
+"$S" fleet export $REG --format json --out "$T/ex-sig" >/dev/null || fail "export for the signature"
+sed -i '/"station_id":"line-3","size":"25",/s/....\(...=\\n","received"\)/AAAA\1/' "$T/ex-sig/checkpoints.jsonl"
+rc=0; "$S" fleet verify --from "$T/ex-sig" >"$T/vo-sig.out" 2>&1 || rc=$?
+[ "$rc" = 7 ] && grep -q "^PROBLEM: station line-3 seq 24: checkpoint of size 25: its signature does not verify: forged or altered" "$T/vo-sig.out" ||
+	{ cat "$T/vo-sig.out"; fail "a forged checkpoint signature ($rc)"; }
+ok "json, csv and bundle exports; offline verify passes; an edited entry (seq $seq), a bundle file, a claim row and a forged checkpoint signature are named"
 
 echo "-- the registry edited by its superuser"
 # an entry changed together with its leaf (the server's check holds): the signed checkpoints catch it
