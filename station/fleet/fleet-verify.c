@@ -893,8 +893,9 @@ pass(struct vstate *v)
 		end_station(v);
 	}
 	station_reset(v);
-	/* rows left: of stations after the last one with entries */
-	v->station[0] = '\x7f';
+	/* rows left: of stations after the last one with entries (0xff sorts after every byte of
+	 * ASCII or UTF-8 text) */
+	v->station[0] = '\xff';
 	v->station[1] = '\0';
 	if ((r = load_keys(v)) != FR_OK || (r = load_cps(v)) != FR_OK ||
 	    (r = match_claims(v, 0, "", NULL, 0)) != FR_OK)
