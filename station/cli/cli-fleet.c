@@ -2,10 +2,12 @@
  * cli-fleet.c: `station fleet status|verify|export`: the central fleet registry (issue #15,
  * docs/fleet.md) for people, scripts and auditors. Read-only: one REPEATABLE READ READ ONLY
  * transaction on the registry (libpq), or an export directory. The connection string comes from
- * --registry CONNINFO or --registry-file FILE (a file holding it, as it may hold a password:
- * never put a password in argv). Exit codes (cli.h): EXIT_OK, EXIT_USAGE, EXIT_DB (the registry or
- * the export cannot be read, or the export cannot be written), EXIT_VERIFY (verify: a problem),
- * EXIT_FLEET_FINDINGS (verify: everything holds, but the registry records conflicts or forks).
+ * --registry CONNINFO, --registry-file FILE (a file holding it, as it may hold a password: never
+ * put a password in argv) or a profile's [fleet] registry / registry_file (--profile FILE).
+ * Exit codes (cli.h): EXIT_OK, EXIT_USAGE, EXIT_PROFILE (the profile does not load or has no
+ * [fleet]), EXIT_DB (the registry or the export cannot be read, or the export cannot be written),
+ * EXIT_VERIFY (verify: a problem), EXIT_FLEET_FINDINGS (verify: everything holds, but the registry
+ * records conflicts or forks).
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -20,9 +22,10 @@
 #include "fleet-read.h"
 #include "fleet-status.h"
 #include "fleet-verify.h"
+#include "profile.h"
 
 static const char EXITS[] =
-    "exit: 0 ok (verify: everything holds, no conflict, no fork), 2 usage,\n"
+    "exit: 0 ok (verify: everything holds, no conflict, no fork), 2 usage, 3 profile,\n"
     "      5 the registry or export cannot be read (or the export cannot be written),\n"
     "      7 verify: a problem (each named on stderr: station, seq, what),\n"
     "      9 verify: everything holds, but the registry records conflicts or forks\n";
@@ -30,7 +33,8 @@ static const char EXITS[] =
 static const char REGISTRY_HELP[] =
     "  --registry CONNINFO     the registry's libpq connection string (no password in it:\n"
     "                          use --registry-file, or a ~/.pgpass / PGPASSFILE)\n"
-    "  --registry-file FILE    a file whose first line is the connection string (mode 0600)\n";
+    "  --registry-file FILE    a file whose first line is the connection string (mode 0600)\n"
+    "  --profile FILE          a station profile: its [fleet] registry or registry_file\n";
 
 static void
 usage(FILE *f)
@@ -45,7 +49,7 @@ usage(FILE *f)
 
 /* Options common to the subcommands; *conninfo malloc'd (wiped and freed by the caller). */
 struct fopts {
-	const char *registry, *registry_file, *from, *out, *format;
+	const char *registry, *registry_file, *profile, *from, *out, *format;
 	int json;
 };
 
@@ -55,7 +59,8 @@ parse(const char *cmd, int argc, char **argv, struct fopts *o, const char *help)
 	static const struct option opts[] = { { "registry", required_argument, NULL, 'r' },
 		{ "registry-file", required_argument, NULL, 'R' }, { "json", no_argument, NULL, 'j' },
 		{ "from", required_argument, NULL, 'F' }, { "out", required_argument, NULL, 'o' },
-		{ "format", required_argument, NULL, 'f' }, { "help", no_argument, NULL, 'h' },
+		{ "format", required_argument, NULL, 'f' }, { "profile", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 } };
 	int c;
 
@@ -69,6 +74,7 @@ parse(const char *cmd, int argc, char **argv, struct fopts *o, const char *help)
 		case 'F': o->from = optarg; break;
 		case 'o': o->out = optarg; break;
 		case 'f': o->format = optarg; break;
+		case 'p': o->profile = optarg; break;
 		case 'h':
 			printf("%s%s%s", help, REGISTRY_HELP, EXITS);
 			return -1;
@@ -90,8 +96,9 @@ open_src(const char *cmd, const struct fopts *o, struct fleet_src **src)
 	int r;
 
 	if (o->from != NULL) {
-		if (o->registry != NULL || o->registry_file != NULL) {
-			fprintf(stderr, "station fleet %s: --from reads an export: no --registry\n", cmd);
+		if (o->registry != NULL || o->registry_file != NULL || o->profile != NULL) {
+			fprintf(stderr, "station fleet %s: --from reads an export: no --registry or "
+			    "--profile\n", cmd);
 			return EXIT_USAGE;
 		}
 		if ((r = fleet_read_open_dir(o->from, src, why, sizeof(why))) != FR_OK) {
@@ -100,7 +107,38 @@ open_src(const char *cmd, const struct fopts *o, struct fleet_src **src)
 		}
 		return 0;
 	}
-	if (fleet_read_conninfo(o->registry, o->registry_file, &conninfo, why, sizeof(why)) != 0) {
+	if (o->profile != NULL) {
+		struct profile *p;
+		char err[CAP_REASON * 2];
+
+		if (o->registry != NULL || o->registry_file != NULL) {
+			fprintf(stderr, "station fleet %s: give the registry by --profile, --registry or "
+			    "--registry-file, not several\n", cmd);
+			return EXIT_USAGE;
+		}
+		if ((p = calloc(1, sizeof(*p))) == NULL) {
+			fprintf(stderr, "station fleet %s: out of memory\n", cmd);
+			return EXIT_DB;
+		}
+		err[0] = '\0';
+		if (profile_load(o->profile, p, err, sizeof(err)) != 0 || !p->fleet) {
+			if (err[0] == '\0')
+				snprintf(err, sizeof(err), "the profile %s has no [fleet] registry or "
+				    "registry_file", o->profile);
+			fprintf(stderr, "station fleet %s: %s\n", cmd, err);
+			free(p);
+			return EXIT_PROFILE;
+		}
+		r = p->fleet_registry[0] != '\0' ?
+		    fleet_read_conninfo(p->fleet_registry, NULL, &conninfo, why, sizeof(why)) :
+		    fleet_read_conninfo(NULL, p->fleet_registry_file, &conninfo, why, sizeof(why));
+		free(p);
+		if (r != 0) {
+			fprintf(stderr, "station fleet %s: %s\n", cmd, why);
+			return EXIT_PROFILE;
+		}
+	} else if (fleet_read_conninfo(o->registry, o->registry_file, &conninfo, why,
+	               sizeof(why)) != 0) {
 		fprintf(stderr, "station fleet %s: %s\n", cmd, why);
 		return EXIT_USAGE;
 	}
@@ -213,7 +251,8 @@ static int
 cmd_status(int argc, char **argv)
 {
 	static const char help[] =
-	    "usage: station fleet status (--registry CONNINFO | --registry-file FILE) [--json]\n"
+	    "usage: station fleet status (--registry CONNINFO | --registry-file FILE | --profile FILE)\n"
+	    "                            [--json]\n"
 	    "Per station: first seen, last contact, entries held (its last seq + 1), its last\n"
 	    "checkpoint (size, age), forks (and whether the registry refuses it), the conflicts it is\n"
 	    "part of, its leases (serial blocks; quota per lot: granted, and used = its cert.issued\n"
@@ -291,8 +330,8 @@ static int
 cmd_verify(int argc, char **argv)
 {
 	static const char help[] =
-	    "usage: station fleet verify (--registry CONNINFO | --registry-file FILE | --from DIR)\n"
-	    "                            [--json]\n"
+	    "usage: station fleet verify (--registry CONNINFO | --registry-file FILE |\n"
+	    "                             --profile FILE | --from DIR) [--json]\n"
 	    "An auditor's check of the whole fleet, from the registry (one snapshot, read-only) or\n"
 	    "from an export (--from DIR, made by `station fleet export --format json|bundle`; a\n"
 	    "bundle's manifest is checked first), with no trust in the registry's own checks:\n"
@@ -377,7 +416,7 @@ static int
 cmd_export(int argc, char **argv)
 {
 	static const char help[] =
-	    "usage: station fleet export (--registry CONNINFO | --registry-file FILE)\n"
+	    "usage: station fleet export (--registry CONNINFO | --registry-file FILE | --profile FILE)\n"
 	    "                            --format json|csv|bundle --out DIR [--json]\n"
 	    "Dumps every table of the registry (stations, entries, checkpoints, station_keys, the\n"
 	    "claims chips/serials/cert_serials/pubkeys/pw_commitments, conflicts, forks, lots,\n"

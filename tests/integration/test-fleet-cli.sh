@@ -1,7 +1,7 @@
 #!/bin/sh
 # `station fleet status|verify|export` (issue #15, docs/fleet.md) against a private PostgreSQL
 # registry (scripts/pg-setup.sh) filled with real station records: two stations provisioning
-# simulated boards on the SoftHSM token, their SQLite logs and signed checkpoints pushed by the
+# simulated boards (each its own SoftHSM token), their SQLite logs and signed checkpoints pushed by the
 # fleet-driver as a forwarder would (the second station's serials repeat the first's: conflicts),
 # and a synthetic third station. Status against the registry's own counts; verify passing (exit 9:
 # conflicts recorded), then failing, naming station and seq, when an export is edited (an entry, a
@@ -71,7 +71,14 @@ dev=$(($(sqlite3 "$T/station.db" "SELECT COUNT(*) FROM log WHERE kind='board.pas
 [ "$(jq '.conflicts | length' "$T/status.json")" = "$nconf" ] || fail "totals: $(jq -c .totals "$T/status.json"), expected $dev devices"
 [ "$(jq -r '.conflicts[0] | .first.station + " " + .second.station' "$T/status.json")" = "demo-station-1 line-2" ] || fail "a conflict's claimants"
 grep -q "first station demo-station-1 entry [0-9]*, then station line-2 entry" "$T/status.txt" || fail "conflicts in the table"
-ok "status: entries, last checkpoint, quota (40 granted, $used used), serial block, $dev devices, $nconf conflicts with both claimants"
+# the registry named by a profile's [fleet] section (a copy: the stations' own profiles have none)
+PF=$T/profile-fleet.ini
+cp "$PROFILE" "$PF"
+printf '[fleet]\nregistry_file = %s\n' "$T/registry" >>"$PF"
+[ "$("$S" fleet status --profile "$PF" --json | jq -c .totals)" = "$(jq -c .totals "$T/status.json")" ] || fail "status --profile"
+rc=0; "$S" fleet status --profile "$PROFILE" >"$T/nofleet.out" 2>&1 || rc=$?
+[ "$rc" = 3 ] && grep -q "has no \[fleet\] registry" "$T/nofleet.out" || { cat "$T/nofleet.out"; fail "a profile without [fleet] ($rc)"; }
+ok "status: entries, last checkpoint, quota (40 granted, $used used), serial block, $dev devices, $nconf conflicts with both claimants; by --profile's [fleet]; none: exit 3"
 
 echo "-- verify"
 rc=0; "$S" fleet verify $REG >"$T/v.out" 2>"$T/v.err" || rc=$?
