@@ -368,6 +368,52 @@ out:
 	return r;
 }
 
+/* ---- claim values claimed twice (registry only) ---- */
+
+struct dupctx {
+	struct vstate *v;
+	int t;
+};
+
+static int
+on_dup(void *ctx, const char *const *row)
+{
+	struct dupctx *d = ctx;
+
+	problem(d->v, "", -1, "%s %.200s%s%.100s is claimed by %.20s rows: the table's uniqueness was "
+	    "broken (an edited registry)", claim_what[d->t], row[0] ? row[0] : "",
+	    row[1] != NULL ? "/" : "", row[1] != NULL ? row[1] : "", row[2] ? row[2] : "?");
+	return 0;
+}
+
+/* Each claim table holds each value once (its primary key, which an owner can drop). The pass
+ * checks each row against its entry, not values against each other: the server groups them.
+ * An export is not checked for this (docs/fleet.md). */
+static int
+check_unique(struct vstate *v)
+{
+	static const char *const q[NCLAIM] = {
+		"SELECT product, chip_id, count(*) FROM chips GROUP BY product, chip_id"
+		" HAVING count(*) > 1",
+		"SELECT serial, NULL, count(*) FROM serials GROUP BY serial HAVING count(*) > 1",
+		"SELECT issuer, cert_serial, count(*) FROM cert_serials GROUP BY issuer, cert_serial"
+		" HAVING count(*) > 1",
+		"SELECT pubkey_sha256, NULL, count(*) FROM pubkeys GROUP BY pubkey_sha256"
+		" HAVING count(*) > 1",
+		"SELECT commitment, NULL, count(*) FROM pw_commitments GROUP BY commitment"
+		" HAVING count(*) > 1",
+	};
+	struct dupctx d = { v, 0 };
+	int r;
+
+	if (!fleet_read_is_registry(v->src))
+		return FR_OK;
+	for (d.t = 0; d.t < NCLAIM; d.t++)
+		if ((r = fleet_read_query(v->src, q[d.t], 0, NULL, 3, on_dup, &d, v->why, v->cap)) != 0)
+			return r;
+	return FR_OK;
+}
+
 /* ---- one station: its keys and checkpoints ---- */
 
 static void
@@ -935,7 +981,8 @@ fleet_verify_run(struct fleet_src *src, fleet_verify_report report, void *ctx,
 	v->why = why;
 	v->cap = cap;
 	if ((r = load_conflicts(v)) == FR_OK && (r = report_forks(v)) == FR_OK &&
-	    (r = check_leases(v)) == FR_OK && (r = pass(v)) == FR_OK) {
+	    (r = check_leases(v)) == FR_OK && (r = check_unique(v)) == FR_OK &&
+	    (r = pass(v)) == FR_OK) {
 		close_peek(&v->entries);
 		close_peek(&v->cps);
 		close_peek(&v->keys);

@@ -153,7 +153,18 @@ susql "ALTER TABLE serials DISABLE TRIGGER serials_append_only;
 rc=0; "$S" fleet verify $REG >"$T/ve3.out" 2>&1 || rc=$?
 [ "$rc" = 7 ] && grep -q "^PROBLEM: station line-3 seq 1: the serial claim row (TH2-99999999/thermo) differs" "$T/ve3.out" ||
 	{ cat "$T/ve3.out"; fail "an edited claim row ($rc)"; }
-ok "an entry edited with its leaf (checkpoint range named), one without (line-2 seq 3), a claim row (line-3 seq 1): verify exits 7"
+# a conflict hidden: its row deleted and the second claimant given a claim row of its own (the
+# primary key dropped); every entry then has its row: only the values' uniqueness shows it
+key=$(sql "SELECT key FROM conflicts WHERE what = 'serial' ORDER BY id LIMIT 1")
+susql "ALTER TABLE serials DROP CONSTRAINT serials_pkey;
+	INSERT INTO serials(serial, product, station_id, seq) SELECT s.serial, s.product, c.second_station,
+	  c.second_seq FROM conflicts c JOIN serials s ON s.serial = c.key WHERE c.what = 'serial' AND c.key = '$key';
+	ALTER TABLE conflicts DISABLE TRIGGER conflicts_append_only;
+	DELETE FROM conflicts WHERE what = 'serial' AND key = '$key';
+	ALTER TABLE conflicts ENABLE TRIGGER conflicts_append_only;" || fail "the superuser's hidden conflict"
+rc=0; "$S" fleet verify $REG >"$T/ve4.out" 2>&1 || rc=$?
+[ "$rc" = 7 ] && grep -q "^PROBLEM: serial $key is claimed by 2 rows" "$T/ve4.out" || { cat "$T/ve4.out"; fail "a hidden conflict ($rc)"; }
+ok "an entry edited with its leaf (checkpoint range named), one without (line-2 seq 3), a claim row (line-3 seq 1), a conflict hidden behind a second claim row ($key): verify exits 7"
 
 echo "-- usage"
 rc=0; "$S" fleet verify >/dev/null 2>&1 || rc=$?
