@@ -34,6 +34,8 @@ for x in "$BIN/station" "$DRV"; do [ -x "$x" ] || { echo "bench-fleet.sh: build 
 T=$(mktemp -d /tmp/station-benchfleet.XXXXXX)
 trap 'PG_STOP=1 "$top/scripts/pg-setup.sh" "$T" >/dev/null 2>&1 || :; rm -rf "$T"' EXIT
 conn=$("$top/scripts/pg-setup.sh" "$T")
+admin=$(PG_ROLE=fleet_admin "$top/scripts/pg-setup.sh" "$T")
+audit=$(PG_ROLE=fleet_audit "$top/scripts/pg-setup.sh" "$T")
 N="nice -n 10"
 now() { date +%s.%N; }
 # measure LABEL CMD...: wall seconds and peak RSS of one command
@@ -49,7 +51,7 @@ measure() {
 }
 
 echo "machine: $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), $(free -g | awk '/^Mem:/ {print $2}') GiB, load $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%Y-%m-%dT%H:%MZ)"
-"$DRV" open "$conn" >/dev/null
+"$DRV" open "$admin" >/dev/null # the schema, made by its owner
 s=0
 [ "$RATE_DEV" -gt 0 ] || GROW_DEV=0
 for p in 1 2 4; do
@@ -66,8 +68,8 @@ for p in 1 2 4; do
 	e=$((p * (1 + 5 * RATE_DEV)))
 	echo "ingest, $p station(s) in parallel: $e entries in $(echo "$t1 - $t0" | bc | cut -c1-6) s: $(echo "$e / ($t1 - $t0)" | bc) entries/s"
 done
-entries=$("$BIN/station" fleet status --registry "$conn" --json | jq .totals.entries)
-[ "$RATE_DEV" = 0 ] || measure "verify, registry of $entries entries" "$BIN/station" fleet verify --registry "$conn"
+entries=$("$BIN/station" fleet status --registry "$audit" --json | jq .totals.entries)
+[ "$RATE_DEV" = 0 ] || measure "verify, registry of $entries entries" "$BIN/station" fleet verify --registry "$audit"
 if [ "$GROW_DEV" -gt 0 ]; then
 	t0=$(now)
 	for i in 0 1; do
@@ -76,11 +78,11 @@ if [ "$GROW_DEV" -gt 0 ]; then
 	wait
 	t1=$(now)
 	echo "ingest, 2 stations in parallel: $((2 * (1 + 5 * (GROW_DEV / 2)))) entries in $(echo "$t1 - $t0" | bc | cut -c1-6) s"
-	entries=$("$BIN/station" fleet status --registry "$conn" --json | jq .totals.entries)
-	measure "verify, registry of $entries entries" "$BIN/station" fleet verify --registry "$conn"
+	entries=$("$BIN/station" fleet status --registry "$audit" --json | jq .totals.entries)
+	measure "verify, registry of $entries entries" "$BIN/station" fleet verify --registry "$audit"
 fi
 if [ "$RATE_DEV" -gt 0 ]; then
-	measure "export bundle, $entries entries" "$BIN/station" fleet export --registry "$conn" --format bundle --out "$T/bundle"
+	measure "export bundle, $entries entries" "$BIN/station" fleet export --registry "$audit" --format bundle --out "$T/bundle"
 	measure "verify --from bundle ($(du -sh "$T/bundle" | cut -f1))" "$BIN/station" fleet verify --from "$T/bundle"
 	rm -rf "$T/bundle"
 fi
@@ -94,10 +96,10 @@ done
 # 4. a registry bulk-loaded from a synthetic export
 if [ "$BULK_DEVICES" -gt 0 ]; then
 	su="host=$T port=5432 dbname=fleet_bulk user=pgadmin"
-	bulk="host=$T port=5432 dbname=fleet_bulk user=fleet"
+	bulk="host=$T port=5432 dbname=fleet_bulk user=fleet_audit"
 	"$pgbin/psql" -X -q -v ON_ERROR_STOP=1 "host=$T port=5432 dbname=postgres user=pgadmin" \
-		-c "CREATE DATABASE fleet_bulk OWNER fleet"
-	"$DRV" open "$bulk" >/dev/null
+		-c "CREATE DATABASE fleet_bulk OWNER fleet_admin"
+	"$DRV" open "host=$T port=5432 dbname=fleet_bulk user=fleet_admin" >/dev/null
 	mkdir "$T/x"
 	chmod 755 "$T/x"
 	$N "$DRV" synth-export "$T/x" 10 $((BULK_DEVICES / 10)) 1000 "$T/key.pem" >/dev/null

@@ -199,7 +199,7 @@ fleet_export_run(struct fleet_src *src, enum fleet_export_format fmt, const char
 		gmtime_r(&now, &tm);
 		strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		snprintf(path, sizeof(path), "%s/manifest.json", dir);
-		m = json_pack("{s:s s:i s:s s:O}", "format", "fleet-bundle", "schema", FLEET_READ_SCHEMA,
+		m = json_pack("{s:s s:i s:s s:O}", "format", "fleet-bundle", "schema", fleet_read_schema(src),
 		    "created", created, "files", files);
 		if (m == NULL || json_dump_file(m, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0) {
 			snprintf(why, cap, "cannot write %s", path);

@@ -3,7 +3,7 @@
  * "Exports"), one file per table (fleet-read.h lists them and their columns), streamed:
  *   json    <table>.jsonl: one JSON object per row per line, every value a string or null
  *   csv     <table>.csv: RFC 4180, a header line, NULL as an empty field
- *   bundle  the json files and manifest.json ({"format":"fleet-bundle","schema":2,"created",
+ *   bundle  the json files and manifest.json ({"format":"fleet-bundle","schema":N (the registry's),"created",
  *           "files":[{"name","rows","sha256"}]}), what `station fleet verify --from DIR` checks
  *           first; an auditor's self-contained copy.
  * A json or bundle export verifies offline (`station fleet verify --from DIR`); csv is for people.

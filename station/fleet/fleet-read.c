@@ -66,6 +66,7 @@ struct fleet_src {
 	PGconn *conn; /* a registry, or */
 	char *dir;    /* an export directory */
 	unsigned cursors; /* a bit per table with an open cursor */
+	int schema;
 };
 
 struct fleet_cur {
@@ -179,6 +180,7 @@ fleet_read_open_registry(const char *conninfo, struct fleet_src **out, char *why
 	const char *vals[] = { "10", conninfo, NULL };
 	struct fleet_src *s = NULL;
 	PGresult *res = NULL;
+	const char *v;
 	PGconn *c;
 	int r = FR_ERR_CONNECT;
 
@@ -197,18 +199,20 @@ fleet_read_open_registry(const char *conninfo, struct fleet_src **out, char *why
 		r = FR_ERR_SCHEMA;
 		goto fail;
 	}
-	if (strcmp(PQgetvalue(res, 0, 0), "2") != 0) {
-		say(why, cap, "the fleet registry has schema version %.12s; this station reads version %d "
-		    "(update the station software, or the signers)", PQgetvalue(res, 0, 0),
-		    FLEET_READ_SCHEMA);
+	v = PQgetvalue(res, 0, 0);
+	if (strlen(v) != 1 || *v < '0' + FLEET_READ_SCHEMA_MIN || *v > '0' + FLEET_READ_SCHEMA_MAX) {
+		say(why, cap, "the fleet registry has schema version %.12s; this station reads versions "
+		    "%d to %d (update the station software, or the signers)", v, FLEET_READ_SCHEMA_MIN,
+		    FLEET_READ_SCHEMA_MAX);
 		r = FR_ERR_SCHEMA;
 		goto fail;
 	}
-	PQclear(res);
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		r = FR_ERR_NOMEM;
 		goto fail;
 	}
+	s->schema = *v - '0';
+	PQclear(res);
 	s->conn = c;
 	*out = s;
 	return FR_OK;
@@ -276,7 +280,7 @@ out:
 }
 
 static int
-check_manifest(const char *dir, char *why, size_t cap)
+check_manifest(const char *dir, int *schema, char *why, size_t cap)
 {
 	char path[CAP_PATH + 32];
 	json_error_t jerr;
@@ -293,8 +297,10 @@ check_manifest(const char *dir, char *why, size_t cap)
 		say(why, cap, "the export's manifest %s cannot be read: %s", path, jerr.text);
 		return FR_ERR_CORRUPT;
 	}
-	if (json_integer_value(json_object_get(m, "schema")) != FLEET_READ_SCHEMA) {
-		say(why, cap, "the export's manifest is not of registry schema %d", FLEET_READ_SCHEMA);
+	*schema = (int)json_integer_value(json_object_get(m, "schema"));
+	if (*schema < FLEET_READ_SCHEMA_MIN || *schema > FLEET_READ_SCHEMA_MAX) {
+		say(why, cap, "the export's manifest is not of a registry schema %d to %d",
+		    FLEET_READ_SCHEMA_MIN, FLEET_READ_SCHEMA_MAX);
 		r = FR_ERR_SCHEMA;
 		goto out;
 	}
@@ -326,20 +332,27 @@ int
 fleet_read_open_dir(const char *dir, struct fleet_src **out, char *why, size_t cap)
 {
 	struct fleet_src *s;
-	int r;
+	int r, schema = 0;
 
 	if (strlen(dir) > CAP_PATH) {
 		say(why, cap, "the export directory's path is too long");
 		return FR_ERR_CONNECT;
 	}
-	if ((r = check_manifest(dir, why, cap)) != FR_OK)
+	if ((r = check_manifest(dir, &schema, why, cap)) != FR_OK)
 		return r;
 	if ((s = calloc(1, sizeof(*s))) == NULL || (s->dir = strdup(dir)) == NULL) {
 		free(s);
 		return FR_ERR_NOMEM;
 	}
+	s->schema = schema;
 	*out = s;
 	return FR_OK;
+}
+
+int
+fleet_read_schema(const struct fleet_src *src)
+{
+	return src->schema;
 }
 
 int

@@ -16,8 +16,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The registry schema these commands read (hsm/fleet/fleet-registry.h FLEET_SCHEMA_VERSION). */
-#define FLEET_READ_SCHEMA 2
+/* The registry schemas these commands read (hsm/fleet/fleet-registry.h FLEET_SCHEMA_VERSION):
+ * 2, and 3 (which adds station_roles, not read here). */
+#define FLEET_READ_SCHEMA_MIN 2
+#define FLEET_READ_SCHEMA_MAX 3
 
 enum fleet_table {
 	FT_STATIONS,
@@ -55,7 +57,7 @@ enum fleet_read_rc {
 	FR_OK = 0,
 	FR_ERR_CONNECT = -1, /* the registry cannot be reached, or the export directory read */
 	FR_ERR_DB = -2,      /* a query failed, or a file cannot be read */
-	FR_ERR_SCHEMA = -3,  /* the registry's schema (or the export's) is not FLEET_READ_SCHEMA */
+	FR_ERR_SCHEMA = -3,  /* the registry's schema (or the export's) is not one read here */
 	FR_ERR_CORRUPT = -4, /* a row is malformed: wrong shape, too long, not text; or an export's
 	                      * file does not match its manifest */
 	FR_ERR_NOMEM = -5
@@ -73,6 +75,9 @@ int fleet_read_open_registry(const char *conninfo, struct fleet_src **out, char 
 /* Opens an export directory. When it holds a manifest.json (a bundle), every file listed is
  * checked against its row count and SHA-256 first (FR_ERR_CORRUPT naming the file). */
 int fleet_read_open_dir(const char *dir, struct fleet_src **out, char *why, size_t cap);
+
+/* The schema version of the registry (or of the export, from its manifest; 0 without one). */
+int fleet_read_schema(const struct fleet_src *src);
 
 /* 1 when src reads a registry (fleet_read_query works), 0 for an export. */
 int fleet_read_is_registry(const struct fleet_src *src);

@@ -249,7 +249,7 @@ fleet_status_get(struct fleet_src *src, json_t **out, char *why, size_t cap)
 		r = FR_ERR_CORRUPT;
 		goto out;
 	}
-	o = json_pack("{s:i s:O s:O s:O s:O s:O s:O}", "schema", FLEET_READ_SCHEMA, "now",
+	o = json_pack("{s:i s:O s:O s:O s:O s:O s:O}", "schema", fleet_read_schema(src), "now",
 	    json_array_get(now, 0), "stations", st, "lots", lots, "totals", json_array_get(tot, 0),
 	    "conflicts", conf, "forks", forks);
 	if (o == NULL) {

@@ -14,7 +14,7 @@
 struct json_t;
 
 /* The status as a JSON object (the shape of `station fleet status --json`, docs/fleet.md):
- *   { "schema": 2, "now": T,
+ *   { "schema": the registry's version, "now": T,
  *     "stations": [ { "station", "first_seen", "last_contact", "last_contact_age_s", "entries",
  *                     "last_checkpoint": null | { "size", "received", "age_s" },
  *                     "forks", "refused", "conflicts",

@@ -18,12 +18,17 @@ R=$(mktemp -d /tmp/station-fleetcli.XXXXXX)
 trap 'PG_STOP=1 "$top/scripts/pg-setup.sh" "$R" >/dev/null 2>&1 || :; [ -n "${KEEP:-}" ] || rm -rf "$T" "$R"' EXIT
 D=$FLEET_DRIVER
 S=$BIN/station
+# roles (docs/fleet.md "Roles"): the schema made by its owner (fleet_admin), the stations' entries
+# written as a station's login (fleet), the commands run as an auditor's (fleet_audit: read only)
 conn=$("$top/scripts/pg-setup.sh" "$R" 2>"$T/pg.err") || { cat "$T/pg.err"; fail "pg-setup.sh"; }
+PG_ROLE=fleet_admin "$top/scripts/pg-setup.sh" "$R" >"$T/admin.conn" 2>"$T/pg.err" || { cat "$T/pg.err"; fail "pg-setup.sh admin"; }
+audit=$(PG_ROLE=fleet_audit "$top/scripts/pg-setup.sh" "$R" 2>"$T/pg.err") || { cat "$T/pg.err"; fail "pg-setup.sh audit"; }
+"$BIN/station-signer" fleet-init --registry-file "$T/admin.conn" >"$T/init.out" 2>&1 || { cat "$T/init.out"; fail "fleet-init"; }
 su="host=$R port=5432 dbname=fleet user=pgadmin"
 sql() { "$pgbin/psql" -X -q -tA -v ON_ERROR_STOP=1 "$conn" -c "$1"; }
 susql() { "$pgbin/psql" -X -q -tA -v ON_ERROR_STOP=1 "$su" -c "$1"; }
-# the connection string in a file, as a password would be
-printf '%s\n' "$conn" >"$T/registry"
+# the auditor's connection string in a file, as a password would be
+printf '%s\n' "$audit" >"$T/registry"
 chmod 600 "$T/registry"
 REG="--registry-file $T/registry"
 
@@ -57,6 +62,7 @@ echo "-- status"
 "$S" fleet status $REG >"$T/status.txt" 2>&1 || { cat "$T/status.txt"; fail "status"; }
 "$S" fleet status $REG --json >"$T/status.json" || fail "status --json"
 for st in demo-station-1 line-2 line-3; do grep -q "^$st " "$T/status.txt" || { cat "$T/status.txt"; fail "status lists no $st"; }; done
+[ "$(jq .schema "$T/status.json")" = 3 ] || fail "status: schema $(jq .schema "$T/status.json")"
 [ "$(jq -r '.stations[] | select(.station=="demo-station-1") | .entries' "$T/status.json")" = "$n1" ] &&
 [ "$(jq -r '.stations[] | select(.station=="line-2") | .entries' "$T/status.json")" = "$n2" ] || fail "entries held"
 [ "$(jq -r '.stations[] | select(.station=="demo-station-1") | .last_checkpoint.size' "$T/status.json")" = \
@@ -130,38 +136,38 @@ ok "json, csv and bundle exports; offline verify passes; an edited entry (seq $s
 echo "-- the registry edited by its superuser"
 # an entry changed together with its leaf (the server's check holds): the signed checkpoints catch it
 seq=$(sql "SELECT min(seq) FROM entries WHERE station_id='demo-station-1' AND kind='board.pass'")
-susql "ALTER TABLE entries DISABLE TRIGGER entries_append_only;
+susql "ALTER TABLE entries DISABLE TRIGGER USER;
 	UPDATE entries SET body = replace(body, '{', '{\"x\":1,'),
 	  leaf = sha256('\\x00'::bytea || convert_to(concat_ws(E'\\n', 'SPLOG1', seq::text, time, station_id,
 	  operator, lot, kind, chip_id, serial, replace(body, '{', '{\"x\":1,')), 'UTF8'))
 	  WHERE station_id = 'demo-station-1' AND seq = $seq;
-	ALTER TABLE entries ENABLE TRIGGER entries_append_only;" || fail "the superuser's edit"
+	ALTER TABLE entries ENABLE TRIGGER USER;" || fail "the superuser's edit"
 rc=0; "$S" fleet verify $REG >"$T/ve1.out" 2>&1 || rc=$?
 [ "$rc" = 7 ] && grep -q "^PROBLEM: station demo-station-1 seq [0-9]*: checkpoint of size [0-9]* (signature valid): its root is not the root of the entries held: an entry of seq [0-9]*\.\.[0-9]* was changed" "$T/ve1.out" ||
 	{ cat "$T/ve1.out"; fail "an entry edited with its leaf ($rc)"; }
 # an entry changed alone (the leaf check dropped): named by its seq
-susql "ALTER TABLE entries DISABLE TRIGGER entries_append_only; ALTER TABLE entries DROP CONSTRAINT entries_leaf;
+susql "ALTER TABLE entries DISABLE TRIGGER USER; ALTER TABLE entries DROP CONSTRAINT entries_leaf;
 	UPDATE entries SET operator = 'mallory' WHERE station_id = 'line-2' AND seq = 3;
-	ALTER TABLE entries ENABLE TRIGGER entries_append_only;" || fail "the superuser's second edit"
+	ALTER TABLE entries ENABLE TRIGGER USER;" || fail "the superuser's second edit"
 rc=0; "$S" fleet verify $REG --json >"$T/ve2.json" 2>/dev/null || rc=$?
 [ "$rc" = 7 ] && [ "$(jq -r '.problems[] | select(.station=="line-2" and .seq==3) | .what' "$T/ve2.json")" != "" ] &&
 	jq -r '.problems[].what' "$T/ve2.json" | grep -q "do not hash to the leaf held" || { jq . "$T/ve2.json"; fail "an entry edited alone ($rc)"; }
 # a claim row repointed
-susql "ALTER TABLE serials DISABLE TRIGGER serials_append_only;
+susql "ALTER TABLE serials DISABLE TRIGGER USER;
 	UPDATE serials SET serial = 'TH2-99999999' WHERE station_id = 'line-3' AND seq = 1;
-	ALTER TABLE serials ENABLE TRIGGER serials_append_only;" || fail "the superuser's claim edit"
+	ALTER TABLE serials ENABLE TRIGGER USER;" || fail "the superuser's claim edit"
 rc=0; "$S" fleet verify $REG >"$T/ve3.out" 2>&1 || rc=$?
 [ "$rc" = 7 ] && grep -q "^PROBLEM: station line-3 seq 1: the serial claim row (TH2-99999999/thermo) differs" "$T/ve3.out" ||
 	{ cat "$T/ve3.out"; fail "an edited claim row ($rc)"; }
 # a conflict hidden: its row deleted and the second claimant given a claim row of its own (the
 # primary key dropped); every entry then has its row: only the values' uniqueness shows it
 key=$(sql "SELECT key FROM conflicts WHERE what = 'serial' ORDER BY id LIMIT 1")
-susql "ALTER TABLE serials DROP CONSTRAINT serials_pkey;
+susql "ALTER TABLE serials DROP CONSTRAINT serials_pkey; ALTER TABLE serials DISABLE TRIGGER USER;
 	INSERT INTO serials(serial, product, station_id, seq) SELECT s.serial, s.product, c.second_station,
 	  c.second_seq FROM conflicts c JOIN serials s ON s.serial = c.key WHERE c.what = 'serial' AND c.key = '$key';
-	ALTER TABLE conflicts DISABLE TRIGGER conflicts_append_only;
+	ALTER TABLE serials ENABLE TRIGGER USER; ALTER TABLE conflicts DISABLE TRIGGER USER;
 	DELETE FROM conflicts WHERE what = 'serial' AND key = '$key';
-	ALTER TABLE conflicts ENABLE TRIGGER conflicts_append_only;" || fail "the superuser's hidden conflict"
+	ALTER TABLE conflicts ENABLE TRIGGER USER;" || fail "the superuser's hidden conflict"
 rc=0; "$S" fleet verify $REG >"$T/ve4.out" 2>&1 || rc=$?
 [ "$rc" = 7 ] && grep -q "^PROBLEM: serial $key is claimed by 2 rows" "$T/ve4.out" || { cat "$T/ve4.out"; fail "a hidden conflict ($rc)"; }
 ok "an entry edited with its leaf (checkpoint range named), one without (line-2 seq 3), a claim row (line-3 seq 1), a conflict hidden behind a second claim row ($key): verify exits 7"
