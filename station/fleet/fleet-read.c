@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <jansson.h>
-#include <libpq-fe.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
@@ -13,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "caps.h"
+#include "fleet-pq.h"
 #include "util.h"
 
 #define TS(c) "to_char(" c " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -184,6 +184,8 @@ fleet_read_open_registry(const char *conninfo, struct fleet_src **out, char *why
 	PGconn *c;
 	int r = FR_ERR_CONNECT;
 
+	if (fleet_pq_load(why, cap) != 0)
+		return FR_ERR_CONNECT;
 	c = PQconnectdbParams(keys, vals, 1);
 	if (c == NULL || PQstatus(c) != CONNECTION_OK) {
 		say(why, cap, "cannot connect to the fleet registry: %s", pgmsg(c));
