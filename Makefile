@@ -60,7 +60,7 @@ CORE_EC_ONLY := -DDEV_CFG_KEY_RSA_2048=0 -DDEV_CFG_MAX_CHAIN=2048
 #                   signer-client/ (its side of the signer protocol), sandbox/ (privsep, sandbox),
 #                   audit/ (the auditor's offline tools), conform/ (`station conform`, and the
 #                   protocol's test vectors the codec's unit tests share)
-#   station/fleet/  the people-facing fleet commands (status, verify, export; libpq, read-only)
+#   station/fleet/  the people-facing fleet commands (status, verify, export; libpq by dlopen, read-only)
 #   hsm/            the signer, the only program with the HSM and the record: signer/ (requests,
 #                   policy decisions, checkpoints, ceremony), record/ (the audit store), issue/
 #                   (certificates and CRLs), pkcs11/, fleet/ (the fleet registry's client, libpq)
