@@ -44,7 +44,7 @@ measure() {
 	shift
 	$N /usr/bin/time -f "%e %M" -o "$T/time" "$@" >"$T/out" 2>"$T/err" || {
 		rc=$?
-		[ "$rc" = 9 ] || { cat "$T/out" "$T/err"; echo "bench-fleet.sh: $label failed ($rc)" >&2; exit 1; }
+		[ "$rc" = 10 ] || { cat "$T/out" "$T/err"; echo "bench-fleet.sh: $label failed ($rc)" >&2; exit 1; }
 	}
 	set -- $(tail -n 1 "$T/time")
 	echo "$label: $1 s, peak RSS $(($2 / 1024)) MiB; $(tail -n 1 "$T/out")"

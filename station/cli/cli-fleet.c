@@ -28,7 +28,7 @@ static const char EXITS[] =
     "exit: 0 ok (verify: everything holds, no conflict, no fork), 2 usage, 3 profile,\n"
     "      5 the registry or export cannot be read (or the export cannot be written),\n"
     "      7 verify: a problem (each named on stderr: station, seq, what),\n"
-    "      9 verify: everything holds, but the registry records conflicts or forks\n";
+    "     10 verify: everything holds, but the registry records conflicts or forks\n";
 
 static const char REGISTRY_HELP[] =
     "  --registry CONNINFO     the registry's libpq connection string (no password in it:\n"

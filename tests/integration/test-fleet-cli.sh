@@ -3,7 +3,7 @@
 # registry (scripts/pg-setup.sh) filled with real station records: two stations provisioning
 # simulated boards (each its own SoftHSM token), their SQLite logs and signed checkpoints pushed by the
 # fleet-driver as a forwarder would (the second station's serials repeat the first's: conflicts),
-# and a synthetic third station. Status against the registry's own counts; verify passing (exit 9:
+# and a synthetic third station. Status against the registry's own counts; verify passing (exit 10:
 # conflicts recorded), then failing, naming station and seq, when an export is edited (an entry, a
 # claim row, a bundle file, a checkpoint signature) and when
 # the registry itself is edited by its superuser (an entry with its leaf, an entry without, a
@@ -62,7 +62,7 @@ echo "-- status"
 "$S" fleet status $REG >"$T/status.txt" 2>&1 || { cat "$T/status.txt"; fail "status"; }
 "$S" fleet status $REG --json >"$T/status.json" || fail "status --json"
 for st in demo-station-1 line-2 line-3; do grep -q "^$st " "$T/status.txt" || { cat "$T/status.txt"; fail "status lists no $st"; }; done
-[ "$(jq .schema "$T/status.json")" = 3 ] || fail "status: schema $(jq .schema "$T/status.json")"
+[ "$(jq .schema "$T/status.json")" = "$(sql "SELECT version FROM fleet_schema")" ] || fail "status: schema $(jq .schema "$T/status.json")"
 [ "$(jq -r '.stations[] | select(.station=="demo-station-1") | .entries' "$T/status.json")" = "$n1" ] &&
 [ "$(jq -r '.stations[] | select(.station=="line-2") | .entries' "$T/status.json")" = "$n2" ] || fail "entries held"
 [ "$(jq -r '.stations[] | select(.station=="demo-station-1") | .last_checkpoint.size' "$T/status.json")" = \
@@ -88,12 +88,12 @@ ok "status: entries, last checkpoint, quota (40 granted, $used used), serial blo
 
 echo "-- verify"
 rc=0; "$S" fleet verify $REG >"$T/v.out" 2>"$T/v.err" || rc=$?
-[ "$rc" = 9 ] || { cat "$T/v.out" "$T/v.err"; fail "verify exit $rc, expected 9 (conflicts recorded)"; }
+[ "$rc" = 10 ] || { cat "$T/v.out" "$T/v.err"; fail "verify exit $rc, expected 10 (conflicts recorded)"; }
 [ ! -s "$T/v.err" ] || { cat "$T/v.err"; fail "verify named problems"; }
 grep -q "^fleet verified: 3 stations, $((n1 + n2 + 101)) entries, .* 0 problems$" "$T/v.out" || { cat "$T/v.out"; fail "verify summary"; }
 [ "$(grep -c '^conflict: ' "$T/v.out")" = "$nconf" ] || fail "conflicts listed"
 rc=0; "$S" fleet verify $REG --json >"$T/v.json" || rc=$?
-[ "$rc" = 9 ] && [ "$(jq -c '[.verified,.problems_total,.exit,.stations]' "$T/v.json")" = "[true,0,9,3]" ] || fail "verify --json"
+[ "$rc" = 10 ] && [ "$(jq -c '[.verified,.problems_total,.exit,.stations]' "$T/v.json")" = "[true,0,10,3]" ] || fail "verify --json"
 [ "$(jq '.checkpoints' "$T/v.json")" -ge 3 ] && [ "$(jq '.keys' "$T/v.json")" = 3 ] || fail "checkpoints and keys checked"
 ok "verify: $(tail -n 1 "$T/v.out")"
 
@@ -108,7 +108,7 @@ rc=0; "$S" fleet export $REG --format json --out "$T/ex-json" >"$T/ex-again.out"
 [ "$rc" = 5 ] && grep -q "is not empty" "$T/ex-again.out" || fail "export into a non-empty directory ($rc)"
 for f in json bundle; do
 	rc=0; "$S" fleet verify --from "$T/ex-$f" >"$T/vo-$f.out" 2>&1 || rc=$?
-	[ "$rc" = 9 ] && grep -q "0 problems$" "$T/vo-$f.out" || { cat "$T/vo-$f.out"; fail "offline verify of the $f export ($rc)"; }
+	[ "$rc" = 10 ] && grep -q "0 problems$" "$T/vo-$f.out" || { cat "$T/vo-$f.out"; fail "offline verify of the $f export ($rc)"; }
 done
 # an entry's body edited in the export: named by station and seq
 seq=$(jq -r 'select(.station_id=="demo-station-1" and .kind=="board.pass") | .seq' "$T/ex-json/entries.jsonl" | head -n 1)
