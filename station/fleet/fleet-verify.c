@@ -47,6 +47,15 @@ struct pending {
 	int resolved;
 };
 
+/* A fork the registry recorded: what it says it holds at the position, checked in the pass */
+struct fork {
+	char *station;
+	long long id, pos; /* entry: its seq; checkpoint: its size */
+	int checkpoint;
+	uint8_t held[32];
+	int seen;
+};
+
 struct cpt {
 	long long size;
 	uint8_t root[32];
@@ -72,6 +81,8 @@ struct vstate {
 	size_t i1, i2;
 	struct pending *pend;
 	size_t npend, cappend;
+	struct fork *fk;
+	size_t nfk, ifk, fk0, fk1; /* fk0..fk1: the current station's, sorted by position */
 	/* the station being read */
 	char station[CAP_FLEET_FIELD + 1];
 	EVP_PKEY *key[CAP_FLEET_KEYS];
@@ -229,6 +240,37 @@ out:
 }
 
 static int
+cmp_fork(const void *a, const void *b)
+{
+	const struct fork *x = a, *y = b;
+
+	return poscmp(x->station, x->pos, y->station, y->pos);
+}
+
+/* The forks of the station at position pos (an entry's seq, or the tree size just reached)
+ * against what the pass computed there: the registry said it held `held`. */
+static void
+check_forks(struct vstate *v, int checkpoint, long long pos, const merkle_hash h)
+{
+	size_t i;
+
+	for (i = v->ifk; i < v->fk1 && v->fk[i].pos <= pos; i++) {
+		struct fork *k = &v->fk[i];
+
+		if (k->pos != pos || k->checkpoint != checkpoint || k->seen)
+			continue;
+		k->seen = 1;
+		if (memcmp(k->held, h, 32) != 0)
+			problem(v, v->station, checkpoint ? pos - 1 : pos, "fork %lld says the registry held "
+			    "%s %lld with hash %02x%02x%02x%02x..., which is not what the entries give: a false "
+			    "fork", k->id, checkpoint ? "a checkpoint of size" : "entry", pos, k->held[0],
+			    k->held[1], k->held[2], k->held[3]);
+	}
+	while (v->ifk < v->fk1 && v->fk[v->ifk].pos < pos)
+		v->ifk++;
+}
+
+static int
 report_forks(struct vstate *v)
 {
 	struct fleet_cur *c = NULL;
@@ -246,6 +288,24 @@ report_forks(struct vstate *v)
 			problem(v, "", -1, "a forks row (id %.20s) is malformed", row[0] ? row[0] : "?");
 			continue;
 		}
+		if (v->nfk % 64 == 0) {
+			struct fork *n = realloc(v->fk, (v->nfk + 64) * sizeof(*n));
+
+			if (n == NULL) {
+				r = FR_ERR_NOMEM;
+				break;
+			}
+			v->fk = n;
+		}
+		memset(&v->fk[v->nfk], 0, sizeof(v->fk[0]));
+		if (num(row[0], &v->fk[v->nfk].id) != 0 || fleet_read_unhex32(row[4], v->fk[v->nfk].held) != 0 ||
+		    (v->fk[v->nfk].station = strdup(row[1])) == NULL) {
+			problem(v, row[1], -1, "a forks row (id %.20s) is malformed", row[0] ? row[0] : "?");
+			continue;
+		}
+		v->fk[v->nfk].pos = pos;
+		v->fk[v->nfk].checkpoint = strcmp(row[2], "entry") != 0;
+		v->nfk++;
 		v->sum->forks++;
 		snprintf(m, sizeof(m), "fork %.20s: station %.100s offered %s %lld (hash %.16s...) where "
 		    "the registry holds %.16s...; the registry takes nothing more from it", row[0], row[1],
@@ -254,6 +314,8 @@ report_forks(struct vstate *v)
 		v->report(v->ctx, FV_FORK, row[1], strcmp(row[2], "entry") == 0 ? pos : -1, m);
 	}
 	fleet_read_cursor_close(c);
+	if (r >= 0 && v->nfk > 0)
+		qsort(v->fk, v->nfk, sizeof(*v->fk), cmp_fork);
 	return r < 0 ? r : FR_OK;
 }
 
@@ -772,6 +834,12 @@ check_entry(struct vstate *v, const char *const *e)
 	 * still changes the root its checkpoints signed */
 	if (merkle_stream_push(&v->ms, leaf) != MERKLE_OK)
 		return FR_ERR_NOMEM;
+	if (v->fk0 < v->fk1) {
+		check_forks(v, 0, seq, leaf);
+		if (merkle_stream_root(&v->ms, root) != MERKLE_OK)
+			return FR_ERR_NOMEM;
+		check_forks(v, 1, (long long)v->ms.count, root);
+	}
 	while (v->icp < v->ncp && v->cp[v->icp].size <= (long long)v->ms.count) {
 		struct cpt *k = &v->cp[v->icp++];
 
@@ -932,6 +1000,15 @@ pass(struct vstate *v)
 			return FR_ERR_NOMEM;
 		if ((r = load_keys(v)) != FR_OK || (r = load_cps(v)) != FR_OK)
 			return r;
+		/* the station's forks: after the previous station's, those of stations between are
+		 * never seen (reported at the end) */
+		for (v->fk0 = v->fk1; v->fk0 < v->nfk && strcmp(v->fk[v->fk0].station, v->station) < 0;
+		     v->fk0++)
+			;
+		for (v->fk1 = v->fk0; v->fk1 < v->nfk && strcmp(v->fk[v->fk1].station, v->station) == 0;
+		     v->fk1++)
+			;
+		v->ifk = v->fk0;
 		while ((e = v->entries.row) != NULL && e[0] != NULL && strcmp(e[0], v->station) == 0) {
 			if ((r = check_entry(v, e)) != FR_OK || (r = advance(v, &v->entries)) != FR_OK)
 				return r;
@@ -946,6 +1023,11 @@ pass(struct vstate *v)
 	if ((r = load_keys(v)) != FR_OK || (r = load_cps(v)) != FR_OK ||
 	    (r = match_claims(v, 0, "", NULL, 0)) != FR_OK)
 		return r;
+	for (i = 0; i < v->nfk; i++)
+		if (!v->fk[i].seen)
+			problem(v, v->fk[i].station, v->fk[i].checkpoint ? -1 : v->fk[i].pos, "fork %lld names "
+			    "%s %lld, which the registry does not hold", v->fk[i].id,
+			    v->fk[i].checkpoint ? "a checkpoint of size" : "entry", v->fk[i].pos);
 	for (i = 0; i < v->nconf; i++) {
 		struct conflict *k = &v->conf[i];
 
@@ -1003,6 +1085,9 @@ fleet_verify_run(struct fleet_src *src, fleet_verify_report report, void *ctx,
 		free(v->conf[i].st2);
 	}
 	free(v->conf);
+	for (i = 0; i < v->nfk; i++)
+		free(v->fk[i].station);
+	free(v->fk);
 	free(v->by1);
 	free(v->by2);
 	for (i = 0; i < v->npend; i++) {

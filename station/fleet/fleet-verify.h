@@ -16,7 +16,9 @@
  *   - quota leases of a lot within its declared quota, serial blocks of a product not
  *     overlapping.
  * Conflicts and forks the registry recorded are reported as findings (not as problems: the
- * registry did what it must), with both claimants.
+ * registry did what it must), with both claimants; a fork whose held hash is not what the
+ * entries give at its position (a false fork, which a station's writer could record against
+ * itself) is a problem.
  * Memory: per station (its checkpoints and keys), plus the conflicts (at most CAP_FLEET_CONFLICTS),
  * forks, lots and leases, plus claims awaiting the end of the pass (at most CAP_FLEET_PENDING).
  */

@@ -54,6 +54,9 @@ grep -q "^ingest-db ok station=line-2 entries=$n2 held=0 " "$T/ing2.out" || { ca
 "$D" synth "$conn" line-3 100 20 25 "$T/k3.pem" >"$T/syn.out" 2>&1 || { cat "$T/syn.out"; fail "synth line-3"; }
 "$D" lot "$conn" demo-station-1 LOT-DEMO-1 1000 >/dev/null && "$D" lease quota "$conn" demo-station-1 LOT-DEMO-1 40 >/dev/null &&
 	"$D" lease serials "$conn" line-2 thermostat-v2 500 >/dev/null || fail "lot and leases"
+# line-3 offers another entry 5 than the registry holds: a fork, recorded
+rc=0; "$D" ingest "$conn" line-3 5 board.pass "" "" '{}' >"$T/fork.out" 2>&1 || rc=$?
+[ "$rc" = 3 ] || { cat "$T/fork.out"; fail "line-3's fork ($rc)"; }
 nconf=$(sql "SELECT count(*) FROM conflicts")
 [ "$nconf" -gt 0 ] || fail "line-2's serials repeat demo-station-1's: no conflict recorded"
 ok "demo-station-1 ($n1 entries, $(grep -o 'checkpoints=[0-9]*' "$T/ing1.out")) and line-2 ($n2) from their SQLite records, line-3 synthetic; $nconf conflicts"
@@ -92,6 +95,7 @@ rc=0; "$S" fleet verify $REG >"$T/v.out" 2>"$T/v.err" || rc=$?
 [ ! -s "$T/v.err" ] || { cat "$T/v.err"; fail "verify named problems"; }
 grep -q "^fleet verified: 3 stations, $((n1 + n2 + 101)) entries, .* 0 problems$" "$T/v.out" || { cat "$T/v.out"; fail "verify summary"; }
 [ "$(grep -c '^conflict: ' "$T/v.out")" = "$nconf" ] || fail "conflicts listed"
+grep -q "^fork: fork [0-9]*: station line-3 offered another entry 5 " "$T/v.out" || fail "the fork listed"
 rc=0; "$S" fleet verify $REG --json >"$T/v.json" || rc=$?
 [ "$rc" = 10 ] && [ "$(jq -c '[.verified,.problems_total,.exit,.stations]' "$T/v.json")" = "[true,0,10,3]" ] || fail "verify --json"
 [ "$(jq '.checkpoints' "$T/v.json")" -ge 3 ] && [ "$(jq '.keys' "$T/v.json")" = 3 ] || fail "checkpoints and keys checked"
@@ -170,7 +174,14 @@ susql "ALTER TABLE serials DROP CONSTRAINT serials_pkey; ALTER TABLE serials DIS
 	ALTER TABLE conflicts ENABLE TRIGGER USER;" || fail "the superuser's hidden conflict"
 rc=0; "$S" fleet verify $REG >"$T/ve4.out" 2>&1 || rc=$?
 [ "$rc" = 7 ] && grep -q "^PROBLEM: serial $key is claimed by 2 rows" "$T/ve4.out" || { cat "$T/ve4.out"; fail "a hidden conflict ($rc)"; }
-ok "an entry edited with its leaf (checkpoint range named), one without (line-2 seq 3), a claim row (line-3 seq 1), a conflict hidden behind a second claim row ($key): verify exits 7"
+# a false fork (a station's writer could record one against itself): its held hash is not entry 7's
+susql "ALTER TABLE forks DISABLE TRIGGER USER;
+	INSERT INTO forks(station_id, what, position, held, offered) VALUES ('line-3', 'entry', 7, sha256('x'), sha256('y'));
+	ALTER TABLE forks ENABLE TRIGGER USER;" || fail "the superuser's false fork"
+rc=0; "$S" fleet verify $REG >"$T/ve5.out" 2>&1 || rc=$?
+[ "$rc" = 7 ] && grep -q "^PROBLEM: station line-3 seq 7: fork [0-9]* says the registry held entry 7 with hash 2d711642...,.*a false fork" "$T/ve5.out" &&
+	! grep -q "line-3 seq 5: fork" "$T/ve5.out" || { cat "$T/ve5.out"; fail "a false fork ($rc)"; }
+ok "an entry edited with its leaf (checkpoint range named), one without (line-2 seq 3), a claim row (line-3 seq 1), a conflict hidden behind a second claim row ($key), a false fork: verify exits 7"
 
 echo "-- usage"
 rc=0; "$S" fleet verify >/dev/null 2>&1 || rc=$?
