@@ -60,13 +60,14 @@ CORE_EC_ONLY := -DDEV_CFG_KEY_RSA_2048=0 -DDEV_CFG_MAX_CHAIN=2048
 #                   signer-client/ (its side of the signer protocol), sandbox/ (privsep, sandbox),
 #                   audit/ (the auditor's offline tools), conform/ (`station conform`, and the
 #                   protocol's test vectors the codec's unit tests share)
+#   station/fleet/  the people-facing fleet commands (status, verify, export; libpq by dlopen, read-only)
 #   hsm/            the signer, the only program with the HSM and the record: signer/ (requests,
 #                   policy decisions, checkpoints, ceremony), record/ (the audit store), issue/
 #                   (certificates and CRLs), pkcs11/, fleet/ (the fleet registry's client, libpq)
 #   station/common/ linked by both: the signer-protocol codec, profile, audit-entry format,
 #                   Merkle/notes, CSR checks, log and util
 STATION_DIRS := station/board station/line station/signer-client station/sandbox station/audit \
-                station/conform
+                station/conform station/fleet
 HSM_DIRS     := hsm/signer hsm/record hsm/issue hsm/pkcs11 hsm/fleet
 SRC_DIRS     := station/cli station/common $(STATION_DIRS) $(HSM_DIRS)
 COMMON_LIB  := $(wildcard station/common/*.c)

@@ -35,6 +35,9 @@ int cli_audit(int argc, char **argv);
 /* `station conform`: a board against the protocol's checks (cli-conform.c). */
 int cli_conform(int argc, char **argv);
 
+/* `station fleet status|verify|export`: the central fleet registry (cli-fleet.c). */
+int cli_fleet(int argc, char **argv);
+
 /* `station version [--json]`, also `station --version` (cli-version.c). */
 int cli_version(int argc, char **argv);
 struct json_t;
@@ -85,7 +88,9 @@ enum cli_exit {
 	EXIT_NOFIXTURE = 6, /* no fixture to work on */
 	EXIT_VERIFY = 7,    /* station audit: the record, a proof or a checkpoint does not verify */
 	EXIT_INTERRUPTED = 8, /* station line: a second stop signal abandoned the boards in flight */
-	EXIT_NOT_TEST = 9     /* station conform: the board carries a product identity (refused) */
+	EXIT_NOT_TEST = 9,    /* station conform: the board carries a product identity (refused) */
+	EXIT_FLEET_FINDINGS = 10 /* station fleet verify: the registry holds together, but records
+	                          * conflicts or forks (docs/fleet.md) */
 };
 
 #endif

@@ -24,6 +24,7 @@ static const struct {
 	{ "label", cli_label, "labels kept for reprint, reprint, a sample (reprint|list|sample)" },
 	{ "conform", cli_conform, "a board against the protocol's conformance checks (firmware)" },
 	{ "audit", cli_audit, "verify, export and prove the audit record (offline)" },
+	{ "fleet", cli_fleet, "the central fleet registry: status, verify, export" },
 	{ "version", cli_version, "release, git revision and library versions (also --version)" },
 };
 
@@ -41,7 +42,8 @@ usage(FILE *f)
 		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].help);
 	fprintf(f, "\nexit codes: 0 ok, 1 a board failed, 2 usage, 3 profile, 4 HSM/signer,\n"
 	           "5 audit database, 6 no fixture, 7 audit verification failed,\n"
-	           "8 line stopped by a second signal, 9 conform: not a test board.\n"
+	           "8 line stopped by a second signal, 9 conform: not a test board,\n"
+	           "10 fleet verify: conflicts or forks recorded.\n"
 	           "See station(1) and docs/scripting-guide.md.\n");
 }
 

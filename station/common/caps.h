@@ -94,4 +94,14 @@
  * xport-net.c), or the printer helper's one port. */
 #define CAP_SANDBOX_PORTS (CAP_FIXTURES + 4)
 
+/* The fleet commands (station/fleet/, docs/fleet.md): what they read from a registry or an export */
+#define CAP_FLEET_FIELD (64 * 1024)  /* one column value (the registry's own FLEET_FIELD_MAX) */
+#define CAP_FLEET_LINE (256 * 1024)  /* one line (row) of an export's JSON Lines file */
+#define CAP_FLEET_FETCH 5000         /* rows fetched from a registry cursor at a time */
+#define CAP_FLEET_CONFLICTS 1000000  /* conflicts rows a verification holds in memory */
+#define CAP_FLEET_CHECKPOINTS 10000000 /* checkpoints of one station held while its log is read */
+#define CAP_FLEET_KEYS 64            /* checkpoint keys of one station */
+#define CAP_FLEET_PENDING 1000000    /* claims waiting for the end of the pass (same-station re-claims) */
+#define CAP_FLEET_PROBLEMS 1000      /* problems listed one by one (all are counted) */
+
 #endif

@@ -35,6 +35,8 @@ for c in $cmds; do
 	if [ "$c" = audit ]; then
 		help=$(for s in verify export proof check-proof consistency checkpoint; do
 			"$BIN/station" audit $s --help 2>&1; done)
+	elif [ "$c" = fleet ]; then
+		help=$(for s in status verify export; do "$BIN/station" fleet $s --help 2>&1; done)
 	else
 		help=$("$BIN/station" $c --help 2>&1 || true)
 	fi
