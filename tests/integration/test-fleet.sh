@@ -7,7 +7,8 @@
 # registry, provisions a chip another station already did and runs out of leased quota; a
 # station's database restored from an old backup. Then: every entry of every station in the
 # registry exactly once, the conflict reported, no serial allocated twice, the fleet quota held,
-# the restored station refused and its fork recorded. Real PostgreSQL, SoftHSM2, signer, stub.
+# the restored station refused and its fork recorded; station fleet verify passing, then failing on
+# an entry the superuser edited. Real PostgreSQL, SoftHSM2, signer, stub.
 . "$(dirname "$0")/lib.sh"
 pgbin=${PG_BIN:-/usr/lib/postgresql/15/bin}
 [ -x "$pgbin/initdb" ] || { echo "SKIP test-fleet: needs PostgreSQL 15 (scripts/deps.sh)"; exit 0; }
@@ -193,3 +194,17 @@ run "$S2" "$T/B9" 1 $((base + 100)) "$T/p9-line-2"
 jq -r 'select(.event == "result") | .result + " " + .reason' "$T/p9-line-2.json" | grep -q -e "^FAIL the fleet registry recorded 1 fork(s) of this station" -e "^FAIL database restored" ||
 	{ cat "$T/p9-line-2.json" "$T/p9-line-2.err"; fail "the forked station issued"; }
 ok "line-2 restored from a backup and run offline to $(sqlite3 "$S2/station.db" "SELECT count(*) FROM log") entries (the registry holds $before): on reconnection its fork is recorded ($(sql "SELECT what || ' at ' || position FROM forks" | tr '\n' ' ')), nothing more taken, and its next board refused: '$(jq -r 'select(.event == "result") | .reason' "$T/p9-line-2.json" | cut -c1-80)...'"
+
+echo "-- station fleet verify: the fleet as the registry holds it, then an entry edited"
+audit=$(PG_ROLE=fleet_audit "$top/scripts/pg-setup.sh" "$P" 2>>"$T/pg-setup.err") || fail "pg-setup.sh PG_ROLE=fleet_audit"
+printf '%s\n' "$audit" >"$T/audit.conn"
+rc=0; "$BIN/station" fleet verify --registry-file "$T/audit.conn" >"$T/fv1.out" 2>&1 || rc=$?
+# 10: everything holds, and conflicts or forks are recorded (the chip twice, the restored line-2)
+[ "$rc" = 10 ] && ! grep -q "^PROBLEM" "$T/fv1.out" || { cat "$T/fv1.out"; fail "fleet verify: exit $rc, 10 and no problem expected"; }
+"$pgbin/psql" -X -q -tA -v ON_ERROR_STOP=1 "host=$P port=5432 dbname=fleet user=pgadmin" -c \
+	"ALTER TABLE entries DISABLE TRIGGER USER; ALTER TABLE entries DROP CONSTRAINT entries_leaf;
+	 UPDATE entries SET body = '{\"edited\":1}' WHERE station_id = 'line-3' AND seq = 3" >/dev/null ||
+	fail "editing the registry as its superuser"
+rc=0; "$BIN/station" fleet verify --registry-file "$T/audit.conn" >"$T/fv2.out" 2>&1 || rc=$?
+[ "$rc" = 7 ] && grep -q "^PROBLEM: station line-3 seq 3" "$T/fv2.out" || { cat "$T/fv2.out"; fail "fleet verify after an edit: exit $rc, 7 naming line-3 seq 3 expected"; }
+ok "station fleet verify (as fleet_audit): exit 10, no problem, $(grep -c '' "$T/fv1.out") lines; an entry of line-3 edited by the superuser: exit 7, '$(grep -m1 '^PROBLEM' "$T/fv2.out" | cut -c1-90)'"
