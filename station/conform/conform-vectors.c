@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "proto.h"
+#include "util.h"
 
 /* Section 7.3: every message type, as (type, seq, CRC, payload, wire). */
 const struct cv_frame cv_frames[] = {
@@ -137,18 +138,6 @@ const struct cv_cobs cv_cobs_short[] = {
 };
 const size_t cv_ncobs_short = sizeof(cv_cobs_short) / sizeof(cv_cobs_short[0]);
 
-static int
-nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 size_t
 cv_hex(const char *s, uint8_t *out, size_t cap)
 {
@@ -160,7 +149,7 @@ cv_hex(const char *s, uint8_t *out, size_t cap)
 			s++;
 			continue;
 		}
-		if ((hi = nibble(s[0])) < 0 || (lo = nibble(s[1])) < 0 || n == cap)
+		if ((hi = util_hexdigit(s[0])) < 0 || (lo = util_hexdigit(s[1])) < 0 || n == cap)
 			return CV_HEX_BAD;
 		out[n++] = (uint8_t)(hi << 4 | lo);
 		s += 2;
