@@ -313,14 +313,14 @@ rebuild(struct fwd *w, int64_t upto)
 }
 
 /* The checkpoint (size, root, note) against mine (the root the forwarder computed over size
- * leaves) and the audit key: 0, or -1 after saying so (w->stopped). */
+ * leaves; NULL when it could not) and the audit key: 0, or -1 after saying so (w->stopped). */
 static int
-checkpoint_ok(struct fwd *w, const merkle_hash mine, int64_t size, const uint8_t root[32],
+checkpoint_ok(struct fwd *w, const uint8_t *mine, int64_t size, const uint8_t root[32],
     const char *note)
 {
 	struct note_checkpoint cp;
 
-	if (memcmp(mine, root, 32) != 0 || note_parse(note, strlen(note), &cp, NULL, 0) != NOTE_OK ||
+	if (mine == NULL || memcmp(mine, root, 32) != 0 || note_parse(note, strlen(note), &cp, NULL, 0) != NOTE_OK ||
 	    cp.size != (uint64_t)size || memcmp(cp.root, root, 32) != 0 ||
 	    note_verify(note, &cp, w->key) != NOTE_OK) {
 		log_error("forwarder: local checkpoint of size %lld does not verify against the entries "
@@ -364,11 +364,7 @@ check_ahead(struct fwd *w, const struct fleet_entry *e, size_t n, int64_t size,
 	memcpy(w->ms.h, saved.h, sizeof(saved.h));
 	w->ms.n = saved.n;
 	w->ms.count = saved.count;
-	if (bad) {
-		memset(mine, 0, sizeof(mine));
-		mine[0] = (uint8_t)~root[0]; /* not the root: said below */
-	}
-	return checkpoint_ok(w, mine, size, root, note);
+	return checkpoint_ok(w, bad ? NULL : mine, size, root, note);
 }
 
 /* Ships the local checkpoint (size, root, note): the root must be the stream's (over exactly
@@ -382,11 +378,8 @@ ship_checkpoint(struct fwd *w, int64_t size, const uint8_t root[32], const char 
 
 	if (have_key(w, size) != 0)
 		return -1;
-	if (merkle_stream_root(&w->ms, mine) != 0 || (int64_t)w->ms.count != size) {
-		memset(mine, 0, sizeof(mine));
-		mine[0] = (uint8_t)~root[0];
-	}
-	if (checkpoint_ok(w, mine, size, root, note) != 0)
+	if (checkpoint_ok(w, merkle_stream_root(&w->ms, mine) == 0 && (int64_t)w->ms.count == size ?
+	        mine : NULL, size, root, note) != 0)
 		return -1;
 	r = fleet_ingest_checkpoint(w->f, w->station, (uint64_t)size, root, note, &held, why,
 	    sizeof(why));
@@ -435,9 +428,18 @@ connect_registry(struct fwd *w)
 		    (long long)next, w->station, (long long)have);
 		next = have > 16 ? have - 16 : 0;
 	}
-	merkle_stream_done(&w->ms);
-	memset(&w->ms, 0, sizeof(w->ms));
-	if (merkle_stream_init(&w->ms) != 0 || rebuild(w, next) != 0) {
+	/* the stream holds the leaves shipped so far: a reconnection after an outage goes on from
+	 * there; only a registry that now holds fewer (restored) makes it start again from 0 */
+	if (w->ms.ctx == NULL || (int64_t)w->ms.count > next) {
+		merkle_stream_done(&w->ms);
+		memset(&w->ms, 0, sizeof(w->ms));
+		if (merkle_stream_init(&w->ms) != 0) {
+			fleet_close(w->f);
+			w->f = NULL;
+			return -1;
+		}
+	}
+	if (rebuild(w, next) != 0) {
 		fleet_close(w->f);
 		w->f = NULL;
 		return -1;
