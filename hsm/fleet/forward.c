@@ -55,14 +55,6 @@ static volatile sig_atomic_t fwd_stop;
 #define FWD_DRAIN_MS 3000
 static uint64_t fwd_deadline_ms;
 
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static void
 on_term(int sig)
@@ -507,7 +499,7 @@ round_once(struct fwd *w)
 			w->cp_sent = cpsize;
 			continue;
 		}
-		if (w->sent >= have || (fwd_deadline_ms != 0 && mono_ms() >= fwd_deadline_ms)) {
+		if (w->sent >= have || (fwd_deadline_ms != 0 && util_ms() >= fwd_deadline_ms)) {
 			free(note);
 			return shipped;
 		}
@@ -622,7 +614,7 @@ forward_run(const struct profile *prof, int once)
 	/* asked to stop while connected: what the station wrote last (its stop, its checkpoint)
 	 * goes now rather than at the next start, within FWD_DRAIN_MS */
 	if (fwd_stop && w.f != NULL && !w.stopped && !once) {
-		fwd_deadline_ms = mono_ms() + FWD_DRAIN_MS;
+		fwd_deadline_ms = util_ms() + FWD_DRAIN_MS;
 		(void)round_once(&w);
 	}
 	util_wipe(w.conninfo, sizeof(w.conninfo));

@@ -19,14 +19,6 @@
 #include "srv.h"
 #include "util.h"
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static void
 spawn(struct srv *s)
@@ -37,7 +29,7 @@ spawn(struct srv *s)
 	s->fwd_starts++;
 	if ((pid = fork()) < 0) {
 		log_warn("cannot start the fleet forwarder: %s; trying again in 30 s", strerror(errno));
-		s->fwd_next_ms = now_ms() + 30000;
+		s->fwd_next_ms = util_ms() + 30000;
 		return;
 	}
 	if (pid == 0) {
@@ -96,9 +88,9 @@ srv_fleet_tick(struct srv *s)
 		}
 		log_warn("the fleet forwarder ended (%s %d); starting it again",
 		    WIFSIGNALED(st) ? "signal" : "exit", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
-		s->fwd_next_ms = now_ms() + (s->fwd_starts > 5 ? 30000 : 1000);
+		s->fwd_next_ms = util_ms() + (s->fwd_starts > 5 ? 30000 : 1000);
 	}
-	if (s->fwd_next_ms != UINT64_MAX && now_ms() >= s->fwd_next_ms)
+	if (s->fwd_next_ms != UINT64_MAX && util_ms() >= s->fwd_next_ms)
 		spawn(s);
 }
 
@@ -110,11 +102,11 @@ srv_fleet_stop(struct srv *s)
 	if (s->fwd_pid > 0) {
 		/* it ships what is left for up to 3 s (forward.c); a registry that does not answer
 		 * does not hold the station's stop longer than 5 s */
-		uint64_t until = now_ms() + 5000;
+		uint64_t until = util_ms() + 5000;
 
 		(void)kill((pid_t)s->fwd_pid, SIGTERM);
 		while (waitpid((pid_t)s->fwd_pid, &st, WNOHANG) == 0) {
-			if (now_ms() >= until) {
+			if (util_ms() >= until) {
 				(void)kill((pid_t)s->fwd_pid, SIGKILL);
 				(void)waitpid((pid_t)s->fwd_pid, &st, 0);
 				break;
@@ -213,9 +205,9 @@ registry(struct srv *s)
 
 	if (s->fleet != NULL)
 		return 0;
-	if (now_ms() < s->fleet_retry_ms)
+	if (util_ms() < s->fleet_retry_ms)
 		return -1;
-	s->fleet_retry_ms = now_ms() + 10000;
+	s->fleet_retry_ms = util_ms() + 10000;
 	if (forward_conninfo(&s->prof, conninfo, sizeof(conninfo), s->fleet_why,
 	        sizeof(s->fleet_why)) != 0)
 		return -1;
@@ -254,7 +246,7 @@ registry_failed(struct srv *s)
 {
 	fleet_close(s->fleet);
 	s->fleet = NULL;
-	s->fleet_retry_ms = now_ms() + 10000;
+	s->fleet_retry_ms = util_ms() + 10000;
 }
 
 /* Asks the registry for a lease and records it (entry fleet.lease). 0, or -1 (s->fleet_why). */
@@ -301,7 +293,7 @@ lease(struct srv *s, int quota)
 		snprintf(s->fleet_why, sizeof(s->fleet_why), "the registry leased %s but the audit "
 		    "database could not record it", quota ? "quota" : "serials");
 		/* not asked again at once: a failing disk must not drain the lot's quota */
-		s->fleet_retry_ms = now_ms() + 10000;
+		s->fleet_retry_ms = util_ms() + 10000;
 		fleet_close(s->fleet);
 		s->fleet = NULL;
 		return -1;
