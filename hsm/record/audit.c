@@ -473,9 +473,8 @@ field_ok(const char *s)
 	return s != NULL && strlen(s) <= CAP_AUDIT_FIELD && util_printable(s);
 }
 
-/* Milliseconds since the epoch of an entry time (YYYY-MM-DDTHH:MM:SS.mmmZ), or -1. */
-static int64_t
-entry_ms(const char *t)
+int64_t
+audit_time_ms(const char *t)
 {
 	struct tm tm;
 	int ms = 0;
@@ -509,7 +508,7 @@ entry_time(struct audit *a, int64_t seq, char *now, size_t cap)
 		goto out;
 	}
 	prev = (const char *)sqlite3_column_text(a->prev, 0);
-	if ((pm = entry_ms(prev)) < 0 || (nm = entry_ms(now)) < 0 || nm >= pm)
+	if ((pm = audit_time_ms(prev)) < 0 || (nm = audit_time_ms(now)) < 0 || nm >= pm)
 		goto out;
 	if (pm - nm <= CLOCK_SLACK_MS) {
 		snprintf(now, cap, "%s", prev);

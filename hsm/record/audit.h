@@ -75,6 +75,9 @@ int audit_batch_end(struct audit *a);
 int audit_append(struct audit *a, const struct audit_who *w, const char *kind, const char *chip,
     const char *serial, json_t *body, int64_t *seq);
 /* begin + append + commit; the body reference is stolen (json_decref'd), for one-line callers. */
+/* Milliseconds since the epoch of an entry time (YYYY-MM-DDTHH:MM:SS.mmmZ), or -1. */
+int64_t audit_time_ms(const char *t);
+
 int audit_log(struct audit *a, const struct audit_who *w, const char *kind, const char *chip,
     const char *serial, json_t *body);
 

@@ -130,19 +130,6 @@ srv_fleet_wait_ms(const struct srv *s)
 
 /* ---- leases ---- */
 
-/* "YYYY-MM-DDTHH:MM:SS.mmmZ" to epoch seconds, or -1. */
-static int64_t
-entry_epoch(const char *t)
-{
-	struct tm tm;
-	const char *e;
-
-	memset(&tm, 0, sizeof(tm));
-	if ((e = strptime(t, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL || *e != '.')
-		return -1;
-	return (int64_t)timegm(&tm);
-}
-
 static int registry(struct srv *s);
 
 static int
@@ -155,8 +142,8 @@ add_lease(void *ctx, const struct reg_lease *l)
 		if (strcmp(l->scope, s->lot) != 0)
 			return 0;
 		s->quota_leased += l->count;
-		if ((t = entry_epoch(l->time)) >= 0 && t + l->ttl_s > s->quota_until)
-			s->quota_until = t + l->ttl_s;
+		if ((t = audit_time_ms(l->time)) >= 0 && t / 1000 + l->ttl_s > s->quota_until)
+			s->quota_until = t / 1000 + l->ttl_s;
 		return 0;
 	}
 	if (strcmp(l->scope, s->prof.cert.product) != 0)
