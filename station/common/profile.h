@@ -60,6 +60,30 @@ struct label_profile {
 	int line_output;          /* profile line of 'output' (0: default) for errors found later */
 };
 
+/* [wifi]: the board's own access point, a unique SSID and passphrase per board
+ * (station/cred/cred-wifi.h). */
+enum wifi_security { WIFI_SEC_WPA2 = 1, WIFI_SEC_WPA3 = 2, WIFI_SEC_WPA2_WPA3 = 3 };
+enum wifi_alphabet { WIFI_ALPHA_PLAIN = 0, WIFI_ALPHA_PRINTABLE };
+struct wifi_profile {
+	int enabled;              /* the section is present */
+	char ssid_prefix[25];     /* printable ASCII, 1..24 */
+	unsigned ssid_suffix;     /* random characters after the prefix, 4..8 (default 6) */
+	unsigned security;        /* enum wifi_security (default WPA2_WPA3); WPA2: the board
+	                           * gets the PSK only, else the passphrase (SAE needs it) */
+	unsigned length;          /* passphrase characters, 8..63 (default 16) */
+	unsigned alphabet;        /* enum wifi_alphabet: no look-alikes (default) or 0x21..0x7E */
+};
+/* [matter]: a Matter setup code per board; the board gets only its SPAKE2+ verifier
+ * (station/cred/cred-matter.h). */
+struct matter_profile {
+	int enabled;
+	unsigned vendor_id, product_id; /* 16-bit, from the product's Matter certification */
+	unsigned flow;                  /* commissioning flow: 0 standard, 1 user intent, 2 custom */
+	unsigned rendezvous;            /* discovery bits: 1 SoftAP, 2 BLE, 4 on network */
+	unsigned iterations;            /* PBKDF2 iterations, 1000..100000 (default 1000) */
+	unsigned salt_len;              /* random salt bytes per board, 16..32 (default 32) */
+};
+
 struct profile {
 	char path[CAP_PATH];
 	uint8_t digest[32]; /* SHA-256 of the file, recorded in the audit log */
@@ -96,6 +120,10 @@ struct profile {
 	/* [password] */
 	unsigned pw_length;
 	unsigned pw_iterations;
+	/* [wifi] and [matter] (issue #16, docs/scripting-guide.md "Onboarding credentials"): each
+	 * declared section gives every board one more credential, drawn at the station */
+	struct wifi_profile wifi;
+	struct matter_profile matter;
 	/* [certificate] */
 	struct issue_profile cert;
 	uint8_t key_type; /* protocol key type asked of boards (KEY_EC_P256 ...) */
