@@ -24,6 +24,8 @@ struct pctx {
 	unsigned nproblems;
 	/* [label] keys checked against each other once the file is read (profile-label.c) */
 	int l_formats, l_send, l_status, l_qr_content;
+	/* [wifi] and [matter] (profile-cred.c): the section's first line and its required keys' */
+	int w_line, w_prefix, m_line, m_vid, m_pid;
 };
 
 /* The setters: 1 when v was stored into dst, 0 with c->err saying why (dst untouched). */
@@ -44,5 +46,11 @@ void profile_problem(struct pctx *c, int line, const char *why);
 void profile_label_defaults(struct label_profile *l);
 int profile_label_kv(struct pctx *c, const char *name, const char *v);
 void profile_label_finish(struct pctx *c);
+
+/* [wifi] and [matter] (profile-cred.c): the defaults; one key (1 stored, 0 refused with c->err,
+ * -1 not a key of these sections); the checks once the whole file is read. */
+void profile_cred_defaults(struct profile *p);
+int profile_cred_kv(struct pctx *c, const char *section, const char *name, const char *v);
+void profile_cred_finish(struct pctx *c);
 
 #endif

@@ -418,6 +418,12 @@ handle_kv(void *user, const char *section, const char *name, const char *v)
 		if (r >= 0)
 			return r;
 	}
+	if (strcasecmp(section, "wifi") == 0 || strcasecmp(section, "matter") == 0) {
+		int r = profile_cred_kv(c, section, name, v);
+
+		if (r >= 0)
+			return r;
+	}
 	snprintf(c->err, sizeof(c->err), "unknown key '%s' in section [%s]", name, section);
 	return 0;
 }
@@ -499,6 +505,7 @@ defaults(struct profile *p)
 	p->fleet_quota_lease = 50;
 	p->fleet_lease_ttl = 8 * 3600;
 	profile_label_defaults(&p->label);
+	profile_cred_defaults(p);
 	/* docs/protocol.md P-8 defaults */
 	p->to = (struct step_timeouts){ .hello = 500, .set_identity = 3000, .gen_key = 10000,
 		.object = 1000, .install = 3000, .prove = 3000, .confirm = 3000, .lock = 2000,
@@ -575,6 +582,7 @@ load(const char *path, struct profile *out, char *err, size_t errcap, int all)
 		if (c.replen >= sizeof(rep))
 			c.replen = sizeof(rep) - 1;
 	}
+	profile_cred_finish(&c);
 	profile_label_finish(&c);
 	/* Required keys: a profile without them would issue certificates nobody can interpret. */
 	/* A key refused above looks missing here: name missing keys only when none was refused. */

@@ -66,7 +66,7 @@ enum wifi_security { WIFI_SEC_WPA2 = 1, WIFI_SEC_WPA3 = 2, WIFI_SEC_WPA2_WPA3 = 
 enum wifi_alphabet { WIFI_ALPHA_PLAIN = 0, WIFI_ALPHA_PRINTABLE };
 struct wifi_profile {
 	int enabled;              /* the section is present */
-	char ssid_prefix[25];     /* printable ASCII, 1..24 */
+	char ssid_prefix[25];     /* printable ASCII, 1..24 (with the suffix, at most 32) */
 	unsigned ssid_suffix;     /* random characters after the prefix, 4..8 (default 6) */
 	unsigned security;        /* enum wifi_security (default WPA2_WPA3); WPA2: the board
 	                           * gets the PSK only, else the passphrase (SAE needs it) */

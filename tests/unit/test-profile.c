@@ -369,12 +369,77 @@ test_fleet(void **state)
 	refused(NLINES + 2, "serial_block");
 }
 
+/* [wifi] and [matter] (issue #16): declared by their required key, defaults, each bad value at
+ * its line, what only the whole section tells at the section's line. */
+static void
+test_credentials(void **state)
+{
+	struct profile *p = calloc(1, sizeof(*p));
+	char err[1024];
+
+	(void)state;
+	assert_non_null(p);
+	write_profile(0, NULL, NULL);
+	assert_int_equal(profile_load(path, p, err, sizeof(err)), 0);
+	assert_int_equal(p->wifi.enabled, 0);
+	assert_int_equal(p->matter.enabled, 0);
+	write_profile(0, NULL, "[wifi]\nssid_prefix = TH2;Setup-\n[matter]\nvendor_id = 0xFFF1\n"
+	    "product_id = 32769\ndiscovery = ble, on-network\n");
+	if (profile_load(path, p, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(p->wifi.enabled, 1);
+	assert_string_equal(p->wifi.ssid_prefix, "TH2;Setup-");
+	assert_int_equal(p->wifi.ssid_suffix, 6);
+	assert_int_equal(p->wifi.security, WIFI_SEC_WPA2_WPA3);
+	assert_int_equal(p->wifi.length, 16);
+	assert_int_equal(p->wifi.alphabet, WIFI_ALPHA_PLAIN);
+	assert_int_equal(p->matter.enabled, 1);
+	assert_int_equal(p->matter.vendor_id, 0xFFF1);
+	assert_int_equal(p->matter.product_id, 0x8001);
+	assert_int_equal(p->matter.rendezvous, 6);
+	assert_int_equal(p->matter.flow, 0);
+	assert_int_equal(p->matter.iterations, 1000);
+	assert_int_equal(p->matter.salt_len, 32);
+	write_profile(0, NULL, "[wifi]\nssid_prefix = W\nsecurity = wpa2\nlength = 63\n"
+	    "alphabet = printable\nssid_suffix = 8\n");
+	if (profile_load(path, p, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(p->wifi.security, WIFI_SEC_WPA2);
+	assert_int_equal(p->wifi.length, 63);
+	assert_int_equal(p->wifi.alphabet, WIFI_ALPHA_PRINTABLE);
+	assert_int_equal(p->matter.enabled, 0);
+	free(p);
+	write_profile(0, NULL, "[wifi]\nlength = 20\n");
+	refused(NLINES + 2, "[wifi] needs ssid_prefix");
+	write_profile(0, NULL, "[wifi]\nssid_prefix = W\nlength = 7\n");
+	refused(NLINES + 3, "'length' must be a whole number from 8 to 63");
+	write_profile(0, NULL, "[wifi]\nssid_prefix = W\nsecurity = wep\n");
+	refused(NLINES + 3, "unknown security 'wep'");
+	write_profile(0, NULL, "[wifi]\nssid_prefix = 0123456789abcdefghijklmn\nssid_suffix = 9\n");
+	refused(NLINES + 3, "ssid_suffix");
+	write_profile(0, NULL, "[wifi]\nssid_prefix = 0123456789abcdefghijklmno\n");
+	refused(NLINES + 2, "'ssid_prefix' must be 1 to 24 printable");
+	write_profile(0, NULL, "[matter]\nvendor_id = 0xFFF1\n");
+	refused(NLINES + 2, "[matter] needs vendor_id and product_id");
+	write_profile(0, NULL, "[matter]\nvendor_id = 0x10000\nproduct_id = 1\n");
+	refused(NLINES + 2, "'vendor_id' must be a number");
+	write_profile(0, NULL, "[matter]\nvendor_id = 1\nproduct_id = 1\niterations = 999\n");
+	refused(NLINES + 4, "'iterations' must be a whole number from 1000 to 100000");
+	write_profile(0, NULL, "[matter]\nvendor_id = 1\nproduct_id = 1\nsalt_length = 33\n");
+	refused(NLINES + 4, "salt_length");
+	write_profile(0, NULL, "[matter]\nvendor_id = 1\nproduct_id = 1\ndiscovery = nfc\n");
+	refused(NLINES + 4, "one or more of softap, ble, on-network");
+	write_profile(0, NULL, "[matter]\nvendor_id = 1\nproduct_id = 1\nflow = manual\n");
+	refused(NLINES + 4, "unknown flow 'manual'");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_good, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fleet, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_credentials, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_variable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unbalanced, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prefix, setup, teardown),
