@@ -103,6 +103,12 @@ static const char *const migrations[] = {
 	"DROP TABLE devices;"
 	"ALTER TABLE devices_v6 RENAME TO devices;"
 	"CREATE UNIQUE INDEX devices_chip ON devices(product, chip_id) WHERE status<>'released';",
+	/* 7: onboarding credentials (issue #16): one commitment per kind and serial, each kind's
+	 * commitments unique (two boards never share a passphrase or passcode), SSIDs unique. */
+	"CREATE TABLE cred_commits(kind TEXT NOT NULL CHECK(kind IN ('wifi','matter')),"
+	" commitment TEXT NOT NULL, serial TEXT NOT NULL, public TEXT NOT NULL,"
+	" seq INTEGER NOT NULL, PRIMARY KEY(kind, commitment), UNIQUE(kind, serial));"
+	"CREATE UNIQUE INDEX cred_ssid ON cred_commits(public) WHERE kind='wifi';",
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]) - 1)
 

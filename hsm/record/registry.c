@@ -210,7 +210,8 @@ reg_quota_used(struct audit *a, const char *lot, unsigned long *used)
 int
 reg_cert_issued(struct audit *a, const struct audit_who *w, const char *issuer,
     const char *cert_serial, const char *product, const char *chip, const char *serial,
-    const char *pubkey_sha256, const uint8_t *der, size_t derlen, int64_t *seq)
+    const char *pubkey_sha256, const uint8_t *der, size_t derlen, const char *credentials,
+    int64_t *seq)
 {
 	sqlite3_stmt *st = NULL;
 	json_t *body;
@@ -227,6 +228,8 @@ reg_cert_issued(struct audit *a, const struct audit_who *w, const char *issuer,
 		return AUDIT_ERR_NOMEM;
 	}
 	json_object_set_new(body, "der_hex", json_string(util_hex(der, derlen, hex, derlen * 2 + 1)));
+	if (credentials != NULL && *credentials != '\0')
+		json_object_set_new(body, "credentials", json_string(credentials));
 	free(hex);
 	if ((r = audit_begin(a)) != 0) {
 		json_decref(body);

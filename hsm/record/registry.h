@@ -46,13 +46,23 @@ int reg_fleet_leases(struct audit *a, int (*fn)(void *ctx, const struct reg_leas
 int reg_pw_commit(struct audit *a, const struct audit_who *w, const char *serial,
     const char *chip, const char *commit_hex);
 
+/* Records the commitment (hex HMAC) of one onboarding credential of serial (registry-cred.c):
+ * kind "wifi" or "matter", public its clear part (SSID, discriminator). AUDIT_ERR_CONSTRAINT
+ * when that kind's commitment, that serial's credential of that kind, or (wifi) that SSID is
+ * already recorded: the station draws again. */
+int reg_cred_commit(struct audit *a, const struct audit_who *w, const char *serial,
+    const char *chip, const char *kind, const char *public, const char *commit_hex);
+
 /* Number of certificates issued in lot (any status): the quota counter. */
 int reg_quota_used(struct audit *a, const char *lot, unsigned long *used);
 
-/* Records an issued certificate (DER) and its log entry. */
+/* Records an issued certificate (DER) and its log entry; credentials ("wifi,matter", "" for
+ * none) names the onboarding credentials committed for serial, so that an auditor checks each
+ * has its entry. */
 int reg_cert_issued(struct audit *a, const struct audit_who *w, const char *issuer,
     const char *cert_serial, const char *product, const char *chip, const char *serial,
-    const char *pubkey_sha256, const uint8_t *der, size_t derlen, int64_t *seq);
+    const char *pubkey_sha256, const uint8_t *der, size_t derlen, const char *credentials,
+    int64_t *seq);
 
 /* Marks the board's attempt failed: the serial void and, when a certificate was issued, the
  * certificate void (it goes on the CRL). step/code/reason are logged, and lock_pending (the

@@ -4,7 +4,7 @@
  * is taken here from the product policy and the recorded state, never from the request.
  *
  * A board's attempt: serial 'allocated' to its chip (BOARD) -> password commitment (COMMIT_PW)
- * -> certificate 'issued' (ISSUE) -> device 'verified', serial 'used', certificate 'confirmed'
+ * and one commitment per declared onboarding credential (COMMIT_CRED, srv-cred.c) -> certificate 'issued' (ISSUE) -> device 'verified', serial 'used', certificate 'confirmed'
  * (VERIFIED) -> device 'pass' (PASS). FAIL, or a refusal after BOARD, voids what the attempt
  * consumed. Until VERIFIED the attempt's state is the signer's own memory (srv-attempt.c), not
  * rows of the database; the run-mode signer holds the station lock of its database and its
@@ -303,7 +303,7 @@ static void
 issue_cert(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_rsp *p,
     uint8_t **der, char **cert_serial)
 {
-	char why[CAP_REASON], pkh[65];
+	char why[CAP_REASON], pkh[65], creds[16];
 	struct srv_attempt *at = srv_att_find(s, chip);
 	struct issue_ca ca;
 	struct issue_subject subj;
@@ -316,6 +316,12 @@ issue_cert(struct srv *s, const struct sigp_req *q, const char *chip, struct sig
 		    "no serial is allocated to this chip in this session; nothing issued" :
 		    !at->committed ? "the board's password is not committed yet; nothing issued" :
 		    "this attempt already has a certificate; nothing issued");
+	/* Every credential the product declares is on the record before the board is certified */
+	if ((at->creds & srv_cred_needed(s)) != srv_cred_needed(s))
+		return srv_refuse(s, p, "cert.refused", q->op, chip, at->serial, SIGST_STATE,
+		    SIGR_SEQUENCE, "the board's onboarding credentials are not all committed yet; "
+		    "nothing issued");
+	srv_cred_list(at->creds, creds, sizeof(creds));
 	if (limits(s, p, chip, "certificate") != 0)
 		return;
 	ca.cert = s->ca_cert;
@@ -346,7 +352,7 @@ issue_cert(struct srv *s, const struct sigp_req *q, const char *chip, struct sig
 	/* Log before release (PRODUCT §3.6): the certificate leaves this process only after its
 	 * issuance entry is committed. */
 	if ((r = reg_cert_issued(s->audit, &s->who, s->issuer, *cert_serial, s->prof.cert.product,
-	         chip, at->serial, pkh, *der, derlen, NULL)) != 0) {
+	         chip, at->serial, pkh, *der, derlen, creds, NULL)) != 0) {
 		if (r == AUDIT_ERR_CONSTRAINT)
 			return refuse_board(s, p, chip, "certificate", SIGST_POLICY, SIGR_COLLISION,
 			    "this public key or certificate serial is already in the record; the board "
@@ -516,6 +522,7 @@ srv_board(struct srv *s, const struct sigp_req *q, struct sigp_rsp *p, uint8_t *
 	switch (q->op) {
 	case SIGOP_BOARD: board(s, q, chip, p); break;
 	case SIGOP_COMMIT_PW: commit_pw(s, q, chip, p); break;
+	case SIGOP_COMMIT_CRED: srv_commit_cred(s, q, chip, p); break;
 	case SIGOP_ISSUE: issue(s, q, chip, p, owned); break;
 	case SIGOP_VERIFIED: verified(s, q, chip, p); break;
 	case SIGOP_PASS: pass(s, q, chip, p); break;

@@ -229,8 +229,10 @@ fallback:
 		(void)sigp_enc_rsp(0, &oom, out, cap, outlen);
 	}
 out:
-	if (q != NULL)
+	if (q != NULL) {
 		util_wipe(q->password, sizeof(q->password));
+		util_wipe(q->cred_secret, sizeof(q->cred_secret));
+	}
 	free(q);
 	free(p);
 	free(owned);
@@ -245,6 +247,7 @@ srv_batchable(const uint8_t *req, size_t reqlen)
 	switch (req[0]) {
 	case SIGOP_BOARD:
 	case SIGOP_COMMIT_PW:
+	case SIGOP_COMMIT_CRED:
 	case SIGOP_ISSUE:
 	case SIGOP_VERIFIED:
 	case SIGOP_PASS:

@@ -30,6 +30,7 @@ struct srv_attempt {
 	char serial[CAP_SERIAL + 1];
 	char cert_serial[SIGP_MAX_CERT_SERIAL + 1]; /* "" until ISSUE */
 	int committed;                              /* COMMIT_PW recorded */
+	unsigned creds;                             /* COMMIT_CRED recorded: 1 << enum sig_cred */
 	int in_use;
 };
 
@@ -165,6 +166,14 @@ int srv_fleet_quota(struct srv *s, char *why, size_t cap);
  * SIGST_REQUEST and is logged). */
 void srv_handle(struct srv *s, const uint8_t *req, size_t reqlen, uint8_t *out, size_t cap,
     size_t *outlen);
+
+/* srv-cred.c: COMMIT_CRED (S-33): commits one onboarding credential of chip's attempt, once
+ * per kind, only the kinds the profile declares, before ISSUE; fills p (SIGR_COLLISION: the
+ * station draws again). srv_cred_needed: the kinds the profile declares (1 << enum sig_cred);
+ * srv_cred_list writes them as "wifi,matter" ("" for none). */
+void srv_commit_cred(struct srv *s, const struct sigp_req *q, const char *chip, struct sigp_rsp *p);
+unsigned srv_cred_needed(const struct srv *s);
+void srv_cred_list(unsigned kinds, char *out, size_t cap);
 
 /* srv-refuse.c: sets an error reply (status, detail, text) in p and logs it as kind
  * ("request.refused" or "cert.refused") with the op, the refusal's stable name and the text.

@@ -191,6 +191,14 @@ sigp_enc_req(const struct sigp_req *q, uint8_t *buf, size_t cap, size_t *len)
 		put_blob8(&w, b->chip, b->chip_len, CHIP_MIN, CHIP_MAX);
 		put_str(&w, q->password, MSG_MIN_PASSWORD, MSG_MAX_PASSWORD);
 		break;
+	case SIGOP_COMMIT_CRED:
+		put_blob8(&w, b->chip, b->chip_len, CHIP_MIN, CHIP_MAX);
+		if (w.err == PRC_OK && (q->cred_kind < 1 || q->cred_kind > SIGC_MAX))
+			w.err = PRC_VALUE;
+		wcur_u8(&w, q->cred_kind);
+		put_str(&w, q->cred_public, 0, SIGP_MAX_CRED_PUBLIC);
+		put_str(&w, q->cred_secret, 1, SIGP_MAX_CRED_SECRET);
+		break;
 	case SIGOP_ISSUE:
 		put_blob8(&w, b->chip, b->chip_len, CHIP_MIN, CHIP_MAX);
 		put_blob8(&w, q->nonce, q->nonce_len, MSG_MIN_NONCE, MSG_MAX_NONCE);
@@ -294,6 +302,15 @@ sigp_dec_req(const uint8_t *buf, size_t len, struct sigp_req *q)
 		if ((r = get_blob8(&c, CHIP_MIN, CHIP_MAX, b->chip, &b->chip_len)) == 0)
 			r = cur_str(&c, MSG_MIN_PASSWORD, MSG_MAX_PASSWORD, q->password,
 			    sizeof(q->password));
+		break;
+	case SIGOP_COMMIT_CRED:
+		if ((r = get_blob8(&c, CHIP_MIN, CHIP_MAX, b->chip, &b->chip_len)) == 0 &&
+		    (r = cur_u8(&c, &q->cred_kind)) == 0 &&
+		    (r = cur_str(&c, 0, SIGP_MAX_CRED_PUBLIC, q->cred_public,
+		        sizeof(q->cred_public))) == 0)
+			r = cur_str(&c, 1, SIGP_MAX_CRED_SECRET, q->cred_secret, sizeof(q->cred_secret));
+		if (r == 0 && (q->cred_kind < 1 || q->cred_kind > SIGC_MAX))
+			r = PRC_VALUE;
 		break;
 	case SIGOP_ISSUE:
 		if ((r = get_blob8(&c, CHIP_MIN, CHIP_MAX, b->chip, &b->chip_len)) == 0 &&
@@ -442,6 +459,7 @@ sigp_enc_rsp(uint8_t op, const struct sigp_rsp *p, uint8_t *buf, size_t cap, siz
 		    p->kind == SIGREC_PASS ? SIGP_CHALLENGE : 0);
 		break;
 	case SIGOP_COMMIT_PW:
+	case SIGOP_COMMIT_CRED:
 	case SIGOP_VERIFIED:
 	case SIGOP_PASS:
 	case SIGOP_FAIL:
@@ -532,6 +550,7 @@ sigp_dec_rsp(uint8_t op, const uint8_t *buf, size_t len, struct sigp_rsp *p)
 			r = PRC_VALUE;
 		break;
 	case SIGOP_COMMIT_PW:
+	case SIGOP_COMMIT_CRED:
 	case SIGOP_VERIFIED:
 	case SIGOP_PASS:
 	case SIGOP_FAIL:

@@ -114,11 +114,18 @@ sigp_refusal_name(int detail)
 }
 
 const char *
+sigp_cred_name(int kind)
+{
+	return kind == SIGC_WIFI ? "wifi" : kind == SIGC_MATTER ? "matter" : "unknown";
+}
+
+const char *
 sigp_op_name(int op)
 {
 	static const char *const names[] = { "UNKNOWN", "HELLO", "SESSION", "BOARD", "COMMIT_PW",
 		"ISSUE", "VERIFIED", "PASS", "FAIL", "FIXTURE_ERROR", "CERT", "STOP", "LOT_OPEN",
-		"LOT_CLOSE", "LOT_STATUS", "INFO", "CRL", "CHECKPOINT", "LOOKUP", "CHECKED", "RELEASE" };
+		"LOT_CLOSE", "LOT_STATUS", "INFO", "CRL", "CHECKPOINT", "LOOKUP", "CHECKED", "RELEASE",
+		"COMMIT_CRED" };
 
 	if (op < 1 || op > SIGOP_MAX)
 		return "UNKNOWN";

@@ -1,5 +1,5 @@
 /*
- * sigproto.h: the station-signer protocol, version 3 (docs/signer-protocol.md; PRODUCT §4).
+ * sigproto.h: the station-signer protocol, version 4 (docs/signer-protocol.md; PRODUCT §4).
  * One codec for both processes: the board-facing station encodes requests and decodes replies,
  * the signer decodes requests and encodes replies, with the same field tables and limits.
  *
@@ -21,7 +21,7 @@
 #include "caps.h"
 #include "proto.h"
 
-#define SIGP_VERSION 3
+#define SIGP_VERSION 4
 #define SIGP_MAX_NAME 64  /* lot, operator, fixture */
 #define SIGP_MAX_CODE 31  /* step names, E_* codes, checkpoint triggers */
 #define SIGP_MAX_TEXT (CAP_REASON - 1)
@@ -29,6 +29,17 @@
 #define SIGP_MAX_BLOB (CAP_SIGNER_MSG - 64) /* INFO text, CRL, checkpoint note */
 #define SIGP_CHALLENGE 32 /* LOOKUP reply: the signer's challenge for a PASS board's proof (S-29) */
 #define SIGP_MAX_SIG CAP_SIG /* CHECKED: the board's proof, the signature it answered to PROVE */
+#define SIGP_MAX_CRED_PUBLIC 32 /* COMMIT_CRED: the Wi-Fi SSID, the Matter discriminator */
+#define SIGP_MAX_CRED_SECRET 63 /* COMMIT_CRED: the Wi-Fi passphrase, the Matter passcode */
+
+/* COMMIT_CRED: the onboarding credentials besides the login password (docs/signer-protocol.md
+ * S-33). public is what the device shows anyway (the SSID it broadcasts, the discriminator it
+ * advertises), recorded in clear; secret is committed only, as an HMAC under the commit key. */
+enum sig_cred {
+	SIGC_WIFI = 1,   /* public: SSID, 1..32 printable; secret: passphrase, 8..63 printable */
+	SIGC_MATTER = 2  /* public: discriminator, decimal 0..4095; secret: passcode, 8 digits */
+};
+#define SIGC_MAX 2
 
 enum sig_op {
 	SIGOP_HELLO = 1,         /* u8 version -> u8 version, u8 mode, u8 separated, str ident */
@@ -50,9 +61,10 @@ enum sig_op {
 	SIGOP_CHECKPOINT = 17,   /* force, trigger -> signed, size, note */
 	SIGOP_LOOKUP = 18,       /* chip -> kind, serial, cert serial, cert, reason, challenge */
 	SIGOP_CHECKED = 19,      /* chip, ok, fixture, code, reason, sig -> - (end-of-line re-check) */
-	SIGOP_RELEASE = 20       /* chip, reason -> - (admin mode: lifts a quarantine) */
+	SIGOP_RELEASE = 20,      /* chip, reason -> - (admin mode: lifts a quarantine) */
+	SIGOP_COMMIT_CRED = 21   /* chip, kind, public, secret -> - (issue #16) */
 };
-#define SIGOP_MAX 20
+#define SIGOP_MAX 21
 
 enum sig_status {
 	SIGST_OK = 0,
@@ -141,6 +153,9 @@ struct sigp_req {
 	struct sigp_board board;                 /* BOARD; board.chip for the per-board ops;
 	                                          * board.fixture for FIXTURE_ERROR, CHECKED */
 	char password[MSG_MAX_PASSWORD + 1];     /* COMMIT_PW (wipe after use) */
+	uint8_t cred_kind;                       /* COMMIT_CRED: enum sig_cred */
+	char cred_public[SIGP_MAX_CRED_PUBLIC + 1]; /* COMMIT_CRED, 0..32 */
+	char cred_secret[SIGP_MAX_CRED_SECRET + 1]; /* COMMIT_CRED, 1..63 (wipe after use) */
 	uint8_t nonce[MSG_MAX_NONCE];            /* ISSUE */
 	uint8_t nonce_len;
 	const uint8_t *csr;                      /* ISSUE: points into the encoded buffer */
@@ -217,6 +232,8 @@ const char *sigp_refusal_ecode(int detail);
  * E_LOCK_WRITES, E_RESUME. One list for the signer, which decides, and the station, which says
  * whether a failed board's serial is spent. */
 int sigp_quarantine_code(const char *code);
+/* "wifi", "matter" (enum sig_cred), as recorded; "unknown" for others. */
+const char *sigp_cred_name(int kind);
 /* Name of an op ("ISSUE"), "UNKNOWN" for others. */
 const char *sigp_op_name(int op);
 

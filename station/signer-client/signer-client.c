@@ -432,6 +432,20 @@ signer_commit_pw(struct signer *s, const uint8_t *chip, size_t chip_len, const c
 }
 
 int
+signer_commit_cred(struct signer *s, const uint8_t *chip, size_t chip_len, int kind,
+    const char *public, const char *secret, struct signer_err *err)
+{
+	struct sigp_req *q = req_new(SIGOP_COMMIT_CRED, chip, chip_len);
+
+	if (q != NULL) {
+		q->cred_kind = (uint8_t)kind;
+		snprintf(q->cred_public, sizeof(q->cred_public), "%s", public);
+		snprintf(q->cred_secret, sizeof(q->cred_secret), "%s", secret);
+	}
+	return run(s, q, NULL, NULL, NULL, err);
+}
+
+int
 signer_issue(struct signer *s, const uint8_t *chip, size_t chip_len, const uint8_t *nonce,
     size_t nonce_len, const uint8_t *csr, size_t csr_len, uint8_t **cert, size_t *certlen,
     char *cert_serial, size_t cscap, struct signer_err *err)

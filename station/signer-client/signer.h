@@ -85,6 +85,11 @@ int signer_board(struct signer *s, const struct sigp_board *b, struct signer_boa
  * is err->detail SIGR_COLLISION (draw again). */
 int signer_commit_pw(struct signer *s, const uint8_t *chip, size_t chip_len, const char *password,
     struct signer_err *err);
+/* COMMIT_CRED: the signer records the HMAC commitment of one onboarding credential (kind enum
+ * sig_cred; public its clear part: SSID, discriminator) for chip's serial. A collision is
+ * err->detail SIGR_COLLISION (draw that credential again). */
+int signer_commit_cred(struct signer *s, const uint8_t *chip, size_t chip_len, int kind,
+    const char *public, const char *secret, struct signer_err *err);
 /* ISSUE: *cert malloc'd (caller frees). */
 int signer_issue(struct signer *s, const uint8_t *chip, size_t chip_len, const uint8_t *nonce,
     size_t nonce_len, const uint8_t *csr, size_t csr_len, uint8_t **cert, size_t *certlen,

@@ -144,6 +144,26 @@ v_commit_q(struct vmsg *m)
 }
 
 static void
+v_cred_wifi_q(struct vmsg *m)
+{
+	m->q.op = SIGOP_COMMIT_CRED;
+	chip(m);
+	m->q.cred_kind = SIGC_WIFI;
+	strcpy(m->q.cred_public, "TH2-7KQ4XW");
+	strcpy(m->q.cred_secret, "correct horse 42");
+}
+
+static void
+v_cred_matter_q(struct vmsg *m)
+{
+	m->q.op = SIGOP_COMMIT_CRED;
+	chip(m);
+	m->q.cred_kind = SIGC_MATTER;
+	strcpy(m->q.cred_public, "3840");
+	strcpy(m->q.cred_secret, "20202021");
+}
+
+static void
 v_issue_q(struct vmsg *m)
 {
 	size_t i;
@@ -341,8 +361,8 @@ static const struct vec {
 	void (*build)(struct vmsg *);
 	const char *hex;
 } vecs[] = {
-	{ "V-1", REQ, SIGOP_HELLO, v_hello_q, "01 03" },
-	{ "V-2", RSP, SIGOP_HELLO, v_hello_p, "00 03 01 01 0c 73 69 67 6e 65 72 2d 6c 69 6e 65 33" },
+	{ "V-1", REQ, SIGOP_HELLO, v_hello_q, "01 04" },
+	{ "V-2", RSP, SIGOP_HELLO, v_hello_p, "00 04 01 01 0c 73 69 67 6e 65 72 2d 6c 69 6e 65 33" },
 	{ "V-3", REQ, SIGOP_SESSION, v_session_q, "02 0d 4c 4f 54 2d 32 30 32 34 2d 30 30 34 32 05 61 6c 69 63 65" },
 	{ "V-4", RSP, SIGOP_SESSION, v_session_p,
 	    "00 0d 4c 4f 54 2d 32 30 32 34 2d 30 30 34 32 00 00 00 03 e8 00 00 00 11 00 01 86 a0 00 00 14 6e 00 00 00 01" },
@@ -425,6 +445,11 @@ static const struct vec {
 	{ "V-56", RSP, SIGOP_CHECKED, e_proof,
 	    "01 14 00 23 70 72 6f 6f 66 20 66 6f 72 20 53 4e 2d 30 30 30 31 32 33 20 64 6f 65 73 20 6e 6f 74 20 76 65 72 69 66 79" },
 	{ "V-57", RSP, SIGOP_LOOKUP, e_lookups, "02 15 00 1c 31 30 30 30 20 4c 4f 4f 4b 55 50 73 20 66 6f 75 6e 64 20 6e 6f 20 72 65 63 6f 72 64" },
+	{ "V-58", REQ, SIGOP_COMMIT_CRED, v_cred_wifi_q,
+	    "15 08 a1 b2 c3 d4 e5 f6 07 18 01 0a 54 48 32 2d 37 4b 51 34 58 57 10 63 6f 72 72 65 63 74 20 68 6f 72 73 65 20 34 32" },
+	{ "V-59", REQ, SIGOP_COMMIT_CRED, v_cred_matter_q,
+	    "15 08 a1 b2 c3 d4 e5 f6 07 18 02 04 33 38 34 30 08 32 30 32 30 32 30 32 31" },
+	{ "V-60", RSP, SIGOP_COMMIT_CRED, v_ok, "00" },
 };
 #define NVECS (sizeof(vecs) / sizeof(vecs[0]))
 
@@ -621,7 +646,7 @@ static const struct {
 	{ "Y-2", REQ, 0, "01 03 00", PRC_TRAILING },
 	{ "Y-3", REQ, 0, "04 08 a1 b2 c3 d4 e5 f6 07 18 10 63 6f 72 72 65 63 74 20 68 6f 72 73 65 20 34 32 00",
 	    PRC_TRAILING },
-	{ "Y-4", REQ, 0, "15", PRC_VALUE },
+	{ "Y-4", REQ, 0, "16", PRC_VALUE },
 	{ "Y-5", REQ, 0, "00", PRC_VALUE },
 	{ "Y-6", REQ, 0, "02 41 4c", PRC_TOO_LONG },
 	{ "Y-7", REQ, 0, "02 02 4c 7f 05 61 6c 69 63 65", PRC_CHARSET },
@@ -646,7 +671,7 @@ static const struct {
 	    "00 0d 4c 4f 54 2d 32 30 32 34 2d 30 30 34 32 02 00 00 03 e8 00 00 00 3a 00 01 86 a0 00 00 14 7f 00 00 00 00",
 	    PRC_VALUE },
 	{ "Y-21", RSP, SIGOP_HELLO, "00 02 01 02 01 41", PRC_VALUE },
-	{ "Y-22", RSP, 21, "00", PRC_VALUE },
+	{ "Y-22", RSP, 22, "00", PRC_VALUE },
 	{ "Y-23", RSP, SIGOP_PASS, "08 10 00 02 6f 0a", PRC_CHARSET },
 	{ "Y-24", RSP, SIGOP_PASS, "08 10 01 00", PRC_TOO_LONG },
 	{ "Y-25", RSP, SIGOP_COMMIT_PW, "00 00", PRC_TRAILING },
@@ -672,6 +697,9 @@ static const struct {
 	{ "Y-45", RSP, SIGOP_LOOKUP, "00 02 00 00 00 00 00 00 10 c0 c1 c2 c3 c4 c5 c6 c7 c8 c9 ca cb cc cd ce cf", PRC_VALUE },
 	{ "Y-46", REQ, 0, "07 08 a1 b2 c3 d4 e5 f6 07 18 00 04", PRC_VALUE },
 	{ "Y-47", REQ, 0, "07 08 a1 b2 c3 d4 e5 f6 07 18 00", PRC_SHORT },
+	{ "Y-48", REQ, 0, "15 08 a1 b2 c3 d4 e5 f6 07 18 00 00 08 32 30 32 30 32 30 32 31", PRC_VALUE },
+	{ "Y-49", REQ, 0, "15 08 a1 b2 c3 d4 e5 f6 07 18 03 00 08 32 30 32 30 32 30 32 31", PRC_VALUE },
+	{ "Y-50", REQ, 0, "15 08 a1 b2 c3 d4 e5 f6 07 18 02 04 33 38 34 30 00", PRC_VALUE },
 };
 #define NYVECS (sizeof(yvecs) / sizeof(yvecs[0]))
 
@@ -775,6 +803,28 @@ test_encode_request_limits(void **state)
 	m.q.board.chip_len = MSG_MAX_CHIP_ID + 1;
 	assert_int_equal(encq(&m.q), PRC_VALUE);
 	m.q.board.chip_len = 0;
+	assert_int_equal(encq(&m.q), PRC_VALUE);
+
+	/* COMMIT_CRED: kind 1..2, public 0..32, secret 1..63 */
+	memset(&m, 0, sizeof(m));
+	v_cred_wifi_q(&m);
+	assert_int_equal(encq(&m.q), PRC_OK);
+	m.q.cred_kind = 0;
+	assert_int_equal(encq(&m.q), PRC_VALUE);
+	m.q.cred_kind = SIGC_MAX + 1;
+	assert_int_equal(encq(&m.q), PRC_VALUE);
+	m.q.cred_kind = SIGC_MATTER;
+	fill(m.q.cred_public, SIGP_MAX_CRED_PUBLIC, 'S');
+	fill(m.q.cred_secret, SIGP_MAX_CRED_SECRET, 's');
+	assert_int_equal(encq(&m.q), PRC_OK);
+	m.q.cred_public[0] = '\0';
+	assert_int_equal(encq(&m.q), PRC_OK);
+	memset(m.q.cred_public, 'S', sizeof(m.q.cred_public));
+	assert_int_equal(encq(&m.q), PRC_VALUE);
+	m.q.cred_public[0] = '\0';
+	memset(m.q.cred_secret, 's', sizeof(m.q.cred_secret));
+	assert_int_equal(encq(&m.q), PRC_VALUE);
+	m.q.cred_secret[0] = '\0';
 	assert_int_equal(encq(&m.q), PRC_VALUE);
 
 	/* ISSUE: nonce 16..32, CSR 1..CAP_CSR_DER */
@@ -1135,7 +1185,7 @@ test_names(void **state)
 	static const char *const ops[] = { "UNKNOWN", "HELLO", "SESSION", "BOARD", "COMMIT_PW",
 		"ISSUE", "VERIFIED", "PASS", "FAIL", "FIXTURE_ERROR", "CERT", "STOP", "LOT_OPEN",
 		"LOT_CLOSE", "LOT_STATUS", "INFO", "CRL", "CHECKPOINT", "LOOKUP", "CHECKED", "RELEASE",
-		"UNKNOWN" };
+		"COMMIT_CRED", "UNKNOWN" };
 	static const struct {
 		int detail;
 		const char *name, *ecode;
