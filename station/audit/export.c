@@ -189,10 +189,11 @@ bundle(const struct record *rc, const struct export_opts *o, FILE *f)
 {
 	json_t *root = json_object(), *ents = json_array(), *certs = json_array();
 	json_t *devs = json_array(), *sers = json_array(), *pws = json_array(), *cps = json_array();
+	json_t *crs = json_array();
 	char *hex = malloc(2 * CAP_CERT_DER + 1);
 	size_t i;
 	int bad = root == NULL || ents == NULL || certs == NULL || devs == NULL || sers == NULL ||
-	    pws == NULL || cps == NULL || hex == NULL;
+	    pws == NULL || cps == NULL || crs == NULL || hex == NULL;
 
 	for (i = 0; !bad && i < rc->ne; i++)
 		bad |= json_array_append_new(ents, entry_json(&rc->e[i], 1)) != 0;
@@ -220,12 +221,16 @@ bundle(const struct record *rc, const struct export_opts *o, FILE *f)
 	for (i = 0; !bad && i < rc->np; i++)
 		bad |= json_array_append_new(pws, json_pack("{s:s,s:s,s:I}", "commitment",
 		    rc->p[i].commitment, "serial", rc->p[i].serial, "seq", (json_int_t)rc->p[i].seq)) != 0;
+	for (i = 0; !bad && i < rc->ncr; i++)
+		bad |= json_array_append_new(crs, json_pack("{s:s,s:s,s:s,s:s,s:I}", "kind",
+		    rc->cr[i].kind, "commitment", rc->cr[i].commitment, "serial", rc->cr[i].serial,
+		    "public", rc->cr[i].public, "seq", (json_int_t)rc->cr[i].seq)) != 0;
 	for (i = 0; !bad && i < rc->nk; i++)
 		bad |= json_array_append_new(cps, json_string(rc->k[i].note)) != 0;
 	free(hex);
 	if (bad) {
 		json_decref(root), json_decref(ents), json_decref(certs), json_decref(devs);
-		json_decref(sers), json_decref(pws), json_decref(cps);
+		json_decref(sers), json_decref(pws), json_decref(cps), json_decref(crs);
 		return -1;
 	}
 	json_object_set_new(root, "format", json_string("station-audit-bundle/1"));
@@ -234,6 +239,7 @@ bundle(const struct record *rc, const struct export_opts *o, FILE *f)
 	json_object_set_new(root, "devices", devs);
 	json_object_set_new(root, "serials", sers);
 	json_object_set_new(root, "pw_commits", pws);
+	json_object_set_new(root, "cred_commits", crs);
 	json_object_set_new(root, "checkpoints", cps);
 	if (o->ca_pem != NULL)
 		json_object_set_new(root, "ca_chain_pem", json_string(o->ca_pem));

@@ -16,7 +16,7 @@
 #include "verify-int.h"
 
 static const char *const vb_keys[VB_NKEYS] = { "product", "cert_serial", "commitment",
-	"pubkey_sha256", "issuer", "mode", "fw_version", "fw_sha256" };
+	"pubkey_sha256", "issuer", "mode", "fw_version", "fw_sha256", "kind", "public", "credentials" };
 
 /* A string at *p ('"' first): printable ASCII other than '"' and '\\', up to the closing quote,
  * which becomes NUL. Returns the string, or NULL (decline). */

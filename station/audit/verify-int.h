@@ -64,7 +64,7 @@ const struct rec_entry *verify_entry_at(struct record *rc, int64_t seq, struct r
  * (whitespace, escapes, numbers it cannot vouch for, deep nesting) goes to jansson, so the
  * values are exactly what json_loads(body, 0) and json_object_get would give. Zero-initialise;
  * vbody_free releases it. */
-#define VB_NKEYS 8
+#define VB_NKEYS 11
 struct vbody {
 	char *buf;               /* copy of the body the fast scan cuts into strings */
 	size_t cap;
@@ -74,7 +74,8 @@ struct vbody {
 /* Reads body (NULL: none, every member ""). */
 void vbody_parse(struct vbody *b, const char *body);
 /* The string member k ("product", "cert_serial", "commitment", "pubkey_sha256", "issuer",
- * "mode", "fw_version", "fw_sha256"), "" when missing or not a string. */
+ * "mode", "fw_version", "fw_sha256", "kind", "public", "credentials"), "" when missing or not
+ * a string. */
 const char *vbody_get(const struct vbody *b, const char *k);
 void vbody_free(struct vbody *b);
 
@@ -101,6 +102,7 @@ struct vctx {
 	size_t nq, qcap;
 	struct vqev *qev;         /* verify-line: what the tables must answer, in log order */
 	size_t nqev, qevcap;
+	int64_t ncred;            /* verify-state: credential.committed entries in the log */
 	char **cprod;             /* verify-rows: products of serial.allocated, by first entry */
 	int64_t *cseq;
 	size_t ncp, cpcap;

@@ -13,7 +13,32 @@
 
 /* ---- uniqueness and per-board order ---- */
 
-enum { F_ALLOC = 1, F_PW = 2, F_CERT = 4, F_PASS = 8 };
+enum { F_ALLOC = 1, F_PW = 2, F_CERT = 4, F_PASS = 8, F_WIFI = 16, F_MATTER = 32 };
+
+/* The state flag of an onboarding credential kind, 0 for a kind this verifier does not know. */
+static int64_t
+cred_flag(const char *kind)
+{
+	return strcmp(kind, "wifi") == 0 ? F_WIFI : strcmp(kind, "matter") == 0 ? F_MATTER : 0;
+}
+
+/* cert.issued names the credentials committed for its serial ("wifi,matter"): each must have
+ * its credential.committed entry before it (S-33). */
+static void
+check_cert_creds(struct verify_result *r, const struct rec_entry *e, const char *list,
+    int64_t have)
+{
+	char d[256], buf[64], *w, *save = NULL;
+
+	if (*list == '\0' || strlen(list) >= sizeof(buf))
+		return;
+	memcpy(buf, list, strlen(list) + 1);
+	for (w = strtok_r(buf, ",", &save); w != NULL; w = strtok_r(NULL, ",", &save))
+		if (cred_flag(w) == 0 || !(have & cred_flag(w)))
+			verify_problem(r, "%s: the certificate names the %s credential, but no "
+			    "credential.committed of that kind precedes it for that serial",
+			    verify_describe(e, d, sizeof(d)), cred_flag(w) ? w : "unknown");
+}
 
 static void
 uniq(struct vmap *m, struct verify_result *r, const char *ns, const char *key, int64_t seq,
@@ -67,6 +92,21 @@ verify_log_entry(struct vctx *x, const struct rec_entry *e)
 		uniq(m, r, "log.pw", vbody_get(b, "commitment"), e->seq,
 		    "password commitment (password.committed)");
 		flag = F_PW;
+	} else if (strcmp(e->kind, "credential.committed") == 0) {
+		const char *kind = vbody_get(b, "kind");
+
+		x->ncred++;
+		if ((flag = cred_flag(kind)) == 0) {
+			verify_problem(r, "%s: unknown credential kind '%s'", verify_describe(e, d,
+			    sizeof(d)), verify_clean(kind, key, sizeof(key)));
+			return;
+		}
+		snprintf(key, sizeof(key), "%s/%s", kind, vbody_get(b, "commitment"));
+		uniq(m, r, "log.cred", key, e->seq, "credential commitment (credential.committed)");
+		if (flag == F_WIFI)
+			uniq(m, r, "log.ssid", vbody_get(b, "public"), e->seq,
+			    "Wi-Fi SSID (credential.committed)");
+		need = F_ALLOC;
 	} else if (strcmp(e->kind, "cert.issued") == 0) {
 		uniq(m, r, "log.pk", vbody_get(b, "pubkey_sha256"), e->seq,
 		    "public key (cert.issued)");
@@ -95,7 +135,16 @@ verify_log_entry(struct vctx *x, const struct rec_entry *e)
 		x->stop_sem = 1;
 		return;
 	}
-	if ((*st & need) != need)
+	if ((flag == F_WIFI || flag == F_MATTER) && ((*st & flag) || (*st & F_CERT)))
+		verify_problem(r, "%s: a second credential of that kind, or one after the certificate, "
+		    "for that serial", verify_describe(e, d, sizeof(d)));
+	if (flag == F_CERT)
+		check_cert_creds(r, e, vbody_get(b, "credentials"), *st);
+	if (flag == F_WIFI || flag == F_MATTER) {
+		if (!(*st & F_ALLOC))
+			verify_problem(r, "%s: a credential for a serial never allocated",
+			    verify_describe(e, d, sizeof(d)));
+	} else if ((*st & need) != need)
 		verify_problem(r, "%s: board accepted without %s%s%sbefore it for that serial",
 		    verify_describe(e, d, sizeof(d)), *st & F_ALLOC ? "" : "serial.allocated ",
 		    *st & F_PW ? "" : "password.committed ", *st & F_CERT ? "" : "cert.issued ");
@@ -211,6 +260,75 @@ uniq_row(struct vmap *m, struct verify_result *r, const size_t *first, const cha
 		verify_problem(r, "%s %s appears twice: entries/rows #%lld and #%lld", what,
 		    verify_clean(key, k, sizeof(k)), (long long)first_seq, (long long)seq);
 }
+
+static const char *
+cred_commit_part(const struct record *rc, size_t i, int second)
+{
+	return second ? rc->cr[i].commitment : rc->cr[i].kind;
+}
+
+static const char *
+cred_serial_part(const struct record *rc, size_t i, int second)
+{
+	return second ? rc->cr[i].serial : rc->cr[i].kind;
+}
+
+#define FIRST_SEQ(f, arr) ((f) != NULL && (f)[i] != NO_ROW ? (arr)[(f)[i]].seq : 0)
+/* cred_commits (issue #16): kind/commitment, kind/serial and the Wi-Fi SSIDs unique; each row
+ * has the credential.committed entry that wrote it, column by column; as many rows as entries
+ * (a deleted row would let a later board reuse a secret). */
+static void
+verify_cred_rows(struct vctx *x)
+{
+	struct record *rc = x->rc;
+	struct verify_result *r = x->r;
+	const char **k1 = NULL, **k2 = NULL, **k3 = NULL;
+	char *mem1 = NULL, *mem2 = NULL, c1[80], key[2 * CAP_AUDIT_FIELD + 2];
+	size_t *f1 = NULL, *f2 = NULL, *f3 = NULL, i, n = rc->ncr;
+
+	if ((k1 = joined_keys(n, cred_commit_part, rc, &mem1)) != NULL &&
+	    (k2 = joined_keys(n, cred_serial_part, rc, &mem2)) != NULL &&
+	    (k3 = malloc((n ? n : 1) * sizeof(*k3))) != NULL) {
+		for (i = 0; i < n; i++)
+			k3[i] = strcmp(rc->cr[i].kind, "wifi") == 0 ? rc->cr[i].public : "";
+		if ((f1 = dup_first(k1, n)) == NULL || (f2 = dup_first(k2, n)) == NULL ||
+		    (f3 = dup_first(k3, n)) == NULL) {
+			free(f1), free(f2), free(f3);
+			f1 = f2 = f3 = NULL;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		const struct rec_cred *c = &rc->cr[i];
+		const struct rec_entry *e = verify_entry_at(rc, c->seq, &x->eb);
+		int ok;
+
+		snprintf(key, sizeof(key), "%s/%s", c->kind, c->commitment);
+		uniq_row(x->m, r, f1, "t.cred", key, i, FIRST_SEQ(f1, rc->cr), c->seq,
+		    "credential commitment in cred_commits");
+		snprintf(key, sizeof(key), "%s/%s", c->kind, c->serial);
+		uniq_row(x->m, r, f1 != NULL ? f2 : NULL, "t.credserial", key, i,
+		    FIRST_SEQ(f2, rc->cr), c->seq, "credential kind of a serial in cred_commits");
+		if (strcmp(c->kind, "wifi") == 0)
+			uniq_row(x->m, r, f1 != NULL ? f3 : NULL, "t.ssid", c->public, i,
+			    FIRST_SEQ(f3, rc->cr), c->seq, "Wi-Fi SSID in cred_commits");
+		vbody_parse(&x->body2, e ? e->body : NULL);
+		ok = e != NULL && strcmp(e->kind, "credential.committed") == 0 &&
+		    strcmp(e->serial, c->serial) == 0 &&
+		    strcmp(vbody_get(&x->body2, "kind"), c->kind) == 0 &&
+		    strcmp(vbody_get(&x->body2, "commitment"), c->commitment) == 0 &&
+		    strcmp(vbody_get(&x->body2, "public"), c->public) == 0;
+		if (!ok)
+			verify_problem(r, "%s credential of serial %s has no matching credential.committed "
+			    "log entry #%lld: the cred_commits row was edited or inserted",
+			    verify_clean(c->kind, key, sizeof(key)), verify_clean(c->serial, c1,
+			    sizeof(c1)), (long long)c->seq);
+	}
+	if (!x->stop_sem && (int64_t)n != x->ncred)
+		verify_problem(r, "the log has %lld credential.committed entries but cred_commits has "
+		    "%zu rows: rows were deleted or inserted", (long long)x->ncred, n);
+	free(f1), free(f2), free(f3), free(k1), free(k2), free(k3), free(mem1), free(mem2);
+}
+#undef FIRST_SEQ
 
 void
 verify_tables(struct vctx *x)
@@ -336,5 +454,7 @@ verify_tables(struct vctx *x)
 			    verify_clean(p->serial, c1, sizeof(c1)), (long long)p->seq);
 	}
 	free(f1), free(f2), free(keys), free(keys2);
+	f1 = f2 = NULL, keys = keys2 = NULL;
+	verify_cred_rows(x);
 #undef FIRST_SEQ
 }

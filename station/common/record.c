@@ -253,6 +253,21 @@ out:
 
 enum { LOAD_ROWS = 1, LOAD_CHECKPOINTS = 2 };
 
+/* 1 when db has the table name (tables a later schema added are absent from older records). */
+static int
+has_table(sqlite3 *db, const char *name)
+{
+	sqlite3_stmt *st = NULL;
+	int r = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", -1,
+	        &st, NULL) == SQLITE_OK &&
+	    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC) == SQLITE_OK)
+		r = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return r;
+}
+
 static int
 load_tables(sqlite3 *db, struct record *rc, int what)
 {
@@ -348,6 +363,24 @@ load_tables(sqlite3 *db, struct record *rc, int what)
 	sqlite3_finalize(st);
 	if (s != SQLITE_DONE)
 		return REC_ERR_OPEN;
+	/* cred_commits exists from schema 7 on (check_tables told which) */
+	if (has_table(db, "cred_commits")) {
+		PREP("SELECT kind,commitment,serial,public,seq FROM cred_commits ORDER BY seq");
+		while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+			struct rec_cred *c;
+
+			if (grow((void **)&rc->cr, &alloc, rc->ncr, sizeof(*rc->cr)) != 0)
+				goto nomem;
+			c = &rc->cr[rc->ncr++];
+			c->kind = F(0), c->commitment = F(1), c->serial = F(2), c->public = F(3);
+			c->seq = sqlite3_column_int64(st, 4);
+			if (!c->kind || !c->commitment || !c->serial || !c->public)
+				goto nomem;
+		}
+		sqlite3_finalize(st);
+		if (s != SQLITE_DONE)
+			return REC_ERR_OPEN;
+	}
 checkpoints:
 	if (!(what & LOAD_CHECKPOINTS))
 		goto counters;
@@ -445,12 +478,15 @@ check_tables(sqlite3 *db, size_t *ncerts)
 		"SELECT serial,product,chip_id,lot,status,seq FROM serials",
 		"SELECT commitment,serial,seq FROM pw_commits",
 		"SELECT size,root,note,time FROM checkpoints",
+		"SELECT kind,commitment,serial,public,seq FROM cred_commits",
 		"SELECT name,value FROM counters" };
 	sqlite3_stmt *st = NULL;
 	size_t i;
 	int s;
 
 	for (i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		if (strstr(sql[i], "cred_commits") != NULL && !has_table(db, "cred_commits"))
+			continue; /* a record written before schema 7 */
 		if (sqlite3_prepare_v2(db, sql[i], -1, &st, NULL) != SQLITE_OK)
 			return REC_ERR_FORMAT;
 		if (i == 1) {
@@ -737,6 +773,18 @@ bundle_tables(json_t *root, struct record *rc)
 			p->seq = -1;
 	}
 	alloc = 0;
+	json_array_foreach(json_object_get(root, "cred_commits"), i, o) {
+		struct rec_cred *c;
+
+		if (grow((void **)&rc->cr, &alloc, rc->ncr, sizeof(*rc->cr)) != 0)
+			return REC_ERR_NOMEM;
+		c = &rc->cr[rc->ncr++];
+		c->kind = jdup(o, "kind", &bad), c->commitment = jdup(o, "commitment", &bad);
+		c->serial = jdup(o, "serial", &bad), c->public = jdup(o, "public", &bad);
+		if (jseq(o, "seq", &c->seq) != 0)
+			c->seq = -1;
+	}
+	alloc = 0;
 	json_array_foreach(json_object_get(root, "checkpoints"), i, o) {
 		struct note_checkpoint *cp;
 		struct rec_checkpoint *k;
@@ -854,6 +902,9 @@ record_free(struct record *rc)
 	}
 	for (i = 0; own && i < rc->np; i++)
 		free(rc->p[i].commitment), free(rc->p[i].serial);
+	for (i = 0; own && i < rc->ncr; i++)
+		free(rc->cr[i].kind), free(rc->cr[i].commitment), free(rc->cr[i].serial),
+		    free(rc->cr[i].public);
 	for (i = 0; i < rc->nk; i++) {
 		free(rc->k[i].note);
 		if (own)
@@ -866,6 +917,7 @@ record_free(struct record *rc)
 		free(ch);
 	}
 	free(rc->e), free(rc->c), free(rc->d), free(rc->s), free(rc->p), free(rc->k), free(rc->n);
+	free(rc->cr);
 	free(rc->ca_pem);
 	free(rc->audit_key_pem);
 	sqlite3_finalize(rc->at);

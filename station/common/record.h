@@ -55,6 +55,13 @@ struct rec_pw {
 	int64_t seq;
 };
 
+/* cred_commits (issue #16): one onboarding credential of a serial, its kind ("wifi",
+ * "matter"), the HMAC commitment of its secret and its clear part (SSID, discriminator). */
+struct rec_cred {
+	char *kind, *commitment, *serial, *public;
+	int64_t seq;
+};
+
 /* counters(name, value): the serial counter of each product ("serial:<product>"). */
 struct rec_counter {
 	char *name;
@@ -82,6 +89,8 @@ struct record {
 	size_t ns;
 	struct rec_pw *p;
 	size_t np;
+	struct rec_cred *cr;  /* none in a record written before schema 7 */
+	size_t ncr;
 	struct rec_checkpoint *k;
 	size_t nk;
 	struct rec_counter *n;
