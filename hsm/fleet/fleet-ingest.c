@@ -187,6 +187,7 @@ claims(struct fleet *f, const struct fleet_entry *e, const char *seqs, int *ncon
 	int r = FLEET_OK;
 
 	if (strcmp(e->kind, "serial.allocated") != 0 && strcmp(e->kind, "password.committed") != 0 &&
+	    strcmp(e->kind, "credential.committed") != 0 &&
 	    strcmp(e->kind, "cert.issued") != 0 && strcmp(e->kind, "board.verified") != 0 &&
 	    strcmp(e->kind, "fleet.lease") != 0)
 		return FLEET_OK;
@@ -218,6 +219,23 @@ claims(struct fleet *f, const struct fleet_entry *e, const char *seqs, int *ncon
 		if (c.key[0] == NULL)
 			goto bad;
 		r = claim(f, &c, e->station, seqs, nconf, why, cap);
+	} else if (strcmp(e->kind, "credential.committed") == 0) {
+		struct claim c = { "cred_commitment",
+			"INSERT INTO cred_commitments(kind,commitment,station_id,seq) VALUES($1,$2,$3,$4)"
+			" ON CONFLICT DO NOTHING RETURNING 1",
+			"SELECT station_id, seq FROM cred_commitments WHERE kind=$1 AND commitment=$2", 2, 2,
+			{ body_str(body, "kind"), body_str(body, "commitment") } };
+		struct claim k = { "ssid",
+			"INSERT INTO ssids(ssid,station_id,seq) VALUES($1,$2,$3)"
+			" ON CONFLICT DO NOTHING RETURNING 1",
+			"SELECT station_id, seq FROM ssids WHERE ssid=$1", 1, 1,
+			{ body_str(body, "public"), NULL } };
+		if (c.key[0] == NULL || c.key[1] == NULL || k.key[0] == NULL ||
+		    (strcmp(c.key[0], "wifi") != 0 && strcmp(c.key[0], "matter") != 0))
+			goto bad;
+		if ((r = claim(f, &c, e->station, seqs, nconf, why, cap)) == 0 &&
+		    strcmp(c.key[0], "wifi") == 0)
+			r = claim(f, &k, e->station, seqs, nconf, why, cap);
 	} else if (strcmp(e->kind, "cert.issued") == 0) {
 		struct claim c = { "cert_serial",
 			"INSERT INTO cert_serials(issuer,cert_serial,station_id,seq) VALUES($1,$2,$3,$4)"

@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FLEET_SCHEMA_VERSION 4
+#define FLEET_SCHEMA_VERSION 5
 
 enum fleet_rc {
 	FLEET_OK = 0,

@@ -328,6 +328,27 @@ static const char *const migrations[] = {
 	" FOR EACH STATEMENT EXECUTE FUNCTION fleet_append_only();"
 	"CREATE TRIGGER violations_station_role BEFORE INSERT OR UPDATE ON violations"
 	" FOR EACH ROW EXECUTE FUNCTION fleet_station_bind('station_id');",
+	/* 5: onboarding credentials (issue #16): each kind's commitments and the Wi-Fi SSIDs are
+	 * unique across the fleet; a second station's claim is a conflict like the others. */
+	"CREATE TABLE cred_commitments(kind entry_text NOT NULL CHECK (kind IN ('wifi','matter')),"
+	" commitment entry_text NOT NULL CHECK (commitment ~ '^[0-9a-f]{64}$'),"
+	" station_id entry_text NOT NULL, seq bigint NOT NULL, PRIMARY KEY (kind, commitment),"
+	" FOREIGN KEY (station_id, seq) REFERENCES entries(station_id, seq));"
+	"CREATE TABLE ssids(ssid entry_text PRIMARY KEY CHECK (ssid <> ''),"
+	" station_id entry_text NOT NULL, seq bigint NOT NULL,"
+	" FOREIGN KEY (station_id, seq) REFERENCES entries(station_id, seq));"
+	"ALTER TABLE conflicts DROP CONSTRAINT conflicts_what_check;"
+	"ALTER TABLE conflicts ADD CONSTRAINT conflicts_what_check CHECK (what IN ('chip','serial',"
+	" 'cert_serial','pubkey','pw_commitment','cred_commitment','ssid'));"
+	"DO $$ DECLARE t text; BEGIN"
+	" FOREACH t IN ARRAY ARRAY['cred_commitments','ssids'] LOOP"
+	"  EXECUTE format('CREATE TRIGGER %I BEFORE UPDATE OR DELETE ON %I FOR EACH ROW"
+	"   EXECUTE FUNCTION fleet_append_only()', t || '_append_only', t);"
+	"  EXECUTE format('CREATE TRIGGER %I BEFORE TRUNCATE ON %I FOR EACH STATEMENT"
+	"   EXECUTE FUNCTION fleet_append_only()', t || '_no_truncate', t);"
+	"  EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE ON %I FOR EACH ROW"
+	"   EXECUTE FUNCTION fleet_station_bind(%L)', t || '_station_role', t, 'station_id');"
+	" END LOOP; END $$;",
 };
 /*
  * Privileges, granted again after every migration (GRANT is idempotent), to the group roles a
@@ -343,6 +364,8 @@ static const char fleet_grants[] =
 	"  GRANT SELECT ON ALL TABLES IN SCHEMA public TO fleet_writer;"
 	"  GRANT INSERT ON stations, entries, checkpoints, frontiers, station_keys, lots, leases,"
 	"   chips, serials, cert_serials, pubkeys, pw_commitments, conflicts, forks TO fleet_writer;"
+	"  IF to_regclass('cred_commitments') IS NOT NULL THEN"
+	"   GRANT INSERT ON cred_commitments, ssids TO fleet_writer; END IF;"
 	"  IF to_regclass('violations') IS NOT NULL THEN"
 	"   GRANT INSERT ON violations TO fleet_writer; END IF;"
 	"  GRANT UPDATE (last_contact) ON stations TO fleet_writer;"

@@ -17,9 +17,10 @@
 #include <stdint.h>
 
 /* The registry schemas these commands read (hsm/fleet/fleet-registry.h FLEET_SCHEMA_VERSION):
- * 2 to 4 (3 adds station_roles, 4 violations: neither is read here yet). */
+ * 2 to 5 (3 adds station_roles, 4 violations, 5 cred_commitments and ssids: none is read here
+ * yet; their conflicts are, like the others). */
 #define FLEET_READ_SCHEMA_MIN 2
-#define FLEET_READ_SCHEMA_MAX 4
+#define FLEET_READ_SCHEMA_MAX 5
 
 enum fleet_table {
 	FT_STATIONS,

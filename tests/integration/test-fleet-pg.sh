@@ -59,15 +59,15 @@ rc=0; "$D" open "$conn" >"$T/writer.out" 2>&1 || rc=$?
 [ "$rc" = 1 ] && grep -q "this role may not change it: the registry's owner runs .station-signer fleet-init. first" "$T/writer.out" ||
 	{ cat "$T/writer.out"; fail "a station's role made the schema ($rc)"; }
 printf '%s\n' "$admin" >"$T/admin.conn"
-"$BIN/station-signer" fleet-init --registry-file "$T/admin.conn" >"$T/init.out" 2>&1 && [ "$(cat "$T/init.out")" = "fleet registry schema 4" ] ||
+"$BIN/station-signer" fleet-init --registry-file "$T/admin.conn" >"$T/init.out" 2>&1 && [ "$(cat "$T/init.out")" = "fleet registry schema 5" ] ||
 	{ cat "$T/init.out"; fail "station-signer fleet-init"; }
 "$D" open "$conn" >"$T/open.out" 2>&1 || { cat "$T/open.out"; fail "fleet_open"; }
-[ "$(grep -c '^open ok schema=4$' "$T/open.out")" = 2 ] || { cat "$T/open.out"; fail "fleet_open twice"; }
-tables="cert_serials checkpoints chips conflicts entries fleet_schema forks frontiers leases lots pubkeys pw_commitments serials station_keys station_roles stations violations"
+[ "$(grep -c '^open ok schema=5$' "$T/open.out")" = 2 ] || { cat "$T/open.out"; fail "fleet_open twice"; }
+tables="cert_serials checkpoints chips conflicts cred_commitments entries fleet_schema forks frontiers leases lots pubkeys pw_commitments serials ssids station_keys station_roles stations violations"
 got=$(sql "SELECT string_agg(tablename, ' ' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'")
 [ "$got" = "$tables" ] || fail "tables: '$got', expected '$tables'"
-[ "$(sql "SELECT version FROM fleet_schema")" = 4 ] || fail "schema version"
-ok "a station's role may not make the schema; fleet-init as fleet_admin makes it; fleet_open twice as the station's role: schema 4, tables $tables"
+[ "$(sql "SELECT version FROM fleet_schema")" = 5 ] || fail "schema version"
+ok "a station's role may not make the schema; fleet-init as fleet_admin makes it; fleet_open twice as the station's role: schema 5, tables $tables"
 
 echo "-- entries, claims, a conflict, a fork"
 ing() { "$D" ingest "$conn" "$@"; }
@@ -99,6 +99,28 @@ rc=0; ing line-2 1 station.stop "" "" '{}' >"$T/fork2.out" 2>&1 || rc=$?
 [ "$rc" = 3 ] && grep -q "station line-2 has a forked history recorded" "$T/fork2.out" || { cat "$T/fork2.out"; fail "after a fork ($rc)"; }
 [ "$(sql "SELECT station_id || ' ' || what || ' ' || position FROM forks")" = "line-2 entry 0" ] || fail "forks"
 ok "5 entries and 5 claims from line-1, one re-sent (held), line-2's chip-7: conflict recorded, entry kept; a gap refused; a different entry 0 from line-2: fork recorded, then nothing taken from it"
+
+echo "-- onboarding credentials claimed across stations (issue #16)"
+wc=$(printf 'd%.0s' $(seq 64))
+mc=$(printf 'e%.0s' $(seq 64))
+{
+	ing line-5 0 station.start "" "" '{}'
+	ing line-5 1 serial.allocated chip-50 SN501 '{"product":"thermo"}'
+	ing line-5 2 credential.committed chip-50 SN501 "{\"kind\":\"wifi\",\"commitment\":\"$wc\",\"public\":\"TH2-AAAAAA\"}"
+	ing line-5 3 credential.committed chip-50 SN501 "{\"kind\":\"matter\",\"commitment\":\"$mc\",\"public\":\"3840\"}"
+	ing line-6 0 station.start "" "" '{}'
+	ing line-6 1 serial.allocated chip-60 SN601 '{"product":"thermo"}'
+	ing line-6 2 credential.committed chip-60 SN601 "{\"kind\":\"matter\",\"commitment\":\"$mc\",\"public\":\"100\"}"
+	ing line-6 3 credential.committed chip-60 SN601 "{\"kind\":\"wifi\",\"commitment\":\"$(printf 'f%.0s' $(seq 64))\",\"public\":\"TH2-AAAAAA\"}"
+} >"$T/cred.out" 2>"$T/cred.err" || { cat "$T/cred.out" "$T/cred.err"; fail "ingest of credentials"; }
+[ "$(sed -n 1,6p "$T/cred.out" | grep -c '^ingest ok held=0 conflicts=0$')" = 6 ] &&
+[ "$(sed -n 7,8p "$T/cred.out" | grep -c '^ingest ok held=0 conflicts=1$')" = 2 ] || { cat "$T/cred.out"; fail "credential ingest results"; }
+[ "$(sql "SELECT string_agg(what || ' ' || first_station || ':' || first_seq || ' ' || second_station || ':' || second_seq, ',' ORDER BY what) FROM conflicts WHERE what IN ('cred_commitment','ssid')")" = \
+	"cred_commitment line-5:3 line-6:2,ssid line-5:2 line-6:3" ] || fail "credential conflicts: $(sql "SELECT * FROM conflicts")"
+[ "$(sql "SELECT count(*) FROM cred_commitments")" = 3 ] && [ "$(sql "SELECT count(*) FROM ssids")" = 1 ] || fail "credential claims"
+rc=0; ing line-6 4 credential.committed chip-60 SN601 "{\"kind\":\"pin\",\"commitment\":\"$wc\",\"public\":\"\"}" >"$T/credk.out" 2>&1 || rc=$?
+[ "$rc" != 0 ] && [ "$(sql "SELECT count(*) FROM entries WHERE station_id = 'line-6'")" = 4 ] || { cat "$T/credk.out"; fail "an unknown credential kind was taken ($rc)"; }
+ok "a Matter passcode commitment and a Wi-Fi SSID of line-5 claimed again by line-6: 2 conflicts recorded; an unknown credential kind refused ($rc)"
 
 echo "-- checkpoints against the entries held, leases"
 for n in 1 3 4; do
@@ -148,7 +170,7 @@ refused cp-ahead "INSERT INTO checkpoints(station_id,size,root,note) VALUES('lin
 "$D" checkpoint "$conn" line-1 5 good >>"$T/cp.out" 2>&1 || { cat "$T/cp.out"; fail "checkpoint good"; }
 # even the owner meets the triggers (it could drop them: the registry's administrator); a
 # station's role may not even try
-for t in entries checkpoints chips serials cert_serials pubkeys pw_commitments conflicts forks lots leases station_roles; do
+for t in entries checkpoints chips serials cert_serials pubkeys pw_commitments cred_commitments ssids conflicts forks lots leases station_roles; do
 	c=station_id
 	[ "$t" != conflicts ] || c=key
 	[ "$t" != lots ] || c=lot
@@ -166,7 +188,7 @@ RCONN=$admin refused del-stations "DELETE FROM stations WHERE station_id = 'line
 refused wupd-stations "UPDATE stations SET station_id = 'x'" 'permission denied'
 sql "UPDATE stations SET last_contact = now() WHERE station_id = 'line-1'" >/dev/null || fail "last_contact cannot move"
 refused session-role "SET session_replication_role = replica" 'permission denied'
-[ "$(sql "SELECT count(*) FROM entries")" = 8 ] || fail "entries changed"
+[ "$(sql "SELECT count(*) FROM entries")" = 16 ] || fail "entries changed"
 ok "a wrong leaf, a newline in a field, a checkpoint ahead of the entries refused; UPDATE, DELETE, TRUNCATE refused on the 12 append-only tables even to the owner, UPDATE, DELETE, DISABLE TRIGGER to a station's role; stations keep their ID; triggers cannot be skipped by the role"
 
 echo "-- a station's record against its leases"
@@ -201,11 +223,11 @@ rc=0; "$D" ingest "host=$T port=5432 dbname=fleet user=fleet2" line-1 5 station.
 ok "line-1 bound to fleet: fleet2 (another station's writer) refused an entry, a fork, a lease and a binding in line-1's name; a new station line-9 bound to fleet2"
 
 echo "-- a newer schema"
-asql "UPDATE fleet_schema SET version = 5"
+asql "UPDATE fleet_schema SET version = 6"
 rc=0; "$D" open "$conn" >"$T/newer.out" 2>&1 || rc=$?
-[ "$rc" = 4 ] && grep -q "schema version 5, newer than this signer knows (4)" "$T/newer.out" || { cat "$T/newer.out"; fail "a newer schema ($rc)"; }
-asql "UPDATE fleet_schema SET version = 4"
-ok "schema 5 refused: '$(head -n 1 "$T/newer.out")'"
+[ "$rc" = 4 ] && grep -q "schema version 6, newer than this signer knows (5)" "$T/newer.out" || { cat "$T/newer.out"; fail "a newer schema ($rc)"; }
+asql "UPDATE fleet_schema SET version = 5"
+ok "schema 6 refused: '$(head -n 1 "$T/newer.out")'"
 
 echo "-- stop"
 PG_STOP=1 "$top/scripts/pg-setup.sh" "$T" || fail "PG_STOP=1"
