@@ -82,6 +82,7 @@
 #define CAP_LABEL_ZPL 65536       /* one ZPL label (the QR code is a ^GFA graphic field) */
 #define CAP_LABEL_PNG (2L * 1024 * 1024) /* one PNG label */
 #define CAP_LABEL_QR 4096         /* one QR payload, bytes */
+#define CAP_LABEL_CODES 3         /* QR codes of one label: qr, wifi_qr, matter_qr */
 #define CAP_PRINTER_REPLY 512     /* a printer's answer to a status query (~HS: three lines) */
 
 /* Privilege separation (privsep.h) */

@@ -24,6 +24,8 @@ struct pctx {
 	unsigned nproblems;
 	/* [label] keys checked against each other once the file is read (profile-label.c) */
 	int l_formats, l_send, l_status, l_qr_content;
+	int l_width, l_height; /* lines of width_mm, height_mm (0: the default, which the default
+	                        * layout may enlarge for the credentials' QR codes) */
 };
 
 /* The setters: 1 when v was stored into dst, 0 with c->err saying why (dst untouched). */

@@ -82,7 +82,8 @@ teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
-static const struct label_values vals = { "thermostat-v2", "TH2", "TH2-00000042", "k7Hq2mWx9pZr" };
+static const struct label_values vals = { "thermostat-v2", "TH2", "TH2-00000042", "k7Hq2mWx9pZr",
+	NULL, NULL, NULL, NULL };
 
 static void
 test_qr_payload(void **state)
@@ -123,7 +124,8 @@ test_layout(void **state)
 		if (l->item[i].kind == LABEL_F_SUPPORT)
 			assert_string_equal(l->item[i].text, "Security updates until 2031-12-31");
 		if (l->item[i].kind == LABEL_F_QR) {
-			assert_int_equal(l->qr.modules, 29); /* 43 bytes: version 3 at level M */
+			assert_int_equal(l->ncode, 1);
+			assert_int_equal(l->code[l->item[i].code].qr.modules, 29); /* 43 bytes: version 3 at level M */
 			assert_int_equal(l->item[i].module, 144 / 37);
 		}
 	}
@@ -141,6 +143,7 @@ test_zpl(void **state)
 {
 	struct label_layout *l = NULL;
 	char why[256], *z = malloc(CAP_LABEL_ZPL), *g, hex[3] = "";
+	const struct label_qr *qr;
 	unsigned total, tot2, row, x, y, m, mod = 0, bit;
 	size_t n = 0;
 	int line = 0, off = 0;
@@ -161,9 +164,10 @@ test_zpl(void **state)
 	for (x = 0; x < l->nitem; x++)
 		if (l->item[x].kind == LABEL_F_QR)
 			mod = l->item[x].module;
+	qr = &l->code[0].qr;
 	assert_non_null(g = strstr(z, "^GFA,"));
 	assert_int_equal(sscanf(g, "^GFA,%u,%u,%u,%n", &total, &tot2, &row, &off), 3);
-	m = l->qr.modules;
+	m = qr->modules;
 	assert_int_equal(row, (m * mod + 7) / 8);
 	assert_int_equal(total, row * m * mod);
 	g += off;
@@ -174,7 +178,7 @@ test_zpl(void **state)
 				byte = (uint8_t)strtoul(hex, NULL, 16);
 			}
 			bit = (byte >> (7 - x % 8)) & 1;
-			assert_int_equal(bit, x < m * mod ? l->qr.dark[(y / mod) * m + x / mod] : 0);
+			assert_int_equal(bit, x < m * mod ? qr->dark[(y / mod) * m + x / mod] : 0);
 		}
 	assert_int_equal(strncmp(g + 2 * total, "^FS", 3), 0);
 	/* a ZPL control character in a text is refused, and a buffer too small */
@@ -239,14 +243,14 @@ test_png(void **state)
 		if (l->item[i].kind == LABEL_F_QR)
 			it = &l->item[i];
 	assert_non_null(it);
-	m = l->qr.modules;
+	m = l->code[it->code].qr.modules;
 	for (y = 0; y < m; y++)
 		for (x = 0; x < m; x++) {
 			/* the centre of each module: black when dark, white when light */
 			uint32_t v = px[(it->y + (4 + y) * it->module + it->module / 2) * (unsigned)stride +
 			    it->x + (4 + x) * it->module + it->module / 2] & 0xffffff;
 
-			assert_int_equal(v, l->qr.dark[y * m + x] ? 0 : 0xffffff);
+			assert_int_equal(v, l->code[it->code].qr.dark[y * m + x] ? 0 : 0xffffff);
 		}
 	/* the quiet zone is white */
 	assert_int_equal(px[(it->y + 1) * (unsigned)stride + it->x + 1] & 0xffffff, 0xffffff);
