@@ -131,6 +131,7 @@ label_check(const struct profile *p, struct label_kit *k, char *err, size_t cap)
 	unsigned i;
 	int line = 0, w, r = -1;
 
+	memset(&wv, 0, sizeof(wv));
 	worst_values(p, &wv, &v);
 	if (label_layout_build(&p->label, &v, &l, &line, why, sizeof(why)) != 0) {
 		where(err, cap, p->path, line, why);
