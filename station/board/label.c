@@ -123,11 +123,13 @@ int
 label_check(const struct profile *p, struct label_kit *k, char *err, size_t cap)
 {
 	struct worst wv;
-	char why[CAP_REASON];
+	char why[CAP_REASON], *zpl = NULL;
 	struct label_values v;
 	struct label_layout *l = NULL;
 	const struct label_item *it;
 	const char *bad;
+	uint8_t *png = NULL;
+	size_t zlen = 0, plen = 0;
 	unsigned i;
 	int line = 0, w, r = -1;
 
@@ -179,8 +181,16 @@ label_check(const struct profile *p, struct label_kit *k, char *err, size_t cap)
 			goto out;
 		}
 	}
+	/* and in every format drawn: each has a size cap (the ZPL's QR codes are dot by dot) */
+	if (label_draw(p, k, &v, p->label.formats, &zpl, &zlen, &png, &plen, err, cap) != 0)
+		goto out;
 	r = 0;
 out:
+	if (zpl != NULL) {
+		util_wipe(zpl, CAP_LABEL_ZPL);
+		free(zpl);
+	}
+	free(png);
 	label_layout_free(l);
 	return r;
 }
@@ -244,7 +254,12 @@ label_draw(const struct profile *p, struct label_kit *k, const struct label_valu
 	}
 	if ((formats & LABEL_FMT_ZPL) && ((z = malloc(CAP_LABEL_ZPL)) == NULL ||
 	        label_zpl(l, z, CAP_LABEL_ZPL, &zl) != 0)) {
-		util_why(why, wcap, "cannot draw the ZPL label: %s", strerror(errno));
+		if (z != NULL && errno == ENOSPC)
+			util_why(why, wcap, "the ZPL label would be larger than %ld KiB (each QR code is "
+			    "sent dot by dot); make the QR fields smaller or lower dpi",
+			    (long)CAP_LABEL_ZPL / 1024);
+		else
+			util_why(why, wcap, "cannot draw the ZPL label: %s", strerror(errno));
 		goto out;
 	}
 	if ((formats & LABEL_FMT_PNG) && label_png(k->fonts, l, &g, &gl, lwhy, sizeof(lwhy)) != 0) {

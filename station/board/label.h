@@ -28,8 +28,9 @@ void label_kit_free(struct label_kit *k);
  * length with every escapable character escaped, with [matter] a 22-byte payload and a 21-digit
  * code for the custom flow, else 11) and checks what only drawing tells: each QR code's modules
  * are at least 2 dots and 0.25 mm, every text ends inside the label (measured with the PNG
- * fonts; the ZPL printer fonts are close), a QR caption fits under its code, and no text holds
- * a ZPL command character. 0, or -1 with err "file:line: reason" (the field's line). */
+ * fonts; the ZPL printer fonts are close), a QR caption fits under its code, no text holds a
+ * ZPL command character, and the label drawn in each of [label] formats fits its size cap
+ * (CAP_LABEL_ZPL, CAP_LABEL_PNG). 0, or -1 with err "file:line: reason" (the field's line). */
 int label_check(const struct profile *p, struct label_kit *k, char *err, size_t cap);
 
 /* The spool file of serial in format LABEL_FMT_ZPL or _PNG: "<dir>/<serial>.zpl|.png".

@@ -153,10 +153,8 @@ add_field(struct pctx *c, const char *v)
 	const char *q = v, *start;
 	size_t n, i;
 	unsigned k;
-	int kind;
-
+	int kind, qr;
 	char key[32];
-	int qr;
 
 	if (l->nfield >= CAP_LABEL_FIELDS) {
 		snprintf(c->err, sizeof(c->err), "too many 'field' lines (max %d)", CAP_LABEL_FIELDS);

@@ -975,6 +975,11 @@ test_creds_check(void **state)
 	assert_int_equal(label_check(prof, k, err, sizeof(err)), -1);
 	snprintf(want, sizeof(want), "%s:30: the wifi_qr code has", path);
 	assert_non_null(strstr(err, want));
+	/* a label whose ZPL would not fit its cap: refused before any board */
+	load("width_mm = 85\nheight_mm = 85\ndpi = 600\nfield = serial 1 1 3\n"
+	    "field = password 1 5 3\nfield = qr 4 4 80\n");
+	assert_int_equal(label_check(prof, k, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "the ZPL label would be larger than 256 KiB"));
 	label_kit_free(k);
 }
 
