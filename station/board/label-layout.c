@@ -126,9 +126,10 @@ place_qr(const struct label_profile *lp, const struct label_values *v,
 	it->module = it->size / (c->qr.modules + 8);
 	if (it->module < min_module) {
 		need = (min_module * (c->qr.modules + 8) * 254 + lp->dpi - 1) / lp->dpi;
-		util_why(why, cap, "the %s code has %u modules (%u with its quiet zone): in %u.%u mm at "
-		    "%u dpi a module is %u dots, under %u dots (0.25 mm); make the %s field at least "
-		    "%u.%u mm%s", profile_label_kind(f->kind), c->qr.modules, c->qr.modules + 8,
+		util_why(why, cap, "the %sQR code has %u modules (%u with its quiet zone): in %u.%u mm "
+		    "at %u dpi a module is %u dots, under %u dots (0.25 mm); make the %s field at least "
+		    "%u.%u mm%s", f->kind == LABEL_F_WIFI_QR ? "Wi-Fi " : f->kind == LABEL_F_MATTER_QR ?
+		    "Matter " : "", c->qr.modules, c->qr.modules + 8,
 		    f->size / 10, f->size % 10, lp->dpi, it->module, min_module,
 		    profile_label_kind(f->kind), need / 10, need % 10, f->kind == LABEL_F_QR ?
 		    " or shorten qr_content" : f->kind == LABEL_F_WIFI_QR ? " or shorten [wifi] "

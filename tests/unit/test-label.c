@@ -973,7 +973,7 @@ test_creds_check(void **state)
 	prof->wifi.length = 63;
 	prof->wifi.alphabet = WIFI_ALPHA_PRINTABLE;
 	assert_int_equal(label_check(prof, k, err, sizeof(err)), -1);
-	snprintf(want, sizeof(want), "%s:30: the wifi_qr code has", path);
+	snprintf(want, sizeof(want), "%s:30: the Wi-Fi QR code has", path);
 	assert_non_null(strstr(err, want));
 	/* a label whose ZPL would not fit its cap: refused before any board */
 	load("width_mm = 85\nheight_mm = 85\ndpi = 600\nfield = serial 1 1 3\n"
