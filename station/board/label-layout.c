@@ -46,6 +46,25 @@ label_qr_payload(const struct label_profile *lp, const struct label_values *v, c
 	return 0;
 }
 
+int
+label_matter_code(const char *digits, char *out, size_t cap)
+{
+	static const unsigned g11[] = { 4, 3, 4 }, g21[] = { 4, 3, 4, 5, 5 };
+	size_t n = strnlen(digits, 22), ng = n == 11 ? 3 : 5, i, k, o = 0, d = 0;
+	const unsigned *g = n == 11 ? g11 : g21;
+
+	if ((n != 11 && n != 21) || strspn(digits, "0123456789") != n || cap < n + ng)
+		return -1;
+	for (i = 0; i < ng; i++) {
+		if (i > 0)
+			out[o++] = '-';
+		for (k = 0; k < g[i]; k++)
+			out[o++] = digits[d++];
+	}
+	out[o] = '\0';
+	return 0;
+}
+
 static const char *
 value_of(const struct label_profile *lp, const struct label_values *v, unsigned kind)
 {
@@ -56,8 +75,71 @@ value_of(const struct label_profile *lp, const struct label_values *v, unsigned 
 	case LABEL_F_PASSWORD: return v->password;
 	case LABEL_F_SUPPORT: return lp->support_end;
 	case LABEL_F_REPORT: return lp->report_url;
+	case LABEL_F_WIFI_SSID: return v->wifi_ssid;
+	case LABEL_F_WIFI_QR: return v->wifi_qr;
+	case LABEL_F_MATTER_QR: return v->matter_qr;
+	case LABEL_F_MATTER_CODE: return v->matter_code;
 	default: return "";
 	}
+}
+
+/* Encodes f's QR code into l->code[l->ncode] and places it in it. 0, or -1 with why. */
+static int
+place_qr(const struct label_profile *lp, const struct label_values *v,
+    const struct label_field *f, struct label_layout *l, struct label_item *it, unsigned min_module,
+    char *why, size_t cap)
+{
+	struct label_code *c;
+	const char *src;
+	unsigned need;
+
+	if (l->ncode >= CAP_LABEL_CODES) {
+		util_why(why, cap, "more than %d QR codes on one label", CAP_LABEL_CODES);
+		return -1;
+	}
+	c = &l->code[l->ncode];
+	if (f->kind == LABEL_F_QR) {
+		if (label_qr_payload(lp, v, c->payload, sizeof(c->payload), &c->len) != 0 ||
+		    label_qr_encode(c->payload, c->len, &c->qr) != 0) {
+			util_why(why, cap, "the QR code content is too long (%zu bytes); shorten "
+			    "[label] qr_content", c->len);
+			return -1;
+		}
+	} else {
+		if ((src = value_of(lp, v, f->kind)) == NULL) {
+			util_why(why, cap, "the %s field shows a credential this board does not have (the "
+			    "product declares no [%s])", profile_label_kind(f->kind),
+			    f->kind == LABEL_F_WIFI_QR ? "wifi" : "matter");
+			return -1;
+		}
+		c->len = strnlen(src, sizeof(c->payload));
+		if (c->len == 0 || c->len >= sizeof(c->payload) ||
+		    label_qr_encode(src, c->len, &c->qr) != 0) {
+			util_why(why, cap, "the %s content (%zu bytes) cannot be a QR code",
+			    profile_label_kind(f->kind), c->len);
+			return -1;
+		}
+		memcpy(c->payload, src, c->len);
+		c->payload[c->len] = '\0';
+	}
+	it->code = l->ncode++;
+	it->module = it->size / (c->qr.modules + 8);
+	if (it->module < min_module) {
+		need = (min_module * (c->qr.modules + 8) * 254 + lp->dpi - 1) / lp->dpi;
+		util_why(why, cap, "the %sQR code has %u modules (%u with its quiet zone): in %u.%u mm "
+		    "at %u dpi a module is %u dots, under %u dots (0.25 mm); make the %s field at least "
+		    "%u.%u mm%s", f->kind == LABEL_F_WIFI_QR ? "Wi-Fi " : f->kind == LABEL_F_MATTER_QR ?
+		    "Matter " : "", c->qr.modules, c->qr.modules + 8,
+		    f->size / 10, f->size % 10, lp->dpi, it->module, min_module,
+		    profile_label_kind(f->kind), need / 10, need % 10, f->kind == LABEL_F_QR ?
+		    " or shorten qr_content" : f->kind == LABEL_F_WIFI_QR ? " or shorten [wifi] "
+		    "ssid_prefix or length" : "");
+		return -1;
+	}
+	it->side = (c->qr.modules + 8) * it->module;
+	snprintf(it->text, sizeof(it->text), "%s", f->caption);
+	it->csize = f->caption[0] ? label_dots(LABEL_QR_CAPTION, lp->dpi) : 0;
+	return 0;
 }
 
 int
@@ -67,7 +149,9 @@ label_layout_build(const struct label_profile *lp, const struct label_values *v,
 	struct label_layout *l;
 	struct label_item *it;
 	const struct label_field *f;
-	unsigned i, min_module, need;
+	const char *val;
+	char code[32];
+	unsigned i, min_module;
 
 	*line = 0;
 	int r = -1;
@@ -91,40 +175,40 @@ label_layout_build(const struct label_profile *lp, const struct label_values *v,
 		it->y = label_dots(f->y, lp->dpi);
 		it->size = label_dots(f->size, lp->dpi);
 		it->line = f->line;
-		it->mono = f->kind == LABEL_F_SERIAL || f->kind == LABEL_F_PASSWORD;
-		if (f->kind != LABEL_F_QR) {
-			if (snprintf(it->text, sizeof(it->text), "%s%s%s", f->caption, f->caption[0] ?
-			        " " : "", value_of(lp, v, f->kind)) >= (int)sizeof(it->text)) {
-				util_why(why, cap, "the %s field's text is too long for a label",
-				    f->caption);
-				*line = f->line;
+		it->mono = f->kind == LABEL_F_SERIAL || f->kind == LABEL_F_PASSWORD ||
+		    f->kind == LABEL_F_WIFI_SSID || f->kind == LABEL_F_MATTER_CODE;
+		*line = f->line;
+		if (LABEL_F_IS_QR(f->kind)) {
+			if (place_qr(lp, v, f, l, it, min_module, why, cap) != 0)
 				goto out;
-			}
 			continue;
 		}
-		if (label_qr_payload(lp, v, l->qr_payload, sizeof(l->qr_payload), &l->qr_len) != 0 ||
-		    label_qr_encode(l->qr_payload, l->qr_len, &l->qr) != 0) {
-			util_why(why, cap, "the QR code content is too long (%zu bytes); shorten "
-			    "[label] qr_content", l->qr_len);
-			*line = f->line;
+		if ((val = value_of(lp, v, f->kind)) == NULL) {
+			util_why(why, cap, "the %s field shows a credential this board does not have (the "
+			    "product declares no [%s])", profile_label_kind(f->kind),
+			    f->kind == LABEL_F_WIFI_SSID ? "wifi" : "matter");
 			goto out;
 		}
-		it->module = it->size / (l->qr.modules + 8);
-		if (it->module < min_module) {
-			need = (min_module * (l->qr.modules + 8) * 254 + lp->dpi - 1) / lp->dpi;
-			util_why(why, cap, "the QR code has %u modules (%u with its quiet zone): in %u.%u "
-			    "mm at %u dpi a module is %u dots, under %u dots (0.25 mm); make the qr field "
-			    "at least %u.%u mm or shorten qr_content", l->qr.modules, l->qr.modules + 8,
-			    f->size / 10, f->size % 10, lp->dpi, it->module, min_module, need / 10,
-			    need % 10);
-			*line = f->line;
+		if (f->kind == LABEL_F_MATTER_CODE) {
+			if (label_matter_code(val, code, sizeof(code)) != 0) {
+				util_why(why, cap, "the board's Matter manual code is not 11 or 21 digits");
+				goto out;
+			}
+			val = code;
+		}
+		if (snprintf(it->text, sizeof(it->text), "%s%s%s", f->caption, f->caption[0] ? " " : "",
+		        val) >= (int)sizeof(it->text)) {
+			util_why(why, cap, "the %s field's text is too long for a label",
+			    profile_label_kind(f->kind));
 			goto out;
 		}
 	}
+	*line = 0;
 	*out = l;
 	l = NULL; /* owned by the caller */
 	r = 0;
 out:
+	util_wipe(code, sizeof(code)); /* a setup code */
 	label_layout_free(l);
 	return r;
 }

@@ -204,24 +204,39 @@ draw(struct label_fonts *f, cairo_t *cr, const struct label_layout *l)
 {
 	cairo_font_extents_t fe;
 	const struct label_item *it;
+	const struct label_qr *q;
 	unsigned i, x, y, m;
+	int w;
 
 	cairo_set_source_rgb(cr, 1, 1, 1);
 	cairo_paint(cr);
 	cairo_set_source_rgb(cr, 0, 0, 0);
 	for (i = 0; i < l->nitem; i++) {
 		it = &l->item[i];
-		if (it->kind == LABEL_F_QR) {
+		if (LABEL_F_IS_QR(it->kind)) {
+			if (it->code >= l->ncode)
+				continue;
+			q = &l->code[it->code].qr;
 			/* whole dots, no smoothing: a module is it->module dots square */
 			cairo_set_antialias(cr, CAIRO_ANTIALIAS_NONE);
-			m = l->qr.modules;
+			m = q->modules;
 			for (y = 0; y < m; y++)
 				for (x = 0; x < m; x++)
-					if (l->qr.dark[y * m + x])
+					if (q->dark[y * m + x])
 						cairo_rectangle(cr, it->x + (4 + x) * it->module,
 						    it->y + (4 + y) * it->module, it->module, it->module);
 			cairo_fill(cr);
 			cairo_set_antialias(cr, CAIRO_ANTIALIAS_DEFAULT);
+			if (it->text[0] == '\0')
+				continue;
+			/* the caption under the code, centred on it with its quiet zone (as ZPL's ^FB) */
+			w = text_width_locked(f, cr, 0, it->csize, it->text);
+			cairo_set_font_face(cr, f->cf[0]);
+			cairo_set_font_size(cr, (double)it->csize);
+			cairo_font_extents(cr, &fe);
+			cairo_move_to(cr, (double)it->x + ((double)it->side - (w < 0 ? 0 : w)) / 2,
+			    (double)(it->y + it->side) + fe.ascent);
+			cairo_show_text(cr, it->text);
 			continue;
 		}
 		cairo_set_font_face(cr, f->cf[it->mono ? 1 : 0]);

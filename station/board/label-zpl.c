@@ -32,12 +32,14 @@ zput(struct zbuf *z, const char *fmt, ...)
 	z->n += (size_t)k;
 }
 
-/* The QR code as ^GFA: one bit a dot, rows padded to whole bytes, in hex. */
+/* A QR code as ^GFA: one bit a dot, rows padded to whole bytes, in hex; its caption under it,
+ * centred on the code with its quiet zone (^FB of that width, one line, C). */
 static void
 zqr(struct zbuf *z, const struct label_layout *l, const struct label_item *it)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	unsigned side = l->qr.modules * it->module, row = (side + 7) / 8, x, y, b;
+	const struct label_qr *q = &l->code[it->code].qr;
+	unsigned side = q->modules * it->module, row = (side + 7) / 8, x, y, b;
 	uint8_t byte;
 
 	zput(z, "^FO%u,%u^GFA,%u,%u,%u,", it->x + 4 * it->module, it->y + 4 * it->module,
@@ -50,7 +52,7 @@ zqr(struct zbuf *z, const struct label_layout *l, const struct label_item *it)
 		for (b = 0; b < row; b++) {
 			byte = 0;
 			for (x = b * 8; x < b * 8 + 8; x++)
-				if (x < side && l->qr.dark[(y / it->module) * l->qr.modules + x / it->module])
+				if (x < side && q->dark[(y / it->module) * q->modules + x / it->module])
 					byte |= (uint8_t)(0x80 >> (x % 8));
 			z->p[z->n++] = hex[byte >> 4];
 			z->p[z->n++] = hex[byte & 15];
@@ -59,6 +61,9 @@ zqr(struct zbuf *z, const struct label_layout *l, const struct label_item *it)
 	if (!z->err)
 		z->p[z->n] = '\0';
 	zput(z, "^FS\n");
+	if (it->text[0] != '\0')
+		zput(z, "^FO%u,%u^A0N,%u,%u^FB%u,1,0,C^FD%s^FS\n", it->x, it->y + it->side, it->csize,
+		    it->csize, it->side, it->text);
 }
 
 int
@@ -77,7 +82,9 @@ label_zpl(const struct label_layout *l, char *buf, size_t cap, size_t *len)
 	zput(&z, "^XA\n^CI28\n^PW%u\n^LL%u\n^LH0,0\n", l->width, l->height);
 	for (i = 0; i < l->nitem; i++) {
 		it = &l->item[i];
-		if (it->kind == LABEL_F_QR) {
+		if (LABEL_F_IS_QR(it->kind)) {
+			if (it->code >= l->ncode)
+				return errno = EINVAL, -1;
 			zqr(&z, l, it);
 			continue;
 		}

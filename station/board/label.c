@@ -56,37 +56,116 @@ where(char *out, size_t cap, const char *path, int line, const char *why)
 		util_why(out, cap, "%s: [label] (default layout): %s", path, why);
 }
 
+/* The longest values a board of p can get (label_check). */
+struct worst {
+	char serial[CAP_SERIAL + 1], password[MSG_MAX_PASSWORD + 1];
+	char ssid[48], wifi_qr[320], matter_qr[32], matter_code[32];
+};
+
+/* w gets them and v points at them (the credentials of undeclared sections NULL). */
+static void
+worst_values(const struct profile *p, struct worst *w, struct label_values *v)
+{
+	const char *q;
+	size_t i, n = 0;
+
+	memset(v, 0, sizeof(*v));
+	/* The widest: every digit an 8, every password character a W (the mono font gives all
+	 * the same width; the regular one is not used for passwords). */
+	snprintf(w->serial, sizeof(w->serial), "%s", p->serial_prefix);
+	for (i = strlen(w->serial); i < strlen(p->serial_prefix) + p->serial_digits && i < CAP_SERIAL;
+	    i++)
+		w->serial[i] = '8';
+	w->serial[i] = '\0';
+	memset(w->password, 'W', p->pw_length);
+	w->password[p->pw_length] = '\0';
+	v->product = p->cert.product;
+	v->model = p->model;
+	v->serial = w->serial;
+	v->password = w->password;
+	if (p->wifi.enabled) {
+		snprintf(w->ssid, sizeof(w->ssid), "%.24s%.*s", p->wifi.ssid_prefix,
+		    (int)(p->wifi.ssid_suffix < 8 ? p->wifi.ssid_suffix : 8), "WWWWWWWW");
+		/* The longest payload: every character of the prefix that is not a letter or digit
+		 * escaped, and with the printable alphabet every passphrase character ("\;"). */
+		n = (size_t)snprintf(w->wifi_qr, sizeof(w->wifi_qr), "WIFI:T:%s;S:",
+		    p->wifi.security == WIFI_SEC_WPA3 ? "SAE" : "WPA");
+		for (q = p->wifi.ssid_prefix; *q != '\0' && n + 2 < sizeof(w->wifi_qr); q++) {
+			if (!((*q >= '0' && *q <= '9') || (*q >= 'A' && *q <= 'Z') || (*q >= 'a' &&
+			    *q <= 'z')))
+				w->wifi_qr[n++] = '\\';
+			w->wifi_qr[n++] = *q;
+		}
+		for (i = 0; i < p->wifi.ssid_suffix && n + 1 < sizeof(w->wifi_qr); i++)
+			w->wifi_qr[n++] = 'W';
+		n += (size_t)snprintf(w->wifi_qr + n, sizeof(w->wifi_qr) - n, ";P:");
+		for (i = 0; i < p->wifi.length && n + 2 < sizeof(w->wifi_qr); i++) {
+			if (p->wifi.alphabet == WIFI_ALPHA_PRINTABLE)
+				w->wifi_qr[n++] = '\\';
+			w->wifi_qr[n++] = p->wifi.alphabet == WIFI_ALPHA_PRINTABLE ? ';' : 'W';
+		}
+		snprintf(w->wifi_qr + n, sizeof(w->wifi_qr) - n, ";;");
+		v->wifi_ssid = w->ssid;
+		v->wifi_qr = w->wifi_qr;
+	}
+	if (p->matter.enabled) {
+		/* the QR payload is always "MT:" and 19 base-38 characters; the manual code has
+		 * 21 digits (vendor and product ID in it) with the custom commissioning flow */
+		snprintf(w->matter_qr, sizeof(w->matter_qr), "MT:%s", "YYYYYYYYYYYYYYYYYYY");
+		snprintf(w->matter_code, sizeof(w->matter_code), "%.*s", p->matter.flow == 2 ? 21 : 11,
+		    "888888888888888888888");
+		v->matter_qr = w->matter_qr;
+		v->matter_code = w->matter_code;
+	}
+}
+
 int
 label_check(const struct profile *p, struct label_kit *k, char *err, size_t cap)
 {
-	char serial[CAP_SERIAL + 1], password[MSG_MAX_PASSWORD + 1], why[CAP_REASON];
+	struct worst wv;
+	char why[CAP_REASON], *zpl = NULL;
 	struct label_values v;
 	struct label_layout *l = NULL;
 	const struct label_item *it;
+	const char *bad;
+	uint8_t *png = NULL;
+	size_t zlen = 0, plen = 0;
 	unsigned i;
 	int line = 0, w, r = -1;
 
-	/* The widest values: every digit an 8, every password character a W (the mono font
-	 * gives all the same width; the regular one is not used for passwords). */
-	snprintf(serial, sizeof(serial), "%s", p->serial_prefix);
-	for (i = (unsigned)strlen(serial); i < strlen(p->serial_prefix) + p->serial_digits &&
-	    i < CAP_SERIAL; i++)
-		serial[i] = '8';
-	serial[i] = '\0';
-	memset(password, 'W', p->pw_length);
-	password[p->pw_length] = '\0';
-	v.product = p->cert.product;
-	v.model = p->model;
-	v.serial = serial;
-	v.password = password;
+	memset(&wv, 0, sizeof(wv));
+	worst_values(p, &wv, &v);
 	if (label_layout_build(&p->label, &v, &l, &line, why, sizeof(why)) != 0) {
 		where(err, cap, p->path, line, why);
 		return -1;
 	}
 	for (i = 0; i < l->nitem; i++) {
 		it = &l->item[i];
-		if (it->kind == LABEL_F_QR)
+		/* a value the profile checks elsewhere may bring them ([wifi] ssid_prefix) */
+		if ((p->label.formats & LABEL_FMT_ZPL) && (bad = strpbrk(it->text, "^~")) != NULL) {
+			snprintf(why, sizeof(why), "the %s text would hold '%c', a ZPL command character "
+			    "the label cannot print (from [wifi] ssid_prefix?); remove it there or drop "
+			    "the field", profile_label_kind(it->kind), *bad);
+			where(err, cap, p->path, it->line, why);
+			goto out;
+		}
+		if (LABEL_F_IS_QR(it->kind)) {
+			if (it->text[0] == '\0')
+				continue;
+			if ((w = label_png_text_width(k->fonts, 0, it->csize, it->text)) < 0) {
+				where(err, cap, p->path, it->line, "cannot measure a text with the PNG fonts");
+				goto out;
+			}
+			if ((unsigned)w > it->side || it->y + it->side + it->csize > l->height) {
+				snprintf(why, sizeof(why), "the caption '%s' under the %s code (%d dots wide, "
+				    "%u dots high) does not fit %s; shorten it ('-' for none) or make the "
+				    "field larger", it->text, profile_label_kind(it->kind), w, it->csize,
+				    (unsigned)w > it->side ? "the code's width" : "above the label's bottom edge");
+				where(err, cap, p->path, it->line, why);
+				goto out;
+			}
 			continue;
+		}
 		if ((w = label_png_text_width(k->fonts, it->mono, it->size, it->text)) < 0) {
 			where(err, cap, p->path, it->line, "cannot measure a text with the PNG fonts");
 			goto out;
@@ -94,17 +173,24 @@ label_check(const struct profile *p, struct label_kit *k, char *err, size_t cap)
 		if (it->x + (unsigned)w > l->width) {
 			snprintf(why, sizeof(why), "the %s text runs %u dots past the label's right edge "
 			    "(%u dots at %u dpi) with a %s of %zu characters; make it smaller, move it "
-			    "left or use a wider label", it->kind == LABEL_F_PASSWORD ? "password" :
-			    it->kind == LABEL_F_SERIAL ? "serial" : "field's",
+			    "left or use a wider label", profile_label_kind(it->kind),
 			    it->x + (unsigned)w - l->width, l->width, l->dpi,
 			    it->kind == LABEL_F_PASSWORD ? "password" : "value",
-			    it->kind == LABEL_F_PASSWORD ? strlen(password) : strlen(it->text));
+			    it->kind == LABEL_F_PASSWORD ? strlen(wv.password) : strlen(it->text));
 			where(err, cap, p->path, it->line, why);
 			goto out;
 		}
 	}
+	/* and in every format drawn: each has a size cap (the ZPL's QR codes are dot by dot) */
+	if (label_draw(p, k, &v, p->label.formats, &zpl, &zlen, &png, &plen, err, cap) != 0)
+		goto out;
 	r = 0;
 out:
+	if (zpl != NULL) {
+		util_wipe(zpl, CAP_LABEL_ZPL);
+		free(zpl);
+	}
+	free(png);
 	label_layout_free(l);
 	return r;
 }
@@ -168,7 +254,12 @@ label_draw(const struct profile *p, struct label_kit *k, const struct label_valu
 	}
 	if ((formats & LABEL_FMT_ZPL) && ((z = malloc(CAP_LABEL_ZPL)) == NULL ||
 	        label_zpl(l, z, CAP_LABEL_ZPL, &zl) != 0)) {
-		util_why(why, wcap, "cannot draw the ZPL label: %s", strerror(errno));
+		if (z != NULL && errno == ENOSPC)
+			util_why(why, wcap, "the ZPL label would be larger than %ld KiB (each QR code is "
+			    "sent dot by dot); make the QR fields smaller or lower dpi",
+			    (long)CAP_LABEL_ZPL / 1024);
+		else
+			util_why(why, wcap, "cannot draw the ZPL label: %s", strerror(errno));
 		goto out;
 	}
 	if ((formats & LABEL_FMT_PNG) && label_png(k->fonts, l, &g, &gl, lwhy, sizeof(lwhy)) != 0) {

@@ -2,9 +2,9 @@
  * label.h: the product label of one board (PRODUCT §3 step 10, §11): drawn from the profile's
  * [label] layout (label-layout.h) as ZPL (label-zpl.h) and PNG (label-png.h), and spooled into
  * the label directory as <serial>.zpl and <serial>.png, each created new (O_CREAT|O_EXCL|
- * O_NOFOLLOW, mode 0600, fsynced). The label is the only place the plaintext password goes: the
- * spool holds it until the printer has it (label-printer.h) or, with output = dir, for whatever
- * prints from that directory.
+ * O_NOFOLLOW, mode 0600, fsynced). The label is the only place the plaintext password (and the
+ * onboarding credentials, struct label_values) goes: the spool holds it until the printer has it
+ * (label-printer.h) or, with output = dir, for whatever prints from that directory.
  */
 #ifndef LABEL_H
 #define LABEL_H
@@ -24,9 +24,13 @@ int label_kit_load(const struct profile *p, struct label_kit **out, char *err, s
 void label_kit_free(struct label_kit *k);
 
 /* Draws p's layout with the longest values a board can get (the serial's digits, a password of
- * [password] length) and checks what only drawing tells: the QR code's modules are at least 2
- * dots and 0.25 mm, and every text ends inside the label (measured with the PNG fonts; the ZPL
- * printer fonts are close). 0, or -1 with err "file:line: reason" (the field's line). */
+ * [password] length; with [wifi] the SSID prefix and suffix length and a Wi-Fi code of [wifi]
+ * length with every escapable character escaped, with [matter] a 22-byte payload and a 21-digit
+ * code for the custom flow, else 11) and checks what only drawing tells: each QR code's modules
+ * are at least 2 dots and 0.25 mm, every text ends inside the label (measured with the PNG
+ * fonts; the ZPL printer fonts are close), a QR caption fits under its code, no text holds a
+ * ZPL command character, and the label drawn in each of [label] formats fits its size cap
+ * (CAP_LABEL_ZPL, CAP_LABEL_PNG). 0, or -1 with err "file:line: reason" (the field's line). */
 int label_check(const struct profile *p, struct label_kit *k, char *err, size_t cap);
 
 /* The spool file of serial in format LABEL_FMT_ZPL or _PNG: "<dir>/<serial>.zpl|.png".

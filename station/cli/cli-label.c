@@ -34,8 +34,9 @@ usage(FILE *f)
 	    "         is gone: the password is stored nowhere else (docs/operator-guide.md).\n"
 	    "list:    the labels in the label directory: with a printer, those waiting for a\n"
 	    "         reprint; with output = dir, every label not yet taken away.\n"
-	    "sample:  draws the profile's label with a made-up serial and password (never a\n"
-	    "         board's) as DIR/sample.zpl and DIR/sample.png (default DIR: .), to check a\n"
+	    "sample:  draws the profile's label with a made-up serial and password, and Wi-Fi\n"
+	    "         and Matter codes for [wifi] / [matter] (never a board's), as\n"
+	    "         DIR/sample.zpl and DIR/sample.png (default DIR: .), to check a\n"
 	    "         layout; they must not exist yet. The layout is checked as 'station run'\n"
 	    "         checks it (QR code size, texts inside the label).\n"
 	    "  --profile FILE     product profile (required)\n"
@@ -148,6 +149,52 @@ write_sample(const char *path, const void *buf, size_t n)
 	return 0;
 }
 
+/* The made-up credentials of a sample label ([wifi] / [matter] declared). */
+struct sample_creds {
+	char ssid[48], pass[72], wifi_qr[320], matter_code[24];
+};
+
+/* Appends s to out (n used, cap bytes) with the WIFI: form's special characters escaped. */
+static size_t
+wifi_escape(char *out, size_t n, size_t cap, const char *s)
+{
+	for (; *s != '\0' && n + 2 < cap; s++) {
+		if (strchr("\\;,:\"", *s) != NULL)
+			out[n++] = '\\';
+		out[n++] = *s;
+	}
+	out[n] = '\0';
+	return n;
+}
+
+static void
+sample_creds(const struct profile *p, struct sample_creds *c, struct label_values *v)
+{
+	static const char fake[] = "SAMPLExx23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz";
+	size_t n;
+
+	if (p->wifi.enabled) {
+		snprintf(c->ssid, sizeof(c->ssid), "%s%.*s", p->wifi.ssid_prefix,
+		    (int)(p->wifi.ssid_suffix < 8 ? p->wifi.ssid_suffix : 8), "SAMPLE23");
+		snprintf(c->pass, sizeof(c->pass), "%.*s", (int)p->wifi.length, fake);
+		n = (size_t)snprintf(c->wifi_qr, sizeof(c->wifi_qr), "WIFI:T:%s;S:",
+		    p->wifi.security == WIFI_SEC_WPA3 ? "SAE" : "WPA");
+		n = wifi_escape(c->wifi_qr, n, sizeof(c->wifi_qr), c->ssid);
+		n += (size_t)snprintf(c->wifi_qr + n, sizeof(c->wifi_qr) - n, ";P:");
+		n = wifi_escape(c->wifi_qr, n, sizeof(c->wifi_qr), c->pass);
+		snprintf(c->wifi_qr + n, sizeof(c->wifi_qr) - n, ";;");
+		v->wifi_ssid = c->ssid;
+		v->wifi_qr = c->wifi_qr;
+	}
+	if (p->matter.enabled) {
+		/* the Matter specification's example code (vendor 0xFFF1, a test vendor) */
+		v->matter_qr = "MT:Y.K9042C00KA0648G00";
+		snprintf(c->matter_code, sizeof(c->matter_code), "%s", p->matter.flow == 2 ?
+		    "349701123326552132768" : "34970112332");
+		v->matter_code = c->matter_code;
+	}
+}
+
 static int
 sample(const struct profile *p, const char *out)
 {
@@ -156,6 +203,7 @@ sample(const struct profile *p, const char *out)
 	char path[CAP_PATH + 16], *zpl = NULL;
 	struct label_kit *kit = NULL;
 	struct label_values v;
+	struct sample_creds creds;
 	struct stat st;
 	uint8_t *png = NULL;
 	size_t zlen = 0, plen = 0, i;
@@ -170,6 +218,8 @@ sample(const struct profile *p, const char *out)
 	v.model = p->model;
 	v.serial = serial;
 	v.password = password;
+	v.wifi_ssid = v.wifi_qr = v.matter_qr = v.matter_code = NULL;
+	sample_creds(p, &creds, &v);
 	if (stat(out, &st) != 0 || !S_ISDIR(st.st_mode)) {
 		fprintf(stderr, "station label: %s is not a directory\n", out);
 		return EXIT_USAGE;

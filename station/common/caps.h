@@ -79,9 +79,11 @@
 #define CAP_LABEL_TEXT 97         /* one text of the label ([label] report_url), with its NUL */
 #define CAP_LABEL_MM 1500         /* largest label side, tenths of a millimetre (150 mm) */
 #define CAP_LABEL_PIXELS (4L * 1024 * 1024) /* dots of one label (width x height at its dpi) */
-#define CAP_LABEL_ZPL 65536       /* one ZPL label (the QR code is a ^GFA graphic field) */
+#define CAP_LABEL_ZPL (256L * 1024) /* one ZPL label (each QR code a ^GFA graphic field, dot by
+                                     * dot: three 22 mm codes at 600 dpi take about 160 KiB) */
 #define CAP_LABEL_PNG (2L * 1024 * 1024) /* one PNG label */
 #define CAP_LABEL_QR 4096         /* one QR payload, bytes */
+#define CAP_LABEL_CODES 3         /* QR codes of one label: qr, wifi_qr, matter_qr */
 #define CAP_PRINTER_REPLY 512     /* a printer's answer to a status query (~HS: three lines) */
 
 /* Privilege separation (privsep.h) */

@@ -24,6 +24,8 @@ struct pctx {
 	unsigned nproblems;
 	/* [label] keys checked against each other once the file is read (profile-label.c) */
 	int l_formats, l_send, l_status, l_qr_content;
+	int l_width, l_height; /* lines of width_mm, height_mm (0: the default, which the default
+	                        * layout may enlarge for the credentials' QR codes) */
 	/* [wifi] and [matter] (profile-cred.c): the section's first line and its required keys' */
 	int w_line, w_prefix, m_line, m_vid, m_pid;
 };

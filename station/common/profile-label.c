@@ -1,7 +1,8 @@
 /*
  * profile-label.c: the [label] section of the profile (profile.h struct label_profile): the
  * label's size and resolution, where each field goes, the QR code's content, what UK PSTI asks
- * the buyer to be told, and where labels are printed. Everything is checked here, at load, with
+ * the buyer to be told, the onboarding credentials of a product that declares [wifi] or [matter]
+ * (issue #16), and where labels are printed. Everything is checked here, at load, with
  * the line of the key at fault; what only drawing can tell (a QR code too small for its content,
  * a text running off the label) is checked by label_check (station/board/label-layout.h)
  * before the first board, at the field's line.
@@ -15,12 +16,23 @@
 #include <unistd.h>
 
 static const char *const kind_names[LABEL_F_COUNT] = {
-	"product", "model", "serial", "password", "qr", "support", "report"
+	"product", "model", "serial", "password", "qr", "support", "report",
+	"wifi_ssid", "wifi_qr", "matter_qr", "matter_code"
 };
+#define KIND_LIST "product, model, serial, password, qr, support, report, wifi_ssid, wifi_qr, " \
+	"matter_qr, matter_code"
 
-/* What a text field prints before its value when the profile gives no caption. */
+const char *
+profile_label_kind(unsigned kind)
+{
+	return kind < LABEL_F_COUNT ? kind_names[kind] : "?";
+}
+
+/* What a text field prints before its value (a QR code under it) when the profile gives no
+ * caption: words for the buyer. */
 static const char *const default_caption[LABEL_F_COUNT] = {
-	"", "Model", "S/N", "Password", "", "Security updates until", "Report vulnerabilities:"
+	"", "Model", "S/N", "Password", "", "Security updates until", "Report vulnerabilities:",
+	"Wi-Fi", "Wi-Fi", "Matter", "Setup code"
 };
 
 /* The layout used when [label] has no 'field' line: a 60 x 30 mm label (fields in tenths of a
@@ -34,6 +46,20 @@ static const unsigned default_layout[][4] = {
 	{ LABEL_F_SUPPORT, 20, 205, 20 },
 	{ LABEL_F_REPORT, 20, 245, 18 },
 };
+
+/* A product with [wifi] or [matter] gets a band under that layout: its QR codes, side by side,
+ * each 22 mm (a Wi-Fi code of the longest SSID and a 63-character passphrase, every character
+ * escaped, is version 10: 65 modules with the quiet zone, 2 dots each even at 152 dpi), the
+ * caption under each, and the Matter setup code (21 digits fit the 60 mm width). The label
+ * grows to hold it unless width_mm / height_mm say otherwise. */
+#define BAND_Y 285
+#define BAND_QR 220
+#define BAND_CODE_Y (BAND_Y + BAND_QR + LABEL_QR_CAPTION + 10)
+#define BAND_CODE_SIZE 24
+#define DEFAULT_W 600
+#define DEFAULT_H 300
+#define DEFAULT_H_WIFI (BAND_Y + BAND_QR + LABEL_QR_CAPTION + 21)
+#define DEFAULT_H_MATTER (BAND_CODE_Y + BAND_CODE_SIZE + 17)
 
 #define DEFAULT_QR "WIFI:T:WPA;S:{serial};P:{password};;"
 #define DEFAULT_FONT "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -127,7 +153,8 @@ add_field(struct pctx *c, const char *v)
 	const char *q = v, *start;
 	size_t n, i;
 	unsigned k;
-	int kind;
+	int kind, qr;
+	char key[32];
 
 	if (l->nfield >= CAP_LABEL_FIELDS) {
 		snprintf(c->err, sizeof(c->err), "too many 'field' lines (max %d)", CAP_LABEL_FIELDS);
@@ -143,8 +170,7 @@ add_field(struct pctx *c, const char *v)
 		n = (size_t)(q - start);
 		if (n == 0 || n >= sizeof(word[i])) {
 			snprintf(c->err, sizeof(c->err), "'field' must read 'KIND X Y SIZE [CAPTION]' "
-			    "(millimetres; KIND one of product, model, serial, password, qr, support, "
-			    "report), not '%.64s'", v);
+			    "(millimetres; KIND one of " KIND_LIST "), not '%.64s'", v);
 			return 0;
 		}
 		memcpy(word[i], start, n);
@@ -153,8 +179,8 @@ add_field(struct pctx *c, const char *v)
 	while (*q == ' ' || *q == '\t')
 		q++;
 	if ((kind = find_kind(word[0], strlen(word[0]))) < 0) {
-		snprintf(c->err, sizeof(c->err), "unknown label field '%s' (known: product, model, "
-		    "serial, password, qr, support, report)", word[0]);
+		snprintf(c->err, sizeof(c->err), "unknown label field '%s' (known: " KIND_LIST ")",
+		    word[0]);
 		return 0;
 	}
 	for (k = 0; k < l->nfield; k++)
@@ -164,10 +190,11 @@ add_field(struct pctx *c, const char *v)
 			return 0;
 		}
 	f.kind = (unsigned)kind;
+	qr = LABEL_F_IS_QR(f.kind);
+	snprintf(key, sizeof(key), "%s field SIZE", kind_names[kind]);
 	if (!set_mm(c, &f.x, word[1], 0, CAP_LABEL_MM, "field X") ||
 	    !set_mm(c, &f.y, word[2], 0, CAP_LABEL_MM, "field Y") ||
-	    !set_mm(c, &f.size, word[3], kind == LABEL_F_QR ? 50 : 10, kind == LABEL_F_QR ? 1000 : 300,
-	        kind == LABEL_F_QR ? "qr field SIZE" : "field SIZE"))
+	    !set_mm(c, &f.size, word[3], qr ? 50 : 10, qr ? 1000 : 300, qr ? key : "field SIZE"))
 		return 0;
 	if (kind == LABEL_F_QR && *q != '\0') {
 		snprintf(c->err, sizeof(c->err), "the qr field takes no caption");
@@ -318,10 +345,14 @@ profile_label_kv(struct pctx *c, const char *name, const char *v)
 	struct label_profile *l = &c->p->label;
 	unsigned long x;
 
-	if (strcmp(name, "width_mm") == 0)
+	if (strcmp(name, "width_mm") == 0) {
+		c->l_width = c->lineno;
 		return set_mm(c, &l->width, v, 100, CAP_LABEL_MM, name);
-	if (strcmp(name, "height_mm") == 0)
+	}
+	if (strcmp(name, "height_mm") == 0) {
+		c->l_height = c->lineno;
 		return set_mm(c, &l->height, v, 100, CAP_LABEL_MM, name);
+	}
 	if (strcmp(name, "dpi") == 0) {
 		x = strtoul(v, NULL, 10);
 		if (strspn(v, "0123456789") != strlen(v) || (x != 152 && x != 203 && x != 300 &&
@@ -393,32 +424,84 @@ profile_label_kv(struct pctx *c, const char *name, const char *v)
 	return -1;
 }
 
+/* Appends one field of the default layout, with its default caption. */
+static void
+add_default(struct label_profile *l, unsigned kind, unsigned x, unsigned y, unsigned size)
+{
+	struct label_field *f = &l->field[l->nfield++];
+
+	memset(f, 0, sizeof(*f));
+	f->kind = kind;
+	f->x = x;
+	f->y = y;
+	f->size = size;
+	snprintf(f->caption, sizeof(f->caption), "%s", default_caption[kind]);
+}
+
+/* The default layout into l (empty): default_layout, and the band of the declared credentials
+ * under it; *w x *h the label it needs (tenths of a millimetre). */
+static void
+default_fields(struct pctx *c, unsigned *w, unsigned *h)
+{
+	struct label_profile *l = &c->p->label;
+	int wifi = c->p->wifi.enabled, matter = c->p->matter.enabled;
+	unsigned i, k;
+
+	*w = DEFAULT_W;
+	*h = DEFAULT_H;
+	for (i = 0; i < sizeof(default_layout) / sizeof(default_layout[0]); i++) {
+		k = default_layout[i][0];
+		if ((k == LABEL_F_SUPPORT && l->support_end[0] == '\0') ||
+		    (k == LABEL_F_REPORT && l->report_url[0] == '\0'))
+			continue;
+		/* qr_content's default is a Wi-Fi network form as well (an access point named by the
+		 * serial): beside the product's own Wi-Fi code it would offer a network that is not
+		 * there. A qr_content the profile gives is kept. */
+		if (k == LABEL_F_QR && wifi && c->l_qr_content == 0)
+			continue;
+		add_default(l, k, default_layout[i][1], default_layout[i][2], default_layout[i][3]);
+	}
+	if (wifi) {
+		add_default(l, LABEL_F_WIFI_QR, 20, BAND_Y, BAND_QR);
+		*h = DEFAULT_H_WIFI;
+	}
+	if (matter) {
+		add_default(l, LABEL_F_MATTER_QR, wifi ? 40 + BAND_QR : 20, BAND_Y, BAND_QR);
+		add_default(l, LABEL_F_MATTER_CODE, 20, BAND_CODE_Y, BAND_CODE_SIZE);
+		*h = DEFAULT_H_MATTER;
+	}
+}
+
 void
 profile_label_finish(struct pctx *c)
 {
 	struct label_profile *l = &c->p->label;
+	const struct profile *p = c->p;
 	const struct label_field *f;
 	char why[CAP_REASON];
-	unsigned i, have = 0, right, bottom;
-	int deflt = l->nfield == 0;
-	unsigned long wd = (unsigned long)l->width * l->dpi / 254, hd = (unsigned long)l->height *
-	    l->dpi / 254;
+	unsigned i, have = 0, right, bottom, need_w = 0, need_h = 0;
+	int deflt = l->nfield == 0, too_small = 0, creds = p->wifi.enabled || p->matter.enabled;
+	unsigned long wd, hd;
 
 	if (deflt) {
-		for (i = 0; i < sizeof(default_layout) / sizeof(default_layout[0]); i++) {
-			if ((default_layout[i][0] == LABEL_F_SUPPORT && l->support_end[0] == '\0') ||
-			    (default_layout[i][0] == LABEL_F_REPORT && l->report_url[0] == '\0'))
-				continue;
-			memset(&l->field[l->nfield], 0, sizeof(l->field[0]));
-			l->field[l->nfield].kind = default_layout[i][0];
-			l->field[l->nfield].x = default_layout[i][1];
-			l->field[l->nfield].y = default_layout[i][2];
-			l->field[l->nfield].size = default_layout[i][3];
-			snprintf(l->field[l->nfield].caption, sizeof(l->field[0].caption), "%s",
-			    default_caption[default_layout[i][0]]);
-			l->nfield++;
+		default_fields(c, &need_w, &need_h);
+		/* a size the profile does not give grows to what the layout needs */
+		if (c->l_width == 0 && l->width < need_w)
+			l->width = need_w;
+		if (c->l_height == 0 && l->height < need_h)
+			l->height = need_h;
+		if (l->width < need_w || l->height < need_h) {
+			snprintf(why, sizeof(why), "[label] the default layout%s needs a label of %u x %u "
+			    "mm (this one is %u.%u x %u.%u mm); give 'field' lines%s", creds ? " with the "
+			    "credentials' codes" : "", need_w / 10, need_h / 10, l->width / 10,
+			    l->width % 10, l->height / 10, l->height % 10, creds ? " or leave width_mm "
+			    "and height_mm out (the label then grows to fit)" : "");
+			profile_problem(c, l->width < need_w ? c->l_width : c->l_height, why);
+			too_small = 1;
 		}
 	}
+	wd = (unsigned long)l->width * l->dpi / 254;
+	hd = (unsigned long)l->height * l->dpi / 254;
 	if (wd * hd > (unsigned long)CAP_LABEL_PIXELS) {
 		snprintf(why, sizeof(why), "[label] %lu x %lu dots is more than a label may have; make "
 		    "it smaller or lower dpi", wd, hd);
@@ -427,17 +510,14 @@ profile_label_finish(struct pctx *c)
 	for (i = 0; i < l->nfield; i++) {
 		f = &l->field[i];
 		have |= 1u << f->kind;
-		right = f->kind == LABEL_F_QR ? f->x + f->size : f->x;
-		bottom = f->y + f->size;
-		if ((right > l->width || bottom > l->height) && deflt) {
-			snprintf(why, sizeof(why), "[label] the default layout needs a label of 60 x 30 "
-			    "mm (this one is %u.%u x %u.%u mm); give 'field' lines", l->width / 10,
-			    l->width % 10, l->height / 10, l->height % 10);
-			profile_problem(c, 0, why);
-			deflt = 2;
-		} else if (right > l->width || bottom > l->height) {
-			snprintf(why, sizeof(why), "the %s field runs off the label (%u.%u x %u.%u mm)",
-			    kind_names[f->kind], l->width / 10, l->width % 10, l->height / 10,
+		right = LABEL_F_IS_QR(f->kind) ? f->x + f->size : f->x;
+		/* a QR code's caption goes under it */
+		bottom = f->y + f->size + (LABEL_F_IS_QR(f->kind) && f->caption[0] ? LABEL_QR_CAPTION :
+		    0);
+		if ((right > l->width || bottom > l->height) && !too_small) {
+			snprintf(why, sizeof(why), "the %s field%s runs off the label (%u.%u x %u.%u mm)",
+			    kind_names[f->kind], LABEL_F_IS_QR(f->kind) && f->caption[0] ? ", with its "
+			    "caption under the code," : "", l->width / 10, l->width % 10, l->height / 10,
 			    l->height % 10);
 			profile_problem(c, f->line, why);
 		}
@@ -445,9 +525,30 @@ profile_label_finish(struct pctx *c)
 			profile_problem(c, f->line, "the support field needs [label] support_end");
 		if (f->kind == LABEL_F_REPORT && l->report_url[0] == '\0')
 			profile_problem(c, f->line, "the report field needs [label] report_url");
-		if (deflt == 2)
-			break;
+		if ((f->kind == LABEL_F_WIFI_SSID || f->kind == LABEL_F_WIFI_QR) && !p->wifi.enabled) {
+			snprintf(why, sizeof(why), "the %s field shows the board's Wi-Fi credential, but "
+			    "the product declares no [wifi]; add a [wifi] section or remove the field",
+			    kind_names[f->kind]);
+			profile_problem(c, f->line, why);
+		}
+		if ((f->kind == LABEL_F_MATTER_QR || f->kind == LABEL_F_MATTER_CODE) &&
+		    !p->matter.enabled) {
+			snprintf(why, sizeof(why), "the %s field shows the board's Matter setup code, but "
+			    "the product declares no [matter]; add a [matter] section or remove the field",
+			    kind_names[f->kind]);
+			profile_problem(c, f->line, why);
+		}
 	}
+	/* The label is the only place a board's credentials go (as its password): a declared
+	 * credential the label does not show could never be used. */
+	if (p->wifi.enabled && !(have & (1u << LABEL_F_WIFI_QR)))
+		profile_problem(c, 0, "[label] the product declares [wifi] but the label has no wifi_qr "
+		    "field, the only place its passphrase goes; add one, e.g. 'field = wifi_qr X Y 22' "
+		    "(millimetres; wifi_ssid prints the network's name beside it)");
+	if (p->matter.enabled && !(have & ((1u << LABEL_F_MATTER_QR) | (1u << LABEL_F_MATTER_CODE))))
+		profile_problem(c, 0, "[label] the product declares [matter] but the label shows "
+		    "neither its Matter QR code nor its setup code; add 'field = matter_qr X Y 22' and "
+		    "'field = matter_code X Y 2.4' (millimetres; at least one of them)");
 	if (!(have & (1u << LABEL_F_PASSWORD)) || !(have & (1u << LABEL_F_SERIAL))) {
 		snprintf(why, sizeof(why), "[label] has no %s field: the label is the only place the "
 		    "password goes, and its serial says which board it belongs to",

@@ -26,8 +26,15 @@ struct step_timeouts {
  * "The label"). Lengths are in tenths of a millimetre. */
 enum label_field_kind {
 	LABEL_F_PRODUCT = 0, LABEL_F_MODEL, LABEL_F_SERIAL, LABEL_F_PASSWORD, LABEL_F_QR,
-	LABEL_F_SUPPORT, LABEL_F_REPORT, LABEL_F_COUNT
+	LABEL_F_SUPPORT, LABEL_F_REPORT,
+	/* onboarding credentials (issue #16): only for a product that declares [wifi] / [matter] */
+	LABEL_F_WIFI_SSID, LABEL_F_WIFI_QR, LABEL_F_MATTER_QR, LABEL_F_MATTER_CODE,
+	LABEL_F_COUNT
 };
+/* The kinds drawn as a QR code (at most one field of each: CAP_LABEL_CODES codes a label). */
+#define LABEL_F_IS_QR(k) ((k) == LABEL_F_QR || (k) == LABEL_F_WIFI_QR || (k) == LABEL_F_MATTER_QR)
+/* A QR code's caption is printed under it, centred, this high (tenths of a millimetre). */
+#define LABEL_QR_CAPTION 24
 #define LABEL_FMT_ZPL 1u
 #define LABEL_FMT_PNG 2u
 enum label_output_kind { LABEL_OUT_DIR = 0, LABEL_OUT_TCP, LABEL_OUT_CUPS, LABEL_OUT_DEVICE };
@@ -37,7 +44,8 @@ struct label_field {
 	unsigned kind;     /* enum label_field_kind */
 	unsigned x, y;     /* top-left corner from the label's top-left corner */
 	unsigned size;     /* text: character height; qr: the side, quiet zone included */
-	char caption[33];  /* text before the value ("S/N"), "" for none */
+	char caption[33];  /* text before the value ("S/N"); wifi_qr, matter_qr: under the code
+	                    * (LABEL_QR_CAPTION high); "" for none */
 	int line;          /* its profile line, for what only drawing finds (label_check) */
 };
 
@@ -47,7 +55,8 @@ struct label_profile {
 	unsigned formats;         /* LABEL_FMT_* rendered into the spool */
 	unsigned send;            /* LABEL_FMT_ZPL or LABEL_FMT_PNG: what goes to the printer */
 	struct label_field field[CAP_LABEL_FIELDS];
-	unsigned nfield;          /* 0 in the file: the default layout (profile.c) */
+	unsigned nfield;          /* 0 in the file: the default layout (profile-label.c), with the
+	                           * QR codes and Matter code of the declared [wifi] / [matter] */
 	char qr_content[CAP_TEMPLATE]; /* {serial} {password} {model} {product} */
 	char support_end[11];     /* YYYY-MM-DD, "" when not given */
 	char report_url[CAP_LABEL_TEXT];
@@ -164,6 +173,8 @@ int profile_check_label_dir(const struct profile *p, long other_uid, char *err, 
 /* Command-line overrides of [station] lot and operator (NULL = keep the profile's): -1, with
  * nothing changed, unless each is non-empty printable text that fits. */
 int profile_override(struct profile *p, const char *lot, const char *op);
+/* The [label] field kind's name in the profile ("wifi_qr"), "?" for none. */
+const char *profile_label_kind(unsigned kind);
 /* Index of the allow-list entry matching version+digest, or -1. */
 int profile_fw_allowed(const struct profile *p, const char *version, const uint8_t digest[32]);
 

@@ -6,9 +6,9 @@
       port 9100: each connection's bytes become JOBDIR/job-N.zpl when it closes. A ~HS host
       status query is answered as a Zebra printer does (three STX..ETX strings): 'ok' ready,
       'paper-out' with the paper-out flag set; 'silent' never answers it. Runs until killed.
-  printer-sim.py gfa2pbm < LABEL.zpl > QR.pbm
-      The first ^GFA graphic field of a ZPL label (the QR code) as a PBM image, with a quiet
-      zone, for zbarimg.
+  printer-sim.py gfa2pbm [N] < LABEL.zpl > QR.pbm
+      The Nth (from 0, default 0) ^GFA graphic field of a ZPL label (a QR code) as a PBM image,
+      with a quiet zone, for zbarimg.
 """
 import os
 import re
@@ -61,11 +61,12 @@ def serve(portfile, jobdir, mode):
         threading.Thread(target=one, args=(c,), daemon=True).start()
 
 
-def gfa2pbm():
+def gfa2pbm(n=0):
     z = sys.stdin.read()
-    m = re.search(r"\^GFA,(\d+),(\d+),(\d+),([0-9A-F]+)\^FS", z)
-    if not m:
-        sys.exit("no ^GFA field")
+    fields = list(re.finditer(r"\^GFA,(\d+),(\d+),(\d+),([0-9A-F]+)\^FS", z))
+    if len(fields) <= n:
+        sys.exit("no ^GFA field %d" % n)
+    m = fields[n]
     row = int(m.group(3))
     data = bytes.fromhex(m.group(4))
     rows = len(data) // row
@@ -86,7 +87,7 @@ def gfa2pbm():
 if __name__ == "__main__":
     if len(sys.argv) >= 4 and sys.argv[1] == "serve":
         serve(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else "none")
-    elif len(sys.argv) == 2 and sys.argv[1] == "gfa2pbm":
-        gfa2pbm()
+    elif len(sys.argv) in (2, 3) and sys.argv[1] == "gfa2pbm":
+        gfa2pbm(int(sys.argv[2]) if len(sys.argv) == 3 else 0)
     else:
         sys.exit(__doc__)

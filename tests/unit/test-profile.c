@@ -321,7 +321,7 @@ test_label_refused(void **state)
 }
 
 /* A label without a password or serial field, or a default layout on a smaller label: refused
- * without a line of its own (no 'field' line says it). */
+ * without a field line of its own (the second at the width_mm line). */
 static void
 test_label_layout_missing(void **state)
 {
