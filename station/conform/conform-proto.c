@@ -111,8 +111,9 @@ rx_result(const uint8_t *w, size_t n, struct frame *f)
 static int
 payload_case(const struct cv_bad_payload *v)
 {
-	uint8_t p[128];
+	uint8_t p[256];
 	union {
+		struct msg_cred cd;
 		struct msg_set_identity si;
 		struct msg_gen_key gk;
 		struct msg_read_obj rd;
@@ -140,6 +141,8 @@ payload_case(const struct cv_bad_payload *v)
 	case MSG_READ_OBJECT | MSG_RESPONSE: r = msg_dec_read_obj_rsp(p, n, &m.rdr); break;
 	case MSG_INSTALL | MSG_RESPONSE: r = msg_dec_state_rsp(p, n, &m.st); break;
 	case MSG_CONFIRM_PASSWORD | MSG_RESPONSE: r = msg_dec_confirm_pw_rsp(p, n, &m.cr); break;
+	case MSG_SET_CRED: case MSG_CONFIRM_CRED: r = msg_dec_cred(p, n, &m.cd); break;
+	case MSG_CONFIRM_CRED | MSG_RESPONSE: r = msg_dec_confirm_pw_rsp(p, n, &m.cr); break;
 	case MSG_ERROR: r = msg_dec_error(p, n, &m.er); break;
 	default: return 0;
 	}
