@@ -1056,6 +1056,56 @@ test_cred_responses(void **state)
 	assert_int_equal(msg_dec_empty(&b, 1), PRC_TRAILING);
 }
 
+/* docs/protocol.md §7.3 and §7.5 hold the vectors of conform-vectors.c: each frame's payload and
+ * wire bytes, and each invalid payload of fewer than 16 bytes, which the table spells out whole
+ * (the longer ones are written there as a prefix and "+ ..."), whitespace aside. Runs from the top of the tree (make unit). */
+static char *
+squeeze(const char *s, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (; *s != '\0' && n + 1 < cap; s++)
+		if (*s != ' ' && *s != '\n' && *s != '`')
+			out[n++] = *s;
+	out[n] = '\0';
+	return out;
+}
+
+static void
+test_vectors_in_doc(void **state)
+{
+	static char doc[400000], flat[400000], want[4096];
+	FILE *f;
+	size_t n, i, whole = 0;
+
+	(void)state;
+	assert_non_null(f = fopen("docs/protocol.md", "r"));
+	n = fread(doc, 1, sizeof(doc) - 1, f);
+	fclose(f);
+	doc[n] = '\0';
+	squeeze(doc, flat, sizeof(flat));
+	for (i = 0; i < cv_nframes; i++) {
+		if (cv_frames[i].payload[0] != '\0' &&
+		    strstr(flat, squeeze(cv_frames[i].payload, want, sizeof(want))) == NULL)
+			fail_msg("docs/protocol.md §7.3 lacks %s's payload", cv_frames[i].name);
+		if (strstr(flat, squeeze(cv_frames[i].wire, want, sizeof(want))) == NULL)
+			fail_msg("docs/protocol.md §7.3 lacks %s's wire bytes", cv_frames[i].name);
+	}
+	for (i = 0; i < cv_nbad_payloads; i++) {
+		char row[64];
+
+		snprintf(row, sizeof(row), "|%s|", cv_bad_payloads[i].name);
+		if (strstr(flat, row) == NULL)
+			fail_msg("docs/protocol.md §7.5 lacks %s", cv_bad_payloads[i].name);
+		if (strlen(cv_bad_payloads[i].payload) >= 3 * 16 - 1)
+			continue;
+		whole++;
+		if (strstr(flat, squeeze(cv_bad_payloads[i].payload, want, sizeof(want))) == NULL)
+			fail_msg("docs/protocol.md §7.5 lacks %s's payload", cv_bad_payloads[i].name);
+	}
+	assert_true(whole >= 20);
+}
+
 static void
 test_cursor_readers(void **state)
 {
@@ -1193,6 +1243,7 @@ main(void)
 		cmocka_unit_test(test_encode_ranges),
 		cmocka_unit_test(test_roundtrip_limits),
 		cmocka_unit_test(test_charset),
+		cmocka_unit_test(test_vectors_in_doc),
 		cmocka_unit_test(test_cred_vectors),
 		cmocka_unit_test(test_cred_ranges),
 		cmocka_unit_test(test_cred_check_order),
