@@ -1,9 +1,10 @@
 /*
  * conform-flow.c: the lifecycle checks: each step of a provisioning (SET_IDENTITY, GEN_KEY, the
  * CSR, WRITE_OBJECT, INSTALL, PROVE, CONFIRM_PASSWORD, the credentials (conform-cred.c) and,
- * only when allowed, LOCK), in each reachable state the refusals of the state table of P-20, each step's own refusals, and the
- * retransmission of a write (P-9). The board ends CERTIFIED with a test identity (serial
- * CONFORM-..., a certificate of the run's throwaway CA), or LOCKED with --allow-lock.
+ * only when allowed, LOCK), in each reachable state the refusals of the state table of P-20, each
+ * step's own refusals, and the retransmission of a write (P-9). The board ends CERTIFIED with a
+ * test identity (serial CONFORM-..., a certificate of the run's throwaway CA), or LOCKED with
+ * --allow-lock.
  */
 #include <stdio.h>
 #include <string.h>
@@ -171,9 +172,10 @@ static const char *
 tname(uint8_t t)
 {
 	static const char *const n[] = { "?", "HELLO", "SET_IDENTITY", "GEN_KEY", "READ_OBJECT",
-		"WRITE_OBJECT", "INSTALL", "PROVE", "CONFIRM_PASSWORD", "LOCK" };
+		"WRITE_OBJECT", "INSTALL", "PROVE", "CONFIRM_PASSWORD", "LOCK", "SET_CREDENTIAL",
+		"CONFIRM_CREDENTIAL" };
 
-	return t <= MSG_LOCK ? n[t] : "?";
+	return t <= MSG_CONFIRM_CRED ? n[t] : "?";
 }
 
 static int

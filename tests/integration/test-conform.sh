@@ -152,6 +152,38 @@ rc=0
 [ "$(summary state_before)" = CERTIFIED ] || fail "second run: the board was not CERTIFIED before"
 ok "a board left by conform runs again (CERTIFIED -> CERTIFIED)"
 
+# 2b. A flash file of the stub before the credentials (SPSTUB02: record layout 2, docs/protocol.md
+#     §4.1) is migrated when the board starts: the same CERTIFIED board, no credentials, written
+#     back as layout 3; the credential checks then pass on it.
+python3 - "$T/tcp/board-0.flash" <<'PY' || fail "cannot make a layout-2 flash file"
+import struct, sys, zlib
+path = sys.argv[1]
+d = open(path, "rb").read()
+assert d[:8] == b"SPSTUB03"
+hdr = d.index(struct.pack("<IH", 0x53505631, 3), 8)   # the record: magic SPV1, layout 3
+rec_size = struct.unpack_from("<I", d, hdr + 8)[0]      # its own size field
+assert hdr + rec_size == len(d)
+l2 = rec_size - 240                                     # layout 2: no credential block
+rec = bytearray(d[hdr:hdr + l2 - 4])
+struct.pack_into("<H", rec, 4, 2)
+struct.pack_into("<I", rec, 8, l2)
+rec += struct.pack("<I", zlib.crc32(bytes(rec)) & 0xffffffff)
+open(path, "wb").write(b"SPSTUB02" + d[8:hdr] + bytes(rec))
+PY
+"$BIN/firmware-stub" show --flash "$T/tcp/board-0.flash" >"$T/l2.show" || fail "show: a layout-2 file not read"
+[ "$(head -1 "$T/l2.show" | jq -r .state)" = CERTIFIED ] && [ "$(wc -l <"$T/l2.show")" = 1 ] ||
+	{ cat "$T/l2.show"; fail "a layout-2 file: not CERTIFIED without credentials"; }
+"$BIN/firmware-stub" serve --boards 1 --listen "127.0.0.1:$port" --dir "$T/tcp" -- \
+	"$BIN/station" conform --port "tcp:127.0.0.1:$port" --profile "$PROFILE" --json --only hello,cred \
+	>"$T/tcp.json" 2>"$T/tcp.err" || { show; fail "conform on a migrated board"; }
+grep -q 'record of layout 2 migrated to layout 3' "$T/tcp.err" || { show; fail "no migration reported"; }
+[ "$(head -c 8 "$T/tcp/board-0.flash")" = SPSTUB03 ] || fail "the migrated record was not written back"
+[ "$(summary state_before)" = CERTIFIED ] && [ "$(verdict cred.certified)" = PASS ] ||
+	{ show; fail "the migrated board: $(summary state_before), cred.certified $(verdict cred.certified)"; }
+"$BIN/firmware-stub" show --flash "$T/tcp/board-0.flash" | grep -q '^wifi: ssid=CONFORM-' ||
+	fail "the migrated board does not keep the credential set on it"
+ok "a flash file of record layout 2: migrated at start (CERTIFIED, no credentials), written back as layout 3; cred.* PASS on it"
+
 # 3. Text output: one line per check, a summary; --list; --only.
 port=$base
 base=$((base + 1))
