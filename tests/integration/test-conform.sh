@@ -85,7 +85,8 @@ verdict() { jq -r --arg n "$1" 'select(.event == "check" and .name == $n) | .res
 count() { jq -r --arg v "$1" 'select(.event == "check" and .result == $v) | .name' "$T/$name.json" | wc -l; }
 fails() { jq -r 'select(.event == "check" and .result == "FAIL") | .name' "$T/$name.json" | tr '\n' ' '; }
 summary() { jq -r "select(.event == \"summary\") | .$1" "$T/$name.json"; }
-state() { "$BIN/firmware-stub" show --flash "$T/$name/board-0.flash" | jq -r .state; }
+# the first line of show is the record as JSON; the credential lines follow it
+state() { "$BIN/firmware-stub" show --flash "$T/$name/board-0.flash" | head -1 | jq -r .state; }
 # every line of the output is one JSON object with an event
 json_ok() { jq -e 'has("event")' "$T/$name.json" >/dev/null || { show; fail "$name: not JSON lines"; }; }
 
