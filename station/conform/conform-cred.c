@@ -282,7 +282,7 @@ cx_cred_identified(struct cx *c)
 	/* P-6: a board that announces Matter takes its longest request */
 	if (has_kind(c, CRED_MATTER) && c->hello.max_payload < MSG_MAX_CRED_MATTER_LEN) {
 		snprintf(seen, sizeof(seen), "Matter announced with max_payload %u, below %u",
-		    c->hello.max_payload, MSG_MAX_CRED_MATTER_LEN);
+		    c->hello.max_payload, (unsigned)MSG_MAX_CRED_MATTER_LEN);
 		ok = 0;
 	}
 	if (ok && (cx_hello(c, NULL, d, sizeof(d)) != 0 || c->state != ST_IDENTIFIED)) {
