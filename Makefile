@@ -51,8 +51,9 @@ LDFLAGS_ALL = $(LDF_$(VARIANT))
 # the freestanding check, do not have it).
 CORE_SRC    := $(wildcard firmware-stub/core/*.c)
 CORE_CFLAGS := -std=c99 -pedantic -ffreestanding -fno-builtin $(WARN) -Werror
-# An EC-only port configuration (port-config.h), built by the freestanding check too.
-CORE_EC_ONLY := -DDEV_CFG_KEY_RSA_2048=0 -DDEV_CFG_MAX_CHAIN=2048
+# An EC-only port configuration without onboarding credentials (port-config.h), built by the
+# freestanding check too.
+CORE_EC_ONLY := -DDEV_CFG_KEY_RSA_2048=0 -DDEV_CFG_MAX_CHAIN=2048 -DDEV_CFG_CRED=0
 
 # Library objects of each component (everything but the program entry points).
 # Two programs and what they share (README "Layout"):

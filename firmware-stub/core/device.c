@@ -33,6 +33,15 @@ DEV_STATIC_ASSERT(scratch, DEV_MAX_CHAIN >= DEV_MAX_KEY + DEV_MAX_CSR);
 DEV_STATIC_ASSERT(no_padding, sizeof(struct dev_persist) ==
     DEV_PERSIST_FIXED + DEV_MAX_KEY + DEV_MAX_CSR + DEV_MAX_CHAIN);
 DEV_STATIC_ASSERT(crc_last, offsetof(struct dev_persist, crc) + 4 == sizeof(struct dev_persist));
+/* Layout 3 is layout 2 with the credentials where layout 2's CRC was (dev_record_migrate), and
+ * the credentials are one block (SET_IDENTITY moves them aside as a whole). */
+DEV_STATIC_ASSERT(l2_prefix, offsetof(struct dev_persist, cred_stored) + 4 == DEV_PERSIST_L2_SIZE);
+DEV_STATIC_ASSERT(cred_block, offsetof(struct dev_persist, crc) -
+    offsetof(struct dev_persist, cred_stored) == DEV_PERSIST_CRED);
+DEV_STATIC_ASSERT(cred_aligned, offsetof(struct dev_persist, cred_stored) % 4 == 0 &&
+    offsetof(struct dev_persist, matter_iterations) % 4 == 0);
+/* SET_IDENTITY keeps the old key and credentials in the staging buffer until its store is done. */
+DEV_STATIC_ASSERT(scratch_cred, DEV_MAX_CHAIN >= DEV_MAX_KEY + DEV_PERSIST_CRED);
 
 static uint32_t
 record_crc(const struct dev_persist *ps)
@@ -50,7 +59,81 @@ dev_record_seal(struct dev_persist *ps)
 	ps->reserved1 = 0;
 	ps->reserved2 = 0;
 	core_memset(ps->reserved3, 0, sizeof(ps->reserved3));
+	ps->reserved4 = 0;
+	core_memset(ps->reserved5, 0, sizeof(ps->reserved5));
 	ps->crc = record_crc(ps);
+}
+
+/* The credential block of a record (DEV_PERSIST_CRED bytes from cred_stored). */
+static uint8_t *
+cred_block(struct dev_persist *ps)
+{
+	return &ps->cred_stored;
+}
+
+/* 1 when the bytes p[from..n) are all zero. */
+static int
+all_zero(const uint8_t *p, size_t from, size_t n)
+{
+	uint8_t acc = 0;
+
+	for (; from < n; from++)
+		acc |= p[from];
+	return acc == 0;
+}
+
+/* §4.1: the credential fields of a record: a kind stored is a valid credential (the codec's
+ * rules, P-53), a kind not stored is all zero, and bytes past each length are zero. */
+static int
+cred_fields_ok(const struct dev_persist *ps)
+{
+	size_t sl;
+
+	if ((ps->cred_stored & ~(DEV_CRED_WIFI | DEV_CRED_MATTER)) != 0)
+		return 0;
+	sl = core_strnlen(ps->wifi_ssid, sizeof(ps->wifi_ssid));
+	if (sl >= sizeof(ps->wifi_ssid) || ps->wifi_secret_len > sizeof(ps->wifi_secret) ||
+	    !all_zero((const uint8_t *)ps->wifi_ssid, sl, sizeof(ps->wifi_ssid)) ||
+	    !all_zero(ps->wifi_secret, ps->wifi_secret_len, sizeof(ps->wifi_secret)))
+		return 0;
+	if (ps->cred_stored & DEV_CRED_WIFI) {
+		if (sl < MSG_MIN_SSID || ps->wifi_akm < AKM_WPA2_PSK || ps->wifi_akm > AKM_WPA2_WPA3 ||
+		    ps->wifi_secret_len < MSG_MIN_WIFI_SECRET ||
+		    (ps->wifi_akm == AKM_WPA2_PSK && ps->wifi_secret_len != MSG_WIFI_PSK_LEN))
+			return 0;
+	} else if (sl != 0 || ps->wifi_akm != 0 || ps->wifi_secret_len != 0)
+		return 0;
+	if (ps->matter_salt_len > sizeof(ps->matter_salt) ||
+	    !all_zero(ps->matter_salt, ps->matter_salt_len, sizeof(ps->matter_salt)))
+		return 0;
+	if (ps->cred_stored & DEV_CRED_MATTER)
+		return ps->matter_salt_len >= MSG_MIN_MATTER_SALT &&
+		    ps->matter_discriminator <= MSG_MAX_DISCRIMINATOR &&
+		    ps->matter_iterations >= MSG_MIN_MATTER_ITER &&
+		    ps->matter_iterations <= MSG_MAX_MATTER_ITER &&
+		    ps->matter_verifier[MSG_MATTER_W0_LEN] == 0x04;
+	return ps->matter_salt_len == 0 && ps->matter_discriminator == 0 &&
+	    ps->matter_iterations == 0 &&
+	    all_zero(ps->matter_verifier, 0, sizeof(ps->matter_verifier));
+}
+
+int
+dev_record_migrate(struct dev_persist *ps, size_t n)
+{
+	uint8_t *p = (uint8_t *)ps;
+	uint32_t crc;
+
+	/* layout 2: the same fields up to the chain, then its CRC (P-46) */
+	if (n != DEV_PERSIST_L2_SIZE || ps->magic != DEV_PERSIST_MAGIC || ps->layout != 2 ||
+	    ps->size != DEV_PERSIST_L2_SIZE)
+		return 0;
+	core_memcpy(&crc, p + DEV_PERSIST_L2_SIZE - 4, 4);
+	if (crc != crc32_ieee(p, DEV_PERSIST_L2_SIZE - 4))
+		return 0;
+	/* no credentials: layout 2 had none */
+	core_memset(cred_block(ps), 0, sizeof(*ps) - offsetof(struct dev_persist, cred_stored));
+	dev_record_seal(ps);
+	return 1;
 }
 
 int
@@ -71,6 +154,9 @@ dev_record_check(const struct dev_persist *ps)
 	        ps->pw_iterations > MSG_MAX_PW_ITER || ps->serial[0] == '\0')) ||
 	    (ps->state >= ST_KEYED && (ps->key_len == 0 || ps->csr_len == 0)) ||
 	    (ps->state >= ST_CERTIFIED && ps->chain_len == 0))
+		return DEV_REC_FIELDS;
+	/* P-53: credentials are stored from IDENTIFIED on, and only valid ones */
+	if (!cred_fields_ok(ps) || (ps->state == ST_BLANK && ps->cred_stored != 0))
 		return DEV_REC_FIELDS;
 	return DEV_REC_OK;
 }
@@ -271,6 +357,9 @@ do_hello(struct dev *d, const struct frame *f, size_t *len)
 	h.state = d->ps.state;
 	h.debug_locked = debug_locked(d);
 	h.caps = d->id->caps;
+#if !DEV_CFG_CRED
+	h.caps &= ~(uint32_t)(CAP_CRED_WIFI | CAP_CRED_MATTER); /* built without them */
+#endif
 	h.max_payload = d->id->max_payload;
 	core_memcpy(h.model, d->id->model, sizeof(h.model));
 	core_memcpy(h.hw_rev, d->id->hw_rev, sizeof(h.hw_rev));
@@ -351,6 +440,9 @@ do_set_identity(struct dev *d, const struct frame *f, size_t *len)
 	staging_clear(d);
 	core_memcpy(d->staging, d->ps.key, sizeof(d->ps.key));
 	core_memset(d->ps.key, 0, sizeof(d->ps.key));
+	/* the credentials of an earlier run go too (P-53): a new identity starts with none */
+	core_memcpy(d->staging + DEV_MAX_KEY, cred_block(&d->ps), DEV_PERSIST_CRED);
+	core_memset(cred_block(&d->ps), 0, DEV_PERSIST_CRED);
 	d->ps.key_len = d->ps.csr_len = d->ps.chain_len = 0;
 	d->ps.key_type = 0;
 	core_memcpy(d->ps.serial, m.serial, sizeof(d->ps.serial));
@@ -360,9 +452,10 @@ do_set_identity(struct dev *d, const struct frame *f, size_t *len)
 	d->ps.state = ST_IDENTIFIED;
 	if ((r = save(d)) != 0) {
 		core_memcpy(d->ps.key, d->staging, sizeof(d->ps.key));
+		core_memcpy(cred_block(&d->ps), d->staging + DEV_MAX_KEY, DEV_PERSIST_CRED);
 		undo_restore(d, &u);
 	}
-	staging_clear(d); /* the old key */
+	staging_clear(d); /* the old key and credentials */
 	if (r == 0)
 		*len = 0;
 out:
@@ -624,6 +717,134 @@ do_lock(struct dev *d, const struct frame *f, size_t *len)
 	return state_reply(d, len);
 }
 
+/* ---- onboarding credentials (P-53, P-54) ---- */
+
+/* PERR_UNSUPPORTED unless this firmware has credentials and announces the kind (P-53). */
+static int
+cred_supported(const struct dev *d, uint8_t kind)
+{
+	uint32_t cap = kind == CRED_WIFI ? CAP_CRED_WIFI : CAP_CRED_MATTER;
+
+	return DEV_CFG_CRED && (d->id->caps & cap) != 0 ? 0 : PERR_UNSUPPORTED;
+}
+
+#if DEV_CFG_CRED
+/* Writes the credential m into the record's fields of its kind, the rest of them zero. */
+static void
+cred_put(struct dev_persist *ps, const struct msg_cred *m)
+{
+	size_t n;
+
+	if (m->kind == CRED_WIFI) {
+		core_memset(ps->wifi_ssid, 0, sizeof(ps->wifi_ssid));
+		core_memset(ps->wifi_secret, 0, sizeof(ps->wifi_secret));
+		n = core_strnlen(m->wifi.ssid, sizeof(m->wifi.ssid) - 1);
+		core_memcpy(ps->wifi_ssid, m->wifi.ssid, n);
+		ps->wifi_akm = m->wifi.akm;
+		ps->wifi_secret_len = m->wifi.secret_len;
+		core_memcpy(ps->wifi_secret, m->wifi.secret, m->wifi.secret_len);
+		ps->cred_stored |= DEV_CRED_WIFI;
+	} else {
+		core_memset(ps->matter_salt, 0, sizeof(ps->matter_salt));
+		ps->matter_discriminator = m->matter.discriminator;
+		ps->matter_iterations = m->matter.iterations;
+		ps->matter_salt_len = m->matter.salt_len;
+		core_memcpy(ps->matter_salt, m->matter.salt, m->matter.salt_len);
+		core_memcpy(ps->matter_verifier, m->matter.verifier, sizeof(ps->matter_verifier));
+		ps->cred_stored |= DEV_CRED_MATTER;
+	}
+}
+
+/* 0 when the stored credential of m's kind equals m field by field, non-zero otherwise. The
+ * time taken depends on the kind only: every field is compared over its whole buffer (both
+ * sides zero past their lengths), differences are ORed, nothing returns early (P-54). */
+static unsigned
+cred_diff(const struct dev_persist *ps, const struct msg_cred *m)
+{
+	unsigned diff = 0;
+
+	if (m->kind == CRED_WIFI) {
+		diff |= (ps->cred_stored & DEV_CRED_WIFI) ^ DEV_CRED_WIFI;
+		diff |= (unsigned)(ps->wifi_akm ^ m->wifi.akm);
+		diff |= (unsigned)(ps->wifi_secret_len ^ m->wifi.secret_len);
+		diff |= (unsigned)core_memcmp_ct(ps->wifi_ssid, m->wifi.ssid, sizeof(ps->wifi_ssid));
+		diff |= (unsigned)core_memcmp_ct(ps->wifi_secret, m->wifi.secret,
+		    sizeof(ps->wifi_secret));
+	} else {
+		diff |= (ps->cred_stored & DEV_CRED_MATTER) ^ DEV_CRED_MATTER;
+		diff |= (unsigned)(ps->matter_discriminator ^ m->matter.discriminator);
+		diff |= (unsigned)(ps->matter_iterations ^ m->matter.iterations);
+		diff |= (unsigned)(ps->matter_salt_len ^ m->matter.salt_len);
+		diff |= (unsigned)core_memcmp_ct(ps->matter_salt, m->matter.salt,
+		    sizeof(ps->matter_salt));
+		diff |= (unsigned)core_memcmp_ct(ps->matter_verifier, m->matter.verifier,
+		    sizeof(ps->matter_verifier));
+	}
+	return diff;
+}
+#endif
+
+static int
+do_set_cred(struct dev *d, const struct frame *f, size_t *len)
+{
+	struct msg_cred m;
+	uint8_t old[DEV_PERSIST_CRED];
+	int r;
+
+	core_memset(&m, 0, sizeof(m));
+	core_memset(old, 0, sizeof(old));
+	if ((r = msg_dec_cred(f->payload, f->len, &m)) != 0) {
+		r = dec_err(r);
+		goto out;
+	}
+	if ((r = require_state(d, S(ST_IDENTIFIED) | S(ST_KEYED) | S(ST_CERTIFIED))) != 0 ||
+	    (r = cred_supported(d, m.kind)) != 0)
+		goto out;
+#if DEV_CFG_CRED
+	/* §3.10: the credentials before the request wait in old[], so that a failed store puts
+	 * them back; the staging buffer (a chain being written) is not touched. */
+	core_memcpy(old, cred_block(&d->ps), DEV_PERSIST_CRED);
+	cred_put(&d->ps, &m);
+	if ((r = save(d)) != 0) {
+		core_memcpy(cred_block(&d->ps), old, DEV_PERSIST_CRED);
+		dev_record_seal(&d->ps);
+	} else
+		*len = 0;
+#endif
+out:
+	core_memset(&m, 0, sizeof(m)); /* P-44: the request's copy of the secret */
+	core_memset(old, 0, sizeof(old)); /* and the replaced one */
+	return r;
+}
+
+static int
+do_confirm_cred(struct dev *d, const struct frame *f, size_t *len)
+{
+	struct msg_cred m;
+	struct msg_confirm_pw_rsp rsp;
+	int r;
+
+	core_memset(&m, 0, sizeof(m));
+	if ((r = msg_dec_cred(f->payload, f->len, &m)) != 0) {
+		r = dec_err(r);
+		goto out;
+	}
+	if ((r = require_state(d, S(ST_IDENTIFIED) | S(ST_KEYED) | S(ST_CERTIFIED) |
+	         S(ST_LOCKED))) != 0 ||
+	    (r = cred_supported(d, m.kind)) != 0)
+		goto out;
+#if DEV_CFG_CRED
+	rsp.match = cred_diff(&d->ps, &m) == 0;
+	r = msg_enc_confirm_pw_rsp(&rsp, d->out, sizeof(d->out), len) == 0 ? 0 : PERR_INTERNAL;
+#else
+	(void)rsp;
+	(void)len;
+#endif
+out:
+	core_memset(&m, 0, sizeof(m)); /* P-44 */
+	return r;
+}
+
 static const char *
 err_text(int code)
 {
@@ -636,7 +857,7 @@ err_text(int code)
 	case PERR_NO_OBJECT: return "object not present";
 	case PERR_KEY_MISMATCH: return "certificate does not match the board key";
 	case PERR_CHAIN_INVALID: return "certificate chain invalid";
-	case PERR_UNSUPPORTED: return "key type not supported";
+	case PERR_UNSUPPORTED: return "not supported by this board";
 	case PERR_STORAGE: return "persistent storage write failed";
 	case PERR_CRYPTO: return "crypto operation failed";
 	default: return "internal error";
@@ -670,6 +891,8 @@ handle(struct dev *d, const struct frame *f)
 	case MSG_PROVE: r = do_prove(d, f, &len); break;
 	case MSG_CONFIRM_PASSWORD: r = do_confirm_pw(d, f, &len); break;
 	case MSG_LOCK: r = do_lock(d, f, &len); break;
+	case MSG_SET_CRED: r = do_set_cred(d, f, &len); break;
+	case MSG_CONFIRM_CRED: r = do_confirm_cred(d, f, &len); break;
 	default: r = PERR_UNKNOWN_TYPE; break;
 	}
 	if (r != 0)

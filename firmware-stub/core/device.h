@@ -19,10 +19,18 @@
 #define DEV_SALT_LEN 16
 #define DEV_PERSIST_MAGIC 0x53505631u /* "SPV1" */
 /* Layout of struct dev_persist (§4.1 of docs/protocol.md). 1 was the unversioned record without
- * a CRC; 2 adds layout, size and CRC. Bumped whenever a field moves. */
-#define DEV_PERSIST_LAYOUT 2
-/* Bytes of struct dev_persist besides key, CSR and chain (checked at compile time). */
-#define DEV_PERSIST_FIXED 116
+ * a CRC; 2 adds layout, size and CRC; 3 adds the onboarding credentials after the chain (P-53).
+ * Bumped whenever a field moves. */
+#define DEV_PERSIST_LAYOUT 3
+/* Bytes of struct dev_persist besides key, CSR and chain (checked at compile time): layout 2's
+ * 116 and the 240 bytes of the credentials. */
+#define DEV_PERSIST_FIXED 356
+#define DEV_PERSIST_CRED 240
+/* The size of a layout-2 record of this configuration (dev_record_migrate). */
+#define DEV_PERSIST_L2_SIZE (116 + DEV_MAX_KEY + DEV_MAX_CSR + DEV_MAX_CHAIN)
+/* dev_persist.cred_stored bits: 1u << (kind - 1). */
+#define DEV_CRED_WIFI (1u << (CRED_WIFI - 1))
+#define DEV_CRED_MATTER (1u << (CRED_MATTER - 1))
 
 /* Fixed at manufacture (ROM/OTP on a real board). */
 struct dev_identity {
@@ -65,6 +73,20 @@ struct dev_persist {
 	uint8_t key[DEV_MAX_KEY];
 	uint8_t csr[DEV_MAX_CSR];
 	uint8_t chain[DEV_MAX_CHAIN];
+	/* Layout 3: the onboarding credentials (P-53), DEV_PERSIST_CRED bytes. A kind not stored
+	 * has all its fields zero; bytes past a length are zero. */
+	uint8_t cred_stored;      /* DEV_CRED_WIFI | DEV_CRED_MATTER */
+	uint8_t wifi_akm;         /* enum cred_akm */
+	uint8_t wifi_secret_len;
+	uint8_t matter_salt_len;
+	uint16_t matter_discriminator;
+	uint16_t reserved4;
+	uint32_t matter_iterations;
+	char wifi_ssid[MSG_MAX_SSID + 1];           /* NUL-terminated */
+	uint8_t wifi_secret[MSG_MAX_WIFI_SECRET];   /* the PSK or the passphrase */
+	uint8_t matter_salt[MSG_MAX_MATTER_SALT];
+	uint8_t matter_verifier[MSG_MATTER_VERIFIER_LEN];
+	uint8_t reserved5[3];
 	uint32_t crc; /* CRC-32/IEEE (P-5) of every byte before it */
 };
 
@@ -168,6 +190,12 @@ int dev_record_check(const struct dev_persist *ps);
 /* Sets magic, layout, size and reserved fields and computes the CRC: what the core does before
  * every store. For a port's migration code (§4.1). */
 void dev_record_seal(struct dev_persist *ps);
+/* For a port's migration (§4.1): ps holds, from its first byte, the n bytes read from storage
+ * (n <= sizeof(*ps)). When they are a layout-2 record of this configuration (magic, layout 2, its
+ * size, its own CRC right), rewrites ps in place as layout 3 with no credentials, sealed, and
+ * returns 1: the port stores it (P-48) and passes it to dev_init. Returns 0, ps untouched, for
+ * anything else (a layout-3 record, erased flash, a damaged layout-2 record: dev_init judges it). */
+int dev_record_migrate(struct dev_persist *ps, size_t n);
 #ifdef DEV_HOST_BUILD
 /* Host build only (tests, the reference stub's --factory-reset): back to BLANK. Production and
  * freestanding builds do not have it (P-21); `make freestanding` checks the symbol is absent. */

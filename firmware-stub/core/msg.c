@@ -715,6 +715,107 @@ msg_dec_confirm_pw_rsp(const uint8_t *p, size_t n, struct msg_confirm_pw_rsp *m)
 	return PRC_OK;
 }
 
+/* ---- SET_CREDENTIAL and CONFIRM_CREDENTIAL (P-53, P-54) ---- */
+
+static int
+valid_akm(unsigned v)
+{
+	return v == AKM_WPA2_PSK || v == AKM_WPA3_SAE || v == AKM_WPA2_WPA3;
+}
+
+/* The values of a credential whose lengths are already within their fields (P-11 order: the
+ * decoder has checked maximum, minimum and what remained; the encoder checks them here first). */
+static int
+check_cred(const struct msg_cred *m)
+{
+	const struct msg_cred_wifi *w = &m->wifi;
+	const struct msg_cred_matter *t = &m->matter;
+	size_t i;
+	int r;
+
+	if (m->kind == CRED_WIFI) {
+		if ((r = check_str(w->ssid, sizeof(w->ssid), MSG_MIN_SSID, MSG_MAX_SSID)) != PRC_OK ||
+		    (r = check_len(w->secret_len, MSG_MIN_WIFI_SECRET, MSG_MAX_WIFI_SECRET)) != PRC_OK)
+			return r;
+		if (!valid_akm(w->akm))
+			return PRC_VALUE;
+		if (w->akm == AKM_WPA2_PSK)
+			return w->secret_len == MSG_WIFI_PSK_LEN ? PRC_OK : PRC_VALUE;
+		for (i = 0; i < w->secret_len; i++) {
+			if (w->secret[i] < 0x20 || w->secret[i] > 0x7e)
+				return PRC_CHARSET;
+		}
+		return PRC_OK;
+	}
+	if (m->kind == CRED_MATTER) {
+		if ((r = check_len(t->salt_len, MSG_MIN_MATTER_SALT, MSG_MAX_MATTER_SALT)) != PRC_OK)
+			return r;
+		if (t->discriminator > MSG_MAX_DISCRIMINATOR || t->iterations < MSG_MIN_MATTER_ITER ||
+		    t->iterations > MSG_MAX_MATTER_ITER || t->verifier[MSG_MATTER_W0_LEN] != 0x04)
+			return PRC_VALUE;
+		return PRC_OK;
+	}
+	return PRC_VALUE;
+}
+
+int
+msg_enc_cred(const struct msg_cred *m, uint8_t *out, size_t cap, size_t *len)
+{
+	struct wcur w;
+	int r;
+
+	if ((r = check_cred(m)) != PRC_OK)
+		return r;
+	wcur_init(&w, out, cap);
+	wcur_u8(&w, m->kind);
+	if (m->kind == CRED_WIFI) {
+		wcur_str(&w, m->wifi.ssid);
+		wcur_u8(&w, m->wifi.akm);
+		wcur_lbytes8(&w, m->wifi.secret, m->wifi.secret_len);
+	} else {
+		wcur_u16(&w, m->matter.discriminator);
+		wcur_u32(&w, m->matter.iterations);
+		wcur_lbytes8(&w, m->matter.salt, m->matter.salt_len);
+		wcur_bytes(&w, m->matter.verifier, sizeof(m->matter.verifier));
+	}
+	return enc_finish(&w, len);
+}
+
+int
+msg_dec_cred(const uint8_t *p, size_t n, struct msg_cred *m)
+{
+	struct msg_cred t;
+	struct cur c;
+	int r;
+
+	core_memset(&t, 0, sizeof(t));
+	cur_init(&c, p, n);
+	if ((r = cur_u8(&c, &t.kind)) != PRC_OK)
+		goto out;
+	if (t.kind == CRED_WIFI)
+		r = dec_str(&c, MSG_MIN_SSID, MSG_MAX_SSID, t.wifi.ssid, sizeof(t.wifi.ssid));
+	if (t.kind == CRED_WIFI && r == PRC_OK)
+		r = cur_u8(&c, &t.wifi.akm);
+	if (t.kind == CRED_WIFI && r == PRC_OK)
+		r = dec_lbytes8_copy(&c, MSG_MIN_WIFI_SECRET, MSG_MAX_WIFI_SECRET, t.wifi.secret,
+		    &t.wifi.secret_len);
+	if (t.kind == CRED_MATTER && (r = cur_u16(&c, &t.matter.discriminator)) == PRC_OK &&
+	    (r = cur_u32(&c, &t.matter.iterations)) == PRC_OK &&
+	    (r = dec_lbytes8_copy(&c, MSG_MIN_MATTER_SALT, MSG_MAX_MATTER_SALT, t.matter.salt,
+	        &t.matter.salt_len)) == PRC_OK)
+		r = dec_fixed(&c, t.matter.verifier, sizeof(t.matter.verifier));
+	/* an unknown kind: nothing after it can be read (P-53: PRC_VALUE, PERR_BAD_ARG) */
+	if (t.kind != CRED_WIFI && t.kind != CRED_MATTER)
+		r = PRC_VALUE;
+	if (r != PRC_OK || (r = cur_end(&c)) != PRC_OK || (r = check_cred(&t)) != PRC_OK)
+		goto out;
+	core_memcpy(m, &t, sizeof(t));
+	r = PRC_OK;
+out:
+	core_memset(&t, 0, sizeof(t)); /* P-44: a Wi-Fi secret or a Matter verifier */
+	return r;
+}
+
 /* ---- ERROR (P-30) ---- */
 
 int

@@ -103,6 +103,30 @@ struct msg_confirm_pw_rsp {
 	uint8_t match; /* 0/1 */
 };
 
+/* SET_CREDENTIAL and CONFIRM_CREDENTIAL request (P-53, P-54): one payload for both. Only the
+ * fields of kind are encoded and decoded; the others are ignored by the encoder and left zero by
+ * the decoder. Holds secrets (the Wi-Fi secret, the Matter verifier): wipe it after use (P-44).
+ * CONFIRM_CREDENTIAL's response is struct msg_confirm_pw_rsp (a bool match, the same codec as
+ * CONFIRM_PASSWORD's); SET_CREDENTIAL's is empty (msg_dec_empty). */
+struct msg_cred_wifi {
+	char ssid[MSG_MAX_SSID + 1];          /* MSG_MIN_SSID..MSG_MAX_SSID printable */
+	uint8_t akm;                          /* enum cred_akm */
+	uint8_t secret[MSG_MAX_WIFI_SECRET];  /* AKM_WPA2_PSK: the PSK; else the passphrase */
+	uint8_t secret_len;                   /* 32 for a PSK; 8..63 printable for a passphrase */
+};
+struct msg_cred_matter {
+	uint16_t discriminator;               /* 0..MSG_MAX_DISCRIMINATOR */
+	uint32_t iterations;                  /* MSG_MIN_MATTER_ITER..MSG_MAX_MATTER_ITER */
+	uint8_t salt[MSG_MAX_MATTER_SALT];
+	uint8_t salt_len;                     /* MSG_MIN_MATTER_SALT..MSG_MAX_MATTER_SALT */
+	uint8_t verifier[MSG_MATTER_VERIFIER_LEN]; /* w0 || L; L[0] (byte 32) is 0x04 */
+};
+struct msg_cred {
+	uint8_t kind; /* enum cred_kind */
+	struct msg_cred_wifi wifi;
+	struct msg_cred_matter matter;
+};
+
 /* ERROR reply (P-30), sent with type MSG_ERROR and the request's seq. */
 struct msg_error {
 	uint16_t code;    /* enum proto_error */
@@ -139,6 +163,14 @@ int msg_enc_confirm_pw(const struct msg_confirm_pw *m, uint8_t *out, size_t cap,
 int msg_dec_confirm_pw(const uint8_t *p, size_t n, struct msg_confirm_pw *m);
 int msg_enc_confirm_pw_rsp(const struct msg_confirm_pw_rsp *m, uint8_t *out, size_t cap, size_t *len);
 int msg_dec_confirm_pw_rsp(const uint8_t *p, size_t n, struct msg_confirm_pw_rsp *m);
+/* SET_CREDENTIAL / CONFIRM_CREDENTIAL request. The decoder checks, in wire order, each length
+ * against its maximum (PRC_TOO_LONG), its minimum (PRC_VALUE) and then what remains (PRC_SHORT),
+ * then trailing bytes (PRC_TRAILING), then the values: a kind other than CRED_WIFI/CRED_MATTER
+ * (PRC_VALUE, at once: the rest cannot be read), an akm, a PSK that is not 32 bytes, a
+ * discriminator, iterations or a verifier not starting L with 0x04 (PRC_VALUE), a passphrase byte
+ * outside 0x20..0x7e (PRC_CHARSET). The encoder checks the same. Both wipe their own copies. */
+int msg_enc_cred(const struct msg_cred *m, uint8_t *out, size_t cap, size_t *len);
+int msg_dec_cred(const uint8_t *p, size_t n, struct msg_cred *m);
 int msg_enc_error(const struct msg_error *m, uint8_t *out, size_t cap, size_t *len);
 int msg_dec_error(const uint8_t *p, size_t n, struct msg_error *m);
 /* For requests without fields (HELLO, LOCK): PRC_OK when n == 0, PRC_TRAILING otherwise. */

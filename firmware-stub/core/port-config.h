@@ -28,6 +28,14 @@
 #define DEV_CFG_KEY_RSA_2048 1
 #endif
 
+/* Onboarding credentials (SET_CREDENTIAL, CONFIRM_CREDENTIAL; P-53, P-54): 1 builds them, 0
+ * leaves them out: HELLO then never announces CAP_CRED_WIFI or CAP_CRED_MATTER, whatever the
+ * identity's caps say, and both requests are answered PERR_UNSUPPORTED. The stored record keeps
+ * its credential fields either way (one layout, §4.1; they stay zero). */
+#ifndef DEV_CFG_CRED
+#define DEV_CFG_CRED 1
+#endif
+
 /*
  * Private key blob, as the platform's keygen writes it and its csr/sign/chain_check read it
  * (the core never looks inside). The defaults fit OpenSSL's DER (host stub): RSA-2048 PKCS#1

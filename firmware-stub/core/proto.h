@@ -30,6 +30,8 @@ enum msg_type {
 	MSG_PROVE = 0x07,
 	MSG_CONFIRM_PASSWORD = 0x08,
 	MSG_LOCK = 0x09,
+	MSG_SET_CRED = 0x0A,     /* SET_CREDENTIAL (P-53) */
+	MSG_CONFIRM_CRED = 0x0B, /* CONFIRM_CREDENTIAL (P-54) */
 	MSG_RESPONSE = 0x80,
 	MSG_ERROR = 0xFF
 };
@@ -53,6 +55,14 @@ enum key_type { KEY_EC_P256 = 1, KEY_EC_P384 = 2, KEY_RSA_2048 = 3 };
 #define CAP_KEY_EC_P384 (1u << 1)
 #define CAP_KEY_RSA_2048 (1u << 2)
 #define CAP_DEBUG_LOCK (1u << 8)
+#define CAP_CRED_WIFI (1u << 9)    /* SET/CONFIRM_CREDENTIAL of kind CRED_WIFI (P-53) */
+#define CAP_CRED_MATTER (1u << 10) /* ... of kind CRED_MATTER */
+
+/* Onboarding credentials (P-53): the kind byte of SET_CREDENTIAL and CONFIRM_CREDENTIAL. */
+enum cred_kind { CRED_WIFI = 1, CRED_MATTER = 2 };
+/* Wi-Fi authentication and key management: the secret is the raw PSK for AKM_WPA2_PSK, the
+ * passphrase for the two others (SAE needs the passphrase itself). */
+enum cred_akm { AKM_WPA2_PSK = 1, AKM_WPA3_SAE = 2, AKM_WPA2_WPA3 = 3 };
 
 /* Error codes carried in MSG_ERROR replies (P-30). Never reused, never renumbered. */
 enum proto_error {
@@ -91,6 +101,23 @@ enum proto_error {
 #define MSG_MIN_MAX_PAYLOAD 128
 #define MSG_MIN_PW_ITER 1
 #define MSG_MAX_PW_ITER 10000000u
+/* P-53: credential limits. */
+#define MSG_MIN_SSID 1
+#define MSG_MAX_SSID 32
+#define MSG_MIN_WIFI_SECRET 8
+#define MSG_MAX_WIFI_SECRET 63
+#define MSG_WIFI_PSK_LEN 32          /* AKM_WPA2_PSK: PBKDF2-HMAC-SHA1(passphrase, ssid, 4096, 32) */
+#define MSG_MAX_DISCRIMINATOR 4095u  /* Matter: 12 bits */
+#define MSG_MIN_MATTER_ITER 1000u
+#define MSG_MAX_MATTER_ITER 100000u
+#define MSG_MIN_MATTER_SALT 16
+#define MSG_MAX_MATTER_SALT 32
+#define MSG_MATTER_W0_LEN 32
+#define MSG_MATTER_VERIFIER_LEN 97   /* w0 (32) || L (65, uncompressed P-256 point, 04 first) */
+/* Longest credential payload: Wi-Fi 1 + 1+32 + 1 + 1+63 = 99, Matter 1 + 2 + 4 + 1+32 + 97 = 137.
+ * A board that announces CAP_CRED_MATTER announces max_payload >= this (P-6). */
+#define MSG_MAX_CRED_WIFI_LEN 99
+#define MSG_MAX_CRED_MATTER_LEN 137
 
 /* P-40: the message a board signs to prove key possession is this prefix followed by the challenge. */
 #define PROVE_PREFIX "SPv1-PROVE"

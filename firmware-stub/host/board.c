@@ -15,8 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
-/* 02: the core's record became versioned and checksummed (layout 2); a 01 file is not read. */
-#define FLASH_MAGIC "SPSTUB02"
+/* 02: the core's record became versioned and checksummed (layout 2); a 01 file is not read.
+ * 03: the record of layout 3 (credentials); a 02 file is migrated when it is opened (§4.1). */
+#define FLASH_MAGIC "SPSTUB03"
+#define FLASH_MAGIC_L2 "SPSTUB02"
 
 /* The host's "chip": identity (ROM/OTP), the debug fuse, and the core's record (its flash). */
 struct flash_image {
@@ -25,6 +27,35 @@ struct flash_image {
 	uint32_t fuse; /* 1 once LOCK closed the (simulated) debug port; only a factory reset clears it */
 	struct dev_persist ps;
 };
+/* Where the record starts in a file of either version (the same header before it). */
+#define FLASH_HDR offsetof(struct flash_image, ps)
+
+/* Reads the flash file at path into img: 1 a current file, 2 a layout-2 file migrated in place
+ * (dev_record_migrate: its record is layout 3 now, sealed, to be written back), 3 a layout-2 file
+ * whose record could not be migrated (passed on as it is: damaged), 0 no flash file (missing,
+ * or not one of ours). */
+static int
+flash_read(const char *path, struct flash_image *img)
+{
+	const size_t l2 = FLASH_HDR + DEV_PERSIST_L2_SIZE;
+	ssize_t n = -1;
+	int fd;
+
+	memset(img, 0, sizeof(*img));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = read(fd, img, sizeof(*img));
+		close(fd);
+	}
+	if (n < (ssize_t)FLASH_HDR || img->id.chip_id_len < MSG_MIN_CHIP_ID ||
+	    img->id.chip_id_len > MSG_MAX_CHIP_ID)
+		return 0;
+	if (n == (ssize_t)sizeof(*img) && memcmp(img->magic, FLASH_MAGIC, 8) == 0)
+		return 1;
+	if (n != (ssize_t)l2 || memcmp(img->magic, FLASH_MAGIC_L2, 8) != 0)
+		return 0;
+	memcpy(img->magic, FLASH_MAGIC, 8);
+	return dev_record_migrate(&img->ps, DEV_PERSIST_L2_SIZE) ? 2 : 3;
+}
 
 static int
 p_keygen(void *ctx, uint8_t key_type, uint8_t *key, size_t cap, size_t *keylen)
@@ -141,23 +172,16 @@ board_open(struct board *b, const char *flash_path, const struct board_opts *o)
 {
 	struct flash_image img;
 	struct dev_persist *ps = NULL;
-	ssize_t n = 0;
-	int fd;
+	int kind;
 
 	memset(b, 0, sizeof(*b));
-	memset(&img, 0, sizeof(img));
 	b->fd = -1;
 	if (snprintf(b->flash_path, sizeof(b->flash_path), "%s", flash_path) >=
 	    (int)sizeof(b->flash_path)) {
 		fprintf(stderr, "firmware-stub: flash path too long\n");
 		return -1;
 	}
-	if ((fd = open(flash_path, O_RDONLY | O_CLOEXEC)) >= 0) {
-		n = read(fd, &img, sizeof(img));
-		close(fd);
-	}
-	if (n == (ssize_t)sizeof(img) && memcmp(img.magic, FLASH_MAGIC, 8) == 0 &&
-	    img.id.chip_id_len >= MSG_MIN_CHIP_ID && img.id.chip_id_len <= MSG_MAX_CHIP_ID) {
+	if ((kind = flash_read(flash_path, &img)) != 0) {
 		b->id = img.id;
 		b->fuse = img.fuse != 0;
 		ps = &img.ps;
@@ -174,16 +198,30 @@ board_open(struct board *b, const char *flash_path, const struct board_opts *o)
 		b->id.caps = CAP_KEY_EC_P256 | CAP_KEY_EC_P384 | CAP_KEY_RSA_2048 | CAP_DEBUG_LOCK;
 		b->id.max_payload = FRAME_MAX_PAYLOAD;
 	}
+	/* The credential kinds are the firmware's (the fault flag --no-credentials hides them). */
+	b->id.caps |= CAP_CRED_WIFI | CAP_CRED_MATTER;
 	b->keygen_ms = o->keygen_ms;
 	b->flash_nosync = o->flash_nosync;
 	if (o->max_payload != 0) /* a property of the firmware, not of the persisted record */
 		b->id.max_payload = (uint16_t)o->max_payload;
+	/* P-6: a board announcing Matter credentials takes their longest request */
+	if (b->id.max_payload < MSG_MAX_CRED_MATTER_LEN)
+		b->id.caps &= ~(uint32_t)CAP_CRED_MATTER;
 	b->pf = (struct dev_platform){ .ctx = b, .rng = hcrypto_rng, .sha256 = hcrypto_sha256,
 		.pw_hash = hcrypto_pw_hash, .keygen = p_keygen, .csr = hcrypto_csr, .sign = hcrypto_sign,
 		.chain_check = hcrypto_chain_check, .store = p_store, .lock_debug = p_lock_debug,
 		.send = p_send, .debug_state = p_debug_state };
 	if (o->factory_reset)
 		b->fuse = 0; /* the host's fuse can be cleared; a real one cannot (P-21) */
+	/* §4.1: a migrated record is written back before the core starts from it */
+	if (kind == 2 && !o->factory_reset && p_store(b, ps) != 0) {
+		fprintf(stderr, "firmware-stub: cannot write flash file %s: %s\n", flash_path,
+		    strerror(errno));
+		return -1;
+	}
+	if (kind == 2 && !o->factory_reset)
+		fprintf(stderr, "firmware-stub: %s: record of layout 2 migrated to layout %d (no "
+		    "credentials)\n", flash_path, DEV_PERSIST_LAYOUT);
 	dev_init(&b->dev, &b->id, &b->pf, ps);
 	if (b->dev.boot == DEV_BOOT_DAMAGED && !o->factory_reset)
 		fprintf(stderr, "firmware-stub: %s: the stored record is damaged (%s); the board starts "
@@ -312,19 +350,14 @@ board_serve(struct board *b, int fd, volatile int *stop)
 	return hung_up;
 }
 
-/* The flash image at path, checked for its shape; 0, or -1 with a message. */
+/* The flash image at path (a layout-2 file migrated in memory), checked for its shape; 0, or -1
+ * with a message. */
 static int
 read_image(const char *path, struct flash_image *img)
 {
-	ssize_t n = -1;
-	int fd;
+	int kind = flash_read(path, img);
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
-		n = read(fd, img, sizeof(*img));
-		close(fd);
-	}
-	if (n != (ssize_t)sizeof(*img) || memcmp(img->magic, FLASH_MAGIC, 8) != 0 ||
-	    img->id.chip_id_len > MSG_MAX_CHIP_ID || dev_record_check(&img->ps) != DEV_REC_OK) {
+	if ((kind != 1 && kind != 2) || dev_record_check(&img->ps) != DEV_REC_OK) {
 		fprintf(stderr, "firmware-stub: %s is not a board flash file\n", path);
 		return -1;
 	}
@@ -386,6 +419,41 @@ board_check_password(const char *flash_path, const char *pw)
 	return match ? 0 : 1;
 }
 
+static void
+put_hex(const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		printf("%02x", p[i]);
+}
+
+/* A test tool on emulated flash: it prints the stored credentials, secrets included (a real
+ * board never gives them back; the station never reads them: P-53). The SSID is printable
+ * ASCII (dev_record_check); a backslash and a space are escaped so that the line splits. */
+static void
+show_creds(const struct dev_persist *ps)
+{
+	const char *c;
+
+	if (ps->cred_stored & DEV_CRED_WIFI) {
+		printf("wifi: ssid=");
+		for (c = ps->wifi_ssid; *c != '\0'; c++)
+			printf(*c == '\\' || *c == ' ' ? "\\x%02x" : "%c", (unsigned char)*c);
+		printf(" akm=%u secret=", ps->wifi_akm);
+		put_hex(ps->wifi_secret, ps->wifi_secret_len);
+		printf("\n");
+	}
+	if (ps->cred_stored & DEV_CRED_MATTER) {
+		printf("matter: discriminator=%u iterations=%lu salt=", ps->matter_discriminator,
+		    (unsigned long)ps->matter_iterations);
+		put_hex(ps->matter_salt, ps->matter_salt_len);
+		printf(" verifier=");
+		put_hex(ps->matter_verifier, sizeof(ps->matter_verifier));
+		printf("\n");
+	}
+}
+
 int
 board_show(const char *flash_path)
 {
@@ -424,6 +492,8 @@ board_show(const char *flash_path)
 	    "\"pubkey_sha256\":\"%s\",\"chain_len\":%u%s}\n", proto_statename(img.ps.state),
 	    img.ps.serial, chip, img.fuse || img.ps.debug_locked ? "true" : "false", pk, img.ps.chain_len,
 	    stats);
+	show_creds(&img.ps);
+	OPENSSL_cleanse(&img, sizeof(img)); /* a key, a Wi-Fi secret */
 	OPENSSL_free(spki);
 	EVP_PKEY_free(k);
 	return 0;

@@ -44,7 +44,10 @@ struct board {
  * needs SIGPIPE ignored). */
 int board_write_all(int fd, const uint8_t *p, size_t n);
 /* Opens or creates the board whose flash lives at flash_path. An existing flash file keeps its
- * identity (chip id); a new one gets the options' identity. 0, or -1 with a message. */
+ * identity (chip id); a new one gets the options' identity. A file of record layout 2
+ * (SPSTUB02) is migrated to layout 3 without credentials and written back before the core
+ * starts (docs/protocol.md §4.1). Both credential kinds are announced (Matter only when
+ * max_payload >= 137, P-6). 0, or -1 with a message. */
 int board_open(struct board *b, const char *flash_path, const struct board_opts *o);
 /* Injects the faults of cfg (docs/protocol.md §8) into board index, when cfg has any for it.
  * Call after board_open. */
@@ -68,8 +71,10 @@ void board_end(struct board *b);
 /* Prints the persisted state of the board at flash_path as one JSON line on stdout: state,
  * serial, chip id, debug lock, SHA-256 of the public key (DER SubjectPublicKeyInfo) and the
  * installed chain's length; with "<flash>.stats" present, also the counters of the last served
- * session with faults (requests executed, distinct requests, faults fired). Returns a process
- * exit code. */
+ * session with faults (requests executed, distinct requests, faults fired). Then one line per
+ * stored onboarding credential, secrets in hex (a test tool: "wifi: ssid=S akm=N secret=HEX",
+ * "matter: discriminator=D iterations=N salt=HEX verifier=HEX"); only the first line is JSON.
+ * A flash file of record layout 2 is read migrated (in memory). Returns a process exit code. */
 int board_show(const char *flash_path);
 /* Prints, as one line of hex on stdout, the signature the board at flash_path would answer to a
  * PROVE with challenge (clen: MSG_MIN_CHALLENGE..MSG_MAX_CHALLENGE bytes): what a test acting as

@@ -33,6 +33,7 @@ const struct option faults_opt_table[] = {
 	{ "line-rate", required_argument, NULL, OPT_LINE_RATE },
 	{ "rotate-chip-id", no_argument, NULL, OPT_ROTATE },
 	{ "short-chunks", no_argument, NULL, OPT_SHORT_CHUNKS },
+	{ "no-credentials", no_argument, NULL, OPT_NO_CRED },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -77,7 +78,7 @@ parse_step(const char *s, unsigned *out, const char *opt)
 
 	if (t < 0) {
 		fprintf(stderr, "firmware-stub: %s: unknown step '%.40s' (hello, set-identity, gen-key, "
-		    "read, write, install, prove, confirm, lock)\n", opt, s);
+		    "read, write, install, prove, confirm, lock, set-credential, confirm-credential)\n", opt, s);
 		return -1;
 	}
 	*out = (unsigned)t;
@@ -163,6 +164,7 @@ faults_opt_apply(struct faults_cfg *fc, int c, const char *arg)
 	case OPT_GARBAGE: fc->garbage = 1; return 0;
 	case OPT_ROTATE: fc->rotate_chip = 1; return 0;
 	case OPT_SHORT_CHUNKS: fc->short_chunks = 1; return 0;
+	case OPT_NO_CRED: fc->no_credentials = 1; return 0;
 	default: return -1;
 	}
 }

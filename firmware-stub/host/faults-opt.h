@@ -19,7 +19,8 @@ enum {
 	OPT_CSR_OTHER, OPT_CSR_NONCE, OPT_DUP, OPT_FW, OPT_REFUSE_LOCK, OPT_FAKE_LOCK, OPT_OVERSIZED,
 	OPT_TRUNCATED, OPT_GARBAGE, OPT_AT, OPT_LINE_RATE,
 	OPT_ROTATE,      /* a hostile board showing a new chip ID at every HELLO */
-	OPT_SHORT_CHUNKS /* a slow board: one byte of each READ_OBJECT chunk */
+	OPT_SHORT_CHUNKS, /* a slow board: one byte of each READ_OBJECT chunk */
+	OPT_NO_CRED       /* no onboarding credentials announced (P-53) */
 };
 
 /* The fault options, in getopt_long form, ending with an all-zero entry. */

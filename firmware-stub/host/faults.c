@@ -9,14 +9,14 @@
 #include <time.h>
 
 static const char *const step_names[] = { "", "hello", "set-identity", "gen-key", "read", "write",
-	"install", "prove", "confirm", "lock" };
+	"install", "prove", "confirm", "lock", "set-credential", "confirm-credential" };
 
 int
 faults_step(const char *name)
 {
 	int i;
 
-	for (i = 1; i <= 9; i++)
+	for (i = 1; i <= FAULTS_LAST_STEP; i++)
 		if (strcmp(name, step_names[i]) == 0)
 			return i;
 	return -1;
@@ -25,7 +25,7 @@ faults_step(const char *name)
 const char *
 faults_stepname(unsigned type)
 {
-	return type >= 1 && type <= 9 ? step_names[type] : "?";
+	return type >= 1 && type <= FAULTS_LAST_STEP ? step_names[type] : "?";
 }
 
 int
@@ -37,7 +37,8 @@ faults_active(const struct faults_cfg *c, unsigned index)
 	    c->reboot_at || c->reply_late_ms || c->line_rate || c->csr_bad_sig ||
 	    c->csr_wrong_key_type || c->csr_weak_key || c->csr_other_key || c->csr_wrong_nonce ||
 	    c->dup_chip_len || c->fw_not_allowed || c->refuse_lock || c->fake_lock ||
-	    c->oversized || c->truncated || c->garbage || c->rotate_chip || c->short_chunks;
+	    c->oversized || c->truncated || c->garbage || c->rotate_chip || c->short_chunks ||
+	    c->no_credentials;
 }
 
 /* splitmix64: reproducible from --seed, independent per board. */
@@ -180,7 +181,7 @@ f_send(void *ctx, const uint8_t *p, size_t n)
 	uint8_t junk[1100], alt[FRAME_MAX_WIRE];
 	struct frame f;
 	size_t i, wl = 0;
-	int at = fx->cur_type <= 9 && ((fx->cfg.at_mask >> fx->cur_type) & 1);
+	int at = fx->cur_type <= FAULTS_LAST_STEP && ((fx->cfg.at_mask >> fx->cur_type) & 1);
 
 	if (fx->suppress)
 		return 0; /* the board reboots before its reply is out */
@@ -507,5 +508,7 @@ faults_attach(struct faults *fx, const struct faults_cfg *cfg, unsigned index, s
 	}
 	if (cfg->fw_not_allowed)
 		fx->shown.fw_digest[0] ^= 0xff; /* any image but the released one */
+	if (cfg->no_credentials) /* a firmware without them: not announced, PERR_UNSUPPORTED */
+		fx->shown.caps &= ~(uint32_t)(CAP_CRED_WIFI | CAP_CRED_MATTER);
 	d->id = &fx->shown;
 }

@@ -17,9 +17,10 @@
 
 #include "device.h"
 
-/* Steps are named by their request type (1..9): hello, set-identity, gen-key, read, write,
- * install, prove, confirm, lock. */
-#define FAULTS_ALL_STEPS 0x3feu /* bits 1..9 */
+/* Steps are named by their request type (1..11): hello, set-identity, gen-key, read, write,
+ * install, prove, confirm, lock, set-credential, confirm-credential. */
+#define FAULTS_LAST_STEP 11
+#define FAULTS_ALL_STEPS 0xffeu /* bits 1..11 */
 
 struct faults_cfg {
 	double drop_rate, corrupt_rate;  /* per frame, both directions, 0..1 (faults.c) */
@@ -37,6 +38,7 @@ struct faults_cfg {
 	int oversized, truncated, garbage;
 	int rotate_chip;                 /* a new chip ID at every HELLO */
 	int short_chunks;                /* READ_OBJECT replies carry one byte of their chunk */
+	int no_credentials;              /* CAP_CRED_* not announced (a firmware without them) */
 	unsigned at_mask;                /* steps the malformed frames apply to */
 	int board;                       /* board index the faults apply to, -1 = every board */
 };

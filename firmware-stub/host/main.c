@@ -73,7 +73,12 @@ usage(FILE *f)
 	    "        line \"listening HOST:PORT-LAST\" on stdout and runs until SIGINT or SIGTERM.\n"
 	    "        --hang-up-at drops the TCP connection mid-step; the board then takes the next\n"
 	    "        connection and goes on from its flash state. --line-rate paces its transmit.\n"
-	    "show    print a board's persisted state as JSON (state, serial, chip id, public key).\n"
+	    "show    print a board's persisted state as JSON (state, serial, chip id, public key),\n"
+	    "        then each stored onboarding credential on a line of its own, secrets in hex\n"
+	    "        (a test tool on emulated flash; a real board never gives them back):\n"
+	    "          wifi: ssid=S akm=N secret=HEX\n"
+	    "          matter: discriminator=D iterations=N salt=HEX verifier=HEX\n"
+	    "        (S with a space or a backslash written \\x20, \\x5c).\n"
 	    "prove   print in hex the signature the board answers to PROVE with that challenge\n"
 	    "        (16..64 bytes; P-40), as a test acting as a station needs it.\n"
 	    "check-password  read one line from stdin and check it against the password verifier\n"
@@ -100,7 +105,8 @@ usage(FILE *f)
 	    "  --slots CTLDIR       sim: fixture slots driven by control files (see sim above)\n"
 	    "  -h, --help           this help\n\n"
 	    "fault injection (sim, attach and serve; docs/protocol.md section 8). STEP is one of hello,\n"
-	    "set-identity, gen-key, read, write, install, prove, confirm, lock:\n"
+	    "set-identity, gen-key, read, write, install, prove, confirm, lock, set-credential,\n"
+	    "confirm-credential:\n"
 	    "  --fault-board I      apply the faults to board I only (default every board)\n"
 	    "  --drop-rate P        drop each byte sent or received with probability P (0..1)\n"
 	    "  --corrupt-rate P     flip one bit of each byte sent or received with probability P\n"
@@ -125,7 +131,11 @@ usage(FILE *f)
 	    "  --garbage-frames     send line noise before each reply\n"
 	    "  --truncated-frames   send the first half of each reply instead of the reply\n"
 	    "  --at STEP            the three above only at STEP (repeatable; default every step)\n"
-	    "  --line-rate BAUD     transmit no faster than BAUD (8N1: 10 bits per byte)\n");
+	    "  --line-rate BAUD     transmit no faster than BAUD (8N1: 10 bits per byte)\n"
+	    "  --no-credentials     announce no onboarding credential (CAP_CRED_WIFI, CAP_CRED_MATTER)\n"
+	    "                       and refuse SET/CONFIRM_CREDENTIAL with UNSUPPORTED, as a\n"
+	    "                       firmware built without them (DEV_CFG_CRED 0); by default both\n"
+	    "                       kinds are announced (Matter only with --max-payload >= 137)\n");
 }
 
 struct sim_ctx {

@@ -1,9 +1,10 @@
 /*
  * conform-flow.c: the lifecycle checks: each step of a provisioning (SET_IDENTITY, GEN_KEY, the
- * CSR, WRITE_OBJECT, INSTALL, PROVE, CONFIRM_PASSWORD and, only when allowed, LOCK), in each
- * reachable state the refusals of the state table of P-20, each step's own refusals, and the
- * retransmission of a write (P-9). The board ends CERTIFIED with a test identity (serial
- * CONFORM-..., a certificate of the run's throwaway CA), or LOCKED with --allow-lock.
+ * CSR, WRITE_OBJECT, INSTALL, PROVE, CONFIRM_PASSWORD, the credentials (conform-cred.c) and,
+ * only when allowed, LOCK), in each reachable state the refusals of the state table of P-20, each
+ * step's own refusals, and the retransmission of a write (P-9). The board ends CERTIFIED with a
+ * test identity (serial CONFORM-..., a certificate of the run's throwaway CA), or LOCKED with
+ * --allow-lock.
  */
 #include <stdio.h>
 #include <string.h>
@@ -171,9 +172,10 @@ static const char *
 tname(uint8_t t)
 {
 	static const char *const n[] = { "?", "HELLO", "SET_IDENTITY", "GEN_KEY", "READ_OBJECT",
-		"WRITE_OBJECT", "INSTALL", "PROVE", "CONFIRM_PASSWORD", "LOCK" };
+		"WRITE_OBJECT", "INSTALL", "PROVE", "CONFIRM_PASSWORD", "LOCK", "SET_CREDENTIAL",
+		"CONFIRM_CREDENTIAL" };
 
-	return t <= MSG_LOCK ? n[t] : "?";
+	return t <= MSG_CONFIRM_CRED ? n[t] : "?";
 }
 
 static int
@@ -344,13 +346,15 @@ sha_of(const uint8_t *d, size_t n, uint8_t out[32])
 /* ---- steps ---- */
 
 static const char *const flow_checks[] = { "state.BLANK", "step.set-identity",
-	"state.IDENTIFIED", "confirm.match", "confirm.mismatch", "retransmit.gen-key", "vector.V-5",
+	"state.IDENTIFIED", "confirm.match", "confirm.mismatch", "cred.set", "cred.confirm",
+	"cred.mismatch", "cred.replace", "cred.refuse", "cred.unsupported", "retransmit.gen-key",
+	"vector.V-5",
 	"refuse.gen-key", "step.gen-key", "step.read-csr", "csr.der", "csr.canonical",
 	"csr.signature", "csr.key-type", "csr.subject", "csr.challenge", "csr.attributes",
-	"state.KEYED", "vector.V-9", "vector.V-11", "refuse.read", "refuse.write", "step.write-chain",
+	"state.KEYED", "cred.keyed", "vector.V-9", "vector.V-11", "refuse.read", "refuse.write", "step.write-chain",
 	"refuse.install-digest", "refuse.install-chain", "refuse.install-key", "step.install",
-	"state.CERTIFIED", "step.read-chain", "prove.signature", "retransmit.prove", "step.lock",
-	"state.LOCKED", "vector.V-19", NULL };
+	"state.CERTIFIED", "step.read-chain", "prove.signature", "retransmit.prove", "cred.certified",
+	"step.lock", "state.LOCKED", "vector.V-19", "cred.locked", NULL };
 
 /* Everything from name on is skipped with why. */
 static void
@@ -890,6 +894,7 @@ lock(struct cx *c)
 	cx_report(c, "vector.V-19", cs_is_error(&c->s, r, PERR_LOCKED, MSG_LOCK) ? CONFORM_PASS :
 	    CONFORM_FAIL, "V-19, LOCK again: V-20's code, ERROR LOCKED (4) to type 0x09 (P-21)", "%s",
 	    seen);
+	cx_cred_state(c, "cred.locked");
 }
 
 void
@@ -916,8 +921,11 @@ cx_flow(struct cx *c)
 	if (c->hello.state == ST_BLANK) {
 		if (cx_sel(c, "state.BLANK"))
 			state_row(c, "state.BLANK", ROW(row_blank));
+		cx_cred_blank(c);
 	} else {
 		cx_skip(c, "state.BLANK", "the board was not BLANK (BLANK is seen on a fresh board "
+		    "only)");
+		cx_skip(c, "cred.blank", "the board was not BLANK (BLANK is seen on a fresh board "
 		    "only)");
 	}
 	if (set_identity(c) != 0) {
@@ -928,6 +936,7 @@ cx_flow(struct cx *c)
 	if (cx_sel(c, "state.IDENTIFIED"))
 		state_row(c, "state.IDENTIFIED", ROW(row_identified));
 	confirm(c);
+	cx_cred_identified(c);
 	if (keygen_vectors(c) != 0 || c->s.lost) {
 		skip_from(c, "refuse.gen-key", c->s.lost ? "the line was lost" : "GEN_KEY failed");
 		return;
@@ -970,6 +979,7 @@ cx_flow(struct cx *c)
 	csr_checks(c);
 	if (cx_sel(c, "state.KEYED"))
 		state_row(c, "state.KEYED", ROW(row_keyed));
+	cx_cred_state(c, "cred.keyed");
 	refusals_keyed(c);
 	if (c->s.lost) {
 		skip_from(c, "step.write-chain", "the line was lost");
@@ -983,6 +993,7 @@ cx_flow(struct cx *c)
 	prove(c);
 	if (cx_sel(c, "state.CERTIFIED"))
 		state_row(c, "state.CERTIFIED", ROW(row_certified));
+	cx_cred_state(c, "cred.certified");
 	if (c->s.lost) {
 		skip_from(c, "step.lock", "the line was lost");
 		return;

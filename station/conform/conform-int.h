@@ -33,6 +33,8 @@ struct cs_timing {
 	unsigned long late_ms;  /* time the slowest late one took (all tries) */
 };
 
+#define CS_NTYPES (MSG_CONFIRM_CRED + 1) /* request types 1..11, and 0 for the others */
+
 struct cs {
 	struct xport *x;
 	struct frame_rx rx;
@@ -44,7 +46,7 @@ struct cs {
 	unsigned long retransmits;       /* retransmissions needed (P-25) */
 	unsigned long stale;             /* replies with another seq (late answers) */
 	int lost;                        /* the line hung up or failed: nothing more can be sent */
-	struct cs_timing tm[10];         /* by request type 1..9 */
+	struct cs_timing tm[CS_NTYPES];  /* by request type 1..11 */
 	/* the last frame received with the awaited seq */
 	uint8_t rtype;
 	uint16_t rseq;
@@ -110,6 +112,8 @@ struct cx {
 	uint8_t ca_der[2048];
 	size_t ca_len;
 	int state;                    /* last state the board reported, -1 unknown */
+	struct msg_cred cred[3];      /* by kind: the credential the board holds (cred.*) */
+	int have_cred[3];             /* ... when it was set */
 	int keyed, certified, locked; /* steps that succeeded */
 };
 
@@ -138,6 +142,13 @@ int cx_send_vec(struct cx *c, const struct cv_frame *v);
 /* conform-flow.c: the lifecycle, its state table, refusals, the CSR, INSTALL, PROVE,
  * CONFIRM_PASSWORD and (when allowed) LOCK. */
 void cx_flow(struct cx *c);
+/* conform-cred.c: SET_CREDENTIAL and CONFIRM_CREDENTIAL (P-53, P-54) of each kind the board
+ * announces; every cred.* check skipped when it announces none. cx_cred_blank in BLANK;
+ * cx_cred_identified right after SET_IDENTITY (set, confirm, mismatch, replace, refuse,
+ * unsupported); cx_cred_state with "cred.keyed", "cred.certified" or "cred.locked" later. */
+void cx_cred_blank(struct cx *c);
+void cx_cred_identified(struct cx *c);
+void cx_cred_state(struct cx *c, const char *name);
 /* conform.c: the timing of each step and the cleanliness of the line. */
 void cx_timing(struct cx *c);
 

@@ -111,8 +111,9 @@ rx_result(const uint8_t *w, size_t n, struct frame *f)
 static int
 payload_case(const struct cv_bad_payload *v)
 {
-	uint8_t p[128];
+	uint8_t p[256];
 	union {
+		struct msg_cred cd;
 		struct msg_set_identity si;
 		struct msg_gen_key gk;
 		struct msg_read_obj rd;
@@ -140,6 +141,8 @@ payload_case(const struct cv_bad_payload *v)
 	case MSG_READ_OBJECT | MSG_RESPONSE: r = msg_dec_read_obj_rsp(p, n, &m.rdr); break;
 	case MSG_INSTALL | MSG_RESPONSE: r = msg_dec_state_rsp(p, n, &m.st); break;
 	case MSG_CONFIRM_PASSWORD | MSG_RESPONSE: r = msg_dec_confirm_pw_rsp(p, n, &m.cr); break;
+	case MSG_SET_CRED: case MSG_CONFIRM_CRED: r = msg_dec_cred(p, n, &m.cd); break;
+	case MSG_CONFIRM_CRED | MSG_RESPONSE: r = msg_dec_confirm_pw_rsp(p, n, &m.cr); break;
 	case MSG_ERROR: r = msg_dec_error(p, n, &m.er); break;
 	default: return 0;
 	}
@@ -193,7 +196,7 @@ cx_codec(struct cx *c)
 	bad = 0;
 	for (i = 0; i < cv_nframes; i++)
 		bad += !frame_case(&cv_frames[i]);
-	codec_line(c, "codec.frames", "the tool's framing gives V-1..V-23 (section 7.3)",
+	codec_line(c, "codec.frames", "the tool's framing gives V-1..V-31 (section 7.3)",
 	    (unsigned)cv_nframes, bad);
 
 	bad = 0;
@@ -233,7 +236,7 @@ cx_codec(struct cx *c)
 	bad = 0;
 	for (i = 0; i < cv_nbad_payloads; i++)
 		bad += !payload_case(&cv_bad_payloads[i]);
-	codec_line(c, "codec.invalid-payloads", "the tool's decoders give Y-1..Y-21 (section 7.5)",
+	codec_line(c, "codec.invalid-payloads", "the tool's decoders give Y-1..Y-35 (section 7.5)",
 	    (unsigned)cv_nbad_payloads, bad);
 }
 
@@ -452,7 +455,7 @@ static void
 vec_payloads(struct cx *c)
 {
 	char name[32], exp[128], seen[160];
-	uint8_t p[128];
+	uint8_t p[256];
 	uint16_t code;
 	size_t i, n;
 	int r;
@@ -460,12 +463,18 @@ vec_payloads(struct cx *c)
 	for (i = 0; i < cv_nbad_payloads; i++) {
 		const struct cv_bad_payload *v = &cv_bad_payloads[i];
 
-		if (v->type > MSG_LOCK) /* a reply decoder's vector: codec.invalid-payloads */
+		if (v->type & MSG_RESPONSE) /* a reply decoder's vector: codec.invalid-payloads */
 			continue;
 		snprintf(name, sizeof(name), "vector.%s", v->name);
 		if (!cx_sel(c, name))
 			continue;
 		cx_begin(c);
+		/* P-53: the credential requests are checked on a board that announces a kind */
+		if ((v->type == MSG_SET_CRED || v->type == MSG_CONFIRM_CRED) &&
+		    !(c->hello.caps & (CAP_CRED_WIFI | CAP_CRED_MATTER))) {
+			cx_skip(c, name, "the board announces no credential kind (HELLO caps bits 9, 10)");
+			continue;
+		}
 		if ((n = cv_hex(v->payload, p, sizeof(p))) == CV_HEX_BAD)
 			continue;
 		code = v->rc == PRC_VALUE ? PERR_BAD_ARG : PERR_BAD_LENGTH;
@@ -481,8 +490,8 @@ vec_payloads(struct cx *c)
 static void
 unknown_types(struct cx *c)
 {
-	static const uint8_t types[] = { 0x00, 0x0a, 0x42, 0x7f, 0x80, 0x81, 0x85, 0x89, 0xfe,
-		0xff };
+	static const uint8_t types[] = { 0x00, 0x0c, 0x42, 0x7f, 0x80, 0x81, 0x85, 0x89, 0x8b,
+		0xfe, 0xff };
 	char seen[160] = "all refused";
 	size_t i;
 	int r;
@@ -496,13 +505,13 @@ unknown_types(struct cx *c)
 			cs_describe(&c->s, r, d, sizeof(d));
 			snprintf(seen, sizeof(seen), "type 0x%02x: %s", types[i], d);
 			cx_report(c, "types.unknown", CONFORM_FAIL, "ERROR UNKNOWN_TYPE (1) echoing the "
-			    "type, for 0x00 0x0a 0x42 0x7f 0x80 0x81 0x85 0x89 0xfe 0xff (P-10)", "%s",
+			    "type, for 0x00 0x0c 0x42 0x7f 0x80 0x81 0x85 0x89 0x8b 0xfe 0xff (P-10)", "%s",
 			    seen);
 			return;
 		}
 	}
 	cx_report(c, "types.unknown", CONFORM_PASS, "ERROR UNKNOWN_TYPE (1) echoing the type, for "
-	    "0x00 0x0a 0x42 0x7f 0x80 0x81 0x85 0x89 0xfe 0xff (P-10)", "%s", seen);
+	    "0x00 0x0c 0x42 0x7f 0x80 0x81 0x85 0x89 0x8b 0xfe 0xff (P-10)", "%s", seen);
 }
 
 static void

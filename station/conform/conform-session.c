@@ -23,6 +23,9 @@ cs_timeout(const struct cs *s, uint8_t type)
 	case MSG_PROVE: return s->to->prove;
 	case MSG_CONFIRM_PASSWORD: return s->to->confirm;
 	case MSG_LOCK: return s->to->lock;
+	/* P-25: the station's steps for the credentials use these two */
+	case MSG_SET_CRED: return s->to->set_identity;
+	case MSG_CONFIRM_CRED: return s->to->confirm;
 	default: return s->to->hello; /* unknown types: answered at once, like HELLO */
 	}
 }
@@ -141,7 +144,7 @@ cs_listen(struct cs *s, unsigned ms, unsigned long *bad)
 static int
 transact(struct cs *s, uint16_t seq, uint8_t type)
 {
-	struct cs_timing *tm = &s->tm[type >= 1 && type <= 9 ? type : 0];
+	struct cs_timing *tm = &s->tm[type >= 1 && type < CS_NTYPES ? type : 0];
 	unsigned to = cs_timeout(s, type), attempt;
 	uint64_t t0 = util_ms();
 	int r = CS_SILENT;

@@ -1,8 +1,8 @@
 /*
- * conform-vectors.h: the test vectors of docs/protocol.md section 7 (CRC, COBS, frames V-1..V-23,
- * invalid frames X-1..X-8, invalid payloads Y-1..Y-21) as hex strings, shared by the unit tests
+ * conform-vectors.h: the test vectors of docs/protocol.md section 7 (CRC, COBS, frames V-1..V-31,
+ * invalid frames X-1..X-8, invalid payloads Y-1..Y-35) as hex strings, shared by the unit tests
  * of the codec and by `station conform`. Together with the CRC and long COBS vectors built in
- * code, and X-9..X-11, they are the 72 vectors of the document.
+ * code, and X-9..X-11, they are the 94 vectors of the document.
  */
 #ifndef CONFORM_VECTORS_H
 #define CONFORM_VECTORS_H
@@ -27,7 +27,7 @@ struct cv_bad_frame {
 
 struct cv_bad_payload {
 	const char *name;
-	uint8_t type; /* the message whose decoder refuses it (request types 0x01..0x09: a board's) */
+	uint8_t type; /* the message whose decoder refuses it (request types 0x01..0x0b: a board's) */
 	const char *payload;
 	int rc;       /* the decoder's PRC_* */
 };

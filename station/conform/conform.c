@@ -20,18 +20,22 @@ const char *const conform_checks[] = {
 	"vector.X-7", "vector.X-8", "vector.X-9", "vector.X-10", "vector.X-11",
 	"vector.Y-1", "vector.Y-2", "vector.Y-3", "vector.Y-4", "vector.Y-5", "vector.Y-6",
 	"vector.Y-7", "vector.Y-8", "vector.Y-9", "vector.Y-10", "vector.Y-11", "vector.Y-12",
-	"vector.Y-13", "vector.Y-14", "vector.Y-15", "vector.Y-16",
+	"vector.Y-13", "vector.Y-14", "vector.Y-15", "vector.Y-16", "vector.Y-22", "vector.Y-23",
+	"vector.Y-24", "vector.Y-25", "vector.Y-26", "vector.Y-27", "vector.Y-28", "vector.Y-29",
+	"vector.Y-30", "vector.Y-31", "vector.Y-32", "vector.Y-33", "vector.Y-34",
 	"types.unknown", "resync.noise", "resync.truncated", "size.max-payload", "retransmit.hello",
 	"retransmit.error",
-	"state.BLANK", "step.set-identity", "state.IDENTIFIED", "confirm.match", "confirm.mismatch",
-	"retransmit.gen-key", "vector.V-5", "refuse.gen-key", "step.gen-key", "step.read-csr",
+	"state.BLANK", "cred.blank", "step.set-identity", "state.IDENTIFIED", "confirm.match",
+	"confirm.mismatch", "cred.set", "cred.confirm", "cred.mismatch", "cred.replace", "cred.refuse",
+	"cred.unsupported", "retransmit.gen-key", "vector.V-5", "refuse.gen-key", "step.gen-key", "step.read-csr",
 	"csr.der", "csr.canonical", "csr.signature", "csr.key-type", "csr.subject", "csr.challenge",
-	"csr.attributes", "state.KEYED", "vector.V-9", "vector.V-11", "refuse.read", "refuse.write",
+	"csr.attributes", "state.KEYED", "cred.keyed", "vector.V-9", "vector.V-11", "refuse.read", "refuse.write",
 	"step.write-chain", "refuse.install-digest", "refuse.install-chain", "refuse.install-key",
-	"step.install", "state.CERTIFIED", "step.read-chain", "prove.signature", "retransmit.prove",
-	"step.lock", "state.LOCKED", "vector.V-19",
+	"step.install", "step.read-chain", "prove.signature", "retransmit.prove", "state.CERTIFIED",
+	"cred.certified", "step.lock", "state.LOCKED", "vector.V-19", "cred.locked",
 	"timing.hello", "timing.set-identity", "timing.gen-key", "timing.read", "timing.write",
-	"timing.install", "timing.prove", "timing.confirm", "timing.lock",
+	"timing.install", "timing.prove", "timing.confirm", "timing.lock", "timing.set-credential",
+	"timing.confirm-credential",
 	"line.clean",
 	NULL
 };
@@ -169,8 +173,8 @@ cx_hello(struct cx *c, struct msg_hello *h, char *why, size_t cap)
 	return 0;
 }
 
-static const char *const step_names[10] = { "", "hello", "set-identity", "gen-key", "read",
-	"write", "install", "prove", "confirm", "lock" };
+static const char *const step_names[CS_NTYPES] = { "", "hello", "set-identity", "gen-key", "read",
+	"write", "install", "prove", "confirm", "lock", "set-credential", "confirm-credential" };
 
 void
 cx_timing(struct cx *c)
@@ -179,7 +183,7 @@ cx_timing(struct cx *c)
 	const struct cs_timing *tm;
 	unsigned t;
 
-	for (t = 1; t <= 9; t++) {
+	for (t = 1; t < CS_NTYPES; t++) {
 		snprintf(name, sizeof(name), "timing.%s", step_names[t]);
 		cx_begin(c);
 		tm = &c->s.tm[t];

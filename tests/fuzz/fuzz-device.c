@@ -6,9 +6,12 @@
  * Input: u16 fail_at (the fail_at-th hook call fails; 0xffff: none), u8 debug (bits 0-1: what
  * debug_state answers: 0 open, 1 closed, 2 unreadable, 3 no hook), u8 record (0: none; 1: the
  * next sizeof(struct dev_persist) bytes as they are; 2: the same, sealed, so that any field
- * values reach the core with a valid CRC), then the line's bytes, fed in chunks of 1..64 bytes.
+ * values reach the core with a valid CRC; 3: the next DEV_PERSIST_L2_SIZE bytes as a layout-2
+ * record, through the ports' migration dev_record_migrate first), then the line's bytes, fed in
+ * chunks of 1..64 bytes.
  *
- * abort() when: a record the core stores does not pass dev_record_check; the RAM copy is left
+ * abort() when: a migrated record does not pass dev_record_check or holds a credential; a record
+ * the core stores does not pass dev_record_check; the RAM copy is left
  * unsealed after a request; a LOCKED board leaves LOCKED (P-21); the board sends anything but
  * whole, valid reply frames (P-1, P-10); a request changes the record although it was refused,
  * except where docs/protocol.md §3.10 allows it (a LOCK after the fuse).
@@ -171,7 +174,8 @@ z_send(void *c, const uint8_t *p, size_t n)
 static struct dev d;
 static struct dev_persist rec;
 static const struct dev_identity id = { "TH2-FUZZ", "B", "1.4.2", { 0xa1, 0xb2, 0xc3, 0xd4 }, 4,
-	{ 0 }, CAP_KEY_EC_P256 | CAP_KEY_EC_P384 | CAP_KEY_RSA_2048 | CAP_DEBUG_LOCK, 512 };
+	{ 0 }, CAP_KEY_EC_P256 | CAP_KEY_EC_P384 | CAP_KEY_RSA_2048 | CAP_DEBUG_LOCK | CAP_CRED_WIFI |
+	CAP_CRED_MATTER, 512 };
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -191,9 +195,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	debug_mode = data[2] & 3;
 	if (debug_mode == 3)
 		pf.debug_state = NULL;
-	mode = data[3] % 3;
+	mode = data[3] % 4;
 	frame_rx_init(&out_rx);
-	if (mode != 0 && size - off >= sizeof(rec)) {
+	if (mode == 3 && size - off >= DEV_PERSIST_L2_SIZE) {
+		memset(&rec, 0, sizeof(rec));
+		memcpy(&rec, data + off, DEV_PERSIST_L2_SIZE);
+		off += DEV_PERSIST_L2_SIZE;
+		/* migrated: sealed layout 3 without credentials (its fields are layout 2's to judge) */
+		if (dev_record_migrate(&rec, DEV_PERSIST_L2_SIZE) &&
+		    (((r = dev_record_check(&rec)) != DEV_REC_OK && r != DEV_REC_FIELDS) ||
+		        rec.cred_stored != 0))
+			abort();
+		dev_init(&d, &id, &pf, &rec);
+	} else if (mode != 0 && size - off >= sizeof(rec)) {
 		memcpy(&rec, data + off, sizeof(rec));
 		off += sizeof(rec);
 		if (mode == 2)

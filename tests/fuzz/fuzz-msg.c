@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 enum kind {
 	K_EMPTY, K_HELLO, K_SET_ID, K_GEN_KEY, K_GEN_KEY_RSP, K_READ, K_READ_RSP, K_WRITE,
 	K_WRITE_RSP, K_INSTALL, K_STATE_RSP, K_PROVE, K_PROVE_RSP, K_CONFIRM, K_CONFIRM_RSP,
-	K_ERROR, K_COUNT
+	K_ERROR, K_CRED, K_COUNT
 };
 
 union anymsg {
@@ -34,6 +34,7 @@ union anymsg {
 	struct msg_confirm_pw confirm;
 	struct msg_confirm_pw_rsp confirm_rsp;
 	struct msg_error error;
+	struct msg_cred cred;
 };
 
 static int
@@ -56,6 +57,7 @@ dec_any(enum kind k, const uint8_t *p, size_t n, union anymsg *m)
 	case K_CONFIRM: return msg_dec_confirm_pw(p, n, &m->confirm);
 	case K_CONFIRM_RSP: return msg_dec_confirm_pw_rsp(p, n, &m->confirm_rsp);
 	case K_ERROR: return msg_dec_error(p, n, &m->error);
+	case K_CRED: return msg_dec_cred(p, n, &m->cred);
 	default: abort();
 	}
 }
@@ -80,6 +82,7 @@ enc_any(enum kind k, const union anymsg *m, uint8_t *out, size_t cap, size_t *le
 	case K_CONFIRM: return msg_enc_confirm_pw(&m->confirm, out, cap, len);
 	case K_CONFIRM_RSP: return msg_enc_confirm_pw_rsp(&m->confirm_rsp, out, cap, len);
 	case K_ERROR: return msg_enc_error(&m->error, out, cap, len);
+	case K_CRED: return msg_enc_cred(&m->cred, out, cap, len);
 	default: abort();
 	}
 }
@@ -125,6 +128,7 @@ same(enum kind k, const union anymsg *a, const union anymsg *b)
 	case K_CONFIRM: return memcmp(&a->confirm, &b->confirm, sizeof(a->confirm)) == 0;
 	case K_CONFIRM_RSP: return a->confirm_rsp.match == b->confirm_rsp.match;
 	case K_ERROR: return memcmp(&a->error, &b->error, sizeof(a->error)) == 0;
+	case K_CRED: return memcmp(&a->cred, &b->cred, sizeof(a->cred)) == 0;
 	default: abort();
 	}
 }

@@ -85,7 +85,8 @@ verdict() { jq -r --arg n "$1" 'select(.event == "check" and .name == $n) | .res
 count() { jq -r --arg v "$1" 'select(.event == "check" and .result == $v) | .name' "$T/$name.json" | wc -l; }
 fails() { jq -r 'select(.event == "check" and .result == "FAIL") | .name' "$T/$name.json" | tr '\n' ' '; }
 summary() { jq -r "select(.event == \"summary\") | .$1" "$T/$name.json"; }
-state() { "$BIN/firmware-stub" show --flash "$T/$name/board-0.flash" | jq -r .state; }
+# the first line of show is the record as JSON; the credential lines follow it
+state() { "$BIN/firmware-stub" show --flash "$T/$name/board-0.flash" | head -1 | jq -r .state; }
 # every line of the output is one JSON object with an event
 json_ok() { jq -e 'has("event")' "$T/$name.json" >/dev/null || { show; fail "$name: not JSON lines"; }; }
 
@@ -93,7 +94,8 @@ json_ok() { jq -e 'has("event")' "$T/$name.json" >/dev/null || { show; fail "$na
 expect_pass() {
 	json_ok
 	[ "$(count FAIL)" = 0 ] || { show; fail "$name: FAIL in $(fails)"; }
-	v="vector.V-21 vector.X-11 vector.Y-16 types.unknown resync.truncated"
+	v="vector.V-21 vector.X-11 vector.Y-16 types.unknown resync.truncated vector.Y-22 vector.Y-29
+	   cred.set cred.confirm cred.mismatch cred.replace cred.refuse cred.keyed cred.certified"
 	[ "${1:-}" != fast ] || v=
 	for c in hello.decode step.set-identity step.gen-key csr.challenge step.install prove.signature \
 		confirm.match state.KEYED state.CERTIFIED retransmit.prove line.clean $v; do
@@ -108,6 +110,14 @@ conform serial 0 serial
 expect_pass
 [ "$(state)" = CERTIFIED ] || fail "serial: the board is $(state), expected CERTIFIED"
 ok "serial (umockdev adapter): $(count PASS) PASS, $(count SKIP) SKIP, 0 FAIL; board CERTIFIED"
+# the credentials the tool set (P-53) are on the board's flash: `show` prints them, one line
+# each, the replaced ones (cred.replace: a WPA2 PSK, the shorter Matter salt)
+"$BIN/firmware-stub" show --flash "$T/serial/board-0.flash" >"$T/serial.show"
+grep -Eq '^wifi: ssid=CONFORM-[0-9A-F]{4}-2 akm=1 secret=[0-9a-f]{64}$' "$T/serial.show" ||
+	{ cat "$T/serial.show"; fail "serial: show does not print the Wi-Fi credential"; }
+grep -Eq '^matter: discriminator=0 iterations=1000 salt=[0-9a-f]{32} verifier=[0-9a-f]{64}04[0-9a-f]{128}$' \
+	"$T/serial.show" || { cat "$T/serial.show"; fail "serial: show does not print the Matter credential"; }
+ok "serial: firmware-stub show prints the Wi-Fi and the Matter credential the tool set"
 conform usb 0 usb
 expect_pass
 ok "USB bulk: $(count PASS) PASS, $(count SKIP) SKIP, 0 FAIL"
@@ -118,7 +128,17 @@ ok "raw TCP: $(count PASS) PASS, $(count SKIP) SKIP, 0 FAIL; LOCK skipped"
 conform rfc 0 rfc2217 --max-payload 128
 expect_pass
 [ "$(verdict size.max-payload)" = PASS ] || { show; fail "rfc: size.max-payload not PASS"; }
-ok "RFC 2217, a board of max_payload 128: $(count PASS) PASS, 0 FAIL (size.max-payload PASS)"
+# P-6: at 128 the stub announces Wi-Fi only; Matter is then refused UNSUPPORTED
+[ "$(verdict cred.unsupported)" = PASS ] || { show; fail "rfc: cred.unsupported not PASS"; }
+ok "RFC 2217, a board of max_payload 128: $(count PASS) PASS, 0 FAIL (size.max-payload, cred.unsupported PASS)"
+# A board without credentials (--no-credentials: no caps bits 9, 10): every cred.* check and
+# the credential vectors skipped, the rest passes
+conform nocred 0 tcp --no-credentials -- --only hello,state,step,confirm,cred,vector.Y-22
+for c in cred.blank cred.set cred.refuse cred.keyed cred.unsupported vector.Y-22; do
+	[ "$(verdict $c)" = SKIP ] || { show; fail "nocred: $c is '$(verdict $c)', expected SKIP"; }
+done
+[ "$(count FAIL)" = 0 ] && [ "$(verdict step.install)" = PASS ] || { show; fail "nocred: $(fails)"; }
+ok "--no-credentials: the cred.* checks and the credential vectors skipped, no FAIL"
 
 # 2. The same board again (it carries the serial conform gave it): runs, BLANK skipped.
 name=tcp
@@ -132,6 +152,38 @@ rc=0
 [ "$(verdict state.BLANK)" = SKIP ] || fail "second run: state.BLANK not skipped"
 [ "$(summary state_before)" = CERTIFIED ] || fail "second run: the board was not CERTIFIED before"
 ok "a board left by conform runs again (CERTIFIED -> CERTIFIED)"
+
+# 2b. A flash file of the stub before the credentials (SPSTUB02: record layout 2, docs/protocol.md
+#     §4.1) is migrated when the board starts: the same CERTIFIED board, no credentials, written
+#     back as layout 3; the credential checks then pass on it.
+python3 - "$T/tcp/board-0.flash" <<'PY' || fail "cannot make a layout-2 flash file"
+import struct, sys, zlib
+path = sys.argv[1]
+d = open(path, "rb").read()
+assert d[:8] == b"SPSTUB03"
+hdr = d.index(struct.pack("<IH", 0x53505631, 3), 8)   # the record: magic SPV1, layout 3
+rec_size = struct.unpack_from("<I", d, hdr + 8)[0]      # its own size field
+assert hdr + rec_size == len(d)
+l2 = rec_size - 240                                     # layout 2: no credential block
+rec = bytearray(d[hdr:hdr + l2 - 4])
+struct.pack_into("<H", rec, 4, 2)
+struct.pack_into("<I", rec, 8, l2)
+rec += struct.pack("<I", zlib.crc32(bytes(rec)) & 0xffffffff)
+open(path, "wb").write(b"SPSTUB02" + d[8:hdr] + bytes(rec))
+PY
+"$BIN/firmware-stub" show --flash "$T/tcp/board-0.flash" >"$T/l2.show" || fail "show: a layout-2 file not read"
+[ "$(head -1 "$T/l2.show" | jq -r .state)" = CERTIFIED ] && [ "$(wc -l <"$T/l2.show")" = 1 ] ||
+	{ cat "$T/l2.show"; fail "a layout-2 file: not CERTIFIED without credentials"; }
+"$BIN/firmware-stub" serve --boards 1 --listen "127.0.0.1:$port" --dir "$T/tcp" -- \
+	"$BIN/station" conform --port "tcp:127.0.0.1:$port" --profile "$PROFILE" --json --only hello,cred \
+	>"$T/tcp.json" 2>"$T/tcp.err" || { show; fail "conform on a migrated board"; }
+grep -q 'record of layout 2 migrated to layout 3' "$T/tcp.err" || { show; fail "no migration reported"; }
+[ "$(head -c 8 "$T/tcp/board-0.flash")" = SPSTUB03 ] || fail "the migrated record was not written back"
+[ "$(summary state_before)" = CERTIFIED ] && [ "$(verdict cred.certified)" = PASS ] ||
+	{ show; fail "the migrated board: $(summary state_before), cred.certified $(verdict cred.certified)"; }
+"$BIN/firmware-stub" show --flash "$T/tcp/board-0.flash" | grep -q '^wifi: ssid=CONFORM-' ||
+	fail "the migrated board does not keep the credential set on it"
+ok "a flash file of record layout 2: migrated at start (CERTIFIED, no credentials), written back as layout 3; cred.* PASS on it"
 
 # 3. Text output: one line per check, a summary; --list; --only.
 port=$base
@@ -212,9 +264,9 @@ ok "  a board with serial TH2-00000042 (9, the board untouched)"
 # 5. LOCK: never without --allow-lock (a board that hangs up at LOCK passes), with it checked.
 conform nolock 0 tcp --hang-up-at lock -- $FAST
 expect_pass fast
-conform lock 0 tcp -- --allow-lock $FAST
+conform lock 0 tcp -- --allow-lock $FAST,cred
 expect_pass fast
-for c in step.lock state.LOCKED vector.V-19 timing.lock; do
+for c in step.lock state.LOCKED vector.V-19 timing.lock cred.set cred.locked; do
 	[ "$(verdict $c)" = PASS ] || { show; fail "lock: $c is '$(verdict $c)'"; }
 done
 [ "$(state)" = LOCKED ] || fail "lock: the board is $(state)"
@@ -223,7 +275,7 @@ done
 conform lock 0 tcp -- --allow-lock $FAST
 [ "$(summary state_before)" = LOCKED ] && [ "$(verdict step.set-identity)" = SKIP ] ||
 	{ show; fail "a LOCKED board: not skipped"; }
-ok "without --allow-lock no LOCK is ever sent; with it LOCK, the LOCKED row and V-19 PASS;"
+ok "without --allow-lock no LOCK is ever sent; with it LOCK, the LOCKED row, V-19 and cred.locked PASS;"
 ok "  a LOCKED board: $(count PASS) PASS, the lifecycle skipped"
 
 # 5b. Service mode (started as root, as `station run`): the tool drops to the station user and

@@ -30,6 +30,7 @@
 #include "frame.h"
 #include "msg.h"
 #include "proto.h"
+#include "conform-vectors.h"
 
 #define PW "correct horse 42"
 /* docs/protocol.md §7.6, kept identical to the document */
@@ -222,7 +223,7 @@ board_new(void)
 	memcpy(ident.chip_id, "\xa1\xb2\xc3\xd4\xe5\xf6\x07\x18", 8);
 	ident.chip_id_len = 8;
 	memset(ident.fw_digest, 0x11, sizeof(ident.fw_digest));
-	ident.caps = CAP_KEY_EC_P256 | CAP_KEY_EC_P384 | CAP_DEBUG_LOCK;
+	ident.caps = CAP_KEY_EC_P256 | CAP_KEY_EC_P384 | CAP_DEBUG_LOCK | CAP_CRED_WIFI | CAP_CRED_MATTER;
 	ident.max_payload = FRAME_MAX_PAYLOAD;
 	plat = (struct dev_platform){ .ctx = &fk, .rng = f_rng, .sha256 = f_sha256,
 		.pw_hash = f_pw_hash, .keygen = f_keygen, .csr = f_csr, .sign = f_sign,
@@ -392,6 +393,85 @@ enc_confirm(const char *pw, uint8_t *out)
 	return len;
 }
 
+/* The credentials of the tests (P-53): a Wi-Fi passphrase and a Matter verifier, each with a
+ * variant for replacement and mismatch (WIFI_PP2 shares no 6 bytes with WIFI_PP). */
+#define WIFI_SSID "TH2-7K3M9Q"
+#define WIFI_PP "wifi passphrase 4 the test"
+#define WIFI_PP2 "another Wi-Fi secret, number 2"
+
+static void
+cred_wifi(struct msg_cred *m, uint8_t akm, const char *ssid, const char *secret)
+{
+	memset(m, 0, sizeof(*m));
+	m->kind = CRED_WIFI;
+	strcpy(m->wifi.ssid, ssid);
+	m->wifi.akm = akm;
+	m->wifi.secret_len = (uint8_t)strlen(secret);
+	memcpy(m->wifi.secret, secret, m->wifi.secret_len);
+}
+
+/* Matter: salt 0x30.., w0 0x90.. with its last byte v, L = 04 || 0xd0... */
+static void
+cred_matter(struct msg_cred *m, uint8_t v)
+{
+	size_t i;
+
+	memset(m, 0, sizeof(*m));
+	m->kind = CRED_MATTER;
+	m->matter.discriminator = 3840;
+	m->matter.iterations = 1000;
+	m->matter.salt_len = 32;
+	for (i = 0; i < 32; i++)
+		m->matter.salt[i] = (uint8_t)(0x30 + i);
+	for (i = 0; i < MSG_MATTER_W0_LEN; i++)
+		m->matter.verifier[i] = (uint8_t)(0x90 + i);
+	m->matter.verifier[MSG_MATTER_W0_LEN - 1] = v;
+	m->matter.verifier[MSG_MATTER_W0_LEN] = 0x04;
+	for (i = MSG_MATTER_W0_LEN + 1; i < MSG_MATTER_VERIFIER_LEN; i++)
+		m->matter.verifier[i] = (uint8_t)(0xd0 + i);
+}
+
+static size_t
+enc_cred(const struct msg_cred *m, uint8_t *out)
+{
+	size_t len = 0;
+
+	assert_int_equal(msg_enc_cred(m, out, FRAME_MAX_PAYLOAD, &len), PRC_OK);
+	return len;
+}
+
+/* Sends SET_CREDENTIAL (or CONFIRM_CREDENTIAL) of m; the reply in r. */
+static void
+send_cred(uint8_t type, const struct msg_cred *m, struct reply *r)
+{
+	uint8_t p[FRAME_MAX_PAYLOAD];
+
+	send_req(type, p, enc_cred(m, p), r);
+}
+
+/* CONFIRM_CREDENTIAL of m: its match (asserts a normal response). */
+static int
+confirm_cred(const struct msg_cred *m)
+{
+	struct msg_confirm_pw_rsp c;
+	struct reply r;
+
+	send_cred(MSG_CONFIRM_CRED, m, &r);
+	expect_ok(MSG_CONFIRM_CRED, &r);
+	assert_int_equal(msg_dec_confirm_pw_rsp(r.payload, r.len, &c), PRC_OK);
+	return c.match;
+}
+
+static void
+step_set_cred(const struct msg_cred *m)
+{
+	struct reply r;
+
+	send_cred(MSG_SET_CRED, m, &r);
+	expect_ok(MSG_SET_CRED, &r);
+	assert_int_equal(r.len, 0);
+}
+
 /* Steps of a run; each asserts success. */
 static void
 step_identity(const char *serial, const char *pw)
@@ -513,15 +593,43 @@ ram_holds(const char *pw)
 	return 0;
 }
 
+/* Any 6-byte window of s[0..n) in the core's RAM outside the stored record (which legitimately
+ * holds the Wi-Fi secret and the Matter verifier)? */
+static int
+ram_outside_record_holds(const void *s, size_t n)
+{
+	const uint8_t *base = (const uint8_t *)&dv, *needle = s;
+	size_t before = (size_t)((const uint8_t *)&dv.ps - base), after = before + sizeof(dv.ps), i;
+
+	for (i = 0; i + 6 <= n; i++)
+		if (contains(base, before, needle + i, 6) ||
+		    contains(base + after, sizeof(dv) - after, needle + i, 6))
+			return 1;
+	return 0;
+}
+
+/* ... or anywhere in the core's RAM, the record included (a replaced or refused secret). */
+static int
+ram_anywhere_holds(const void *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 6 <= n; i++)
+		if (contains(&dv, sizeof(dv), (const uint8_t *)s + i, 6))
+			return 1;
+	return 0;
+}
+
 /* ---- the state table (§4, P-20, P-21) ---- */
 
 enum verdict { OK, B, L, NOOBJ };
 
 static const char *const req_names[] = { "", "HELLO", "SET_IDENTITY", "GEN_KEY", "READ_OBJECT",
-	"WRITE_OBJECT", "INSTALL", "PROVE", "CONFIRM_PASSWORD", "LOCK" };
+	"WRITE_OBJECT", "INSTALL", "PROVE", "CONFIRM_PASSWORD", "LOCK", "SET_CREDENTIAL",
+	"CONFIRM_CREDENTIAL" };
 
-/* Rows: request type 1..9; columns: BLANK IDENTIFIED KEYED CERTIFIED LOCKED (docs/protocol.md §4). */
-static const enum verdict table[10][5] = {
+/* Rows: request type 1..11; columns: BLANK IDENTIFIED KEYED CERTIFIED LOCKED (docs/protocol.md §4). */
+static const enum verdict table[12][5] = {
 	[MSG_HELLO] = { OK, OK, OK, OK, OK },
 	[MSG_SET_IDENTITY] = { OK, OK, OK, OK, L },
 	[MSG_GEN_KEY] = { B, OK, OK, B, L },
@@ -531,6 +639,8 @@ static const enum verdict table[10][5] = {
 	[MSG_PROVE] = { B, B, B, OK, OK },
 	[MSG_CONFIRM_PASSWORD] = { B, OK, OK, OK, OK },
 	[MSG_LOCK] = { B, B, B, OK, L },
+	[MSG_SET_CRED] = { B, OK, OK, OK, L },
+	[MSG_CONFIRM_CRED] = { B, OK, OK, OK, OK },
 };
 
 /* A valid request of type t, encoded into p. */
@@ -545,6 +655,13 @@ valid_request(uint8_t t, uint8_t *p)
 	case MSG_INSTALL: return enc_install(chain_bytes, CHAIN_LEN, p);
 	case MSG_PROVE: return enc_prove(p);
 	case MSG_CONFIRM_PASSWORD: return enc_confirm(PW, p);
+	case MSG_SET_CRED:
+	case MSG_CONFIRM_CRED: {
+		struct msg_cred m;
+
+		cred_wifi(&m, AKM_WPA3_SAE, WIFI_SSID, WIFI_PP);
+		return enc_cred(&m, p);
+	}
 	default: return 0;
 	}
 }
@@ -558,7 +675,7 @@ test_state_table(void **state)
 	unsigned st, t;
 
 	for (st = ST_BLANK; st <= ST_LOCKED; st++) {
-		for (t = MSG_HELLO; t <= MSG_LOCK; t++) {
+		for (t = MSG_HELLO; t <= MSG_CONFIRM_CRED; t++) {
 			board_in(st);
 			if (t == MSG_INSTALL && st == ST_KEYED)
 				step_write_chain();
@@ -592,7 +709,7 @@ test_state_table(void **state)
 static void
 test_unknown_types(void **state)
 {
-	static const uint8_t types[] = { 0x00, 0x0a, 0x42, 0x7f, 0x81, 0x89, 0xfe, 0xff };
+	static const uint8_t types[] = { 0x00, 0x0c, 0x42, 0x7f, 0x81, 0x89, 0x8a, 0x8b, 0xfe, 0xff };
 	struct dev_persist before;
 	struct reply r;
 	unsigned st, i;
@@ -1278,19 +1395,491 @@ test_records_sealed(void **state)
 	}
 }
 
-/* Host build only (P-21): back to BLANK, key gone from RAM and flash. */
+/* Host build only (P-21): back to BLANK, key and credentials gone from RAM and flash. */
 static void
 test_factory_reset(void **state)
 {
 	uint8_t key[40];
+	struct msg_cred w;
 
-	board_in(ST_LOCKED);
+	board_in(ST_CERTIFIED);
+	cred_wifi(&w, AKM_WPA2_WPA3, WIFI_SSID, WIFI_PP);
+	step_set_cred(&w);
+	step_lock();
 	memcpy(key, dv.ps.key, sizeof(key));
 	dev_factory_reset(&dv);
+	/* the credentials go too */
+	assert_int_equal(dv.ps.cred_stored, 0);
+	assert_int_equal(fk.flash.cred_stored, 0);
+	assert_false(ram_anywhere_holds(WIFI_PP, strlen(WIFI_PP)));
+	assert_false(contains(&fk.flash, sizeof(fk.flash), WIFI_PP, strlen(WIFI_PP)));
 	assert_int_equal(dv.ps.state, ST_BLANK);
 	assert_int_equal(fk.flash.state, ST_BLANK);
 	assert_false(contains(&dv, sizeof(dv), key, sizeof(key)));
 	assert_false(contains(&fk.flash, sizeof(fk.flash), key, sizeof(key)));
+}
+
+/* ---- onboarding credentials (P-53, P-54) ---- */
+
+/* Set, confirm, a mismatch of each kind; the state does not change and the record is stored. */
+static void
+test_cred_set_confirm(void **state)
+{
+	struct msg_cred w, w2, mt, mt2;
+	unsigned st;
+	uint32_t stores;
+
+	cred_wifi(&w, AKM_WPA2_WPA3, WIFI_SSID, WIFI_PP);
+	cred_matter(&mt, 0x11);
+	for (st = ST_IDENTIFIED; st <= ST_CERTIFIED; st++) {
+		board_in(st);
+		/* nothing stored yet: a normal response, no match */
+		assert_int_equal(confirm_cred(&w), 0);
+		assert_int_equal(confirm_cred(&mt), 0);
+		stores = fk.stores;
+		step_set_cred(&w);
+		assert_int_equal(fk.stores, stores + 1);
+		assert_int_equal(dv.ps.state, st);
+		assert_int_equal(fk.flash.state, st);
+		assert_int_equal(dev_record_check(&fk.flash), DEV_REC_OK);
+		assert_int_equal(fk.flash.cred_stored, DEV_CRED_WIFI);
+		assert_string_equal(fk.flash.wifi_ssid, WIFI_SSID);
+		assert_int_equal(fk.flash.wifi_akm, AKM_WPA2_WPA3);
+		assert_int_equal(fk.flash.wifi_secret_len, strlen(WIFI_PP));
+		assert_memory_equal(fk.flash.wifi_secret, WIFI_PP, strlen(WIFI_PP));
+		assert_int_equal(confirm_cred(&w), 1);
+		assert_int_equal(confirm_cred(&mt), 0); /* the other kind is still not stored */
+		step_set_cred(&mt);
+		assert_int_equal(fk.flash.cred_stored, DEV_CRED_WIFI | DEV_CRED_MATTER);
+		assert_int_equal(fk.flash.matter_discriminator, 3840);
+		assert_int_equal(fk.flash.matter_iterations, 1000);
+		assert_int_equal(fk.flash.matter_salt_len, 32);
+		assert_memory_equal(fk.flash.matter_verifier, mt.matter.verifier, MSG_MATTER_VERIFIER_LEN);
+		assert_int_equal(confirm_cred(&w), 1);
+		assert_int_equal(confirm_cred(&mt), 1);
+		/* mismatches: each a normal response with match 0, nothing changed */
+		cred_wifi(&w2, AKM_WPA2_WPA3, WIFI_SSID, WIFI_PP2);
+		assert_int_equal(confirm_cred(&w2), 0);
+		cred_wifi(&w2, AKM_WPA3_SAE, WIFI_SSID, WIFI_PP);
+		assert_int_equal(confirm_cred(&w2), 0);
+		cred_wifi(&w2, AKM_WPA2_WPA3, "TH2-7K3M9R", WIFI_PP);
+		assert_int_equal(confirm_cred(&w2), 0);
+		cred_matter(&mt2, 0x12);
+		assert_int_equal(confirm_cred(&mt2), 0);
+		assert_int_equal(dv.ps.state, st);
+		assert_int_equal(dev_record_check(&dv.ps), DEV_REC_OK);
+		/* the record survives a reboot with them (dev_init reads them back) */
+		dev_init(&dv, &ident, &plat, &fk.flash);
+		assert_int_equal(dv.boot, DEV_BOOT_RECORD);
+		assert_int_equal(confirm_cred(&w), 1);
+		assert_int_equal(confirm_cred(&mt), 1);
+	}
+}
+
+/* A second SET_CREDENTIAL of a kind replaces the first (a station that crashed draws new
+ * ones): the old secret is gone from RAM and from the record, bytes past the new length zero. */
+static void
+test_cred_replace(void **state)
+{
+	uint8_t psk[MSG_WIFI_PSK_LEN];
+	struct msg_cred w, p, mt, mt2;
+	size_t i;
+
+	board_in(ST_KEYED);
+	cred_wifi(&w, AKM_WPA3_SAE, WIFI_SSID, "a passphrase of sixty-three characters, the longest allowed: 63");
+	assert_int_equal(w.wifi.secret_len, 63);
+	step_set_cred(&w);
+	for (i = 0; i < sizeof(psk); i++)
+		psk[i] = (uint8_t)(0xa0 + i);
+	memset(&p, 0, sizeof(p));
+	p.kind = CRED_WIFI;
+	strcpy(p.wifi.ssid, "other");
+	p.wifi.akm = AKM_WPA2_PSK;
+	memcpy(p.wifi.secret, psk, sizeof(psk));
+	p.wifi.secret_len = sizeof(psk);
+	step_set_cred(&p);
+	assert_int_equal(confirm_cred(&p), 1);
+	assert_int_equal(confirm_cred(&w), 0);
+	assert_int_equal(dev_record_check(&fk.flash), DEV_REC_OK);
+	for (i = sizeof(psk); i < MSG_MAX_WIFI_SECRET; i++)
+		assert_int_equal(fk.flash.wifi_secret[i], 0);
+	assert_false(ram_anywhere_holds(w.wifi.secret, w.wifi.secret_len));
+	assert_false(contains(&fk.flash, sizeof(fk.flash), "passphrase of", 13));
+	cred_matter(&mt, 0x21);
+	cred_matter(&mt2, 0x22);
+	mt2.matter.salt_len = 16;
+	memset(mt2.matter.salt + 16, 0, 16);
+	step_set_cred(&mt);
+	step_set_cred(&mt2);
+	assert_int_equal(confirm_cred(&mt2), 1);
+	assert_int_equal(confirm_cred(&mt), 0);
+	assert_int_equal(dev_record_check(&fk.flash), DEV_REC_OK);
+	assert_int_equal(confirm_cred(&p), 1); /* the other kind is untouched */
+}
+
+/* BLANK refuses both (BAD_STATE); LOCKED refuses SET (LOCKED) and still answers CONFIRM. */
+static void
+test_cred_states(void **state)
+{
+	struct msg_cred w, mt;
+	struct dev_persist before;
+	struct reply r;
+
+	cred_wifi(&w, AKM_WPA2_WPA3, WIFI_SSID, WIFI_PP);
+	cred_matter(&mt, 0x31);
+	board_new();
+	before = dv.ps;
+	send_cred(MSG_SET_CRED, &mt, &r);
+	expect_err(PERR_BAD_STATE, &r);
+	send_cred(MSG_CONFIRM_CRED, &w, &r);
+	expect_err(PERR_BAD_STATE, &r);
+	assert_memory_equal(&before, &dv.ps, sizeof(before));
+	board_in(ST_CERTIFIED);
+	step_set_cred(&w);
+	step_set_cred(&mt);
+	step_lock();
+	assert_int_equal(confirm_cred(&w), 1);
+	assert_int_equal(confirm_cred(&mt), 1);
+	before = dv.ps;
+	cred_wifi(&w, AKM_WPA2_WPA3, WIFI_SSID, WIFI_PP2);
+	send_cred(MSG_SET_CRED, &w, &r);
+	expect_err(PERR_LOCKED, &r);
+	assert_memory_equal(&before, &dv.ps, sizeof(before));
+	assert_int_equal(confirm_cred(&w), 0);
+	assert_false(ram_anywhere_holds(WIFI_PP2, strlen(WIFI_PP2)));
+}
+
+/* A kind the board does not announce: UNSUPPORTED for both requests, after the state check. */
+static void
+test_cred_unsupported(void **state)
+{
+	struct msg_cred w, mt;
+	struct msg_hello h;
+	struct reply r;
+
+	cred_wifi(&w, AKM_WPA2_WPA3, WIFI_SSID, WIFI_PP);
+	cred_matter(&mt, 0x41);
+	board_in(ST_IDENTIFIED);
+	ident.caps &= ~(uint32_t)CAP_CRED_WIFI;
+	hello(&h);
+	assert_int_equal(h.caps & (CAP_CRED_WIFI | CAP_CRED_MATTER), CAP_CRED_MATTER);
+	send_cred(MSG_SET_CRED, &w, &r);
+	expect_err(PERR_UNSUPPORTED, &r);
+	send_cred(MSG_CONFIRM_CRED, &w, &r);
+	expect_err(PERR_UNSUPPORTED, &r);
+	step_set_cred(&mt);
+	assert_int_equal(confirm_cred(&mt), 1);
+	ident.caps &= ~(uint32_t)CAP_CRED_MATTER;
+	send_cred(MSG_SET_CRED, &mt, &r);
+	expect_err(PERR_UNSUPPORTED, &r);
+	send_cred(MSG_CONFIRM_CRED, &mt, &r);
+	expect_err(PERR_UNSUPPORTED, &r);
+	/* P-23: the state comes first */
+	board_new();
+	ident.caps &= ~(uint32_t)(CAP_CRED_WIFI | CAP_CRED_MATTER);
+	send_cred(MSG_SET_CRED, &w, &r);
+	expect_err(PERR_BAD_STATE, &r);
+}
+
+/* Bad payloads (§7.5's Y-22..Y-34 among them): P-31's codes, no effect, in every state. */
+static void
+test_cred_bad_payloads(void **state)
+{
+	uint8_t p[FRAME_MAX_PAYLOAD];
+	struct dev_persist before;
+	struct reply r;
+	size_t i, n;
+	unsigned st;
+	int seen = 0;
+
+	for (st = ST_BLANK; st <= ST_LOCKED; st++) {
+		board_in(st);
+		before = dv.ps;
+		for (i = 0; i < cv_nbad_payloads; i++) {
+			if (cv_bad_payloads[i].type != MSG_SET_CRED &&
+			    cv_bad_payloads[i].type != MSG_CONFIRM_CRED)
+				continue;
+			seen++;
+			n = cv_hex(cv_bad_payloads[i].payload, p, sizeof(p));
+			send_req(cv_bad_payloads[i].type, p, n, &r);
+			expect_err(cv_bad_payloads[i].rc == PRC_VALUE ? PERR_BAD_ARG : PERR_BAD_LENGTH,
+			    &r);
+			/* the other request type has the same decoder */
+			send_req(cv_bad_payloads[i].type ^ (MSG_SET_CRED ^ MSG_CONFIRM_CRED), p, n, &r);
+			expect_err(cv_bad_payloads[i].rc == PRC_VALUE ? PERR_BAD_ARG : PERR_BAD_LENGTH,
+			    &r);
+		}
+		send_req(MSG_SET_CRED, NULL, 0, &r);
+		expect_err(PERR_BAD_LENGTH, &r);
+		assert_memory_equal(&before, &dv.ps, sizeof(before));
+	}
+	assert_int_equal(seen, 5 * 13);
+}
+
+/* §3.10: a failed store leaves the record (and the replaced credential) as it was. */
+static void
+test_cred_store_fails(void **state)
+{
+	struct msg_cred w, w2;
+	struct dev_persist before, flash;
+	struct reply r;
+
+	cred_wifi(&w, AKM_WPA2_WPA3, WIFI_SSID, WIFI_PP);
+	cred_wifi(&w2, AKM_WPA2_WPA3, WIFI_SSID, WIFI_PP2);
+	board_in(ST_CERTIFIED);
+	step_set_cred(&w);
+	before = dv.ps;
+	flash = fk.flash;
+	fk.fail_store = 1;
+	send_cred(MSG_SET_CRED, &w2, &r);
+	expect_err(PERR_STORAGE, &r);
+	assert_memory_equal(&before, &dv.ps, sizeof(before));
+	assert_memory_equal(&flash, &fk.flash, sizeof(flash));
+	fk.fail_store = 0;
+	assert_int_equal(confirm_cred(&w), 1);
+	assert_int_equal(confirm_cred(&w2), 0);
+	assert_false(ram_outside_record_holds(WIFI_PP2, strlen(WIFI_PP2)));
+	assert_false(ram_anywhere_holds(WIFI_PP2, strlen(WIFI_PP2)));
+}
+
+/* SET_IDENTITY starts over without credentials (P-13, P-53); a failed one keeps them. */
+static void
+test_cred_set_identity_clears(void **state)
+{
+	uint8_t p[FRAME_MAX_PAYLOAD];
+	struct msg_cred w, mt;
+	struct dev_persist before;
+	struct reply r;
+
+	cred_wifi(&w, AKM_WPA2_WPA3, WIFI_SSID, WIFI_PP);
+	cred_matter(&mt, 0x51);
+	board_in(ST_CERTIFIED);
+	step_set_cred(&w);
+	step_set_cred(&mt);
+	before = dv.ps;
+	fk.fail_store = 1;
+	send_req(MSG_SET_IDENTITY, p, enc_set_identity("SN-2", PW2, 10, p), &r);
+	expect_err(PERR_STORAGE, &r);
+	assert_memory_equal(&before, &dv.ps, sizeof(before));
+	fk.fail_store = 0;
+	step_identity("SN-2", PW2);
+	assert_int_equal(dv.ps.cred_stored, 0);
+	assert_int_equal(fk.flash.cred_stored, 0);
+	assert_int_equal(dev_record_check(&fk.flash), DEV_REC_OK);
+	assert_int_equal(confirm_cred(&w), 0);
+	assert_int_equal(confirm_cred(&mt), 0);
+	assert_false(ram_anywhere_holds(WIFI_PP, strlen(WIFI_PP)));
+	assert_false(ram_anywhere_holds(mt.matter.verifier, MSG_MATTER_VERIFIER_LEN));
+	assert_false(contains(&fk.flash, sizeof(fk.flash), WIFI_PP, strlen(WIFI_PP)));
+}
+
+/* P-54: every byte of every field takes part in the comparison (the compare runs over whole
+ * buffers and ORs the differences; a change anywhere is a mismatch, the unchanged request a
+ * match). Constant time itself is by construction (core_memcmp_ct, no early return). */
+static void
+test_cred_every_field(void **state)
+{
+	struct msg_cred w, mt, x;
+	size_t i;
+
+	board_in(ST_KEYED);
+	cred_wifi(&w, AKM_WPA2_WPA3, "SSID-OF-32-CHARACTERS-1234567890", "passphrase of 20 chr");
+	cred_matter(&mt, 0x61);
+	step_set_cred(&w);
+	step_set_cred(&mt);
+	for (i = 0; i < strlen(w.wifi.ssid); i++) {
+		x = w;
+		x.wifi.ssid[i] ^= 0x01;
+		assert_int_equal(confirm_cred(&x), 0);
+	}
+	for (i = 0; i < w.wifi.secret_len; i++) {
+		x = w;
+		x.wifi.secret[i] ^= 0x01;
+		assert_int_equal(confirm_cred(&x), 0);
+	}
+	x = w;
+	x.wifi.secret[x.wifi.secret_len++] = 'x'; /* one more character */
+	assert_int_equal(confirm_cred(&x), 0);
+	x = w;
+	x.wifi.secret[--x.wifi.secret_len] = 0;   /* one less */
+	assert_int_equal(confirm_cred(&x), 0);
+	x = w;
+	x.wifi.ssid[31] = '\0';                    /* a prefix of the SSID */
+	assert_int_equal(confirm_cred(&x), 0);
+	x = w;
+	x.wifi.akm = AKM_WPA3_SAE;
+	assert_int_equal(confirm_cred(&x), 0);
+	for (i = 0; i < mt.matter.salt_len; i++) {
+		x = mt;
+		x.matter.salt[i] ^= 0x80;
+		assert_int_equal(confirm_cred(&x), 0);
+	}
+	for (i = 0; i < MSG_MATTER_VERIFIER_LEN; i++) {
+		if (i == MSG_MATTER_W0_LEN)
+			continue; /* 04: anything else is refused by the decoder */
+		x = mt;
+		x.matter.verifier[i] ^= 0x01;
+		assert_int_equal(confirm_cred(&x), 0);
+	}
+	x = mt;
+	x.matter.discriminator ^= 1;
+	assert_int_equal(confirm_cred(&x), 0);
+	x = mt;
+	x.matter.iterations++;
+	assert_int_equal(confirm_cred(&x), 0);
+	x = mt;
+	x.matter.salt[--x.matter.salt_len] = 0;
+	assert_int_equal(confirm_cred(&x), 0);
+	assert_int_equal(confirm_cred(&w), 1);
+	assert_int_equal(confirm_cred(&mt), 1);
+}
+
+/* P-44: the request's copies of a credential are wiped; only the record keeps it. */
+static void
+test_wipe_after_cred(void **state)
+{
+	uint8_t p[FRAME_MAX_PAYLOAD], wire[FRAME_MAX_WIRE];
+	struct msg_cred w, mt, bad;
+	size_t len, wl = 0;
+
+	cred_wifi(&w, AKM_WPA2_WPA3, WIFI_SSID, WIFI_PP);
+	cred_matter(&mt, 0x71);
+	board_in(ST_IDENTIFIED);
+	step_set_cred(&w);
+	assert_false(ram_outside_record_holds(WIFI_PP, strlen(WIFI_PP)));
+	step_set_cred(&mt);
+	assert_false(ram_outside_record_holds(mt.matter.verifier, MSG_MATTER_VERIFIER_LEN));
+	assert_true(ram_anywhere_holds(mt.matter.verifier, MSG_MATTER_VERIFIER_LEN)); /* the record */
+	assert_int_equal(confirm_cred(&w), 1);
+	assert_int_equal(confirm_cred(&mt), 1);
+	assert_false(ram_outside_record_holds(WIFI_PP, strlen(WIFI_PP)));
+	assert_false(ram_outside_record_holds(mt.matter.verifier, MSG_MATTER_VERIFIER_LEN));
+	/* a wrong secret confirmed is nowhere, the record included */
+	cred_wifi(&bad, AKM_WPA2_WPA3, WIFI_SSID, "a wrong guess, not stored");
+	assert_int_equal(confirm_cred(&bad), 0);
+	assert_false(ram_anywhere_holds(bad.wifi.secret, bad.wifi.secret_len));
+	cred_matter(&bad, 0x72);
+	memset(bad.matter.verifier + 40, 0xee, 40);
+	assert_int_equal(confirm_cred(&bad), 0);
+	assert_false(ram_anywhere_holds(bad.matter.verifier + 40, 40));
+	/* ... nor one whose frame was dropped as bad, or refused for its payload */
+	cred_wifi(&bad, AKM_WPA2_WPA3, WIFI_SSID, "dropped frame secret");
+	len = enc_cred(&bad, p);
+	assert_int_equal(frame_encode(MSG_SET_CRED, 900, p, len, wire, sizeof(wire), &wl), PRC_OK);
+	wire[wl - 3] ^= 0x01;
+	fk.tx_len = 0;
+	assert_int_equal(dev_input(&dv, wire, wl), 0);
+	assert_false(ram_anywhere_holds(bad.wifi.secret, bad.wifi.secret_len));
+	p[len] = 0; /* a byte after the last field */
+	send_req(MSG_SET_CRED, p, len + 1, NULL);
+	assert_false(ram_anywhere_holds(bad.wifi.secret, bad.wifi.secret_len));
+}
+
+/* §4.1: the credential fields of a stored record are checked at boot. */
+static void
+test_record_cred_fields(void **state)
+{
+	struct msg_cred w, mt;
+	struct dev_persist ps, good;
+
+	cred_wifi(&w, AKM_WPA2_WPA3, WIFI_SSID, WIFI_PP);
+	cred_matter(&mt, 0x81);
+	board_in(ST_KEYED);
+	step_set_cred(&w);
+	step_set_cred(&mt);
+	good = fk.flash;
+	assert_int_equal(dev_record_check(&good), DEV_REC_OK);
+#define BAD_FIELD(stmt) do { ps = good; stmt; dev_record_seal(&ps); \
+		assert_int_equal(dev_record_check(&ps), DEV_REC_FIELDS); } while (0)
+	BAD_FIELD(ps.cred_stored |= 4);
+	BAD_FIELD(ps.wifi_akm = 4);
+	BAD_FIELD(ps.wifi_akm = AKM_WPA2_PSK);                /* a PSK is 32 bytes */
+	BAD_FIELD(ps.wifi_secret_len = 7);
+	BAD_FIELD(ps.wifi_secret_len = 64);
+	BAD_FIELD(ps.wifi_secret[62] = 'x');                  /* past the length */
+	BAD_FIELD(memset(ps.wifi_ssid, 'S', sizeof(ps.wifi_ssid)));
+	BAD_FIELD(ps.wifi_ssid[0] = '\0');
+	BAD_FIELD(ps.matter_discriminator = 4096);
+	BAD_FIELD(ps.matter_iterations = 999);
+	BAD_FIELD(ps.matter_salt_len = 33);
+	BAD_FIELD(ps.matter_salt_len = 15);
+	BAD_FIELD(ps.matter_verifier[MSG_MATTER_W0_LEN] = 0x02);
+	BAD_FIELD(ps.cred_stored = DEV_CRED_MATTER);          /* Wi-Fi fields without the bit */
+	BAD_FIELD(ps.cred_stored = DEV_CRED_WIFI);            /* Matter fields without the bit */
+	BAD_FIELD(ps.state = ST_BLANK; ps.key_len = ps.csr_len = 0); /* BLANK holds none */
+#undef BAD_FIELD
+	/* a layout-3 record with none is fine in any state */
+	board_in(ST_IDENTIFIED);
+	assert_int_equal(dev_record_check(&fk.flash), DEV_REC_OK);
+}
+
+/* Builds, in ps's memory, the layout-2 record of the layout-3 record src (which holds no
+ * credentials): the same bytes up to the chain, then layout 2's CRC. Returns its size. */
+static size_t
+make_layout2(struct dev_persist *ps, const struct dev_persist *src)
+{
+	uint8_t *p = (uint8_t *)ps;
+	uint32_t crc;
+
+	memset(ps, 0xa5, sizeof(*ps)); /* the bytes past a layout-2 record are whatever */
+	memcpy(ps, src, DEV_PERSIST_L2_SIZE - 4);
+	ps->layout = 2;
+	ps->size = DEV_PERSIST_L2_SIZE;
+	crc = crc32_ieee(p, DEV_PERSIST_L2_SIZE - 4);
+	memcpy(p + DEV_PERSIST_L2_SIZE - 4, &crc, 4);
+	return DEV_PERSIST_L2_SIZE;
+}
+
+/* §4.1: a layout-2 record migrates to layout 3 with no credentials; anything else is left. */
+static void
+test_record_migrate(void **state)
+{
+	struct dev_persist l2, l3, keep;
+	unsigned st;
+	size_t n;
+
+	assert_int_equal(DEV_PERSIST_L2_SIZE + DEV_PERSIST_CRED, sizeof(struct dev_persist));
+	for (st = ST_BLANK; st <= ST_LOCKED; st++) {
+		board_in(st);
+		l3 = dv.ps;
+		n = make_layout2(&l2, &l3);
+		assert_int_equal(dev_record_check(&l2), DEV_REC_LAYOUT);
+		assert_int_equal(dev_record_migrate(&l2, n), 1);
+		assert_int_equal(dev_record_check(&l2), DEV_REC_OK);
+		assert_int_equal(l2.layout, 3);
+		assert_int_equal(l2.cred_stored, 0);
+		/* the same record, field for field: the layout-3 record had no credentials */
+		assert_memory_equal(&l2, &l3, sizeof(l3));
+		fk.fuse = st == ST_LOCKED;
+		dev_init(&dv, &ident, &plat, &l2);
+		assert_int_equal(dv.boot, DEV_BOOT_RECORD);
+		assert_int_equal(dv.ps.state, st);
+	}
+	/* a damaged layout-2 record is not migrated (and is then damaged for dev_init) */
+	board_in(ST_KEYED);
+	l3 = dv.ps;
+	n = make_layout2(&l2, &l3);
+	l2.serial[0] ^= 1;
+	keep = l2;
+	assert_int_equal(dev_record_migrate(&l2, n), 0);
+	assert_memory_equal(&keep, &l2, sizeof(l2));
+	fk.fuse = 1;
+	dev_init(&dv, &ident, &plat, &l2);
+	assert_int_equal(dv.boot, DEV_BOOT_DAMAGED);
+	assert_int_equal(dv.ps.state, ST_LOCKED);
+	/* nor one of another size, nor a layout-3 record, nor erased flash */
+	n = make_layout2(&l2, &l3);
+	keep = l2;
+	assert_int_equal(dev_record_migrate(&l2, n - 4), 0);
+	assert_int_equal(dev_record_migrate(&l2, sizeof(l2)), 0);
+	l2.size += 4;
+	assert_int_equal(dev_record_migrate(&l2, n), 0);
+	keep = l3;
+	assert_int_equal(dev_record_migrate(&l3, sizeof(l3)), 0);
+	assert_int_equal(dev_record_migrate(&l3, DEV_PERSIST_L2_SIZE), 0);
+	assert_memory_equal(&keep, &l3, sizeof(l3));
+	memset(&l2, 0xff, sizeof(l2));
+	assert_int_equal(dev_record_migrate(&l2, n), 0);
 }
 
 /* ---- crypto known-answer vectors (docs/protocol.md §7.6), against the reference crypto ---- */
@@ -1632,6 +2221,17 @@ main(void)
 		cmocka_unit_test(test_state_table),
 		cmocka_unit_test(test_unknown_types),
 		cmocka_unit_test(test_wipe_after_set_identity),
+		cmocka_unit_test(test_cred_set_confirm),
+		cmocka_unit_test(test_cred_replace),
+		cmocka_unit_test(test_cred_states),
+		cmocka_unit_test(test_cred_unsupported),
+		cmocka_unit_test(test_cred_bad_payloads),
+		cmocka_unit_test(test_cred_store_fails),
+		cmocka_unit_test(test_cred_set_identity_clears),
+		cmocka_unit_test(test_cred_every_field),
+		cmocka_unit_test(test_wipe_after_cred),
+		cmocka_unit_test(test_record_cred_fields),
+		cmocka_unit_test(test_record_migrate),
 		cmocka_unit_test(test_wipe_after_confirm),
 		cmocka_unit_test(test_wipe_after_next_hello),
 		cmocka_unit_test(test_wipe_after_bad_frame),

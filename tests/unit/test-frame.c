@@ -170,7 +170,7 @@ test_frame_vectors(void **state)
 
 	(void)state;
 	/* the shared tables hold every vector of the document */
-	assert_int_equal(NFVECS, 23);
+	assert_int_equal(NFVECS, 31);
 	assert_int_equal(cv_nbad_frames, 8);
 	assert_int_equal(cv_ncobs_short, 6);
 	for (i = 0; i < NFVECS; i++) {

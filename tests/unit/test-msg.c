@@ -25,7 +25,7 @@
 enum kind {
 	K_EMPTY, K_HELLO, K_SET_ID, K_GEN_KEY, K_GEN_KEY_RSP, K_READ, K_READ_RSP, K_WRITE,
 	K_WRITE_RSP, K_INSTALL, K_STATE_RSP, K_PROVE, K_PROVE_RSP, K_CONFIRM, K_CONFIRM_RSP,
-	K_ERROR, K_COUNT
+	K_ERROR, K_CRED, K_COUNT
 };
 
 union anymsg {
@@ -44,6 +44,7 @@ union anymsg {
 	struct msg_confirm_pw confirm;
 	struct msg_confirm_pw_rsp confirm_rsp;
 	struct msg_error error;
+	struct msg_cred cred;
 };
 
 static int
@@ -66,6 +67,7 @@ dec_any(enum kind k, const uint8_t *p, size_t n, union anymsg *m)
 	case K_CONFIRM: return msg_dec_confirm_pw(p, n, &m->confirm);
 	case K_CONFIRM_RSP: return msg_dec_confirm_pw_rsp(p, n, &m->confirm_rsp);
 	case K_ERROR: return msg_dec_error(p, n, &m->error);
+	case K_CRED: return msg_dec_cred(p, n, &m->cred);
 	default: fail(); return -1;
 	}
 }
@@ -90,6 +92,7 @@ enc_any(enum kind k, const union anymsg *m, uint8_t *out, size_t cap, size_t *le
 	case K_CONFIRM: return msg_enc_confirm_pw(&m->confirm, out, cap, len);
 	case K_CONFIRM_RSP: return msg_enc_confirm_pw_rsp(&m->confirm_rsp, out, cap, len);
 	case K_ERROR: return msg_enc_error(&m->error, out, cap, len);
+	case K_CRED: return msg_enc_cred(&m->cred, out, cap, len);
 	default: fail(); return -1;
 	}
 }
@@ -126,6 +129,32 @@ static const struct {
 	    "00 04 09 30 62 6f 61 72 64 20 69 73 20 6c 6f 63 6b 65 64 3b 20 70 72 6f 76 69 73 69 6f 6e 69 6e 67 20 77 72 69 74 65 73 20 61 72 65 20 72 65 66 75 73 65 64" },
 	{ "V-22 ERROR UNKNOWN_TYPE", K_ERROR,
 	    "00 01 42 14 75 6e 6b 6e 6f 77 6e 20 72 65 71 75 65 73 74 20 74 79 70 65" },
+	{ "V-24 SET_CREDENTIAL req wifi", K_CRED,
+	    "01 0a 54 48 32 2d 37 4b 33 4d 39 51 03 10 63 6f 72 72 65 63 74 20 68 6f 72 73 65 20 34 "
+	    "32" },
+	{ "V-25 SET_CREDENTIAL rsp", K_EMPTY,
+	    "" },
+	{ "V-26 SET_CREDENTIAL req matter", K_CRED,
+	    "02 0f 00 00 00 03 e8 10 53 50 41 4b 45 32 50 20 4b 65 79 20 53 61 6c 74 00 01 02 03 04 "
+	    "05 06 07 08 09 0a 0b 0c 0d 0e 0f 10 11 12 13 14 15 16 17 18 19 1a 1b 1c 1d 1e 1f 04 40 "
+	    "41 42 43 44 45 46 47 48 49 4a 4b 4c 4d 4e 4f 50 51 52 53 54 55 56 57 58 59 5a 5b 5c 5d "
+	    "5e 5f 60 61 62 63 64 65 66 67 68 69 6a 6b 6c 6d 6e 6f 70 71 72 73 74 75 76 77 78 79 7a "
+	    "7b 7c 7d 7e 7f" },
+	{ "V-27 SET_CREDENTIAL rsp", K_EMPTY,
+	    "" },
+	{ "V-28 CONFIRM_CREDENTIAL req wifi", K_CRED,
+	    "01 0a 54 48 32 2d 37 4b 33 4d 39 51 03 10 63 6f 72 72 65 63 74 20 68 6f 72 73 65 20 34 "
+	    "32" },
+	{ "V-29 CONFIRM_CREDENTIAL rsp", K_CONFIRM_RSP,
+	    "01" },
+	{ "V-30 CONFIRM_CREDENTIAL req matter", K_CRED,
+	    "02 0f 00 00 00 03 e8 10 53 50 41 4b 45 32 50 20 4b 65 79 20 53 61 6c 74 00 01 02 03 04 "
+	    "05 06 07 08 09 0a 0b 0c 0d 0e 0f 10 11 12 13 14 15 16 17 18 19 1a 1b 1c 1d 1e 1f 04 40 "
+	    "41 42 43 44 45 46 47 48 49 4a 4b 4c 4d 4e 4f 50 51 52 53 54 55 56 57 58 59 5a 5b 5c 5d "
+	    "5e 5f 60 61 62 63 64 65 66 67 68 69 6a 6b 6c 6d 6e 6f 70 71 72 73 74 75 76 77 78 79 7a "
+	    "7b 7c 7d 7e 7f" },
+	{ "V-31 CONFIRM_CREDENTIAL rsp", K_CONFIRM_RSP,
+	    "01" },
 };
 #define NPVECS (sizeof(pvecs) / sizeof(pvecs[0]))
 
@@ -146,6 +175,8 @@ kind_of(uint8_t type)
 	case MSG_READ_OBJECT | MSG_RESPONSE: return K_READ_RSP;
 	case MSG_INSTALL | MSG_RESPONSE: case MSG_LOCK | MSG_RESPONSE: return K_STATE_RSP;
 	case MSG_CONFIRM_PASSWORD | MSG_RESPONSE: return K_CONFIRM_RSP;
+	case MSG_SET_CRED: case MSG_CONFIRM_CRED: return K_CRED;
+	case MSG_CONFIRM_CRED | MSG_RESPONSE: return K_CONFIRM_RSP;
 	case MSG_ERROR: return K_ERROR;
 	default: return K_COUNT;
 	}
@@ -391,7 +422,7 @@ test_invalid_payloads(void **state)
 	int r;
 
 	(void)state;
-	assert_int_equal(cv_nbad_payloads, 21);
+	assert_int_equal(cv_nbad_payloads, 35);
 	for (i = 0; i < cv_nbad_payloads; i++) {
 		n = helpers_hex(cv_bad_payloads[i].payload, p, sizeof(p));
 		r = dec_any(kind_of(cv_bad_payloads[i].type), p, n, &m);
@@ -805,6 +836,276 @@ test_charset(void **state)
 
 /* ---- cursor.h ---- */
 
+/* ---- SET_CREDENTIAL / CONFIRM_CREDENTIAL (P-53, P-54) ---- */
+
+static const struct msg_cred *
+cred_wifi(uint8_t akm, const char *ssid, const void *secret, size_t n)
+{
+	static struct msg_cred m;
+
+	memset(&m, 0, sizeof(m));
+	m.kind = CRED_WIFI;
+	/* 33 characters fill the field with no terminator: the encoder's PRC_TOO_LONG */
+	memcpy(m.wifi.ssid, ssid, strlen(ssid) < sizeof(m.wifi.ssid) ? strlen(ssid) : sizeof(m.wifi.ssid));
+	m.wifi.akm = akm;
+	memcpy(m.wifi.secret, secret, n);
+	m.wifi.secret_len = (uint8_t)n;
+	return &m;
+}
+
+static const struct msg_cred *
+cred_matter(uint16_t disc, uint32_t iter, size_t salt_len)
+{
+	static struct msg_cred m;
+	size_t i;
+
+	memset(&m, 0, sizeof(m));
+	m.kind = CRED_MATTER;
+	m.matter.discriminator = disc;
+	m.matter.iterations = iter;
+	for (i = 0; i < salt_len && i < sizeof(m.matter.salt); i++)
+		m.matter.salt[i] = (uint8_t)(0x80 + i);
+	m.matter.salt_len = (uint8_t)salt_len;
+	for (i = 0; i < MSG_MATTER_VERIFIER_LEN; i++)
+		m.matter.verifier[i] = (uint8_t)i;
+	m.matter.verifier[MSG_MATTER_W0_LEN] = 0x04;
+	return &m;
+}
+
+/* Encodes m, decodes it back: the same fields, the same bytes. Returns the encoder's result. */
+static int
+cred_rt(const struct msg_cred *m)
+{
+	uint8_t p[FRAME_MAX_PAYLOAD], q[FRAME_MAX_PAYLOAD];
+	struct msg_cred back;
+	size_t n = 0, k = 0;
+	int r;
+
+	if ((r = msg_enc_cred(m, p, sizeof(p), &n)) != PRC_OK)
+		return r;
+	memset(&back, 0x5a, sizeof(back));
+	assert_int_equal(msg_dec_cred(p, n, &back), PRC_OK);
+	assert_int_equal(back.kind, m->kind);
+	if (m->kind == CRED_WIFI) {
+		assert_int_equal(n, 1 + 1 + strlen(m->wifi.ssid) + 1 + 1 + m->wifi.secret_len);
+		assert_string_equal(back.wifi.ssid, m->wifi.ssid);
+		assert_int_equal(back.wifi.akm, m->wifi.akm);
+		assert_int_equal(back.wifi.secret_len, m->wifi.secret_len);
+		assert_memory_equal(back.wifi.secret, m->wifi.secret, m->wifi.secret_len);
+	} else {
+		assert_int_equal(n, 1 + 2 + 4 + 1 + m->matter.salt_len + MSG_MATTER_VERIFIER_LEN);
+		assert_int_equal(back.matter.discriminator, m->matter.discriminator);
+		assert_int_equal(back.matter.iterations, m->matter.iterations);
+		assert_int_equal(back.matter.salt_len, m->matter.salt_len);
+		assert_memory_equal(back.matter.salt, m->matter.salt, m->matter.salt_len);
+		assert_memory_equal(back.matter.verifier, m->matter.verifier, MSG_MATTER_VERIFIER_LEN);
+	}
+	assert_int_equal(msg_enc_cred(&back, q, sizeof(q), &k), PRC_OK);
+	assert_int_equal(k, n);
+	assert_memory_equal(q, p, n);
+	return PRC_OK;
+}
+
+/* V-24, V-26: the documented fields. */
+static void
+test_cred_vectors(void **state)
+{
+	uint8_t p[FRAME_MAX_PAYLOAD], out[FRAME_MAX_PAYLOAD];
+	const struct cv_frame *v;
+	struct msg_cred m;
+	size_t n, ol = 0, i;
+
+	(void)state;
+	assert_non_null(v = cv_find("V-24"));
+	n = helpers_hex(v->payload, p, sizeof(p));
+	assert_int_equal(msg_dec_cred(p, n, &m), PRC_OK);
+	assert_int_equal(m.kind, CRED_WIFI);
+	assert_string_equal(m.wifi.ssid, "TH2-7K3M9Q");
+	assert_int_equal(m.wifi.akm, AKM_WPA2_WPA3);
+	assert_int_equal(m.wifi.secret_len, 16);
+	assert_memory_equal(m.wifi.secret, "correct horse 42", 16);
+	assert_int_equal(msg_enc_cred(cred_wifi(AKM_WPA2_WPA3, "TH2-7K3M9Q", "correct horse 42", 16),
+	    out, sizeof(out), &ol), PRC_OK);
+	assert_int_equal(ol, n);
+	assert_memory_equal(out, p, n);
+	/* V-28 is the same payload as a CONFIRM_CREDENTIAL */
+	assert_non_null(v = cv_find("V-28"));
+	assert_int_equal(helpers_hex(v->payload, out, sizeof(out)), n);
+	assert_memory_equal(out, p, n);
+
+	assert_non_null(v = cv_find("V-26"));
+	n = helpers_hex(v->payload, p, sizeof(p));
+	assert_int_equal(msg_dec_cred(p, n, &m), PRC_OK);
+	assert_int_equal(m.kind, CRED_MATTER);
+	assert_int_equal(m.matter.discriminator, 3840);
+	assert_int_equal(m.matter.iterations, 1000);
+	assert_int_equal(m.matter.salt_len, 16);
+	assert_memory_equal(m.matter.salt, "SPAKE2P Key Salt", 16);
+	for (i = 0; i < MSG_MATTER_W0_LEN; i++)
+		assert_int_equal(m.matter.verifier[i], i);
+	assert_int_equal(m.matter.verifier[MSG_MATTER_W0_LEN], 0x04);
+	for (i = 0; i < 64; i++)
+		assert_int_equal(m.matter.verifier[MSG_MATTER_W0_LEN + 1 + i], 0x40 + i);
+	assert_int_equal(n, 121);
+}
+
+/* Every limit of P-53 on both sides of it, through the encoder (a station cannot send what a
+ * board refuses) and the decoder. */
+static void
+test_cred_ranges(void **state)
+{
+	uint8_t psk[MSG_WIFI_PSK_LEN], pp[MSG_MAX_WIFI_SECRET + 1], out[FRAME_MAX_PAYLOAD];
+	char ssid[MSG_MAX_SSID + 2];
+	struct msg_cred m;
+	size_t ol = 0, i;
+
+	(void)state;
+	for (i = 0; i < sizeof(psk); i++)
+		psk[i] = (uint8_t)(i * 37); /* zero, 0x7f and bytes above it: raw */
+	memset(pp, 'p', sizeof(pp));
+	fill_str(ssid, MSG_MAX_SSID, 'S');
+	/* Wi-Fi: limits that pass */
+	assert_int_equal(cred_rt(cred_wifi(AKM_WPA2_PSK, "A", psk, 32)), PRC_OK);
+	assert_int_equal(cred_rt(cred_wifi(AKM_WPA2_PSK, ssid, psk, 32)), PRC_OK);
+	assert_int_equal(cred_rt(cred_wifi(AKM_WPA3_SAE, "A", pp, 8)), PRC_OK);
+	assert_int_equal(cred_rt(cred_wifi(AKM_WPA2_WPA3, ssid, pp, 63)), PRC_OK);
+	assert_int_equal(cred_rt(cred_wifi(AKM_WPA3_SAE, "a b~", " ~ ~ ~ ~ ", 9)), PRC_OK);
+	/* ... and each violation */
+	assert_int_equal(cred_rt(cred_wifi(AKM_WPA2_PSK, "", psk, 32)), PRC_VALUE);
+	fill_str(ssid, MSG_MAX_SSID + 1, 'S');
+	assert_int_equal(cred_rt(cred_wifi(AKM_WPA2_PSK, ssid, psk, 32)), PRC_TOO_LONG);
+	assert_int_equal(cred_rt(cred_wifi(AKM_WPA2_PSK, "A\x7f", psk, 32)), PRC_CHARSET);
+	assert_int_equal(cred_rt(cred_wifi(AKM_WPA2_PSK, "A", psk, 31)), PRC_VALUE);
+	assert_int_equal(cred_rt(cred_wifi(AKM_WPA2_PSK, "A", pp, 33)), PRC_VALUE);
+	assert_int_equal(cred_rt(cred_wifi(AKM_WPA3_SAE, "A", pp, 7)), PRC_VALUE);
+	assert_int_equal(cred_rt(cred_wifi(AKM_WPA3_SAE, "A", pp, 64)), PRC_TOO_LONG);
+	assert_int_equal(cred_rt(cred_wifi(AKM_WPA3_SAE, "A", psk, 32)), PRC_CHARSET);
+	assert_int_equal(cred_rt(cred_wifi(AKM_WPA2_WPA3, "A", "passwor\x1f", 8)), PRC_CHARSET);
+	assert_int_equal(cred_rt(cred_wifi(0, "A", pp, 8)), PRC_VALUE);
+	assert_int_equal(cred_rt(cred_wifi(4, "A", pp, 8)), PRC_VALUE);
+	/* Matter */
+	assert_int_equal(cred_rt(cred_matter(0, MSG_MIN_MATTER_ITER, MSG_MIN_MATTER_SALT)), PRC_OK);
+	assert_int_equal(cred_rt(cred_matter(4095, MSG_MAX_MATTER_ITER, MSG_MAX_MATTER_SALT)), PRC_OK);
+	assert_int_equal(cred_rt(cred_matter(4096, 1000, 16)), PRC_VALUE);
+	assert_int_equal(cred_rt(cred_matter(0, 999, 16)), PRC_VALUE);
+	assert_int_equal(cred_rt(cred_matter(0, 100001, 16)), PRC_VALUE);
+	assert_int_equal(cred_rt(cred_matter(0, 1000, 15)), PRC_VALUE);
+	assert_int_equal(cred_rt(cred_matter(0, 1000, 33)), PRC_TOO_LONG);
+	memcpy(&m, cred_matter(1, 1000, 16), sizeof(m));
+	m.matter.verifier[MSG_MATTER_W0_LEN] = 0x02; /* a compressed point */
+	assert_int_equal(msg_enc_cred(&m, out, sizeof(out), &ol), PRC_VALUE);
+	/* an unknown kind */
+	memcpy(&m, cred_matter(1, 1000, 16), sizeof(m));
+	m.kind = 0;
+	assert_int_equal(msg_enc_cred(&m, out, sizeof(out), &ol), PRC_VALUE);
+	m.kind = 3;
+	assert_int_equal(msg_enc_cred(&m, out, sizeof(out), &ol), PRC_VALUE);
+	assert_int_equal(msg_dec_cred((const uint8_t *)"\x00", 1, &m), PRC_VALUE);
+	assert_int_equal(msg_dec_cred(NULL, 0, &m), PRC_SHORT);
+}
+
+/* P-11's order on the decoder side: a length above its maximum or below its minimum is refused
+ * as such even when the payload ends right after the length byte. */
+static void
+test_cred_check_order(void **state)
+{
+	static const struct {
+		const char *hex;
+		int rc;
+	} c[] = {
+		{ "01 21", PRC_TOO_LONG },             /* ssid 33, nothing after */
+		{ "01 00", PRC_VALUE },                /* ssid 0 */
+		{ "01 02 41", PRC_SHORT },             /* ssid 2, one byte */
+		{ "01 01 41 02 40", PRC_TOO_LONG },    /* secret 64 */
+		{ "01 01 41 02 07", PRC_VALUE },       /* secret 7 */
+		{ "01 01 41 02 08 61", PRC_SHORT },    /* secret 8, one byte */
+		{ "01 01 41 02 08 61 61 61 61 61 61 61 61", PRC_OK },
+		{ "01 01 41 09 08 61 61 61 61 61 61 61 61", PRC_VALUE }, /* akm 9: after the lengths */
+		{ "01 01 41 09 08 61 61 61 61 61 61 61", PRC_SHORT },    /* ... which come first */
+		{ "02 0f ff ff ff ff ff 21", PRC_TOO_LONG }, /* salt 33 before the values */
+		{ "02 0f ff ff ff ff ff 0f", PRC_VALUE },    /* salt 15 */
+		{ "02 0f ff ff ff ff ff 10 00", PRC_SHORT },
+		{ "02 0f", PRC_SHORT },
+		{ "05 00 00", PRC_VALUE },             /* unknown kind: nothing else read */
+	};
+	uint8_t p[64];
+	struct msg_cred m;
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		n = helpers_hex(c[i].hex, p, sizeof(p));
+		if (msg_dec_cred(p, n, &m) != c[i].rc)
+			fail_msg("%s: got %d want %d", c[i].hex, msg_dec_cred(p, n, &m), c[i].rc);
+	}
+}
+
+/* The response of CONFIRM_CREDENTIAL is CONFIRM_PASSWORD's codec; SET_CREDENTIAL's is empty. */
+static void
+test_cred_responses(void **state)
+{
+	struct msg_confirm_pw_rsp r;
+	uint8_t b;
+
+	(void)state;
+	b = 0;
+	assert_int_equal(msg_dec_confirm_pw_rsp(&b, 1, &r), PRC_OK);
+	assert_int_equal(r.match, 0);
+	b = 2;
+	assert_int_equal(msg_dec_confirm_pw_rsp(&b, 1, &r), PRC_VALUE);
+	assert_int_equal(msg_dec_empty(&b, 1), PRC_TRAILING);
+}
+
+/* docs/protocol.md §7.3 and §7.5 hold the vectors of conform-vectors.c: each frame's payload and
+ * wire bytes, and each invalid payload of fewer than 16 bytes, which the table spells out whole
+ * (the longer ones are written there as a prefix and "+ ..."), whitespace aside. Runs from the top of the tree (make unit). */
+static char *
+squeeze(const char *s, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (; *s != '\0' && n + 1 < cap; s++)
+		if (*s != ' ' && *s != '\n' && *s != '`')
+			out[n++] = *s;
+	out[n] = '\0';
+	return out;
+}
+
+static void
+test_vectors_in_doc(void **state)
+{
+	static char doc[400000], flat[400000], want[4096];
+	FILE *f;
+	size_t n, i, whole = 0;
+
+	(void)state;
+	assert_non_null(f = fopen("docs/protocol.md", "r"));
+	n = fread(doc, 1, sizeof(doc) - 1, f);
+	fclose(f);
+	doc[n] = '\0';
+	squeeze(doc, flat, sizeof(flat));
+	for (i = 0; i < cv_nframes; i++) {
+		if (cv_frames[i].payload[0] != '\0' &&
+		    strstr(flat, squeeze(cv_frames[i].payload, want, sizeof(want))) == NULL)
+			fail_msg("docs/protocol.md §7.3 lacks %s's payload", cv_frames[i].name);
+		if (strstr(flat, squeeze(cv_frames[i].wire, want, sizeof(want))) == NULL)
+			fail_msg("docs/protocol.md §7.3 lacks %s's wire bytes", cv_frames[i].name);
+	}
+	for (i = 0; i < cv_nbad_payloads; i++) {
+		char row[64];
+
+		snprintf(row, sizeof(row), "|%s|", cv_bad_payloads[i].name);
+		if (strstr(flat, row) == NULL)
+			fail_msg("docs/protocol.md §7.5 lacks %s", cv_bad_payloads[i].name);
+		if (strlen(cv_bad_payloads[i].payload) >= 3 * 16 - 1)
+			continue;
+		whole++;
+		if (strstr(flat, squeeze(cv_bad_payloads[i].payload, want, sizeof(want))) == NULL)
+			fail_msg("docs/protocol.md §7.5 lacks %s's payload", cv_bad_payloads[i].name);
+	}
+	assert_true(whole >= 20);
+}
+
 static void
 test_cursor_readers(void **state)
 {
@@ -942,6 +1243,11 @@ main(void)
 		cmocka_unit_test(test_encode_ranges),
 		cmocka_unit_test(test_roundtrip_limits),
 		cmocka_unit_test(test_charset),
+		cmocka_unit_test(test_vectors_in_doc),
+		cmocka_unit_test(test_cred_vectors),
+		cmocka_unit_test(test_cred_ranges),
+		cmocka_unit_test(test_cred_check_order),
+		cmocka_unit_test(test_cred_responses),
 		cmocka_unit_test(test_cursor_readers),
 		cmocka_unit_test(test_cursor_writers),
 		cmocka_unit_test(test_core_helpers),

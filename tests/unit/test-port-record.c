@@ -245,6 +245,57 @@ test_other_size(void **state)
 	assert_memory_equal(&got, &a, sizeof(a));
 }
 
+/* A slot holding a layout-2 record (firmware before the credentials) is loaded migrated to layout
+ * 3 without credentials (record_load returns 2); one whose record's own CRC is wrong is passed on
+ * as it is (1), for the core to treat as damaged. */
+static void
+test_layout2_slot(void **state)
+{
+	static struct dev_persist a, l2, got;
+	uint32_t seq = 0, off, hdr[6], crc;
+	char slot = 0;
+	int bad;
+
+	for (bad = 0; bad < 2; bad++) {
+		make(&a, 5); /* BLANK: a record whose fields check */
+		dev_record_seal(&a);
+		assert_int_equal(dev_record_check(&a), DEV_REC_OK);
+		/* a's layout-2 form: the same bytes up to the chain, then layout 2's CRC */
+		memset(&l2, 0, sizeof(l2));
+		memcpy(&l2, &a, DEV_PERSIST_L2_SIZE - 4);
+		l2.layout = 2;
+		l2.size = DEV_PERSIST_L2_SIZE;
+		crc = crc32_ieee((const uint8_t *)&l2, DEV_PERSIST_L2_SIZE - 4) ^ (uint32_t)bad;
+		memcpy((uint8_t *)&l2 + DEV_PERSIST_L2_SIZE - 4, &crc, 4);
+		erase_all();
+		off = record_slot_offset('A');
+		memcpy(part + off + REC_HDR_SPACE, &l2, DEV_PERSIST_L2_SIZE);
+		hdr[0] = 0x52325053u; /* SP2R */
+		hdr[1] = 1;
+		hdr[2] = 5;
+		hdr[3] = DEV_PERSIST_L2_SIZE;
+		hdr[4] = crc32_ieee((const uint8_t *)&l2, DEV_PERSIST_L2_SIZE);
+		hdr[5] = crc32_ieee((const uint8_t *)hdr, 20);
+		memcpy(part + off, hdr, sizeof(hdr));
+		memset(&got, 0x77, sizeof(got));
+		assert_int_equal(record_load(&got, &slot, &seq), bad ? 1 : 2);
+		assert_int_equal(slot, 'A');
+		assert_int_equal(seq, 5);
+		if (bad) {
+			assert_int_equal(dev_record_check(&got), DEV_REC_LAYOUT);
+			continue;
+		}
+		assert_int_equal(dev_record_check(&got), DEV_REC_OK);
+		assert_memory_equal(&got, &a, sizeof(a));
+		/* stored again, it is a layout-3 slot, the newer one */
+		assert_int_equal(record_store(&got), 0);
+		assert_int_equal(record_load(&got, &slot, &seq), 1);
+		assert_int_equal(slot, 'B');
+		assert_int_equal(seq, 6);
+		assert_memory_equal(&got, &a, sizeof(a));
+	}
+}
+
 int
 main(void)
 {
@@ -254,6 +305,7 @@ main(void)
 		cmocka_unit_test(test_power_cut),
 		cmocka_unit_test(test_damaged_newest),
 		cmocka_unit_test(test_other_size),
+		cmocka_unit_test(test_layout2_slot),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

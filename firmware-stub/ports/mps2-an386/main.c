@@ -205,7 +205,7 @@ main(void)
 	strcpy(ident.fw_version, PORT_FW_VERSION);
 	memcpy(ident.chip_id, id, sizeof(id));
 	ident.chip_id_len = (uint8_t)sizeof(id);
-	ident.caps = CAP_KEY_EC_P256 | CAP_DEBUG_LOCK;
+	ident.caps = CAP_KEY_EC_P256 | CAP_DEBUG_LOCK | CAP_CRED_WIFI | CAP_CRED_MATTER;
 	ident.max_payload = FRAME_MAX_PAYLOAD;
 	/* 5.7: the digest the station checks against its allow-list is measured, not configured */
 	if (crypto_sha256(NULL, __image_start, (size_t)((uintptr_t)__image_end - (uintptr_t)__image_start),
@@ -214,7 +214,12 @@ main(void)
 
 	if ((r = record_load(&boot_rec, &slot, &seq)) < 0)
 		die("cannot read the record");
-	dev_init(&board, &ident, &platform, r == 1 ? &boot_rec : NULL);
+	/* §4.1: a layout-2 record (firmware before the credentials) was migrated in RAM; it is
+	 * stored before the core starts from it (if that fails, the next write stores it anyway) */
+	if (r == 2)
+		say("mps2-an386: record of layout 2 migrated, ", record_store(&boot_rec) == 0 ?
+		    "stored" : "NOT stored", NULL, NULL);
+	dev_init(&board, &ident, &platform, r >= 1 ? &boot_rec : NULL);
 	/* a copy of the key; dev_init took its own. (A part with memory-mapped flash passes a
 	 * pointer into the slot instead and needs no such RAM copy.) */
 	mbedtls_platform_zeroize(&boot_rec, sizeof(boot_rec));
@@ -229,7 +234,7 @@ main(void)
 	lines[0][0] = slot;
 	lines[0][1] = '\0';
 	say("mps2-an386: boot chip=", chip_hex, " fw=" PORT_FW_VERSION " sha256=", dg_hex);
-	say("mps2-an386: record slot=", r == 1 ? lines[0] : "none", " seq=", seqs);
+	say("mps2-an386: record slot=", r >= 1 ? lines[0] : "none", " seq=", seqs);
 	put_num(lines[1], (unsigned long)record_slot_offset('A'));
 	put_num(lines[2], (unsigned long)record_slot_offset('B'));
 	say("mps2-an386: flash slotA=", lines[1], " slotB=", lines[2]);

@@ -32,19 +32,26 @@ hdr_crc(const struct record_hdr *h)
 	return crc32_ieee((const uint8_t *)h, offsetof(struct record_hdr, hdr_crc));
 }
 
-/* 1 when slot i holds a whole record (read into ps, its sequence number in *seq), else 0. */
+/* 1 when slot i holds a whole record (read into ps, its sequence number in *seq), 2 when it held
+ * a layout-2 record (firmware before the credentials) that ps now holds migrated to the core's
+ * layout (dev_record_migrate, §4.1 of docs/protocol.md), else 0. A layout-2 body whose own CRC
+ * is wrong is passed on as it is (1): the core then treats it as damaged. */
 static int
 slot_read(int i, struct dev_persist *ps, uint32_t *seq)
 {
 	struct record_hdr h;
 
 	if (flash_read(SLOT_BASE(i), &h, sizeof(h)) != 0 || h.magic != REC_MAGIC ||
-	    h.layout != REC_LAYOUT || h.hdr_crc != hdr_crc(&h) || h.body_len != sizeof(*ps))
+	    h.layout != REC_LAYOUT || h.hdr_crc != hdr_crc(&h) ||
+	    (h.body_len != sizeof(*ps) && h.body_len != DEV_PERSIST_L2_SIZE))
 		return 0;
-	if (flash_read(SLOT_BASE(i) + REC_HDR_SPACE, ps, sizeof(*ps)) != 0 ||
-	    crc32_ieee((const uint8_t *)ps, sizeof(*ps)) != h.body_crc)
+	memset(ps, 0, sizeof(*ps));
+	if (flash_read(SLOT_BASE(i) + REC_HDR_SPACE, ps, h.body_len) != 0 ||
+	    crc32_ieee((const uint8_t *)ps, h.body_len) != h.body_crc)
 		return 0;
 	*seq = h.seq;
+	if (h.body_len == DEV_PERSIST_L2_SIZE)
+		return dev_record_migrate(ps, h.body_len) ? 2 : 1;
 	return 1;
 }
 
@@ -69,7 +76,7 @@ record_load(struct dev_persist *ps, char *slot, uint32_t *seq)
 	cur_seq = a ? sa : sb;
 	*slot = a ? 'A' : 'B';
 	*seq = cur_seq;
-	return 1;
+	return a ? a : b;
 }
 
 /* 1 when slot i holds exactly h and ps (read back in small pieces: no second copy of the record). */

@@ -8,7 +8,8 @@
  * never a mix.
  *
  * The body is the core's struct as it is; a change of its size makes an old slot invalid (the board
- * then starts BLANK) unless a migration reads the old layout: see docs/port-mps2.md.
+ * then starts BLANK) unless a migration reads the old layout: a slot of the layout-2 record's size
+ * (before the credentials) is migrated when it is loaded; see docs/port-mps2.md.
  */
 #ifndef RECORD_H
 #define RECORD_H
@@ -17,8 +18,9 @@
 
 #define REC_HDR_SPACE 64u
 
-/* Loads the current record into ps; returns 1 (loaded), 0 (no valid slot: a blank board), -1
- * (flash unreadable). *slot and *seq say which slot was used (for the boot line). */
+/* Loads the current record into ps; returns 1 (loaded), 2 (loaded from a slot of the layout-2
+ * record and migrated to the core's layout: store it before dev_init, §4.1), 0 (no valid slot: a
+ * blank board), -1 (flash unreadable). *slot and *seq say which slot was used (for the boot line). */
 int record_load(struct dev_persist *ps, char *slot, uint32_t *seq);
 /* Flash offset of slot 'A' or 'B' (for the boot line and tests that damage a slot on purpose). */
 uint32_t record_slot_offset(char slot);
