@@ -429,29 +429,33 @@ put_hex(const uint8_t *p, size_t n)
 }
 
 /* A test tool on emulated flash: it prints the stored credentials, secrets included (a real
- * board never gives them back; the station never reads them: P-53). The SSID is printable
- * ASCII (dev_record_check); a backslash and a space are escaped so that the line splits. */
+ * board never gives them back; the station never reads them: P-53), as the member
+ * "credentials" of the JSON object. The SSID is printable ASCII (dev_record_check): '"' and
+ * '\\' are escaped. */
 static void
 show_creds(const struct dev_persist *ps)
 {
 	const char *c;
 
+	printf(",\"credentials\":{");
 	if (ps->cred_stored & DEV_CRED_WIFI) {
-		printf("wifi: ssid=");
+		printf("\"wifi\":{\"ssid\":\"");
 		for (c = ps->wifi_ssid; *c != '\0'; c++)
-			printf(*c == '\\' || *c == ' ' ? "\\x%02x" : "%c", (unsigned char)*c);
-		printf(" akm=%u secret=", ps->wifi_akm);
+			printf(*c == '\\' || *c == '"' ? "\\%c" : "%c", *c);
+		printf("\",\"akm\":%u,\"secret\":\"", ps->wifi_akm);
 		put_hex(ps->wifi_secret, ps->wifi_secret_len);
-		printf("\n");
+		printf("\"}");
 	}
 	if (ps->cred_stored & DEV_CRED_MATTER) {
-		printf("matter: discriminator=%u iterations=%lu salt=", ps->matter_discriminator,
+		printf("%s\"matter\":{\"discriminator\":%u,\"iterations\":%lu,\"salt\":\"",
+		    ps->cred_stored & DEV_CRED_WIFI ? "," : "", ps->matter_discriminator,
 		    (unsigned long)ps->matter_iterations);
 		put_hex(ps->matter_salt, ps->matter_salt_len);
-		printf(" verifier=");
+		printf("\",\"verifier\":\"");
 		put_hex(ps->matter_verifier, sizeof(ps->matter_verifier));
-		printf("\n");
+		printf("\"}");
 	}
+	printf("}");
 }
 
 int
@@ -489,10 +493,11 @@ board_show(const char *flash_path)
 		for (i = 0; i < 32; i++)
 			snprintf(pk + 2 * i, 3, "%02x", dg[i]);
 	printf("{\"state\":\"%s\",\"serial\":\"%s\",\"chip_id\":\"%s\",\"debug_locked\":%s,"
-	    "\"pubkey_sha256\":\"%s\",\"chain_len\":%u%s}\n", proto_statename(img.ps.state),
+	    "\"pubkey_sha256\":\"%s\",\"chain_len\":%u%s", proto_statename(img.ps.state),
 	    img.ps.serial, chip, img.fuse || img.ps.debug_locked ? "true" : "false", pk, img.ps.chain_len,
 	    stats);
 	show_creds(&img.ps);
+	printf("}\n");
 	OPENSSL_cleanse(&img, sizeof(img)); /* a key, a Wi-Fi secret */
 	OPENSSL_free(spki);
 	EVP_PKEY_free(k);

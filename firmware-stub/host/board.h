@@ -71,9 +71,9 @@ void board_end(struct board *b);
 /* Prints the persisted state of the board at flash_path as one JSON line on stdout: state,
  * serial, chip id, debug lock, SHA-256 of the public key (DER SubjectPublicKeyInfo) and the
  * installed chain's length; with "<flash>.stats" present, also the counters of the last served
- * session with faults (requests executed, distinct requests, faults fired). Then one line per
- * stored onboarding credential, secrets in hex (a test tool: "wifi: ssid=S akm=N secret=HEX",
- * "matter: discriminator=D iterations=N salt=HEX verifier=HEX"); only the first line is JSON.
+ * session with faults (requests executed, distinct requests, faults fired); and "credentials",
+ * each stored onboarding credential, secrets in hex (a test tool: "wifi" {ssid, akm, secret},
+ * "matter" {discriminator, iterations, salt, verifier}). One JSON object on one line.
  * A flash file of record layout 2 is read migrated (in memory). Returns a process exit code. */
 int board_show(const char *flash_path);
 /* Prints, as one line of hex on stdout, the signature the board at flash_path would answer to a

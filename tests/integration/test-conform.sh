@@ -86,7 +86,7 @@ count() { jq -r --arg v "$1" 'select(.event == "check" and .result == $v) | .nam
 fails() { jq -r 'select(.event == "check" and .result == "FAIL") | .name' "$T/$name.json" | tr '\n' ' '; }
 summary() { jq -r "select(.event == \"summary\") | .$1" "$T/$name.json"; }
 # the first line of show is the record as JSON; the credential lines follow it
-state() { "$BIN/firmware-stub" show --flash "$T/$name/board-0.flash" | head -1 | jq -r .state; }
+state() { "$BIN/firmware-stub" show --flash "$T/$name/board-0.flash" | jq -r .state; }
 # every line of the output is one JSON object with an event
 json_ok() { jq -e 'has("event")' "$T/$name.json" >/dev/null || { show; fail "$name: not JSON lines"; }; }
 
@@ -110,13 +110,15 @@ conform serial 0 serial
 expect_pass
 [ "$(state)" = CERTIFIED ] || fail "serial: the board is $(state), expected CERTIFIED"
 ok "serial (umockdev adapter): $(count PASS) PASS, $(count SKIP) SKIP, 0 FAIL; board CERTIFIED"
-# the credentials the tool set (P-53) are on the board's flash: `show` prints them, one line
-# each, the replaced ones (cred.replace: a WPA2 PSK, the shorter Matter salt)
+# the credentials the tool set (P-53) are on the board's flash: `show` prints them (its
+# "credentials" member), the replaced ones (cred.replace: a WPA2 PSK, the shorter Matter salt)
 "$BIN/firmware-stub" show --flash "$T/serial/board-0.flash" >"$T/serial.show"
-grep -Eq '^wifi: ssid=CONFORM-[0-9A-F]{4}-2 akm=1 secret=[0-9a-f]{64}$' "$T/serial.show" ||
+jq -r '.credentials.wifi | "ssid=\(.ssid) akm=\(.akm) secret=\(.secret)"' "$T/serial.show" |
+	grep -Eq '^ssid=CONFORM-[0-9A-F]{4}-2 akm=1 secret=[0-9a-f]{64}$' ||
 	{ cat "$T/serial.show"; fail "serial: show does not print the Wi-Fi credential"; }
-grep -Eq '^matter: discriminator=0 iterations=1000 salt=[0-9a-f]{32} verifier=[0-9a-f]{64}04[0-9a-f]{128}$' \
-	"$T/serial.show" || { cat "$T/serial.show"; fail "serial: show does not print the Matter credential"; }
+jq -r '.credentials.matter | "discriminator=\(.discriminator) iterations=\(.iterations) salt=\(.salt) verifier=\(.verifier)"' \
+	"$T/serial.show" | grep -Eq '^discriminator=0 iterations=1000 salt=[0-9a-f]{32} verifier=[0-9a-f]{64}04[0-9a-f]{128}$' ||
+	{ cat "$T/serial.show"; fail "serial: show does not print the Matter credential"; }
 ok "serial: firmware-stub show prints the Wi-Fi and the Matter credential the tool set"
 conform usb 0 usb
 expect_pass
@@ -172,7 +174,7 @@ rec += struct.pack("<I", zlib.crc32(bytes(rec)) & 0xffffffff)
 open(path, "wb").write(b"SPSTUB02" + d[8:hdr] + bytes(rec))
 PY
 "$BIN/firmware-stub" show --flash "$T/tcp/board-0.flash" >"$T/l2.show" || fail "show: a layout-2 file not read"
-[ "$(head -1 "$T/l2.show" | jq -r .state)" = CERTIFIED ] && [ "$(wc -l <"$T/l2.show")" = 1 ] ||
+[ "$(jq -r .state "$T/l2.show")" = CERTIFIED ] && [ "$(jq -c .credentials "$T/l2.show")" = "{}" ] ||
 	{ cat "$T/l2.show"; fail "a layout-2 file: not CERTIFIED without credentials"; }
 "$BIN/firmware-stub" serve --boards 1 --listen "127.0.0.1:$port" --dir "$T/tcp" -- \
 	"$BIN/station" conform --port "tcp:127.0.0.1:$port" --profile "$PROFILE" --json --only hello,cred \
@@ -181,7 +183,7 @@ grep -q 'record of layout 2 migrated to layout 3' "$T/tcp.err" || { show; fail "
 [ "$(head -c 8 "$T/tcp/board-0.flash")" = SPSTUB03 ] || fail "the migrated record was not written back"
 [ "$(summary state_before)" = CERTIFIED ] && [ "$(verdict cred.certified)" = PASS ] ||
 	{ show; fail "the migrated board: $(summary state_before), cred.certified $(verdict cred.certified)"; }
-"$BIN/firmware-stub" show --flash "$T/tcp/board-0.flash" | grep -q '^wifi: ssid=CONFORM-' ||
+"$BIN/firmware-stub" show --flash "$T/tcp/board-0.flash" | jq -r .credentials.wifi.ssid | grep -q '^CONFORM-' ||
 	fail "the migrated board does not keep the credential set on it"
 ok "a flash file of record layout 2: migrated at start (CERTIFIED, no credentials), written back as layout 3; cred.* PASS on it"
 
