@@ -57,6 +57,7 @@ CORE_EC_ONLY := -DDEV_CFG_KEY_RSA_2048=0 -DDEV_CFG_MAX_CHAIN=2048
 # Library objects of each component (everything but the program entry points).
 # Two programs and what they share (README "Layout"):
 #   station/        the board-facing program: cli/ (commands), board/ (transports, link, flow),
+#                   cred/ (Wi-Fi and Matter onboarding credentials, the CSPRNG sampler),
 #                   signer-client/ (its side of the signer protocol), sandbox/ (privsep, sandbox),
 #                   audit/ (the auditor's offline tools), conform/ (`station conform`, and the
 #                   protocol's test vectors the codec's unit tests share)
@@ -66,7 +67,7 @@ CORE_EC_ONLY := -DDEV_CFG_KEY_RSA_2048=0 -DDEV_CFG_MAX_CHAIN=2048
 #                   (certificates and CRLs), pkcs11/, fleet/ (the fleet registry's client, libpq)
 #   station/common/ linked by both: the signer-protocol codec, profile, audit-entry format,
 #                   Merkle/notes, CSR checks, log and util
-STATION_DIRS := station/board station/line station/signer-client station/sandbox station/audit \
+STATION_DIRS := station/board station/cred station/line station/signer-client station/sandbox station/audit \
                 station/conform station/fleet
 HSM_DIRS     := hsm/signer hsm/record hsm/issue hsm/pkcs11 hsm/fleet
 SRC_DIRS     := station/cli station/common $(STATION_DIRS) $(HSM_DIRS)
