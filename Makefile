@@ -223,17 +223,23 @@ $(SLOT_PROBE): $(B)/tests/integration/slot-probe.o $(LIBSTATION) $(LIBCOMMON) $(
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
+# The credential library from the shell: decode a label's Matter QR, a verifier (issue #16).
+CRED_PROBE := $(B)/tests/cred-probe
+$(CRED_PROBE): $(B)/tests/integration/cred-probe.o $(LIBSTATION) $(LIBCOMMON) $(LIBCORE)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+
 # The fleet registry's client on a private PostgreSQL (tests/integration/test-fleet-pg.sh).
 FLEET_DRIVER := $(B)/tests/fleet-driver
 $(FLEET_DRIVER): $(B)/tests/integration/fleet-driver.o $(LIBHSM) $(LIBCOMMON) $(LIBCORE)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
-integration: $(PROGS) $(DRIVER) $(PROBE) $(CONSOLE_DEMO) $(SLOT_PROBE) $(FLEET_DRIVER) port-qemu
+integration: $(PROGS) $(DRIVER) $(PROBE) $(CONSOLE_DEMO) $(SLOT_PROBE) $(CRED_PROBE) $(FLEET_DRIVER) port-qemu
 	@for t in tests/integration/test-*.sh; do echo "  ITEST   $$t"; \
 	  BIN=$(abspath $(BIN)) SIGNER_DRIVER=$(abspath $(DRIVER)) PRIVSEP_PROBE=$(abspath $(PROBE)) \
 	  CONSOLE_DEMO=$(abspath $(CONSOLE_DEMO)) SLOT_PROBE=$(abspath $(SLOT_PROBE)) \
-	  FLEET_DRIVER=$(abspath $(FLEET_DRIVER)) \
+	  CRED_PROBE=$(abspath $(CRED_PROBE)) FLEET_DRIVER=$(abspath $(FLEET_DRIVER)) \
 	  $(SAN_ENV) sh $$t || exit 1; done
 
 test: deps
