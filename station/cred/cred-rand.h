@@ -17,7 +17,7 @@ int cred_rand_below(uint32_t n, uint32_t *out);
 
 /* len characters, each alphabet[k] with k uniform over [0, strlen(alphabet)) (1..255 symbols;
  * list each once), and a NUL into out (cap > len). 0, or -1 when len is 0, len >= cap,
- * the alphabet is empty or the CSPRNG fails; on failure out is wiped (it may hold a secret). */
+ * the alphabet is empty (out unchanged) or the CSPRNG fails (out wiped: it may hold a secret). */
 int cred_rand_string(const char *alphabet, size_t len, char *out, size_t cap);
 
 #endif
