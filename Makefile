@@ -58,6 +58,7 @@ CORE_EC_ONLY := -DDEV_CFG_KEY_RSA_2048=0 -DDEV_CFG_MAX_CHAIN=2048 -DDEV_CFG_CRED
 # Library objects of each component (everything but the program entry points).
 # Two programs and what they share (README "Layout"):
 #   station/        the board-facing program: cli/ (commands), board/ (transports, link, flow),
+#                   cred/ (Wi-Fi and Matter onboarding credentials, the CSPRNG sampler),
 #                   signer-client/ (its side of the signer protocol), sandbox/ (privsep, sandbox),
 #                   audit/ (the auditor's offline tools), conform/ (`station conform`, and the
 #                   protocol's test vectors the codec's unit tests share)
@@ -67,7 +68,7 @@ CORE_EC_ONLY := -DDEV_CFG_KEY_RSA_2048=0 -DDEV_CFG_MAX_CHAIN=2048 -DDEV_CFG_CRED
 #                   (certificates and CRLs), pkcs11/, fleet/ (the fleet registry's client, libpq)
 #   station/common/ linked by both: the signer-protocol codec, profile, audit-entry format,
 #                   Merkle/notes, CSR checks, log and util
-STATION_DIRS := station/board station/line station/signer-client station/sandbox station/audit \
+STATION_DIRS := station/board station/cred station/line station/signer-client station/sandbox station/audit \
                 station/conform station/fleet
 HSM_DIRS     := hsm/signer hsm/record hsm/issue hsm/pkcs11 hsm/fleet
 SRC_DIRS     := station/cli station/common $(STATION_DIRS) $(HSM_DIRS)
@@ -223,17 +224,23 @@ $(SLOT_PROBE): $(B)/tests/integration/slot-probe.o $(LIBSTATION) $(LIBCOMMON) $(
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
+# The credential library from the shell: decode a label's Matter QR, a verifier (issue #16).
+CRED_PROBE := $(B)/tests/cred-probe
+$(CRED_PROBE): $(B)/tests/integration/cred-probe.o $(LIBSTATION) $(LIBCOMMON) $(LIBCORE)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+
 # The fleet registry's client on a private PostgreSQL (tests/integration/test-fleet-pg.sh).
 FLEET_DRIVER := $(B)/tests/fleet-driver
 $(FLEET_DRIVER): $(B)/tests/integration/fleet-driver.o $(LIBHSM) $(LIBCOMMON) $(LIBCORE)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
-integration: $(PROGS) $(DRIVER) $(PROBE) $(CONSOLE_DEMO) $(SLOT_PROBE) $(FLEET_DRIVER) port-qemu
+integration: $(PROGS) $(DRIVER) $(PROBE) $(CONSOLE_DEMO) $(SLOT_PROBE) $(CRED_PROBE) $(FLEET_DRIVER) port-qemu
 	@for t in tests/integration/test-*.sh; do echo "  ITEST   $$t"; \
 	  BIN=$(abspath $(BIN)) SIGNER_DRIVER=$(abspath $(DRIVER)) PRIVSEP_PROBE=$(abspath $(PROBE)) \
 	  CONSOLE_DEMO=$(abspath $(CONSOLE_DEMO)) SLOT_PROBE=$(abspath $(SLOT_PROBE)) \
-	  FLEET_DRIVER=$(abspath $(FLEET_DRIVER)) \
+	  CRED_PROBE=$(abspath $(CRED_PROBE)) FLEET_DRIVER=$(abspath $(FLEET_DRIVER)) \
 	  $(SAN_ENV) sh $$t || exit 1; done
 
 test: deps
