@@ -9,6 +9,20 @@
 #include "link.h"
 #include "msg.h"
 
+/* A board's onboarding credentials while it is provisioned (flow-cred.c): wiped with the flow. */
+struct fl_cred {
+	char ssid[33], passphrase[64];  /* [wifi] */
+	uint8_t psk[32];
+	char wifi_qr[256];              /* WIFI:T:...;S:...;P:...;; (escapes double at worst) */
+	uint32_t passcode;              /* [matter] */
+	uint16_t discriminator;
+	uint8_t salt[32], salt_len;
+	uint8_t verifier[97];           /* w0 || L */
+	char matter_qr[32], matter_code[24];
+};
+
+struct label_values;
+
 struct fl {
 	const struct flow_env *env;
 	const struct profile *prof;
@@ -20,6 +34,7 @@ struct fl {
 	struct msg_hello hello;
 	char fw_hex[65];
 	char password[MSG_MAX_PASSWORD + 1];
+	struct fl_cred cred;
 	uint8_t csr[MSG_MAX_CSR];
 	size_t csr_len;
 	uint8_t *cert;
@@ -33,6 +48,18 @@ struct fl {
 	int signer_st; /* SIGST_* of the signer reply that failed the board, SIGST_OK when none */
 	uint8_t buf[FRAME_MAX_PAYLOAD];
 };
+
+/* The signer's refusal se of the step what as this board's failure; returns -1. */
+int flow_refused(struct fl *f, const struct signer_err *se, const char *what);
+/* flow-cred.c: the onboarding credentials the profile declares. flow_set_creds draws each,
+ * has the signer commit it and gives the board its form (after SET_IDENTITY); flow_check_creds
+ * has the board confirm each (before the label); both 0 when the profile declares none, or -1
+ * with the result set (E_CREDENTIAL: the board lacks the capability; E_CREDENTIAL_CHECK: it
+ * does not hold what it was given; E_RANDOM, E_COLLISION, the signer's or the link's).
+ * flow_cred_label points v's credential fields at f's (NULL for kinds not declared). */
+int flow_set_creds(struct fl *f);
+int flow_check_creds(struct fl *f);
+void flow_cred_label(const struct fl *f, struct label_values *v);
 
 /* Sets the result's code and reason; returns -1 (for `return flow_fail(...)`). */
 int flow_fail(struct fl *f, const char *code, const char *fmt, ...)

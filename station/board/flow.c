@@ -76,8 +76,8 @@ flow_call(struct fl *f, uint8_t type, size_t reqlen, unsigned timeout, const uin
 }
 
 /* The signer's refusal as this board's failure: it recorded it; the station only shows it. */
-static int
-refused(struct fl *f, const struct signer_err *se, const char *what)
+int
+flow_refused(struct fl *f, const struct signer_err *se, const char *what)
 {
 	f->signer_st = se->status;
 	if (se->status == SIGST_INTERNAL || se->status == SIGST_REQUEST)
@@ -125,7 +125,7 @@ lookup(struct fl *f, struct signer_record *rec)
 	struct signer_err se;
 
 	if (signer_lookup(f->env->signer, f->hello.chip_id, f->hello.chip_id_len, rec, &se) != 0)
-		return refused(f, &se, "identify");
+		return flow_refused(f, &se, "identify");
 	snprintf(f->res->serial, sizeof(f->res->serial), "%s", rec->serial);
 	snprintf(f->res->cert_serial, sizeof(f->res->cert_serial), "%s", rec->cert_serial);
 	if (rec->kind == SIGREC_PASS)
@@ -165,7 +165,7 @@ allocate(struct fl *f)
 	b.debug_locked = f->hello.debug_locked != 0;
 	memcpy(b.fixture, f->fixture, strnlen(f->fixture, SIGP_MAX_NAME)); /* b is zeroed */
 	if (signer_board(f->env->signer, &b, &sb, &se) != 0)
-		return refused(f, &se, "identify");
+		return flow_refused(f, &se, "identify");
 	snprintf(f->res->serial, sizeof(f->res->serial), "%s", sb.serial);
 	if (sb.disposition == SIGB_RESUME) {
 		/* Verified and recorded, but the lock was not confirmed (interrupted): finish it. */
@@ -197,7 +197,7 @@ set_password(struct fl *f)
 		log_warn("fixture %s: password commitment collision, drawing again", f->fixture);
 	}
 	if (r != 0)
-		return refused(f, &se, "password");
+		return flow_refused(f, &se, "password");
 	memset(&m, 0, sizeof(m));
 	snprintf(m.serial, sizeof(m.serial), "%s", f->res->serial);
 	memcpy(m.password, f->password, strlen(f->password) + 1);
@@ -306,7 +306,7 @@ certify(struct fl *f, const uint8_t nonce[16])
 	if (signer_issue(f->env->signer, f->hello.chip_id, f->hello.chip_id_len, nonce, 16, der, dl,
 	        &f->cert, &f->cert_len, f->res->cert_serial, sizeof(f->res->cert_serial), &se) == 0)
 		return 0;
-	return refused(f, &se, "certificate");
+	return flow_refused(f, &se, "certificate");
 }
 
 static int
@@ -509,7 +509,7 @@ lock(struct fl *f)
 static int
 make_label(struct fl *f)
 {
-	struct label_values v;
+	struct label_values v = { 0 };
 	char why[CAP_REASON];
 
 	flow_step(f, "label", 88);
@@ -517,6 +517,7 @@ make_label(struct fl *f)
 	v.model = f->prof->model;
 	v.serial = f->res->serial;
 	v.password = f->password;
+	flow_cred_label(f, &v);
 	if (label_spool(f->prof, f->env->labels, &v, f->res->label, sizeof(f->res->label),
 	        f->res->preview, sizeof(f->res->preview), why, sizeof(why)) != 0) {
 		f->res->label[0] = f->res->preview[0] = '\0';
@@ -593,7 +594,7 @@ report(struct fl *f, uint8_t op, int resumed)
 		f->signer_st = se.status;
 		return flow_fail(f, "E_DB", "cannot record the PASS; re-insert the board to finish it");
 	}
-	return refused(f, &se, op == SIGOP_PASS ? "record" : "label");
+	return flow_refused(f, &se, op == SIGOP_PASS ? "record" : "label");
 }
 
 /* A re-inserted board recorded 'verified': the installed certificate must be the recorded one
@@ -608,7 +609,7 @@ resume(struct fl *f)
 	flow_step(f, "resume", 60);
 	if (signer_cert(f->env->signer, f->hello.chip_id, f->hello.chip_id_len, &f->cert,
 	        &f->cert_len, &se) != 0)
-		return refused(f, &se, "resume");
+		return flow_refused(f, &se, "resume");
 	if (flow_read_object(f, OBJ_CHAIN, chain, sizeof(chain), &n) != 0)
 		return -1;
 	if (n < f->cert_len || memcmp(chain, f->cert, f->cert_len) != 0)
@@ -650,8 +651,9 @@ run(struct fl *f)
 		return -1;
 	if (f->resume)
 		return resume(f);
-	if (set_password(f) != 0 || make_key(f, nonce) != 0 || certify(f, nonce) != 0 ||
-	    install(f) != 0 || prove_fresh(f) != 0 || check_password(f) != 0)
+	if (set_password(f) != 0 || flow_set_creds(f) != 0 || make_key(f, nonce) != 0 ||
+	    certify(f, nonce) != 0 || install(f) != 0 || prove_fresh(f) != 0 ||
+	    check_password(f) != 0 || flow_check_creds(f) != 0)
 		return -1;
 	if (make_label(f) != 0)
 		return -1;
@@ -748,6 +750,7 @@ flow_provision(const struct flow_env *env, struct xport *x, const char *fixture,
 	}
 	res->elapsed_ms = util_ms() - t0;
 	util_wipe(f->password, sizeof(f->password));
+	util_wipe(&f->cred, sizeof(f->cred));
 	free(f->cert);
 	util_wipe(f, sizeof(*f));
 	free(f);
