@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cred-wifi.h"
 #include "label-png.h"
 #include "label-zpl.h"
 #include "msg.h"
@@ -59,15 +60,14 @@ where(char *out, size_t cap, const char *path, int line, const char *why)
 /* The longest values a board of p can get (label_check). */
 struct worst {
 	char serial[CAP_SERIAL + 1], password[MSG_MAX_PASSWORD + 1];
-	char ssid[48], wifi_qr[320], matter_qr[32], matter_code[32];
+	char ssid[48], pass[64], wifi_qr[320], matter_qr[32], matter_code[32];
 };
 
 /* w gets them and v points at them (the credentials of undeclared sections NULL). */
 static void
 worst_values(const struct profile *p, struct worst *w, struct label_values *v)
 {
-	const char *q;
-	size_t i, n = 0;
+	size_t i;
 
 	memset(v, 0, sizeof(*v));
 	/* The widest: every digit an 8, every password character a W (the mono font gives all
@@ -86,25 +86,15 @@ worst_values(const struct profile *p, struct worst *w, struct label_values *v)
 	if (p->wifi.enabled) {
 		snprintf(w->ssid, sizeof(w->ssid), "%.24s%.*s", p->wifi.ssid_prefix,
 		    (int)(p->wifi.ssid_suffix < 8 ? p->wifi.ssid_suffix : 8), "WWWWWWWW");
-		/* The longest payload: every character of the prefix that is not a letter or digit
-		 * escaped, and with the printable alphabet every passphrase character ("\;"). */
-		n = (size_t)snprintf(w->wifi_qr, sizeof(w->wifi_qr), "WIFI:T:%s;S:",
-		    p->wifi.security == WIFI_SEC_WPA3 ? "SAE" : "WPA");
-		for (q = p->wifi.ssid_prefix; *q != '\0' && n + 2 < sizeof(w->wifi_qr); q++) {
-			if (!((*q >= '0' && *q <= '9') || (*q >= 'A' && *q <= 'Z') || (*q >= 'a' &&
-			    *q <= 'z')))
-				w->wifi_qr[n++] = '\\';
-			w->wifi_qr[n++] = *q;
-		}
-		for (i = 0; i < p->wifi.ssid_suffix && n + 1 < sizeof(w->wifi_qr); i++)
-			w->wifi_qr[n++] = 'W';
-		n += (size_t)snprintf(w->wifi_qr + n, sizeof(w->wifi_qr) - n, ";P:");
-		for (i = 0; i < p->wifi.length && n + 2 < sizeof(w->wifi_qr); i++) {
-			if (p->wifi.alphabet == WIFI_ALPHA_PRINTABLE)
-				w->wifi_qr[n++] = '\\';
-			w->wifi_qr[n++] = p->wifi.alphabet == WIFI_ALPHA_PRINTABLE ? ';' : 'W';
-		}
-		snprintf(w->wifi_qr + n, sizeof(w->wifi_qr) - n, ";;");
+		/* The longest payload, made as a board's is (cred-wifi.h): the prefix escaped as it
+		 * will be, and with the printable alphabet every passphrase character one that
+		 * needs escaping (";"). */
+		i = p->wifi.length < sizeof(w->pass) ? p->wifi.length : sizeof(w->pass) - 1;
+		memset(w->pass, p->wifi.alphabet == WIFI_ALPHA_PRINTABLE ? ';' : 'W', i);
+		w->pass[i] = '\0';
+		if (wifi_qr_payload(w->ssid, w->pass, p->wifi.security, w->wifi_qr,
+		        sizeof(w->wifi_qr)) != 0)
+			w->wifi_qr[0] = '\0'; /* cannot happen: the buffer holds the longest */
 		v->wifi_ssid = w->ssid;
 		v->wifi_qr = w->wifi_qr;
 	}

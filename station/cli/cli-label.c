@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "cred-wifi.h"
 #include "label-out.h"
 #include "label-printer.h"
 #include "label.h"
@@ -154,35 +155,18 @@ struct sample_creds {
 	char ssid[48], pass[72], wifi_qr[320], matter_code[24];
 };
 
-/* Appends s to out (n used, cap bytes) with the WIFI: form's special characters escaped. */
-static size_t
-wifi_escape(char *out, size_t n, size_t cap, const char *s)
-{
-	for (; *s != '\0' && n + 2 < cap; s++) {
-		if (strchr("\\;,:\"", *s) != NULL)
-			out[n++] = '\\';
-		out[n++] = *s;
-	}
-	out[n] = '\0';
-	return n;
-}
-
 static void
 sample_creds(const struct profile *p, struct sample_creds *c, struct label_values *v)
 {
 	static const char fake[] = "SAMPLExx23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz";
-	size_t n;
 
 	if (p->wifi.enabled) {
 		snprintf(c->ssid, sizeof(c->ssid), "%s%.*s", p->wifi.ssid_prefix,
 		    (int)(p->wifi.ssid_suffix < 8 ? p->wifi.ssid_suffix : 8), "SAMPLE23");
 		snprintf(c->pass, sizeof(c->pass), "%.*s", (int)p->wifi.length, fake);
-		n = (size_t)snprintf(c->wifi_qr, sizeof(c->wifi_qr), "WIFI:T:%s;S:",
-		    p->wifi.security == WIFI_SEC_WPA3 ? "SAE" : "WPA");
-		n = wifi_escape(c->wifi_qr, n, sizeof(c->wifi_qr), c->ssid);
-		n += (size_t)snprintf(c->wifi_qr + n, sizeof(c->wifi_qr) - n, ";P:");
-		n = wifi_escape(c->wifi_qr, n, sizeof(c->wifi_qr), c->pass);
-		snprintf(c->wifi_qr + n, sizeof(c->wifi_qr) - n, ";;");
+		if (wifi_qr_payload(c->ssid, c->pass, p->wifi.security, c->wifi_qr,
+		        sizeof(c->wifi_qr)) != 0)
+			c->wifi_qr[0] = '\0'; /* cannot happen: the buffer holds the longest */
 		v->wifi_ssid = c->ssid;
 		v->wifi_qr = c->wifi_qr;
 	}
