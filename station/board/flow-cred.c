@@ -4,7 +4,8 @@
  * kind the profile declares the station draws the credential from the CSPRNG, has the signer
  * commit its secret (drawing again on a collision), gives the board only what it must hold (the
  * PSK or the passphrase, the SPAKE2+ verifier), and later has the board confirm each one in
- * constant time: the station never reads a secret back. The plaintext goes nowhere but the
+ * constant time, and refuse the same one with a secret byte changed: the station never reads
+ * a secret back. The plaintext goes nowhere but the
  * label: not to logs, events or the record.
  */
 #include <stdio.h>
@@ -175,13 +176,26 @@ flow_set_creds(struct fl *f)
 	return r;
 }
 
+/* m with one byte of its secret changed (a PSK or verifier bit flipped, a passphrase character
+ * swapped for another printable one): a credential the board was not given. */
+static void
+decoy_form(struct msg_cred *m)
+{
+	if (m->kind == CRED_WIFI && m->wifi.akm != AKM_WPA2_PSK)
+		m->wifi.secret[0] = m->wifi.secret[0] == 'a' ? 'b' : 'a';
+	else if (m->kind == CRED_WIFI)
+		m->wifi.secret[0] ^= 1;
+	else
+		m->matter.verifier[0] ^= 1;
+}
+
 int
 flow_check_creds(struct fl *f)
 {
 	static const int kinds[] = { SIGC_WIFI, SIGC_MATTER };
 	struct msg_cred m;
 	size_t i;
-	int match = 0, r;
+	int match = 0, decoy = 0, r;
 
 	if (!f->prof->wifi.enabled && !f->prof->matter.enabled)
 		return 0;
@@ -193,12 +207,23 @@ flow_check_creds(struct fl *f)
 			continue;
 		board_form(f, k, &m);
 		r = send_cred(f, &m, MSG_CONFIRM_CRED, &match);
+		/* A board that answers match = 1 to anything (a CONFIRM that does not compare, or
+		 * no storage at all) would pass the check above: it must also refuse a credential
+		 * it was not given (P-54). */
+		if (r == 0 && match) {
+			decoy_form(&m);
+			r = send_cred(f, &m, MSG_CONFIRM_CRED, &decoy);
+		}
 		util_wipe(&m, sizeof(m));
 		if (r != 0)
 			return -1;
 		if (!match)
 			return flow_fail(f, "E_CREDENTIAL_CHECK", "the board does not hold the %s "
 			    "credential it was given; its storage is faulty: set it aside",
+			    k == SIGC_WIFI ? "Wi-Fi" : "Matter");
+		if (decoy)
+			return flow_fail(f, "E_CREDENTIAL_CHECK", "the board confirms a %s credential "
+			    "it was not given: its firmware does not check credentials; set it aside",
 			    k == SIGC_WIFI ? "Wi-Fi" : "Matter");
 	}
 	return 0;

@@ -167,4 +167,12 @@ stub 1 "$T/b3" --no-credentials -- "$BIN/station" run --profile "$PROFILE" --jso
 [ "$rc" != 0 ] || fail "run 3 exited 0 with a failed board"
 "$BIN/station" audit verify --db "$db" >"$T/verify2.out" 2>&1 || { cat "$T/verify2.out"; fail "verify after E_CREDENTIAL"; }
 ok "a board without CAP_CRED_*: E_CREDENTIAL (exit $rc), nothing issued, the record still verifies"
+echo "-- a board that stores no credential and confirms any"
+rc=0
+stub 1 "$T/b4" --lying-credentials -- "$BIN/station" run --profile "$PROFILE" --json >"$T/run4.json" 2>"$T/run4.err" || rc=$?
+[ "$(jq -r 'select(.event == "result") | .code' "$T/run4.json")" = E_CREDENTIAL_CHECK ] ||
+	{ cat "$T/run4.json" "$T/run4.err"; fail "a board that confirms a credential it was not given was not failed E_CREDENTIAL_CHECK"; }
+[ "$rc" != 0 ] || fail "run 4 exited 0 with a failed board"
+"$BIN/station" audit verify --db "$db" >"$T/verify3.out" 2>&1 || { cat "$T/verify3.out"; fail "verify after E_CREDENTIAL_CHECK"; }
+ok "a board that answers match = 1 to every CONFIRM_CREDENTIAL: E_CREDENTIAL_CHECK (exit $rc), no PASS, the record still verifies"
 echo "PASS test-cred"
