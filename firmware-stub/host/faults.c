@@ -38,7 +38,7 @@ faults_active(const struct faults_cfg *c, unsigned index)
 	    c->csr_wrong_key_type || c->csr_weak_key || c->csr_other_key || c->csr_wrong_nonce ||
 	    c->dup_chip_len || c->fw_not_allowed || c->refuse_lock || c->fake_lock ||
 	    c->oversized || c->truncated || c->garbage || c->rotate_chip || c->short_chunks ||
-	    c->no_credentials || c->lying_credentials;
+	    c->no_credentials || c->lying_credentials || c->small_matter;
 }
 
 /* splitmix64: reproducible from --seed, independent per board. */
@@ -522,5 +522,9 @@ faults_attach(struct faults *fx, const struct faults_cfg *cfg, unsigned index, s
 		fx->shown.fw_digest[0] ^= 0xff; /* any image but the released one */
 	if (cfg->no_credentials) /* a firmware without them: not announced, PERR_UNSUPPORTED */
 		fx->shown.caps &= ~(uint32_t)(CAP_CRED_WIFI | CAP_CRED_MATTER);
+	if (cfg->small_matter) { /* P-6 violated: a Matter credential (137 bytes) does not fit */
+		fx->shown.caps |= CAP_CRED_MATTER;
+		fx->shown.max_payload = MSG_MIN_MAX_PAYLOAD;
+	}
 	d->id = &fx->shown;
 }

@@ -41,6 +41,7 @@ struct faults_cfg {
 	int no_credentials;              /* CAP_CRED_* not announced (a firmware without them) */
 	int lying_credentials;           /* SET_CREDENTIAL acknowledged and dropped, CONFIRM_CREDENTIAL
 	                                    always answered match = 1 */
+	int small_matter;                /* CAP_CRED_MATTER announced with max_payload 128 */
 	unsigned at_mask;                /* steps the malformed frames apply to */
 	int board;                       /* board index the faults apply to, -1 = every board */
 };

@@ -136,7 +136,9 @@ usage(FILE *f)
 	    "                       firmware built without them (DEV_CFG_CRED 0); by default both\n"
 	    "                       kinds are announced (Matter only with --max-payload >= 137)\n"
 	    "  --lying-credentials  acknowledge SET_CREDENTIAL without storing it and answer every\n"
-	    "                       CONFIRM_CREDENTIAL with match = 1 (a hostile or broken board)\n");
+	    "                       CONFIRM_CREDENTIAL with match = 1 (a hostile or broken board)\n"
+	    "  --small-matter       announce CAP_CRED_MATTER with max_payload 128, below the 137\n"
+	    "                       bytes of a Matter credential (a firmware that breaks P-6)\n");
 }
 
 struct sim_ctx {

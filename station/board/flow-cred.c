@@ -155,7 +155,9 @@ flow_set_creds(struct fl *f)
 	if (!f->prof->wifi.enabled && !f->prof->matter.enabled)
 		return 0;
 	flow_step(f, "credentials", 30);
-	for (i = 0; r == 0 && i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+	/* Every kind is checked before any is drawn: nothing is committed for a board that cannot
+	 * take them all. */
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		int k = kinds[i];
 		uint32_t cap = k == SIGC_WIFI ? CAP_CRED_WIFI : CAP_CRED_MATTER;
 
@@ -166,6 +168,19 @@ flow_set_creds(struct fl *f)
 			    "credentials (its HELLO lacks the capability), but the product's profile "
 			    "declares them: check that the profile matches the product and its firmware",
 			    k == SIGC_WIFI ? "Wi-Fi" : "Matter");
+		/* P-6: the station never sends more than the board's max_payload (a Wi-Fi
+		 * credential, 99 bytes at most, fits every board) */
+		if (k == SIGC_MATTER && f->hello.max_payload < MSG_MAX_CRED_MATTER_LEN)
+			return flow_fail(f, "E_CREDENTIAL", "the board's firmware announces Matter "
+			    "credentials but takes requests of %u bytes only, below the %u of a Matter "
+			    "credential (P-6): set it aside for the firmware team",
+			    (unsigned)f->hello.max_payload, (unsigned)MSG_MAX_CRED_MATTER_LEN);
+	}
+	for (i = 0; r == 0 && i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		int k = kinds[i];
+
+		if (!(k == SIGC_WIFI ? f->prof->wifi.enabled : f->prof->matter.enabled))
+			continue;
 		if ((r = draw(f, k, secret, sizeof(secret), public, sizeof(public))) == 0) {
 			board_form(f, k, &m);
 			r = send_cred(f, &m, MSG_SET_CRED, NULL);

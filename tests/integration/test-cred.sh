@@ -216,4 +216,13 @@ stub 1 "$T/b4" --lying-credentials -- "$BIN/station" run --profile "$PROFILE" --
 [ "$rc" != 0 ] || fail "run 4 exited 0 with a failed board"
 "$BIN/station" audit verify --db "$db" >"$T/verify3.out" 2>&1 || { cat "$T/verify3.out"; fail "verify after E_CREDENTIAL_CHECK"; }
 ok "a board that answers match = 1 to every CONFIRM_CREDENTIAL: E_CREDENTIAL_CHECK (exit $rc), no PASS, the record still verifies"
+echo "-- a board that announces Matter credentials but takes only 128-byte payloads"
+rc=0
+n0=$(sqlite3 "$db" "SELECT count(*) FROM log WHERE kind = 'credential.committed'")
+stub 1 "$T/b5" --small-matter -- "$BIN/station" run --profile "$PROFILE" --json >"$T/run5.json" 2>"$T/run5.err" || rc=$?
+[ "$(jq -r 'select(.event == "result") | .code' "$T/run5.json")" = E_CREDENTIAL ] ||
+	{ cat "$T/run5.json" "$T/run5.err"; fail "a Matter credential sent above the board's max_payload (P-6)"; }
+[ "$(sqlite3 "$db" "SELECT count(*) FROM log WHERE kind = 'credential.committed'")" = "$n0" ] ||
+	fail "credentials committed for a board that cannot take them"
+ok "CAP_CRED_MATTER with max_payload 128: E_CREDENTIAL (exit $rc) before anything is drawn or committed"
 echo "PASS test-cred"
