@@ -829,8 +829,11 @@ do_confirm_cred(struct dev *d, const struct frame *f, size_t *len)
 		r = dec_err(r);
 		goto out;
 	}
+	/* A Matter passcode has 27 bits: a LOCKED (shipped) board answering CONFIRM of its
+	 * verifier would let anyone at this port test guesses around SPAKE2+'s attempt limits
+	 * (P-54). The station confirms credentials before the lock only. */
 	if ((r = require_state(d, S(ST_IDENTIFIED) | S(ST_KEYED) | S(ST_CERTIFIED) |
-	         S(ST_LOCKED))) != 0 ||
+	         (m.kind == CRED_MATTER ? 0u : S(ST_LOCKED)))) != 0 ||
 	    (r = cred_supported(d, m.kind)) != 0)
 		goto out;
 #if DEV_CFG_CRED

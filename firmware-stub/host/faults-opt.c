@@ -34,6 +34,8 @@ const struct option faults_opt_table[] = {
 	{ "rotate-chip-id", no_argument, NULL, OPT_ROTATE },
 	{ "short-chunks", no_argument, NULL, OPT_SHORT_CHUNKS },
 	{ "no-credentials", no_argument, NULL, OPT_NO_CRED },
+	{ "lying-credentials", no_argument, NULL, OPT_LYING_CRED },
+	{ "small-matter", no_argument, NULL, OPT_SMALL_MATTER },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -165,6 +167,8 @@ faults_opt_apply(struct faults_cfg *fc, int c, const char *arg)
 	case OPT_ROTATE: fc->rotate_chip = 1; return 0;
 	case OPT_SHORT_CHUNKS: fc->short_chunks = 1; return 0;
 	case OPT_NO_CRED: fc->no_credentials = 1; return 0;
+	case OPT_LYING_CRED: fc->lying_credentials = 1; return 0;
+	case OPT_SMALL_MATTER: fc->small_matter = 1; return 0;
 	default: return -1;
 	}
 }

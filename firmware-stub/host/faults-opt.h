@@ -20,7 +20,9 @@ enum {
 	OPT_TRUNCATED, OPT_GARBAGE, OPT_AT, OPT_LINE_RATE,
 	OPT_ROTATE,      /* a hostile board showing a new chip ID at every HELLO */
 	OPT_SHORT_CHUNKS, /* a slow board: one byte of each READ_OBJECT chunk */
-	OPT_NO_CRED       /* no onboarding credentials announced (P-53) */
+	OPT_NO_CRED,      /* no onboarding credentials announced (P-53) */
+	OPT_LYING_CRED,   /* credentials acknowledged, never stored, always "confirmed" */
+	OPT_SMALL_MATTER  /* CAP_CRED_MATTER announced with max_payload 128 (P-6 violated) */
 };
 
 /* The fault options, in getopt_long form, ending with an all-zero entry. */

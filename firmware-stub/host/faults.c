@@ -38,7 +38,7 @@ faults_active(const struct faults_cfg *c, unsigned index)
 	    c->csr_wrong_key_type || c->csr_weak_key || c->csr_other_key || c->csr_wrong_nonce ||
 	    c->dup_chip_len || c->fw_not_allowed || c->refuse_lock || c->fake_lock ||
 	    c->oversized || c->truncated || c->garbage || c->rotate_chip || c->short_chunks ||
-	    c->no_credentials;
+	    c->no_credentials || c->lying_credentials || c->small_matter;
 }
 
 /* splitmix64: reproducible from --seed, independent per board. */
@@ -267,6 +267,18 @@ handle_frame(struct faults *fx, const struct frame *f)
 		fx->fake_locked = 1;
 		if (msg_enc_state_rsp(&st, pl, sizeof(pl), &len) == 0)
 			host_reply(fx, MSG_LOCK, f->seq, pl, len);
+		return FAULTS_OK;
+	}
+	if (fx->cfg.lying_credentials && (f->type == MSG_SET_CRED || f->type == MSG_CONFIRM_CRED)) {
+		/* A board that stores no credential and says yes to any: only a check that must
+		 * fail (a credential it was not given) tells it from one that works. */
+		struct msg_confirm_pw_rsp yes = { 1 };
+
+		fx->fired++;
+		if (f->type == MSG_SET_CRED)
+			host_reply(fx, f->type, f->seq, pl, 0);
+		else if (msg_enc_confirm_pw_rsp(&yes, pl, sizeof(pl), &len) == 0)
+			host_reply(fx, f->type, f->seq, pl, len);
 		return FAULTS_OK;
 	}
 	if (fx->fake_locked && f->type == MSG_WRITE_OBJECT) {
@@ -510,5 +522,9 @@ faults_attach(struct faults *fx, const struct faults_cfg *cfg, unsigned index, s
 		fx->shown.fw_digest[0] ^= 0xff; /* any image but the released one */
 	if (cfg->no_credentials) /* a firmware without them: not announced, PERR_UNSUPPORTED */
 		fx->shown.caps &= ~(uint32_t)(CAP_CRED_WIFI | CAP_CRED_MATTER);
+	if (cfg->small_matter) { /* P-6 violated: a Matter credential (137 bytes) does not fit */
+		fx->shown.caps |= CAP_CRED_MATTER;
+		fx->shown.max_payload = MSG_MIN_MAX_PAYLOAD;
+	}
 	d->id = &fx->shown;
 }

@@ -39,6 +39,9 @@ struct faults_cfg {
 	int rotate_chip;                 /* a new chip ID at every HELLO */
 	int short_chunks;                /* READ_OBJECT replies carry one byte of their chunk */
 	int no_credentials;              /* CAP_CRED_* not announced (a firmware without them) */
+	int lying_credentials;           /* SET_CREDENTIAL acknowledged and dropped, CONFIRM_CREDENTIAL
+	                                    always answered match = 1 */
+	int small_matter;                /* CAP_CRED_MATTER announced with max_payload 128 */
 	unsigned at_mask;                /* steps the malformed frames apply to */
 	int board;                       /* board index the faults apply to, -1 = every board */
 };

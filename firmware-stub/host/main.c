@@ -134,7 +134,11 @@ usage(FILE *f)
 	    "  --no-credentials     announce no onboarding credential (CAP_CRED_WIFI, CAP_CRED_MATTER)\n"
 	    "                       and refuse SET/CONFIRM_CREDENTIAL with UNSUPPORTED, as a\n"
 	    "                       firmware built without them (DEV_CFG_CRED 0); by default both\n"
-	    "                       kinds are announced (Matter only with --max-payload >= 137)\n");
+	    "                       kinds are announced (Matter only with --max-payload >= 137)\n"
+	    "  --lying-credentials  acknowledge SET_CREDENTIAL without storing it and answer every\n"
+	    "                       CONFIRM_CREDENTIAL with match = 1 (a hostile or broken board)\n"
+	    "  --small-matter       announce CAP_CRED_MATTER with max_payload 128, below the 137\n"
+	    "                       bytes of a Matter credential (a firmware that breaks P-6)\n");
 }
 
 struct sim_ctx {

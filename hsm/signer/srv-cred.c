@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cred-wifi.h"
 #include "log.h"
+#include "password.h"
 #include "registry.h"
 #include "util.h"
 
@@ -36,22 +38,41 @@ srv_cred_list(unsigned kinds, char *out, size_t cap)
 	    kinds & (1u << SIGC_MATTER) ? "matter" : "");
 }
 
-/* The kind's rules for what the station sent: NULL when they hold, else why not. */
-static const char *
-cred_shape(const struct sigp_req *q)
+/* 0x21..0x7E, the passphrase alphabet of [wifi] alphabet = printable */
+static int
+printable(const char *s)
 {
-	size_t pl = strlen(q->cred_public), sl = strlen(q->cred_secret), i;
+	for (; *s != '\0'; s++)
+		if (*s < 0x21 || *s > 0x7e)
+			return 0;
+	return 1;
+}
+
+/* The kind's rules for what the station sent, the signer's profile's among them (the SSID's
+ * prefix and suffix, the passphrase's length and alphabet; a passcode Matter allows: not
+ * 00000000, 11111111, ..., 99999999, 12345678 or 87654321): NULL when they hold, else why not.
+ * The station can still give a board something else; what the record claims is the profile's. */
+static const char *
+cred_shape(const struct srv *s, const struct sigp_req *q)
+{
+	const struct wifi_profile *w = &s->prof.wifi;
+	const char *pub = q->cred_public, *sec = q->cred_secret;
+	size_t pl = strlen(pub), sl = strlen(sec), wl = strlen(w->ssid_prefix);
 
 	if (q->cred_kind == SIGC_WIFI)
-		return pl < 1 || pl > 32 ? "a Wi-Fi SSID is 1 to 32 characters" :
-		    sl < 8 || sl > 63 ? "a Wi-Fi passphrase is 8 to 63 characters" : NULL;
-	if (pl < 1 || pl > 4 || strspn(q->cred_public, "0123456789") != pl ||
-	    (pl > 1 && q->cred_public[0] == '0') || strtoul(q->cred_public, NULL, 10) > 4095)
+		return pl != wl + w->ssid_suffix || strncmp(pub, w->ssid_prefix, wl) != 0 ||
+		    strspn(pub + wl, WIFI_SSID_ALPHABET) != w->ssid_suffix ?
+		    "the SSID is not the profile's prefix and random suffix" :
+		    sl != w->length || !(w->alphabet == WIFI_ALPHA_PLAIN ?
+		    strspn(sec, PASSWORD_ALPHABET) == sl : printable(sec)) ?
+		    "the passphrase is not of the profile's length and alphabet" : NULL;
+	if (pl < 1 || pl > 4 || strspn(pub, "0123456789") != pl || (pl > 1 && pub[0] == '0') ||
+	    strtoul(pub, NULL, 10) > 4095)
 		return "a Matter discriminator is a number from 0 to 4095";
-	for (i = 0; i < sl; i++)
-		if (q->cred_secret[i] < '0' || q->cred_secret[i] > '9')
-			break;
-	return sl != 8 || i != sl ? "a Matter passcode is 8 digits" : NULL;
+	if (sl != 8 || strspn(sec, "0123456789") != sl)
+		return "a Matter passcode is 8 digits";
+	return strspn(sec, (char[]){ sec[0], '\0' }) == sl || strcmp(sec, "12345678") == 0 ||
+	    strcmp(sec, "87654321") == 0 ? "a Matter passcode the specification forbids" : NULL;
 }
 
 void
@@ -74,7 +95,7 @@ srv_commit_cred(struct srv *s, const struct sigp_req *q, const char *chip, struc
 	if (!(srv_cred_needed(s) & bit))
 		return srv_refuse(s, p, "request.refused", q->op, chip, at->serial, SIGST_POLICY,
 		    SIGR_SEQUENCE, "the product's profile declares no %s credential", kind);
-	if ((bad = cred_shape(q)) != NULL)
+	if ((bad = cred_shape(s, q)) != NULL)
 		return srv_refuse(s, p, "request.refused", q->op, chip, at->serial, SIGST_REQUEST,
 		    SIGR_NONE, "%s", bad);
 	/* "SPv1-cred" 0x00 kind 0x00 secret */

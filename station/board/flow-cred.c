@@ -4,7 +4,8 @@
  * kind the profile declares the station draws the credential from the CSPRNG, has the signer
  * commit its secret (drawing again on a collision), gives the board only what it must hold (the
  * PSK or the passphrase, the SPAKE2+ verifier), and later has the board confirm each one in
- * constant time: the station never reads a secret back. The plaintext goes nowhere but the
+ * constant time, and refuse the same one with a secret byte changed: the station never reads
+ * a secret back. The plaintext goes nowhere but the
  * label: not to logs, events or the record.
  */
 #include <stdio.h>
@@ -154,7 +155,9 @@ flow_set_creds(struct fl *f)
 	if (!f->prof->wifi.enabled && !f->prof->matter.enabled)
 		return 0;
 	flow_step(f, "credentials", 30);
-	for (i = 0; r == 0 && i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+	/* Every kind is checked before any is drawn: nothing is committed for a board that cannot
+	 * take them all. */
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		int k = kinds[i];
 		uint32_t cap = k == SIGC_WIFI ? CAP_CRED_WIFI : CAP_CRED_MATTER;
 
@@ -165,6 +168,19 @@ flow_set_creds(struct fl *f)
 			    "credentials (its HELLO lacks the capability), but the product's profile "
 			    "declares them: check that the profile matches the product and its firmware",
 			    k == SIGC_WIFI ? "Wi-Fi" : "Matter");
+		/* P-6: the station never sends more than the board's max_payload (a Wi-Fi
+		 * credential, 99 bytes at most, fits every board) */
+		if (k == SIGC_MATTER && f->hello.max_payload < MSG_MAX_CRED_MATTER_LEN)
+			return flow_fail(f, "E_CREDENTIAL", "the board's firmware announces Matter "
+			    "credentials but takes requests of %u bytes only, below the %u of a Matter "
+			    "credential (P-6): set it aside for the firmware team",
+			    (unsigned)f->hello.max_payload, (unsigned)MSG_MAX_CRED_MATTER_LEN);
+	}
+	for (i = 0; r == 0 && i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		int k = kinds[i];
+
+		if (!(k == SIGC_WIFI ? f->prof->wifi.enabled : f->prof->matter.enabled))
+			continue;
 		if ((r = draw(f, k, secret, sizeof(secret), public, sizeof(public))) == 0) {
 			board_form(f, k, &m);
 			r = send_cred(f, &m, MSG_SET_CRED, NULL);
@@ -175,13 +191,26 @@ flow_set_creds(struct fl *f)
 	return r;
 }
 
+/* m with one byte of its secret changed (a PSK or verifier bit flipped, a passphrase character
+ * swapped for another printable one): a credential the board was not given. */
+static void
+decoy_form(struct msg_cred *m)
+{
+	if (m->kind == CRED_WIFI && m->wifi.akm != AKM_WPA2_PSK)
+		m->wifi.secret[0] = m->wifi.secret[0] == 'a' ? 'b' : 'a';
+	else if (m->kind == CRED_WIFI)
+		m->wifi.secret[0] ^= 1;
+	else
+		m->matter.verifier[0] ^= 1;
+}
+
 int
 flow_check_creds(struct fl *f)
 {
 	static const int kinds[] = { SIGC_WIFI, SIGC_MATTER };
 	struct msg_cred m;
 	size_t i;
-	int match = 0, r;
+	int match = 0, decoy = 0, r;
 
 	if (!f->prof->wifi.enabled && !f->prof->matter.enabled)
 		return 0;
@@ -193,12 +222,23 @@ flow_check_creds(struct fl *f)
 			continue;
 		board_form(f, k, &m);
 		r = send_cred(f, &m, MSG_CONFIRM_CRED, &match);
+		/* A board that answers match = 1 to anything (a CONFIRM that does not compare, or
+		 * no storage at all) would pass the check above: it must also refuse a credential
+		 * it was not given (P-54). */
+		if (r == 0 && match) {
+			decoy_form(&m);
+			r = send_cred(f, &m, MSG_CONFIRM_CRED, &decoy);
+		}
 		util_wipe(&m, sizeof(m));
 		if (r != 0)
 			return -1;
 		if (!match)
 			return flow_fail(f, "E_CREDENTIAL_CHECK", "the board does not hold the %s "
 			    "credential it was given; its storage is faulty: set it aside",
+			    k == SIGC_WIFI ? "Wi-Fi" : "Matter");
+		if (decoy)
+			return flow_fail(f, "E_CREDENTIAL_CHECK", "the board confirms a %s credential "
+			    "it was not given: its firmware does not check credentials; set it aside",
 			    k == SIGC_WIFI ? "Wi-Fi" : "Matter");
 	}
 	return 0;

@@ -53,9 +53,10 @@ struct fl {
 int flow_refused(struct fl *f, const struct signer_err *se, const char *what);
 /* flow-cred.c: the onboarding credentials the profile declares. flow_set_creds draws each,
  * has the signer commit it and gives the board its form (after SET_IDENTITY); flow_check_creds
- * has the board confirm each (before the label); both 0 when the profile declares none, or -1
- * with the result set (E_CREDENTIAL: the board lacks the capability; E_CREDENTIAL_CHECK: it
- * does not hold what it was given; E_RANDOM, E_COLLISION, the signer's or the link's).
+ * has the board confirm each, and refuse it with a secret byte changed (before the label); both
+ * 0 when the profile declares none, or -1 with the result set (E_CREDENTIAL: the board lacks
+ * the capability; E_CREDENTIAL_CHECK: it does not hold what it was given, or confirms what it
+ * was not given; E_RANDOM, E_COLLISION, the signer's or the link's).
  * flow_cred_label points v's credential fields at f's (NULL for kinds not declared). */
 int flow_set_creds(struct fl *f);
 int flow_check_creds(struct fl *f);

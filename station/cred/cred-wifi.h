@@ -43,7 +43,9 @@ int wifi_ssid_generate(const char *prefix, unsigned suffix_len, char *out, size_
 /* A passphrase of len characters (WIFI_PASS_MIN..WIFI_PASS_MAX), each uniform over the
  * alphabet: WIFI_ALPHA_PLAIN (enum wifi_alphabet, profile.h) is the password alphabet
  * (PASSWORD_ALPHABET, no look-alikes, nothing the QR text escapes); WIFI_ALPHA_PRINTABLE is
- * 0x21..0x7E (94 symbols, the space left out). NUL-terminated into out. 0, or -1 when the
+ * 0x21..0x7E (94 symbols, the space left out), except that a passphrase beginning and ending
+ * with '"' is never drawn (Android's reader would take the quotes for quoting and drop them).
+ * NUL-terminated into out. 0, or -1 when the
  * alphabet is unknown, len is out of range, cap <= len or the CSPRNG fails (out is then
  * wiped). The passphrase is a secret: the caller wipes it. */
 int wifi_passphrase_generate(unsigned alphabet, unsigned len, char *out, size_t cap);

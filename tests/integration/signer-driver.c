@@ -12,7 +12,7 @@
  *         lot-open LOT | lot-close LOT | lot-status LOT
  *         checkpoint [force]                stop
  *         lookup CHIP [OUT.der]             checked CHIP pass|E_CODE [FIXTURE] [sig=HEX|sigfile=F]
- *         release CHIP REASON-WORD
+ *         release CHIP REASON-WORD          cred CHIP KIND PUBLIC SECRET (COMMIT_CRED)
  *         raw HEX                           (a request body sent as is, past the encoder)
  *       CHIP is hex; model and firmware default to the profile's first allow-list entry.
  *       lookup prints the signer's challenge in hex (challenge=, empty unless PASS); checked
@@ -134,6 +134,12 @@ command(struct signer *s, const struct profile *prof, char *line)
 			snprintf(q->password, sizeof(q->password), "%s", util_hex(r, sizeof(r), hex,
 			    sizeof(hex)));
 		}
+	} else if (strcmp(argv[0], "cred") == 0 && argc == 5) {
+		/* cred CHIP KIND PUBLIC SECRET: COMMIT_CRED as a compromised station may send it */
+		q->op = SIGOP_COMMIT_CRED;
+		q->cred_kind = (uint8_t)atoi(argv[2]);
+		snprintf(q->cred_public, sizeof(q->cred_public), "%s", argv[3]);
+		snprintf(q->cred_secret, sizeof(q->cred_secret), "%s", argv[4]);
 	} else if (strcmp(argv[0], "issue") == 0 && argc == 5) {
 		int nl;
 

@@ -167,4 +167,62 @@ stub 1 "$T/b3" --no-credentials -- "$BIN/station" run --profile "$PROFILE" --jso
 [ "$rc" != 0 ] || fail "run 3 exited 0 with a failed board"
 "$BIN/station" audit verify --db "$db" >"$T/verify2.out" 2>&1 || { cat "$T/verify2.out"; fail "verify after E_CREDENTIAL"; }
 ok "a board without CAP_CRED_*: E_CREDENTIAL (exit $rc), nothing issued, the record still verifies"
+echo "-- a compromised station's COMMIT_CRED: the profile's rules, one per kind, collisions logged"
+: "${SIGNER_DRIVER:?SIGNER_DRIVER must point at the signer-driver test program}"
+a=a1a1a1a1a1a1a1a1
+b=b2b2b2b2b2b2b2b2
+pw24=abcdefghijkmnpqrstuvwxyz
+ssid='TH2\;"Set,up:ABCDEF'
+{
+	echo "session LOT-DEMO-1 x"
+	echo "board $a"
+	echo "cred $a 2 100 00000000"
+	echo "cred $a 2 100 12345678"
+	echo "cred $a 2 100 99999999"
+	echo "cred $a 1 FreeWiFi-ABCDEF $pw24"
+	echo "cred $a 1 $ssid short-pass"
+	echo "cred $a 2 100 20202021"
+	echo "cred $a 2 101 20202022"
+	echo "board $b"
+	echo "cred $b 2 200 20202021"
+	echo "cred $b 1 $ssid $pw24"
+	echo "fail $a credentials E_TEST"
+	echo "fail $b credentials E_TEST"
+} >"$T/drv.in"
+STATION_SIGNER="$BIN/station-signer" "$SIGNER_DRIVER" script "$PROFILE" run <"$T/drv.in" >"$T/drv.out" 2>"$T/drv.err" ||
+	{ cat "$T/drv.out" "$T/drv.err"; fail "signer-driver"; }
+dexpect() {
+	case $(sed -n "${1}p" "$T/drv.out") in $2) ;; *) cat "$T/drv.out"; fail "$3 (line $1)" ;; esac
+}
+dexpect 3 'refused*passcode the specification forbids*' "passcode 00000000 committed"
+dexpect 4 'refused*passcode the specification forbids*' "passcode 12345678 committed"
+dexpect 5 'refused*passcode the specification forbids*' "passcode 99999999 committed"
+dexpect 6 "refused*not the profile's prefix*" "an SSID outside the profile's form committed"
+dexpect 7 "refused*profile's length and alphabet*" "a passphrase shorter than the profile's committed"
+dexpect 8 'ok*' "a valid Matter credential refused"
+dexpect 9 'refused*SEQUENCE*' "a second Matter credential for one attempt"
+dexpect 11 'refused*COLLISION*' "another board's passcode committed again"
+dexpect 12 'ok*' "a valid Wi-Fi credential refused"
+[ "$(sqlite3 "$db" "SELECT count(*) FROM log WHERE kind = 'request.refused' AND body LIKE '%COLLISION%'")" -ge 1 ] ||
+	fail "the collision (an answer to a guess) is not in the record"
+"$BIN/station" audit verify --db "$db" >"$T/verify4.out" 2>&1 || { cat "$T/verify4.out"; fail "verify after the driver"; }
+ok "passcodes Matter forbids, an SSID or passphrase outside the profile's form refused; one per kind; a passcode already recorded refused COLLISION and logged"
+
+echo "-- a board that stores no credential and confirms any"
+rc=0
+stub 1 "$T/b4" --lying-credentials -- "$BIN/station" run --profile "$PROFILE" --json >"$T/run4.json" 2>"$T/run4.err" || rc=$?
+[ "$(jq -r 'select(.event == "result") | .code' "$T/run4.json")" = E_CREDENTIAL_CHECK ] ||
+	{ cat "$T/run4.json" "$T/run4.err"; fail "a board that confirms a credential it was not given was not failed E_CREDENTIAL_CHECK"; }
+[ "$rc" != 0 ] || fail "run 4 exited 0 with a failed board"
+"$BIN/station" audit verify --db "$db" >"$T/verify3.out" 2>&1 || { cat "$T/verify3.out"; fail "verify after E_CREDENTIAL_CHECK"; }
+ok "a board that answers match = 1 to every CONFIRM_CREDENTIAL: E_CREDENTIAL_CHECK (exit $rc), no PASS, the record still verifies"
+echo "-- a board that announces Matter credentials but takes only 128-byte payloads"
+rc=0
+n0=$(sqlite3 "$db" "SELECT count(*) FROM log WHERE kind = 'credential.committed'")
+stub 1 "$T/b5" --small-matter -- "$BIN/station" run --profile "$PROFILE" --json >"$T/run5.json" 2>"$T/run5.err" || rc=$?
+[ "$(jq -r 'select(.event == "result") | .code' "$T/run5.json")" = E_CREDENTIAL ] ||
+	{ cat "$T/run5.json" "$T/run5.err"; fail "a Matter credential sent above the board's max_payload (P-6)"; }
+[ "$(sqlite3 "$db" "SELECT count(*) FROM log WHERE kind = 'credential.committed'")" = "$n0" ] ||
+	fail "credentials committed for a board that cannot take them"
+ok "CAP_CRED_MATTER with max_payload 128: E_CREDENTIAL (exit $rc) before anything is drawn or committed"
 echo "PASS test-cred"
