@@ -4,10 +4,15 @@
  * shows the signer its secret once; the signer keeps only an HMAC under the HSM's commit key,
  * domain-separated by kind so that one kind's secret never commits as another's:
  *
- *     commitment = HMAC-SHA-256(commit key, "SPv1-cred" 0x00 kind 0x00 secret)
+ *     wifi:   HMAC-SHA-256(commit key, "SPv1-cred" 0x00 "wifi" 0x00 passphrase)
+ *     matter: HMAC-SHA-256(commit key, "SPv1-cred" 0x00 "matter" 0x00 discriminator 0x00 passcode)
  *
- * with kind "wifi" or "matter". A commitment (or SSID) already recorded is a collision: the
- * station draws that credential again. ISSUE waits until every declared kind is committed.
+ * A Matter setup code is the pair: its commitment covers the discriminator too, so that a
+ * COLLISION tells a station guessing passcodes only about a 39-bit pair (a near-useless oracle),
+ * and honest collisions of 27-bit passcodes stay 4096 times rarer. A Wi-Fi passphrase (about
+ * 92 bits) is committed alone, so that no two boards share one whatever their SSIDs. A
+ * commitment (or SSID) already recorded is a collision: the station draws that credential again.
+ * ISSUE waits until every declared kind is committed.
  */
 #include "srv.h"
 
@@ -80,7 +85,7 @@ srv_commit_cred(struct srv *s, const struct sigp_req *q, const char *chip, struc
 {
 	struct srv_attempt *at = srv_att_find(s, chip);
 	const char *kind = sigp_cred_name(q->cred_kind), *bad;
-	uint8_t msg[sizeof(DOMAIN) + 8 + SIGP_MAX_CRED_SECRET], mac[32];
+	uint8_t msg[sizeof(DOMAIN) + 8 + SIGP_MAX_CRED_PUBLIC + 1 + SIGP_MAX_CRED_SECRET], mac[32];
 	char hex[65];
 	size_t ml = sizeof(mac), n;
 	unsigned bit = 1u << q->cred_kind;
@@ -98,8 +103,13 @@ srv_commit_cred(struct srv *s, const struct sigp_req *q, const char *chip, struc
 	if ((bad = cred_shape(s, q)) != NULL)
 		return srv_refuse(s, p, "request.refused", q->op, chip, at->serial, SIGST_REQUEST,
 		    SIGR_NONE, "%s", bad);
-	/* "SPv1-cred" 0x00 kind 0x00 secret */
+	/* "SPv1-cred" 0x00 kind 0x00 [discriminator 0x00] secret; the lengths are the codec's */
 	n = (size_t)snprintf((char *)msg, sizeof(msg), "%s%c%s%c", DOMAIN, 0, kind, 0);
+	if (q->cred_kind == SIGC_MATTER) {
+		memcpy(msg + n, q->cred_public, strlen(q->cred_public));
+		n += strlen(q->cred_public);
+		msg[n++] = 0;
+	}
 	memcpy(msg + n, q->cred_secret, strlen(q->cred_secret));
 	n += strlen(q->cred_secret);
 	r = p11_sign(s->p11, s->commit_key, CKM_SHA256_HMAC, msg, n, mac, &ml);

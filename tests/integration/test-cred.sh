@@ -184,6 +184,7 @@ ssid='TH2\;"Set,up:ABCDEF'
 	echo "cred $a 2 100 20202021"
 	echo "cred $a 2 101 20202022"
 	echo "board $b"
+	echo "cred $b 2 100 20202021"
 	echo "cred $b 2 200 20202021"
 	echo "cred $b 1 $ssid $pw24"
 	echo "fail $a credentials E_TEST"
@@ -201,12 +202,13 @@ dexpect 6 "refused*not the profile's prefix*" "an SSID outside the profile's for
 dexpect 7 "refused*profile's length and alphabet*" "a passphrase shorter than the profile's committed"
 dexpect 8 'ok*' "a valid Matter credential refused"
 dexpect 9 'refused*SEQUENCE*' "a second Matter credential for one attempt"
-dexpect 11 'refused*COLLISION*' "another board's passcode committed again"
-dexpect 12 'ok*' "a valid Wi-Fi credential refused"
+dexpect 11 'refused*COLLISION*' "another board's setup code (discriminator and passcode) committed again"
+dexpect 12 'ok*' "the same passcode with another discriminator (another setup code) refused"
+dexpect 13 'ok*' "a valid Wi-Fi credential refused"
 [ "$(sqlite3 "$db" "SELECT count(*) FROM log WHERE kind = 'request.refused' AND body LIKE '%COLLISION%'")" -ge 1 ] ||
 	fail "the collision (an answer to a guess) is not in the record"
 "$BIN/station" audit verify --db "$db" >"$T/verify4.out" 2>&1 || { cat "$T/verify4.out"; fail "verify after the driver"; }
-ok "passcodes Matter forbids, an SSID or passphrase outside the profile's form refused; one per kind; a passcode already recorded refused COLLISION and logged"
+ok "passcodes Matter forbids, an SSID or passphrase outside the profile's form refused; one per kind; a setup code already recorded refused COLLISION and logged, its passcode with another discriminator taken"
 
 echo "-- a board that stores no credential and confirms any"
 rc=0
