@@ -31,7 +31,7 @@ reg_lot_closed(struct audit *a, const char *lot, int *closed, char *when, size_t
 
 int
 reg_station_start(struct audit *a, const struct audit_who *w, const char *profile,
-    const char *digest_hex)
+    const char *digest_hex, const char *credentials)
 {
 	char last[80] = "";
 	sqlite3_stmt *st = NULL;
@@ -59,6 +59,8 @@ reg_station_start(struct audit *a, const struct audit_who *w, const char *profil
 	}
 	if (r == 0) {
 		body = json_pack("{s:s,s:s}", "profile", profile, "profile_sha256", digest_hex);
+		if (body != NULL && credentials != NULL && *credentials != '\0')
+			json_object_set_new(body, "credentials", json_string(credentials));
 		r = body ? audit_append(a, w, "station.start", NULL, NULL, body, NULL) : AUDIT_ERR_NOMEM;
 		json_decref(body);
 	}

@@ -102,11 +102,13 @@ struct reg_lot_summary {
 	unsigned long failures;                   /* board.fail entries */
 };
 
-/* Records station.start {profile, profile_sha256}, preceded by profile.changed {profile,
- * from_sha256, to_sha256} when the last station.start in this log had another digest, in one
- * transaction (PRODUCT §7: configuration changes with their digest). */
+/* Records station.start {profile, profile_sha256, credentials}, preceded by profile.changed
+ * {profile, from_sha256, to_sha256} when the last station.start in this log had another digest,
+ * in one transaction (PRODUCT §7: configuration changes with their digest). credentials
+ * ("wifi,matter"; "" or NULL for none, then not written) names the onboarding credentials the
+ * profile declares: every certificate of the session names them (audit verify checks it). */
 int reg_station_start(struct audit *a, const struct audit_who *w, const char *profile,
-    const char *digest_hex);
+    const char *digest_hex, const char *credentials);
 
 /* *closed = 1 when lot has a lot.closed entry; when (may be NULL) gets its UTC time. */
 int reg_lot_closed(struct audit *a, const char *lot, int *closed, char *when, size_t wcap);

@@ -4,7 +4,8 @@
  * is taken here from the product policy and the recorded state, never from the request.
  *
  * A board's attempt: serial 'allocated' to its chip (BOARD) -> password commitment (COMMIT_PW)
- * and one commitment per declared onboarding credential (COMMIT_CRED, srv-cred.c) -> certificate 'issued' (ISSUE) -> device 'verified', serial 'used', certificate 'confirmed'
+ * and one commitment per declared onboarding credential (COMMIT_CRED, srv-cred.c) ->
+ * certificate 'issued' (ISSUE) -> device 'verified', serial 'used', certificate 'confirmed'
  * (VERIFIED) -> device 'pass' (PASS). FAIL, or a refusal after BOARD, voids what the attempt
  * consumed. Until VERIFIED the attempt's state is the signer's own memory (srv-attempt.c), not
  * rows of the database; the run-mode signer holds the station lock of its database and its

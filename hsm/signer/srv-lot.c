@@ -48,7 +48,7 @@ db_error(struct sigp_rsp *p, const char *what)
 static void
 session(struct srv *s, const struct sigp_req *q, struct sigp_rsp *p)
 {
-	char hex[65];
+	char hex[65], creds[16];
 	unsigned recovered = 0;
 	int opened = 0, closed = 0;
 
@@ -77,8 +77,9 @@ session(struct srv *s, const struct sigp_req *q, struct sigp_rsp *p)
 	/* PRODUCT §7: attempts a crash interrupted are recorded void before any new work. */
 	if (reg_recover(s->audit, &s->who, &recovered) != 0)
 		return db_error(p, "record interrupted attempts");
+	srv_cred_list(srv_cred_needed(s), creds, sizeof(creds));
 	if (reg_station_start(s->audit, &s->who, s->prof.path, util_hex(s->prof.digest, 32, hex,
-	        sizeof(hex))) != 0 ||
+	        sizeof(hex)), creds) != 0 ||
 	    audit_log(s->audit, &s->who, "operator.logon", NULL, NULL, json_pack("{s:s}",
 	        "operator", s->operator_name)) != 0)
 		return db_error(p, "record the start");

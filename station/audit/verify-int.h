@@ -103,6 +103,8 @@ struct vctx {
 	struct vqev *qev;         /* verify-line: what the tables must answer, in log order */
 	size_t nqev, qevcap;
 	int64_t ncred;            /* verify-state: credential.committed entries in the log */
+	int64_t declared;         /* verify-state: the credential kinds (F_WIFI|F_MATTER) the last
+	                           * station.start declared: each cert.issued after it names them */
 	char **cprod;             /* verify-rows: products of serial.allocated, by first entry */
 	int64_t *cseq;
 	size_t ncp, cpcap;

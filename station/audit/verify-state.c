@@ -22,22 +22,49 @@ cred_flag(const char *kind)
 	return strcmp(kind, "wifi") == 0 ? F_WIFI : strcmp(kind, "matter") == 0 ? F_MATTER : 0;
 }
 
+/* The kinds of a list "wifi,matter" (F_WIFI|F_MATTER); -1 when it names another or is too long. */
+static int64_t
+cred_kinds(const char *list)
+{
+	char buf[64], *w, *save = NULL;
+	int64_t k = 0;
+
+	if (strlen(list) >= sizeof(buf))
+		return -1;
+	memcpy(buf, list, strlen(list) + 1);
+	for (w = strtok_r(buf, ",", &save); w != NULL; w = strtok_r(NULL, ",", &save)) {
+		if (cred_flag(w) == 0)
+			return -1;
+		k |= cred_flag(w);
+	}
+	return k;
+}
+
 /* cert.issued names the credentials committed for its serial ("wifi,matter"): each must have
- * its credential.committed entry before it (S-33). */
+ * its credential.committed entry before it, and every kind the session's station.start
+ * declared must be among them (S-33). */
 static void
 check_cert_creds(struct verify_result *r, const struct rec_entry *e, const char *list,
-    int64_t have)
+    int64_t have, int64_t declared)
 {
-	char d[256], buf[64], *w, *save = NULL;
+	char d[256], c[80];
+	int64_t k = cred_kinds(list);
 
-	if (*list == '\0' || strlen(list) >= sizeof(buf))
+	if (k < 0) {
+		verify_problem(r, "%s: the certificate's credentials '%s' name an unknown kind",
+		    verify_describe(e, d, sizeof(d)), verify_clean(list, c, sizeof(c)));
 		return;
-	memcpy(buf, list, strlen(list) + 1);
-	for (w = strtok_r(buf, ",", &save); w != NULL; w = strtok_r(NULL, ",", &save))
-		if (cred_flag(w) == 0 || !(have & cred_flag(w)))
-			verify_problem(r, "%s: the certificate names the %s credential, but no "
-			    "credential.committed of that kind precedes it for that serial",
-			    verify_describe(e, d, sizeof(d)), cred_flag(w) ? w : "unknown");
+	}
+	if ((k & have) != k)
+		verify_problem(r, "%s: the certificate names %s credential, but no credential.committed "
+		    "of that kind precedes it for that serial", verify_describe(e, d, sizeof(d)),
+		    (k & ~have) == F_WIFI ? "the wifi" : (k & ~have) == F_MATTER ? "the matter" :
+		    "a");
+	if ((k & declared) != declared)
+		verify_problem(r, "%s: the session's station.start declares %s credentials, but the "
+		    "certificate names only '%s': a board certified without them",
+		    verify_describe(e, d, sizeof(d)), declared == (F_WIFI | F_MATTER) ? "wifi and matter" :
+		    declared == F_WIFI ? "wifi" : "matter", verify_clean(list, c, sizeof(c)));
 }
 
 static void
@@ -80,6 +107,15 @@ verify_log_entry(struct vctx *x, const struct rec_entry *e)
 			return;
 		}
 		*st = isnew ? 1 : *st + 1;
+		return;
+	}
+	if (strcmp(e->kind, "station.start") == 0) {
+		int64_t k = cred_kinds(vbody_get(b, "credentials"));
+
+		if (k < 0)
+			verify_problem(r, "%s: declares credentials of an unknown kind",
+			    verify_describe(e, d, sizeof(d)));
+		x->declared = k < 0 ? 0 : k;
 		return;
 	}
 	if (*e->serial == '\0')
@@ -139,7 +175,7 @@ verify_log_entry(struct vctx *x, const struct rec_entry *e)
 		verify_problem(r, "%s: a second credential of that kind, or one after the certificate, "
 		    "for that serial", verify_describe(e, d, sizeof(d)));
 	if (flag == F_CERT)
-		check_cert_creds(r, e, vbody_get(b, "credentials"), *st);
+		check_cert_creds(r, e, vbody_get(b, "credentials"), *st, x->declared);
 	if (flag == F_WIFI || flag == F_MATTER) {
 		if (!(*st & F_ALLOC))
 			verify_problem(r, "%s: a credential for a serial never allocated",

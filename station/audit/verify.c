@@ -503,7 +503,7 @@ static int
 body_needed(const struct rec_entry *e)
 {
 	static const char *const kinds[] = { "board.released", "password.committed", "cert.issued",
-		"credential.committed",
+		"credential.committed", "station.start",
 		"board.pass", "board.verified", "hsm.login", "board.quarantined", "serial.allocated",
 		"board.fail", "crash.recovered" };
 	size_t i;

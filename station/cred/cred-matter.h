@@ -74,8 +74,9 @@ int matter_qr_decode(const char *payload, struct matter_setup *s);
  * flows 0 and 1, 21 (with vendor and product IDs) for the custom flow 2; the last digit is the
  * Verhoeff check digit. It carries only the discriminator's upper 4 bits and the passcode.
  * (connectedhomeip's current generator gives flow 1 the 21-digit form too unless told to force
- * the short one; here flow 1 gets 11 digits, as the issue's interface says.) 0, or -1 (out unchanged) when the flow is above 2, the
- * discriminator above 4095, the passcode invalid, or cap too small for the digits and NUL. */
+ * the short one; here flow 1 gets 11 digits, as the issue's interface says.) 0, or -1 (out
+ * unchanged) when the flow is above 2, the discriminator above 4095, the passcode invalid, or
+ * cap too small for the digits and NUL. */
 int matter_manual_code(const struct matter_setup *s, char *out, size_t cap);
 
 /* The Verhoeff check digit ('0'..'9') of a string of decimal digits (1..32 of them), or -1

@@ -157,7 +157,10 @@ tamper cred-delete "DELETE FROM cred_commits WHERE rowid = 2"
 grep -q "credential.committed entries but cred_commits has 9 rows" "$T/case-cred-delete/err" || { cat "$T/case-cred-delete/err"; fail "delete not named"; }
 tamper cred-ssid "DROP INDEX cred_ssid; UPDATE cred_commits SET public = (SELECT public FROM cred_commits WHERE kind = 'wifi' LIMIT 1) WHERE rowid = (SELECT max(rowid) FROM cred_commits WHERE kind = 'wifi')"
 grep -q "Wi-Fi SSID in cred_commits" "$T/case-cred-ssid/err" || { cat "$T/case-cred-ssid/err"; fail "a shared SSID not named"; }
-ok "verify passes; an edited commitment, a deleted row and a duplicated SSID each fail it (exit 7), named"
+tamper cred-cert "DROP TRIGGER log_no_update; UPDATE log SET body = replace(body, '\"credentials\":\"wifi,matter\"', '\"credentials\":\"wifi\"') WHERE seq = (SELECT max(seq) FROM log WHERE kind = 'cert.issued')"
+grep -q "declares wifi and matter credentials, but the certificate names only 'wifi': a board certified without them" "$T/case-cred-cert/err" ||
+	{ cat "$T/case-cred-cert/err"; fail "a certificate without a declared credential not named"; }
+ok "verify passes; an edited commitment, a deleted row, a duplicated SSID and a certificate naming fewer credentials than station.start declared each fail it (exit 7), named"
 
 echo "-- a board whose firmware takes no credentials"
 rc=0
