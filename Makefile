@@ -237,11 +237,10 @@ $(FLEET_DRIVER): $(B)/tests/integration/fleet-driver.o $(LIBHSM) $(LIBCOMMON) $(
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
 integration: $(PROGS) $(DRIVER) $(PROBE) $(CONSOLE_DEMO) $(SLOT_PROBE) $(CRED_PROBE) $(FLEET_DRIVER) port-qemu
-	@for t in tests/integration/test-*.sh; do echo "  ITEST   $$t"; s=$$(date +%s); \
-	  BIN=$(abspath $(BIN)) SIGNER_DRIVER=$(abspath $(DRIVER)) PRIVSEP_PROBE=$(abspath $(PROBE)) \
+	@BIN=$(abspath $(BIN)) SIGNER_DRIVER=$(abspath $(DRIVER)) PRIVSEP_PROBE=$(abspath $(PROBE)) \
 	  CONSOLE_DEMO=$(abspath $(CONSOLE_DEMO)) SLOT_PROBE=$(abspath $(SLOT_PROBE)) \
 	  CRED_PROBE=$(abspath $(CRED_PROBE)) FLEET_DRIVER=$(abspath $(FLEET_DRIVER)) \
-	  $(SAN_ENV) sh $$t || exit 1; echo "  ITEST   $$t: $$(($$(date +%s) - s)) s"; done
+	  $(SAN_ENV) sh tests/integration/run.sh
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
