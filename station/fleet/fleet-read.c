@@ -60,12 +60,25 @@ static const struct fleet_table_spec specs[FT_N] = {
 	    { "id", "station_id", "kind", "scope", "first", "count", "ttl_s", "granted" },
 	    "SELECT id, station_id, kind, scope, first, count, ttl_s, " TS("granted")
 	    " FROM leases ORDER BY id" },
+	[FT_CRED_COMMITMENTS] = { "cred_commitments", 4, { "kind", "commitment", "station_id", "seq" },
+	    "SELECT kind, commitment, station_id, seq FROM cred_commitments"
+	    " ORDER BY " ST("station_id") ", seq" },
+	[FT_SSIDS] = { "ssids", 3, { "ssid", "station_id", "seq" },
+	    "SELECT ssid, station_id, seq FROM ssids ORDER BY " ST("station_id") ", seq" },
 };
+
+/* The first registry schema that has table t */
+static int
+table_schema(enum fleet_table t)
+{
+	return t == FT_CRED_COMMITMENTS || t == FT_SSIDS ? 5 : 2;
+}
 
 struct fleet_src {
 	PGconn *conn; /* a registry, or */
 	char *dir;    /* an export directory */
 	unsigned cursors; /* a bit per table with an open cursor */
+	unsigned absent;  /* a bit per table that reads as empty (schema 5's, when not there) */
 	int schema;
 };
 
@@ -77,6 +90,7 @@ struct fleet_cur {
 	/* registry */
 	PGresult *res;
 	int i, n, done;
+	int empty; /* a table this source does not have, read as empty */
 	/* export */
 	FILE *fp;
 	char *line;
@@ -182,7 +196,7 @@ fleet_read_open_registry(const char *conninfo, struct fleet_src **out, char *why
 	PGresult *res = NULL;
 	const char *v;
 	PGconn *c;
-	int r = FR_ERR_CONNECT;
+	int r = FR_ERR_CONNECT, i;
 
 	if (fleet_pq_load(why, cap) != 0)
 		return FR_ERR_CONNECT;
@@ -214,6 +228,9 @@ fleet_read_open_registry(const char *conninfo, struct fleet_src **out, char *why
 		goto fail;
 	}
 	s->schema = *v - '0';
+	for (i = 0; i < FT_N; i++)
+		if (table_schema((enum fleet_table)i) > s->schema)
+			s->absent |= 1u << i;
 	PQclear(res);
 	s->conn = c;
 	*out = s;
@@ -282,15 +299,16 @@ out:
 }
 
 static int
-check_manifest(const char *dir, int *schema, char *why, size_t cap)
+check_manifest(const char *dir, int *schema, unsigned *absent, char *why, size_t cap)
 {
 	char path[CAP_PATH + 32];
 	json_error_t jerr;
 	json_t *m = NULL, *files, *f;
 	struct stat sb;
 	char want[64];
-	size_t i;
-	int r = FR_ERR_CORRUPT;
+	size_t i, nf = 0;
+	unsigned miss = 0;
+	int r = FR_ERR_CORRUPT, t;
 
 	snprintf(path, sizeof(path), "%s/manifest.json", dir);
 	if (stat(path, &sb) != 0 && errno == ENOENT)
@@ -306,10 +324,15 @@ check_manifest(const char *dir, int *schema, char *why, size_t cap)
 		r = FR_ERR_SCHEMA;
 		goto out;
 	}
-	if (!json_is_array(files = json_object_get(m, "files")) || json_array_size(files) != FT_N) {
+	/* a bundle made before the schema-5 tables were exported lists the others only: those
+	 * read as empty, whatever files the directory holds besides */
+	if (!json_is_array(files = json_object_get(m, "files")) ||
+	    ((nf = json_array_size(files)) != FT_N && nf != FT_N_SCHEMA4)) {
 		say(why, cap, "the export's manifest does not list the %d tables' files", FT_N);
 		goto out;
 	}
+	for (t = (int)nf; t < FT_N; t++)
+		miss |= 1u << t;
 	json_array_foreach(files, i, f) {
 		const char *name = json_string_value(json_object_get(f, "name"));
 		const char *sha = json_string_value(json_object_get(f, "sha256"));
@@ -324,6 +347,7 @@ check_manifest(const char *dir, int *schema, char *why, size_t cap)
 		if ((r = check_file(dir, name, json_integer_value(rows), sha, why, cap)) != FR_OK)
 			goto out;
 	}
+	*absent = miss;
 	r = FR_OK;
 out:
 	json_decref(m);
@@ -334,19 +358,21 @@ int
 fleet_read_open_dir(const char *dir, struct fleet_src **out, char *why, size_t cap)
 {
 	struct fleet_src *s;
+	unsigned absent = 0;
 	int r, schema = 0;
 
 	if (strlen(dir) > CAP_PATH) {
 		say(why, cap, "the export directory's path is too long");
 		return FR_ERR_CONNECT;
 	}
-	if ((r = check_manifest(dir, &schema, why, cap)) != FR_OK)
+	if ((r = check_manifest(dir, &schema, &absent, why, cap)) != FR_OK)
 		return r;
 	if ((s = calloc(1, sizeof(*s))) == NULL || (s->dir = strdup(dir)) == NULL) {
 		free(s);
 		return FR_ERR_NOMEM;
 	}
 	s->schema = schema;
+	s->absent = absent;
 	*out = s;
 	return FR_OK;
 }
@@ -391,7 +417,9 @@ fleet_read_cursor(struct fleet_src *src, enum fleet_table t, struct fleet_cur **
 	c->src = src;
 	c->t = t;
 	c->ncols = specs[t].ncols;
-	if (src->conn != NULL) {
+	if (src->absent & (1u << t)) {
+		c->empty = 1;
+	} else if (src->conn != NULL) {
 		snprintf(sql, sizeof(sql), "DECLARE fc_%s NO SCROLL CURSOR FOR %s", specs[t].name,
 		    specs[t].select);
 		if ((r = exec_ok(src->conn, sql, why, cap)) != FR_OK) {
@@ -400,13 +428,14 @@ fleet_read_cursor(struct fleet_src *src, enum fleet_table t, struct fleet_cur **
 		}
 	} else {
 		snprintf(sql, sizeof(sql), "%s/%s.jsonl", src->dir, specs[t].name);
-		if ((c->fp = fopen(sql, "r")) == NULL) {
+		if ((c->fp = fopen(sql, "r")) == NULL && errno == ENOENT && table_schema(t) > 2) {
+			c->empty = 1; /* an export made before the table was exported */
+		} else if (c->fp == NULL) {
 			say(why, cap, "cannot read %s: %s (an export made by `station fleet export "
 			    "--format json` or `--format bundle` has one per table)", sql, strerror(errno));
 			free(c);
 			return FR_ERR_DB;
-		}
-		if ((c->line = malloc(CAP_FLEET_LINE + 2)) == NULL) {
+		} else if ((c->line = malloc(CAP_FLEET_LINE + 2)) == NULL) {
 			fclose(c->fp);
 			free(c);
 			return FR_ERR_NOMEM;
@@ -514,7 +543,11 @@ next_file(struct fleet_cur *c, char *why, size_t cap)
 int
 fleet_read_next(struct fleet_cur *c, const char *const **row, char *why, size_t cap)
 {
-	int r = c->src->conn != NULL ? next_registry(c, why, cap) : next_file(c, why, cap);
+	int r;
+
+	if (c->empty)
+		return 0;
+	r = c->src->conn != NULL ? next_registry(c, why, cap) : next_file(c, why, cap);
 
 	if (r == 1)
 		*row = c->row;
@@ -528,7 +561,7 @@ fleet_read_cursor_close(struct fleet_cur *c)
 
 	if (c == NULL)
 		return;
-	if (c->src->conn != NULL) {
+	if (c->src->conn != NULL && !c->empty) {
 		snprintf(sql, sizeof(sql), "CLOSE fc_%s", specs[c->t].name);
 		PQclear(PQexec(c->src->conn, sql));
 	}

@@ -17,8 +17,8 @@
 #include <stdint.h>
 
 /* The registry schemas these commands read (hsm/fleet/fleet-registry.h FLEET_SCHEMA_VERSION):
- * 2 to 5 (3 adds station_roles, 4 violations, 5 cred_commitments and ssids: none is read here
- * yet; their conflicts are, like the others). */
+ * 2 to 5 (3 adds station_roles, 4 violations: neither is read here yet; 5 cred_commitments and
+ * ssids, read and exported like the other claim tables). */
 #define FLEET_READ_SCHEMA_MIN 2
 #define FLEET_READ_SCHEMA_MAX 5
 
@@ -36,8 +36,16 @@ enum fleet_table {
 	FT_FORKS,
 	FT_LOTS,
 	FT_LEASES,
+	/* schema 5 (issue #16), last so that an export made before them keeps its files' order: from
+	 * a registry of schema 2 to 4, or an export without their file (or a bundle whose manifest
+	 * does not list them), they read as empty */
+	FT_CRED_COMMITMENTS,
+	FT_SSIDS,
 	FT_N
 };
+
+/* The tables an export made before schema 5 was read holds: FT_STATIONS .. FT_LEASES */
+#define FT_N_SCHEMA4 FT_CRED_COMMITMENTS
 
 #define FLEET_MAX_COLS 12
 
@@ -86,7 +94,9 @@ int fleet_read_is_registry(const struct fleet_src *src);
 void fleet_read_close(struct fleet_src *src);
 
 /* A cursor over table t in its spec's order; at most one open per table at a time. A table an
- * export lacks is an error (FR_ERR_DB). *out owned by the caller (fleet_read_cursor_close, also
+ * export lacks is an error (FR_ERR_DB), except the schema-5 tables (FT_CRED_COMMITMENTS,
+ * FT_SSIDS): those read as empty when the export lacks their file or a bundle's manifest does
+ * not list them, and from a registry of schema 2 to 4. *out owned by the caller (fleet_read_cursor_close, also
  * before the source is closed). */
 int fleet_read_cursor(struct fleet_src *src, enum fleet_table t, struct fleet_cur **out,
     char *why, size_t cap);

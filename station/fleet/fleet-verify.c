@@ -15,21 +15,19 @@
 #include "merkle.h"
 #include "note.h"
 
-#define NCLAIM 5 /* the claim tables, FT_CHIPS .. FT_PW_COMMITMENTS */
-#define CLAIM_IDX(t) ((int)(t) - FT_CHIPS)
-
-/* conflicts.what of each claim table, and the columns of the claim's station and seq; then the
- * claims of schema 5 (onboarding credentials, issue #16) whose tables this verifier does not
- * read yet: their conflicts are reported and counted, their claimants not checked. */
-#define NWHAT (NCLAIM + 2)
-static const char *const claim_what[NWHAT] = { "chip", "serial", "cert_serial", "pubkey",
+/* The claim tables, in this order; their conflicts.what, the tables, the columns of the claim's
+ * station and seq (after its key columns) */
+enum { C_CHIP, C_SERIAL, C_CERT_SERIAL, C_PUBKEY, C_PW, C_CRED, C_SSID, NCLAIM };
+static const char *const claim_what[NCLAIM] = { "chip", "serial", "cert_serial", "pubkey",
 	"pw_commitment", "cred_commitment", "ssid" };
-static const int claim_stcol[NCLAIM] = { 2, 2, 2, 1, 1 };
-static const int claim_nkey[NCLAIM] = { 2, 2, 2, 1, 1 };
+static const enum fleet_table claim_tab[NCLAIM] = { FT_CHIPS, FT_SERIALS, FT_CERT_SERIALS,
+	FT_PUBKEYS, FT_PW_COMMITMENTS, FT_CRED_COMMITMENTS, FT_SSIDS };
+static const int claim_stcol[NCLAIM] = { 2, 2, 2, 1, 1, 2, 1 };
+static const int claim_nkey[NCLAIM] = { 2, 2, 2, 1, 1, 2, 1 };
 
 /* A value an entry claims: its table and key columns as the claim row holds them */
 struct claimv {
-	int t; /* CLAIM_IDX */
+	int t; /* C_* */
 	const char *k[2];
 	char ckey[2 * CAP_FLEET_FIELD + 2]; /* as conflicts.key: "a/b" for two-column keys */
 	int matched;
@@ -37,7 +35,7 @@ struct claimv {
 
 struct conflict {
 	long long id, seq1, seq2;
-	int what; /* CLAIM_IDX */
+	int what; /* C_* */
 	char *key, *st1, *st2;
 	int seen1, seen2;
 };
@@ -198,9 +196,9 @@ load_conflicts(struct vstate *v)
 		}
 		k = &v->conf[v->nconf];
 		memset(k, 0, sizeof(*k));
-		for (w = 0; w < NWHAT && (row[1] == NULL || strcmp(row[1], claim_what[w]) != 0); w++)
+		for (w = 0; w < NCLAIM && (row[1] == NULL || strcmp(row[1], claim_what[w]) != 0); w++)
 			;
-		if (num(row[0], &k->id) != 0 || w == NWHAT || row[2] == NULL || row[3] == NULL ||
+		if (num(row[0], &k->id) != 0 || w == NCLAIM || row[2] == NULL || row[3] == NULL ||
 		    num(row[4], &k->seq1) != 0 || row[5] == NULL || num(row[6], &k->seq2) != 0) {
 			problem(v, "", -1, "a conflicts row (id %.20s) is malformed", row[0] ? row[0] : "?");
 			continue;
@@ -467,6 +465,9 @@ check_unique(struct vstate *v)
 		" HAVING count(*) > 1",
 		"SELECT commitment, NULL, count(*) FROM pw_commitments GROUP BY commitment"
 		" HAVING count(*) > 1",
+		"SELECT kind, commitment, count(*) FROM cred_commitments GROUP BY kind, commitment"
+		" HAVING count(*) > 1",
+		"SELECT ssid, NULL, count(*) FROM ssids GROUP BY ssid HAVING count(*) > 1",
 	};
 	struct dupctx d = { v, 0 };
 	int r;
@@ -474,7 +475,8 @@ check_unique(struct vstate *v)
 	if (!fleet_read_is_registry(v->src))
 		return FR_OK;
 	for (d.t = 0; d.t < NCLAIM; d.t++)
-		if ((r = fleet_read_query(v->src, q[d.t], 0, NULL, 3, on_dup, &d, v->why, v->cap)) != 0)
+		if ((d.t < C_CRED || fleet_read_schema(v->src) >= 5) && /* schema 5's tables */
+		    (r = fleet_read_query(v->src, q[d.t], 0, NULL, 3, on_dup, &d, v->why, v->cap)) != 0)
 			return r;
 	return FR_OK;
 }
@@ -636,7 +638,8 @@ entry_claims(struct vstate *v, const char *const *e, long long seq, json_t **bod
 
 	*n = 0;
 	if (strcmp(kind, "serial.allocated") != 0 && strcmp(kind, "password.committed") != 0 &&
-	    strcmp(kind, "cert.issued") != 0 && strcmp(kind, "board.verified") != 0)
+	    strcmp(kind, "credential.committed") != 0 && strcmp(kind, "cert.issued") != 0 &&
+	    strcmp(kind, "board.verified") != 0)
 		return 0;
 	if ((*body = json_loads(e[8], JSON_REJECT_DUPLICATES, &jerr)) == NULL ||
 	    !json_is_object(*body)) {
@@ -645,23 +648,42 @@ entry_claims(struct vstate *v, const char *const *e, long long seq, json_t **bod
 	}
 	memset(cv, 0, 2 * sizeof(*cv));
 	if (strcmp(kind, "serial.allocated") == 0) {
-		cv[0].t = CLAIM_IDX(FT_SERIALS);
+		cv[0].t = C_SERIAL;
 		cv[0].k[0] = *serial ? serial : NULL;
 		cv[0].k[1] = body_str(*body, "product");
 		*n = 1;
 	} else if (strcmp(kind, "password.committed") == 0) {
-		cv[0].t = CLAIM_IDX(FT_PW_COMMITMENTS);
+		cv[0].t = C_PW;
 		cv[0].k[0] = body_str(*body, "commitment");
 		*n = 1;
+	} else if (strcmp(kind, "credential.committed") == 0) {
+		/* as fleet-ingest.c claims it: (kind, commitment), and a Wi-Fi SSID; the registry
+		 * takes no other kind, nor one without its public part */
+		const char *ck = body_str(*body, "kind"), *pub = body_str(*body, "public");
+
+		if (ck == NULL || pub == NULL || (strcmp(ck, "wifi") != 0 && strcmp(ck, "matter") != 0)) {
+			problem(v, v->station, seq, "a %s entry lacks a field its kind claims, or names a "
+			    "credential kind other than wifi or matter", kind);
+			return -1;
+		}
+		cv[0].t = C_CRED;
+		cv[0].k[0] = ck;
+		cv[0].k[1] = body_str(*body, "commitment");
+		*n = 1;
+		if (strcmp(ck, "wifi") == 0) {
+			cv[1].t = C_SSID;
+			cv[1].k[0] = pub;
+			*n = 2;
+		}
 	} else if (strcmp(kind, "cert.issued") == 0) {
-		cv[0].t = CLAIM_IDX(FT_CERT_SERIALS);
+		cv[0].t = C_CERT_SERIAL;
 		cv[0].k[0] = body_str(*body, "issuer");
 		cv[0].k[1] = body_str(*body, "cert_serial");
-		cv[1].t = CLAIM_IDX(FT_PUBKEYS);
+		cv[1].t = C_PUBKEY;
 		cv[1].k[0] = body_str(*body, "pubkey_sha256");
 		*n = 2;
 	} else {
-		cv[0].t = CLAIM_IDX(FT_CHIPS);
+		cv[0].t = C_CHIP;
 		cv[0].k[0] = body_str(*body, "product");
 		cv[0].k[1] = *chip ? chip : NULL;
 		*n = 1;
@@ -672,8 +694,9 @@ entry_claims(struct vstate *v, const char *const *e, long long seq, json_t **bod
 			*n = 0;
 			return -1;
 		}
-		/* conflicts.key: the serial alone (its product is not part of its key) */
-		if (cv[i].t == CLAIM_IDX(FT_CHIPS) || cv[i].t == CLAIM_IDX(FT_CERT_SERIALS))
+		/* conflicts.key: "a/b" for two-column keys; the serial alone (its product is not
+		 * part of its key) */
+		if (claim_nkey[cv[i].t] == 2 && cv[i].t != C_SERIAL)
 			snprintf(cv[i].ckey, sizeof(cv[i].ckey), "%s/%s", cv[i].k[0], cv[i].k[1]);
 		else
 			snprintf(cv[i].ckey, sizeof(cv[i].ckey), "%s", cv[i].k[0]);
@@ -731,19 +754,21 @@ match_claims(struct vstate *v, long long seq, const char *kind, struct claimv *c
 
 			if (p->row[sc] == NULL || num(p->row[sc + 1], &cs) != 0) {
 				problem(v, p->row[sc], -1, "a %s claim row is malformed",
-				    fleet_read_spec(FT_CHIPS + t)->name);
+				    fleet_read_spec(claim_tab[t])->name);
 			} else if ((c = poscmp(p->row[sc], cs, v->station, seq)) > 0) {
 				break;
 			} else if (c < 0) {
-				problem(v, p->row[sc], cs, "a %s claim (%.100s) points at an entry the registry "
-				    "does not hold", claim_what[t], p->row[0] ? p->row[0] : "");
+				problem(v, p->row[sc], cs, "a %s claim (%.100s%s%.100s) points at an entry the "
+				    "registry does not hold", claim_what[t], p->row[0] ? p->row[0] : "",
+				    claim_nkey[t] == 2 ? "/" : "", claim_nkey[t] == 2 && p->row[1] ? p->row[1] : "");
 			} else {
 				for (i = 0; i < n && cv[i].t != t; i++)
 					;
 				if (i == n)
-					problem(v, v->station, seq, "a %s claim (%.100s) points at a %s entry, "
-					    "which claims no %s", claim_what[t], p->row[0] ? p->row[0] : "", kind,
-					    claim_what[t]);
+					problem(v, v->station, seq, "a %s claim (%.100s%s%.100s) points at a %s "
+					    "entry, which claims no %s", claim_what[t], p->row[0] ? p->row[0] : "",
+					    claim_nkey[t] == 2 ? "/" : "",
+					    claim_nkey[t] == 2 && p->row[1] ? p->row[1] : "", kind, claim_what[t]);
 				else if (hits++ > 0)
 					problem(v, v->station, seq, "a second %s claim row points at the entry",
 					    claim_what[t]);
@@ -751,7 +776,7 @@ match_claims(struct vstate *v, long long seq, const char *kind, struct claimv *c
 				         p->row[1] == NULL ||
 				         (claim_nkey[t] == 2 && strcmp(p->row[1], cv[i].k[1]) != 0) ||
 				         /* serials: the product column is not part of the key */
-				         (t == CLAIM_IDX(FT_SERIALS) && strcmp(p->row[1], cv[i].k[1]) != 0))
+				         (t == C_SERIAL && strcmp(p->row[1], cv[i].k[1]) != 0))
 				{
 					problem(v, v->station, seq, "the %s claim row (%.100s%s%.100s) differs "
 					    "from what the entry claims (%.200s): edited", claim_what[t],
@@ -935,7 +960,7 @@ resolve_pending(struct vstate *v)
 			;
 		if (i == v->npend)
 			continue;
-		if ((r = fleet_read_cursor(v->src, FT_CHIPS + t, &c, v->why, v->cap)) != FR_OK)
+		if ((r = fleet_read_cursor(v->src, claim_tab[t], &c, v->why, v->cap)) != FR_OK)
 			return r;
 		while ((r = fleet_read_next(c, &row, v->why, v->cap)) == 1)
 			if (row[sc] != NULL && num(row[sc + 1], &cs) == 0)
@@ -984,7 +1009,7 @@ pass(struct vstate *v)
 	    (r = open_peek(v, FT_STATION_KEYS, &v->keys)) != FR_OK)
 		return r;
 	for (t = 0; t < NCLAIM; t++)
-		if ((r = open_peek(v, FT_CHIPS + t, &v->claims[t])) != FR_OK)
+		if ((r = open_peek(v, claim_tab[t], &v->claims[t])) != FR_OK)
 			return r;
 	while ((e = v->entries.row) != NULL) {
 		if (e[0] == NULL || strlen(e[0]) > CAP_FLEET_FIELD) {
@@ -1034,8 +1059,6 @@ pass(struct vstate *v)
 	for (i = 0; i < v->nconf; i++) {
 		struct conflict *k = &v->conf[i];
 
-		if (k->what >= NCLAIM) /* a claim this verifier does not replay (see NWHAT) */
-			k->seen1 = k->seen2 = 1;
 		if (!k->seen1)
 			problem(v, k->st1, k->seq1, "conflict %lld names it as the first claimant of %s "
 			    "%.200s, which it does not claim (or it is not held)", k->id, claim_what[k->what],

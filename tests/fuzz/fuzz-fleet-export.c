@@ -2,7 +2,8 @@
  * fuzz-fleet-export.c: libFuzzer target for `station fleet verify --from DIR` (station/fleet/
  * fleet-read.c's export reader and fleet-verify.c's checks), whose input is an export anyone may
  * have edited. The input is split at each "\x1e\n" into the tables' files, in fleet-read.h's
- * table order (stations.jsonl, entries.jsonl, ... leases.jsonl; missing ones are empty), written
+ * table order (stations.jsonl, entries.jsonl, ... leases.jsonl, then schema 5's cred_commitments.jsonl
+ * and ssids.jsonl, last so that the older inputs keep their meaning; missing ones are empty), written
  * into a private directory, and verified: any outcome but a crash, a leak or an abort is fine;
  * the counts must stay consistent.
  */
