@@ -16,7 +16,8 @@
 
 /* Writes the ZPL of l into buf (cap bytes, at most CAP_LABEL_ZPL used). 0 with *len set, or
  * -1 when it does not fit (ENOSPC) or a text other than the passphrase holds a ZPL control
- * character '^' or '~' (EINVAL: the profile and the flow refuse those, so this is a bug). buf holds the password: wipe it. */
+ * character '^' or '~' (EINVAL: the profile and the flow refuse those, so this is a bug).
+ * buf holds the password and the credentials: wipe it. */
 int label_zpl(const struct label_layout *l, char *buf, size_t cap, size_t *len);
 
 #endif

@@ -5,7 +5,8 @@
  * the ~HS status parser, the printer helper's request decoder, and one print to a device file
  * through the helper process. Issue #16: the onboarding credentials' fields (several QR codes
  * on one label, decoded back with zbarimg), the Matter code's grouping, the default layout
- * with the credentials, and what the profile and label_check refuse about them.
+ * with the credentials, and what the profile and label_check refuse about them; the Wi-Fi
+ * passphrase as text (wifi_passphrase), ^FH-escaped in the ZPL.
  */
 #include <stdarg.h>
 #include <stddef.h>
