@@ -247,10 +247,11 @@ flow_check_creds(struct fl *f)
 void
 flow_cred_label(const struct fl *f, struct label_values *v)
 {
-	v->wifi_ssid = v->wifi_qr = v->matter_qr = v->matter_code = NULL;
+	v->wifi_ssid = v->wifi_qr = v->wifi_passphrase = v->matter_qr = v->matter_code = NULL;
 	if (f->prof->wifi.enabled) {
 		v->wifi_ssid = f->cred.ssid;
 		v->wifi_qr = f->cred.wifi_qr;
+		v->wifi_passphrase = f->cred.passphrase;
 	}
 	if (f->prof->matter.enabled) {
 		v->matter_qr = f->cred.matter_qr;

@@ -76,6 +76,7 @@ value_of(const struct label_profile *lp, const struct label_values *v, unsigned 
 	case LABEL_F_SUPPORT: return lp->support_end;
 	case LABEL_F_REPORT: return lp->report_url;
 	case LABEL_F_WIFI_SSID: return v->wifi_ssid;
+	case LABEL_F_WIFI_PASSPHRASE: return v->wifi_passphrase;
 	case LABEL_F_WIFI_QR: return v->wifi_qr;
 	case LABEL_F_MATTER_QR: return v->matter_qr;
 	case LABEL_F_MATTER_CODE: return v->matter_code;
@@ -176,7 +177,8 @@ label_layout_build(const struct label_profile *lp, const struct label_values *v,
 		it->size = label_dots(f->size, lp->dpi);
 		it->line = f->line;
 		it->mono = f->kind == LABEL_F_SERIAL || f->kind == LABEL_F_PASSWORD ||
-		    f->kind == LABEL_F_WIFI_SSID || f->kind == LABEL_F_MATTER_CODE;
+		    f->kind == LABEL_F_WIFI_SSID || f->kind == LABEL_F_WIFI_PASSPHRASE ||
+		    f->kind == LABEL_F_MATTER_CODE;
 		*line = f->line;
 		if (LABEL_F_IS_QR(f->kind)) {
 			if (place_qr(lp, v, f, l, it, min_module, why, cap) != 0)
@@ -186,7 +188,8 @@ label_layout_build(const struct label_profile *lp, const struct label_values *v,
 		if ((val = value_of(lp, v, f->kind)) == NULL) {
 			util_why(why, cap, "the %s field shows a credential this board does not have (the "
 			    "product declares no [%s])", profile_label_kind(f->kind),
-			    f->kind == LABEL_F_WIFI_SSID ? "wifi" : "matter");
+			    f->kind == LABEL_F_WIFI_SSID || f->kind == LABEL_F_WIFI_PASSPHRASE ? "wifi" :
+			    "matter");
 			goto out;
 		}
 		if (f->kind == LABEL_F_MATTER_CODE) {

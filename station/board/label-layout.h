@@ -26,6 +26,8 @@ struct label_values {
 	const char *product, *model, *serial, *password;
 	const char *wifi_ssid;      /* NULL when the product has no [wifi] */
 	const char *wifi_qr;        /* the WIFI: payload */
+	const char *wifi_passphrase; /* as text (0x21..0x7E, '^', '~' and '\' among them: the ZPL
+	                             * escapes them, label-zpl.h); NULL without [wifi] */
 	const char *matter_qr;      /* "MT:..." ; NULL without [matter] */
 	const char *matter_code;    /* 11 (or 21) digits, shown grouped 4-3-4 (4-3-4-5-5) */
 };
@@ -46,8 +48,8 @@ struct label_item {
 	unsigned side;              /* QR: the code drawn with its quiet zone, (modules + 8) * module
 	                             * dots (<= size); the caption is centred under it */
 	unsigned csize;             /* QR: the caption's character height in dots */
-	int mono;                   /* serial, password, wifi_ssid, matter_code: a font where 0/O
-	                             * and 1/l/I differ */
+	int mono;                   /* serial, password, wifi_ssid, wifi_passphrase, matter_code: a
+	                             * font where 0/O and 1/l/I differ */
 	char text[CAP_LABEL_TEXT + 48]; /* caption, a space, the value; QR: the caption ("": none) */
 	int line;                   /* the profile line of the field (0: default layout) */
 };

@@ -32,6 +32,36 @@ zput(struct zbuf *z, const char *fmt, ...)
 	z->n += (size_t)k;
 }
 
+/* A text field's data: "^FD" and the text, or for the Wi-Fi passphrase (any of 0x21..0x7E)
+ * "^FH_^FD" and the text with '^', '~' (ZPL's command prefixes), '\' and '_' (the ^FH
+ * indicator) written as _5E, _7E, _5C, _5F, which the printer prints as those characters. */
+static void
+zdata(struct zbuf *z, const struct label_item *it)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const char *s;
+
+	if (it->kind != LABEL_F_WIFI_PASSPHRASE) {
+		zput(z, "^FD%s", it->text);
+		return;
+	}
+	zput(z, "^FH_^FD");
+	for (s = it->text; *s != '\0' && !z->err; s++) {
+		if (z->cap - z->n < 4) {
+			z->err = ENOSPC;
+			return;
+		}
+		if (*s == '^' || *s == '~' || *s == '\\' || *s == '_') {
+			z->p[z->n++] = '_';
+			z->p[z->n++] = hex[(unsigned char)*s >> 4];
+			z->p[z->n++] = hex[*s & 15];
+		} else
+			z->p[z->n++] = *s;
+	}
+	if (!z->err)
+		z->p[z->n] = '\0';
+}
+
 /* A QR code as ^GFA: one bit a dot, rows padded to whole bytes, in hex; its caption under it,
  * centred on the code with its quiet zone (^FB of that width, one line, C). */
 static void
@@ -76,7 +106,7 @@ label_zpl(const struct label_layout *l, char *buf, size_t cap, size_t *len)
 	if (z.cap == 0)
 		return errno = ENOSPC, -1;
 	for (i = 0; i < l->nitem; i++)
-		if (strpbrk(l->item[i].text, "^~") != NULL)
+		if (l->item[i].kind != LABEL_F_WIFI_PASSPHRASE && strpbrk(l->item[i].text, "^~") != NULL)
 			return errno = EINVAL, -1;
 	/* ^CI28: UTF-8 (the texts are ASCII); ^PW/^LL: the label's size; ^LH0,0: no offset. */
 	zput(&z, "^XA\n^CI28\n^PW%u\n^LL%u\n^LH0,0\n", l->width, l->height);
@@ -91,11 +121,11 @@ label_zpl(const struct label_layout *l, char *buf, size_t cap, size_t *len)
 		/* OCR-B (font E) is a bitmap font: the printer rounds to a whole multiple of its
 		 * 28 x 15 dot cell (8 dots/mm); ^A0 scales freely. */
 		if (it->mono)
-			zput(&z, "^FO%u,%u^AEN,%u,%u^FD%s^FS\n", it->x, it->y, it->size,
-			    it->size * 15 / 28, it->text);
+			zput(&z, "^FO%u,%u^AEN,%u,%u", it->x, it->y, it->size, it->size * 15 / 28);
 		else
-			zput(&z, "^FO%u,%u^A0N,%u,%u^FD%s^FS\n", it->x, it->y, it->size, it->size,
-			    it->text);
+			zput(&z, "^FO%u,%u^A0N,%u,%u", it->x, it->y, it->size, it->size);
+		zdata(&z, it);
+		zput(&z, "^FS\n");
 	}
 	zput(&z, "^PQ1\n^XZ\n");
 	if (z.err)

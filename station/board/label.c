@@ -60,12 +60,34 @@ where(char *out, size_t cap, const char *path, int line, const char *why)
 /* The longest values a board of p can get (label_check). */
 struct worst {
 	char serial[CAP_SERIAL + 1], password[MSG_MAX_PASSWORD + 1];
-	char ssid[48], pass[64], wifi_qr[320], matter_qr[32], matter_code[32];
+	char ssid[48], pass[64], passtext[64], wifi_qr[320], matter_qr[32], matter_code[32];
 };
+
+/* The widest character a passphrase of the alphabet can have in the mono font: 'W' for the
+ * plain one (the password's), and for the printable one (0x21..0x7E) the widest the font has
+ * (a monospace font gives all the same width; a font that does not is measured). */
+static char
+widest_pass_char(const struct profile *p, struct label_kit *k)
+{
+	char c, s[2] = { 0, 0 }, best = 'W';
+	int w, bw = -1;
+
+	if (p->wifi.alphabet != WIFI_ALPHA_PRINTABLE)
+		return 'W';
+	for (c = 0x21; c <= 0x7E; c++) {
+		s[0] = c;
+		if ((w = label_png_text_width(k->fonts, 1, 100, s)) > bw) {
+			bw = w;
+			best = c;
+		}
+	}
+	return best;
+}
 
 /* w gets them and v points at them (the credentials of undeclared sections NULL). */
 static void
-worst_values(const struct profile *p, struct worst *w, struct label_values *v)
+worst_values(const struct profile *p, struct label_kit *k, struct worst *w,
+    struct label_values *v)
 {
 	size_t i;
 
@@ -97,6 +119,10 @@ worst_values(const struct profile *p, struct worst *w, struct label_values *v)
 			w->wifi_qr[0] = '\0'; /* cannot happen: the buffer holds the longest */
 		v->wifi_ssid = w->ssid;
 		v->wifi_qr = w->wifi_qr;
+		/* the passphrase as text: as long, every character the widest */
+		memset(w->passtext, widest_pass_char(p, k), i);
+		w->passtext[i] = '\0';
+		v->wifi_passphrase = w->passtext;
 	}
 	if (p->matter.enabled) {
 		/* the QR payload is always "MT:" and 19 base-38 characters; the manual code has
@@ -124,15 +150,17 @@ label_check(const struct profile *p, struct label_kit *k, char *err, size_t cap)
 	int line = 0, w, r = -1;
 
 	memset(&wv, 0, sizeof(wv));
-	worst_values(p, &wv, &v);
+	worst_values(p, k, &wv, &v);
 	if (label_layout_build(&p->label, &v, &l, &line, why, sizeof(why)) != 0) {
 		where(err, cap, p->path, line, why);
 		return -1;
 	}
 	for (i = 0; i < l->nitem; i++) {
 		it = &l->item[i];
-		/* a value the profile checks elsewhere may bring them ([wifi] ssid_prefix) */
-		if ((p->label.formats & LABEL_FMT_ZPL) && (bad = strpbrk(it->text, "^~")) != NULL) {
+		/* a value the profile checks elsewhere may bring them ([wifi] ssid_prefix); the
+		 * passphrase, of any printable character, is hex-escaped in the ZPL (label-zpl.h) */
+		if ((p->label.formats & LABEL_FMT_ZPL) && it->kind != LABEL_F_WIFI_PASSPHRASE &&
+		    (bad = strpbrk(it->text, "^~")) != NULL) {
 			snprintf(why, sizeof(why), "the %s text would hold '%c', a ZPL command character "
 			    "the label cannot print (from [wifi] ssid_prefix?); remove it there or drop "
 			    "the field", profile_label_kind(it->kind), *bad);
@@ -165,8 +193,10 @@ label_check(const struct profile *p, struct label_kit *k, char *err, size_t cap)
 			    "(%u dots at %u dpi) with a %s of %zu characters; make it smaller, move it "
 			    "left or use a wider label", profile_label_kind(it->kind),
 			    it->x + (unsigned)w - l->width, l->width, l->dpi,
-			    it->kind == LABEL_F_PASSWORD ? "password" : "value",
-			    it->kind == LABEL_F_PASSWORD ? strlen(wv.password) : strlen(it->text));
+			    it->kind == LABEL_F_PASSWORD ? "password" :
+			    it->kind == LABEL_F_WIFI_PASSPHRASE ? "passphrase" : "value",
+			    it->kind == LABEL_F_PASSWORD ? strlen(wv.password) :
+			    it->kind == LABEL_F_WIFI_PASSPHRASE ? strlen(wv.passtext) : strlen(it->text));
 			where(err, cap, p->path, it->line, why);
 			goto out;
 		}

@@ -169,6 +169,7 @@ sample_creds(const struct profile *p, struct sample_creds *c, struct label_value
 			c->wifi_qr[0] = '\0'; /* cannot happen: the buffer holds the longest */
 		v->wifi_ssid = c->ssid;
 		v->wifi_qr = c->wifi_qr;
+		v->wifi_passphrase = c->pass;
 	}
 	if (p->matter.enabled) {
 		/* the Matter specification's example code (vendor 0xFFF1, a test vendor) */
@@ -202,7 +203,7 @@ sample(const struct profile *p, const char *out)
 	v.model = p->model;
 	v.serial = serial;
 	v.password = password;
-	v.wifi_ssid = v.wifi_qr = v.matter_qr = v.matter_code = NULL;
+	v.wifi_ssid = v.wifi_qr = v.wifi_passphrase = v.matter_qr = v.matter_code = NULL;
 	sample_creds(p, &creds, &v);
 	if (stat(out, &st) != 0 || !S_ISDIR(st.st_mode)) {
 		fprintf(stderr, "station label: %s is not a directory\n", out);

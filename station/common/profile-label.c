@@ -17,10 +17,10 @@
 
 static const char *const kind_names[LABEL_F_COUNT] = {
 	"product", "model", "serial", "password", "qr", "support", "report",
-	"wifi_ssid", "wifi_qr", "matter_qr", "matter_code"
+	"wifi_ssid", "wifi_qr", "matter_qr", "matter_code", "wifi_passphrase"
 };
 #define KIND_LIST "product, model, serial, password, qr, support, report, wifi_ssid, wifi_qr, " \
-	"matter_qr, matter_code"
+	"matter_qr, matter_code, wifi_passphrase"
 
 const char *
 profile_label_kind(unsigned kind)
@@ -32,7 +32,7 @@ profile_label_kind(unsigned kind)
  * caption: words for the buyer. */
 static const char *const default_caption[LABEL_F_COUNT] = {
 	"", "Model", "S/N", "Password", "", "Security updates until", "Report vulnerabilities:",
-	"Wi-Fi", "Wi-Fi", "Matter", "Setup code"
+	"Wi-Fi", "Wi-Fi", "Matter", "Setup code", "Wi-Fi key"
 };
 
 /* The layout used when [label] has no 'field' line: a 60 x 30 mm label (fields in tenths of a
@@ -170,7 +170,7 @@ add_field(struct pctx *c, const char *v)
 		n = (size_t)(q - start);
 		if (n == 0 || n >= sizeof(word[i])) {
 			snprintf(c->err, sizeof(c->err), "'field' must read 'KIND X Y SIZE [CAPTION]' "
-			    "(millimetres; KIND one of " KIND_LIST "), not '%.64s'", v);
+			    "(millimetres; KIND one of " KIND_LIST "), not '%.48s'", v);
 			return 0;
 		}
 		memcpy(word[i], start, n);
@@ -525,7 +525,8 @@ profile_label_finish(struct pctx *c)
 			profile_problem(c, f->line, "the support field needs [label] support_end");
 		if (f->kind == LABEL_F_REPORT && l->report_url[0] == '\0')
 			profile_problem(c, f->line, "the report field needs [label] report_url");
-		if ((f->kind == LABEL_F_WIFI_SSID || f->kind == LABEL_F_WIFI_QR) && !p->wifi.enabled) {
+		if ((f->kind == LABEL_F_WIFI_SSID || f->kind == LABEL_F_WIFI_QR ||
+		        f->kind == LABEL_F_WIFI_PASSPHRASE) && !p->wifi.enabled) {
 			snprintf(why, sizeof(why), "the %s field shows the board's Wi-Fi credential, but "
 			    "the product declares no [wifi]; add a [wifi] section or remove the field",
 			    kind_names[f->kind]);

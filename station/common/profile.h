@@ -29,6 +29,7 @@ enum label_field_kind {
 	LABEL_F_SUPPORT, LABEL_F_REPORT,
 	/* onboarding credentials (issue #16): only for a product that declares [wifi] / [matter] */
 	LABEL_F_WIFI_SSID, LABEL_F_WIFI_QR, LABEL_F_MATTER_QR, LABEL_F_MATTER_CODE,
+	LABEL_F_WIFI_PASSPHRASE, /* the passphrase as text, for a device that cannot scan */
 	LABEL_F_COUNT
 };
 /* The kinds drawn as a QR code (at most one field of each: CAP_LABEL_CODES codes a label). */

@@ -62,11 +62,28 @@ flash_of() {
 	fail "no board in $2 has serial $1"
 }
 hex() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
+# zpl_pass ZPL: the text of the label's one ^FH field (the wifi_passphrase field), its _XX hex
+# escapes undone; fails on a '^' or '~' inside it (a ZPL command) or on a label that is not one
+# ^XA ... ^XZ
+zpl_pass() {
+	python3 - "$1" <<'PY'
+import re, sys
+z = open(sys.argv[1], encoding="ascii").read()
+assert z.startswith("^XA\n") and z.endswith("^XZ\n") and z.count("^XA") == 1 and z.count("^XZ") == 1, "not one label"
+assert z.count("^FH") == 1, "not one ^FH field"
+data = z.split("^FH_^FD", 1)[1].split("^FS", 1)[0]
+assert "^" not in data and "~" not in data and "\n" not in data, "a ZPL command in the field"
+sys.stdout.write(re.sub(r"_([0-9A-F]{2})", lambda m: chr(int(m.group(1), 16)), data))
+PY
+}
 
-# check_run JSON DIR SECURITY: every PASS board's label against the board's stored credentials;
-# the passphrases and setup codes of the run go to $T/secrets
+# check_run JSON DIR SECURITY [CAPTION]: every PASS board's label against the board's stored
+# credentials; with CAPTION, the ZPL's wifi_passphrase field must read "CAPTION passphrase" (the
+# passphrase the Wi-Fi QR code carries); the passphrases and setup codes of the run go to
+# $T/secrets
 check_run() {
 	n=0
+	pcap=${4:-}
 	for serial in $(jq -r 'select(.event == "result" and .result == "PASS") | .serial' "$1"); do
 		png=$(jq -r "select(.event == \"label\" and .serial == \"$serial\") | .preview" "$1")
 		[ -f "$png" ] || fail "no PNG label for $serial"
@@ -77,6 +94,12 @@ check_run() {
 		pass=$(wifi_field "$wq" P)
 		case "$ssid" in 'TH2\;"Set,up:'??????) ;; *) fail "SSID '$ssid' is not the prefix and 6 characters" ;; esac
 		[ ${#pass} = 24 ] || fail "passphrase of ${#pass} characters, not 24"
+		if [ -n "$pcap" ]; then
+			ptext=$(zpl_pass "$labels/$serial.zpl") || fail "the ZPL label of $serial: no sound wifi_passphrase field"
+			[ "$ptext" = "$pcap $pass" ] || fail "the ZPL label of $serial reads '$ptext' in its wifi_passphrase field, not '$pcap' and the passphrase of its Wi-Fi QR code"
+		else
+			! grep -q '\^FH' "$labels/$serial.zpl" || fail "a wifi_passphrase field in the default layout"
+		fi
 		flash=$(flash_of "$serial" "$2")
 		"$BIN/firmware-stub" show --flash "$flash" >"$T/show.json"
 		[ "$(jq -r .credentials.wifi.ssid "$T/show.json")" = "$ssid" ] || fail "$serial stores another SSID"
@@ -120,15 +143,28 @@ n=$(check_run "$T/run1.json" "$T/b1" wpa2-wpa3) || exit 1
 [ "$n" = 3 ] || { cat "$T/run1.json"; fail "expected 3 PASS, got $n"; }
 ok "3 boards: zbarimg reads a WIFI: and an MT: code from each label; each board stores its label's SSID and passphrase, the discriminator and the SPAKE2+ verifier of its label's passcode; the ZPL shows the setup code"
 
-echo "-- 2 boards, WPA2 only: the board keeps the PSK, not the passphrase"
+echo "-- 2 boards, WPA2 only: the board keeps the PSK, not the passphrase; a layout of its own with the passphrase as text"
 sed -i 's/^security = .*/security = wpa2/' "$PROFILE"
+# explicit fields (mm) after the [label] section's last key: the passphrase printed beside its
+# code, for a device that cannot scan it
+sed -i '/^output = dir$/a\
+width_mm = 80\
+height_mm = 55\
+field = serial 2 2 3\
+field = password 2 6 3\
+field = wifi_ssid 2 10 2.5\
+field = wifi_passphrase 2 14 2.5\
+field = matter_code 2 18 2.5\
+field = wifi_qr 2 24 24\
+field = matter_qr 30 24 22' "$PROFILE"
+"$BIN/station" profile check "$PROFILE" >/dev/null || { "$BIN/station" profile check "$PROFILE"; fail "profile with fields"; }
 stub 2 "$T/b2" -- "$BIN/station" run --profile "$PROFILE" --json >"$T/run2.json" 2>"$T/run2.err" ||
 	{ cat "$T/run2.json" "$T/run2.err"; fail "run 2"; }
-n=$(check_run "$T/run2.json" "$T/b2" wpa2) || exit 1
+n=$(check_run "$T/run2.json" "$T/b2" wpa2 "Wi-Fi key") || exit 1
 [ "$n" = 2 ] || { cat "$T/run2.json"; fail "expected 2 PASS, got $n"; }
 [ "$(sort -u "$T/ssids" | wc -l)" = 5 ] || fail "two boards share an SSID"
 [ "$(sort -u "$T/secrets" | wc -l)" = 15 ] || fail "two boards share a passphrase, passcode or code"
-ok "2 boards: each stores the PSK that openssl kdf computes from its label's passphrase and SSID; 5 SSIDs, 5 passphrases, 5 passcodes all different"
+ok "2 boards: each stores the PSK that openssl kdf computes from its label's passphrase and SSID; each ZPL label's wifi_passphrase field (^FH-escaped) reads 'Wi-Fi key' and the passphrase its QR code carries; 5 SSIDs, 5 passphrases, 5 passcodes all different"
 
 echo "-- no plaintext in the database, the logs or the events"
 sqlite3 "$db" .dump >"$T/dump.sql"

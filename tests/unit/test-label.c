@@ -5,7 +5,8 @@
  * the ~HS status parser, the printer helper's request decoder, and one print to a device file
  * through the helper process. Issue #16: the onboarding credentials' fields (several QR codes
  * on one label, decoded back with zbarimg), the Matter code's grouping, the default layout
- * with the credentials, and what the profile and label_check refuse about them.
+ * with the credentials, and what the profile and label_check refuse about them; the Wi-Fi
+ * passphrase as text (wifi_passphrase), ^FH-escaped in the ZPL.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -86,7 +87,7 @@ teardown(void **state)
 }
 
 static const struct label_values vals = { "thermostat-v2", "TH2", "TH2-00000042", "k7Hq2mWx9pZr",
-	NULL, NULL, NULL, NULL };
+	NULL, NULL, NULL, NULL, NULL };
 
 static void
 test_qr_payload(void **state)
@@ -822,6 +823,16 @@ test_creds_profile(void **state)
 	add_field(LABEL_F_WIFI_SSID, 2, 14, 30, "Wi-Fi", 23);
 	assert_int_equal(finish(rep, sizeof(rep), 0, 0, 0), 1);
 	assert_non_null(strstr(rep, "no wifi_qr field"));
+	/* the passphrase as text needs [wifi] too, at its line */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "%sfield = serial 2 2 3\nfield = password 2 6 3\nfield = wifi_passphrase 2 10 3\n",
+	    base);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(profile_load_all(path, prof, err, sizeof(err)), -1);
+	snprintf(rep, sizeof(rep), "%s:22: the wifi_passphrase field shows the board's Wi-Fi "
+	    "credential, but the product declares no [wifi]", path);
+	assert_non_null(strstr(err, rep));
 }
 
 /* Every item of a layout lies inside the label (texts measured with the PNG fonts). */
@@ -983,6 +994,233 @@ test_creds_check(void **state)
 	label_kit_free(k);
 }
 
+/* The Wi-Fi passphrase as text (for a device that cannot scan the code): a passphrase of the
+ * printable alphabet with every ZPL command character and the ^FH indicator. */
+static const char nasty_pass[] = "^XZ~JR\\_5E^FDx~~^^\\\\__a";
+
+/* three_codes with a wifi_passphrase field under them (line 34), default caption. */
+static void
+pass_layout(void)
+{
+	three_codes();
+	add_field(LABEL_F_WIFI_PASSPHRASE, 20, 365, 25, "Wi-Fi key", 34);
+}
+
+static struct label_values
+pvals(const char *pass)
+{
+	struct label_values v = cvals();
+
+	v.wifi_passphrase = pass;
+	return v;
+}
+
+/* Its text, in the mono font; refused at its line without the credential. */
+static void
+test_pass_layout(void **state)
+{
+	struct label_layout *l = NULL;
+	struct label_values v = pvals("K3q9PZr7wXm2Hb4T");
+	char why[256], rep[1024];
+	int line = -1;
+	unsigned i, seen = 0;
+	FILE *f;
+
+	(void)state;
+	pass_layout();
+	assert_int_equal(label_layout_build(&prof->label, &v, &l, &line, why, sizeof(why)), 0);
+	for (i = 0; i < l->nitem; i++)
+		if (l->item[i].kind == LABEL_F_WIFI_PASSPHRASE) {
+			assert_string_equal(l->item[i].text, "Wi-Fi key K3q9PZr7wXm2Hb4T");
+			assert_true(l->item[i].mono);
+			assert_int_equal(l->item[i].line, 34);
+			seen++;
+		}
+	assert_int_equal(seen, 1);
+	label_layout_free(l);
+	v.wifi_passphrase = NULL;
+	assert_int_equal(label_layout_build(&prof->label, &v, &l, &line, why, sizeof(why)), -1);
+	assert_int_equal(line, 34);
+	assert_non_null(strstr(why, "wifi_passphrase field shows a credential this board does not "
+	    "have (the product declares no [wifi])"));
+	/* the profile's default caption, and the field parsed from its line */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "%sfield = serial 2 2 3\nfield = password 2 6 3\nfield = wifi_passphrase 2 10 3\n"
+	    "field = wifi_qr 30 2 22\n[wifi]\nssid_prefix = W\n",
+	    base);
+	assert_int_equal(fclose(f), 0);
+	if (profile_load(path, prof, rep, sizeof(rep)) != 0)
+		fail_msg("%s", rep);
+	assert_int_equal(prof->label.nfield, 4);
+	assert_int_equal(prof->label.field[2].kind, LABEL_F_WIFI_PASSPHRASE);
+	assert_string_equal(prof->label.field[2].caption, "Wi-Fi key");
+	assert_int_equal(prof->label.field[2].line, 22);
+	assert_string_equal(profile_label_kind(LABEL_F_WIFI_PASSPHRASE), "wifi_passphrase");
+}
+
+/* Undoes the ^FH_ escapes of a field's data from s up to its ^FS into out; -1 on a '^' or '~'
+ * in it (a command) or a bad escape. */
+static int
+unfh(const char *s, char *out, size_t cap)
+{
+	size_t n = 0;
+	char hex[3] = "";
+
+	for (; strncmp(s, "^FS", 3) != 0; s++) {
+		if (*s == '\0' || *s == '^' || *s == '~' || n + 1 >= cap)
+			return -1;
+		if (*s == '_') {
+			if (strspn(s + 1, "0123456789ABCDEF") < 2)
+				return -1;
+			memcpy(hex, s + 1, 2);
+			out[n++] = (char)strtoul(hex, NULL, 16);
+			s += 2;
+		} else
+			out[n++] = *s;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+/* A passphrase full of ^, ~, \ and _ prints exactly those characters (^FH hex escapes) and
+ * commands nothing: its field is one ^FH_^FD ... ^FS with no '^' or '~' inside, the label still
+ * one ^XA ... ^XZ, the other texts unescaped. */
+static void
+test_pass_zpl(void **state)
+{
+	struct label_layout *l = NULL;
+	struct label_values v = pvals(nasty_pass);
+	char why[256], *z = malloc(CAP_LABEL_ZPL), *g, got[160], want[160];
+	size_t n = 0;
+	int line = 0;
+	unsigned i;
+
+	(void)state;
+	assert_non_null(z);
+	pass_layout();
+	assert_int_equal(label_layout_build(&prof->label, &v, &l, &line, why, sizeof(why)), 0);
+	assert_int_equal(label_zpl(l, z, CAP_LABEL_ZPL, &n), 0);
+	assert_int_equal(strlen(z), n);
+	for (i = 0; i < l->nitem && l->item[i].kind != LABEL_F_WIFI_PASSPHRASE; i++)
+		;
+	assert_true(i < l->nitem);
+	snprintf(want, sizeof(want), "^FO%u,%u^AEN,%u,%u^FH_^FD", l->item[i].x, l->item[i].y,
+	    l->item[i].size, l->item[i].size * 15 / 28);
+	assert_non_null(g = strstr(z, want));
+	assert_int_equal(unfh(g + strlen(want), got, sizeof(got)), 0);
+	snprintf(want, sizeof(want), "Wi-Fi key %s", nasty_pass);
+	assert_string_equal(got, want);
+	/* the exact escapes: ^ _5E, ~ _7E, \ _5C, _ _5F */
+	assert_non_null(strstr(z, "^FH_^FDWi-Fi key _5EXZ_7EJR_5C_5F5E_5EFDx_7E_7E_5E_5E_5C_5C_5F_5Fa"
+	    "^FS\n"));
+	/* one label, one field per item, one ^FH */
+	assert_int_equal(strncmp(z, "^XA\n", 4), 0);
+	assert_int_equal(strcmp(z + n - 4, "^XZ\n"), 0);
+	assert_null(strstr(z + 4, "^XA"));
+	assert_ptr_equal(strstr(z, "^XZ"), z + n - 4);
+	assert_null(strchr(z, '~'));
+	assert_ptr_equal(strstr(z, "^FH"), strrchr(z, 'H') - 2);
+	assert_non_null(strstr(z, "^FDWi-Fi Caf;e:K3Q9PZ^FS"));
+	/* any other text with a command character is still refused */
+	snprintf(l->item[0].text, sizeof(l->item[0].text), "x~JR");
+	assert_int_equal(label_zpl(l, z, CAP_LABEL_ZPL, &n), -1);
+	assert_int_equal(errno, EINVAL);
+	/* a buffer that ends inside the escapes */
+	label_layout_free(l);
+	assert_int_equal(label_layout_build(&prof->label, &v, &l, &line, why, sizeof(why)), 0);
+	assert_int_equal(label_zpl(l, z, (size_t)(g - z) + 20, &n), -1);
+	assert_int_equal(errno, ENOSPC);
+	label_layout_free(l);
+	free(z);
+}
+
+/* The PNG draws the passphrase (its pixels, in the mono font where every character is as wide
+ * as a W, which label_check measures with). */
+static void
+test_pass_png(void **state)
+{
+	struct label_layout *l = NULL;
+	struct label_fonts *f = NULL;
+	struct label_values v = pvals(nasty_pass);
+	cairo_surface_t *s;
+	struct rd r;
+	uint8_t *png = NULL;
+	const uint32_t *px;
+	const struct label_item *it = NULL;
+	size_t n = 0;
+	char why[256], one[2] = "";
+	unsigned i, x, y, dark = 0;
+	int line = 0, stride, w;
+
+	(void)state;
+	pass_layout();
+	assert_int_equal(label_fonts_load(prof->label.font, prof->label.mono_font, &f, why,
+	    sizeof(why)), 0);
+	assert_int_equal(label_layout_build(&prof->label, &v, &l, &line, why, sizeof(why)), 0);
+	assert_int_equal(label_png(f, l, &png, &n, why, sizeof(why)), 0);
+	r.p = png;
+	r.n = n;
+	r.off = 0;
+	s = cairo_image_surface_create_from_png_stream(rd, &r);
+	assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
+	px = (const uint32_t *)cairo_image_surface_get_data(s);
+	stride = cairo_image_surface_get_stride(s) / 4;
+	for (i = 0; i < l->nitem; i++)
+		if (l->item[i].kind == LABEL_F_WIFI_PASSPHRASE)
+			it = &l->item[i];
+	assert_non_null(it);
+	w = label_png_text_width(f, 1, it->size, it->text);
+	assert_true(w > 0 && it->x + (unsigned)w <= l->width && it->y + it->size <= l->height);
+	/* ink in the passphrase's part of the text (after "Wi-Fi key ") */
+	for (y = it->y; y < it->y + it->size; y++)
+		for (x = it->x + (unsigned)w / 2; x < it->x + (unsigned)w; x++)
+			dark += (px[y * (unsigned)stride + x] & 0xff) < 0x80;
+	assert_true(dark > 20);
+	for (i = 0x21; i <= 0x7e; i++) {
+		one[0] = (char)i;
+		assert_int_equal(label_png_text_width(f, 1, 24, one), label_png_text_width(f, 1, 24,
+		    "W"));
+	}
+	cairo_surface_destroy(s);
+	free(png);
+	label_layout_free(l);
+	label_fonts_free(f);
+}
+
+/* label_check: the longest passphrase of [wifi] length, every character the widest, runs off
+ * at the field's line; a printable passphrase's '^' / '~' are no reason to refuse (escaped). */
+static void
+test_pass_check(void **state)
+{
+	struct label_kit *k = NULL;
+	char err[1024], want[256];
+
+	(void)state;
+	assert_int_equal(label_kit_load(prof, &k, err, sizeof(err)), 0);
+	pass_layout();
+	if (label_check(prof, k, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	prof->wifi.alphabet = WIFI_ALPHA_PRINTABLE;
+	if (label_check(prof, k, err, sizeof(err)) != 0)
+		fail_msg("printable: %s", err);
+	prof->wifi.length = 63;
+	assert_int_equal(label_check(prof, k, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s:34: the wifi_passphrase text runs", path);
+	assert_non_null(strstr(err, want));
+	assert_non_null(strstr(err, "with a passphrase of 63 characters"));
+	/* a smaller text holds it */
+	prof->label.field[prof->label.nfield - 1].size = 15;
+	if (label_check(prof, k, err, sizeof(err)) != 0)
+		fail_msg("63 at 1.5 mm: %s", err);
+	/* the plain alphabet's widest, W, measured the same way */
+	prof->wifi.alphabet = WIFI_ALPHA_PLAIN;
+	prof->label.field[prof->label.nfield - 1].size = 25;
+	assert_int_equal(label_check(prof, k, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, want));
+	label_kit_free(k);
+}
+
 int
 main(void)
 {
@@ -1004,6 +1242,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_creds_profile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_creds_default, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_creds_check, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pass_layout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pass_zpl, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pass_png, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pass_check, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
