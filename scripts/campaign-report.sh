@@ -199,7 +199,7 @@ if [ -f "$res" ]; then
 		echo "| $t | $2 | $3 | $(($3 / ($2 > 0 ? $2 : 1))) | $4 → $5 | $6 | $note |"
 	done
 	echo
-	echo "Total: $(awk '{ c += $2; e += $3 } END { printf "%d CPU-s, %d execs", c, e }' "$res") over $(wc -l <"$res") target(s)."
+	echo "Total: $(awk '{ c += $2; e += $3 } END { printf "%d CPU-s, %.0f execs", c, e }' "$res") over $(wc -l <"$res") target(s)."
 else
 	echo "Not run."
 fi
