@@ -139,7 +139,7 @@ $(BIN)/station: $(call obj,$(STATION_CLI)) $(LIBSTATION) $(LIBCOMMON) $(LIBCORE)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
-$(BIN)/station-signer: $(B)/hsm/signer/signer-main.o $(LIBHSM) $(LIBCOMMON) $(LIBCORE)
+$(BIN)/station-signer: $(B)/hsm/signer/signer-main.o $(LIBHSM) $(LIBSTATION) $(LIBCOMMON) $(LIBCORE)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)

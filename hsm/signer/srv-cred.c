@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cred-matter.h"
 #include "cred-wifi.h"
 #include "log.h"
 #include "password.h"
@@ -76,8 +77,8 @@ cred_shape(const struct srv *s, const struct sigp_req *q)
 		return "a Matter discriminator is a number from 0 to 4095";
 	if (sl != 8 || strspn(sec, "0123456789") != sl)
 		return "a Matter passcode is 8 digits";
-	return strspn(sec, (char[]){ sec[0], '\0' }) == sl || strcmp(sec, "12345678") == 0 ||
-	    strcmp(sec, "87654321") == 0 ? "a Matter passcode the specification forbids" : NULL;
+	return !matter_passcode_valid((uint32_t)strtoul(sec, NULL, 10)) ?
+	    "a Matter passcode the specification forbids" : NULL;
 }
 
 void
